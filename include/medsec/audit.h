@@ -1,0 +1,345 @@
+/*
+ * medsec audit: the tamper-evident audit trail (MFDS 2.1).
+ *
+ * Every security decision writes a record here: sequence number, UTC time,
+ * event type, actor, source, object, outcome and a bounded JSON object of
+ * details. Records are stored in append-only segment files under a
+ * directory, and protected three ways (docs/formats/audit-log.md):
+ *
+ *  - a hash chain: each record's hash commits to the previous one;
+ *  - a forward-secure MAC: an HMAC of each record's chain hash under an
+ *    epoch key that evolves after every checkpoint, the old key wiped, so an
+ *    attacker who takes the device later cannot re-forge earlier records;
+ *    the verifier holds the initial key, exported once at provisioning;
+ *  - Ed25519 (or the profile's) signed checkpoints closing each epoch, so
+ *    anyone holding only the device's public key detects modification,
+ *    deletion, insertion, reordering and truncation past a checkpoint.
+ *
+ * Durability: medsec_audit_append() returns only once its record is on
+ * stable storage (fdatasync). Concurrent appends are group-committed.
+ */
+#ifndef MEDSEC_AUDIT_H
+#define MEDSEC_AUDIT_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "medsec/crypto.h"
+#include "medsec/keystore.h"
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/*
+ * The event vocabulary, in one place. Values are stored in records: never
+ * renumber, only add. medsec_audit_event_info() gives names and mappings.
+ */
+enum medsec_audit_event {
+	/* access to the device */
+	MEDSEC_EV_LOGIN_SUCCESS = 100,
+	MEDSEC_EV_LOGIN_FAILURE = 101,
+	MEDSEC_EV_LOGOUT = 102,
+	MEDSEC_EV_SESSION_EXPIRED = 103,
+	MEDSEC_EV_SESSION_ENDED = 104, /* replaced by a newer login, killed */
+	MEDSEC_EV_ACCOUNT_LOCKED = 105,
+	MEDSEC_EV_ACCOUNT_UNLOCKED = 106,
+	MEDSEC_EV_PASSWORD_CHANGED = 107,
+	MEDSEC_EV_EMERGENCY_ACCESS = 108,
+	MEDSEC_EV_REAUTH_FAILURE = 109,
+	/* personal health records */
+	MEDSEC_EV_PHR_CREATE = 200,
+	MEDSEC_EV_PHR_READ = 201,
+	MEDSEC_EV_PHR_UPDATE = 202,
+	MEDSEC_EV_PHR_DELETE = 203,
+	/* authorisation and administration */
+	MEDSEC_EV_PERMISSION_DENIED = 300,
+	MEDSEC_EV_USER_CREATED = 301,
+	MEDSEC_EV_USER_MODIFIED = 302,
+	MEDSEC_EV_USER_DISABLED = 303,
+	MEDSEC_EV_ROLE_CHANGED = 304,
+	MEDSEC_EV_CONFIG_CHANGED = 305,
+	MEDSEC_EV_DEVICE_PROVISIONED = 306,
+	MEDSEC_EV_KEY_GENERATED = 307,
+	MEDSEC_EV_KEY_ROTATED = 308,
+	MEDSEC_EV_KEY_DESTROYED = 309,
+	/* updates */
+	MEDSEC_EV_UPDATE_RECEIVED = 400,
+	MEDSEC_EV_UPDATE_VERIFIED = 401,
+	MEDSEC_EV_UPDATE_REJECTED = 402,
+	MEDSEC_EV_UPDATE_APPROVED = 403,
+	MEDSEC_EV_UPDATE_INSTALLED = 404,
+	MEDSEC_EV_UPDATE_COMMITTED = 405,
+	MEDSEC_EV_UPDATE_ROLLED_BACK = 406,
+	/* integrity, network, availability, incidents */
+	MEDSEC_EV_INTEGRITY_OK = 500,
+	MEDSEC_EV_INTEGRITY_FAILURE = 501,
+	MEDSEC_EV_PEER_REFUSED = 502,
+	MEDSEC_EV_TLS_FAILURE = 503,
+	MEDSEC_EV_THROTTLED = 504,
+	MEDSEC_EV_INCIDENT = 505,
+	MEDSEC_EV_TIME_ANOMALY = 506,
+	/* the audit trail and the application itself */
+	MEDSEC_EV_AUDIT_STARTED = 600,
+	MEDSEC_EV_AUDIT_STOPPED = 601,
+	MEDSEC_EV_AUDIT_CHECKPOINT = 602,
+	MEDSEC_EV_LOG_RECOVERED = 603,
+	MEDSEC_EV_AUDIT_EXPORTED = 604,
+	MEDSEC_EV_AUDIT_VERIFIED = 605,
+	MEDSEC_EV_AUDIT_DEGRADED = 606,
+	MEDSEC_EV_APP_START = 607,
+	MEDSEC_EV_APP_STOP = 608,
+};
+
+/* How an event maps onto DICOM PS3.15 A.5 / IHE ATNA. */
+enum medsec_audit_category {
+	MEDSEC_AUDIT_CAT_AUTH = 1,     /* 110114 User Authentication */
+	MEDSEC_AUDIT_CAT_PHR,	       /* 110110 Patient Record */
+	MEDSEC_AUDIT_CAT_SECURITY,     /* 110113 Security Alert */
+	MEDSEC_AUDIT_CAT_APPLICATION,  /* 110100 Application Activity */
+};
+
+struct medsec_audit_event_info {
+	int event;		/* enum medsec_audit_event */
+	const char *name;	/* "LOGIN_FAILURE" */
+	const char *description; /* "user login failed" */
+	int category;		/* enum medsec_audit_category */
+	const char *dicom_type; /* EventTypeCode csd-code, or NULL */
+	const char *dicom_type_text; /* its originalText */
+	char action;		/* DICOM EventActionCode: C R U D E */
+	int syslog_severity;	/* RFC 5424 severity 0..7 */
+};
+
+/* NULL for an unknown event. */
+const struct medsec_audit_event_info *medsec_audit_event_info(int event);
+const struct medsec_audit_event_info *medsec_audit_event_by_name(
+    const char *name);
+/* All events, for iteration; *np gets the count. */
+const struct medsec_audit_event_info *medsec_audit_events(size_t *np);
+
+enum medsec_audit_outcome {
+	MEDSEC_AUDIT_SUCCESS = 0,
+	MEDSEC_AUDIT_FAILURE = 1,
+};
+
+/* Bounds, checked before anything is written. */
+#define MEDSEC_AUDIT_FIELD_MAX 256   /* actor, source, object, reason */
+#define MEDSEC_AUDIT_DETAILS_MAX 4096 /* details JSON object text */
+
+/*
+ * An event to record. Strings are UTF-8 and may be NULL (stored as "").
+ * source is a network address or "local". details is a JSON object text
+ * (or NULL for {}); it is parsed, re-encoded compactly, and refused if a
+ * member name suggests a secret (password, token, secret, private key,
+ * pin, otp): records never carry credentials.
+ */
+struct medsec_audit_event_in {
+	int event;
+	const char *actor;
+	const char *source;
+	const char *object;
+	int outcome;
+	const char *reason;
+	const char *details;
+};
+
+/* A record read back. Strings are NUL-terminated, never NULL. */
+struct medsec_audit_record {
+	uint64_t seq;
+	int64_t time_us; /* microseconds since 1970 UTC */
+	int event;
+	int outcome;
+	const char *actor;
+	const char *source;
+	const char *object;
+	const char *reason;
+	const char *details;
+};
+
+struct medsec_audit_options {
+	uint32_t epoch_records; /* checkpoint after this many records */
+	uint32_t epoch_seconds; /* ...or once this much time passed; 0 off */
+	uint64_t segment_bytes; /* rotate segments at this size */
+};
+
+/* Fills the defaults: 1000 records, 3600 s, 16 MiB. */
+void medsec_audit_options_default(struct medsec_audit_options *opts);
+
+struct medsec_audit;
+
+/*
+ * Creates a new audit trail in dir (mode 0700) bound to the keystore's
+ * "identity" key pair: generates the initial MAC key, writes it to
+ * verifier_key_path (mode 0600, refusing to overwrite) for the operator to
+ * move off the device, stores it sealed as "audit-mac", and writes the
+ * first segment and an AUDIT_STARTED record. MEDSEC_ERR_EXISTS if dir
+ * already holds a trail.
+ */
+int medsec_audit_create(const char *dir, struct medsec_keystore *ks,
+    const struct medsec_audit_options *opts, const char *device_id,
+    const char *verifier_key_path);
+
+/* What medsec_audit_open() found and did. */
+struct medsec_audit_open_report {
+	uint64_t next_seq;     /* sequence number of the next record */
+	uint64_t cut_bytes;    /* torn tail removed (0 if none) */
+	uint64_t cut_from_seq; /* first sequence number cut away */
+	int recovered;	       /* a LOG_RECOVERED record was written */
+};
+
+/*
+ * Opens the trail for appending, taking an exclusive lock (MEDSEC_ERR_BUSY
+ * if another process holds it). The last segment is scanned: a torn tail
+ * left by a crash (bytes after the last record that checks out) is cut
+ * away, kept for review in audit/recovered-*.bin, and reported with a
+ * LOG_RECOVERED record. A missing segment, a damaged segment header, or a
+ * trail shorter than its signed anchor or key epoch is tampering and
+ * refused with MEDSEC_ERR_TAMPERED. Older segments are not re-read here:
+ * medsec_audit_verify() checks everything. report may be NULL; opts NULL
+ * means defaults.
+ */
+int medsec_audit_open(const char *dir, struct medsec_keystore *ks,
+    const struct medsec_audit_options *opts, struct medsec_audit **ap,
+    struct medsec_audit_open_report *report);
+
+/*
+ * Appends one record and returns once it is durable; *seqp (may be NULL)
+ * gets its sequence number. Thread-safe: concurrent callers share syncs.
+ * Fails closed: MEDSEC_ERR_INVALID for a bad event (nothing written),
+ * MEDSEC_ERR_AUDIT_UNAVAILABLE once storage has failed (sticky until the
+ * trail is reopened). A security operation that needs a record MUST NOT
+ * proceed unless this returns MEDSEC_OK.
+ */
+int medsec_audit_append(struct medsec_audit *a,
+    const struct medsec_audit_event_in *ev, uint64_t *seqp);
+
+/*
+ * For life-critical paths (keeping a therapy running) that must not stop
+ * because the audit trail cannot be written. Behaves as
+ * medsec_audit_append() while storage works. When it does not, the event
+ * is held in a bounded in-memory queue, the trail is flagged degraded
+ * (medsec_audit_degraded()) and MEDSEC_ERR_AUDIT_DEGRADED is returned: the
+ * caller carries on and raises its alarm. Held events are written, marked
+ * "held", first thing when the trail is reopened on the same handle with
+ * medsec_audit_reopen().
+ */
+int medsec_audit_append_critical(struct medsec_audit *a,
+    const struct medsec_audit_event_in *ev, uint64_t *seqp);
+
+/*
+ * Nonzero while the trail is failed or holds unwritten events; *heldp and
+ * *droppedp (may be NULL) count events held and lost to queue overflow.
+ */
+int medsec_audit_degraded(struct medsec_audit *a, size_t *heldp,
+    uint64_t *droppedp);
+
+/*
+ * After a storage failure: recovers the files as medsec_audit_open() does,
+ * clears the failure, and writes held events followed by an
+ * AUDIT_DEGRADED record counting them.
+ */
+int medsec_audit_reopen(struct medsec_audit *a);
+
+/* Writes a signed checkpoint now, closing the current epoch. */
+int medsec_audit_checkpoint(struct medsec_audit *a);
+
+/* Syncs and closes; NULL is a no-op. Returns the sticky error, if any. */
+int medsec_audit_close(struct medsec_audit *a);
+
+/* ---- reading ---- */
+
+struct medsec_audit_reader;
+
+/* Opens the trail in dir for reading (no lock, no key needed). */
+int medsec_audit_reader_open(const char *dir,
+    struct medsec_audit_reader **rp);
+
+/*
+ * Reads the next record: 1 and *rec filled (valid until the next call),
+ * 0 at the end, or a negative error for malformed data. The reader checks
+ * framing only; use medsec_audit_verify() for tamper evidence.
+ */
+int medsec_audit_reader_next(struct medsec_audit_reader *r,
+    struct medsec_audit_record *rec);
+void medsec_audit_reader_close(struct medsec_audit_reader *r);
+
+/* ---- verification ---- */
+
+/* What tampering verification found. */
+enum medsec_audit_problem {
+	MEDSEC_AUDIT_INTACT = 0,
+	MEDSEC_AUDIT_MALFORMED,		 /* bytes that are not a record */
+	MEDSEC_AUDIT_MODIFIED,		 /* record content changed */
+	MEDSEC_AUDIT_DELETED,		 /* records missing (gap) */
+	MEDSEC_AUDIT_INSERTED,		 /* extra or replayed record */
+	MEDSEC_AUDIT_REORDERED,		 /* sequence goes backwards */
+	MEDSEC_AUDIT_TRUNCATED,		 /* tail cut below an anchor */
+	MEDSEC_AUDIT_SEGMENT_REPLACED,	 /* segment swapped for another copy */
+	MEDSEC_AUDIT_BAD_CHECKPOINT,	 /* signature fails or wrong key */
+	MEDSEC_AUDIT_RESEALED,		 /* MAC fails: re-forged with a later key */
+	MEDSEC_AUDIT_WRONG_VERIFIER_KEY, /* verifier key is not this trail's */
+};
+
+struct medsec_audit_verify_options {
+	/* Initial MAC key exported at provisioning; NULL: chain and
+	 * signatures only. */
+	const uint8_t *verifier_key;
+	size_t verifier_key_len;
+	/* Device identity public key (required): checkpoint signatures are
+	 * checked against it. Pin it off the device: the verifier key file
+	 * carries the key it was provisioned with. */
+	const uint8_t *public_key;
+	size_t public_key_len;
+	int public_key_alg;
+};
+
+struct medsec_audit_verify_result {
+	uint64_t records;     /* records verified */
+	uint64_t checkpoints; /* checkpoint signatures verified */
+	uint64_t segments;
+	int macs_checked;     /* 1 if the verifier key was used */
+	int problem;	      /* enum medsec_audit_problem */
+	uint64_t bad_seq;     /* first bad record's sequence number */
+	uint64_t bad_segment; /* and the segment holding it */
+	uint64_t bad_offset;  /* and its byte offset there */
+	char message[256];    /* one sentence describing the problem */
+};
+
+/*
+ * Verifies the whole trail, streaming (memory stays flat). Returns
+ * MEDSEC_OK when intact, MEDSEC_ERR_TAMPERED (result->problem says how) or
+ * an I/O error. Without a verifier key, MACs are not checked and
+ * result->macs_checked is 0.
+ */
+int medsec_audit_verify(const char *dir,
+    const struct medsec_audit_verify_options *opts,
+    struct medsec_audit_verify_result *result);
+
+/* Text for a medsec_audit_problem value. */
+const char *medsec_audit_problem_name(int problem);
+
+/*
+ * The verifier key file written by medsec_audit_create(): the initial MAC
+ * key and the device identity public key it was provisioned with, so a
+ * verifier off the device trusts nothing stored on it.
+ */
+struct medsec_audit_verifier {
+	int mac_alg;
+	uint8_t mac_key[MEDSEC_HASH_MAX];
+	size_t mac_key_len;
+	char mac_key_id[MEDSEC_KEY_ID_LEN];
+	int public_key_alg;
+	uint8_t public_key[MEDSEC_SIGN_PUBLIC_MAX];
+	size_t public_key_len;
+	char public_key_id[MEDSEC_KEY_ID_LEN];
+	char device_id[64];
+};
+
+/* Reads and checks a verifier key file; wipe *v after use. */
+int medsec_audit_read_verifier(const char *path,
+    struct medsec_audit_verifier *v);
+
+#ifdef __cplusplus
+}
+#endif
+#endif

@@ -1,0 +1,93 @@
+/*
+ * medsec db: the embedded SQLite store. The only module (with the later
+ * record store) that includes <sqlite3.h>; no SQLite type leaks out.
+ *
+ * Every connection runs in WAL mode with synchronous=FULL, foreign keys on
+ * and a busy timeout. Statements are always prepared with bound
+ * parameters. The schema is a numbered list of migrations applied in one
+ * transaction each; a database whose user_version is newer than this
+ * software knows is refused with MEDSEC_ERR_SCHEMA_NEWER and left untouched.
+ */
+#ifndef MEDSEC_DB_H
+#define MEDSEC_DB_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+struct medsec_db;
+struct medsec_db_stmt;
+
+#define MEDSEC_DB_BUSY_TIMEOUT_MS 5000
+
+/* medsec_db_step() results besides errors. */
+#define MEDSEC_DB_DONE 0
+#define MEDSEC_DB_ROW 1
+
+/*
+ * Opens (creating if `create` and absent, with mode 0600) and migrates the
+ * database at path to the newest schema. MEDSEC_ERR_NOT_FOUND if absent and
+ * !create; MEDSEC_ERR_SCHEMA_NEWER for a newer schema; MEDSEC_ERR_DB
+ * otherwise. The caller closes *dbp.
+ */
+int medsec_db_open(const char *path, int create, struct medsec_db **dbp);
+
+/*
+ * As medsec_db_open() with an explicit migration list (for tests and for
+ * programs that embed their own tables): migrations[i] takes the schema
+ * from version i to i + 1.
+ */
+int medsec_db_open_with(const char *path, int create,
+    const char *const *migrations, size_t nmigrations,
+    struct medsec_db **dbp);
+
+void medsec_db_close(struct medsec_db *db);
+
+/* The schema version (PRAGMA user_version) and the newest this build has. */
+int medsec_db_schema_version(struct medsec_db *db, int *versionp);
+int medsec_db_schema_latest(void);
+
+/* Text of the last SQLite error on this handle (never NULL). */
+const char *medsec_db_errmsg(struct medsec_db *db);
+
+/* Transactions: BEGIN IMMEDIATE / COMMIT / ROLLBACK. */
+int medsec_db_begin(struct medsec_db *db);
+int medsec_db_commit(struct medsec_db *db);
+int medsec_db_rollback(struct medsec_db *db);
+
+/* Runs one parameterless statement (prepared internally). */
+int medsec_db_exec(struct medsec_db *db, const char *sql);
+
+int medsec_db_prepare(struct medsec_db *db, const char *sql,
+    struct medsec_db_stmt **stp);
+/* Parameter indexes start at 1, as in SQLite. Text and blobs are copied. */
+int medsec_db_bind_int64(struct medsec_db_stmt *st, int idx, int64_t v);
+int medsec_db_bind_text(struct medsec_db_stmt *st, int idx, const char *s);
+int medsec_db_bind_blob(struct medsec_db_stmt *st, int idx, const void *p,
+    size_t len);
+int medsec_db_bind_null(struct medsec_db_stmt *st, int idx);
+/* MEDSEC_DB_ROW, MEDSEC_DB_DONE or a negative error. */
+int medsec_db_step(struct medsec_db_stmt *st);
+/* Column indexes start at 0. Pointers live until the next step/reset. */
+int64_t medsec_db_column_int64(struct medsec_db_stmt *st, int col);
+const char *medsec_db_column_text(struct medsec_db_stmt *st, int col);
+const void *medsec_db_column_blob(struct medsec_db_stmt *st, int col,
+    size_t *lenp);
+int medsec_db_column_is_null(struct medsec_db_stmt *st, int col);
+int medsec_db_reset(struct medsec_db_stmt *st);
+void medsec_db_finalize(struct medsec_db_stmt *st);
+
+/* Convenience key/value in the `meta` table of schema 1. */
+int medsec_db_meta_set(struct medsec_db *db, const char *key,
+    const char *value);
+/* Copies the value into buf; MEDSEC_ERR_NOT_FOUND if absent. */
+int medsec_db_meta_get(struct medsec_db *db, const char *key, char *buf,
+    size_t buflen);
+
+#ifdef __cplusplus
+}
+#endif
+#endif

@@ -1,0 +1,48 @@
+/*
+ * medsec error vocabulary. Every libmedsec function that can fail returns
+ * int: MEDSEC_OK (zero) on success or one of the negative codes below.
+ * Codes are stable: they appear in logs and in the daemon's API replies.
+ */
+#ifndef MEDSEC_ERR_H
+#define MEDSEC_ERR_H
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+enum medsec_err {
+	MEDSEC_OK = 0,
+	MEDSEC_ERR_INTERNAL = -1,	  /* a bug: should never happen */
+	MEDSEC_ERR_NOMEM = -2,		  /* allocation failed */
+	MEDSEC_ERR_INVALID = -3,	  /* bad argument or input value */
+	MEDSEC_ERR_IO = -4,		  /* read, write, sync or rename failed */
+	MEDSEC_ERR_NOSPACE = -5,	  /* storage full (ENOSPC) */
+	MEDSEC_ERR_AUTH = -6,		  /* signature, MAC or tag did not verify */
+	MEDSEC_ERR_CRYPTO = -7,		  /* the crypto library failed */
+	MEDSEC_ERR_WEAK_ALGORITHM = -8,	  /* below 112-bit strength (MFDS 1.17) */
+	MEDSEC_ERR_UNKNOWN_ALGORITHM = -9, /* algorithm id or name not known */
+	MEDSEC_ERR_PERMISSION = -10,	  /* file mode or owner too permissive */
+	MEDSEC_ERR_EXISTS = -11,	  /* refusing to overwrite */
+	MEDSEC_ERR_NOT_FOUND = -12,	  /* file, key or record absent */
+	MEDSEC_ERR_FORMAT = -13,	  /* malformed stored or received data */
+	MEDSEC_ERR_TOO_LARGE = -14,	  /* input exceeds a documented bound */
+	MEDSEC_ERR_BUSY = -15,		  /* another process holds the lock */
+	MEDSEC_ERR_SCHEMA_NEWER = -16,	  /* database written by newer software */
+	MEDSEC_ERR_CONFIG = -17,	  /* configuration file rejected */
+	MEDSEC_ERR_AUDIT_UNAVAILABLE = -18, /* audit trail cannot be written */
+	MEDSEC_ERR_TAMPERED = -19,	  /* audit or data shows tampering */
+	MEDSEC_ERR_KEY_MISMATCH = -20,	  /* key does not belong to this data */
+	MEDSEC_ERR_DB = -21,		  /* the embedded database failed */
+	MEDSEC_ERR_CORRUPT = -22,	  /* stored data damaged */
+	MEDSEC_ERR_AUDIT_DEGRADED = -23,  /* event held in memory, not durable */
+	MEDSEC_ERR_STATE = -24,		  /* operation not valid in this state */
+	MEDSEC_ERR__LAST = -25
+};
+
+/* Returns a static, human-readable description of a medsec error code. */
+const char *medsec_strerror(int code);
+
+#ifdef __cplusplus
+}
+#endif
+#endif

@@ -1,0 +1,63 @@
+/* The medsec command-line tool: shared helpers for the command groups. */
+#ifndef MEDSEC_CLI_H
+#define MEDSEC_CLI_H
+
+#include <stddef.h>
+
+#include "medsec/audit.h"
+#include "medsec/config.h"
+#include "medsec/db.h"
+#include "medsec/keystore.h"
+
+#define CLI_EXIT_OK 0
+#define CLI_EXIT_FAIL 1
+#define CLI_EXIT_USAGE 2
+
+struct cli_command {
+	const char *name;
+	int (*run)(int argc, char **argv);
+	const char *summary;
+};
+
+/* Command groups (one file each). */
+int cmd_init(int argc, char **argv);
+int cmd_status(int argc, char **argv);
+int cmd_audit(int argc, char **argv);
+
+/* Prints "medsec: <what>: <medsec_strerror(code)>" to stderr. */
+void cli_error(int code, const char *fmt, ...)
+    __attribute__((format(printf, 2, 3)));
+/* Prints "medsec: <message>" to stderr. */
+void cli_fail(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+
+/* Paths inside a state directory. */
+int cli_state_path(char *out, size_t outlen, const char *state,
+    const char *name);
+
+/* An open device: keystore, database, audit trail (each may be NULL). */
+struct cli_device {
+	char state[4096];
+	struct medsec_keystore *ks;
+	struct medsec_db *db;
+	struct medsec_audit *audit;
+	char device_id[64];
+};
+
+#define CLI_OPEN_KEYS 0x1
+#define CLI_OPEN_DB 0x2
+#define CLI_OPEN_AUDIT 0x4
+
+/* Opens what `what` asks for, printing a clear error on failure. */
+int cli_device_open(struct cli_device *dev, const char *state, int what);
+/* Seals the audit trail with a checkpoint and closes everything. */
+int cli_device_close(struct cli_device *dev);
+
+/* Records an operator action; prints the error if it cannot. */
+int cli_audit(struct cli_device *dev, int event, const char *object,
+    int outcome, const char *reason, const char *details);
+
+/* Runs a subcommand from a table; prints usage on an unknown verb. */
+int cli_dispatch(const char *group, const struct cli_command *cmds,
+    size_t ncmds, int argc, char **argv);
+
+#endif

@@ -1,0 +1,343 @@
+/* medsec audit: verify, export and follow the audit trail (MFDS 2.1). */
+#include <getopt.h>
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "medsec/audit.h"
+#include "medsec/audit_export.h"
+#include "medsec/clock.h"
+#include "medsec/err.h"
+#include "cli.h"
+
+struct audit_args {
+	const char *state;
+	const char *verifier;
+	const char *format;
+	const char *since;
+	const char *until;
+	const char *out;
+	long lines;
+	int follow;
+};
+
+static int
+parse(int argc, char **argv, struct audit_args *a)
+{
+	static const struct option opts[] = { { "state", 1, NULL, 's' },
+		{ "verifier-key", 1, NULL, 'k' }, { "format", 1, NULL, 'F' },
+		{ "since", 1, NULL, 'S' }, { "until", 1, NULL, 'U' },
+		{ "out", 1, NULL, 'o' }, { "lines", 1, NULL, 'n' },
+		{ "follow", 0, NULL, 'f' }, { NULL, 0, NULL, 0 } };
+	char *end;
+	int c;
+
+	memset(a, 0, sizeof(*a));
+	a->lines = 20;
+	optind = 1;
+	while ((c = getopt_long(argc, argv, "s:k:F:S:U:o:n:f", opts, NULL)) !=
+	    -1) {
+		switch (c) {
+		case 's': a->state = optarg; break;
+		case 'k': a->verifier = optarg; break;
+		case 'F': a->format = optarg; break;
+		case 'S': a->since = optarg; break;
+		case 'U': a->until = optarg; break;
+		case 'o': a->out = optarg; break;
+		case 'f': a->follow = 1; break;
+		case 'n':
+			a->lines = strtol(optarg, &end, 10);
+			if (*end != '\0' || a->lines < 1 || a->lines > 1000000)
+				return -1;
+			break;
+		default: return -1;
+		}
+	}
+	return a->state != NULL && optind == argc ? 0 : -1;
+}
+
+static int
+audit_dir(char *out, size_t len, const char *state)
+{
+	return cli_state_path(out, len, state, "audit");
+}
+
+static int
+public_key_from_device(const char *state, struct medsec_audit_verifier *v)
+{
+	struct cli_device dev;
+	struct medsec_key_info info;
+	int r;
+
+	if ((r = cli_device_open(&dev, state, CLI_OPEN_KEYS)) != MEDSEC_OK)
+		return r;
+	r = medsec_keystore_public(dev.ks, "identity", v->public_key,
+	    &v->public_key_len, &info);
+	if (r == MEDSEC_OK)
+		v->public_key_alg = info.alg;
+	else
+		cli_error(r, "identity public key");
+	cli_device_close(&dev);
+	return r;
+}
+
+static void
+report(const struct medsec_audit_verify_result *res, int r)
+{
+	if (r == MEDSEC_OK) {
+		printf("audit trail intact: %" PRIu64 " records, %" PRIu64
+		       " checkpoints in %" PRIu64 " segments verified\n",
+		    res->records, res->checkpoints, res->segments);
+		printf(res->macs_checked
+			? "checked: hash chain, forward-secure MACs, checkpoint "
+			  "signatures, anchor\n"
+			: "checked: hash chain, checkpoint signatures, anchor; "
+			  "MACs NOT checked (no --verifier-key given)\n");
+		return;
+	}
+	if (r == MEDSEC_ERR_TAMPERED) {
+		printf("audit trail TAMPERED (%s): first bad record %" PRIu64
+		       " (segment %" PRIu64 ", offset %" PRIu64 "): %s\n",
+		    medsec_audit_problem_name(res->problem), res->bad_seq,
+		    res->bad_segment, res->bad_offset, res->message);
+		printf("verified before it: %" PRIu64 " records, %" PRIu64
+		       " checkpoints\n", res->records, res->checkpoints);
+		return;
+	}
+	cli_error(r, "audit verify");
+}
+
+static int
+audit_verify(int argc, char **argv)
+{
+	struct audit_args a;
+	struct medsec_audit_verifier v;
+	struct medsec_audit_verify_options opts;
+	struct medsec_audit_verify_result res;
+	char dir[4096];
+	int r;
+
+	if (parse(argc, argv, &a) != 0) {
+		fprintf(stderr, "usage: medsec audit verify --state DIR "
+				"[--verifier-key FILE]\n");
+		return CLI_EXIT_USAGE;
+	}
+	memset(&v, 0, sizeof(v));
+	if (a.verifier != NULL) {
+		if ((r = medsec_audit_read_verifier(a.verifier, &v)) != MEDSEC_OK) {
+			cli_error(r, "%s: cannot read the verifier key", a.verifier);
+			return CLI_EXIT_FAIL;
+		}
+	} else if (public_key_from_device(a.state, &v) != MEDSEC_OK) {
+		return CLI_EXIT_FAIL;
+	}
+	memset(&opts, 0, sizeof(opts));
+	opts.public_key = v.public_key;
+	opts.public_key_len = v.public_key_len;
+	opts.public_key_alg = v.public_key_alg;
+	if (a.verifier != NULL) {
+		opts.verifier_key = v.mac_key;
+		opts.verifier_key_len = v.mac_key_len;
+	}
+	if ((r = audit_dir(dir, sizeof(dir), a.state)) == MEDSEC_OK)
+		r = medsec_audit_verify(dir, &opts, &res);
+	medsec_wipe(&v, sizeof(v));
+	report(&res, r);
+	return r == MEDSEC_OK ? CLI_EXIT_OK : CLI_EXIT_FAIL;
+}
+
+static int
+write_stream(void *ctx, const char *buf, size_t len)
+{
+	return fwrite(buf, 1, len, ctx) == len ? MEDSEC_OK : MEDSEC_ERR_IO;
+}
+
+static int
+time_arg(const char *s, int64_t dflt, int64_t *outp, const char *what)
+{
+	if (s == NULL) {
+		*outp = dflt;
+		return MEDSEC_OK;
+	}
+	if (medsec_time_parse(s, outp) != MEDSEC_OK) {
+		cli_fail("--%s: '%s' is not an RFC 3339 time or date", what, s);
+		return MEDSEC_ERR_INVALID;
+	}
+	return MEDSEC_OK;
+}
+
+static int
+export_to(FILE *f, const struct audit_args *a, int fmt, int64_t since,
+    int64_t until, struct cli_device *dev)
+{
+	struct medsec_audit_export_source src = { dev->device_id, NULL, NULL,
+		"medsec", MEDSEC_VERSION };
+	char dir[4096], details[160];
+	uint64_t count = 0;
+	int r;
+
+	snprintf(details, sizeof(details), "{\"format\":\"%s\"}", a->format);
+	if ((r = cli_audit(dev, MEDSEC_EV_AUDIT_EXPORTED, "audit trail",
+		 MEDSEC_AUDIT_SUCCESS, NULL, details)) != MEDSEC_OK)
+		return r;
+	if ((r = audit_dir(dir, sizeof(dir), a->state)) != MEDSEC_OK)
+		return r;
+	r = medsec_audit_export(dir, fmt, &src, since, until, write_stream, f,
+	    &count);
+	if (r != MEDSEC_OK)
+		cli_error(r, "audit export");
+	else
+		fprintf(stderr, "medsec: exported %" PRIu64 " records\n", count);
+	return r;
+}
+
+static int
+audit_export(int argc, char **argv)
+{
+	struct audit_args a;
+	struct cli_device dev;
+	int64_t since, until;
+	FILE *f = stdout;
+	int fmt, r;
+
+	if (parse(argc, argv, &a) != 0 || a.format == NULL) {
+		fprintf(stderr, "usage: medsec audit export --state DIR --format "
+		    "jsonl|syslog|atna|fhir [--since T] [--until T] [--out FILE]\n");
+		return CLI_EXIT_USAGE;
+	}
+	if (medsec_audit_format_by_name(a.format, &fmt) != MEDSEC_OK) {
+		cli_fail("--format: unknown format '%s' (jsonl, syslog, atna, "
+		    "fhir)", a.format);
+		return CLI_EXIT_USAGE;
+	}
+	if (time_arg(a.since, INT64_MIN, &since, "since") != MEDSEC_OK ||
+	    time_arg(a.until, INT64_MAX, &until, "until") != MEDSEC_OK)
+		return CLI_EXIT_USAGE;
+	if (a.out != NULL && (f = fopen(a.out, "wx")) == NULL) {
+		cli_fail("%s: cannot create (it must not exist)", a.out);
+		return CLI_EXIT_FAIL;
+	}
+	if ((r = cli_device_open(&dev, a.state, CLI_OPEN_AUDIT)) == MEDSEC_OK) {
+		r = export_to(f, &a, fmt, since, until, &dev);
+		if (cli_device_close(&dev) != MEDSEC_OK && r == MEDSEC_OK)
+			r = MEDSEC_ERR_AUDIT_UNAVAILABLE;
+	}
+	if (f != stdout && fclose(f) != 0 && r == MEDSEC_OK)
+		r = MEDSEC_ERR_IO;
+	return r == MEDSEC_OK ? CLI_EXIT_OK : CLI_EXIT_FAIL;
+}
+
+/* Prints a field with anything unprintable escaped: no terminal tricks. */
+static void
+print_safe(const char *s)
+{
+	for (const unsigned char *p = (const unsigned char *)s; *p; p++) {
+		if (*p < 0x20 || *p == 0x7f || *p == '\\')
+			printf("\\x%02x", *p);
+		else
+			putchar(*p);
+	}
+}
+
+static void
+print_record(const struct medsec_audit_record *rec)
+{
+	const struct medsec_audit_event_info *info =
+	    medsec_audit_event_info(rec->event);
+	char when[MEDSEC_RFC3339_LEN];
+
+	if (medsec_time_format(rec->time_us, when, sizeof(when)) != MEDSEC_OK)
+		snprintf(when, sizeof(when), "?");
+	printf("%s #%" PRIu64 " %s %s actor=", when, rec->seq,
+	    info ? info->name : "?",
+	    rec->outcome == MEDSEC_AUDIT_SUCCESS ? "success" : "failure");
+	print_safe(rec->actor);
+	printf(" source=");
+	print_safe(rec->source);
+	printf(" object=");
+	print_safe(rec->object);
+	if (rec->reason[0] != '\0') {
+		printf(" reason=");
+		print_safe(rec->reason);
+	}
+	printf(" ");
+	print_safe(rec->details);
+	putchar('\n');
+}
+
+/* Prints records after `after`, keeping only the last `keep` if nonzero. */
+static int
+print_new(const char *dir, uint64_t *after, long keep)
+{
+	struct medsec_audit_reader *rd;
+	struct medsec_audit_record rec;
+	uint64_t total = 0, skip = 0;
+	int r;
+
+	if (keep > 0) {
+		if ((r = medsec_audit_reader_open(dir, &rd)) != MEDSEC_OK)
+			return r;
+		while ((r = medsec_audit_reader_next(rd, &rec)) == 1)
+			total++;
+		medsec_audit_reader_close(rd);
+		if (r < 0)
+			return r;
+		skip = total > (uint64_t)keep ? total - (uint64_t)keep : 0;
+	}
+	if ((r = medsec_audit_reader_open(dir, &rd)) != MEDSEC_OK)
+		return r;
+	while ((r = medsec_audit_reader_next(rd, &rec)) == 1) {
+		if (rec.seq <= *after || skip > 0) {
+			skip -= skip > 0;
+			continue;
+		}
+		print_record(&rec);
+		*after = rec.seq;
+	}
+	medsec_audit_reader_close(rd);
+	fflush(stdout);
+	return r < 0 ? r : MEDSEC_OK;
+}
+
+static int
+audit_tail(int argc, char **argv)
+{
+	struct audit_args a;
+	char dir[4096];
+	uint64_t after = 0;
+	int r;
+
+	if (parse(argc, argv, &a) != 0) {
+		fprintf(stderr, "usage: medsec audit tail --state DIR [-n N] "
+				"[-f]\n");
+		return CLI_EXIT_USAGE;
+	}
+	if ((r = audit_dir(dir, sizeof(dir), a.state)) != MEDSEC_OK ||
+	    (r = print_new(dir, &after, a.lines)) != MEDSEC_OK) {
+		cli_error(r, "audit tail");
+		return CLI_EXIT_FAIL;
+	}
+	while (a.follow) {
+		sleep(1);
+		if ((r = print_new(dir, &after, 0)) != MEDSEC_OK) {
+			cli_error(r, "audit tail");
+			return CLI_EXIT_FAIL;
+		}
+	}
+	return CLI_EXIT_OK;
+}
+
+static const struct cli_command verbs[] = {
+	{ "verify", audit_verify, "check the trail for tampering" },
+	{ "export", audit_export, "write records as jsonl, syslog, atna, fhir" },
+	{ "tail", audit_tail, "show the newest records (-f to follow)" },
+};
+
+int
+cmd_audit(int argc, char **argv)
+{
+	return cli_dispatch("medsec audit", verbs,
+	    sizeof(verbs) / sizeof(verbs[0]), argc, argv);
+}

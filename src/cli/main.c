@@ -1,0 +1,32 @@
+/*
+ * medsec: provisioning, keys, audit verification and export, and (in later
+ * groups) users, updates, integrity manifests and the MFDS submission.
+ */
+#include <stdio.h>
+#include <string.h>
+
+#include "medsec/crypto.h"
+#include "medsec/err.h"
+#include "cli.h"
+
+static const struct cli_command groups[] = {
+	{ "init", cmd_init, "provision a new device (keys, database, audit)" },
+	{ "status", cmd_status, "show a device's keys, database and audit" },
+	{ "audit", cmd_audit, "verify, export and follow the audit trail" },
+};
+
+int
+main(int argc, char **argv)
+{
+	if (argc >= 2 && (strcmp(argv[1], "--version") == 0 ||
+			     strcmp(argv[1], "version") == 0)) {
+		printf("medsec %s\n", MEDSEC_VERSION);
+		return CLI_EXIT_OK;
+	}
+	if (medsec_crypto_init() != MEDSEC_OK) {
+		cli_fail("cannot initialise the crypto library");
+		return CLI_EXIT_FAIL;
+	}
+	return cli_dispatch("medsec", groups, sizeof(groups) / sizeof(groups[0]),
+	    argc, argv);
+}

@@ -1,0 +1,400 @@
+/*
+ * The audit trail's lifecycle: create (provisioning), open, close, the
+ * life-critical holding queue and reopen after a storage failure.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/file.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "medsec/audit.h"
+#include "medsec/clock.h"
+#include "medsec/err.h"
+#include "audit_int.h"
+#include "audit_writer_int.h"
+#include "io/io.h"
+
+static void held_clear(struct medsec_audit *a);
+
+static void
+audit_free(struct medsec_audit *a)
+{
+	if (a == NULL)
+		return;
+	held_clear(a);
+	medsec_hmac_free(a->mac);
+	medsec_hash_free(a->hash);
+	medsec_secure_free(a->mac_key);
+	free(a->batch.p);
+	free(a->spare.p);
+	if (a->segfd >= 0)
+		medsec_io_close(a->segfd);
+	if (a->lockfd >= 0)
+		medsec_io_close(a->lockfd); /* releases the flock */
+	pthread_mutex_destroy(&a->lock);
+	pthread_cond_destroy(&a->cond);
+	free(a);
+}
+
+static int
+audit_new(const char *dir, struct medsec_keystore *ks,
+    const struct medsec_audit_options *opts, struct medsec_audit **ap)
+{
+	struct medsec_audit *a;
+	int r;
+
+	*ap = NULL;
+	if (dir == NULL || ks == NULL || strlen(dir) >= sizeof(a->dir))
+		return MEDSEC_ERR_INVALID;
+	if ((a = calloc(1, sizeof(*a))) == NULL)
+		return MEDSEC_ERR_NOMEM;
+	a->segfd = a->lockfd = -1;
+	pthread_mutex_init(&a->lock, NULL);
+	pthread_cond_init(&a->cond, NULL);
+	memcpy(a->dir, dir, strlen(dir) + 1);
+	a->ks = ks;
+	if (opts != NULL)
+		a->opts = *opts;
+	else
+		medsec_audit_options_default(&a->opts);
+	if ((r = audit_options_check(&a->opts)) != MEDSEC_OK)
+		goto fail;
+	if ((a->mac_key = medsec_secure_alloc(AUDIT_MAC_LEN)) == NULL) {
+		r = MEDSEC_ERR_NOMEM;
+		goto fail;
+	}
+	if ((r = medsec_hash_new(MEDSEC_ALG_SHA256, &a->hash)) != MEDSEC_OK ||
+	    (r = audit_identity_load(a)) != MEDSEC_OK)
+		goto fail;
+	*ap = a;
+	return MEDSEC_OK;
+fail:
+	audit_free(a);
+	return r;
+}
+
+static int
+take_lock(struct medsec_audit *a)
+{
+	char path[4096];
+	int r;
+
+	if ((r = medsec_io_path(path, sizeof(path), a->dir, AUDIT_LOCK_NAME)) !=
+	    MEDSEC_OK)
+		return r;
+	if ((a->lockfd = medsec_io_open(path, O_RDWR | O_CREAT, 0600)) < 0) {
+		r = a->lockfd;
+		a->lockfd = -1;
+		return r;
+	}
+	if (flock(a->lockfd, LOCK_EX | LOCK_NB) != 0)
+		return errno == EWOULDBLOCK ? MEDSEC_ERR_BUSY : MEDSEC_ERR_IO;
+	return MEDSEC_OK;
+}
+
+int
+medsec_audit_open(const char *dir, struct medsec_keystore *ks,
+    const struct medsec_audit_options *opts, struct medsec_audit **ap,
+    struct medsec_audit_open_report *report)
+{
+	struct medsec_audit_open_report ignored;
+	struct medsec_audit *a = NULL;
+	int r;
+
+	if (ap == NULL)
+		return MEDSEC_ERR_INVALID;
+	*ap = NULL;
+	if (report == NULL)
+		report = &ignored;
+	if ((r = audit_new(dir, ks, opts, &a)) != MEDSEC_OK)
+		return r;
+	if ((r = take_lock(a)) != MEDSEC_OK)
+		goto fail;
+	pthread_mutex_lock(&a->lock);
+	r = audit_load_state(a, report);
+	pthread_mutex_unlock(&a->lock);
+	if (r != MEDSEC_OK)
+		goto fail;
+	*ap = a;
+	return MEDSEC_OK;
+fail:
+	audit_free(a);
+	return r;
+}
+
+int
+medsec_audit_close(struct medsec_audit *a)
+{
+	int r;
+
+	if (a == NULL)
+		return MEDSEC_OK;
+	pthread_mutex_lock(&a->lock);
+	while (a->flushing)
+		pthread_cond_wait(&a->cond, &a->lock);
+	r = a->failed;
+	pthread_mutex_unlock(&a->lock);
+	audit_free(a);
+	return r;
+}
+
+/* ---- provisioning ---- */
+
+static int
+write_verifier(const char *path, const struct medsec_audit *a,
+    const char *device_id, const uint8_t *pk, size_t pklen)
+{
+	char text[1024], keyhex[2 * AUDIT_MAC_LEN + 1];
+	char pkhex[2 * MEDSEC_SIGN_PUBLIC_MAX + 1], dir[4096];
+	const struct medsec_alg_info *alg = medsec_crypto_alg_by_id(a->sign_alg);
+	const char *slash = strrchr(path, '/');
+	int n, r;
+
+	medsec_hex(a->mac_key, AUDIT_MAC_LEN, keyhex);
+	medsec_hex(pk, pklen, pkhex);
+	n = snprintf(text, sizeof(text),
+	    AUDIT_VERIFIER_HEADER "\ndevice %s\nmac-alg hmac-sha256\n"
+	    "mac-key-id %s\nmac-key %s\nidentity-alg %s\n"
+	    "identity-key-id %s\nidentity-key %s\n",
+	    device_id, a->mac_key_id, keyhex, alg ? alg->name : "?",
+	    a->identity_key_id, pkhex);
+	medsec_wipe(keyhex, sizeof(keyhex));
+	if (n < 0 || (size_t)n >= sizeof(text) || alg == NULL) {
+		medsec_wipe(text, sizeof(text));
+		return MEDSEC_ERR_INVALID;
+	}
+	if (slash == NULL)
+		snprintf(dir, sizeof(dir), ".");
+	else
+		snprintf(dir, sizeof(dir), "%.*s", (int)(slash - path), path);
+	r = medsec_io_write_file_new(dir[0] ? dir : "/", slash ? slash + 1 : path,
+	    text, (size_t)n, 0600);
+	medsec_wipe(text, sizeof(text));
+	return r;
+}
+
+static int
+valid_device_id(const char *id)
+{
+	size_t n = id != NULL ? strlen(id) : 0;
+
+	if (n == 0 || n >= 64)
+		return 0;
+	for (size_t i = 0; i < n; i++)
+		if (!((id[i] >= 'a' && id[i] <= 'z') ||
+			(id[i] >= 'A' && id[i] <= 'Z') ||
+			(id[i] >= '0' && id[i] <= '9') || id[i] == '-' ||
+			id[i] == '.' || id[i] == '_'))
+			return 0;
+	return 1;
+}
+
+static int
+create_files(struct medsec_audit *a, const char *device_id,
+    const char *verifier_key_path)
+{
+	uint8_t pk[MEDSEC_SIGN_PUBLIC_MAX];
+	size_t pklen;
+	int r;
+
+	if ((r = medsec_keystore_public(a->ks, AUDIT_IDENTITY_KEY_NAME, pk,
+		 &pklen, NULL)) != MEDSEC_OK ||
+	    (r = medsec_random(a->mac_key, AUDIT_MAC_LEN)) != MEDSEC_OK ||
+	    (r = medsec_key_id(MEDSEC_ALG_HMAC_SHA256, a->mac_key,
+		 AUDIT_MAC_LEN, a->mac_key_id)) != MEDSEC_OK)
+		return r;
+	/* The verifier copy goes out first: without it the trail could not
+	 * be checked with the MAC, so nothing else is created if it fails. */
+	if ((r = write_verifier(verifier_key_path, a, device_id, pk, pklen)) !=
+	    MEDSEC_OK)
+		return r;
+	if ((r = audit_mac_key_store(a->ks, 0, a->mac_key)) != MEDSEC_OK)
+		return r;
+	a->next_seq = 1;
+	a->epoch = 0;
+	memset(a->chain, 0, sizeof(a->chain));
+	return audit_segment_create(a, 1);
+}
+
+int
+medsec_audit_create(const char *dir, struct medsec_keystore *ks,
+    const struct medsec_audit_options *opts, const char *device_id,
+    const char *verifier_key_path)
+{
+	struct medsec_audit_event_in ev = { MEDSEC_EV_AUDIT_STARTED,
+		"medsec-audit", "local", "audit trail", MEDSEC_AUDIT_SUCCESS,
+		NULL, NULL };
+	struct medsec_audit *a = NULL;
+	uint64_t *segs = NULL;
+	size_t nsegs = 0;
+	char details[256];
+	int r;
+
+	if (!valid_device_id(device_id) || verifier_key_path == NULL)
+		return MEDSEC_ERR_INVALID;
+	r = medsec_io_mkdir(dir, 0700);
+	if (r == MEDSEC_ERR_EXISTS && audit_seg_list(dir, &segs, &nsegs) ==
+		MEDSEC_OK && nsegs > 0)
+		r = MEDSEC_ERR_EXISTS;
+	else if (r == MEDSEC_ERR_EXISTS)
+		r = MEDSEC_OK;
+	free(segs);
+	if (r != MEDSEC_OK)
+		return r;
+	if ((r = audit_new(dir, ks, opts, &a)) != MEDSEC_OK)
+		return r;
+	if ((r = take_lock(a)) == MEDSEC_OK)
+		r = create_files(a, device_id, verifier_key_path);
+	audit_free(a);
+	a = NULL;
+	if (r != MEDSEC_OK)
+		return r;
+	snprintf(details, sizeof(details),
+	    "{\"device\":\"%s\",\"format\":%d,\"hash\":\"sha256\","
+	    "\"mac\":\"hmac-sha256\"}", device_id, AUDIT_FORMAT_VERSION);
+	ev.details = details;
+	if ((r = medsec_audit_open(dir, ks, opts, &a, NULL)) != MEDSEC_OK)
+		return r;
+	r = medsec_audit_append(a, &ev, NULL);
+	if (r == MEDSEC_OK)
+		r = medsec_audit_checkpoint(a);
+	if (medsec_audit_close(a) != MEDSEC_OK && r == MEDSEC_OK)
+		r = MEDSEC_ERR_AUDIT_UNAVAILABLE;
+	return r;
+}
+
+/* ---- life-critical holding queue ---- */
+
+static void
+held_clear(struct medsec_audit *a)
+{
+	for (size_t i = 0; i < a->nheld; i++)
+		for (int k = 0; k < 5; k++)
+			free(a->held[i].strings[k]);
+	a->nheld = 0;
+}
+
+static int
+hold_locked(struct medsec_audit *a, const struct medsec_audit_event_in *ev,
+    const char *details)
+{
+	struct held_event *h;
+	const char *src[5] = { ev->actor, ev->source, ev->object, ev->reason,
+		details };
+
+	if (a->nheld == HELD_MAX) {
+		a->dropped++;
+		return MEDSEC_ERR_AUDIT_DEGRADED;
+	}
+	h = &a->held[a->nheld];
+	memset(h, 0, sizeof(*h));
+	for (int k = 0; k < 5; k++) {
+		if ((h->strings[k] = strdup(src[k] ? src[k] : "")) == NULL) {
+			for (int j = 0; j < k; j++)
+				free(h->strings[j]);
+			a->dropped++;
+			return MEDSEC_ERR_AUDIT_DEGRADED;
+		}
+	}
+	h->ev = *ev;
+	h->ev.actor = h->strings[0];
+	h->ev.source = h->strings[1];
+	h->ev.object = h->strings[2];
+	h->ev.reason = h->strings[3];
+	h->ev.details = h->strings[4];
+	h->time_us = medsec_clock_wall_us();
+	a->nheld++;
+	return MEDSEC_ERR_AUDIT_DEGRADED;
+}
+
+int
+medsec_audit_append_critical(struct medsec_audit *a,
+    const struct medsec_audit_event_in *ev, uint64_t *seqp)
+{
+	char *details = NULL;
+	int r;
+
+	if (a == NULL)
+		return MEDSEC_ERR_INVALID;
+	if ((r = audit_event_check(ev, &details)) != MEDSEC_OK)
+		return r;
+	pthread_mutex_lock(&a->lock);
+	r = audit_append_locked(a, ev, details, medsec_clock_wall_us(), 0,
+	    seqp);
+	if (r != MEDSEC_OK)
+		r = hold_locked(a, ev, details);
+	pthread_mutex_unlock(&a->lock);
+	free(details);
+	return r;
+}
+
+int
+medsec_audit_degraded(struct medsec_audit *a, size_t *heldp,
+    uint64_t *droppedp)
+{
+	int degraded;
+
+	pthread_mutex_lock(&a->lock);
+	if (heldp != NULL)
+		*heldp = a->nheld;
+	if (droppedp != NULL)
+		*droppedp = a->dropped;
+	degraded = a->failed != 0 || a->nheld > 0 || a->dropped > 0;
+	pthread_mutex_unlock(&a->lock);
+	return degraded;
+}
+
+static int
+flush_held_locked(struct medsec_audit *a)
+{
+	struct medsec_audit_event_in ev = { MEDSEC_EV_AUDIT_DEGRADED,
+		"medsec-audit", "local", "audit trail", MEDSEC_AUDIT_FAILURE,
+		"audit storage failed; events were held in memory", NULL };
+	char details[128];
+	size_t n = a->nheld;
+	int r;
+
+	if (n == 0 && a->dropped == 0)
+		return MEDSEC_OK;
+	for (size_t i = 0; i < n; i++) {
+		r = audit_append_locked(a, &a->held[i].ev,
+		    a->held[i].ev.details, a->held[i].time_us, AUDIT_FLAG_HELD,
+		    NULL);
+		if (r != MEDSEC_OK)
+			return r;
+	}
+	snprintf(details, sizeof(details), "{\"held\":%zu,\"dropped\":%llu}",
+	    n, (unsigned long long)a->dropped);
+	ev.details = details;
+	if ((r = audit_append_locked(a, &ev, details, medsec_clock_wall_us(),
+		 0, NULL)) != MEDSEC_OK)
+		return r;
+	held_clear(a);
+	a->dropped = 0;
+	return MEDSEC_OK;
+}
+
+int
+medsec_audit_reopen(struct medsec_audit *a)
+{
+	struct medsec_audit_open_report report;
+	int r;
+
+	if (a == NULL)
+		return MEDSEC_ERR_INVALID;
+	pthread_mutex_lock(&a->lock);
+	while (a->flushing)
+		pthread_cond_wait(&a->cond, &a->lock);
+	a->failed = 0;
+	r = audit_load_state(a, &report);
+	if (r == MEDSEC_OK)
+		r = flush_held_locked(a);
+	if (r != MEDSEC_OK && a->failed == 0)
+		a->failed = MEDSEC_ERR_AUDIT_UNAVAILABLE;
+	pthread_mutex_unlock(&a->lock);
+	return r;
+}

@@ -1,0 +1,412 @@
+/*
+ * The audit trail writer: append with group commit, signed checkpoints,
+ * forward-secure MAC key evolution, segment rotation, and crash recovery.
+ *
+ * Concurrency: one mutex guards the chain state. Appenders encode their
+ * record (sequence number, chain hash, MAC) into the shared batch under
+ * the mutex, then wait until it is durable. The first waiter to find no
+ * flush in progress becomes the leader: it takes the whole batch, writes
+ * it with one pwrite and one fdatasync outside the mutex, then wakes
+ * everyone whose record it carried. Many writers therefore share a sync.
+ *
+ * Failure: any write or sync error makes the trail fail closed (sticky
+ * MEDSEC_ERR_AUDIT_UNAVAILABLE) until medsec_audit_reopen(), which runs
+ * crash recovery again. Life-critical callers use
+ * medsec_audit_append_critical(), which holds events in memory instead of
+ * refusing, so a therapy is never stopped by a full disk; the device is
+ * flagged degraded and the held events are written on recovery.
+ */
+#include <fcntl.h>
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/file.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "medsec/audit.h"
+#include "medsec/clock.h"
+#include "medsec/err.h"
+#include "audit_int.h"
+#include "audit_writer_int.h"
+#include "io/io.h"
+
+void
+medsec_audit_options_default(struct medsec_audit_options *opts)
+{
+	opts->epoch_records = 1000;
+	opts->epoch_seconds = 3600;
+	opts->segment_bytes = 16u << 20;
+}
+
+int
+audit_options_check(const struct medsec_audit_options *o)
+{
+	if (o->epoch_records < 2 || o->epoch_records > 1000000 ||
+	    o->epoch_seconds > 86400 || o->segment_bytes < 4096 ||
+	    o->segment_bytes > (1ULL << 32))
+		return MEDSEC_ERR_INVALID;
+	return MEDSEC_OK;
+}
+
+/* ---- keys ---- */
+
+int
+audit_mac_rekey(struct medsec_audit *a)
+{
+	medsec_hmac_free(a->mac);
+	a->mac = NULL;
+	return medsec_hmac_new(MEDSEC_ALG_HMAC_SHA256, a->mac_key,
+	    AUDIT_MAC_LEN, &a->mac);
+}
+
+int
+audit_mac_key_store(struct medsec_keystore *ks, uint64_t epoch, const uint8_t *key)
+{
+	uint8_t secret[MAC_SECRET_LEN];
+	int r;
+
+	put_le64(secret, epoch);
+	memcpy(secret + 8, key, AUDIT_MAC_LEN);
+	r = medsec_keystore_put(ks, AUDIT_MAC_KEY_NAME, MEDSEC_ALG_HMAC_SHA256,
+	    secret, sizeof(secret), NULL);
+	medsec_wipe(secret, sizeof(secret));
+	return r;
+}
+
+int
+audit_mac_key_load(struct medsec_audit *a, uint64_t *epochp)
+{
+	uint8_t secret[MEDSEC_KEY_SECRET_MAX];
+	size_t len = 0;
+	int r;
+
+	r = medsec_keystore_get(a->ks, AUDIT_MAC_KEY_NAME, secret, &len, NULL);
+	if (r == MEDSEC_OK && len != MAC_SECRET_LEN)
+		r = MEDSEC_ERR_FORMAT;
+	if (r == MEDSEC_OK) {
+		*epochp = get_le64(secret);
+		memcpy(a->mac_key, secret + 8, AUDIT_MAC_LEN);
+	}
+	medsec_wipe(secret, sizeof(secret));
+	return r;
+}
+
+int
+audit_identity_load(struct medsec_audit *a)
+{
+	uint8_t pk[MEDSEC_SIGN_PUBLIC_MAX];
+	size_t pklen;
+	struct medsec_key_info info;
+	int r;
+
+	r = medsec_keystore_public(a->ks, AUDIT_IDENTITY_KEY_NAME, pk, &pklen,
+	    &info);
+	if (r != MEDSEC_OK)
+		return r;
+	a->sign_alg = info.alg;
+	return medsec_key_id(info.alg, pk, pklen, a->identity_key_id);
+}
+
+/* ---- segments ---- */
+
+int
+audit_segment_create(struct medsec_audit *a, uint64_t segno)
+{
+	uint8_t raw[AUDIT_SEG_HEADER_LEN];
+	char name[64], path[4096];
+	int fd, r;
+
+	a->seg.version = AUDIT_FORMAT_VERSION;
+	a->seg.hash_alg = MEDSEC_ALG_SHA256;
+	a->seg.mac_alg = MEDSEC_ALG_HMAC_SHA256;
+	a->seg.sign_alg = (uint16_t)a->sign_alg;
+	a->seg.segno = segno;
+	a->seg.first_seq = a->next_seq;
+	a->seg.epoch = a->epoch;
+	memcpy(a->seg.prev_chain, a->chain, AUDIT_CHAIN_LEN);
+	memcpy(a->seg.identity_key_id, a->identity_key_id, MEDSEC_KEY_ID_LEN);
+	memcpy(a->seg.mac_key_id, a->mac_key_id, MEDSEC_KEY_ID_LEN);
+	a->seg.created_us = medsec_clock_wall_us();
+	audit_seg_header_encode(&a->seg, raw);
+	if ((r = audit_seg_name(name, sizeof(name), segno)) != MEDSEC_OK ||
+	    (r = medsec_io_path(path, sizeof(path), a->dir, name)) != MEDSEC_OK)
+		return r;
+	fd = medsec_io_open(path, O_RDWR | O_CREAT | O_EXCL, 0600);
+	if (fd < 0)
+		return fd;
+	if ((r = medsec_io_pwrite_all(fd, raw, sizeof(raw), 0)) != MEDSEC_OK ||
+	    (r = medsec_io_fsync(fd)) != MEDSEC_OK ||
+	    (r = medsec_io_fsync_dir(a->dir)) != MEDSEC_OK) {
+		medsec_io_close(fd);
+		(void)medsec_io_unlink(path);
+		return r;
+	}
+	if (a->segfd >= 0)
+		medsec_io_close(a->segfd);
+	a->segfd = fd;
+	a->seg_durable = a->seg_pending = AUDIT_SEG_HEADER_LEN;
+	return medsec_hash(MEDSEC_ALG_SHA256, raw, sizeof(raw), a->chain);
+}
+
+/* ---- encoding under the lock ---- */
+
+static int
+batch_reserve(struct batch *b, size_t more)
+{
+	uint8_t *p;
+	size_t cap;
+
+	if (b->len + more <= b->cap)
+		return MEDSEC_OK;
+	if (b->len + more > BATCH_MAX)
+		return MEDSEC_ERR_BUSY;
+	cap = b->cap ? b->cap : 65536;
+	while (cap < b->len + more)
+		cap *= 2;
+	if ((p = realloc(b->p, cap)) == NULL)
+		return MEDSEC_ERR_NOMEM;
+	b->p = p;
+	b->cap = cap;
+	return MEDSEC_OK;
+}
+
+static int
+encode_locked(struct medsec_audit *a, const struct medsec_audit_event_in *ev,
+    const char *details, int64_t time_us, uint16_t flags, uint64_t *seqp)
+{
+	uint8_t *p;
+	size_t body;
+	int r;
+
+	if ((r = batch_reserve(&a->batch, AUDIT_REC_MAX)) != MEDSEC_OK)
+		return r;
+	p = a->batch.p + a->batch.len;
+	body = audit_rec_encode_body(p, a->next_seq, time_us, a->epoch, flags,
+	    ev, details);
+	if ((r = audit_chain_hash(a->hash, a->chain, p, body, p + body)) !=
+		MEDSEC_OK ||
+	    (r = medsec_hmac_ctx_mac(a->mac, p + body, AUDIT_CHAIN_LEN,
+		 p + body + AUDIT_CHAIN_LEN)) != MEDSEC_OK)
+		return r;
+	memcpy(a->chain, p + body, AUDIT_CHAIN_LEN);
+	a->batch.len += body + AUDIT_CHAIN_LEN + AUDIT_MAC_LEN;
+	a->seg_pending += body + AUDIT_CHAIN_LEN + AUDIT_MAC_LEN;
+	a->batch.last_seq = a->next_seq;
+	if (seqp != NULL)
+		*seqp = a->next_seq;
+	a->next_seq++;
+	a->epoch_count++;
+	return MEDSEC_OK;
+}
+
+static int
+anchor_prepare(struct medsec_audit *a, uint64_t seq, int64_t time_us)
+{
+	uint8_t msg[AUDIT_ANCHOR_LEN];
+	size_t n;
+
+	a->anchor.sign_alg = (uint16_t)a->sign_alg;
+	a->anchor.seq = seq;
+	a->anchor.epoch = a->epoch;
+	a->anchor.time_us = time_us;
+	memcpy(a->anchor.chain, a->chain, AUDIT_CHAIN_LEN);
+	n = audit_anchor_signed_part(&a->anchor, msg);
+	return medsec_keystore_sign(a->ks, AUDIT_IDENTITY_KEY_NAME, msg, n,
+	    a->anchor.sig);
+}
+
+/*
+ * Closes the current epoch: a checkpoint record carrying a signature over
+ * the chain so far, then the MAC key moves one epoch forward and the old
+ * one is wiped from memory (and from disk once the checkpoint is durable).
+ */
+static int
+checkpoint_locked(struct medsec_audit *a)
+{
+	uint8_t msg[128], sig[MEDSEC_SIGN_LEN];
+	char hex[2 * MEDSEC_SIGN_LEN + 1], details[256], object[48];
+	struct medsec_audit_event_in ev = { MEDSEC_EV_AUDIT_CHECKPOINT,
+		"medsec-audit", "local", object, MEDSEC_AUDIT_SUCCESS, NULL,
+		details };
+	int64_t now = medsec_clock_wall_us();
+	uint64_t seq = a->next_seq;
+	size_t n;
+	int r;
+
+	n = audit_checkpoint_message(msg, seq, a->epoch, now, a->chain);
+	r = medsec_keystore_sign(a->ks, AUDIT_IDENTITY_KEY_NAME, msg, n, sig);
+	if (r != MEDSEC_OK)
+		return r;
+	medsec_hex(sig, sizeof(sig), hex);
+	snprintf(object, sizeof(object), "epoch %llu",
+	    (unsigned long long)a->epoch);
+	snprintf(details, sizeof(details),
+	    "{\"epoch\":%llu,\"through_seq\":%llu,\"sig\":\"%s\"}",
+	    (unsigned long long)a->epoch, (unsigned long long)(seq - 1), hex);
+	if ((r = encode_locked(a, &ev, details, now, 0, NULL)) != MEDSEC_OK ||
+	    (r = anchor_prepare(a, seq, now)) != MEDSEC_OK)
+		return r;
+	a->epoch++;
+	if ((r = audit_evolve_key(a->mac_key, a->epoch)) != MEDSEC_OK ||
+	    (r = audit_mac_rekey(a)) != MEDSEC_OK)
+		return r;
+	a->ckpt_seq = seq;
+	a->epoch_count = 0;
+	a->epoch_start_mono = medsec_clock_mono_us();
+	return MEDSEC_OK;
+}
+
+static int
+checkpoint_due(const struct medsec_audit *a)
+{
+	int64_t age = medsec_clock_mono_us() - a->epoch_start_mono;
+
+	if (a->epoch_count + 1 >= a->opts.epoch_records)
+		return 1;
+	return a->opts.epoch_seconds != 0 &&
+	    age >= (int64_t)a->opts.epoch_seconds * 1000000;
+}
+
+/* ---- flushing ---- */
+
+static int
+persist_epoch_locked(struct medsec_audit *a)
+{
+	uint8_t raw[AUDIT_ANCHOR_LEN];
+	int r;
+
+	if (a->ckpt_seq == 0 || a->durable_seq < a->ckpt_seq)
+		return MEDSEC_OK;
+	if ((r = audit_mac_key_store(a->ks, a->epoch, a->mac_key)) != MEDSEC_OK)
+		return r;
+	audit_anchor_encode(&a->anchor, raw);
+	r = medsec_io_write_file_atomic(a->dir, AUDIT_ANCHOR_NAME, raw,
+	    sizeof(raw), 0600);
+	if (r == MEDSEC_OK)
+		a->ckpt_seq = 0;
+	return r;
+}
+
+static void
+lead_flush_locked(struct medsec_audit *a)
+{
+	struct batch out = a->batch;
+	uint64_t off = a->seg_durable;
+	int r;
+
+	a->batch = a->spare;
+	a->batch.len = 0;
+	a->flushing = 1;
+	pthread_mutex_unlock(&a->lock);
+	r = medsec_io_pwrite_all(a->segfd, out.p, out.len, (off_t)off);
+	if (r == MEDSEC_OK)
+		r = medsec_io_fdatasync(a->segfd);
+	pthread_mutex_lock(&a->lock);
+	if (r == MEDSEC_OK) {
+		a->seg_durable += out.len;
+		a->durable_seq = out.last_seq;
+		r = persist_epoch_locked(a);
+	}
+	if (r != MEDSEC_OK)
+		a->failed = MEDSEC_ERR_AUDIT_UNAVAILABLE;
+	out.len = 0;
+	a->spare = out;
+	a->flushing = 0;
+	pthread_cond_broadcast(&a->cond);
+}
+
+static int
+wait_durable_locked(struct medsec_audit *a, uint64_t seq)
+{
+	while (a->durable_seq < seq && a->failed == 0) {
+		if (!a->flushing)
+			lead_flush_locked(a);
+		else
+			pthread_cond_wait(&a->cond, &a->lock);
+	}
+	return a->durable_seq >= seq ? MEDSEC_OK : a->failed;
+}
+
+/* Waits until nothing is pending, then starts a new segment. */
+static int
+rotate_locked(struct medsec_audit *a)
+{
+	int r;
+
+	while (a->failed == 0 && (a->flushing || a->batch.len > 0)) {
+		if (!a->flushing)
+			lead_flush_locked(a);
+		else
+			pthread_cond_wait(&a->cond, &a->lock);
+	}
+	if (a->failed != 0)
+		return a->failed;
+	r = audit_segment_create(a, a->seg.segno + 1);
+	if (r != MEDSEC_OK)
+		a->failed = MEDSEC_ERR_AUDIT_UNAVAILABLE;
+	return r == MEDSEC_OK ? MEDSEC_OK : a->failed;
+}
+
+int
+audit_append_locked(struct medsec_audit *a, const struct medsec_audit_event_in *ev,
+    const char *details, int64_t time_us, uint16_t flags, uint64_t *seqp)
+{
+	uint64_t seq;
+	int r;
+
+	if (a->failed != 0)
+		return a->failed;
+	if (a->seg_pending + 2 * AUDIT_REC_MAX > a->opts.segment_bytes &&
+	    a->seg_pending > AUDIT_SEG_HEADER_LEN &&
+	    (r = rotate_locked(a)) != MEDSEC_OK)
+		return r;
+	if ((r = encode_locked(a, ev, details, time_us, flags, &seq)) !=
+		MEDSEC_OK)
+		return r;
+	if (checkpoint_due(a) && (r = checkpoint_locked(a)) != MEDSEC_OK) {
+		a->failed = MEDSEC_ERR_AUDIT_UNAVAILABLE;
+		return a->failed;
+	}
+	if (seqp != NULL)
+		*seqp = seq;
+	return wait_durable_locked(a, seq);
+}
+
+int
+medsec_audit_append(struct medsec_audit *a,
+    const struct medsec_audit_event_in *ev, uint64_t *seqp)
+{
+	char *details = NULL;
+	int r;
+
+	if (a == NULL)
+		return MEDSEC_ERR_INVALID;
+	if ((r = audit_event_check(ev, &details)) != MEDSEC_OK)
+		return r;
+	pthread_mutex_lock(&a->lock);
+	r = audit_append_locked(a, ev, details, medsec_clock_wall_us(), 0, seqp);
+	pthread_mutex_unlock(&a->lock);
+	free(details);
+	return r;
+}
+
+int
+medsec_audit_checkpoint(struct medsec_audit *a)
+{
+	int r;
+
+	if (a == NULL)
+		return MEDSEC_ERR_INVALID;
+	pthread_mutex_lock(&a->lock);
+	r = a->failed;
+	if (r == 0) {
+		if (checkpoint_locked(a) != MEDSEC_OK)
+			r = a->failed = MEDSEC_ERR_AUDIT_UNAVAILABLE;
+		else
+			r = wait_durable_locked(a, a->next_seq - 1);
+	}
+	pthread_mutex_unlock(&a->lock);
+	return r;
+}

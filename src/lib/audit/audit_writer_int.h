@@ -1,0 +1,77 @@
+/* The writer's state, shared by audit_writer.c and audit_recover.c. */
+#ifndef MEDSEC_AUDIT_WRITER_INT_H
+#define MEDSEC_AUDIT_WRITER_INT_H
+
+#include <pthread.h>
+
+#include "audit_int.h"
+
+#define HELD_MAX 256
+#define BATCH_MAX (64u << 20)
+#define MAC_SECRET_LEN (8 + AUDIT_MAC_LEN) /* epoch || key */
+
+struct held_event {
+	struct medsec_audit_event_in ev;
+	char *strings[5];
+	int64_t time_us;
+};
+
+struct batch {
+	uint8_t *p;
+	size_t len, cap;
+	uint64_t last_seq;
+};
+
+struct medsec_audit {
+	char dir[4096];
+	struct medsec_keystore *ks;
+	struct medsec_audit_options opts;
+	int lockfd;
+	int segfd;
+	struct audit_seg_header seg;
+	uint64_t seg_durable; /* bytes of the segment on disk */
+	uint64_t seg_pending; /* plus those encoded but not yet written */
+	uint8_t chain[AUDIT_CHAIN_LEN];
+	uint64_t next_seq;
+	uint64_t epoch;
+	uint32_t epoch_count; /* records in the current epoch */
+	int64_t epoch_start_mono;
+	uint8_t *mac_key; /* secure memory */
+	struct medsec_hmac_ctx *mac;
+	struct medsec_hash_ctx *hash;
+	int sign_alg;
+	char identity_key_id[MEDSEC_KEY_ID_LEN];
+	char mac_key_id[MEDSEC_KEY_ID_LEN];
+	pthread_mutex_t lock;
+	pthread_cond_t cond;
+	struct batch batch, spare;
+	int flushing;
+	uint64_t durable_seq;
+	int failed;
+	/* A checkpoint waiting to become durable before its key and anchor
+	 * are persisted (persisting first could make a crash look like
+	 * truncation). */
+	uint64_t ckpt_seq;
+	struct audit_anchor anchor;
+	struct held_event held[HELD_MAX];
+	size_t nheld;
+	uint64_t dropped;
+};
+
+/* audit_writer.c */
+int audit_mac_rekey(struct medsec_audit *a);
+int audit_mac_key_store(struct medsec_keystore *ks, uint64_t epoch,
+    const uint8_t *key);
+int audit_mac_key_load(struct medsec_audit *a, uint64_t *epochp);
+int audit_identity_load(struct medsec_audit *a);
+int audit_segment_create(struct medsec_audit *a, uint64_t segno);
+int audit_options_check(const struct medsec_audit_options *o);
+int audit_append_locked(struct medsec_audit *a,
+    const struct medsec_audit_event_in *ev, const char *details,
+    int64_t time_us, uint16_t flags, uint64_t *seqp);
+
+/* audit_recover.c: loads the chain state from disk, cutting a torn tail. */
+int audit_load_state(struct medsec_audit *a,
+    struct medsec_audit_open_report *report);
+
+#endif

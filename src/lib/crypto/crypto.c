@@ -1,0 +1,256 @@
+/*
+ * Crypto module core: one-time initialisation of libsodium and of the
+ * OpenSSL algorithm objects, per-thread digest contexts, the CSPRNG,
+ * wiping, constant-time comparison, guarded memory, hex and key ids.
+ */
+#include <pthread.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "crypto/crypto_int.h"
+
+static pthread_once_t init_once = PTHREAD_ONCE_INIT;
+static int init_result = MEDSEC_ERR_INTERNAL;
+static struct crypto_lib lib;
+static pthread_key_t tls_key;
+
+/*
+ * Each thread keeps its own digest contexts so that medsec_hash() neither
+ * allocates nor locks per call; the key's destructor frees them when the
+ * thread exits.
+ */
+struct crypto_tls {
+	EVP_MD_CTX *md[CRYPTO_MD_SLOTS];
+};
+
+static void
+tls_free(void *p)
+{
+	struct crypto_tls *t = p;
+	size_t i;
+
+	if (t == NULL)
+		return;
+	for (i = 0; i < CRYPTO_MD_SLOTS; i++)
+		EVP_MD_CTX_free(t->md[i]);
+	free(t);
+}
+
+static int
+fetch_all(struct crypto_lib *l)
+{
+	l->sha256 = EVP_MD_fetch(NULL, "SHA2-256", NULL);
+	l->sha384 = EVP_MD_fetch(NULL, "SHA2-384", NULL);
+	l->sha512 = EVP_MD_fetch(NULL, "SHA2-512", NULL);
+	l->hmac = EVP_MAC_fetch(NULL, "HMAC", NULL);
+	l->aes256gcm = EVP_CIPHER_fetch(NULL, "AES-256-GCM", NULL);
+	/* Optional: a FIPS-only provider has no ARIA. */
+	l->aria256gcm = EVP_CIPHER_fetch(NULL, "ARIA-256-GCM", NULL);
+	l->hkdf = EVP_KDF_fetch(NULL, "HKDF", NULL);
+	l->pbkdf2 = EVP_KDF_fetch(NULL, "PBKDF2", NULL);
+	if (l->sha256 == NULL || l->sha384 == NULL || l->sha512 == NULL ||
+	    l->hmac == NULL || l->aes256gcm == NULL || l->hkdf == NULL ||
+	    l->pbkdf2 == NULL)
+		return MEDSEC_ERR_CRYPTO;
+	return MEDSEC_OK;
+}
+
+static void
+init_run(void)
+{
+	if (sodium_init() < 0) {
+		init_result = MEDSEC_ERR_CRYPTO;
+		return;
+	}
+	if (fetch_all(&lib) != MEDSEC_OK) {
+		init_result = MEDSEC_ERR_CRYPTO;
+		return;
+	}
+	if (pthread_key_create(&tls_key, tls_free) != 0) {
+		init_result = MEDSEC_ERR_NOMEM;
+		return;
+	}
+	init_result = MEDSEC_OK;
+}
+
+int
+medsec_crypto_init(void)
+{
+	if (pthread_once(&init_once, init_run) != 0)
+		return MEDSEC_ERR_INTERNAL;
+	return init_result;
+}
+
+const struct crypto_lib *
+crypto_lib(void)
+{
+	if (medsec_crypto_init() != MEDSEC_OK)
+		return NULL;
+	return &lib;
+}
+
+/* Returns this thread's digest context for a slot, creating it once. */
+EVP_MD_CTX *
+crypto_thread_md_ctx(int slot)
+{
+	struct crypto_tls *t;
+
+	if (slot < 0 || slot >= CRYPTO_MD_SLOTS ||
+	    medsec_crypto_init() != MEDSEC_OK)
+		return NULL;
+	if ((t = pthread_getspecific(tls_key)) == NULL) {
+		if ((t = calloc(1, sizeof(*t))) == NULL)
+			return NULL;
+		if (pthread_setspecific(tls_key, t) != 0) {
+			free(t);
+			return NULL;
+		}
+	}
+	if (t->md[slot] == NULL)
+		t->md[slot] = EVP_MD_CTX_new();
+	return t->md[slot];
+}
+
+int
+medsec_random(void *buf, size_t len)
+{
+	int r;
+
+	if (buf == NULL && len != 0)
+		return MEDSEC_ERR_INVALID;
+	if ((r = medsec_crypto_init()) != MEDSEC_OK)
+		return r;
+	if (len != 0)
+		randombytes_buf(buf, len);
+	return MEDSEC_OK;
+}
+
+void
+medsec_wipe(void *p, size_t len)
+{
+	if (p != NULL && len != 0)
+		sodium_memzero(p, len);
+}
+
+int
+medsec_ct_equal(const void *a, const void *b, size_t len)
+{
+	if (len == 0)
+		return 1;
+	if (a == NULL || b == NULL)
+		return 0;
+	return sodium_memcmp(a, b, len) == 0;
+}
+
+void *
+medsec_secure_alloc(size_t len)
+{
+	/* sodium_malloc needs the page size that sodium_init() records. */
+	if (medsec_crypto_init() != MEDSEC_OK)
+		return NULL;
+	return sodium_malloc(len);
+}
+
+void
+medsec_secure_free(void *p)
+{
+	if (p != NULL)
+		sodium_free(p);
+}
+
+int
+medsec_secure_noaccess(void *p)
+{
+	if (p == NULL)
+		return MEDSEC_ERR_INVALID;
+	return sodium_mprotect_noaccess(p) == 0 ? MEDSEC_OK : MEDSEC_ERR_CRYPTO;
+}
+
+int
+medsec_secure_readonly(void *p)
+{
+	if (p == NULL)
+		return MEDSEC_ERR_INVALID;
+	return sodium_mprotect_readonly(p) == 0 ? MEDSEC_OK : MEDSEC_ERR_CRYPTO;
+}
+
+int
+medsec_secure_readwrite(void *p)
+{
+	if (p == NULL)
+		return MEDSEC_ERR_INVALID;
+	return sodium_mprotect_readwrite(p) == 0 ? MEDSEC_OK :
+	    MEDSEC_ERR_CRYPTO;
+}
+
+/*
+ * libsodium's hex codecs run in time independent of the digits, which
+ * matters because keys are stored and configured as hex.
+ */
+void
+medsec_hex(const void *in, size_t len, char *out)
+{
+	if (out == NULL)
+		return;
+	if (in == NULL || len == 0) {
+		out[0] = '\0';
+		return;
+	}
+	sodium_bin2hex(out, 2 * len + 1, in, len);
+}
+
+int
+medsec_unhex(const char *hex, uint8_t *out, size_t outlen)
+{
+	const char *end = NULL;
+	size_t hexlen, binlen = 0;
+	int r = MEDSEC_ERR_FORMAT;
+
+	if (hex == NULL || (out == NULL && outlen != 0))
+		return MEDSEC_ERR_INVALID;
+	if (medsec_crypto_init() != MEDSEC_OK)
+		return MEDSEC_ERR_CRYPTO;
+	hexlen = strlen(hex);
+	if (outlen > SIZE_MAX / 2 || hexlen != 2 * outlen)
+		goto out;
+	if (outlen == 0) {
+		r = MEDSEC_OK;
+		goto out;
+	}
+	if (sodium_hex2bin(out, outlen, hex, hexlen, NULL, &binlen, &end) != 0 ||
+	    binlen != outlen || end != hex + hexlen)
+		goto out;
+	r = MEDSEC_OK;
+out:
+	if (r != MEDSEC_OK)
+		medsec_wipe(out, outlen);
+	return r;
+}
+
+int
+medsec_key_id(int alg, const void *key, size_t keylen,
+    char out[MEDSEC_KEY_ID_LEN])
+{
+	uint8_t digest[MEDSEC_SHA256_LEN], tag;
+	int r = MEDSEC_ERR_INTERNAL;
+
+	if (out == NULL || (key == NULL && keylen != 0))
+		return MEDSEC_ERR_INVALID;
+	out[0] = '\0';
+	/*
+	 * The id is hashed, not interpreted, so any id that fits the one
+	 * byte of the prefix is accepted: an id names keys of algorithms
+	 * this build may not implement.
+	 */
+	if (alg <= MEDSEC_ALG_NONE || alg > 0xff)
+		return MEDSEC_ERR_INVALID;
+	tag = (uint8_t)alg;
+	if ((r = crypto_hash2(MEDSEC_ALG_SHA256, &tag, 1, key, keylen,
+	    digest)) != MEDSEC_OK)
+		goto out;
+	medsec_hex(digest, (MEDSEC_KEY_ID_LEN - 1) / 2, out);
+	r = MEDSEC_OK;
+out:
+	medsec_wipe(digest, sizeof(digest));
+	return r;
+}
