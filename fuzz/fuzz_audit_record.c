@@ -13,6 +13,8 @@
 #include "medsec/audit.h"
 #include "medsec/crypto.h"
 
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
+
 static char dir[] = "/tmp/medsec-fuzz-audit-XXXXXX";
 static char seg[sizeof(dir) + 32];
 

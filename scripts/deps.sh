@@ -24,6 +24,12 @@ faketime
 hyperfine
 "
 
+# Node.js runs the FHIR validator in the tests; the machine's own node is
+# fine, Debian's is the fallback.
+if ! command -v node >/dev/null 2>&1 || ! command -v npm >/dev/null 2>&1; then
+	PACKAGES="$PACKAGES nodejs npm"
+fi
+
 missing=""
 for pkg in $PACKAGES; do
 	status=$(dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null || true)
@@ -33,8 +39,18 @@ for pkg in $PACKAGES; do
 	esac
 done
 
+install_validators() {
+	root=$(cd "$(dirname "$0")/.." && pwd)
+	if [ ! -d "$root/tests/validators/node_modules/fhir" ]; then
+		echo "deps: installing the npm test validators"
+		npm install --prefix "$root/tests/validators" --no-audit \
+		    --no-fund --loglevel=error
+	fi
+}
+
 if [ -z "$missing" ]; then
 	echo "deps: all packages present"
+	install_validators
 	exit 0
 fi
 
@@ -49,3 +65,4 @@ if ! $SUDO apt-get install -y --no-install-recommends $missing; then
 	$SUDO apt-get update
 	$SUDO apt-get install -y --no-install-recommends $missing
 fi
+install_validators

@@ -3,6 +3,7 @@
  * bad-input list): every kind of tampering is detected, named, and
  * located at the first bad record.
  */
+#define _GNU_SOURCE
 #include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>

@@ -292,8 +292,10 @@ f_ftruncate(void *ctx, int fd, off_t len)
 static void
 keep_backup(struct undo *u, const char *path)
 {
-	snprintf(u->backup, sizeof(u->backup), "%s.faultio-%u", path,
-	    backups++);
+	/* Unique per process: a crashed run leaves its backups behind. */
+	snprintf(u->backup, sizeof(u->backup), "%s.faultio-%ld-%u", path,
+	    (long)getpid(), backups++);
+	unlink(u->backup);
 	if (link(path, u->backup) != 0)
 		u->backup[0] = '\0';
 }

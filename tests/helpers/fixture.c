@@ -101,34 +101,34 @@ fixture_read_seqs(const char *audit_dir, uint64_t *seqs, size_t max)
 	int r;
 
 	assert_int_equal(medsec_audit_reader_open(audit_dir, &rd), MEDSEC_OK);
-	while ((r = medsec_audit_reader_next(rd, &rec)) == 1)
+	while ((r = medsec_audit_reader_next(rd, &rec)) == 1) {
 		if (n < max)
-			seqs[n++] = rec.seq;
+			seqs[n] = rec.seq;
+		n++;
+	}
 	medsec_audit_reader_close(rd);
 	assert_int_equal(r, 0);
 	return n;
 }
 
-static void
-run(const char *fmt, const char *a, const char *b)
-{
-	char cmd[2048];
-
-	snprintf(cmd, sizeof(cmd), fmt, a, b);
-	assert_int_equal(system(cmd), 0);
-}
-
 void
 fixture_rmrf(const char *dir)
 {
-	if (strncmp(dir, "/tmp/medsec-", 12) == 0)
-		run("rm -rf -- '%s'%s", dir, "");
+	char cmd[2048];
+
+	if (strncmp(dir, "/tmp/medsec-", 12) != 0)
+		return;
+	snprintf(cmd, sizeof(cmd), "rm -rf -- '%s'", dir);
+	assert_int_equal(system(cmd), 0);
 }
 
 void
 fixture_copy_tree(const char *from, const char *to)
 {
-	run("cp -a -- '%s' '%s'", from, to);
+	char cmd[2048];
+
+	snprintf(cmd, sizeof(cmd), "cp -a -- '%s' '%s'", from, to);
+	assert_int_equal(system(cmd), 0);
 }
 
 static int64_t

@@ -31,7 +31,7 @@ void fixture_append(struct medsec_audit *a, int first, int count);
 int fixture_verify(const struct fixture *f, int with_key,
     struct medsec_audit_verify_result *res);
 
-/* Reads every record's seq into seqs (up to max); returns the count. */
+/* Reads records' seqs into seqs (up to max); returns how many exist. */
 size_t fixture_read_seqs(const char *audit_dir, uint64_t *seqs, size_t max);
 
 void fixture_rmrf(const char *dir);

@@ -1,10 +1,9 @@
 /*
- * Audit export: the public entry points, the bounded output buffer, UTF-8
- * clean-up shared by every format, and the one place where a record is
- * mapped onto DICOM PS3.15 A.5 codes (used by both ATNA XML and FHIR).
- * docs/formats/audit-export.md documents every choice made here.
+ * Audit export: the public entry points, the bounded output buffer and
+ * the UTF-8 clean-up and checks shared by every format. The DICOM mapping
+ * is in audit_export_xml.c; docs/formats/audit-export.md documents every
+ * choice made in these files.
  */
-#include <arpa/inet.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -210,6 +209,22 @@ exp_buf_base64(struct exp_buf *b, const void *data, size_t len)
 	}
 }
 
+/* 0000-01-01T00:00:00Z and 10000-01-01T00:00:00Z, in microseconds. */
+#define TIME_MIN_US (-62167219200LL * 1000000)
+#define TIME_END_US (253402300800LL * 1000000)
+
+int
+exp_time_format(int64_t us, char buf[MEDSEC_RFC3339_LEN])
+{
+	/* Range checked here first, so that no extreme value (a damaged
+	 * record, fuzzing) reaches the calendar arithmetic. */
+	if (us < TIME_MIN_US || us >= TIME_END_US)
+		return MEDSEC_ERR_INVALID;
+	if (medsec_time_format(us, buf, MEDSEC_RFC3339_LEN) != MEDSEC_OK)
+		return MEDSEC_ERR_INVALID;
+	return MEDSEC_OK;
+}
+
 int
 exp_check_record(const struct medsec_audit_record *rec)
 {
@@ -228,225 +243,6 @@ exp_check_record(const struct medsec_audit_record *rec)
 	if (strlen(rec->details) > MEDSEC_AUDIT_DETAILS_MAX)
 		return MEDSEC_ERR_TOO_LARGE;
 	return MEDSEC_OK;
-}
-
-/* ---- the DICOM PS3.15 A.5 view of a record ---- */
-
-static const char *
-device_name(const struct medsec_audit_export_source *src)
-{
-	if (src->hostname != NULL && src->hostname[0] != '\0')
-		return src->hostname;
-	return src->device_id;
-}
-
-/*
- * The network access point of a record's source: an IP literal is type 2;
- * "local" (the device's own user interface) or nothing means the device
- * itself, named as a machine (type 1); anything else is a machine name.
- */
-static void
-set_nap(struct exp_participant *ap,
-    const struct medsec_audit_export_source *src, const char *source)
-{
-	unsigned char addr[16];
-
-	if (source[0] == '\0' || strcmp(source, "local") == 0) {
-		ap->nap_id = device_name(src);
-		ap->nap_type = "1";
-	} else if (inet_pton(AF_INET, source, addr) == 1 ||
-	    inet_pton(AF_INET6, source, addr) == 1) {
-		ap->nap_id = source;
-		ap->nap_type = "2";
-	} else {
-		ap->nap_id = source;
-		ap->nap_type = "1";
-	}
-}
-
-/*
- * EventOutcomeIndicator. A failed action is a minor failure (4); for a
- * Security Alert the indicator is the alert's severity, so a failure is
- * serious (8, contained by the device) and becomes major (12, possibly
- * compromised) when the event's syslog severity is critical or worse.
- */
-static const char *
-outcome_code(const struct medsec_audit_event_info *info, int outcome)
-{
-	if (outcome == MEDSEC_AUDIT_SUCCESS)
-		return "0";
-	if (info->category != MEDSEC_AUDIT_CAT_SECURITY)
-		return "4";
-	return info->syslog_severity <= 2 ? "12" : "8";
-}
-
-static int
-set_alert(struct exp_object *po, const struct medsec_audit_event_info *info,
-    const struct medsec_audit_record *rec)
-{
-	struct exp_buf b;
-
-	exp_buf_init(&b, EXP_RECORD_MAX);
-	exp_buf_str(&b, info->description);
-	if (rec->reason[0] != '\0') {
-		exp_buf_str(&b, "; ");
-		exp_buf_str(&b, rec->reason);
-	}
-	if (rec->details[0] != '\0' && strcmp(rec->details, "{}") != 0) {
-		exp_buf_str(&b, "; ");
-		exp_buf_str(&b, rec->details);
-	}
-	return exp_buf_take(&b, &po->alert, NULL);
-}
-
-static void
-set_requestor(struct exp_message *m,
-    const struct medsec_audit_export_source *src,
-    const struct medsec_audit_record *rec)
-{
-	struct exp_participant *ap = &m->ap[m->nap++];
-
-	/* A record without an actor was made by the device itself. */
-	ap->user_id = rec->actor[0] != '\0' ? rec->actor : src->device_id;
-	ap->requestor = 1;
-	set_nap(ap, src, rec->source);
-}
-
-static void
-map_auth(struct exp_message *m, const struct medsec_audit_export_source *src,
-    const struct medsec_audit_record *rec)
-{
-	m->event_code = "110114";
-	m->event_text = "User Authentication";
-	if (m->type_code == NULL) {
-		m->type_code = "110122";
-		m->type_text = "Login";
-	}
-	m->action[0] = 'E';
-	set_requestor(m, src, rec);
-}
-
-static void
-map_phr(struct exp_message *m, const struct medsec_audit_export_source *src,
-    const struct medsec_audit_record *rec)
-{
-	struct exp_object *po = &m->po;
-
-	m->event_code = "110110";
-	m->event_text = "Patient Record";
-	set_requestor(m, src, rec);
-	if (rec->object[0] == '\0')
-		return;
-	/* Records hold the patient id, never the name: the id is the name. */
-	po->id = po->name = rec->object;
-	po->type_code = "1", po->type_text = "Person";
-	po->role_code = "1", po->role_text = "Patient";
-	po->idtype_code = "2", po->idtype_text = "Patient Number";
-	m->has_po = 1;
-}
-
-static int
-map_security(struct exp_message *m,
-    const struct medsec_audit_export_source *src,
-    const struct medsec_audit_record *rec)
-{
-	struct exp_object *po = &m->po;
-
-	m->event_code = "110113";
-	m->event_text = "Security Alert";
-	m->action[0] = 'E';
-	set_requestor(m, src, rec);
-	/* The alert's subject: the object, else the device itself. */
-	po->id = po->name = rec->object[0] != '\0' ? rec->object :
-	    src->device_id;
-	po->type_code = "2", po->type_text = "System Object";
-	po->role_code = "13", po->role_text = "Security Resource";
-	po->idtype_code = "12", po->idtype_text = "URI";
-	m->has_po = 1;
-	return set_alert(po, m->info, rec);
-}
-
-static void
-map_application(struct exp_message *m,
-    const struct medsec_audit_export_source *src,
-    const struct medsec_audit_record *rec)
-{
-	struct exp_participant *app = &m->ap[m->nap++];
-
-	m->event_code = "110100";
-	m->event_text = "Application Activity";
-	m->action[0] = 'E';
-	/* A.5.3.1: the application itself, then whoever started it. */
-	app->user_id = src->app_name != NULL && src->app_name[0] != '\0' ?
-	    src->app_name : "medsec";
-	app->requestor = 0;
-	app->nap_id = device_name(src);
-	app->nap_type = "1";
-	app->role_code = "110150", app->role_text = "Application";
-	if (rec->actor[0] == '\0')
-		return;
-	set_requestor(m, src, rec);
-	m->ap[1].role_code = "110151";
-	m->ap[1].role_text = "Application Launcher";
-}
-
-static int
-map_time(struct exp_message *m, int64_t time_us)
-{
-	if (medsec_time_format(time_us, m->time, sizeof(m->time)) != MEDSEC_OK)
-		return MEDSEC_ERR_INVALID;
-	/* Year 0000 is neither an xsd:dateTime nor a FHIR instant. */
-	if (memcmp(m->time, "0000", 4) == 0)
-		return MEDSEC_ERR_INVALID;
-	return MEDSEC_OK;
-}
-
-int
-exp_message_build(struct exp_message *m,
-    const struct medsec_audit_export_source *src,
-    const struct medsec_audit_record *rec)
-{
-	const struct medsec_audit_event_info *info;
-	int r;
-
-	memset(m, 0, sizeof(*m));
-	if ((info = medsec_audit_event_info(rec->event)) == NULL ||
-	    src == NULL || src->device_id == NULL || src->device_id[0] == '\0')
-		return MEDSEC_ERR_INVALID;
-	if ((r = exp_check_record(rec)) != MEDSEC_OK)
-		return r;
-	if ((r = map_time(m, rec->time_us)) != MEDSEC_OK)
-		return r;
-	m->info = info;
-	m->type_code = info->dicom_type;
-	m->type_text = info->dicom_type_text;
-	m->action[0] = info->action;
-	m->outcome = outcome_code(info, rec->outcome);
-	m->outcome_desc = rec->reason[0] != '\0' ? rec->reason : NULL;
-	m->site_id = src->site_id != NULL && src->site_id[0] != '\0' ?
-	    src->site_id : NULL;
-	m->source_id = src->device_id;
-	switch (info->category) {
-	case MEDSEC_AUDIT_CAT_AUTH:
-		map_auth(m, src, rec);
-		return MEDSEC_OK;
-	case MEDSEC_AUDIT_CAT_PHR:
-		map_phr(m, src, rec);
-		return MEDSEC_OK;
-	case MEDSEC_AUDIT_CAT_SECURITY:
-		return map_security(m, src, rec);
-	case MEDSEC_AUDIT_CAT_APPLICATION:
-		map_application(m, src, rec);
-		return MEDSEC_OK;
-	}
-	return MEDSEC_ERR_INVALID;
-}
-
-void
-exp_message_clear(struct exp_message *m)
-{
-	free(m->po.alert);
-	memset(m, 0, sizeof(*m));
 }
 
 /* ---- public API ---- */

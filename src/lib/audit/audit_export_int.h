@@ -46,7 +46,7 @@ void exp_buf_free(struct exp_buf *b);
 void exp_buf_add(struct exp_buf *b, const void *data, size_t len);
 void exp_buf_str(struct exp_buf *b, const char *s);
 void exp_buf_u64(struct exp_buf *b, uint64_t v);
-/* Hands the NUL-terminated contents to *outp/*lenp, or returns b->err. */
+/* Hands the NUL-terminated contents to *outp and *lenp, or returns b->err. */
 int exp_buf_take(struct exp_buf *b, char **outp, size_t *lenp);
 
 /*
@@ -63,6 +63,12 @@ void exp_buf_cp(struct exp_buf *b, uint32_t cp);
 void exp_buf_utf8(struct exp_buf *b, const char *s, int no_ctl);
 /* Appends the standard base64 encoding of data. */
 void exp_buf_base64(struct exp_buf *b, const void *data, size_t len);
+
+/*
+ * RFC 3339 UTC with microseconds (medsec_time_format) into buf;
+ * MEDSEC_ERR_INVALID outside years 0000-9999.
+ */
+int exp_time_format(int64_t us, char buf[MEDSEC_RFC3339_LEN]);
 
 /* Record fields within the bounds of audit.h, else MEDSEC_ERR_TOO_LARGE. */
 int exp_check_record(const struct medsec_audit_record *rec);
@@ -119,6 +125,12 @@ int exp_message_build(struct exp_message *m,
     const struct medsec_audit_export_source *src,
     const struct medsec_audit_record *rec);
 void exp_message_clear(struct exp_message *m);
+
+/*
+ * The details object text re-encoded compactly by jansson (malloc'd in
+ * *outp): "" gives "{}"; anything but a JSON object is MEDSEC_ERR_FORMAT.
+ */
+int exp_details_compact(const char *details, char **outp);
 
 /* Per-format record writers (append one record to b). */
 int exp_jsonl_record(struct exp_buf *b,

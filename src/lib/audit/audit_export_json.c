@@ -91,6 +91,20 @@ parse_details(const char *details, json_t **jp)
 	return MEDSEC_OK;
 }
 
+int
+exp_details_compact(const char *details, char **outp)
+{
+	json_t *j;
+	int r;
+
+	*outp = NULL;
+	if ((r = parse_details(details, &j)) != MEDSEC_OK)
+		return r;
+	*outp = json_dumps(j, JSON_COMPACT);
+	json_decref(j);
+	return *outp != NULL ? MEDSEC_OK : MEDSEC_ERR_NOMEM;
+}
+
 static const char *
 category_name(int category)
 {
@@ -151,7 +165,7 @@ exp_jsonl_record(struct exp_buf *b,
 	(void)src;
 	if ((info = medsec_audit_event_info(rec->event)) == NULL)
 		return MEDSEC_ERR_INVALID;
-	if (medsec_time_format(rec->time_us, when, sizeof(when)) != MEDSEC_OK)
+	if (exp_time_format(rec->time_us, when) != MEDSEC_OK)
 		return MEDSEC_ERR_INVALID;
 	if ((o = json_object()) == NULL)
 		return MEDSEC_ERR_NOMEM;

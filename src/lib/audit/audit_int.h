@@ -23,6 +23,9 @@
 	(AUDIT_REC_FIXED_LEN + 4 * MEDSEC_AUDIT_FIELD_MAX + \
 	    MEDSEC_AUDIT_DETAILS_MAX + AUDIT_CHAIN_LEN + AUDIT_MAC_LEN)
 
+/* Upper bound of a checkpoint record (fields and signature details). */
+#define AUDIT_CHECKPOINT_SPACE 512
+
 #define AUDIT_FLAG_HELD 0x0001 /* written late: held while storage failed */
 
 #define AUDIT_SEG_PREFIX "seg-"

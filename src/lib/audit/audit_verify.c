@@ -32,6 +32,9 @@ struct vstate {
 	uint64_t segno;
 };
 
+static int fail(struct vstate *v, int problem, uint64_t seq, uint64_t off,
+    const char *fmt, ...) __attribute__((format(printf, 5, 6)));
+
 static int
 fail(struct vstate *v, int problem, uint64_t seq, uint64_t off,
     const char *fmt, ...)
@@ -63,6 +66,20 @@ medsec_audit_problem_name(int problem)
 }
 
 static int
+check_anchor_signature(struct vstate *v)
+{
+	uint8_t msg[AUDIT_ANCHOR_LEN];
+	size_t n = audit_anchor_signed_part(&v->anchor, msg);
+
+	if (v->anchor.sign_alg != v->opts->public_key_alg ||
+	    medsec_verify(v->opts->public_key_alg, v->opts->public_key,
+		v->opts->public_key_len, msg, n, v->anchor.sig) != MEDSEC_OK)
+		return fail(v, MEDSEC_AUDIT_BAD_CHECKPOINT, v->anchor.seq, 0,
+		    "the anchor's signature does not verify");
+	return MEDSEC_OK;
+}
+
+static int
 check_header(struct vstate *v, const struct audit_seg_header *h,
     const uint8_t *raw)
 {
@@ -78,6 +95,9 @@ check_header(struct vstate *v, const struct audit_seg_header *h,
 		return fail(v, MEDSEC_AUDIT_WRONG_VERIFIER_KEY, v->next_seq, 0,
 		    "verifier key %s does not belong to this trail (its MAC "
 		    "key is %s)", v->key_id, h->mac_key_id);
+	/* The keys are the trail's: now a bad anchor is the anchor's fault. */
+	if (h->segno == 1 && v->have_anchor && check_anchor_signature(v) != 0)
+		return MEDSEC_ERR_TAMPERED;
 	if (h->first_seq != v->next_seq || h->epoch != v->epoch ||
 	    !medsec_ct_equal(h->prev_chain, v->chain, AUDIT_CHAIN_LEN))
 		return fail(v, MEDSEC_AUDIT_SEGMENT_REPLACED, h->first_seq, 0,
@@ -253,17 +273,8 @@ out:
 static int
 check_anchor(struct vstate *v)
 {
-	uint8_t msg[AUDIT_ANCHOR_LEN];
-	size_t n;
-
 	if (!v->have_anchor)
 		return MEDSEC_OK;
-	n = audit_anchor_signed_part(&v->anchor, msg);
-	if (v->anchor.sign_alg != v->opts->public_key_alg ||
-	    medsec_verify(v->opts->public_key_alg, v->opts->public_key,
-		v->opts->public_key_len, msg, n, v->anchor.sig) != MEDSEC_OK)
-		return fail(v, MEDSEC_AUDIT_BAD_CHECKPOINT, v->anchor.seq, 0,
-		    "the anchor's signature does not verify");
 	if (!v->anchor_seen)
 		return fail(v, MEDSEC_AUDIT_TRUNCATED, v->next_seq, 0,
 		    "trail ends at record %llu but the signed anchor "

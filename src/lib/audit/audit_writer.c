@@ -349,6 +349,19 @@ rotate_locked(struct medsec_audit *a)
 	return r == MEDSEC_OK ? MEDSEC_OK : a->failed;
 }
 
+/* Room a record needs, plus a checkpoint that may follow it. */
+static size_t
+record_space(const struct medsec_audit_event_in *ev, const char *details)
+{
+	const char *f[5] = { ev->actor, ev->source, ev->object, ev->reason,
+		details };
+	size_t n = AUDIT_REC_FIXED_LEN + AUDIT_CHAIN_LEN + AUDIT_MAC_LEN;
+
+	for (int i = 0; i < 5; i++)
+		n += f[i] != NULL ? strlen(f[i]) : 0;
+	return n + AUDIT_CHECKPOINT_SPACE;
+}
+
 int
 audit_append_locked(struct medsec_audit *a, const struct medsec_audit_event_in *ev,
     const char *details, int64_t time_us, uint16_t flags, uint64_t *seqp)
@@ -358,7 +371,7 @@ audit_append_locked(struct medsec_audit *a, const struct medsec_audit_event_in *
 
 	if (a->failed != 0)
 		return a->failed;
-	if (a->seg_pending + 2 * AUDIT_REC_MAX > a->opts.segment_bytes &&
+	if (a->seg_pending + record_space(ev, details) > a->opts.segment_bytes &&
 	    a->seg_pending > AUDIT_SEG_HEADER_LEN &&
 	    (r = rotate_locked(a)) != MEDSEC_OK)
 		return r;

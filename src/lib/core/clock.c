@@ -80,7 +80,7 @@ civil_from_days(int64_t z, int64_t *yp, unsigned *mp, unsigned *dp)
 int
 medsec_time_format_digits(int64_t us, int digits, char *buf, size_t buflen)
 {
-	int64_t days, secs, y;
+	int64_t days, rem, secs, y;
 	unsigned m, d;
 	long frac;
 	int n;
@@ -88,11 +88,16 @@ medsec_time_format_digits(int64_t us, int digits, char *buf, size_t buflen)
 	if (buflen < MEDSEC_RFC3339_LEN ||
 	    (digits != 0 && digits != 3 && digits != 6))
 		return MEDSEC_ERR_INVALID;
+	/* Remainder first: multiplying days back could overflow near
+	 * INT64_MIN. */
 	days = us / 86400000000LL;
-	if (us % 86400000000LL < 0)
+	rem = us % 86400000000LL;
+	if (rem < 0) {
+		rem += 86400000000LL;
 		days--;
-	secs = (us - days * 86400000000LL) / 1000000;
-	frac = (long)((us - days * 86400000000LL) % 1000000);
+	}
+	secs = rem / 1000000;
+	frac = (long)(rem % 1000000);
 	civil_from_days(days, &y, &m, &d);
 	if (y < 0 || y > 9999)
 		return MEDSEC_ERR_INVALID;
