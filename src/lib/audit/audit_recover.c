@@ -270,6 +270,7 @@ apply_state(struct medsec_audit *a, const struct scan_state *st)
 	a->epoch_start_mono = medsec_clock_mono_us();
 	a->seg_durable = a->seg_pending = st->good_end;
 	a->batch.len = 0;
+	a->batch.count = 0;
 	a->ckpt_seq = 0;
 }
 

@@ -17,6 +17,10 @@
  * flagged degraded and the held events are written on recovery.
  */
 #include <fcntl.h>
+#include <limits.h>
+#include <linux/futex.h>
+#include <sys/syscall.h>
+#include <time.h>
 #include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -31,6 +35,19 @@
 #include "audit_int.h"
 #include "audit_writer_int.h"
 #include "io/io.h"
+
+static void
+futex_wait(atomic_uint *word, unsigned expected)
+{
+	/* Spurious and EAGAIN returns are fine: callers re-check. */
+	syscall(SYS_futex, word, FUTEX_WAIT_PRIVATE, expected, NULL, NULL, 0);
+}
+
+static void
+futex_wake_all(atomic_uint *word)
+{
+	syscall(SYS_futex, word, FUTEX_WAKE_PRIVATE, INT_MAX, NULL, NULL, 0);
+}
 
 void
 medsec_audit_options_default(struct medsec_audit_options *opts)
@@ -194,6 +211,7 @@ encode_locked(struct medsec_audit *a, const struct medsec_audit_event_in *ev,
 	a->batch.len += body + AUDIT_CHAIN_LEN + AUDIT_MAC_LEN;
 	a->seg_pending += body + AUDIT_CHAIN_LEN + AUDIT_MAC_LEN;
 	a->batch.last_seq = a->next_seq;
+	a->batch.count++;
 	if (seqp != NULL)
 		*seqp = a->next_seq;
 	a->next_seq++;
@@ -289,16 +307,49 @@ persist_epoch_locked(struct medsec_audit *a)
 	return r;
 }
 
+/*
+ * Writers woken by the previous flush are still on their way back when
+ * the next leader starts; flushing at once would sync a batch of one while
+ * they queue for the next. So the leader waits, at most GATHER_US, until
+ * every caller inside medsec_audit_append() has a record in its batch: one
+ * sync then carries them all. A lone writer never waits. The deadline uses
+ * the real monotonic clock: it bounds scheduling, it is not a recorded time.
+ */
+#define GATHER_US 150
+
+static void
+gather_locked(struct medsec_audit *a)
+{
+	struct timespec deadline;
+
+	if (a->batch.count >= (size_t)atomic_load(&a->inside))
+		return;
+	clock_gettime(CLOCK_MONOTONIC, &deadline);
+	deadline.tv_nsec += GATHER_US * 1000;
+	if (deadline.tv_nsec >= 1000000000) {
+		deadline.tv_sec++;
+		deadline.tv_nsec -= 1000000000;
+	}
+	while (a->batch.count < (size_t)atomic_load(&a->inside) &&
+	    pthread_cond_timedwait(&a->gathered, &a->lock, &deadline) == 0)
+		;
+}
+
 static void
 lead_flush_locked(struct medsec_audit *a)
 {
-	struct batch out = a->batch;
-	uint64_t off = a->seg_durable;
+	struct batch out;
+	uint64_t off;
 	int r;
+
+	a->flushing = 1;
+	gather_locked(a);
+	out = a->batch;
+	off = a->seg_durable;
 
 	a->batch = a->spare;
 	a->batch.len = 0;
-	a->flushing = 1;
+	a->batch.count = 0;
 	pthread_mutex_unlock(&a->lock);
 	r = medsec_io_pwrite_all(a->segfd, out.p, out.len, (off_t)off);
 	if (r == MEDSEC_OK)
@@ -314,7 +365,25 @@ lead_flush_locked(struct medsec_audit *a)
 	out.len = 0;
 	a->spare = out;
 	a->flushing = 0;
-	pthread_cond_broadcast(&a->cond);
+	atomic_fetch_add(&a->flush_gen, 1);
+	/* Waking dozens of writers takes a while: not under the lock. */
+	pthread_mutex_unlock(&a->lock);
+	futex_wake_all(&a->flush_gen);
+	pthread_mutex_lock(&a->lock);
+}
+
+/* Drops the lock until the flush in progress (if any) has ended. */
+void
+audit_wait_flush_locked(struct medsec_audit *a)
+{
+	unsigned gen = atomic_load(&a->flush_gen);
+
+	if (!a->flushing)
+		return;
+	pthread_mutex_unlock(&a->lock);
+	while (atomic_load(&a->flush_gen) == gen)
+		futex_wait(&a->flush_gen, gen);
+	pthread_mutex_lock(&a->lock);
 }
 
 static int
@@ -324,8 +393,42 @@ wait_durable_locked(struct medsec_audit *a, uint64_t seq)
 		if (!a->flushing)
 			lead_flush_locked(a);
 		else
-			pthread_cond_wait(&a->cond, &a->lock);
+			audit_wait_flush_locked(a);
 	}
+	return a->durable_seq >= seq ? MEDSEC_OK : a->failed;
+}
+
+/*
+ * As wait_durable_locked(), but returns with the lock released. A writer
+ * woken by a flush that carried its record returns without taking the
+ * lock again: dozens of woken writers never convoy on the mutex just to
+ * learn that they are done.
+ */
+static int
+wait_durable_unlock(struct medsec_audit *a, uint64_t seq)
+{
+	unsigned gen;
+
+	for (;;) {
+		if (a->durable_seq >= seq || a->failed != 0)
+			break;
+		if (!a->flushing) {
+			lead_flush_locked(a);
+			continue;
+		}
+		gen = atomic_load(&a->flush_gen);
+		if (!a->flushing)
+			continue;
+		pthread_mutex_unlock(&a->lock);
+		while (atomic_load(&a->flush_gen) == gen)
+			futex_wait(&a->flush_gen, gen);
+		if (a->durable_seq >= seq)
+			return MEDSEC_OK;
+		if (a->failed != 0)
+			return a->failed;
+		pthread_mutex_lock(&a->lock);
+	}
+	pthread_mutex_unlock(&a->lock);
 	return a->durable_seq >= seq ? MEDSEC_OK : a->failed;
 }
 
@@ -339,7 +442,7 @@ rotate_locked(struct medsec_audit *a)
 		if (!a->flushing)
 			lead_flush_locked(a);
 		else
-			pthread_cond_wait(&a->cond, &a->lock);
+			audit_wait_flush_locked(a);
 	}
 	if (a->failed != 0)
 		return a->failed;
@@ -362,11 +465,12 @@ record_space(const struct medsec_audit_event_in *ev, const char *details)
 	return n + AUDIT_CHECKPOINT_SPACE;
 }
 
-int
-audit_append_locked(struct medsec_audit *a, const struct medsec_audit_event_in *ev,
-    const char *details, int64_t time_us, uint16_t flags, uint64_t *seqp)
+/* Rotates if needed, encodes, and closes the epoch when it is due. */
+static int
+encode_event_locked(struct medsec_audit *a,
+    const struct medsec_audit_event_in *ev, const char *details,
+    int64_t time_us, uint16_t flags, uint64_t *seqp)
 {
-	uint64_t seq;
 	int r;
 
 	if (a->failed != 0)
@@ -375,13 +479,27 @@ audit_append_locked(struct medsec_audit *a, const struct medsec_audit_event_in *
 	    a->seg_pending > AUDIT_SEG_HEADER_LEN &&
 	    (r = rotate_locked(a)) != MEDSEC_OK)
 		return r;
-	if ((r = encode_locked(a, ev, details, time_us, flags, &seq)) !=
-		MEDSEC_OK)
+	r = encode_locked(a, ev, details, time_us, flags, seqp);
+	if (r != MEDSEC_OK)
 		return r;
 	if (checkpoint_due(a) && (r = checkpoint_locked(a)) != MEDSEC_OK) {
 		a->failed = MEDSEC_ERR_AUDIT_UNAVAILABLE;
 		return a->failed;
 	}
+	return MEDSEC_OK;
+}
+
+int
+audit_append_locked(struct medsec_audit *a,
+    const struct medsec_audit_event_in *ev, const char *details,
+    int64_t time_us, uint16_t flags, uint64_t *seqp)
+{
+	uint64_t seq;
+	int r;
+
+	if ((r = encode_event_locked(a, ev, details, time_us, flags, &seq)) !=
+	    MEDSEC_OK)
+		return r;
 	if (seqp != NULL)
 		*seqp = seq;
 	return wait_durable_locked(a, seq);
@@ -392,15 +510,27 @@ medsec_audit_append(struct medsec_audit *a,
     const struct medsec_audit_event_in *ev, uint64_t *seqp)
 {
 	char *details = NULL;
+	uint64_t seq;
 	int r;
 
 	if (a == NULL)
 		return MEDSEC_ERR_INVALID;
 	if ((r = audit_event_check(ev, &details)) != MEDSEC_OK)
 		return r;
+	atomic_fetch_add(&a->inside, 1);
 	pthread_mutex_lock(&a->lock);
-	r = audit_append_locked(a, ev, details, medsec_clock_wall_us(), 0, seqp);
-	pthread_mutex_unlock(&a->lock);
+	r = encode_event_locked(a, ev, details, medsec_clock_wall_us(), 0, &seq);
+	/* Wake a gathering leader only once its batch is complete. */
+	if (a->batch.count >= (size_t)atomic_load(&a->inside))
+		pthread_cond_signal(&a->gathered);
+	if (r == MEDSEC_OK) {
+		if (seqp != NULL)
+			*seqp = seq;
+		r = wait_durable_unlock(a, seq);
+	} else {
+		pthread_mutex_unlock(&a->lock);
+	}
+	atomic_fetch_sub(&a->inside, 1);
 	free(details);
 	return r;
 }

@@ -3,6 +3,7 @@
 #define MEDSEC_AUDIT_WRITER_INT_H
 
 #include <pthread.h>
+#include <stdatomic.h>
 
 #include "audit_int.h"
 
@@ -19,6 +20,7 @@ struct held_event {
 struct batch {
 	uint8_t *p;
 	size_t len, cap;
+	size_t count; /* records */
 	uint64_t last_seq;
 };
 
@@ -44,10 +46,16 @@ struct medsec_audit {
 	char mac_key_id[MEDSEC_KEY_ID_LEN];
 	pthread_mutex_t lock;
 	pthread_cond_t cond;
+	/* Group commit: callers inside medsec_audit_append(); a leader about
+	 * to flush waits (briefly) until each has a record in its batch. */
+	atomic_int inside;
+	pthread_cond_t gathered;
 	struct batch batch, spare;
-	int flushing;
-	uint64_t durable_seq;
-	int failed;
+	/* Read without the lock by waiters (see wait_durable_unlock). */
+	atomic_int flushing;
+	_Atomic uint64_t durable_seq;
+	atomic_int failed;
+	atomic_uint flush_gen; /* futex word: +1 after every flush */
 	/* A checkpoint waiting to become durable before its key and anchor
 	 * are persisted (persisting first could make a crash look like
 	 * truncation). */
@@ -65,6 +73,7 @@ int audit_mac_key_store(struct medsec_keystore *ks, uint64_t epoch,
 int audit_mac_key_load(struct medsec_audit *a, uint64_t *epochp);
 int audit_identity_load(struct medsec_audit *a);
 int audit_segment_create(struct medsec_audit *a, uint64_t segno);
+void audit_wait_flush_locked(struct medsec_audit *a);
 int audit_options_check(const struct medsec_audit_options *o);
 int audit_append_locked(struct medsec_audit *a,
     const struct medsec_audit_event_in *ev, const char *details,
