@@ -545,9 +545,10 @@ medsec_audit_checkpoint(struct medsec_audit *a)
 	pthread_mutex_lock(&a->lock);
 	r = a->failed;
 	if (r == 0) {
-		if (checkpoint_locked(a) != MEDSEC_OK)
-			r = a->failed = MEDSEC_ERR_AUDIT_UNAVAILABLE;
-		else
+		if (checkpoint_locked(a) != MEDSEC_OK) {
+			a->failed = MEDSEC_ERR_AUDIT_UNAVAILABLE;
+			r = MEDSEC_ERR_AUDIT_UNAVAILABLE;
+		} else
 			r = wait_durable_locked(a, a->next_seq - 1);
 	}
 	pthread_mutex_unlock(&a->lock);
