@@ -1,4 +1,5 @@
 /* medsec audit: verify, export and follow the audit trail (MFDS 2.1). */
+#include <fcntl.h>
 #include <getopt.h>
 #include <inttypes.h>
 #include <stdio.h>
@@ -193,6 +194,21 @@ export_to(FILE *f, const struct audit_args *a, int fmt, int64_t since,
 	return r;
 }
 
+/* Exports name patients and users: never readable by others. */
+static FILE *
+create_private(const char *path)
+{
+	int fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC,
+	    0600);
+	FILE *f;
+
+	if (fd < 0)
+		return NULL;
+	if ((f = fdopen(fd, "w")) == NULL)
+		close(fd);
+	return f;
+}
+
 static int
 audit_export(int argc, char **argv)
 {
@@ -215,7 +231,7 @@ audit_export(int argc, char **argv)
 	if (time_arg(a.since, INT64_MIN, &since, "since") != MEDSEC_OK ||
 	    time_arg(a.until, INT64_MAX, &until, "until") != MEDSEC_OK)
 		return CLI_EXIT_USAGE;
-	if (a.out != NULL && (f = fopen(a.out, "wx")) == NULL) {
+	if (a.out != NULL && (f = create_private(a.out)) == NULL) {
 		cli_fail("%s: cannot create (it must not exist)", a.out);
 		return CLI_EXIT_FAIL;
 	}

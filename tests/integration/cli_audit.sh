@@ -112,4 +112,61 @@ test_req_2_1_cli_export_time_window() {
 	[ ! -s "$work/none" ] || die "records outside the window exported"
 }
 
+test_req_2_1_cli_export_atna_validates_against_dicom_schema() {
+	provision
+	"$MEDSEC" audit export --state "$state" --format atna --out "$work/atna.xml" 2>/dev/null || die "export failed"
+	[ "$(stat -c %a "$work/atna.xml")" = 600 ] || die "export file readable by others"
+	n=0
+	while IFS= read -r line; do
+		printf '%s\n' "$line" >"$work/one.xml"
+		xmllint --noout --relaxng "$MEDSEC_SOURCE_DIR/tests/vectors/audit/dicom-audit-message.rng" "$work/one.xml" 2>"$work/x.err" || die "invalid ATNA message: $(cat "$work/x.err")"
+		n=$((n + 1))
+	done <"$work/atna.xml"
+	[ "$n" -ge 5 ] || die "only $n messages"
+	grep -q 'csd-code="110113"' "$work/atna.xml" || die "no security alert messages"
+}
+
+test_req_2_1_cli_export_fhir_bundle_validates() {
+	provision
+	"$MEDSEC" audit export --state "$state" --format fhir --out "$work/bundle.json" 2>/dev/null || die "export failed"
+	[ -d "$MEDSEC_SOURCE_DIR/tests/validators/node_modules/fhir" ] || die "run scripts/deps.sh (npm validators missing)"
+	node "$MEDSEC_SOURCE_DIR/tests/validators/validate-fhir.cjs" "$work/bundle.json" >"$work/f.out" 2>&1 || die "FHIR validation failed: $(cat "$work/f.out")"
+	python3 -c "import json,sys; b=json.load(open(sys.argv[1])); assert b['resourceType']=='Bundle' and len(b['entry'])>=5" "$work/bundle.json" || die "bundle shape"
+}
+
+test_req_2_1_cli_export_syslog_one_line_per_record() {
+	provision
+	"$MEDSEC" audit export --state "$state" --format syslog >"$work/s.log" 2>/dev/null || die "export failed"
+	"$MEDSEC" audit export --state "$state" --format jsonl >"$work/j.log" 2>/dev/null || die "export failed"
+	# the second export recorded one more AUDIT_EXPORTED record, and a checkpoint
+	[ "$(wc -l <"$work/s.log")" -ge 5 ] || die "too few lines"
+	grep -qvE '^<[0-9]{1,3}>1 [0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9:.]+Z [!-~]+ medsec - [A-Z_]+ \[' "$work/s.log" && die "a line is not RFC 5424: $(grep -vE '^<[0-9]{1,3}>1 ' "$work/s.log" | head -1)"
+	return 0
+}
+
+test_cli_init_config_error_names_line_and_key() {
+	printf '[device]\nid = gw-1\n[audit]\nepoch_record = 10\n' >"$work/bad.conf"
+	if "$MEDSEC" init --state "$state" --config "$work/bad.conf" >"$work/o" 2>&1; then die "bad config accepted"; fi
+	grep -q "bad.conf:4" "$work/o" || die "line not named: $(cat "$work/o")"
+	grep -q "epoch_record" "$work/o" || die "key not named: $(cat "$work/o")"
+	[ ! -e "$state" ] || die "state created despite the bad config"
+}
+
+test_cli_init_uses_config_file() {
+	printf '[device]\nid = ward7-gw\n[crypto]\nprofile = kcmvp\n' >"$work/good.conf"
+	"$MEDSEC" init --state "$state" --config "$work/good.conf" >/dev/null 2>&1 || die "init with config failed"
+	"$MEDSEC" status --state "$state" >"$work/s" || die "status failed"
+	grep -q "device: ward7-gw" "$work/s" || die "device id from config not used"
+	grep -q "crypto profile: kcmvp" "$work/s" || die "profile from config not used"
+}
+
+test_cli_database_from_newer_schema_refused_unchanged() {
+	provision
+	sqlite3 "$state/medsec.db" "PRAGMA user_version = 99" || die "sqlite3"
+	before=$(sha256sum "$state/medsec.db")
+	if "$MEDSEC" status --state "$state" >"$work/o" 2>&1; then die "newer schema accepted"; fi
+	grep -q "newer than this software" "$work/o" || die "unclear error: $(cat "$work/o")"
+	[ "$before" = "$(sha256sum "$state/medsec.db")" ] || die "database changed"
+}
+
 "$1"
