@@ -202,8 +202,6 @@ open_handle(const char *path, int flags, sqlite3 **hp)
 	if (rc != SQLITE_OK) {
 		sqlite3_close_v2(*hp);
 		*hp = NULL;
-		if ((rc & 0xff) == SQLITE_CANTOPEN)
-			return MEDSEC_ERR_DB;
 		return map_rc(rc) == MEDSEC_OK ? MEDSEC_ERR_DB : map_rc(rc);
 	}
 	sqlite3_extended_result_codes(*hp, 1);
@@ -314,7 +312,9 @@ medsec_db_open_with(const char *path, int create,
 
 	/*
 	 * SQLite creates -wal and -shm lazily (on the first pragma or
-	 * transaction), so the restrictive umask covers all of that.
+	 * transaction), so the restrictive umask covers all of that. umask
+	 * is per process: open databases before starting threads that
+	 * create files.
 	 */
 	old_mask = umask(077);
 	if ((r = open_handle(path, SQLITE_OPEN_READWRITE, &db->h)) !=

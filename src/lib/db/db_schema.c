@@ -6,8 +6,7 @@
  */
 #include <stddef.h>
 
-/* Also declared in db.c, the only caller; the module has no private header. */
-const char *const *medsec_db_migrations(size_t *countp);
+#include "db/db_int.h"
 
 static const char *const migrations[] = {
 	/* 1: key/value metadata, the device identity, config snapshots. */
