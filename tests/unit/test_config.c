@@ -271,7 +271,87 @@ test_config_empty_value_refused(void **state)
 	(void)state;
 	expect_error("[device]\nid =\n", 2, "device.id");
 	expect_error("[device]\nid =    ; only a comment\n", 2, "device.id");
-	expect_error("[audit]\nhostname = \t\n", 2, "audit.hostname");
+	expect_error("[device]\nstate_dir = \t\n", 2, "device.state_dir");
+	expect_error("[crypto]\nprofile =\n", 2, "crypto.profile");
+	expect_error("[audit]\nepoch_records =\n", 2, "audit.epoch_records");
+	expect_error("[audit]\nepoch_seconds = ;\n", 2,
+	    "audit.epoch_seconds");
+	expect_error("[audit]\nsegment_bytes =\r\n", 2,
+	    "audit.segment_bytes");
+}
+
+static void
+test_config_empty_optional_value_clears(void **state)
+{
+	struct medsec_config cfg;
+	struct medsec_config_error err;
+
+	(void)state;
+	medsec_config_defaults(&cfg);
+	assert_int_equal(parse(full, &cfg, &err), MEDSEC_OK);
+	assert_string_equal(cfg.site_id, "HOSP-A");
+	/* site and hostname are optional: an empty value unsets them. */
+	assert_int_equal(parse("[device]\nsite =\n[audit]\n"
+	    "hostname = \t ; none\n", &cfg, &err), MEDSEC_OK);
+	assert_string_equal(cfg.site_id, "");
+	assert_string_equal(cfg.audit_hostname, "");
+	assert_string_equal(cfg.device_id, "gw-0001");
+	/* Still counted as set: a second one is a duplicate. */
+	expect_error("[device]\nsite =\nsite = x\n", 3, "device.site");
+}
+
+static void
+test_config_header_example_accepted(void **state)
+{
+	/* The example in include/medsec/config.h, comments and all. */
+	static const char text[] =
+	    "[device]\n"
+	    "id = gw-0001                 ; [A-Za-z0-9._-], 1..63\n"
+	    "site = HOSP-A                ; optional, same alphabet\n"
+	    "state_dir = /var/lib/medsec  ; absolute path\n"
+	    "\n"
+	    "[crypto]\n"
+	    "profile = approved           ; approved | kcmvp\n"
+	    "\n"
+	    "[audit]\n"
+	    "epoch_records = 1000         ; 16..1000000 records per MAC "
+	    "epoch\n"
+	    "epoch_seconds = 3600         ; 0 (off) or 10..86400\n"
+	    "segment_bytes = 16777216     ; 65536..1073741824 (suffix k, M, "
+	    "G ok)\n"
+	    "hostname = gw-0001.local     ; syslog HOSTNAME, optional\n";
+	struct medsec_config cfg;
+	struct medsec_config_error err;
+
+	(void)state;
+	memset(&cfg, 0, sizeof(cfg));
+	assert_int_equal(parse(text, &cfg, &err), MEDSEC_OK);
+	assert_string_equal(cfg.device_id, "gw-0001");
+	assert_string_equal(cfg.site_id, "HOSP-A");
+	assert_string_equal(cfg.state_dir, "/var/lib/medsec");
+	assert_string_equal(cfg.crypto_profile, "approved");
+	assert_int_equal(cfg.audit_epoch_records, 1000);
+	assert_int_equal(cfg.audit_epoch_seconds, 3600);
+	assert_int_equal(cfg.audit_segment_bytes, 16777216);
+	assert_string_equal(cfg.audit_hostname, "gw-0001.local");
+}
+
+static void
+test_config_overflow_message_names_range(void **state)
+{
+	struct medsec_config cfg;
+	struct medsec_config_error err;
+
+	(void)state;
+	medsec_config_defaults(&cfg);
+	assert_int_equal(parse("[audit]\nsegment_bytes = 99999999999999999999"
+	    "\n", &cfg, &err), MEDSEC_ERR_CONFIG);
+	assert_string_equal(err.message, "value 99999999999999999999 out of "
+	    "range 65536..1073741824");
+	assert_int_equal(parse("[audit]\nepoch_records = 12x\n", &cfg, &err),
+	    MEDSEC_ERR_CONFIG);
+	assert_string_equal(err.message,
+	    "invalid number '12x' (digits only)");
 }
 
 static void
@@ -534,6 +614,9 @@ static const struct CMUnitTest tests[] = {
 	cmocka_unit_test(test_config_unknown_key_refused_names_line),
 	cmocka_unit_test(test_config_duplicate_key_refused),
 	cmocka_unit_test(test_config_empty_value_refused),
+	cmocka_unit_test(test_config_empty_optional_value_clears),
+	cmocka_unit_test(test_config_header_example_accepted),
+	cmocka_unit_test(test_config_overflow_message_names_range),
 	cmocka_unit_test(test_config_bad_id_refused),
 	cmocka_unit_test(test_config_state_dir_must_be_absolute),
 	cmocka_unit_test(test_config_unknown_profile_refused),

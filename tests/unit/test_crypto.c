@@ -136,7 +136,7 @@ test_hash_streaming_matches_fips180_and_resets(void **state)
 	(void)state;
 	assert_int_equal(medsec_hash_new(MEDSEC_ALG_SHA256, &h), MEDSEC_OK);
 	for (i = 0; i < strlen(MSG448); i += 5)
-		assert_int_equal(medsec_hash_update(h, MSG448 + i,
+		assert_int_equal(medsec_hash_update(h, &MSG448[i],
 		    strlen(MSG448) - i < 5 ? strlen(MSG448) - i : 5),
 		    MEDSEC_OK);
 	assert_int_equal(medsec_hash_final(h, d), MEDSEC_OK);

@@ -11,8 +11,6 @@
 #include <string.h>
 #include <unistd.h>
 
-#include <sqlite3.h>
-
 #include "testmain.h"
 #include "fixture.h"
 #include "medsec/db.h"
@@ -134,6 +132,38 @@ test_db_file_mode_0600(void **state)
 }
 
 static void
+assert_mode_0600(const char *path, const char *suffix)
+{
+	struct stat st;
+	char p[160];
+
+	snprintf(p, sizeof(p), "%s%s", path, suffix);
+	assert_int_equal(stat(p, &st), 0);
+	assert_int_equal(st.st_mode & 0777, 0600);
+}
+
+static void
+test_db_file_mode_0600_despite_odd_umask(void **state)
+{
+	struct env e;
+	struct medsec_db *db = NULL;
+	mode_t old;
+
+	(void)state;
+	env_setup(&e);
+	/* A umask taking the owner's write bit must not break the store. */
+	old = umask(0277);
+	assert_int_equal(medsec_db_open(e.path, 1, &db), MEDSEC_OK);
+	assert_int_equal(medsec_db_meta_set(db, "k", "v"), MEDSEC_OK);
+	umask(old);
+	assert_mode_0600(e.path, "");
+	assert_mode_0600(e.path, "-wal");
+	assert_mode_0600(e.path, "-shm");
+	medsec_db_close(db);
+	env_teardown(&e);
+}
+
+static void
 test_db_absent_without_create(void **state)
 {
 	struct env e;
@@ -231,22 +261,26 @@ test_db_failed_migration_rolls_back(void **state)
 static void
 test_db_newer_schema_refused_unchanged(void **state)
 {
+	/* "Newer software": the built-in schema plus two more steps. */
+	static const char *const newer[] = {
+		"CREATE TABLE meta(key TEXT PRIMARY KEY, value TEXT NOT NULL);",
+		"CREATE TABLE later(x INTEGER);",
+		"CREATE TABLE latest(y INTEGER);",
+	};
 	struct env e;
 	struct medsec_db *db = NULL;
-	sqlite3 *h = NULL;
 	uint8_t *before, *after;
 	size_t blen, alen;
 	char side[160];
+	int v = -1;
 
 	(void)state;
 	env_setup(&e);
-	assert_int_equal(medsec_db_open(e.path, 1, &db), MEDSEC_OK);
+	assert_int_equal(medsec_db_open_with(e.path, 1, newer, 3, &db),
+	    MEDSEC_OK);
 	assert_int_equal(medsec_db_meta_set(db, "k", "v"), MEDSEC_OK);
 	medsec_db_close(db);
-	assert_int_equal(sqlite3_open(e.path, &h), SQLITE_OK);
-	assert_int_equal(sqlite3_exec(h, "PRAGMA user_version = 99", NULL,
-	    NULL, NULL), SQLITE_OK);
-	assert_int_equal(sqlite3_close(h), SQLITE_OK);
+	db = NULL;
 	snprintf(side, sizeof(side), "%s-wal", e.path);
 	assert_int_equal(access(side, F_OK), -1); /* fully checkpointed */
 
@@ -256,9 +290,20 @@ test_db_newer_schema_refused_unchanged(void **state)
 	assert_null(db);
 	assert_int_equal(medsec_db_open(e.path, 1, &db),
 	    MEDSEC_ERR_SCHEMA_NEWER);
+	assert_null(db);
+	/* One step newer than known is refused as well. */
+	assert_int_equal(medsec_db_open_with(e.path, 0, newer, 2, &db),
+	    MEDSEC_ERR_SCHEMA_NEWER);
+	assert_null(db);
 	after = read_bytes(e.path, &alen);
 	assert_int_equal(alen, blen);
 	assert_memory_equal(before, after, blen);
+	/* The software that wrote it still opens it, at version 3. */
+	assert_int_equal(medsec_db_open_with(e.path, 0, newer, 3, &db),
+	    MEDSEC_OK);
+	assert_int_equal(medsec_db_schema_version(db, &v), MEDSEC_OK);
+	assert_int_equal(v, 3);
+	medsec_db_close(db);
 	free(before);
 	free(after);
 	env_teardown(&e);
@@ -362,9 +407,16 @@ test_db_multi_statement_exec_refused(void **state)
 	    &st), MEDSEC_ERR_INVALID);
 	assert_null(st);
 	assert_int_equal(medsec_db_exec(db, ""), MEDSEC_ERR_INVALID);
-	/* One statement with a trailing semicolon is fine. */
+	/* A statement hidden after a comment is still a second one. */
+	assert_int_equal(medsec_db_exec(db, "SELECT 1; -- c\nDROP TABLE meta"),
+	    MEDSEC_ERR_INVALID);
+	assert_true(table_exists(db, "meta"));
+	/* One statement with a trailing semicolon or comment is fine. */
 	assert_int_equal(medsec_db_exec(db, "CREATE TABLE t(x);  \n"),
 	    MEDSEC_OK);
+	assert_int_equal(medsec_db_exec(db, "CREATE TABLE u(y); -- why\n;"),
+	    MEDSEC_OK);
+	assert_true(table_exists(db, "u"));
 	assert_int_equal(medsec_db_exec(db, "SELEC nonsense"), MEDSEC_ERR_DB);
 	assert_non_null(medsec_db_errmsg(db));
 	medsec_db_close(db);
@@ -472,6 +524,7 @@ test_db_not_a_database(void **state)
 static const struct CMUnitTest tests[] = {
 	cmocka_unit_test(test_db_pragmas_set),
 	cmocka_unit_test(test_db_file_mode_0600),
+	cmocka_unit_test(test_db_file_mode_0600_despite_odd_umask),
 	cmocka_unit_test(test_db_absent_without_create),
 	cmocka_unit_test(test_db_migrations_in_order),
 	cmocka_unit_test(test_db_default_schema),

@@ -37,7 +37,11 @@ struct key_def {
 	const char *name;
 	int (*set)(struct parse *, const struct key_def *, const char *,
 	    size_t);
+	int optional;	/* an empty value is allowed and means "unset" */
 };
+
+/* The number of keys in keys[] below (checked there). */
+#define NKEYS 8
 
 struct parse {
 	const char *name;	/* file name for errors */
@@ -47,7 +51,7 @@ struct parse {
 	int lineno;		/* line last handed to inih */
 	const char *val;	/* value of that line, trimmed, not NUL-ended */
 	size_t vallen;
-	int first_line[16];	/* line each key was set on, 0 if not yet */
+	int first_line[NKEYS];	/* line each key was set on, 0 if not yet */
 	int failed;
 	struct medsec_config cfg;
 	struct medsec_config_error *err;
@@ -69,15 +73,16 @@ static int set_hostname(struct parse *, const struct key_def *,
     const char *, size_t);
 
 static const struct key_def keys[] = {
-	{ "device", "id", set_id },
-	{ "device", "site", set_id },
-	{ "device", "state_dir", set_state_dir },
-	{ "crypto", "profile", set_profile },
-	{ "audit", "epoch_records", set_epoch_records },
-	{ "audit", "epoch_seconds", set_epoch_seconds },
-	{ "audit", "segment_bytes", set_segment_bytes },
-	{ "audit", "hostname", set_hostname },
+	{ "device", "id", set_id, 0 },
+	{ "device", "site", set_id, 1 },
+	{ "device", "state_dir", set_state_dir, 0 },
+	{ "crypto", "profile", set_profile, 0 },
+	{ "audit", "epoch_records", set_epoch_records, 0 },
+	{ "audit", "epoch_seconds", set_epoch_seconds, 0 },
+	{ "audit", "segment_bytes", set_segment_bytes, 0 },
+	{ "audit", "hostname", set_hostname, 1 },
 };
+_Static_assert(sizeof(keys) / sizeof(keys[0]) == NKEYS, "NKEYS");
 
 static const char *const sections[] = { "device", "crypto", "audit" };
 
@@ -387,8 +392,13 @@ handler(void *user, const char *section, const char *name,
 	}
 	p->first_line[i] = p->lineno;
 	if (p->val == NULL || p->vallen == 0) {
-		fill_err(p->err, p->lineno, section, name, "empty value");
-		goto fail;
+		if (!k->optional) {
+			fill_err(p->err, p->lineno, section, name,
+			    "empty value");
+			goto fail;
+		}
+		p->val = "";	/* the setters see "" and clear the field */
+		p->vallen = 0;
 	}
 	if ((r = k->set(p, k, p->val, p->vallen)) != MEDSEC_OK)
 		goto fail;
@@ -498,10 +508,11 @@ set_hostname(struct parse *p, const struct key_def *k, const char *v,
 /*
  * Parses a decimal number, all of it: digits only (no sign, no space, no
  * hex), optionally one binary suffix k/M/G when allowed, no overflow.
+ * range is the allowed range as text, for the message on overflow.
  */
 static int
 parse_number(struct parse *p, const struct key_def *k, const char *v,
-    size_t n, int allow_suffix, uint64_t *outp)
+    size_t n, int allow_suffix, const char *range, uint64_t *outp)
 {
 	char buf[32], shown[48], *end;
 	unsigned long long x;
@@ -540,7 +551,7 @@ bad:
 	return MEDSEC_ERR_CONFIG;
 range:
 	fill_err(p->err, p->lineno, k->section, k->name,
-	    "value %s out of range", shown);
+	    "value %s out of range %s", shown, range);
 	return MEDSEC_ERR_CONFIG;
 }
 
@@ -561,7 +572,7 @@ set_epoch_records(struct parse *p, const struct key_def *k, const char *v,
 {
 	uint64_t x;
 
-	if (parse_number(p, k, v, n, 0, &x) != MEDSEC_OK ||
+	if (parse_number(p, k, v, n, 0, "16..1000000", &x) != MEDSEC_OK ||
 	    check_range(p, k, x, 16, 1000000) != MEDSEC_OK)
 		return MEDSEC_ERR_CONFIG;
 	p->cfg.audit_epoch_records = (uint32_t)x;
@@ -574,7 +585,8 @@ set_epoch_seconds(struct parse *p, const struct key_def *k, const char *v,
 {
 	uint64_t x;
 
-	if (parse_number(p, k, v, n, 0, &x) != MEDSEC_OK)
+	if (parse_number(p, k, v, n, 0, "10..86400 (or 0 for off)", &x) !=
+	    MEDSEC_OK)
 		return MEDSEC_ERR_CONFIG;
 	/* 0 turns time-based epochs off; a tiny period would thrash. */
 	if (x != 0 && (x < 10 || x > 86400)) {
@@ -593,7 +605,8 @@ set_segment_bytes(struct parse *p, const struct key_def *k, const char *v,
 {
 	uint64_t x;
 
-	if (parse_number(p, k, v, n, 1, &x) != MEDSEC_OK ||
+	if (parse_number(p, k, v, n, 1, "65536..1073741824", &x) !=
+	    MEDSEC_OK ||
 	    check_range(p, k, x, 65536, 1073741824) != MEDSEC_OK)
 		return MEDSEC_ERR_CONFIG;
 	p->cfg.audit_segment_bytes = x;

@@ -8,6 +8,11 @@
  * and only a schema this build knows is reopened read-write. A database
  * from newer software is thus refused without a single byte written
  * (setting journal_mode=WAL would already rewrite the header).
+ *
+ * SQLite gives the -wal and -shm sidecars the mode of the database file
+ * (and fchmods them should the umask get in the way), so creating the
+ * main file 0600 covers all three. The umask is never touched: it is
+ * process-wide and would race with other threads creating files.
  */
 #include <sys/stat.h>
 
@@ -21,12 +26,10 @@
 
 #include <sqlite3.h>
 
+#include "db/db_int.h"
 #include "io/io.h"
 #include "medsec/db.h"
 #include "medsec/err.h"
-
-/* Defined in db_schema.c. */
-const char *const *medsec_db_migrations(size_t *countp);
 
 struct medsec_db {
 	sqlite3 *h;
@@ -59,13 +62,33 @@ map_rc(int rc)
 	}
 }
 
-/* True if s holds nothing but whitespace (the tail after one statement). */
+/* Maps a failed SQLite call to a medsec error, never to MEDSEC_OK. */
 static int
-only_space(const char *s)
+fail_rc(int rc)
 {
-	for (; *s != '\0'; s++)
-		if (*s != ' ' && *s != '\t' && *s != '\n' && *s != '\r')
-			return 0;
+	int r = map_rc(rc);
+
+	return r == MEDSEC_OK ? MEDSEC_ERR_DB : r;
+}
+
+/*
+ * True if the text after a statement holds no further statement. SQLite
+ * itself decides (compiling runs nothing): whitespace, comments and stray
+ * semicolons pass; anything else, even a syntax error, does not.
+ */
+static int
+tail_is_empty(sqlite3 *h, const char *tail)
+{
+	sqlite3_stmt *s = NULL;
+	int rc;
+
+	if (tail == NULL || *tail == '\0')
+		return 1;
+	rc = sqlite3_prepare_v2(h, tail, -1, &s, NULL);
+	if (rc != SQLITE_OK || s != NULL) {
+		sqlite3_finalize(s);
+		return 0;
+	}
 	return 1;
 }
 
@@ -85,11 +108,11 @@ prepare_one(sqlite3 *h, const char *sql, sqlite3_stmt **sp)
 	if (rc != SQLITE_OK) {
 		sqlite3_finalize(*sp);
 		*sp = NULL;
-		return map_rc(rc) == MEDSEC_OK ? MEDSEC_ERR_DB : map_rc(rc);
+		return fail_rc(rc);
 	}
 	if (*sp == NULL)
 		return MEDSEC_ERR_INVALID; /* empty or comment-only SQL */
-	if (tail != NULL && !only_space(tail)) {
+	if (!tail_is_empty(h, tail)) {
 		sqlite3_finalize(*sp);
 		*sp = NULL;
 		return MEDSEC_ERR_INVALID;
@@ -109,7 +132,34 @@ run_one(sqlite3 *h, const char *sql)
 	while ((rc = sqlite3_step(s)) == SQLITE_ROW)
 		;
 	sqlite3_finalize(s);
-	return rc == SQLITE_DONE ? MEDSEC_OK : map_rc(rc);
+	return rc == SQLITE_DONE ? MEDSEC_OK : fail_rc(rc);
+}
+
+/*
+ * Runs a migration: our own constant SQL of several statements, each
+ * prepared and stepped in turn (the one place more than one is allowed).
+ */
+static int
+run_script(sqlite3 *h, const char *sql)
+{
+	sqlite3_stmt *s = NULL;
+	const char *next = sql;
+	int rc;
+
+	while (next != NULL && *next != '\0') {
+		rc = sqlite3_prepare_v2(h, next, -1, &s, &next);
+		if (rc != SQLITE_OK)
+			return fail_rc(rc);
+		if (s == NULL)
+			break; /* only whitespace or comments were left */
+		while ((rc = sqlite3_step(s)) == SQLITE_ROW)
+			;
+		sqlite3_finalize(s);
+		s = NULL;
+		if (rc != SQLITE_DONE)
+			return fail_rc(rc);
+	}
+	return MEDSEC_OK;
 }
 
 /* Reads a one-value pragma (or query) as an integer. */
@@ -126,7 +176,7 @@ query_int(sqlite3 *h, const char *sql, int *vp)
 		*vp = sqlite3_column_int(s, 0);
 		r = MEDSEC_OK;
 	} else {
-		r = rc == SQLITE_DONE ? MEDSEC_ERR_DB : map_rc(rc);
+		r = fail_rc(rc);
 	}
 	sqlite3_finalize(s);
 	return r;
@@ -144,7 +194,7 @@ set_wal(sqlite3 *h)
 		return r;
 	rc = sqlite3_step(s);
 	if (rc != SQLITE_ROW) {
-		r = map_rc(rc) == MEDSEC_OK ? MEDSEC_ERR_DB : map_rc(rc);
+		r = fail_rc(rc);
 	} else {
 		mode = sqlite3_column_text(s, 0);
 		r = mode != NULL && strcasecmp((const char *)mode, "wal") == 0 ?
@@ -157,7 +207,8 @@ set_wal(sqlite3 *h)
 /*
  * Makes sure path exists as a regular file we may open. A new file is
  * created here, 0600 and exclusive, so SQLite never creates it with the
- * process umask, and its directory entry is made durable.
+ * process umask, and its directory entry is made durable. A symlink is
+ * refused here already; SQLITE_OPEN_NOFOLLOW checks again at open.
  */
 static int
 prepare_file(const char *path, int create)
@@ -179,6 +230,11 @@ prepare_file(const char *path, int create)
 		return prepare_file(path, 0); /* lost a race: check it again */
 	if (fd < 0)
 		return fd;
+	/* An odd umask (say 0277) must not leave a file we cannot write. */
+	if (fchmod(fd, S_IRUSR | S_IWUSR) != 0) {
+		(void)medsec_io_close(fd);
+		return MEDSEC_ERR_IO;
+	}
 	if ((r = medsec_io_close(fd)) != MEDSEC_OK)
 		return r;
 	if ((size_t)snprintf(dir, sizeof(dir), "%s", path) >= sizeof(dir))
@@ -200,13 +256,27 @@ open_handle(const char *path, int flags, sqlite3 **hp)
 	*hp = NULL;
 	rc = sqlite3_open_v2(path, hp, flags | SQLITE_OPEN_NOFOLLOW, NULL);
 	if (rc != SQLITE_OK) {
+		if (*hp != NULL)
+			rc = sqlite3_extended_errcode(*hp);
 		sqlite3_close_v2(*hp);
 		*hp = NULL;
-		return map_rc(rc) == MEDSEC_OK ? MEDSEC_ERR_DB : map_rc(rc);
+		/* Swapped for a symlink after our lstat: still refused. */
+		if (rc == SQLITE_CANTOPEN_SYMLINK)
+			return MEDSEC_ERR_PERMISSION;
+		return fail_rc(rc);
 	}
 	sqlite3_extended_result_codes(*hp, 1);
-	if (sqlite3_busy_timeout(*hp, MEDSEC_DB_BUSY_TIMEOUT_MS) != SQLITE_OK)
+	/*
+	 * Defensive mode: no SQL, not even from a damaged or hostile file,
+	 * may write the schema table directly or corrupt the file by design.
+	 */
+	if (sqlite3_db_config(*hp, SQLITE_DBCONFIG_DEFENSIVE, 1, NULL) !=
+	    SQLITE_OK ||
+	    sqlite3_busy_timeout(*hp, MEDSEC_DB_BUSY_TIMEOUT_MS) != SQLITE_OK) {
+		sqlite3_close_v2(*hp);
+		*hp = NULL;
 		return MEDSEC_ERR_DB;
+	}
 	return MEDSEC_OK;
 }
 
@@ -242,8 +312,8 @@ migrate_one(sqlite3 *h, const char *sql, size_t i, size_t n)
 	char setv[64];
 	int r, v = 0;
 
-	if (sqlite3_exec(h, "BEGIN IMMEDIATE", NULL, NULL, NULL) != SQLITE_OK)
-		return map_rc(sqlite3_errcode(h));
+	if ((r = run_one(h, "BEGIN IMMEDIATE")) != MEDSEC_OK)
+		return r;
 	if ((r = query_int(h, "PRAGMA user_version", &v)) != MEDSEC_OK)
 		goto fail;
 	if (v < 0 || (size_t)v > n) {
@@ -254,24 +324,27 @@ migrate_one(sqlite3 *h, const char *sql, size_t i, size_t n)
 		r = MEDSEC_OK; /* already applied by someone else */
 		goto fail;
 	}
-	/* Our own constant SQL: sqlite3_exec may run several statements. */
-	if (sqlite3_exec(h, sql, NULL, NULL, NULL) != SQLITE_OK) {
-		r = MEDSEC_ERR_DB;
-		goto fail;
-	}
-	snprintf(setv, sizeof(setv), "PRAGMA user_version=%zu", i + 1);
-	if ((r = run_one(h, setv)) != MEDSEC_OK)
-		goto fail;
-	if (sqlite3_exec(h, "COMMIT", NULL, NULL, NULL) != SQLITE_OK) {
-		r = map_rc(sqlite3_errcode(h));
-		if (r == MEDSEC_OK)
+	/*
+	 * A migration that fails to run is a defect of this build, not a
+	 * busy or full disk: it is MEDSEC_ERR_DB whatever SQLite said.
+	 */
+	if ((r = run_script(h, sql)) != MEDSEC_OK) {
+		if (r != MEDSEC_ERR_BUSY && r != MEDSEC_ERR_NOSPACE &&
+		    r != MEDSEC_ERR_NOMEM)
 			r = MEDSEC_ERR_DB;
 		goto fail;
 	}
+	/* A PRAGMA takes no bound parameter; the number is our own. */
+	snprintf(setv, sizeof(setv), "PRAGMA user_version=%zu", i + 1);
+	if ((r = run_one(h, setv)) != MEDSEC_OK)
+		goto fail;
+	if ((r = run_one(h, "COMMIT")) != MEDSEC_OK)
+		goto fail;
 	return MEDSEC_OK;
 fail:
-	/* May fail if SQLite already rolled back: nothing left to undo. */
-	(void)sqlite3_exec(h, "ROLLBACK", NULL, NULL, NULL);
+	/* SQLite may already have rolled back: then nothing is left. */
+	if (!sqlite3_get_autocommit(h))
+		(void)run_one(h, "ROLLBACK");
 	return r;
 }
 
@@ -280,9 +353,14 @@ configure(sqlite3 *h)
 {
 	int r;
 
+	/*
+	 * trusted_schema=OFF: views and triggers stored in the file may not
+	 * call functions with side effects, should the file be tampered with.
+	 */
 	if ((r = set_wal(h)) != MEDSEC_OK ||
 	    (r = run_one(h, "PRAGMA synchronous=FULL")) != MEDSEC_OK ||
-	    (r = run_one(h, "PRAGMA foreign_keys=ON")) != MEDSEC_OK)
+	    (r = run_one(h, "PRAGMA foreign_keys=ON")) != MEDSEC_OK ||
+	    (r = run_one(h, "PRAGMA trusted_schema=OFF")) != MEDSEC_OK)
 		return r;
 	return MEDSEC_OK;
 }
@@ -293,7 +371,6 @@ medsec_db_open_with(const char *path, int create,
     struct medsec_db **dbp)
 {
 	struct medsec_db *db = NULL;
-	mode_t old_mask;
 	size_t i;
 	int r = MEDSEC_ERR_INTERNAL;
 
@@ -309,14 +386,6 @@ medsec_db_open_with(const char *path, int create,
 		return r;
 	if ((db = calloc(1, sizeof(*db))) == NULL)
 		return MEDSEC_ERR_NOMEM;
-
-	/*
-	 * SQLite creates -wal and -shm lazily (on the first pragma or
-	 * transaction), so the restrictive umask covers all of that. umask
-	 * is per process: open databases before starting threads that
-	 * create files.
-	 */
-	old_mask = umask(077);
 	if ((r = open_handle(path, SQLITE_OPEN_READWRITE, &db->h)) !=
 	    MEDSEC_OK)
 		goto out;
@@ -330,7 +399,6 @@ medsec_db_open_with(const char *path, int create,
 	db = NULL;
 	r = MEDSEC_OK;
 out:
-	umask(old_mask);
 	medsec_db_close(db);
 	return r;
 }
@@ -436,7 +504,7 @@ bind_result(int rc)
 		return MEDSEC_ERR_INVALID;
 	if (rc == SQLITE_TOOBIG)
 		return MEDSEC_ERR_TOO_LARGE;
-	return map_rc(rc) == MEDSEC_OK ? MEDSEC_ERR_DB : map_rc(rc);
+	return fail_rc(rc);
 }
 
 int
@@ -489,7 +557,7 @@ medsec_db_step(struct medsec_db_stmt *st)
 		return MEDSEC_DB_ROW;
 	if (rc == SQLITE_DONE)
 		return MEDSEC_DB_DONE;
-	return map_rc(rc) == MEDSEC_OK ? MEDSEC_ERR_DB : map_rc(rc);
+	return fail_rc(rc);
 }
 
 int64_t
