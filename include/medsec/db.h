@@ -30,8 +30,12 @@ struct medsec_db_stmt;
 /*
  * Opens (creating if `create` and absent, with mode 0600) and migrates the
  * database at path to the newest schema. MEDSEC_ERR_NOT_FOUND if absent and
- * !create; MEDSEC_ERR_SCHEMA_NEWER for a newer schema; MEDSEC_ERR_DB
- * otherwise. The caller closes *dbp.
+ * !create; MEDSEC_ERR_SCHEMA_NEWER for a newer schema (nothing written);
+ * MEDSEC_ERR_PERMISSION if path is a symbolic link; MEDSEC_ERR_CORRUPT if
+ * the file is not a (sound) database; MEDSEC_ERR_BUSY if another process
+ * holds the lock past the busy timeout; MEDSEC_ERR_NOSPACE if the disk is
+ * full; MEDSEC_ERR_DB otherwise, including a migration that fails (then
+ * rolled back, the previous version intact). The caller closes *dbp.
  */
 int medsec_db_open(const char *path, int create, struct medsec_db **dbp);
 
