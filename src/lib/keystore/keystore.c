@@ -26,6 +26,7 @@
 #include "medsec/clock.h"
 #include "medsec/err.h"
 #include "medsec/keystore.h"
+#include "core/le.h"
 #include "io/io.h"
 
 #define MASTER_NAME "master.key"
@@ -55,46 +56,6 @@ struct sealed_header {
 	int64_t created_us;
 	char key_id[MEDSEC_KEY_ID_LEN];
 };
-
-static void
-put16(uint8_t *p, uint16_t v)
-{
-	p[0] = (uint8_t)v;
-	p[1] = (uint8_t)(v >> 8);
-}
-
-static void
-put32(uint8_t *p, uint32_t v)
-{
-	for (int i = 0; i < 4; i++)
-		p[i] = (uint8_t)(v >> (8 * i));
-}
-
-static void
-put64(uint8_t *p, uint64_t v)
-{
-	for (int i = 0; i < 8; i++)
-		p[i] = (uint8_t)(v >> (8 * i));
-}
-
-static uint16_t
-get16(const uint8_t *p)
-{
-	return (uint16_t)(p[0] | p[1] << 8);
-}
-
-static uint32_t
-get32(const uint8_t *p)
-{
-	return (uint32_t)p[0] | (uint32_t)p[1] << 8 | (uint32_t)p[2] << 16 |
-	    (uint32_t)p[3] << 24;
-}
-
-static uint64_t
-get64(const uint8_t *p)
-{
-	return get32(p) | (uint64_t)get32(p + 4) << 32;
-}
 
 static int
 same_bytes(const void *a, const char *b, size_t n)
@@ -227,13 +188,13 @@ parse_master(struct medsec_keystore *ks, const uint8_t *buf, size_t len)
 	int r;
 
 	if (len != MASTER_LEN || !same_bytes(buf, "MEDSECMK", 8) ||
-	    get16(buf + 8) != FORMAT_VERSION)
+	    get_le16(buf + 8) != FORMAT_VERSION)
 		return MEDSEC_ERR_FORMAT;
 	memcpy(profile, buf + 12, 16);
 	profile[16] = '\0';
 	if ((r = medsec_crypto_profile_by_name(profile, &ks->profile)) !=
 		MEDSEC_OK ||
-	    get16(buf + 10) != ks->profile->aead)
+	    get_le16(buf + 10) != ks->profile->aead)
 		return MEDSEC_ERR_FORMAT;
 	if ((r = medsec_crypto_alg_check(ks->profile->aead, NULL, 0)) !=
 	    MEDSEC_OK)
@@ -304,8 +265,8 @@ medsec_keystore_create(const char *keydir,
 		return r;
 	memset(master, 0, sizeof(master));
 	memcpy(master, "MEDSECMK", 8);
-	put16(master + 8, FORMAT_VERSION);
-	put16(master + 10, (uint16_t)profile->aead);
+	put_le16(master + 8, FORMAT_VERSION);
+	put_le16(master + 10, (uint16_t)profile->aead);
 	memcpy(master + 12, profile->name, strlen(profile->name));
 	if ((r = medsec_random(master + 28, KEY_LEN)) == MEDSEC_OK)
 		r = medsec_io_write_file_new(keydir, MASTER_NAME, master,
@@ -339,31 +300,31 @@ static void
 header_encode(const struct sealed_header *h, uint8_t out[SEAL_HEADER_LEN])
 {
 	memcpy(out, "MEDSECSK", 8);
-	put16(out + 8, FORMAT_VERSION);
-	put16(out + 10, (uint16_t)h->aead);
-	put16(out + 12, (uint16_t)h->alg);
+	put_le16(out + 8, FORMAT_VERSION);
+	put_le16(out + 10, (uint16_t)h->aead);
+	put_le16(out + 12, (uint16_t)h->alg);
 	out[14] = (uint8_t)h->state;
 	out[15] = 0;
-	put32(out + 16, h->generation);
-	put64(out + 20, (uint64_t)h->created_us);
+	put_le32(out + 16, h->generation);
+	put_le64(out + 20, (uint64_t)h->created_us);
 	memcpy(out + 28, h->key_id, 16);
-	put32(out + 44, h->secret_len);
+	put_le32(out + 44, h->secret_len);
 }
 
 static int
 header_decode(const uint8_t *in, size_t len, struct sealed_header *h)
 {
 	if (len < SEAL_HEADER_LEN || !same_bytes(in, "MEDSECSK", 8) ||
-	    get16(in + 8) != FORMAT_VERSION)
+	    get_le16(in + 8) != FORMAT_VERSION)
 		return MEDSEC_ERR_FORMAT;
-	h->aead = get16(in + 10);
-	h->alg = get16(in + 12);
+	h->aead = get_le16(in + 10);
+	h->alg = get_le16(in + 12);
 	h->state = in[14];
-	h->generation = get32(in + 16);
-	h->created_us = (int64_t)get64(in + 20);
+	h->generation = get_le32(in + 16);
+	h->created_us = (int64_t)get_le64(in + 20);
 	memcpy(h->key_id, in + 28, 16);
 	h->key_id[16] = '\0';
-	h->secret_len = get32(in + 44);
+	h->secret_len = get_le32(in + 44);
 	if (h->secret_len == 0 || h->secret_len > MEDSEC_KEY_SECRET_MAX ||
 	    len != SEAL_HEADER_LEN + h->secret_len + SEAL_OVERHEAD ||
 	    (h->state != MEDSEC_KEY_ACTIVE && h->state != MEDSEC_KEY_VERIFY_ONLY))
@@ -457,12 +418,12 @@ write_public(struct medsec_keystore *ks, const char *name, uint32_t gen,
 	int r;
 
 	memcpy(buf, "MEDSECPK", 8);
-	put16(buf + 8, FORMAT_VERSION);
-	put16(buf + 10, (uint16_t)h->alg);
-	put32(buf + 12, h->generation);
-	put64(buf + 16, (uint64_t)h->created_us);
+	put_le16(buf + 8, FORMAT_VERSION);
+	put_le16(buf + 10, (uint16_t)h->alg);
+	put_le32(buf + 12, h->generation);
+	put_le64(buf + 16, (uint64_t)h->created_us);
 	memcpy(buf + 24, h->key_id, 16);
-	put16(buf + 40, (uint16_t)pklen);
+	put_le16(buf + 40, (uint16_t)pklen);
 	memcpy(buf + PUB_HEADER_LEN, pk, pklen);
 	if ((r = file_of(file, sizeof(file), name, gen, "pub")) != MEDSEC_OK)
 		return r;
@@ -490,15 +451,15 @@ read_public(struct medsec_keystore *ks, const char *name, uint32_t gen,
 		return r;
 	r = MEDSEC_ERR_FORMAT;
 	if (len < PUB_HEADER_LEN || !same_bytes(buf, "MEDSECPK", 8) ||
-	    get16(buf + 8) != FORMAT_VERSION)
+	    get_le16(buf + 8) != FORMAT_VERSION)
 		goto out;
-	n = get16(buf + 40);
+	n = get_le16(buf + 40);
 	if (n == 0 || n > MEDSEC_SIGN_PUBLIC_MAX || len != PUB_HEADER_LEN + n)
 		goto out;
 	memset(h, 0, sizeof(*h));
-	h->alg = get16(buf + 10);
-	h->generation = get32(buf + 12);
-	h->created_us = (int64_t)get64(buf + 16);
+	h->alg = get_le16(buf + 10);
+	h->generation = get_le32(buf + 12);
+	h->created_us = (int64_t)get_le64(buf + 16);
 	memcpy(h->key_id, buf + 24, 16);
 	h->key_id[16] = '\0';
 	h->state = gen == 0 ? MEDSEC_KEY_ACTIVE : MEDSEC_KEY_VERIFY_ONLY;
