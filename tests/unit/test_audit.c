@@ -382,6 +382,42 @@ test_req_2_1_log_injection_stored_verbatim(void **state)
 	fixture_teardown(&f);
 }
 
+static void
+test_req_2_1_attack_k1_clock_set_back_recorded(void **state)
+{
+	struct fixture_clock clock = { 0, 1000 };
+	struct medsec_audit_verify_result res;
+	struct medsec_audit_reader *rd;
+	struct medsec_audit_record rec;
+	struct fixture f;
+	struct medsec_audit *a;
+	int anomalies = 0;
+
+	(void)state;
+	clock.wall_us = medsec_clock_wall_us();
+	fixture_setup(&f, 1000, 1 << 20);
+	fixture_clock_install(&clock);
+	a = open_trail(&f);
+	fixture_append(a, 1, 2);
+	clock.wall_us -= 3600 * 1000000LL; /* someone sets the clock back */
+	fixture_append(a, 3, 3);	   /* one anomaly, not three */
+	assert_int_equal(medsec_audit_close(a), MEDSEC_OK);
+	/* a reopened trail still knows the newest time it has seen */
+	a = open_trail(&f);
+	fixture_append(a, 6, 1);
+	clock.wall_us += 7200 * 1000000LL; /* clock caught up */
+	fixture_append(a, 7, 1);
+	assert_int_equal(medsec_audit_close(a), MEDSEC_OK);
+	fixture_clock_uninstall();
+	assert_int_equal(medsec_audit_reader_open(f.audit, &rd), MEDSEC_OK);
+	while (medsec_audit_reader_next(rd, &rec) == 1)
+		anomalies += rec.event == MEDSEC_EV_TIME_ANOMALY;
+	medsec_audit_reader_close(rd);
+	assert_int_equal(anomalies, 2);
+	assert_int_equal(fixture_verify(&f, 1, &res), MEDSEC_OK);
+	fixture_teardown(&f);
+}
+
 static const struct CMUnitTest tests[] = {
 	cmocka_unit_test(test_req_2_1_record_carries_who_what_where_when_outcome),
 	cmocka_unit_test(test_req_2_1_every_event_type_recorded_and_verified),
@@ -395,6 +431,7 @@ static const struct CMUnitTest tests[] = {
 	cmocka_unit_test(test_req_1_17_verifier_key_with_wide_permissions_refused),
 	cmocka_unit_test(test_audit_group_commit_shares_syncs_between_writers),
 	cmocka_unit_test(test_req_2_1_log_injection_stored_verbatim),
+	cmocka_unit_test(test_req_2_1_attack_k1_clock_set_back_recorded),
 };
 
 MEDSEC_TEST_MAIN(tests)

@@ -32,6 +32,7 @@ struct scan_state {
 	uint64_t next_seq;
 	uint64_t epoch;
 	uint32_t epoch_count;
+	int64_t max_time_us;
 	uint8_t chain[AUDIT_CHAIN_LEN];
 	struct audit_seg_header header;
 };
@@ -61,6 +62,8 @@ record_follows(struct scan_state *st, struct medsec_hash_ctx *h,
 	    !medsec_ct_equal(chain, rec->hash, AUDIT_CHAIN_LEN))
 		return 0;
 	memcpy(st->chain, chain, AUDIT_CHAIN_LEN);
+	if (rec->time_us > st->max_time_us)
+		st->max_time_us = rec->time_us;
 	st->next_seq++;
 	st->epoch_count++;
 	if (rec->event == MEDSEC_EV_AUDIT_CHECKPOINT) {
@@ -264,6 +267,8 @@ apply_state(struct medsec_audit *a, const struct scan_state *st)
 	memcpy(a->mac_key_id, st->header.mac_key_id, MEDSEC_KEY_ID_LEN);
 	memcpy(a->chain, st->chain, AUDIT_CHAIN_LEN);
 	a->next_seq = st->next_seq;
+	a->max_time_us = st->max_time_us;
+	a->clock_behind = 0;
 	a->durable_seq = st->next_seq - 1;
 	a->epoch = st->epoch;
 	a->epoch_count = st->epoch_count;

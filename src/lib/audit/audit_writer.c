@@ -465,6 +465,35 @@ record_space(const struct medsec_audit_event_in *ev, const char *details)
 	return n + AUDIT_CHECKPOINT_SPACE;
 }
 
+/*
+ * Records carry the wall clock as it is, even when it went backwards;
+ * but a step back of more than a second is itself recorded, once per
+ * step, so that a clock set back to revive expired data is visible.
+ */
+#define CLOCK_STEP_US 1000000
+
+static int
+note_clock_locked(struct medsec_audit *a, int64_t time_us)
+{
+	struct medsec_audit_event_in ev = { MEDSEC_EV_TIME_ANOMALY,
+		"medsec-audit", "local", "wall clock", MEDSEC_AUDIT_FAILURE,
+		"wall clock is behind the newest audit record", NULL };
+	char details[160];
+
+	if (time_us >= a->max_time_us) {
+		a->max_time_us = time_us;
+		a->clock_behind = 0;
+		return MEDSEC_OK;
+	}
+	if (a->clock_behind || a->max_time_us - time_us <= CLOCK_STEP_US)
+		return MEDSEC_OK;
+	a->clock_behind = 1;
+	snprintf(details, sizeof(details),
+	    "{\"newest_record_us\":%lld,\"clock_us\":%lld}",
+	    (long long)a->max_time_us, (long long)time_us);
+	return encode_locked(a, &ev, details, time_us, 0, NULL);
+}
+
 /* Rotates if needed, encodes, and closes the epoch when it is due. */
 static int
 encode_event_locked(struct medsec_audit *a,
@@ -478,6 +507,9 @@ encode_event_locked(struct medsec_audit *a,
 	if (a->seg_pending + record_space(ev, details) > a->opts.segment_bytes &&
 	    a->seg_pending > AUDIT_SEG_HEADER_LEN &&
 	    (r = rotate_locked(a)) != MEDSEC_OK)
+		return r;
+	if ((flags & AUDIT_FLAG_HELD) == 0 &&
+	    (r = note_clock_locked(a, time_us)) != MEDSEC_OK)
 		return r;
 	r = encode_locked(a, ev, details, time_us, flags, seqp);
 	if (r != MEDSEC_OK)

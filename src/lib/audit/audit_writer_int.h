@@ -35,6 +35,8 @@ struct medsec_audit {
 	uint64_t seg_pending; /* plus those encoded but not yet written */
 	uint8_t chain[AUDIT_CHAIN_LEN];
 	uint64_t next_seq;
+	int64_t max_time_us;  /* newest record time seen */
+	int clock_behind;     /* a TIME_ANOMALY was written for this step */
 	uint64_t epoch;
 	uint32_t epoch_count; /* records in the current epoch */
 	int64_t epoch_start_mono;
