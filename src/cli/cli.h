@@ -23,6 +23,7 @@ struct cli_command {
 int cmd_init(int argc, char **argv);
 int cmd_status(int argc, char **argv);
 int cmd_audit(int argc, char **argv);
+int cmd_classify(int argc, char **argv);
 
 /* Prints "medsec: <what>: <medsec_strerror(code)>" to stderr. */
 void cli_error(int code, const char *fmt, ...)

@@ -13,6 +13,7 @@ static const struct cli_command groups[] = {
 	{ "init", cmd_init, "provision a new device (keys, database, audit)" },
 	{ "status", cmd_status, "show a device's keys, database and audit" },
 	{ "audit", cmd_audit, "verify, export and follow the audit trail" },
+	{ "classify", cmd_classify, "decide an MFDS safety level and which requirements apply" },
 };
 
 int

@@ -32,10 +32,15 @@ int main(void)
 }
 C
 	export PKG_CONFIG_PATH="$work/prefix/lib/pkgconfig"
-	cc -o "$work/prog-shared" "$work/prog.c" $(pkg-config --cflags --libs medsec) || die "build against the shared library failed"
+	# A sanitizer build's library needs the sanitizer runtime linked first.
+	san=""
+	if grep -q '^MEDSEC_SANITIZE:BOOL=ON' "$MEDSEC_BINARY_DIR/CMakeCache.txt"; then
+		san="-fsanitize=address,undefined"
+	fi
+	cc $san -o "$work/prog-shared" "$work/prog.c" $(pkg-config --cflags --libs medsec) || die "build against the shared library failed"
 	LD_LIBRARY_PATH="$work/prefix/lib" "$work/prog-shared" >"$work/out" || die "shared program failed"
 	grep -q "below the 112-bit minimum" "$work/out" || die "unexpected output: $(cat "$work/out")"
-	cc -o "$work/prog-static" "$work/prog.c" $(pkg-config --cflags medsec) \
+	cc $san -o "$work/prog-static" "$work/prog.c" $(pkg-config --cflags medsec) \
 	    "$work/prefix/lib/libmedsec.a" $(pkg-config --libs --static medsec | sed 's/-lmedsec//') || die "static build failed"
 	"$work/prog-static" >/dev/null || die "static program failed"
 }

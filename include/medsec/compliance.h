@@ -1,0 +1,277 @@
+/*
+ * medsec compliance: the MFDS requirement catalog (data, not code), the
+ * device profile a manufacturer writes, and the classification that turns
+ * one into the other: whether cybersecurity applies, the safety level
+ * (MFDS 2020 guideline, Tables 1 and 2) and, for every requirement of
+ * Table 3, whether it is required, recommended or may be excluded.
+ *
+ * Catalog: JSON (schema in docs/compliance/classification.md). The library
+ * embeds every JSON file of data/mfds at build time; medsec_catalog_load()
+ * also reads a revision from a file. A catalog is immutable once loaded.
+ *
+ * Profile (INI, strict like medsec config: unknown section or key, bad
+ * value, duplicate key, over-long line are errors naming file:line:key):
+ *
+ *   [device]
+ *   name = CareLink Home Gateway
+ *   model = CLG-200
+ *   manufacturer = Example Medical Co.
+ *   class = 2                      ; MFDS class 1-4 (required)
+ *   implantable = no               ; yes | no (default no)
+ *   functions = vital-sign-transmission, measurement
+ *   worst_harm = temporary-injury  ; see enum medsec_harm
+ *   [communication]
+ *   technologies = Bluetooth Low Energy, LTE, Wi-Fi
+ *   purposes = health-records, maintenance
+ *   public_network = yes
+ *   [implementation]
+ *   1.18 = sealed enclosure, no external debug port; doc HW-SEC-004
+ */
+#ifndef MEDSEC_COMPLIANCE_H
+#define MEDSEC_COMPLIANCE_H
+
+#include <stddef.h>
+
+#include "medsec/config.h"
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/* ---- levels, applicability ---- */
+
+/* Ordered: a larger value is a stricter level. */
+enum medsec_level {
+	MEDSEC_LEVEL_NONE = 0,	   /* out of scope, or not stated */
+	MEDSEC_LEVEL_MINOR = 1,
+	MEDSEC_LEVEL_MODERATE = 2,
+	MEDSEC_LEVEL_MAJOR = 3
+};
+#define MEDSEC_LEVEL_COUNT 4
+
+enum medsec_applicability {
+	MEDSEC_APPLIC_NONE = 0,	      /* not applicable (out of scope) */
+	MEDSEC_APPLIC_REQUIRED = 1,    /* Table 3 "○" */
+	MEDSEC_APPLIC_RECOMMENDED = 2, /* Table 3 "△" */
+	MEDSEC_APPLIC_MAY_EXCLUDE = 3  /* Table 3 footnote (implantable) */
+};
+
+/* "major", "moderate", "minor"; NULL for MEDSEC_LEVEL_NONE. */
+const char *medsec_level_name(enum medsec_level level);
+/* "required", "recommended", "may-exclude"; "not-applicable" for NONE. */
+const char *medsec_applicability_name(enum medsec_applicability a);
+
+/* ---- requirement catalog ---- */
+
+#define MEDSEC_CATALOG_DEFAULT "mfds-2019-table3"
+#define MEDSEC_CATALOG_ITEMS_MAX 64
+#define MEDSEC_CATALOG_FILE_MAX (1024 * 1024)
+
+struct medsec_strlist {
+	size_t n;
+	char **v;
+};
+
+/* One requirement. Every string is owned by the catalog; never NULL
+ * except where marked. */
+struct medsec_requirement {
+	char *id;	      /* checklist number, Table 4: "1.1" .. "2.4" */
+	int no;		      /* Table 3 number: 1 .. 24 */
+	char *stage;	      /* identify-protect | detect-respond-recover */
+	char *title;	      /* Table 3 "Item" */
+	char *summary;	      /* the requirement in our own words */
+	char *text;	      /* Table 3 "Requirements", as published */
+	char *checklist_text; /* Table 4 wording of the same item */
+	char *citation;	      /* "MFDS 2020 guideline, Table 3, no. N" */
+	/* Indexed by enum medsec_level; [MEDSEC_LEVEL_NONE] is APPLIC_NONE. */
+	enum medsec_applicability by_level[MEDSEC_LEVEL_COUNT];
+	int implantable_may_exclude; /* Table 3 footnote: nos. 18 and 21 */
+	char *applicability_note;    /* scope conditions; may be NULL */
+	struct medsec_strlist verification; /* suggested methods */
+	struct medsec_strlist standards;    /* applicable laws, standards */
+	char *mechanism;		    /* how medsec meets it */
+	struct medsec_strlist modules;	    /* medsec modules involved */
+	struct medsec_strlist test_tags;    /* JUnit name prefixes */
+	struct medsec_strlist mds2;	    /* IEC TR 80001-2-2 / MDS2 codes */
+	struct medsec_strlist fda;	    /* FDA Appendix 1 categories */
+	struct medsec_strlist iec62443;	    /* IEC 62443-4-2 FR/CR codes */
+	char *note;			    /* mapping judgments; may be NULL */
+};
+
+struct medsec_catalog; /* opaque */
+
+/*
+ * Opens a catalog embedded in the library by name (NULL for
+ * MEDSEC_CATALOG_DEFAULT). *catp receives a catalog the caller frees with
+ * medsec_catalog_free(). MEDSEC_ERR_NOT_FOUND for an unknown name.
+ */
+int medsec_catalog_builtin(const char *name, struct medsec_catalog **catp,
+    struct medsec_config_error *err);
+
+/* Loads a catalog from a JSON file (at most MEDSEC_CATALOG_FILE_MAX). */
+int medsec_catalog_load(const char *path, struct medsec_catalog **catp,
+    struct medsec_config_error *err);
+
+/*
+ * Parses catalog JSON in memory; name is for errors. Unpacking is strict:
+ * an unknown or missing field, a duplicate id or number, a bad
+ * applicability value is MEDSEC_ERR_FORMAT with err filled (line from the
+ * JSON parser where it has one, key "items[i].field").
+ */
+int medsec_catalog_parse(const char *name, const char *json, size_t len,
+    struct medsec_catalog **catp, struct medsec_config_error *err);
+
+void medsec_catalog_free(struct medsec_catalog *cat);
+
+/* Names of the embedded catalogs, NULL-terminated. */
+const char *const *medsec_catalog_builtin_names(void);
+
+/* "mfds-2019-table3", its version, its title and the guideline cited. */
+const char *medsec_catalog_name(const struct medsec_catalog *cat);
+int medsec_catalog_version(const struct medsec_catalog *cat);
+const char *medsec_catalog_title(const struct medsec_catalog *cat);
+const char *medsec_catalog_source(const struct medsec_catalog *cat);
+size_t medsec_catalog_count(const struct medsec_catalog *cat);
+/* Items in checklist order; NULL when i is out of range. */
+const struct medsec_requirement *medsec_catalog_item(
+    const struct medsec_catalog *cat, size_t i);
+/* By checklist id ("2.1"); NULL when absent. */
+const struct medsec_requirement *medsec_catalog_find(
+    const struct medsec_catalog *cat, const char *id);
+
+/* ---- device profile ---- */
+
+enum medsec_harm {
+	MEDSEC_HARM_UNSET = 0,
+	MEDSEC_HARM_TEMPORARY_DISCOMFORT = 1,	/* Table 1 minor */
+	MEDSEC_HARM_TEMPORARY_INJURY = 2,	/* Table 1 moderate */
+	MEDSEC_HARM_DEATH_OR_SERIOUS_INJURY = 3 /* Table 1 major */
+};
+
+/* Device functions (bits of medsec_profile.functions). */
+#define MEDSEC_FN_SURGERY 0x001
+#define MEDSEC_FN_RADIATION_THERAPY 0x002
+#define MEDSEC_FN_LIFE_SUPPORT 0x004
+#define MEDSEC_FN_DEFIBRILLATION 0x008
+#define MEDSEC_FN_VITAL_SIGN_ALARM 0x010
+#define MEDSEC_FN_VITAL_SIGN_TRANSMISSION 0x020
+#define MEDSEC_FN_MEASUREMENT 0x040
+#define MEDSEC_FN_ANALYSIS_DIAGNOSIS 0x080
+#define MEDSEC_FN_TREATMENT 0x100
+#define MEDSEC_FN_NONE 0x200 /* stated explicitly: "none" */
+#define MEDSEC_FN_ALL 0x3ff
+
+/* Communication purposes (guideline I.2 scope 1-3; Table 4 item 3). */
+#define MEDSEC_PURPOSE_HEALTH_RECORDS 0x1
+#define MEDSEC_PURPOSE_CONTROL 0x2
+#define MEDSEC_PURPOSE_MAINTENANCE 0x4
+#define MEDSEC_PURPOSE_ALL 0x7
+
+#define MEDSEC_PROFILE_TEXT_MAX 128
+#define MEDSEC_PROFILE_TECH_MAX 16
+#define MEDSEC_PROFILE_DECL_MAX 64
+#define MEDSEC_PROFILE_DECL_TEXT_MAX MEDSEC_CONFIG_LINE_MAX
+
+/* An [implementation] declaration: "<item id> = text". */
+struct medsec_profile_decl {
+	char id[16];
+	int line;
+	char text[MEDSEC_PROFILE_DECL_TEXT_MAX];
+};
+
+/* Caller-allocated; no interior pointers. */
+struct medsec_profile {
+	char source[MEDSEC_CONFIG_PATH_MAX]; /* file name given to the parser */
+	char name[MEDSEC_PROFILE_TEXT_MAX];
+	char model[MEDSEC_PROFILE_TEXT_MAX];
+	char manufacturer[MEDSEC_PROFILE_TEXT_MAX];
+	int device_class;	/* 1..4 */
+	int implantable;	/* 0 | 1 */
+	unsigned functions;	/* MEDSEC_FN_* bits; 0 when not stated */
+	enum medsec_harm worst_harm;
+	size_t n_technologies;
+	char technologies[MEDSEC_PROFILE_TECH_MAX][MEDSEC_PROFILE_TEXT_MAX];
+	unsigned purposes;	/* MEDSEC_PURPOSE_* bits */
+	int public_network;	/* 1 yes, 0 no, -1 not stated */
+	size_t n_decls;
+	struct medsec_profile_decl decls[MEDSEC_PROFILE_DECL_MAX];
+};
+
+/*
+ * Loads a profile file (at most MEDSEC_CONFIG_FILE_MAX bytes). On error
+ * returns MEDSEC_ERR_CONFIG (or an I/O code), fills *err (file, line,
+ * "section.key", message) and leaves *p unchanged.
+ */
+int medsec_profile_load(const char *path, struct medsec_profile *p,
+    struct medsec_config_error *err);
+
+/* As medsec_profile_load() on text in memory; name is for errors. */
+int medsec_profile_parse(const char *name, const char *text, size_t len,
+    struct medsec_profile *p, struct medsec_config_error *err);
+
+/* The [implementation] text for an item, or NULL. */
+const char *medsec_profile_declaration(const struct medsec_profile *p,
+    const char *id);
+
+/* Profile vocabulary: "vital-sign-alarm", "health-records", ... (NULL for
+ * anything but a single known bit) and the Table 4 wording of a purpose. */
+const char *medsec_function_name(unsigned fn);
+const char *medsec_purpose_name(unsigned purpose);
+const char *medsec_purpose_label(unsigned purpose);
+const char *medsec_harm_name(enum medsec_harm harm);
+
+/* ---- classification ---- */
+
+#define MEDSEC_CLASSIFY_LINE_MAX 512
+#define MEDSEC_CLASSIFY_LINES_MAX 24
+
+struct medsec_decision {
+	const struct medsec_requirement *req; /* points into the catalog */
+	enum medsec_applicability applicability;
+	char reason[MEDSEC_CLASSIFY_LINE_MAX];
+};
+
+struct medsec_classification {
+	int in_scope;
+	enum medsec_level level;      /* NONE when out of scope */
+	enum medsec_level harm_level; /* worst_harm (Table 1); NONE if unset */
+	enum medsec_level floor;      /* from class and functions (Table 2) */
+	size_t n_rationale;
+	char rationale[MEDSEC_CLASSIFY_LINES_MAX][MEDSEC_CLASSIFY_LINE_MAX];
+	size_t n_warnings;
+	char warnings[MEDSEC_CLASSIFY_LINES_MAX][MEDSEC_CLASSIFY_LINE_MAX];
+	size_t n_decisions; /* 0 when out of scope, else every catalog item */
+	struct medsec_decision decisions[MEDSEC_CATALOG_ITEMS_MAX];
+};
+
+/*
+ * Classifies a profile against a catalog. *outp receives a result the
+ * caller frees with medsec_classification_free(); it points into cat, so
+ * cat must outlive it. Never fails on a valid profile: contradictions
+ * are warnings, not errors.
+ */
+int medsec_classify(const struct medsec_catalog *cat,
+    const struct medsec_profile *p, struct medsec_classification **outp);
+
+void medsec_classification_free(struct medsec_classification *c);
+
+/* The decision for an item id, or NULL. */
+const struct medsec_decision *medsec_classification_find(
+    const struct medsec_classification *c, const char *id);
+
+/*
+ * The JSON form, NUL-terminated, in *jsonp (free with free()):
+ * {"in_scope":true,"level":"moderate","rationale":[...],"warnings":[...],
+ *  "requirements":[{"id":"1.1","no":1,"title":"...",
+ *  "applicability":"required","reason":"..."}, ...]}
+ * level is null and requirements [] when out of scope.
+ */
+int medsec_classification_to_json(const struct medsec_classification *c,
+    char **jsonp);
+
+/* ---- submission package (report.c) ---- */
+
+#ifdef __cplusplus
+}
+#endif
+#endif
