@@ -28,7 +28,8 @@
 extern "C" {
 #endif
 
-#define MEDSEC_KEY_NAME_MAX 48	  /* [a-z0-9-], at most 47 characters */
+/* Key names: [a-z0-9-], at most 47 characters; "master" is reserved. */
+#define MEDSEC_KEY_NAME_MAX 48
 #define MEDSEC_KEY_SECRET_MAX 64  /* largest secret a keystore holds */
 
 enum medsec_key_state {
@@ -48,7 +49,9 @@ struct medsec_key_info {
 /*
  * Where the master key lives. seal() writes nonce-and-ciphertext of pt
  * bound to ad into out (up to *outlen bytes; sets *outlen); unseal() does
- * the reverse and returns MEDSEC_ERR_AUTH on any mismatch.
+ * the reverse and returns MEDSEC_ERR_AUTH on any mismatch. Both return
+ * MEDSEC_OK or a negative MEDSEC_ERR_* code. close (may be NULL) is called
+ * once, with ctx, by medsec_keystore_close().
  */
 struct medsec_keystore_backend {
 	const char *name;
@@ -74,12 +77,19 @@ int medsec_keystore_create(const char *keydir,
 /*
  * Opens an existing keystore. Returns MEDSEC_ERR_PERMISSION if the master
  * key file is a symlink, not owned by the current user or accessible by
- * group/others; MEDSEC_ERR_NOT_FOUND if absent; MEDSEC_ERR_FORMAT if
- * malformed.
+ * group/others, or if keydir is not a directory of the current user that
+ * group/others cannot write; MEDSEC_ERR_NOT_FOUND if absent;
+ * MEDSEC_ERR_FORMAT if malformed.
  */
 int medsec_keystore_open(const char *keydir, struct medsec_keystore **ksp);
 
-/* Opens with a caller-supplied backend (secure element, token, tests). */
+/*
+ * Opens with a caller-supplied backend (secure element, token, tests). The
+ * struct is copied; on success the keystore owns backend->ctx until
+ * medsec_keystore_close() calls backend->close, on failure the caller
+ * still does. The profile is the one named in keydir/master.key if there
+ * is one, else "approved". MEDSEC_ERR_INVALID without seal or unseal.
+ */
 int medsec_keystore_open_backend(const char *keydir,
     const struct medsec_keystore_backend *backend,
     struct medsec_keystore **ksp);
@@ -90,7 +100,8 @@ void medsec_keystore_close(struct medsec_keystore *ks);
 /*
  * Generates a key named `name`: a key pair for signature or key-agreement
  * algorithms (public part also written to <name>.pub), otherwise 32 random
- * secret bytes (AEAD, HMAC). Refuses with MEDSEC_ERR_EXISTS if present and
+ * secret bytes (AEAD, HMAC). Refuses with MEDSEC_ERR_EXISTS if present (a
+ * public key kept by medsec_keystore_destroy() counts) and
  * MEDSEC_ERR_WEAK_ALGORITHM below 112 bits. infop may be NULL.
  */
 int medsec_keystore_generate(struct medsec_keystore *ks, const char *name,
@@ -100,7 +111,12 @@ int medsec_keystore_generate(struct medsec_keystore *ks, const char *name,
  * Seals a caller-provided secret under `name`, replacing the active
  * generation atomically if it exists (no old generation is kept: used for
  * keys that evolve, such as the audit MAC key, whose old value must be
- * gone). The replaced sealed file is overwritten before removal.
+ * gone). The replaced sealed file's inode is overwritten with zeros before
+ * it is released. AEAD and signature secrets must be 32 bytes (a
+ * signature key's .pub is derived and written too), MAC keys 1 to
+ * MEDSEC_KEY_SECRET_MAX bytes; key-agreement secrets are refused
+ * (MEDSEC_ERR_INVALID). An I/O error can come after the new secret is in
+ * place; calling put again is safe.
  */
 int medsec_keystore_put(struct medsec_keystore *ks, const char *name,
     int alg, const uint8_t *secret, size_t len,
@@ -114,12 +130,21 @@ int medsec_keystore_put(struct medsec_keystore *ks, const char *name,
 int medsec_keystore_get(struct medsec_keystore *ks, const char *name,
     uint8_t *secret, size_t *lenp, struct medsec_key_info *infop);
 
-/* Reads the public key of a key pair (any generation's .pub). */
+/*
+ * Reads the public key of a key pair: `name` for the active generation,
+ * "<name>.<gen>" for a rotated one. MEDSEC_ERR_AUTH if the .pub was
+ * edited; MEDSEC_ERR_KEY_MISMATCH if it does not match the sealed key of
+ * its generation. infop->state is verify-only once the secret is gone.
+ */
 int medsec_keystore_public(struct medsec_keystore *ks, const char *name,
     uint8_t pk[MEDSEC_SIGN_PUBLIC_MAX], size_t *pklen,
     struct medsec_key_info *infop);
 
-/* Signs with the active key pair `name`; the secret never leaves. */
+/*
+ * Signs with the active key pair `name`; the secret never leaves.
+ * MEDSEC_ERR_INVALID if `name` is not a signature key; MEDSEC_ERR_AUTH if
+ * its sealed file was altered.
+ */
 int medsec_keystore_sign(struct medsec_keystore *ks, const char *name,
     const void *msg, size_t msglen, uint8_t sig[MEDSEC_SIGN_LEN]);
 
@@ -138,7 +163,11 @@ int medsec_keystore_rotate(struct medsec_keystore *ks, const char *name,
 int medsec_keystore_destroy(struct medsec_keystore *ks, const char *name,
     int with_public);
 
-/* Lists keys (all generations); *np gets the count, up to max entries. */
+/*
+ * Lists keys (all generations, and public keys whose secret was destroyed
+ * as verify-only), sorted by name and generation. *np gets the full count;
+ * at most max entries are written (out may be NULL when max is 0).
+ */
 int medsec_keystore_list(struct medsec_keystore *ks,
     struct medsec_key_info *out, size_t max, size_t *np);
 
