@@ -18,6 +18,25 @@
  *   epoch_seconds = 3600         ; 0 (off) or 10..86400
  *   segment_bytes = 16777216     ; 65536..1073741824 (suffix k, M, G ok)
  *   hostname = gw-0001.local     ; syslog HOSTNAME, optional
+ *
+ *   [auth]
+ *   password_profile = kr-pipc   ; see password_policy.h
+ *   pwhash_ops = 2               ; Argon2id t, 2..10
+ *   pwhash_mem = 19M             ; Argon2id m, 19M..1G (OWASP floor)
+ *   max_failures = 5             ; failed logins before a lock, 1..100
+ *   lock_seconds = 900           ; 0 = until an administrator unlocks
+ *   source_max_failures = 20     ; per source address, in the window
+ *   source_window_seconds = 300
+ *   password_history = 5         ; last N passwords not reused, 0..24
+ *   password_max_age_days = 0    ; 0 = no forced change
+ *   setup_code_hours = 24        ; first-administrator code lifetime
+ *   roles_file = /etc/medsec/roles.ini ; optional, see access.h
+ *   emergency_access = no        ; break-glass credential allowed
+ *
+ *   [session]
+ *   idle_seconds = 600           ; 60..86400
+ *   lifetime_seconds = 28800     ; 300..604800, >= idle
+ *   reauth_seconds = 300         ; re-authentication stays fresh this long
  */
 #ifndef MEDSEC_CONFIG_H
 #define MEDSEC_CONFIG_H
@@ -43,6 +62,22 @@ struct medsec_config {
 	uint32_t audit_epoch_seconds;
 	uint64_t audit_segment_bytes;
 	char audit_hostname[256];
+	/* [auth] and [session]: see docs/config.md */
+	char auth_password_profile[32];
+	uint32_t auth_pwhash_ops;
+	uint32_t auth_pwhash_mem;
+	uint32_t auth_max_failures;
+	uint32_t auth_lock_seconds; /* 0: until an administrator unlocks */
+	uint32_t auth_source_max_failures;
+	uint32_t auth_source_window_seconds;
+	uint32_t auth_password_history;
+	uint32_t auth_password_max_age_days; /* 0: no maximum age */
+	uint32_t auth_setup_code_hours;
+	char auth_roles_file[MEDSEC_CONFIG_PATH_MAX];
+	int auth_emergency_access;
+	uint32_t session_idle_seconds;
+	uint32_t session_lifetime_seconds;
+	uint32_t session_reauth_seconds;
 };
 
 struct medsec_config_error {

@@ -75,7 +75,10 @@ int medsec_db_bind_blob(struct medsec_db_stmt *st, int idx, const void *p,
 int medsec_db_bind_null(struct medsec_db_stmt *st, int idx);
 /* MEDSEC_DB_ROW, MEDSEC_DB_DONE or a negative error. */
 int medsec_db_step(struct medsec_db_stmt *st);
-/* Column indexes start at 0. Pointers live until the next step/reset. */
+/*
+ * Column indexes start at 0. Pointers live until the next step/reset.
+ * Text of a NULL column is "", never a NULL pointer.
+ */
 int64_t medsec_db_column_int64(struct medsec_db_stmt *st, int col);
 const char *medsec_db_column_text(struct medsec_db_stmt *st, int col);
 const void *medsec_db_column_blob(struct medsec_db_stmt *st, int col,
@@ -83,6 +86,15 @@ const void *medsec_db_column_blob(struct medsec_db_stmt *st, int col,
 int medsec_db_column_is_null(struct medsec_db_stmt *st, int col);
 int medsec_db_reset(struct medsec_db_stmt *st);
 void medsec_db_finalize(struct medsec_db_stmt *st);
+
+/* Rows changed by the last INSERT, UPDATE or DELETE on this handle. */
+int medsec_db_changes(struct medsec_db *db);
+
+/*
+ * PRAGMA data_version: changes whenever another connection commits, so a
+ * process can tell cheaply that its cached view of a table is stale.
+ */
+int medsec_db_data_version(struct medsec_db *db, int64_t *versionp);
 
 /* Convenience key/value in the `meta` table of schema 1. */
 int medsec_db_meta_set(struct medsec_db *db, const char *key,

@@ -36,7 +36,17 @@ enum medsec_err {
 	MEDSEC_ERR_CORRUPT = -22,	  /* stored data damaged */
 	MEDSEC_ERR_AUDIT_DEGRADED = -23,  /* event held in memory, not durable */
 	MEDSEC_ERR_STATE = -24,		  /* operation not valid in this state */
-	MEDSEC_ERR__LAST = -25
+	MEDSEC_ERR_DENIED = -25,	  /* permission not granted */
+	MEDSEC_ERR_LOGIN_FAILED = -26,	  /* wrong name or password (never says which) */
+	MEDSEC_ERR_LOCKED = -27,	  /* account locked after failed logins */
+	MEDSEC_ERR_EXPIRED = -28,	  /* account or credential past its expiry */
+	MEDSEC_ERR_DISABLED = -29,	  /* account or peer disabled or revoked */
+	MEDSEC_ERR_SESSION_REPLACED = -30, /* session ended by a newer login */
+	MEDSEC_ERR_SESSION_EXPIRED = -31, /* idle timeout or lifetime reached */
+	MEDSEC_ERR_POLICY = -32,	  /* refused by the password policy */
+	MEDSEC_ERR_THROTTLED = -33,	  /* too many attempts from this source */
+	MEDSEC_ERR_SESSION_ACTIVE = -34,  /* one session per user: refused */
+	MEDSEC_ERR__LAST = -35
 };
 
 /* Returns a static, human-readable description of a medsec error code. */

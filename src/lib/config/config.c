@@ -17,6 +17,7 @@
 #include <errno.h>
 #include <inttypes.h>
 #include <stdarg.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -26,6 +27,7 @@
 #include "io/io.h"
 #include "medsec/config.h"
 #include "medsec/err.h"
+#include "medsec/password_policy.h"
 
 /* Key names are short; anything longer cannot be one of ours. */
 #define KEY_NAME_MAX 40
@@ -38,10 +40,14 @@ struct key_def {
 	int (*set)(struct parse *, const struct key_def *, const char *,
 	    size_t);
 	int optional;	/* an empty value is allowed and means "unset" */
+	/* For plain numeric keys (set_u32): field, bounds, k/M/G allowed. */
+	size_t field;
+	uint32_t lo, hi;
+	int suffix;
 };
 
 /* The number of keys in keys[] below (checked there). */
-#define NKEYS 8
+#define NKEYS 23
 
 struct parse {
 	const char *name;	/* file name for errors */
@@ -71,20 +77,54 @@ static int set_segment_bytes(struct parse *, const struct key_def *,
     const char *, size_t);
 static int set_hostname(struct parse *, const struct key_def *,
     const char *, size_t);
+static int set_u32(struct parse *, const struct key_def *, const char *,
+    size_t);
+static int set_bool(struct parse *, const struct key_def *, const char *,
+    size_t);
+static int set_password_profile(struct parse *, const struct key_def *,
+    const char *, size_t);
+static int set_roles_file(struct parse *, const struct key_def *,
+    const char *, size_t);
+
+#define U32(sec, key, member, lo, hi, suffix) \
+	{ sec, key, set_u32, 0, offsetof(struct medsec_config, member), lo, \
+	    hi, suffix }
 
 static const struct key_def keys[] = {
-	{ "device", "id", set_id, 0 },
-	{ "device", "site", set_id, 1 },
-	{ "device", "state_dir", set_state_dir, 0 },
-	{ "crypto", "profile", set_profile, 0 },
-	{ "audit", "epoch_records", set_epoch_records, 0 },
-	{ "audit", "epoch_seconds", set_epoch_seconds, 0 },
-	{ "audit", "segment_bytes", set_segment_bytes, 0 },
-	{ "audit", "hostname", set_hostname, 1 },
+	{ "device", "id", set_id, 0, 0, 0, 0, 0 },
+	{ "device", "site", set_id, 1, 0, 0, 0, 0 },
+	{ "device", "state_dir", set_state_dir, 0, 0, 0, 0, 0 },
+	{ "crypto", "profile", set_profile, 0, 0, 0, 0, 0 },
+	{ "audit", "epoch_records", set_epoch_records, 0, 0, 0, 0, 0 },
+	{ "audit", "epoch_seconds", set_epoch_seconds, 0, 0, 0, 0, 0 },
+	{ "audit", "segment_bytes", set_segment_bytes, 0, 0, 0, 0, 0 },
+	{ "audit", "hostname", set_hostname, 1, 0, 0, 0, 0 },
+	{ "auth", "password_profile", set_password_profile, 0, 0, 0, 0, 0 },
+	U32("auth", "pwhash_ops", auth_pwhash_ops, 2, 10, 0),
+	/* OWASP's floor for Argon2id: 19 MiB with t=2. */
+	U32("auth", "pwhash_mem", auth_pwhash_mem, 19u << 20, 1u << 30, 1),
+	U32("auth", "max_failures", auth_max_failures, 1, 100, 0),
+	U32("auth", "lock_seconds", auth_lock_seconds, 0, 604800, 0),
+	U32("auth", "source_max_failures", auth_source_max_failures, 1,
+	    10000, 0),
+	U32("auth", "source_window_seconds", auth_source_window_seconds, 10,
+	    86400, 0),
+	U32("auth", "password_history", auth_password_history, 0, 24, 0),
+	U32("auth", "password_max_age_days", auth_password_max_age_days, 0,
+	    3650, 0),
+	U32("auth", "setup_code_hours", auth_setup_code_hours, 1, 168, 0),
+	{ "auth", "roles_file", set_roles_file, 1, 0, 0, 0, 0 },
+	{ "auth", "emergency_access", set_bool, 0,
+	    offsetof(struct medsec_config, auth_emergency_access), 0, 1, 0 },
+	U32("session", "idle_seconds", session_idle_seconds, 60, 86400, 0),
+	U32("session", "lifetime_seconds", session_lifetime_seconds, 300,
+	    604800, 0),
+	U32("session", "reauth_seconds", session_reauth_seconds, 30, 3600, 0),
 };
 _Static_assert(sizeof(keys) / sizeof(keys[0]) == NKEYS, "NKEYS");
 
-static const char *const sections[] = { "device", "crypto", "audit" };
+static const char *const sections[] = { "device", "crypto", "audit", "auth",
+	"session" };
 
 /* Copies at most srclen bytes of src, always NUL-terminating dst. */
 static void
@@ -613,6 +653,105 @@ set_segment_bytes(struct parse *p, const struct key_def *k, const char *v,
 	return MEDSEC_OK;
 }
 
+static int
+set_u32(struct parse *p, const struct key_def *k, const char *v, size_t n)
+{
+	char range[48];
+	uint64_t x;
+
+	snprintf(range, sizeof(range), "%" PRIu32 "..%" PRIu32, k->lo, k->hi);
+	if (parse_number(p, k, v, n, k->suffix, range, &x) != MEDSEC_OK ||
+	    check_range(p, k, x, k->lo, k->hi) != MEDSEC_OK)
+		return MEDSEC_ERR_CONFIG;
+	*(uint32_t *)(void *)((char *)&p->cfg + k->field) = (uint32_t)x;
+	return MEDSEC_OK;
+}
+
+static int
+set_bool(struct parse *p, const struct key_def *k, const char *v, size_t n)
+{
+	static const char *const yes[] = { "yes", "true", "on", "1" };
+	static const char *const no[] = { "no", "false", "off", "0" };
+	int *dst = (int *)(void *)((char *)&p->cfg + k->field);
+	char shown[48];
+	size_t i;
+
+	for (i = 0; i < sizeof(yes) / sizeof(yes[0]); i++) {
+		if (n == strlen(yes[i]) && memcmp(v, yes[i], n) == 0) {
+			*dst = 1;
+			return MEDSEC_OK;
+		}
+		if (n == strlen(no[i]) && memcmp(v, no[i], n) == 0) {
+			*dst = 0;
+			return MEDSEC_OK;
+		}
+	}
+	excerpt(shown, sizeof(shown), v, n);
+	fill_err(p->err, p->lineno, k->section, k->name,
+	    "invalid boolean '%s' (expected yes or no)", shown);
+	return MEDSEC_ERR_CONFIG;
+}
+
+static int
+set_password_profile(struct parse *p, const struct key_def *k,
+    const char *v, size_t n)
+{
+	char name[sizeof(p->cfg.auth_password_profile)], shown[48];
+
+	if (n < sizeof(name)) {
+		copy_bytes(name, sizeof(name), v, n);
+		if (medsec_password_profile_find(name) != NULL) {
+			copy_bytes(p->cfg.auth_password_profile,
+			    sizeof(p->cfg.auth_password_profile), v, n);
+			return MEDSEC_OK;
+		}
+	}
+	excerpt(shown, sizeof(shown), v, n);
+	fill_err(p->err, p->lineno, k->section, k->name,
+	    "unknown password profile '%s'", shown);
+	return MEDSEC_ERR_CONFIG;
+}
+
+static int
+set_roles_file(struct parse *p, const struct key_def *k, const char *v,
+    size_t n)
+{
+	if (n == 0) {
+		p->cfg.auth_roles_file[0] = '\0';
+		return MEDSEC_OK;
+	}
+	if (n >= sizeof(p->cfg.auth_roles_file)) {
+		fill_err(p->err, p->lineno, k->section, k->name,
+		    "path longer than %zu characters",
+		    sizeof(p->cfg.auth_roles_file) - 1);
+		return MEDSEC_ERR_CONFIG;
+	}
+	if (v[0] != '/') {
+		fill_err(p->err, p->lineno, k->section, k->name,
+		    "must be an absolute path");
+		return MEDSEC_ERR_CONFIG;
+	}
+	if (check_printable(p, k, v, n, ' ') != MEDSEC_OK)
+		return MEDSEC_ERR_CONFIG;
+	copy_bytes(p->cfg.auth_roles_file, sizeof(p->cfg.auth_roles_file), v,
+	    n);
+	return MEDSEC_OK;
+}
+
+/* Cross-key rules, checked once the whole file has been read. */
+static int
+check_whole(struct parse *p)
+{
+	if (p->cfg.session_lifetime_seconds < p->cfg.session_idle_seconds) {
+		fill_err(p->err, 0, "session", "lifetime_seconds",
+		    "lifetime (%" PRIu32 " s) shorter than idle timeout "
+		    "(%" PRIu32 " s)", p->cfg.session_lifetime_seconds,
+		    p->cfg.session_idle_seconds);
+		return MEDSEC_ERR_CONFIG;
+	}
+	return MEDSEC_OK;
+}
+
 void
 medsec_config_defaults(struct medsec_config *cfg)
 {
@@ -626,6 +765,21 @@ medsec_config_defaults(struct medsec_config *cfg)
 	cfg->audit_epoch_records = 1000;
 	cfg->audit_epoch_seconds = 3600;
 	cfg->audit_segment_bytes = 16777216;
+	copy_bytes(cfg->auth_password_profile,
+	    sizeof(cfg->auth_password_profile), "kr-pipc", strlen("kr-pipc"));
+	cfg->auth_pwhash_ops = 2;
+	cfg->auth_pwhash_mem = 19u << 20;
+	cfg->auth_max_failures = 5;
+	cfg->auth_lock_seconds = 900;
+	cfg->auth_source_max_failures = 20;
+	cfg->auth_source_window_seconds = 300;
+	cfg->auth_password_history = 5;
+	cfg->auth_password_max_age_days = 0;
+	cfg->auth_setup_code_hours = 24;
+	cfg->auth_emergency_access = 0;
+	cfg->session_idle_seconds = 600;
+	cfg->session_lifetime_seconds = 28800;
+	cfg->session_reauth_seconds = 300;
 }
 
 int
@@ -670,6 +824,8 @@ medsec_config_parse(const char *name, const char *text, size_t len,
 		r = MEDSEC_ERR_CONFIG;
 		goto out;
 	}
+	if ((r = check_whole(p)) != MEDSEC_OK)
+		goto out;
 	*cfg = p->cfg;
 	r = MEDSEC_OK;
 out:

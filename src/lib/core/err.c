@@ -26,6 +26,16 @@ static const char *const messages[] = {
 	"stored data corrupt",
 	"audit event held in memory only",
 	"operation not valid in this state",
+	"permission denied",
+	"login failed",
+	"account locked",
+	"expired",
+	"disabled",
+	"session ended by a newer login",
+	"session expired",
+	"refused by the password policy",
+	"too many attempts; try again later",
+	"another session is active for this user",
 };
 
 const char *

@@ -33,6 +33,7 @@
 
 struct medsec_db {
 	sqlite3 *h;
+	sqlite3_stmt *data_version; /* prepared once: polled per request */
 };
 
 struct medsec_db_stmt {
@@ -418,6 +419,7 @@ medsec_db_close(struct medsec_db *db)
 {
 	if (db == NULL)
 		return;
+	sqlite3_finalize(db->data_version);
 	sqlite3_close_v2(db->h);
 	free(db);
 }
@@ -571,9 +573,13 @@ medsec_db_column_int64(struct medsec_db_stmt *st, int col)
 const char *
 medsec_db_column_text(struct medsec_db_stmt *st, int col)
 {
+	const char *t;
+
 	if (st == NULL)
-		return NULL;
-	return (const char *)sqlite3_column_text(st->s, col);
+		return "";
+	/* NULL columns read as "": callers print and copy these. */
+	t = (const char *)sqlite3_column_text(st->s, col);
+	return t != NULL ? t : "";
 }
 
 const void *
@@ -686,5 +692,39 @@ medsec_db_meta_get(struct medsec_db *db, const char *key, char *buf,
 	r = MEDSEC_OK;
 out:
 	medsec_db_finalize(st);
+	return r;
+}
+
+int
+medsec_db_changes(struct medsec_db *db)
+{
+	if (db == NULL || db->h == NULL)
+		return 0;
+	return sqlite3_changes(db->h);
+}
+
+int
+medsec_db_data_version(struct medsec_db *db, int64_t *versionp)
+{
+	sqlite3_stmt *s = NULL;
+	int rc, r = MEDSEC_ERR_INTERNAL;
+
+	if (db == NULL || versionp == NULL)
+		return MEDSEC_ERR_INVALID;
+	if (db->data_version == NULL) {
+		rc = sqlite3_prepare_v3(db->h, "PRAGMA data_version", -1,
+		    SQLITE_PREPARE_PERSISTENT, &s, NULL);
+		if (rc != SQLITE_OK)
+			return fail_rc(rc);
+		db->data_version = s;
+	}
+	s = db->data_version;
+	rc = sqlite3_step(s);
+	if (rc == SQLITE_ROW) {
+		*versionp = sqlite3_column_int64(s, 0);
+		r = MEDSEC_OK;
+	} else
+		r = fail_rc(rc);
+	sqlite3_reset(s);
 	return r;
 }

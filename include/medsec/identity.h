@@ -1,0 +1,246 @@
+/*
+ * medsec identity: accounts, passwords, login and lockout, the first
+ * administrator, emergency access and peer revocation (MFDS 1.1-1.11).
+ *
+ * - No default credentials (1.10): a new device has no accounts. A
+ *   one-time setup code (shown once, stored as SHA-256, expiring) creates
+ *   the first administrator and then stops working.
+ * - Passwords (1.9) are checked against a password_policy profile and the
+ *   last N passwords, and stored as Argon2id strings (libsodium), never
+ *   weaker than OWASP's m=19 MiB, t=2.
+ * - Login (1.3, 1.4): every failure is recorded with its source; after
+ *   max_failures the account locks (for lock_seconds, or until unlocked);
+ *   a source with too many failures is throttled. Counters persist. A
+ *   wrong password and an unknown user give the same answer after the
+ *   same work; a locked, disabled or expired account is named only to
+ *   someone who has just given its correct password.
+ * - Every state change is authorised through access.h (user-admin) for the
+ *   acting subject and audited.
+ *
+ * Not thread-safe: one handle per thread.
+ */
+#ifndef MEDSEC_IDENTITY_H
+#define MEDSEC_IDENTITY_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "medsec/access.h"
+#include "medsec/session.h"
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+struct medsec_db;
+struct medsec_audit;
+struct medsec_config;
+struct medsec_password_profile;
+
+#define MEDSEC_USER_NAME_MAX 32 /* [a-z0-9._-], starts with a letter */
+#define MEDSEC_SETUP_CODE_LEN 30 /* "XXXXX-XXXXX-XXXXX-XXXXX-XXXXX" + NUL */
+#define MEDSEC_EMERGENCY_CODE_LEN 30
+#define MEDSEC_CERT_SHA256_LEN 65 /* lowercase hex and a NUL */
+
+struct medsec_identity_options {
+	const struct medsec_password_profile *profile;
+	uint32_t pwhash_ops;
+	uint32_t pwhash_mem;
+	uint32_t max_failures;
+	uint32_t lock_seconds; /* 0: until an administrator unlocks */
+	uint32_t source_max_failures;
+	uint32_t source_window_seconds;
+	uint32_t password_history;
+	uint32_t password_max_age_days; /* 0: none */
+	uint32_t setup_code_hours;
+	int emergency_access;
+};
+
+/* Options from a loaded configuration (see config.h [auth]). */
+int medsec_identity_options_from_config(const struct medsec_config *cfg,
+    struct medsec_identity_options *o);
+
+enum medsec_account_state {
+	MEDSEC_ACCOUNT_ACTIVE = 0,
+	MEDSEC_ACCOUNT_DISABLED,
+	MEDSEC_ACCOUNT_LOCKED,
+	MEDSEC_ACCOUNT_EXPIRED,
+};
+
+struct medsec_account {
+	char name[MEDSEC_USER_NAME_MAX];
+	char roles[128];
+	char cert_sha256[MEDSEC_CERT_SHA256_LEN]; /* machine peers */
+	int64_t created_us;
+	int64_t password_changed_us;
+	int64_t expires_us;	 /* 0: never */
+	int64_t last_login_us;	 /* 0: never */
+	int64_t locked_until_us; /* 0: not locked; -1: until unlocked */
+	uint32_t failures;
+	int disabled;
+	int must_change;	 /* password must be changed at next use */
+	int state;		 /* enum medsec_account_state, now */
+};
+
+struct medsec_identity;
+
+/*
+ * roles and sessions must outlive the handle. audit may be NULL only in
+ * tests. Weak Argon2id parameters are refused (MEDSEC_ERR_WEAK_ALGORITHM).
+ */
+int medsec_identity_open(struct medsec_db *db, struct medsec_audit *audit,
+    const struct medsec_roles *roles, struct medsec_sessions *sessions,
+    const struct medsec_identity_options *opts,
+    struct medsec_identity **idp);
+void medsec_identity_close(struct medsec_identity *id);
+
+/* ---- first administrator (1.10) ---- */
+
+/*
+ * Issues the one-time setup code, replacing an unused one. Refused with
+ * MEDSEC_ERR_STATE once any account exists.
+ */
+int medsec_identity_setup_code_issue(struct medsec_identity *id,
+    char code[MEDSEC_SETUP_CODE_LEN]);
+
+/*
+ * Creates the first administrator with the setup code. Wrong, used or
+ * expired codes: MEDSEC_ERR_AUTH / MEDSEC_ERR_EXPIRED; a password the
+ * policy refuses: MEDSEC_ERR_POLICY with the rule in why.
+ */
+int medsec_identity_bootstrap(struct medsec_identity *id, const char *code,
+    const char *name, const char *password, size_t pwlen,
+    const char *source, char *why, size_t whylen);
+
+/* ---- accounts (administration: actor needs user-admin) ---- */
+
+/*
+ * Adds an interactive account with an initial password the user must
+ * change at first login. expires_us 0: no expiry (1.7).
+ */
+int medsec_identity_user_add(struct medsec_identity *id,
+    const struct medsec_subject *actor, const char *name, const char *roles,
+    int64_t expires_us, const char *password, size_t pwlen, char *why,
+    size_t whylen);
+
+/* Adds a machine peer known by its certificate's SHA-256 (no password). */
+int medsec_identity_peer_add(struct medsec_identity *id,
+    const struct medsec_subject *actor, const char *name,
+    const char *cert_sha256, int64_t expires_us);
+
+int medsec_identity_user_get(struct medsec_identity *id, const char *name,
+    struct medsec_account *acct);
+int medsec_identity_user_list(struct medsec_identity *id,
+    int (*fn)(const struct medsec_account *, void *), void *ctx);
+
+/* Disabling ends the user's sessions and revokes a peer's certificate. */
+int medsec_identity_user_set_disabled(struct medsec_identity *id,
+    const struct medsec_subject *actor, const char *name, int disabled);
+int medsec_identity_user_unlock(struct medsec_identity *id,
+    const struct medsec_subject *actor, const char *name);
+/* Sets the expiry (0: never); a time not in the future expires it now. */
+int medsec_identity_user_set_expiry(struct medsec_identity *id,
+    const struct medsec_subject *actor, const char *name, int64_t expires_us);
+int medsec_identity_user_delete(struct medsec_identity *id,
+    const struct medsec_subject *actor, const char *name);
+/* Adds and/or removes one role (either may be NULL). */
+int medsec_identity_user_roles(struct medsec_identity *id,
+    const struct medsec_subject *actor, const char *name, const char *add,
+    const char *remove);
+
+/*
+ * Changes a password. By the user: old password required (counts as a
+ * login attempt). By an administrator for someone else (old NULL): the
+ * user must change it at next login.
+ */
+int medsec_identity_password_change(struct medsec_identity *id,
+    const struct medsec_subject *actor, const char *name, const char *old,
+    size_t oldlen, const char *password, size_t pwlen, char *why,
+    size_t whylen);
+
+/* ---- authentication (1.3, 1.4, 1.7) ---- */
+
+/*
+ * Verifies a name and password with lockout accounting, without starting
+ * a session (one-shot CLI commands). MEDSEC_OK with *acct filled;
+ * MEDSEC_ERR_LOGIN_FAILED (unknown user or wrong password, same work,
+ * same answer), MEDSEC_ERR_THROTTLED, and only after a correct password
+ * MEDSEC_ERR_LOCKED / _DISABLED / _EXPIRED, or MEDSEC_ERR_DENIED for a
+ * machine account. All audited.
+ */
+int medsec_identity_authenticate(struct medsec_identity *id, const char *name,
+    const char *password, size_t pwlen, const char *source,
+    struct medsec_account *acct);
+
+/* authenticate, then a session under the role's one-session policy. */
+int medsec_identity_login(struct medsec_identity *id, const char *name,
+    const char *password, size_t pwlen, const char *source,
+    char token[MEDSEC_TOKEN_TEXT_LEN], struct medsec_session_info *info);
+
+/*
+ * Re-authentication for a dangerous action: the session's user gives the
+ * password again. medsec_identity_require_fresh() then says whether the
+ * session re-authenticated within reauth_seconds (MEDSEC_ERR_STATE if not).
+ */
+int medsec_identity_reauth(struct medsec_identity *id, const char *token,
+    const char *password, size_t pwlen, const char *source);
+int medsec_identity_require_fresh(struct medsec_identity *id,
+    const char *token);
+
+/*
+ * A session's subject for access checks: checks the token and fills who
+ * (pointing into info). Accounts disabled since login fail here too.
+ */
+int medsec_identity_session_subject(struct medsec_identity *id,
+    const char *token, struct medsec_session_info *info,
+    struct medsec_subject *who);
+
+/* A machine peer by certificate: revoked, disabled, expired refused. */
+int medsec_identity_peer_authenticate(struct medsec_identity *id,
+    const char *cert_sha256, const char *source, struct medsec_account *acct);
+
+/* ---- emergency access (break-glass) ---- */
+
+/*
+ * Seals a new single-use emergency credential (shown once in code).
+ * Needs emergency_access in the configuration and user-admin.
+ */
+int medsec_identity_emergency_seal(struct medsec_identity *id,
+    const struct medsec_subject *actor, char code[MEDSEC_EMERGENCY_CODE_LEN]);
+
+/*
+ * Uses the emergency credential: a session with the narrow "emergency"
+ * role for `who` (the person, as typed), an INCIDENT alert and an
+ * EMERGENCY_ACCESS record. The credential is spent; an administrator
+ * seals a new one afterwards.
+ */
+int medsec_identity_emergency_login(struct medsec_identity *id,
+    const char *code, const char *who, const char *source,
+    char token[MEDSEC_TOKEN_TEXT_LEN], struct medsec_session_info *info);
+
+/* ---- peer certificate revocation list (1.6) ---- */
+
+int medsec_identity_cert_revoke(struct medsec_identity *id,
+    const struct medsec_subject *actor, const char *cert_sha256,
+    const char *subject, const char *reason);
+/* MEDSEC_OK if not revoked, MEDSEC_ERR_DISABLED if revoked. */
+int medsec_identity_cert_check(struct medsec_identity *id,
+    const char *cert_sha256);
+/*
+ * The list as text (docs/formats/revocation.md): a header line
+ * "medsec-revocation-list 1" then "sha256 revoked-at subject reason"
+ * lines, for the daemon and for peers. Free *textp with free().
+ */
+int medsec_identity_revocation_list(struct medsec_identity *id,
+    char **textp);
+
+/* The account's state name ("active", "locked", ...). */
+const char *medsec_account_state_name(int state);
+
+/* Whether a user name is acceptable. */
+int medsec_identity_valid_name(const char *name);
+
+#ifdef __cplusplus
+}
+#endif
+#endif

@@ -1,0 +1,286 @@
+/*
+ * Access control (MFDS 1.1): the permission vocabulary, the built-in
+ * roles and the one authorisation decision. The roles file parser is in
+ * access_roles.c.
+ *
+ * The decision is deny by default: only a bit found in one of the
+ * subject's known roles grants anything. Refusals are audited here, so no
+ * caller can forget to; grants are not, because the caller records the
+ * action itself (PHR_READ, CONFIG_CHANGED, ...) with its own object.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <jansson.h>
+
+#include "access/access_int.h"
+#include "medsec/access.h"
+#include "medsec/audit.h"
+#include "medsec/err.h"
+
+/* Indexed by enum medsec_permission; the names are the file format. */
+static const char *const perm_names[MEDSEC_PERM__COUNT] = {
+	[MEDSEC_PERM_PHR_READ] = "phr-read",
+	[MEDSEC_PERM_PHR_WRITE] = "phr-write",
+	[MEDSEC_PERM_DEVICE_CONTROL] = "device-control",
+	[MEDSEC_PERM_CONFIG] = "config",
+	[MEDSEC_PERM_UPDATE_APPROVE] = "update-approve",
+	[MEDSEC_PERM_AUDIT_READ] = "audit-read",
+	[MEDSEC_PERM_USER_ADMIN] = "user-admin",
+	[MEDSEC_PERM_MAINTENANCE] = "maintenance",
+	[MEDSEC_PERM_DATA_UPLOAD] = "data-upload",
+};
+
+#define B(p) MEDSEC_PERM_BIT(MEDSEC_PERM_##p)
+
+/*
+ * Separation of duties: whoever manages accounts and settings does not
+ * read health records, and whoever reviews the trail can do nothing else,
+ * so no single role can act and then judge its own actions.
+ */
+static const struct medsec_role builtin[] = {
+	{ "administrator", B(USER_ADMIN) | B(CONFIG) | B(UPDATE_APPROVE) |
+	    B(MAINTENANCE), 1, MEDSEC_SESSION_REPLACE },
+	{ "clinician", B(PHR_READ) | B(PHR_WRITE) | B(DEVICE_CONTROL), 1,
+	    MEDSEC_SESSION_REPLACE },
+	{ "technician", B(MAINTENANCE) | B(CONFIG), 1,
+	    MEDSEC_SESSION_REPLACE },
+	{ "auditor", B(AUDIT_READ), 1, MEDSEC_SESSION_REPLACE },
+	/* Peers authenticate with certificates, never with a password. */
+	{ "machine", B(DATA_UPLOAD), 0, MEDSEC_SESSION_REPLACE },
+	/* Granted by a break-glass login only, never to an account. */
+	{ "emergency", B(PHR_READ) | B(DEVICE_CONTROL), 1,
+	    MEDSEC_SESSION_REPLACE },
+};
+_Static_assert(sizeof(builtin) / sizeof(builtin[0]) <= MEDSEC_ROLES_MAX,
+    "built-in roles exceed MEDSEC_ROLES_MAX");
+_Static_assert(MEDSEC_PERM__COUNT <= 32, "permissions exceed 32 bits");
+
+#undef B
+
+int
+access_is_space(char c)
+{
+	return c == ' ' || c == '\t';
+}
+
+int
+access_role_name_ok(const char *s, size_t n)
+{
+	size_t i;
+
+	if (n == 0 || n >= MEDSEC_ROLE_NAME_MAX)
+		return 0;
+	for (i = 0; i < n; i++)
+		if (!((s[i] >= 'a' && s[i] <= 'z') ||
+		    (s[i] >= '0' && s[i] <= '9') || s[i] == '-'))
+			return 0;
+	return 1;
+}
+
+int
+access_permission_by_namen(const char *s, size_t n)
+{
+	int i;
+
+	for (i = 0; i < MEDSEC_PERM__COUNT; i++)
+		if (strlen(perm_names[i]) == n &&
+		    memcmp(perm_names[i], s, n) == 0)
+			return i;
+	return -1;
+}
+
+int
+access_role_index(const struct medsec_roles *roles, const char *s, size_t n)
+{
+	size_t i, count;
+
+	if (roles == NULL || n >= MEDSEC_ROLE_NAME_MAX)
+		return -1;
+	count = roles->n < MEDSEC_ROLES_MAX ? roles->n : MEDSEC_ROLES_MAX;
+	for (i = 0; i < count; i++)
+		if (strnlen(roles->roles[i].name, MEDSEC_ROLE_NAME_MAX) == n &&
+		    memcmp(roles->roles[i].name, s, n) == 0)
+			return (int)i;
+	return -1;
+}
+
+const char *
+medsec_permission_name(int perm)
+{
+	if (perm < 0 || perm >= MEDSEC_PERM__COUNT)
+		return NULL;
+	return perm_names[perm];
+}
+
+int
+medsec_permission_by_name(const char *name)
+{
+	if (name == NULL)
+		return -1;
+	return access_permission_by_namen(name, strlen(name));
+}
+
+void
+medsec_roles_defaults(struct medsec_roles *roles)
+{
+	size_t i;
+
+	if (roles == NULL)
+		return;
+	memset(roles, 0, sizeof(*roles));
+	for (i = 0; i < sizeof(builtin) / sizeof(builtin[0]); i++)
+		roles->roles[i] = builtin[i];
+	roles->n = i;
+}
+
+const struct medsec_role *
+medsec_roles_find(const struct medsec_roles *roles, const char *name)
+{
+	int i;
+
+	if (name == NULL)
+		return NULL;
+	i = access_role_index(roles, name, strlen(name));
+	return i < 0 ? NULL : &roles->roles[i];
+}
+
+uint32_t
+medsec_roles_permissions(const struct medsec_roles *roles,
+    const char *role_list, size_t *unknownp)
+{
+	const char *s = role_list, *comma, *name;
+	uint32_t perms = 0;
+	size_t n, unknown = 0;
+	int i;
+
+	if (unknownp != NULL)
+		*unknownp = 0;
+	if (s == NULL)
+		return 0;
+	while (access_is_space(*s))
+		s++;
+	if (*s == '\0')
+		return 0;	/* no roles at all is not an unknown role */
+	for (;;) {
+		comma = strchr(s, ',');
+		n = comma != NULL ? (size_t)(comma - s) : strlen(s);
+		name = s;
+		while (n > 0 && access_is_space(*name)) {
+			name++;
+			n--;
+		}
+		while (n > 0 && access_is_space(name[n - 1]))
+			n--;
+		/* An empty entry ("a,,b") is malformed: counted, not skipped. */
+		i = access_role_index(roles, name, n);
+		if (i < 0)
+			unknown++;
+		else
+			perms |= roles->roles[i].permissions;
+		if (comma == NULL)
+			break;
+		s = comma + 1;
+	}
+	if (unknownp != NULL)
+		*unknownp = unknown;
+	return perms & ACCESS_PERM_ALL;
+}
+
+/*
+ * A field the audit trail will take: s itself when it is valid UTF-8 that
+ * fits, else a copy in buf with every byte outside printable ASCII shown
+ * as '?' and cut to fit. A requester must not be able to keep its
+ * refusal out of the trail by sending a name the trail would refuse.
+ */
+static const char *
+audit_field(char *buf, size_t buflen, const char *s)
+{
+	json_t *j;
+	size_t i, n;
+
+	if (s == NULL)
+		return NULL;
+	n = strlen(s);
+	if (n < buflen && (j = json_stringn(s, n)) != NULL) {
+		json_decref(j);
+		return s;
+	}
+	for (i = 0; i < n && i + 1 < buflen; i++)
+		buf[i] = (s[i] >= 0x20 && s[i] < 0x7f) ? s[i] : '?';
+	buf[i] = '\0';
+	return buf;
+}
+
+static void
+audit_denial(struct medsec_audit *audit, const struct medsec_subject *who,
+    int perm, const char *object, size_t unknown)
+{
+	char actor[MEDSEC_AUDIT_FIELD_MAX + 1], source[sizeof(actor)];
+	char obj[sizeof(actor)], roles[sizeof(actor)], reason[sizeof(actor)];
+	char permbuf[32], rbuf[sizeof(actor)];
+	struct medsec_audit_event_in ev;
+	const char *pname, *rl;
+	json_t *details = NULL;
+	char *text = NULL;
+
+	pname = medsec_permission_name(perm);
+	if (pname == NULL) {
+		snprintf(permbuf, sizeof(permbuf), "invalid(%d)", perm);
+		pname = permbuf;
+	}
+	rl = audit_field(roles, sizeof(roles),
+	    who != NULL && who->roles != NULL ? who->roles : "");
+	if (who == NULL)
+		snprintf(rbuf, sizeof(rbuf), "permission %s requested without "
+		    "a subject", pname);
+	else
+		snprintf(rbuf, sizeof(rbuf), "permission %s not granted to "
+		    "roles %s", pname, rl[0] != '\0' ? rl : "(none)");
+	if (unknown > 0)
+		details = json_pack("{s:s, s:s, s:I}", "permission", pname,
+		    "roles", rl, "unknown_roles", (json_int_t)unknown);
+	else
+		details = json_pack("{s:s, s:s}", "permission", pname,
+		    "roles", rl);
+	if (details != NULL)
+		text = json_dumps(details, JSON_COMPACT | JSON_PRESERVE_ORDER);
+	json_decref(details);
+	memset(&ev, 0, sizeof(ev));
+	ev.event = MEDSEC_EV_PERMISSION_DENIED;
+	ev.actor = audit_field(actor, sizeof(actor),
+	    who != NULL ? who->user : NULL);
+	ev.source = audit_field(source, sizeof(source),
+	    who != NULL ? who->source : NULL);
+	ev.object = audit_field(obj, sizeof(obj), object);
+	ev.outcome = MEDSEC_AUDIT_FAILURE;
+	/* rbuf may have been cut inside a UTF-8 sequence. */
+	ev.reason = audit_field(reason, sizeof(reason), rbuf);
+	ev.details = text;
+	/*
+	 * Nothing to do on failure: the answer is a denial either way, and a
+	 * trail that cannot be written reports itself (sticky error).
+	 */
+	(void)medsec_audit_append(audit, &ev, NULL);
+	free(text);
+}
+
+int
+medsec_access_check(const struct medsec_roles *roles,
+    struct medsec_audit *audit, const struct medsec_subject *who, int perm,
+    const char *object)
+{
+	size_t unknown = 0;
+	uint32_t granted;
+
+	if (roles != NULL && who != NULL && perm >= 0 &&
+	    perm < MEDSEC_PERM__COUNT) {
+		granted = medsec_roles_permissions(roles, who->roles, &unknown);
+		if ((granted & MEDSEC_PERM_BIT(perm)) != 0)
+			return MEDSEC_OK;
+	}
+	if (audit != NULL)
+		audit_denial(audit, who, perm, object, unknown);
+	return MEDSEC_ERR_DENIED;
+}

@@ -1,0 +1,552 @@
+/*
+ * Account administration: the first administrator from the setup code
+ * (MFDS 1.10), adding, disabling, unlocking, expiring and deleting
+ * accounts, roles, and password changes. Each change is authorised for the
+ * acting subject (user-admin) and recorded.
+ */
+#include <inttypes.h>
+#include <stdio.h>
+#include <string.h>
+
+#include <sodium.h>
+
+#include "medsec/access.h"
+#include "medsec/audit.h"
+#include "medsec/clock.h"
+#include "medsec/crypto.h"
+#include "medsec/db.h"
+#include "medsec/err.h"
+#include "medsec/identity.h"
+#include "medsec/password_policy.h"
+#include "medsec/session.h"
+#include "identity/identity_int.h"
+
+static int
+account_count(struct medsec_identity *id, int64_t *np)
+{
+	struct medsec_db_stmt *st = NULL;
+	int r;
+
+	if ((r = medsec_db_prepare(id->db, "SELECT count(*) FROM account",
+	    &st)) != MEDSEC_OK)
+		return r;
+	r = medsec_db_step(st) == MEDSEC_DB_ROW ? MEDSEC_OK : MEDSEC_ERR_DB;
+	*np = medsec_db_column_int64(st, 0);
+	medsec_db_finalize(st);
+	return r;
+}
+
+int
+medsec_identity_setup_code_issue(struct medsec_identity *id,
+    char code[MEDSEC_SETUP_CODE_LEN])
+{
+	struct medsec_db_stmt *st = NULL;
+	uint8_t hash[32];
+	int64_t n, expires;
+	int r;
+
+	if (id == NULL || code == NULL)
+		return MEDSEC_ERR_INVALID;
+	if ((r = account_count(id, &n)) != MEDSEC_OK)
+		return r;
+	if (n > 0)
+		return MEDSEC_ERR_STATE;
+	if ((r = identity_code_new(code, hash)) != MEDSEC_OK)
+		goto out;
+	expires = medsec_clock_wall_us() +
+	    (int64_t)id->o.setup_code_hours * 3600 * US_PER_S;
+	if ((r = medsec_db_prepare(id->db, "INSERT OR REPLACE INTO setup_code "
+	    "(id, code_sha256, expires_us, used_us) VALUES (1, ?1, ?2, NULL)",
+	    &st)) != MEDSEC_OK)
+		goto out;
+	if ((r = medsec_db_bind_blob(st, 1, hash, sizeof(hash))) !=
+	    MEDSEC_OK ||
+	    (r = medsec_db_bind_int64(st, 2, expires)) != MEDSEC_OK)
+		goto out;
+	r = medsec_db_step(st) == MEDSEC_DB_DONE ? MEDSEC_OK : MEDSEC_ERR_DB;
+	if (r == MEDSEC_OK)
+		identity_audit(id, MEDSEC_EV_SETUP_CODE_ISSUED, "system",
+		    "local", "setup-code", MEDSEC_AUDIT_SUCCESS,
+		    "first-administrator code issued", NULL);
+out:
+	medsec_db_finalize(st);
+	sodium_memzero(hash, sizeof(hash));
+	if (r != MEDSEC_OK)
+		sodium_memzero(code, MEDSEC_SETUP_CODE_LEN);
+	return r;
+}
+
+/* Checks the setup code; MEDSEC_OK only for the live, unused code. */
+static int
+setup_code_check(struct medsec_identity *id, const char *code)
+{
+	struct medsec_db_stmt *st = NULL;
+	uint8_t hash[32];
+	const void *stored;
+	size_t len = 0;
+	int well_formed, r;
+
+	r = identity_code_hash(code, hash);
+	if (r != MEDSEC_OK && r != MEDSEC_ERR_AUTH)
+		return r;
+	well_formed = r == MEDSEC_OK;
+	if ((r = medsec_db_prepare(id->db, "SELECT code_sha256, expires_us, "
+	    "used_us FROM setup_code WHERE id = 1", &st)) != MEDSEC_OK)
+		goto out;
+	if (medsec_db_step(st) != MEDSEC_DB_ROW) {
+		r = MEDSEC_ERR_AUTH;
+		goto out;
+	}
+	stored = medsec_db_column_blob(st, 0, &len);
+	if (!well_formed || stored == NULL || len != sizeof(hash) ||
+	    sodium_memcmp(stored, hash, sizeof(hash)) != 0)
+		r = MEDSEC_ERR_AUTH;
+	else if (!medsec_db_column_is_null(st, 2))
+		r = MEDSEC_ERR_AUTH;
+	else if (medsec_clock_wall_us() >= medsec_db_column_int64(st, 1))
+		r = MEDSEC_ERR_EXPIRED;
+	else
+		r = MEDSEC_OK;
+out:
+	medsec_db_finalize(st);
+	sodium_memzero(hash, sizeof(hash));
+	return r;
+}
+
+/* Whether the name or certificate already belongs to an account. */
+static int
+taken(struct medsec_identity *id, const char *name, const char *cert)
+{
+	struct medsec_db_stmt *st = NULL;
+	int found = 0;
+
+	if (medsec_db_prepare(id->db, "SELECT 1 FROM account WHERE name = ?1 "
+	    "OR cert_sha256 = ?2", &st) != MEDSEC_OK)
+		return 0;
+	if (medsec_db_bind_text(st, 1, name) == MEDSEC_OK &&
+	    (cert != NULL ? medsec_db_bind_text(st, 2, cert) :
+	    medsec_db_bind_null(st, 2)) == MEDSEC_OK)
+		found = medsec_db_step(st) == MEDSEC_DB_ROW;
+	medsec_db_finalize(st);
+	return found;
+}
+
+static int
+insert_account(struct medsec_identity *id, const char *name,
+    const char *roles, const char *pwhash, const char *cert,
+    int64_t expires_us, int must_change)
+{
+	struct medsec_db_stmt *st = NULL;
+	int64_t now = medsec_clock_wall_us();
+	int r;
+
+	if ((r = medsec_db_prepare(id->db, "INSERT INTO account (name, roles, "
+	    "pwhash, cert_sha256, created_us, password_changed_us, "
+	    "expires_us, must_change) VALUES (?1, ?2, ?3, ?4, ?5, ?5, ?6, ?7)",
+	    &st)) != MEDSEC_OK)
+		return r;
+	if ((r = medsec_db_bind_text(st, 1, name)) != MEDSEC_OK ||
+	    (r = medsec_db_bind_text(st, 2, roles)) != MEDSEC_OK ||
+	    (r = pwhash != NULL ? medsec_db_bind_text(st, 3, pwhash) :
+	    medsec_db_bind_null(st, 3)) != MEDSEC_OK ||
+	    (r = cert != NULL ? medsec_db_bind_text(st, 4, cert) :
+	    medsec_db_bind_null(st, 4)) != MEDSEC_OK ||
+	    (r = medsec_db_bind_int64(st, 5, now)) != MEDSEC_OK ||
+	    (r = expires_us != 0 ? medsec_db_bind_int64(st, 6, expires_us) :
+	    medsec_db_bind_null(st, 6)) != MEDSEC_OK ||
+	    (r = medsec_db_bind_int64(st, 7, must_change)) != MEDSEC_OK)
+		goto out;
+	r = medsec_db_step(st);
+	if (r == MEDSEC_DB_DONE)
+		r = MEDSEC_OK;
+	else if (r == MEDSEC_ERR_DB && taken(id, name, cert))
+		r = MEDSEC_ERR_EXISTS;
+out:
+	medsec_db_finalize(st);
+	return r;
+}
+
+/* Every role in the list must exist: a typo must not grant nothing silently. */
+static int
+roles_known(struct medsec_identity *id, const char *roles)
+{
+	size_t unknown = 0;
+
+	if (roles == NULL || *roles == '\0' || strlen(roles) >= 128)
+		return 0;
+	(void)medsec_roles_permissions(id->roles, roles, &unknown);
+	return unknown == 0;
+}
+
+static int
+spend_setup_code(struct medsec_identity *id)
+{
+	struct medsec_db_stmt *st = NULL;
+	int r;
+
+	if ((r = medsec_db_prepare(id->db, "UPDATE setup_code SET used_us = ?1 "
+	    "WHERE id = 1 AND used_us IS NULL", &st)) != MEDSEC_OK)
+		return r;
+	if ((r = medsec_db_bind_int64(st, 1, medsec_clock_wall_us())) ==
+	    MEDSEC_OK)
+		r = medsec_db_step(st) == MEDSEC_DB_DONE ? MEDSEC_OK :
+		    MEDSEC_ERR_DB;
+	medsec_db_finalize(st);
+	return r;
+}
+
+int
+medsec_identity_bootstrap(struct medsec_identity *id, const char *code,
+    const char *name, const char *password, size_t pwlen,
+    const char *source, char *why, size_t whylen)
+{
+	char hash[MEDSEC_PWHASH_STR_LEN];
+	int64_t n;
+	int r;
+
+	if (id == NULL || password == NULL ||
+	    !medsec_identity_valid_name(name))
+		return MEDSEC_ERR_INVALID;
+	if ((r = setup_code_check(id, code)) != MEDSEC_OK) {
+		identity_audit(id, MEDSEC_EV_LOGIN_FAILURE, name, source,
+		    "setup-code", MEDSEC_AUDIT_FAILURE, r == MEDSEC_ERR_EXPIRED ?
+		    "setup code expired" : "wrong or used setup code", NULL);
+		return r;
+	}
+	if ((r = identity_password_acceptable(id, name, password, pwlen, why,
+	    whylen)) != MEDSEC_OK)
+		return r;
+	if ((r = identity_hash_password(id, password, pwlen, hash)) !=
+	    MEDSEC_OK)
+		return r;
+	if ((r = medsec_db_begin(id->db)) != MEDSEC_OK)
+		goto out;
+	/* Re-checked inside the transaction: two racing setups, one wins. */
+	if ((r = account_count(id, &n)) != MEDSEC_OK || n > 0 ||
+	    (r = spend_setup_code(id)) != MEDSEC_OK ||
+	    medsec_db_changes(id->db) != 1 ||
+	    (r = insert_account(id, name, "administrator", hash, NULL, 0, 0)) !=
+	    MEDSEC_OK) {
+		if (r == MEDSEC_OK)
+			r = MEDSEC_ERR_AUTH;
+		(void)medsec_db_rollback(id->db);
+		goto out;
+	}
+	if ((r = medsec_db_commit(id->db)) != MEDSEC_OK) {
+		(void)medsec_db_rollback(id->db);
+		goto out;
+	}
+	identity_audit(id, MEDSEC_EV_USER_CREATED, name, source, name,
+	    MEDSEC_AUDIT_SUCCESS, "first administrator created with the "
+	    "setup code", "{\"roles\":\"administrator\"}");
+out:
+	sodium_memzero(hash, sizeof(hash));
+	return r;
+}
+
+int
+medsec_identity_user_add(struct medsec_identity *id,
+    const struct medsec_subject *actor, const char *name, const char *roles,
+    int64_t expires_us, const char *password, size_t pwlen, char *why,
+    size_t whylen)
+{
+	char hash[MEDSEC_PWHASH_STR_LEN], details[192];
+	int r;
+
+	if (id == NULL || password == NULL || !medsec_identity_valid_name(name))
+		return MEDSEC_ERR_INVALID;
+	if ((r = identity_admin_check(id, actor, name)) != MEDSEC_OK)
+		return r;
+	if (!roles_known(id, roles)) {
+		if (why != NULL && whylen > 0)
+			snprintf(why, whylen, "unknown role in '%s'",
+			    roles != NULL ? roles : "");
+		return MEDSEC_ERR_INVALID;
+	}
+	if ((r = identity_password_acceptable(id, name, password, pwlen, why,
+	    whylen)) != MEDSEC_OK)
+		return r;
+	if ((r = identity_hash_password(id, password, pwlen, hash)) !=
+	    MEDSEC_OK)
+		return r;
+	/* An initial password is known to the administrator: change it. */
+	r = insert_account(id, name, roles, hash, NULL, expires_us, 1);
+	sodium_memzero(hash, sizeof(hash));
+	if (r != MEDSEC_OK)
+		return r;
+	snprintf(details, sizeof(details), "{\"roles\":\"%s\",\"expires_us\":"
+	    "%" PRId64 "}", roles, expires_us);
+	identity_audit(id, MEDSEC_EV_USER_CREATED, actor->user, actor->source,
+	    name, MEDSEC_AUDIT_SUCCESS, "account created", details);
+	return MEDSEC_OK;
+}
+
+int
+medsec_identity_peer_add(struct medsec_identity *id,
+    const struct medsec_subject *actor, const char *name,
+    const char *cert_sha256, int64_t expires_us)
+{
+	char details[128];
+	int r;
+
+	if (id == NULL || !medsec_identity_valid_name(name) ||
+	    !identity_valid_cert(cert_sha256))
+		return MEDSEC_ERR_INVALID;
+	if ((r = identity_admin_check(id, actor, name)) != MEDSEC_OK)
+		return r;
+	if (medsec_identity_cert_check(id, cert_sha256) != MEDSEC_OK)
+		return MEDSEC_ERR_DISABLED;
+	if ((r = insert_account(id, name, "machine", NULL, cert_sha256,
+	    expires_us, 0)) != MEDSEC_OK)
+		return r;
+	snprintf(details, sizeof(details), "{\"roles\":\"machine\","
+	    "\"cert_sha256\":\"%s\"}", cert_sha256);
+	identity_audit(id, MEDSEC_EV_USER_CREATED, actor->user, actor->source,
+	    name, MEDSEC_AUDIT_SUCCESS, "machine peer added", details);
+	return MEDSEC_OK;
+}
+
+/* Loads the target account after the permission check. */
+static int
+target(struct medsec_identity *id, const struct medsec_subject *actor,
+    const char *name, struct identity_row *row)
+{
+	int r;
+
+	if (id == NULL || !medsec_identity_valid_name(name))
+		return MEDSEC_ERR_INVALID;
+	if ((r = identity_admin_check(id, actor, name)) != MEDSEC_OK)
+		return r;
+	return identity_row_get(id, name, row);
+}
+
+int
+medsec_identity_user_set_disabled(struct medsec_identity *id,
+    const struct medsec_subject *actor, const char *name, int disabled)
+{
+	struct identity_row row;
+	int r;
+
+	if ((r = target(id, actor, name, &row)) != MEDSEC_OK)
+		goto out;
+	if ((r = identity_exec_name(id, disabled ?
+	    "UPDATE account SET disabled = 1 WHERE name = ?1" :
+	    "UPDATE account SET disabled = 0 WHERE name = ?1", name)) !=
+	    MEDSEC_OK)
+		goto out;
+	if (disabled) {
+		/* 1.6: credentials stop working everywhere, at once. */
+		if ((r = medsec_session_end_user(id->sessions, name,
+		    MEDSEC_SESSION_END_REVOKED, actor->user, NULL)) !=
+		    MEDSEC_OK)
+			goto out;
+		if (row.acct.cert_sha256[0] != '\0' &&
+		    (r = medsec_identity_cert_revoke(id, actor,
+		    row.acct.cert_sha256, name, "peer disabled")) != MEDSEC_OK)
+			goto out;
+	}
+	identity_audit(id, disabled ? MEDSEC_EV_USER_DISABLED :
+	    MEDSEC_EV_USER_MODIFIED, actor->user, actor->source, name,
+	    MEDSEC_AUDIT_SUCCESS, disabled ? "account disabled, sessions "
+	    "ended" : "account enabled", NULL);
+out:
+	sodium_memzero(&row, sizeof(row));
+	return r;
+}
+
+int
+medsec_identity_user_unlock(struct medsec_identity *id,
+    const struct medsec_subject *actor, const char *name)
+{
+	struct identity_row row;
+	int r;
+
+	if ((r = target(id, actor, name, &row)) != MEDSEC_OK)
+		goto out;
+	if ((r = identity_exec_name(id, "UPDATE account SET failures = 0, "
+	    "locked_until_us = 0 WHERE name = ?1", name)) != MEDSEC_OK)
+		goto out;
+	identity_audit(id, MEDSEC_EV_ACCOUNT_UNLOCKED, actor->user,
+	    actor->source, name, MEDSEC_AUDIT_SUCCESS,
+	    "unlocked by an administrator", NULL);
+out:
+	sodium_memzero(&row, sizeof(row));
+	return r;
+}
+
+int
+medsec_identity_user_set_expiry(struct medsec_identity *id,
+    const struct medsec_subject *actor, const char *name, int64_t expires_us)
+{
+	struct medsec_db_stmt *st = NULL;
+	struct identity_row row;
+	int64_t now = medsec_clock_wall_us();
+	char details[64];
+	int r;
+
+	if ((r = target(id, actor, name, &row)) != MEDSEC_OK)
+		goto out;
+	if (expires_us != 0 && expires_us < now)
+		expires_us = now;
+	if ((r = medsec_db_prepare(id->db, "UPDATE account SET expires_us = ?2 "
+	    "WHERE name = ?1", &st)) != MEDSEC_OK ||
+	    (r = medsec_db_bind_text(st, 1, name)) != MEDSEC_OK ||
+	    (r = expires_us != 0 ? medsec_db_bind_int64(st, 2, expires_us) :
+	    medsec_db_bind_null(st, 2)) != MEDSEC_OK)
+		goto out;
+	if ((r = medsec_db_step(st) == MEDSEC_DB_DONE ? MEDSEC_OK :
+	    MEDSEC_ERR_DB) != MEDSEC_OK)
+		goto out;
+	if (expires_us != 0 && expires_us <= now &&
+	    (r = medsec_session_end_user(id->sessions, name,
+	    MEDSEC_SESSION_END_REVOKED, actor->user, NULL)) != MEDSEC_OK)
+		goto out;
+	snprintf(details, sizeof(details), "{\"expires_us\":%" PRId64 "}",
+	    expires_us);
+	identity_audit(id, MEDSEC_EV_USER_MODIFIED, actor->user, actor->source,
+	    name, MEDSEC_AUDIT_SUCCESS, "account expiry set (MFDS 1.7)",
+	    details);
+out:
+	medsec_db_finalize(st);
+	sodium_memzero(&row, sizeof(row));
+	return r;
+}
+
+int
+medsec_identity_user_delete(struct medsec_identity *id,
+    const struct medsec_subject *actor, const char *name)
+{
+	struct identity_row row;
+	int r;
+
+	if ((r = target(id, actor, name, &row)) != MEDSEC_OK)
+		goto out;
+	if (strcmp(actor->user, name) == 0) {
+		r = MEDSEC_ERR_STATE; /* never lock the device out by mistake */
+		goto out;
+	}
+	if ((r = medsec_session_end_user(id->sessions, name,
+	    MEDSEC_SESSION_END_REVOKED, actor->user, NULL)) != MEDSEC_OK)
+		goto out;
+	if (row.acct.cert_sha256[0] != '\0' &&
+	    (r = medsec_identity_cert_revoke(id, actor, row.acct.cert_sha256,
+	    name, "peer deleted")) != MEDSEC_OK)
+		goto out;
+	if ((r = identity_exec_name(id, "DELETE FROM account WHERE name = ?1",
+	    name)) != MEDSEC_OK)
+		goto out;
+	identity_audit(id, MEDSEC_EV_USER_DELETED, actor->user, actor->source,
+	    name, MEDSEC_AUDIT_SUCCESS, "account deleted", NULL);
+out:
+	sodium_memzero(&row, sizeof(row));
+	return r;
+}
+
+/* Appends or removes one name in a comma-separated list. */
+static int
+edit_roles(char *list, size_t listlen, const char *add, const char *remove)
+{
+	char in[128], out[128] = "", *p, *save = NULL;
+	int have_add = 0;
+
+	snprintf(in, sizeof(in), "%s", list);
+	for (p = strtok_r(in, ", ", &save); p != NULL;
+	    p = strtok_r(NULL, ", ", &save)) {
+		if (remove != NULL && strcmp(p, remove) == 0)
+			continue;
+		if (add != NULL && strcmp(p, add) == 0)
+			have_add = 1;
+		if ((size_t)snprintf(out + strlen(out), sizeof(out) - strlen(out),
+		    "%s%s", out[0] != '\0' ? "," : "", p) >=
+		    sizeof(out) - strlen(out))
+			return MEDSEC_ERR_TOO_LARGE;
+	}
+	if (add != NULL && !have_add &&
+	    (size_t)snprintf(out + strlen(out), sizeof(out) - strlen(out),
+	    "%s%s", out[0] != '\0' ? "," : "", add) >= sizeof(out) - strlen(out))
+		return MEDSEC_ERR_TOO_LARGE;
+	snprintf(list, listlen, "%s", out);
+	return MEDSEC_OK;
+}
+
+int
+medsec_identity_user_roles(struct medsec_identity *id,
+    const struct medsec_subject *actor, const char *name, const char *add,
+    const char *remove)
+{
+	struct medsec_db_stmt *st = NULL;
+	struct identity_row row;
+	char roles[128], details[320];
+	int r;
+
+	if ((r = target(id, actor, name, &row)) != MEDSEC_OK)
+		goto out;
+	if (add != NULL && (medsec_roles_find(id->roles, add) == NULL ||
+	    strcmp(add, "emergency") == 0)) {
+		r = MEDSEC_ERR_INVALID;
+		goto out;
+	}
+	snprintf(roles, sizeof(roles), "%s", row.acct.roles);
+	if ((r = edit_roles(roles, sizeof(roles), add, remove)) != MEDSEC_OK)
+		goto out;
+	if (roles[0] == '\0') {
+		r = MEDSEC_ERR_STATE; /* an account keeps at least one role */
+		goto out;
+	}
+	if ((r = medsec_db_prepare(id->db, "UPDATE account SET roles = ?2 "
+	    "WHERE name = ?1", &st)) != MEDSEC_OK ||
+	    (r = medsec_db_bind_text(st, 1, name)) != MEDSEC_OK ||
+	    (r = medsec_db_bind_text(st, 2, roles)) != MEDSEC_OK ||
+	    (r = medsec_db_step(st) == MEDSEC_DB_DONE ? MEDSEC_OK :
+	    MEDSEC_ERR_DB) != MEDSEC_OK)
+		goto out;
+	/* A live session carries the old roles: end it. */
+	if ((r = medsec_session_end_user(id->sessions, name,
+	    MEDSEC_SESSION_END_REVOKED, actor->user, NULL)) != MEDSEC_OK)
+		goto out;
+	snprintf(details, sizeof(details), "{\"before\":\"%s\",\"after\":\"%s\"}",
+	    row.acct.roles, roles);
+	identity_audit(id, MEDSEC_EV_ROLE_CHANGED, actor->user, actor->source,
+	    name, MEDSEC_AUDIT_SUCCESS, "roles changed", details);
+out:
+	medsec_db_finalize(st);
+	sodium_memzero(&row, sizeof(row));
+	return r;
+}
+
+int
+medsec_identity_password_change(struct medsec_identity *id,
+    const struct medsec_subject *actor, const char *name, const char *old,
+    size_t oldlen, const char *password, size_t pwlen, char *why,
+    size_t whylen)
+{
+	struct medsec_account acct;
+	int self, r;
+
+	if (id == NULL || actor == NULL || actor->user == NULL ||
+	    password == NULL || !medsec_identity_valid_name(name))
+		return MEDSEC_ERR_INVALID;
+	self = strcmp(actor->user, name) == 0;
+	if (old != NULL) {
+		/* The old password is a login attempt: counted and locked. */
+		if ((r = medsec_identity_authenticate(id, name, old, oldlen,
+		    actor->source, &acct)) != MEDSEC_OK)
+			return r;
+	} else if ((r = identity_admin_check(id, actor, name)) != MEDSEC_OK)
+		return r;
+	else if ((r = medsec_identity_user_get(id, name, &acct)) != MEDSEC_OK)
+		return r;
+	if (acct.cert_sha256[0] != '\0')
+		return MEDSEC_ERR_STATE;
+	if ((r = identity_password_acceptable(id, name, password, pwlen, why,
+	    whylen)) != MEDSEC_OK)
+		return r;
+	if ((r = identity_password_store(id, name, password, pwlen,
+	    !(self && old != NULL))) != MEDSEC_OK)
+		return r;
+	identity_audit(id, MEDSEC_EV_PASSWORD_CHANGED, actor->user,
+	    actor->source, name, MEDSEC_AUDIT_SUCCESS, self && old != NULL ?
+	    "changed by the user" : "reset by an administrator; change at "
+	    "next login", NULL);
+	return MEDSEC_OK;
+}
