@@ -24,6 +24,9 @@ int cmd_init(int argc, char **argv);
 int cmd_status(int argc, char **argv);
 int cmd_audit(int argc, char **argv);
 int cmd_classify(int argc, char **argv);
+int cmd_user(int argc, char **argv);
+int cmd_passwd(int argc, char **argv);
+int cmd_session(int argc, char **argv);
 
 /* Prints "medsec: <what>: <medsec_strerror(code)>" to stderr. */
 void cli_error(int code, const char *fmt, ...)

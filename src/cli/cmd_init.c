@@ -20,6 +20,7 @@
 #include "medsec/err.h"
 #include "medsec/keystore.h"
 #include "cli.h"
+#include "cli_people.h"
 #include "io/io.h"
 
 struct init_args {
@@ -296,6 +297,30 @@ print_result(const char *state, const char *device_id,
 	       "--verifier-key FILE).\n");
 }
 
+/*
+ * MFDS 1.10: the device has no accounts and no default password; the
+ * first administrator is created with this code, shown only here.
+ */
+static int
+issue_setup_code(const struct init_args *a)
+{
+	char code[MEDSEC_SETUP_CODE_LEN];
+	struct cli_people p;
+	int r;
+
+	if ((r = cli_people_open(&p, a->state, a->config)) != MEDSEC_OK)
+		return r;
+	if ((r = medsec_identity_setup_code_issue(p.id, code)) == MEDSEC_OK)
+		cli_print_setup_code(code, p.cfg.auth_setup_code_hours);
+	else
+		cli_error(r, "setup code (issue one with medsec user "
+		    "setup-code)");
+	medsec_wipe(code, sizeof(code));
+	if (cli_people_close(&p) != MEDSEC_OK && r == MEDSEC_OK)
+		r = MEDSEC_ERR_AUDIT_UNAVAILABLE;
+	return r;
+}
+
 static int
 provision(const struct init_args *a)
 {
@@ -355,6 +380,7 @@ provision(const struct init_args *a)
 		"audit-verifier.key") != MEDSEC_OK)
 		verifier[0] = '\0';
 	print_result(a->state, device_id, prof, verifier);
+	r = issue_setup_code(a);
 out:
 	free(config_text);
 	return r;

@@ -14,6 +14,9 @@ static const struct cli_command groups[] = {
 	{ "status", cmd_status, "show a device's keys, database and audit" },
 	{ "audit", cmd_audit, "verify, export and follow the audit trail" },
 	{ "classify", cmd_classify, "decide an MFDS safety level and which requirements apply" },
+	{ "user", cmd_user, "accounts: first administrator, add, list, disable, roles" },
+	{ "passwd", cmd_passwd, "change a password (or reset one as administrator)" },
+	{ "session", cmd_session, "login sessions: list, kill, login, logout" },
 };
 
 int

@@ -1,0 +1,191 @@
+#!/bin/bash
+# End-to-end tests of accounts and sessions through the medsec CLI, from a
+# freshly provisioned device. Run by CTest as: bash cli_user.sh <test_name>.
+set -u
+: "${MEDSEC:?}" "${MEDSEC_SOURCE_DIR:?}"
+work=$(mktemp -d /tmp/medsec-user-XXXXXX)
+trap 'rm -rf "$work"' EXIT
+state=$work/dev
+admin_pw='Adm1n-Pass!word'
+nurse_pw='Correct-Horse-7'
+
+die() { echo "FAIL: $*" >&2; exit 1; }
+
+provision() {
+	"$MEDSEC" init --state "$state" --device-id user-test-01 "$@" >"$work/init.out" 2>&1 || { cat "$work/init.out"; die "init failed"; }
+	code=$(grep -Eo '[A-Z2-9]{5}(-[A-Z2-9]{5}){4}' "$work/init.out" | head -1)
+	[ -n "$code" ] || die "init printed no setup code"
+}
+
+ms() { "$MEDSEC" "$@" --state "$state"; }
+
+setup_admin() {
+	provision "$@"
+	printf '%s\n%s\n' "$code" "$admin_pw" | ms user setup chief --password-stdin >"$work/setup.out" 2>&1 || die "setup: $(cat "$work/setup.out")"
+}
+
+add_nurse() {
+	printf '%s\n%s\n' "$admin_pw" "$nurse_pw" | ms user add nurse01 --role clinician --as chief --password-stdin >"$work/add.out" 2>&1 || die "add: $(cat "$work/add.out")"
+}
+
+login() { printf '%s\n' "$2" | ms session login "$1" --password-stdin 2>"$work/login.err"; }
+
+verify_trail() {
+	"$MEDSEC" audit verify --state "$state" --verifier-key "$state/audit-verifier.key" >"$work/verify.out" 2>&1 || die "audit verify: $(cat "$work/verify.out")"
+}
+
+test_req_1_10_cli_init_prints_setup_code_and_no_accounts() {
+	provision
+	ms user list >"$work/list.out" || die "list failed"
+	[ "$(wc -l <"$work/list.out")" -eq 1 ] || die "a new device has accounts: $(cat "$work/list.out")"
+	# The code is not stored anywhere in clear.
+	if grep -rqF "$code" "$state"; then die "setup code stored in clear"; fi
+}
+
+test_req_1_10_cli_setup_code_works_once() {
+	setup_admin
+	grep -q "setup code no longer works" "$work/setup.out" || die "no confirmation"
+	if printf '%s\n%s\n' "$code" "$admin_pw" | ms user setup second --password-stdin >"$work/o" 2>&1; then die "code worked twice"; fi
+	grep -q "wrong or already used setup code" "$work/o" || die "unclear error: $(cat "$work/o")"
+	if ms user setup-code >"$work/o2" 2>&1; then die "new code issued with accounts present"; fi
+	verify_trail
+}
+
+test_req_1_1_cli_changes_need_an_administrator() {
+	setup_admin
+	add_nurse
+	# A clinician cannot add accounts.
+	if printf '%s\n%s\n' "$nurse_pw" 'Another-Pass-9' | ms user add eve --role administrator --as nurse01 --password-stdin >"$work/o" 2>&1; then die "clinician added a user"; fi
+	grep -q "permission denied" "$work/o" || die "unclear error: $(cat "$work/o")"
+	# No --as: refused before anything happens.
+	if printf '%s\n' "$nurse_pw" | ms user disable nurse01 --password-stdin >"$work/o2" 2>&1; then die "change without --as"; fi
+	grep -q -- "--as NAME" "$work/o2" || die "unclear error: $(cat "$work/o2")"
+	# Wrong administrator password.
+	if printf '%s\n' 'Wrong-Password-1' | ms user disable nurse01 --as chief --password-stdin >"$work/o3" 2>&1; then die "wrong admin password accepted"; fi
+	grep -q "wrong name or password" "$work/o3" || die "unclear error: $(cat "$work/o3")"
+	"$MEDSEC" audit export --state "$state" --format jsonl --out "$work/trail.jsonl" >/dev/null 2>&1 || die "export"
+	grep -q '"PERMISSION_DENIED"' "$work/trail.jsonl" || die "denial not audited"
+	verify_trail
+}
+
+test_req_1_11_cli_password_never_from_argv() {
+	setup_admin
+	if ms user add nurse02 --role clinician --as chief --password "$nurse_pw" >"$work/o" 2>&1; then die "password accepted from argv"; fi
+	# Nothing typed ends up in the trail.
+	add_nurse
+	"$MEDSEC" audit export --state "$state" --format jsonl --out "$work/t.jsonl" >/dev/null 2>&1 || die "export"
+	if grep -qF "$nurse_pw" "$work/t.jsonl" || grep -qF "$admin_pw" "$work/t.jsonl"; then die "password in the audit trail"; fi
+	if grep -rqF "$nurse_pw" "$state"; then die "password stored in clear"; fi
+}
+
+test_req_1_11_cli_password_masked_on_terminal() {
+	setup_admin
+	add_nurse
+	(sleep 0.5; printf '%s\r' "$nurse_pw") | script -qfec "$MEDSEC session login nurse01 --state $state" /dev/null >"$work/tty.out" 2>&1
+	grep -q '\*\*\*\*\*\*\*\*\*\*\*\*\*\*\*' "$work/tty.out" || die "no masking stars: $(cat -v "$work/tty.out")"
+	if grep -qF "$nurse_pw" "$work/tty.out"; then die "password echoed"; fi
+}
+
+test_req_1_2_cli_second_login_ends_first() {
+	setup_admin
+	add_nurse
+	t1=$(login nurse01 "$nurse_pw") || die "login 1: $(cat "$work/login.err")"
+	t2=$(login nurse01 "$nurse_pw") || die "login 2"
+	if printf '%s\n' "$t1" | ms session check --password-stdin >"$work/c1" 2>&1; then die "first session still live"; fi
+	grep -q "ended by a newer login" "$work/c1" || die "unclear error: $(cat "$work/c1")"
+	printf '%s\n' "$t2" | ms session check --password-stdin >"$work/c2" 2>&1 || die "second session dead: $(cat "$work/c2")"
+	[ "$(ms session list | grep -c live)" -eq 1 ] || die "not exactly one live session"
+	verify_trail
+}
+
+test_req_1_4_cli_lockout_and_unlock() {
+	setup_admin
+	add_nurse
+	for i in 1 2 3 4 5; do
+		if login nurse01 'Wrong-Password-1' >/dev/null; then die "wrong password accepted"; fi
+	done
+	if login nurse01 "$nurse_pw" >/dev/null; then die "locked account logged in"; fi
+	grep -q "account locked" "$work/login.err" || die "unclear error: $(cat "$work/login.err")"
+	ms user list | grep nurse01 | grep -q locked || die "list does not show the lock"
+	printf '%s\n' "$admin_pw" | ms user unlock nurse01 --as chief --password-stdin >/dev/null 2>&1 || die "unlock"
+	login nurse01 "$nurse_pw" >/dev/null || die "login after unlock: $(cat "$work/login.err")"
+	verify_trail
+}
+
+test_req_1_6_cli_disable_ends_session() {
+	setup_admin
+	add_nurse
+	t=$(login nurse01 "$nurse_pw") || die "login"
+	printf '%s\n' "$admin_pw" | ms user disable nurse01 --as chief --password-stdin >/dev/null 2>&1 || die "disable"
+	if printf '%s\n' "$t" | ms session check --password-stdin >/dev/null 2>&1; then die "session survived disable"; fi
+	if login nurse01 "$nurse_pw" >/dev/null; then die "disabled account logged in"; fi
+	verify_trail
+}
+
+test_req_1_2_cli_admin_kills_session() {
+	setup_admin
+	add_nurse
+	t=$(login nurse01 "$nurse_pw") || die "login"
+	id=$(ms session list | awk '$2 == "nurse01" { print $1 }')
+	[ -n "$id" ] || die "no session id listed"
+	printf '%s\n' "$admin_pw" | ms session kill "$id" --as chief --password-stdin >/dev/null 2>&1 || die "kill"
+	if printf '%s\n' "$t" | ms session check --password-stdin >/dev/null 2>&1; then die "killed session still live"; fi
+	verify_trail
+}
+
+test_req_1_9_cli_passwd_change_and_reset() {
+	setup_admin
+	add_nurse
+	printf '%s\n%s\n' "$nurse_pw" "$nurse_pw" | ms passwd nurse01 --password-stdin >"$work/o" 2>&1 && die "reuse accepted"
+	grep -q "password refused" "$work/o" || die "unclear error: $(cat "$work/o")"
+	printf '%s\n%s\n' "$nurse_pw" 'Brand-New-Pass-5' | ms passwd nurse01 --password-stdin >/dev/null 2>&1 || die "self change"
+	login nurse01 'Brand-New-Pass-5' >/dev/null || die "new password does not work"
+	printf '%s\n%s\n' "$admin_pw" 'Reset-By-Admin-8' | ms passwd nurse01 --as chief --password-stdin >/dev/null 2>&1 || die "admin reset"
+	ms user list | grep nurse01 | grep -q "must change" || die "reset does not force a change"
+	verify_trail
+}
+
+test_req_1_7_cli_expire_user() {
+	setup_admin
+	add_nurse
+	printf '%s\n' "$admin_pw" | ms user expire nurse01 --as chief --password-stdin >/dev/null 2>&1 || die "expire"
+	if login nurse01 "$nurse_pw" >/dev/null; then die "expired account logged in"; fi
+	grep -q "expired" "$work/login.err" || die "unclear error: $(cat "$work/login.err")"
+	ms user list | grep nurse01 | grep -q expired || die "list does not show expiry"
+}
+
+test_req_1_1_cli_machine_role_no_interactive_login() {
+	setup_admin
+	printf '%s\n' "$admin_pw" | ms user add hub --role machine --cert-sha256 "$(printf 'hub' | sha256sum | cut -c1-64)" --as chief --password-stdin >/dev/null 2>&1 || die "peer add"
+	if login hub "" >/dev/null; then die "machine peer logged in"; fi
+	printf '%s\n' "$admin_pw" | ms user disable hub --as chief --password-stdin >/dev/null 2>&1 || die "disable peer"
+	ms user revocation-list >"$work/crl" || die "revocation list"
+	head -1 "$work/crl" | grep -qx "medsec-revocation-list 1" || die "bad header"
+	grep -q " hub peer disabled" "$work/crl" || die "peer certificate not revoked: $(cat "$work/crl")"
+}
+
+test_req_1_4_cli_break_glass() {
+	cat >"$work/emergency.ini" <<EOF
+[auth]
+emergency_access = yes
+EOF
+	setup_admin --config "$work/emergency.ini"
+	printf '%s\n' "$admin_pw" | ms user emergency-seal --as chief --password-stdin >"$work/seal.out" 2>&1 || die "seal: $(cat "$work/seal.out")"
+	ecode=$(grep -Eo '[A-Z2-9]{5}(-[A-Z2-9]{5}){4}' "$work/seal.out" | head -1)
+	[ -n "$ecode" ] || die "no credential printed"
+	printf '%s\n' "$ecode" | ms session emergency --who "Nurse Kim" --password-stdin >"$work/e.out" 2>"$work/e.err" || die "break-glass: $(cat "$work/e.err")"
+	grep -q "EMERGENCY session" "$work/e.err" || die "no emergency notice"
+	if printf '%s\n' "$ecode" | ms session emergency --who "Nurse Kim" --password-stdin >/dev/null 2>&1; then die "credential used twice"; fi
+	"$MEDSEC" audit export --state "$state" --format jsonl --out "$work/t.jsonl" >/dev/null 2>&1 || die "export"
+	grep -q '"EMERGENCY_ACCESS"' "$work/t.jsonl" || die "not audited"
+	grep -q '"INCIDENT"' "$work/t.jsonl" || die "no alert"
+	verify_trail
+}
+
+test_req_1_4_cli_break_glass_off_by_default() {
+	setup_admin
+	if printf '%s\n' "$admin_pw" | ms user emergency-seal --as chief --password-stdin >"$work/o" 2>&1; then die "sealed while off"; fi
+	grep -q "emergency access is off" "$work/o" || die "unclear error: $(cat "$work/o")"
+}
+
+"$1"
