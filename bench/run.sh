@@ -58,4 +58,23 @@ for n in 100000 1000000; do
 	    "$(awk "BEGIN{printf \"%.2fx\", ($t1-$t0)/$vs}")"
 	du -sh "$dir/audit" | sed 's/^/# trail size: /'
 done
+
+echo
+echo "## login cost: Argon2id verify per login, medsec's parameters beside libsodium's presets"
+printf '%-20s %-4s %-10s %-14s %s\n' parameters t m_kib ms/login peak_rss_kib
+mkdir -p "$data/identity"
+"$build/bin/bench_identity" pwhash "$data/identity" | while read -r _ line; do
+	printf '%-20s %-4s %-10s %-14s %s\n' "$(echo "$line" | field name)" "$(echo "$line" | field t)" \
+	    "$(echo "$line" | field m_kib)" "$(echo "$line" | field ms_per_login)" "$(echo "$line" | field peak_rss_kib)"
+done
+
+echo
+echo "## session validation per request, one core: in-process table vs SQLite lookup by token hash"
+printf '%-8s %-10s %-14s %-14s %s\n' live checks medsec/s sqlite/s medsec/sqlite
+for live in 1000 10000; do
+	rm -f "$data/identity/sessions.db"*
+	line=$(taskset -c 0 "$build/bin/bench_identity" sessions "$data/identity" "$live" 4000000)
+	printf '%-8s %-10s %-14s %-14s %sx\n' "$live" "$(echo "$line" | field checks)" \
+	    "$(echo "$line" | field medsec_per_second)" "$(echo "$line" | field sqlite_per_second)" "$(echo "$line" | field ratio)"
+done
 rm -rf "$data"

@@ -1,0 +1,194 @@
+/*
+ * Identity benchmarks.
+ *
+ *   bench_identity pwhash DIR
+ *     Login cost: one Argon2id hash+verify with medsec's parameters
+ *     (t=2, m=19 MiB) beside libsodium's INTERACTIVE and MODERATE presets;
+ *     each set in its own child so peak memory is its own.
+ *
+ *   bench_identity sessions DIR SESSIONS CHECKS
+ *     Session validation per request on one core: medsec_session_check()
+ *     against a plain SQLite lookup by token hash (prepared statement,
+ *     SHA-256 of the token, same database), same tokens, same order.
+ */
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/resource.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <sodium.h>
+#include <sqlite3.h>
+
+#include "medsec/access.h"
+#include "medsec/crypto.h"
+#include "medsec/db.h"
+#include "medsec/err.h"
+#include "medsec/session.h"
+
+static double
+now_s(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+static void
+one_pwhash(const char *name, unsigned long long ops, size_t mem, int rounds)
+{
+	char str[crypto_pwhash_STRBYTES];
+	static const char pw[] = "Correct-Horse-7";
+	struct rusage ru;
+	double t0, t1;
+	int i;
+
+	if (crypto_pwhash_str(str, pw, sizeof(pw) - 1, ops, mem) != 0)
+		exit(2);
+	t0 = now_s();
+	for (i = 0; i < rounds; i++)
+		if (crypto_pwhash_str_verify(str, pw, sizeof(pw) - 1) != 0)
+			exit(3);
+	t1 = now_s();
+	getrusage(RUSAGE_SELF, &ru);
+	printf("pwhash name=%s t=%llu m_kib=%zu ms_per_login=%.1f "
+	    "peak_rss_kib=%ld\n", name, ops, mem / 1024,
+	    (t1 - t0) * 1000 / rounds, ru.ru_maxrss);
+}
+
+static int
+bench_pwhash(void)
+{
+	static const struct {
+		const char *name;
+		unsigned long long ops;
+		size_t mem;
+	} sets[] = {
+		{ "medsec-default", 2, 19u << 20 },
+		{ "sodium-interactive", crypto_pwhash_OPSLIMIT_INTERACTIVE,
+		    crypto_pwhash_MEMLIMIT_INTERACTIVE },
+		{ "sodium-moderate", crypto_pwhash_OPSLIMIT_MODERATE,
+		    crypto_pwhash_MEMLIMIT_MODERATE },
+	};
+	size_t i;
+	int status;
+	pid_t pid;
+
+	for (i = 0; i < sizeof(sets) / sizeof(sets[0]); i++) {
+		fflush(stdout);
+		if ((pid = fork()) == 0) {
+			one_pwhash(sets[i].name, sets[i].ops, sets[i].mem,
+			    i == 2 ? 3 : 10);
+			fflush(stdout);
+			_exit(0);
+		}
+		if (pid < 0 || waitpid(pid, &status, 0) != pid ||
+		    !WIFEXITED(status) || WEXITSTATUS(status) != 0)
+			return 1;
+	}
+	return 0;
+}
+
+static int
+sqlite_lookups(const char *path, char (*tokens)[MEDSEC_TOKEN_TEXT_LEN],
+    size_t ntok, size_t checks, double *secondsp)
+{
+	sqlite3 *h = NULL;
+	sqlite3_stmt *st = NULL;
+	uint8_t raw[32], hash[32];
+	size_t i, rawlen, found = 0;
+	double t0;
+	int r = 1;
+
+	if (sqlite3_open_v2(path, &h, SQLITE_OPEN_READONLY, NULL) != SQLITE_OK ||
+	    sqlite3_prepare_v3(h, "SELECT name, roles, last_us, ended_us FROM "
+	    "session WHERE token_sha256 = ?1", -1, SQLITE_PREPARE_PERSISTENT,
+	    &st, NULL) != SQLITE_OK)
+		goto out;
+	t0 = now_s();
+	for (i = 0; i < checks; i++) {
+		const char *t = tokens[i % ntok];
+
+		if (sodium_base642bin(raw, sizeof(raw), t, strlen(t), NULL,
+		    &rawlen, NULL,
+		    sodium_base64_VARIANT_URLSAFE_NO_PADDING) != 0 ||
+		    medsec_hash(MEDSEC_ALG_SHA256, raw, sizeof(raw), hash) !=
+		    MEDSEC_OK)
+			goto out;
+		sqlite3_bind_blob(st, 1, hash, sizeof(hash), SQLITE_STATIC);
+		if (sqlite3_step(st) == SQLITE_ROW &&
+		    sqlite3_column_type(st, 3) == SQLITE_NULL)
+			found++;
+		sqlite3_reset(st);
+	}
+	*secondsp = now_s() - t0;
+	r = found == checks ? 0 : 1;
+out:
+	sqlite3_finalize(st);
+	sqlite3_close(h);
+	return r;
+}
+
+static int
+bench_sessions(const char *dir, size_t nsessions, size_t checks)
+{
+	char path[512], user[32], (*tokens)[MEDSEC_TOKEN_TEXT_LEN];
+	struct medsec_sessions *s = NULL;
+	struct medsec_db *db = NULL;
+	struct medsec_session_info info;
+	double t0, tm, tq = 0;
+	size_t i;
+	int r = 1;
+
+	snprintf(path, sizeof(path), "%s/sessions.db", dir);
+	if ((tokens = calloc(nsessions, sizeof(*tokens))) == NULL ||
+	    medsec_db_open(path, 1, &db) != MEDSEC_OK ||
+	    medsec_sessions_open(db, NULL, NULL, &s) != MEDSEC_OK)
+		goto out;
+	for (i = 0; i < nsessions; i++) {
+		snprintf(user, sizeof(user), "user%zu", i);
+		if (medsec_session_begin(s, user, "clinician",
+		    MEDSEC_SESSION_REPLACE, "192.0.2.1", 0, tokens[i], NULL) !=
+		    MEDSEC_OK)
+			goto out;
+	}
+	t0 = now_s();
+	for (i = 0; i < checks; i++)
+		if (medsec_session_check(s, tokens[(i * 7919) % nsessions],
+		    &info) != MEDSEC_OK)
+			goto out;
+	tm = now_s() - t0;
+	if (sqlite_lookups(path, tokens, nsessions, checks / 4, &tq) != 0)
+		goto out;
+	tq *= 4; /* scaled to the same number of checks */
+	printf("sessions live=%zu checks=%zu medsec_per_second=%.0f "
+	    "sqlite_per_second=%.0f ratio=%.1f\n", nsessions, checks,
+	    (double)checks / tm, (double)checks / tq, tq / tm);
+	r = 0;
+out:
+	medsec_sessions_close(s);
+	medsec_db_close(db);
+	if (tokens != NULL)
+		sodium_memzero(tokens, nsessions * sizeof(*tokens));
+	free(tokens);
+	return r;
+}
+
+int
+main(int argc, char **argv)
+{
+	if (medsec_crypto_init() != MEDSEC_OK || sodium_init() < 0)
+		return 1;
+	if (argc == 3 && strcmp(argv[1], "pwhash") == 0)
+		return bench_pwhash();
+	if (argc == 5 && strcmp(argv[1], "sessions") == 0)
+		return bench_sessions(argv[2], strtoul(argv[3], NULL, 10),
+		    strtoul(argv[4], NULL, 10));
+	fprintf(stderr, "usage: bench_identity pwhash DIR | sessions DIR "
+	    "SESSIONS CHECKS\n");
+	return 2;
+}
