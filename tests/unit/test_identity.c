@@ -18,6 +18,7 @@
 #include "medsec/crypto.h"
 #include "medsec/err.h"
 #include "medsec/password_policy.h"
+#include "medsec/revocation.h"
 
 #define CERT_A "0a1b2c3d4e5f60718293a4b5c6d7e8f90a1b2c3d4e5f60718293a4b5c6d7e8f9"
 
@@ -820,6 +821,71 @@ test_req_2_1_audit_trail_verifies_after_scenario(void **state)
 	people_teardown(&p);
 }
 
+static int
+count_revoked(const struct medsec_revoked *e, void *ctx)
+{
+	assert_string_equal(e->cert_sha256, CERT_A);
+	assert_string_equal(e->subject, "hub");
+	assert_string_equal(e->reason, "key compromise");
+	(*(int *)ctx)++;
+	return 0;
+}
+
+static void
+test_req_1_6_revocation_list_round_trip(void **state)
+{
+	struct people p;
+	char *list = NULL, err[128];
+	int n = 0;
+
+	(void)state;
+	people_setup(&p);
+	assert_int_equal(medsec_identity_cert_revoke(p.id, &p.admin, CERT_A,
+			     "hub", "key compromise"), MEDSEC_OK);
+	assert_int_equal(medsec_identity_revocation_list(p.id, &list),
+	    MEDSEC_OK);
+	assert_int_equal(medsec_revocation_parse(list, strlen(list),
+			     count_revoked, &n, err, sizeof(err)), MEDSEC_OK);
+	assert_int_equal(n, 1);
+	assert_int_equal(medsec_revocation_check(list, strlen(list), CERT_A),
+	    MEDSEC_ERR_DISABLED);
+	list[0] = 'x';
+	assert_int_equal(medsec_revocation_check(list, strlen(list), CERT_A),
+	    MEDSEC_ERR_FORMAT);
+	free(list);
+	people_teardown(&p);
+}
+
+static void
+test_req_1_6_revocation_list_malformed_refused(void **state)
+{
+	static const struct {
+		const char *text;
+		const char *err;
+	} bad[] = {
+		{ "", "line 1: empty list" },
+		{ "medsec-revocation-list 2\n", "line 1: not a medsec" },
+		{ "medsec-revocation-list 1\nabc 2026-01-01T00:00:00Z s r\n",
+		    "line 2: certificate hash" },
+		{ "medsec-revocation-list 1\n" CERT_A " yesterday s r\n",
+		    "line 2: revocation time" },
+		{ "medsec-revocation-list 1\n" CERT_A
+		    " 2026-01-01T00:00:00Z s\n", "line 2: expected" },
+		{ "medsec-revocation-list 1\n" CERT_A
+		    " 2026-01-01T00:00:00Z s r", "line 2: missing newline" },
+	};
+	char err[128];
+	size_t i;
+
+	(void)state;
+	for (i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		assert_int_equal(medsec_revocation_parse(bad[i].text,
+				     strlen(bad[i].text), NULL, NULL, err,
+				     sizeof(err)), MEDSEC_ERR_FORMAT);
+		assert_non_null(strstr(err, bad[i].err));
+	}
+}
+
 static const struct CMUnitTest tests[] = {
 	cmocka_unit_test(test_req_1_10_new_device_has_no_accounts),
 	cmocka_unit_test(test_req_1_10_setup_code_works_once),
@@ -838,6 +904,8 @@ static const struct CMUnitTest tests[] = {
 	cmocka_unit_test(test_req_1_6_disable_ends_sessions_and_blocks_login),
 	cmocka_unit_test(test_req_1_6_disabled_peer_certificate_revoked),
 	cmocka_unit_test(test_req_1_6_machine_peer_cannot_use_password),
+	cmocka_unit_test(test_req_1_6_revocation_list_round_trip),
+	cmocka_unit_test(test_req_1_6_revocation_list_malformed_refused),
 	cmocka_unit_test(test_req_1_1_machine_role_cannot_log_in_interactively),
 	cmocka_unit_test(test_req_1_1_non_admin_cannot_manage_users),
 	cmocka_unit_test(test_req_1_1_auditor_session_cannot_read_records),
