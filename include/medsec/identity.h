@@ -149,8 +149,8 @@ int medsec_identity_user_roles(struct medsec_identity *id,
     const char *remove);
 
 /*
- * Changes a password. By the user: old password required (counts as a
- * login attempt). By an administrator for someone else (old NULL): the
+ * Changes a password and ends the account's live sessions. By the user:
+ * old password required (counts as a login attempt). By an administrator for someone else (old NULL): the
  * user must change it at next login.
  */
 int medsec_identity_password_change(struct medsec_identity *id,
@@ -189,7 +189,8 @@ int medsec_identity_require_fresh(struct medsec_identity *id,
 
 /*
  * A session's subject for access checks: checks the token and fills who
- * (pointing into info). Accounts disabled since login fail here too.
+ * (pointing into info). A session whose user must change the password
+ * gets MEDSEC_ERR_STATE: only medsec_identity_password_change() helps.
  */
 int medsec_identity_session_subject(struct medsec_identity *id,
     const char *token, struct medsec_session_info *info,

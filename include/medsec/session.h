@@ -49,6 +49,7 @@ enum medsec_session_end {
 
 /* Flags for medsec_session_begin(). */
 #define MEDSEC_SESSION_FLAG_EMERGENCY 0x1 /* break-glass session */
+#define MEDSEC_SESSION_FLAG_MUST_CHANGE 0x2 /* password change pending */
 
 struct medsec_session_options {
 	uint32_t idle_seconds;	   /* default 600 */
@@ -66,6 +67,7 @@ struct medsec_session_info {
 	int64_t reauth_us; /* last password presentation (login or reauth) */
 	int therapy;	   /* supervising an active therapy: no idle end */
 	int emergency;
+	int must_change;   /* only a password change is allowed */
 	int64_t ended_us;  /* 0 while live */
 	int end_reason;	   /* enum medsec_session_end */
 };

@@ -617,6 +617,42 @@ test_req_1_9_initial_password_must_change(void **state)
 }
 
 static void
+test_req_1_9_must_change_session_only_changes_password(void **state)
+{
+	static const char fresh[] = "Fresh-Secret-42";
+	struct medsec_subject nurse = { "nurse01", "local", "clinician" };
+	char t[MEDSEC_TOKEN_TEXT_LEN], why[256];
+	struct medsec_session_info info;
+	struct medsec_subject who;
+	struct people p;
+
+	(void)state;
+	people_setup(&p);
+	assert_int_equal(medsec_identity_user_add(p.id, &p.admin, "nurse01",
+			     "clinician", 0, PEOPLE_PASSWORD,
+			     strlen(PEOPLE_PASSWORD), why, sizeof(why)),
+	    MEDSEC_OK);
+	assert_int_equal(medsec_identity_login(p.id, "nurse01",
+			     PEOPLE_PASSWORD, strlen(PEOPLE_PASSWORD), "local", t,
+			     &info), MEDSEC_OK);
+	assert_true(info.must_change);
+	assert_int_equal(medsec_identity_session_subject(p.id, t, &info, &who),
+	    MEDSEC_ERR_STATE);
+	assert_int_equal(medsec_identity_password_change(p.id, &nurse,
+			     "nurse01", PEOPLE_PASSWORD, strlen(PEOPLE_PASSWORD),
+			     fresh, strlen(fresh), why, sizeof(why)), MEDSEC_OK);
+	/* The old session ends; a new login is unrestricted. */
+	assert_int_equal(medsec_session_check(p.sessions, t, NULL),
+	    MEDSEC_ERR_DISABLED);
+	assert_int_equal(medsec_identity_login(p.id, "nurse01", fresh,
+			     strlen(fresh), "local", t, &info), MEDSEC_OK);
+	assert_false(info.must_change);
+	assert_int_equal(medsec_identity_session_subject(p.id, t, &info, &who),
+	    MEDSEC_OK);
+	people_teardown(&p);
+}
+
+static void
 test_req_1_9_password_max_age_forces_change(void **state)
 {
 	struct medsec_account a;
@@ -913,6 +949,7 @@ static const struct CMUnitTest tests[] = {
 	cmocka_unit_test(test_req_1_9_policy_refusal_names_rule),
 	cmocka_unit_test(test_req_1_9_password_reuse_refused),
 	cmocka_unit_test(test_req_1_9_initial_password_must_change),
+	cmocka_unit_test(test_req_1_9_must_change_session_only_changes_password),
 	cmocka_unit_test(test_req_1_9_password_max_age_forces_change),
 	cmocka_unit_test(test_req_1_9_weak_argon2_parameters_refused),
 	cmocka_unit_test(test_req_1_9_password_stored_as_argon2id),

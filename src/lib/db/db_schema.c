@@ -73,6 +73,7 @@ static const char *const migrations[] = {
 	    "reauth_us INTEGER NOT NULL, "
 	    "therapy INTEGER NOT NULL DEFAULT 0, "
 	    "emergency INTEGER NOT NULL DEFAULT 0, "
+	    "must_change INTEGER NOT NULL DEFAULT 0, "
 	    "ended_us INTEGER, "
 	    "end_reason INTEGER);"
 	"CREATE INDEX session_name ON session(name);"

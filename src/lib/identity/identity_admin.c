@@ -544,6 +544,10 @@ medsec_identity_password_change(struct medsec_identity *id,
 	if ((r = identity_password_store(id, name, password, pwlen,
 	    !(self && old != NULL))) != MEDSEC_OK)
 		return r;
+	/* Sessions opened with the old password end: log in with the new. */
+	if ((r = medsec_session_end_user(id->sessions, name,
+	    MEDSEC_SESSION_END_REVOKED, actor->user, NULL)) != MEDSEC_OK)
+		return r;
 	identity_audit(id, MEDSEC_EV_PASSWORD_CHANGED, actor->user,
 	    actor->source, name, MEDSEC_AUDIT_SUCCESS, self && old != NULL ?
 	    "changed by the user" : "reset by an administrator; change at "

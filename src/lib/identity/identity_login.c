@@ -305,7 +305,8 @@ medsec_identity_login(struct medsec_identity *id, const char *name,
 	    MEDSEC_OK)
 		goto out;
 	r = medsec_session_begin(id->sessions, row.acct.name, row.acct.roles,
-	    session_policy(id, row.acct.roles), source, 0, token, &si);
+	    session_policy(id, row.acct.roles), source, row.acct.must_change ?
+	    MEDSEC_SESSION_FLAG_MUST_CHANGE : 0, token, &si);
 	if (r == MEDSEC_ERR_SESSION_ACTIVE) {
 		refuse(id, name, source, "another session is active and the "
 		    "role's policy is refuse (MFDS 1.2)", r);
@@ -338,6 +339,9 @@ medsec_identity_session_subject(struct medsec_identity *id,
 	if ((r = medsec_session_check(id->sessions, token, info)) !=
 	    MEDSEC_OK)
 		return r;
+	/* Nothing but a password change until the password is changed. */
+	if (info->must_change)
+		return MEDSEC_ERR_STATE;
 	who->user = info->user;
 	who->source = info->source;
 	who->roles = info->roles;

@@ -110,8 +110,8 @@ insert_row(struct medsec_sessions *s, const struct session_entry *e)
 
 	if ((r = medsec_db_prepare(s->db, "INSERT INTO session (token_sha256, "
 	    "id, name, roles, source, created_us, last_us, reauth_us, "
-	    "therapy, emergency) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?6, ?6, 0, "
-	    "?7)", &st)) != MEDSEC_OK)
+	    "therapy, emergency, must_change) VALUES (?1, ?2, ?3, ?4, ?5, ?6, "
+	    "?6, ?6, 0, ?7, ?8)", &st)) != MEDSEC_OK)
 		return r;
 	if ((r = medsec_db_bind_blob(st, 1, e->hash, SESSION_HASH_LEN)) !=
 	    MEDSEC_OK ||
@@ -121,7 +121,9 @@ insert_row(struct medsec_sessions *s, const struct session_entry *e)
 	    (r = medsec_db_bind_text(st, 5, e->info.source)) != MEDSEC_OK ||
 	    (r = medsec_db_bind_int64(st, 6, e->info.created_us)) !=
 	    MEDSEC_OK ||
-	    (r = medsec_db_bind_int64(st, 7, e->info.emergency)) != MEDSEC_OK)
+	    (r = medsec_db_bind_int64(st, 7, e->info.emergency)) != MEDSEC_OK ||
+	    (r = medsec_db_bind_int64(st, 8, e->info.must_change)) !=
+	    MEDSEC_OK)
 		goto out;
 	r = medsec_db_step(st) == MEDSEC_DB_DONE ? MEDSEC_OK : MEDSEC_ERR_DB;
 out:
@@ -216,6 +218,7 @@ medsec_session_begin(struct medsec_sessions *s, const char *user,
 	snprintf(e.info.roles, sizeof(e.info.roles), "%s", roles);
 	snprintf(e.info.source, sizeof(e.info.source), "%s", source);
 	e.info.emergency = (flags & MEDSEC_SESSION_FLAG_EMERGENCY) != 0;
+	e.info.must_change = (flags & MEDSEC_SESSION_FLAG_MUST_CHANGE) != 0;
 	e.info.created_us = e.info.last_us = e.info.reauth_us =
 	    medsec_clock_wall_us();
 	e.persisted_last_us = e.info.last_us;
@@ -269,10 +272,10 @@ medsec_session_list(struct medsec_sessions *s, int all,
 		return r;
 	if ((r = medsec_db_prepare(s->db, all ?
 	    "SELECT id, name, roles, source, created_us, last_us, reauth_us, "
-	    "therapy, emergency, ended_us, end_reason FROM session "
+	    "therapy, emergency, ended_us, end_reason, must_change FROM session "
 	    "ORDER BY created_us" :
 	    "SELECT id, name, roles, source, created_us, last_us, reauth_us, "
-	    "therapy, emergency, ended_us, end_reason FROM session "
+	    "therapy, emergency, ended_us, end_reason, must_change FROM session "
 	    "WHERE ended_us IS NULL ORDER BY created_us", &st)) != MEDSEC_OK)
 		return r;
 	while ((r = medsec_db_step(st)) == MEDSEC_DB_ROW) {
@@ -293,6 +296,7 @@ medsec_session_list(struct medsec_sessions *s, int all,
 		info.ended_us = medsec_db_column_is_null(st, 9) ? 0 :
 		    medsec_db_column_int64(st, 9);
 		info.end_reason = (int)medsec_db_column_int64(st, 10);
+		info.must_change = medsec_db_column_int64(st, 11) != 0;
 		if ((r = fn(&info, ctx)) != 0)
 			break;
 	}

@@ -25,7 +25,7 @@
 
 #define SESSION_COLUMNS \
 	"token_sha256, id, name, roles, source, created_us, last_us, " \
-	"reauth_us, therapy, emergency, ended_us, end_reason"
+	"reauth_us, therapy, emergency, ended_us, end_reason, must_change"
 
 static void
 copy_text(char *dst, size_t dstlen, const char *src)
@@ -61,6 +61,7 @@ read_row(struct medsec_db_stmt *st, struct session_entry *e)
 	e->info.ended_us = medsec_db_column_is_null(st, 10) ? 0 :
 	    medsec_db_column_int64(st, 10);
 	e->info.end_reason = (int)medsec_db_column_int64(st, 11);
+	e->info.must_change = medsec_db_column_int64(st, 12) != 0;
 	e->persisted_last_us = e->info.last_us;
 	return MEDSEC_OK;
 }
