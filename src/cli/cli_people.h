@@ -49,6 +49,10 @@ void cli_secret_wipe(struct cli_secret *s);
 /* Authenticates the administrator named by --as into p->admin. */
 int cli_people_admin(struct cli_people *p, const char *name, int from_stdin);
 
+/* A key passphrase: terminal (twice if new), stdin, or a private file. */
+int cli_read_passphrase(int from_stdin, const char *file, int twice,
+    struct cli_secret *s);
+
 void cli_login_failed(int r);
 void cli_print_setup_code(const char *code, unsigned hours);
 int cli_parse_date(const char *s, int64_t *usp);

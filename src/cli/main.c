@@ -16,6 +16,7 @@ static const struct cli_command groups[] = {
 	{ "classify", cmd_classify, "decide an MFDS safety level and which requirements apply" },
 	{ "user", cmd_user, "accounts: first administrator, add, list, disable, roles" },
 	{ "passwd", cmd_passwd, "change a password (or reset one as administrator)" },
+	{ "keygen", cmd_keygen, "create a manufacturer signing key pair" },
 	{ "session", cmd_session, "login sessions: list, kill, login, logout" },
 };
 
