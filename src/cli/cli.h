@@ -28,6 +28,7 @@ int cmd_user(int argc, char **argv);
 int cmd_passwd(int argc, char **argv);
 int cmd_session(int argc, char **argv);
 int cmd_keygen(int argc, char **argv);
+int cmd_update(int argc, char **argv);
 
 /* Prints "medsec: <what>: <medsec_strerror(code)>" to stderr. */
 void cli_error(int code, const char *fmt, ...)

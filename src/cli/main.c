@@ -17,6 +17,7 @@ static const struct cli_command groups[] = {
 	{ "user", cmd_user, "accounts: first administrator, add, list, disable, roles" },
 	{ "passwd", cmd_passwd, "change a password (or reset one as administrator)" },
 	{ "keygen", cmd_keygen, "create a manufacturer signing key pair" },
+	{ "update", cmd_update, "signed updates: key sets, pack, sign, verify" },
 	{ "session", cmd_session, "login sessions: list, kill, login, logout" },
 };
 
