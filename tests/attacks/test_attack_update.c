@@ -1,0 +1,529 @@
+/*
+ * Attacks on signed updates (MFDS 1.13, 1.14): each hostile package is
+ * refused with its own error and reason, and nothing is extracted.
+ * The attacks follow The Update Framework's threat list: arbitrary
+ * package, rollback, freeze, mix-and-match, endless data, key compromise
+ * (revocation), threshold, wrong target.
+ */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <cmocka.h>
+
+#include "fixture.h"
+#include "testmain.h"
+#include "updates.h"
+#include "medsec/crypto.h"
+#include "medsec/err.h"
+
+struct attempt {
+	int code;
+	char err[256];
+	int extracted; /* the extraction directory exists afterwards */
+};
+
+static void
+attempt(struct updates *u, const char *pkg, uint64_t min_counter,
+    struct attempt *a)
+{
+	struct medsec_update_trust *t = NULL;
+	struct medsec_update_policy p;
+	char out[160];
+	struct stat sb;
+
+	memset(a, 0, sizeof(*a));
+	updates_policy(u, &p, min_counter);
+	snprintf(out, sizeof(out), "%s/extract", u->dir);
+	p.extract_dir = out;
+	a->code = medsec_update_trust_load(u->trust, u->now_us, 0, &t, a->err,
+	    sizeof(a->err));
+	if (a->code == MEDSEC_OK)
+		a->code = medsec_update_verify(pkg, t, &p, NULL, a->err,
+		    sizeof(a->err));
+	a->extracted = lstat(out, &sb) == 0;
+	medsec_update_trust_free(t);
+}
+
+static void
+refused(struct updates *u, const char *pkg, uint64_t min_counter, int code,
+    const char *reason)
+{
+	struct attempt a;
+
+	attempt(u, pkg, min_counter, &a);
+	if (a.code != code || strstr(a.err, reason) == NULL)
+		fail_msg("expected %d '%s', got %d '%s'", code, reason, a.code,
+		    a.err);
+	assert_false(a.extracted);
+}
+
+static void
+signed_pkg(struct updates *u, const char *name, uint64_t counter, char *path,
+    size_t len)
+{
+	static const size_t sizes[] = { 70000, 12 };
+
+	updates_pack(u, name, counter, "1.0.0", sizes, 2, path, len);
+	updates_sign(path, u->rel[0]);
+}
+
+static void
+test_req_1_14_attack_good_package_accepted(void **state)
+{
+	struct updates u;
+	struct attempt a;
+	char pkg[160];
+
+	(void)state;
+	updates_setup(&u, 1);
+	signed_pkg(&u, "good", 3, pkg, sizeof(pkg));
+	attempt(&u, pkg, 3, &a);
+	assert_int_equal(a.code, MEDSEC_OK);
+	assert_true(a.extracted);
+	updates_teardown(&u);
+}
+
+static void
+test_req_1_14_attack_unsigned(void **state)
+{
+	static const size_t sizes[] = { 100 };
+	struct updates u;
+	char pkg[160];
+
+	(void)state;
+	updates_setup(&u, 1);
+	updates_pack(&u, "unsigned", 3, "1.0.0", sizes, 1, pkg, sizeof(pkg));
+	refused(&u, pkg, 0, MEDSEC_ERR_AUTH, "not signed");
+	updates_teardown(&u);
+}
+
+static void
+test_req_1_14_attack_untrusted_signer(void **state)
+{
+	static const size_t sizes[] = { 100 };
+	struct updates u;
+	char pkg[160];
+
+	(void)state;
+	updates_setup(&u, 1);
+	updates_pack(&u, "stranger", 3, "1.0.0", sizes, 1, pkg, sizeof(pkg));
+	updates_sign(pkg, u.rel[2]);
+	refused(&u, pkg, 0, MEDSEC_ERR_AUTH, "0 valid signature");
+	updates_teardown(&u);
+}
+
+static void
+test_req_1_14_attack_revoked_key(void **state)
+{
+	struct updates u;
+	char pkg[160];
+
+	(void)state;
+	updates_setup(&u, 1);
+	signed_pkg(&u, "revoked", 3, pkg, sizeof(pkg));
+	/* Root publishes a key set that revokes rel0. */
+	updates_keyset(&u, 2, 1, medsec_signkey_public(u.rel[0])->key_id,
+	    u.root);
+	refused(&u, pkg, 0, MEDSEC_ERR_AUTH, "0 valid signature");
+	updates_teardown(&u);
+}
+
+static void
+test_req_1_14_attack_threshold_not_met(void **state)
+{
+	struct updates u;
+	struct attempt a;
+	char pkg[160];
+
+	(void)state;
+	updates_setup(&u, 2);
+	signed_pkg(&u, "one-of-two", 3, pkg, sizeof(pkg));
+	refused(&u, pkg, 0, MEDSEC_ERR_AUTH, "1 valid signature(s)");
+	/* The same key signing twice is refused at signing time. */
+	assert_int_equal(medsec_update_sign(pkg, u.rel[0], a.err,
+			     sizeof(a.err)), MEDSEC_ERR_EXISTS);
+	updates_sign(pkg, u.rel[1]);
+	attempt(&u, pkg, 0, &a);
+	assert_int_equal(a.code, MEDSEC_OK);
+	updates_teardown(&u);
+}
+
+static void
+test_req_1_14_attack_duplicate_signature_counts_once(void **state)
+{
+	const struct medsec_signkey *twice[2];
+	struct updates u;
+	char pkg[160], manifest[2048];
+	struct medsec_update_manifest *m = NULL;
+	char *json = NULL, err[256];
+
+	(void)state;
+	updates_setup(&u, 2);
+	signed_pkg(&u, "base", 3, pkg, sizeof(pkg));
+	assert_int_equal(medsec_update_inspect(pkg, &m, &json, NULL, err,
+			     sizeof(err)), MEDSEC_OK);
+	snprintf(manifest, sizeof(manifest), "%s", json);
+	twice[0] = twice[1] = u.rel[0];
+	snprintf(pkg, sizeof(pkg), "%s/dup.msu", u.dir);
+	updates_raw(pkg, manifest, twice, 2, "", 0);
+	refused(&u, pkg, 0, MEDSEC_ERR_AUTH, "1 valid signature(s)");
+	free(json);
+	medsec_update_manifest_free(m);
+	updates_teardown(&u);
+}
+
+static void
+test_req_1_13_attack_rollback_counter(void **state)
+{
+	struct updates u;
+	char pkg[160];
+
+	(void)state;
+	updates_setup(&u, 1);
+	signed_pkg(&u, "old", 3, pkg, sizeof(pkg));
+	refused(&u, pkg, 4, MEDSEC_ERR_STATE, "rollback refused");
+	updates_teardown(&u);
+}
+
+static void
+test_req_1_13_attack_keyset_rollback(void **state)
+{
+	struct medsec_update_trust *t = NULL;
+	struct updates u;
+	char err[256];
+
+	(void)state;
+	updates_setup(&u, 1);
+	assert_int_equal(medsec_update_trust_load(u.trust, u.now_us, 2, &t,
+			     err, sizeof(err)), MEDSEC_ERR_STATE);
+	assert_non_null(strstr(err, "rollback"));
+	assert_null(t);
+	updates_teardown(&u);
+}
+
+static void
+test_req_1_14_attack_keyset_signed_by_non_root(void **state)
+{
+	struct medsec_update_trust *t = NULL;
+	struct updates u;
+	char err[256];
+
+	(void)state;
+	updates_setup(&u, 1);
+	updates_keyset(&u, 2, 1, NULL, u.rel[0]);
+	assert_int_equal(medsec_update_trust_load(u.trust, u.now_us, 0, &t,
+			     err, sizeof(err)), MEDSEC_ERR_AUTH);
+	assert_non_null(strstr(err, "root signature"));
+	updates_teardown(&u);
+}
+
+static void
+test_req_1_13_attack_expired_manifest(void **state)
+{
+	struct updates u;
+	char pkg[160];
+
+	(void)state;
+	updates_setup(&u, 1);
+	signed_pkg(&u, "stale", 3, pkg, sizeof(pkg));
+	/* Two years on: the manifest (one year) is stale. */
+	u.now_us += INT64_C(2) * 365 * 86400 * 1000000;
+	refused(&u, pkg, 0, MEDSEC_ERR_EXPIRED, "");
+	updates_teardown(&u);
+}
+
+/* Overwrites len bytes at off from the end of a file. */
+static void
+patch_tail(const char *path, long from_end, const void *bytes, size_t len)
+{
+	FILE *f = fopen(path, "r+");
+
+	assert_non_null(f);
+	assert_int_equal(fseek(f, -from_end, SEEK_END), 0);
+	assert_int_equal(fwrite(bytes, 1, len, f), len);
+	fclose(f);
+}
+
+static void
+test_req_1_14_attack_payload_swapped(void **state)
+{
+	struct updates u;
+	char pkg[160];
+
+	(void)state;
+	updates_setup(&u, 1);
+	signed_pkg(&u, "swap", 3, pkg, sizeof(pkg));
+	patch_tail(pkg, 100, "EVIL", 4);
+	refused(&u, pkg, 0, MEDSEC_ERR_TAMPERED, "does not match");
+	updates_teardown(&u);
+}
+
+static void
+test_req_1_14_attack_payload_longer(void **state)
+{
+	struct updates u;
+	char pkg[160];
+	FILE *f;
+
+	(void)state;
+	updates_setup(&u, 1);
+	signed_pkg(&u, "endless", 3, pkg, sizeof(pkg));
+	assert_non_null(f = fopen(pkg, "a"));
+	fputs("more data", f);
+	fclose(f);
+	refused(&u, pkg, 0, MEDSEC_ERR_TAMPERED, "extra data");
+	updates_teardown(&u);
+}
+
+static void
+test_req_1_14_attack_payload_shorter(void **state)
+{
+	struct updates u;
+	char pkg[160];
+	struct stat sb;
+
+	(void)state;
+	updates_setup(&u, 1);
+	signed_pkg(&u, "short", 3, pkg, sizeof(pkg));
+	assert_int_equal(stat(pkg, &sb), 0);
+	assert_int_equal(truncate(pkg, sb.st_size - 5), 0);
+	refused(&u, pkg, 0, MEDSEC_ERR_TAMPERED, "truncated");
+	updates_teardown(&u);
+}
+
+static void
+test_req_1_14_attack_wrong_hardware(void **state)
+{
+	struct medsec_update_trust *t = NULL;
+	struct medsec_update_policy p;
+	struct updates u;
+	char pkg[160], err[256];
+
+	(void)state;
+	updates_setup(&u, 1);
+	signed_pkg(&u, "hw", 3, pkg, sizeof(pkg));
+	updates_policy(&u, &p, 0);
+	p.hardware_id = "hw-9";
+	assert_int_equal(medsec_update_trust_load(u.trust, u.now_us, 0, &t,
+			     err, sizeof(err)), MEDSEC_OK);
+	assert_int_equal(medsec_update_verify(pkg, t, &p, NULL, err,
+			     sizeof(err)), MEDSEC_ERR_STATE);
+	assert_non_null(strstr(err, "hw-9"));
+	medsec_update_trust_free(t);
+	updates_teardown(&u);
+}
+
+/* A manifest with one file entry named name, signed by a trusted key. */
+static void
+hostile_name(struct updates *u, const char *name, const char *reason)
+{
+	const struct medsec_signkey *signers[1] = { u->rel[0] };
+	char manifest[1024], pkg[160];
+
+	snprintf(manifest, sizeof(manifest), "{\"built\":\"2026-01-01T00:00:00Z\","
+	    "\"distributor\":{\"keyid\":\"%s\",\"name\":\"x\"},"
+	    "\"downgrade_of\":\"\",\"expires\":\"2099-01-01T00:00:00Z\","
+	    "\"files\":[{\"mode\":\"0644\",\"name\":\"%s\",\"sha256\":"
+	    "\"%064d\",\"size\":0}],\"format\":1,\"hardware\":[\"hw-1\"],"
+	    "\"hash\":\"sha256\",\"product\":\"carelink\","
+	    "\"security_counter\":9,\"version\":\"1.0.0\"}",
+	    medsec_signkey_public(u->rel[0])->key_id, name, 0);
+	snprintf(pkg, sizeof(pkg), "%s/hostile.msu", u->dir);
+	(void)unlink(pkg);
+	updates_raw(pkg, manifest, signers, 1, "", 0);
+	refused(u, pkg, 0, MEDSEC_ERR_FORMAT, reason);
+}
+
+static void
+test_req_1_14_attack_hostile_file_names(void **state)
+{
+	struct updates u;
+
+	(void)state;
+	updates_setup(&u, 1);
+	hostile_name(&u, "../etc/passwd", "unsafe name");
+	hostile_name(&u, "/etc/passwd", "unsafe name");
+	hostile_name(&u, "bin/../../x", "unsafe name");
+	hostile_name(&u, "bin//x", "unsafe name");
+	hostile_name(&u, "bin/x\\\\y", "unsafe name");
+	updates_teardown(&u);
+}
+
+static void
+test_req_1_14_attack_duplicate_names(void **state)
+{
+	const struct medsec_signkey *signers[1];
+	struct updates u;
+	char manifest[1024], pkg[160];
+
+	(void)state;
+	updates_setup(&u, 1);
+	signers[0] = u.rel[0];
+	snprintf(manifest, sizeof(manifest), "{\"built\":\"2026-01-01T00:00:00Z\","
+	    "\"distributor\":{\"keyid\":\"%s\",\"name\":\"x\"},"
+	    "\"downgrade_of\":\"\",\"expires\":\"2099-01-01T00:00:00Z\","
+	    "\"files\":[{\"mode\":\"0644\",\"name\":\"a\",\"sha256\":\"%064d\","
+	    "\"size\":0},{\"mode\":\"0644\",\"name\":\"a\",\"sha256\":\"%064d\","
+	    "\"size\":0}],\"format\":1,\"hardware\":[\"hw-1\"],\"hash\":"
+	    "\"sha256\",\"product\":\"carelink\",\"security_counter\":9,"
+	    "\"version\":\"1.0.0\"}", medsec_signkey_public(u.rel[0])->key_id,
+	    0, 0);
+	snprintf(pkg, sizeof(pkg), "%s/dupnames.msu", u.dir);
+	updates_raw(pkg, manifest, signers, 1, "", 0);
+	refused(&u, pkg, 0, MEDSEC_ERR_FORMAT, "listed twice");
+	updates_teardown(&u);
+}
+
+static void
+test_req_1_14_attack_setuid_mode(void **state)
+{
+	const struct medsec_signkey *signers[1];
+	struct updates u;
+	char manifest[1024], pkg[160];
+
+	(void)state;
+	updates_setup(&u, 1);
+	signers[0] = u.rel[0];
+	snprintf(manifest, sizeof(manifest), "{\"built\":\"2026-01-01T00:00:00Z\","
+	    "\"distributor\":{\"keyid\":\"%s\",\"name\":\"x\"},"
+	    "\"downgrade_of\":\"\",\"expires\":\"2099-01-01T00:00:00Z\","
+	    "\"files\":[{\"mode\":\"4755\",\"name\":\"a\",\"sha256\":\"%064d\","
+	    "\"size\":0}],\"format\":1,\"hardware\":[\"hw-1\"],\"hash\":"
+	    "\"sha256\",\"product\":\"carelink\",\"security_counter\":9,"
+	    "\"version\":\"1.0.0\"}", medsec_signkey_public(u.rel[0])->key_id,
+	    0);
+	snprintf(pkg, sizeof(pkg), "%s/suid.msu", u.dir);
+	updates_raw(pkg, manifest, signers, 1, "", 0);
+	refused(&u, pkg, 0, MEDSEC_ERR_FORMAT, "plain permission");
+	updates_teardown(&u);
+}
+
+static void
+test_req_1_14_attack_pack_refuses_links_and_devices(void **state)
+{
+	static const char *const hw[] = { "hw-1" };
+	struct medsec_update_pack_args a;
+	const char *paths[1], *names[1] = { "x" };
+	char link[160], out[160], err[256];
+	struct updates u;
+
+	(void)state;
+	updates_setup(&u, 1);
+	snprintf(link, sizeof(link), "%s/link", u.dir);
+	assert_int_equal(symlink("/etc/passwd", link), 0);
+	snprintf(out, sizeof(out), "%s/x.msu", u.dir);
+	memset(&a, 0, sizeof(a));
+	a.product = "carelink";
+	a.hardware = hw;
+	a.n_hardware = 1;
+	a.version = "1.0.0";
+	a.expires_us = u.now_us + 1000000000;
+	a.distributor = "x";
+	a.distributor_key = medsec_signkey_public(u.rel[0])->key_id;
+	a.paths = paths;
+	a.names = names;
+	a.n_files = 1;
+	paths[0] = link;
+	assert_int_equal(medsec_update_pack(&a, out, err, sizeof(err)),
+	    MEDSEC_ERR_INVALID);
+	assert_non_null(strstr(err, "not a regular file"));
+	paths[0] = "/dev/null";
+	assert_int_equal(medsec_update_pack(&a, out, err, sizeof(err)),
+	    MEDSEC_ERR_INVALID);
+	assert_int_not_equal(access(out, F_OK), 0);
+	updates_teardown(&u);
+}
+
+static void
+test_req_1_14_attack_huge_manifest(void **state)
+{
+	uint8_t hdr[MEDSEC_UPDATE_HEADER_LEN];
+	struct updates u;
+	char pkg[160];
+	FILE *f;
+
+	(void)state;
+	updates_setup(&u, 1);
+	memset(hdr, 0, sizeof(hdr));
+	memcpy(hdr, MEDSEC_UPDATE_MAGIC, 8);
+	hdr[8] = 1;
+	/* 100 MB declared: refused from the header, before any allocation. */
+	hdr[12] = 0x00;
+	hdr[13] = 0xe1;
+	hdr[14] = 0xf5;
+	hdr[15] = 0x05;
+	snprintf(pkg, sizeof(pkg), "%s/huge.msu", u.dir);
+	assert_non_null(f = fopen(pkg, "w"));
+	fwrite(hdr, 1, sizeof(hdr), f);
+	fclose(f);
+	refused(&u, pkg, 0, MEDSEC_ERR_TOO_LARGE, "limit");
+	updates_teardown(&u);
+}
+
+static void
+test_req_1_14_attack_truncated_package(void **state)
+{
+	struct updates u;
+	char pkg[160];
+
+	(void)state;
+	updates_setup(&u, 1);
+	signed_pkg(&u, "trunc", 3, pkg, sizeof(pkg));
+	assert_int_equal(truncate(pkg, 100), 0);
+	refused(&u, pkg, 0, MEDSEC_ERR_FORMAT, "truncated");
+	assert_int_equal(truncate(pkg, 10), 0);
+	refused(&u, pkg, 0, MEDSEC_ERR_FORMAT, "truncated");
+	updates_teardown(&u);
+}
+
+static void
+test_req_1_14_attack_key_file_permissions(void **state)
+{
+	struct medsec_signkey *k = NULL;
+	struct updates u;
+	char sec[160], pub[160];
+
+	(void)state;
+	updates_setup(&u, 1);
+	snprintf(sec, sizeof(sec), "%s/rel.key", u.dir);
+	snprintf(pub, sizeof(pub), "%s/rel.pub", u.dir);
+	assert_int_equal(medsec_signkey_save(u.rel[0], sec, pub, "pass", 4),
+	    MEDSEC_OK);
+	assert_int_equal(chmod(sec, 0644), 0);
+	assert_int_equal(medsec_signkey_load(sec, "pass", 4, &k),
+	    MEDSEC_ERR_PERMISSION);
+	assert_null(k);
+	updates_teardown(&u);
+}
+
+static const struct CMUnitTest tests[] = {
+	cmocka_unit_test(test_req_1_14_attack_good_package_accepted),
+	cmocka_unit_test(test_req_1_14_attack_unsigned),
+	cmocka_unit_test(test_req_1_14_attack_untrusted_signer),
+	cmocka_unit_test(test_req_1_14_attack_revoked_key),
+	cmocka_unit_test(test_req_1_14_attack_threshold_not_met),
+	cmocka_unit_test(test_req_1_14_attack_duplicate_signature_counts_once),
+	cmocka_unit_test(test_req_1_13_attack_rollback_counter),
+	cmocka_unit_test(test_req_1_13_attack_keyset_rollback),
+	cmocka_unit_test(test_req_1_14_attack_keyset_signed_by_non_root),
+	cmocka_unit_test(test_req_1_13_attack_expired_manifest),
+	cmocka_unit_test(test_req_1_14_attack_payload_swapped),
+	cmocka_unit_test(test_req_1_14_attack_payload_longer),
+	cmocka_unit_test(test_req_1_14_attack_payload_shorter),
+	cmocka_unit_test(test_req_1_14_attack_wrong_hardware),
+	cmocka_unit_test(test_req_1_14_attack_hostile_file_names),
+	cmocka_unit_test(test_req_1_14_attack_duplicate_names),
+	cmocka_unit_test(test_req_1_14_attack_setuid_mode),
+	cmocka_unit_test(test_req_1_14_attack_pack_refuses_links_and_devices),
+	cmocka_unit_test(test_req_1_14_attack_huge_manifest),
+	cmocka_unit_test(test_req_1_14_attack_truncated_package),
+	cmocka_unit_test(test_req_1_14_attack_key_file_permissions),
+};
+
+MEDSEC_TEST_MAIN(tests)
