@@ -228,6 +228,14 @@ static const struct cli_command update_cmds[] = {
 int
 cmd_update(int argc, char **argv)
 {
-	return cli_dispatch("medsec update", update_cmds,
-	    sizeof(update_cmds) / sizeof(update_cmds[0]), argc, argv);
+	struct cli_command all[32];
+	const struct cli_command *dev;
+	size_t n = sizeof(update_cmds) / sizeof(update_cmds[0]), ndev = 0;
+
+	dev = cli_update_device_cmds(&ndev);
+	if (n + ndev > sizeof(all) / sizeof(all[0]))
+		return CLI_EXIT_FAIL;
+	memcpy(all, update_cmds, sizeof(update_cmds));
+	memcpy(all + n, dev, ndev * sizeof(*dev));
+	return cli_dispatch("medsec update", all, n + ndev, argc, argv);
 }

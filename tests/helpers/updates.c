@@ -31,7 +31,7 @@ updates_keyset(struct updates *u, uint64_t version, unsigned threshold,
 	snprintf(path, sizeof(path), "%s/keyset.json", u->trust);
 	(void)unlink(path);
 	assert_int_equal(medsec_update_keyset_write(path, version,
-			     u->now_us + YEAR_US, threshold, keys, 2, rev,
+			     u->now_us + 10 * YEAR_US, threshold, keys, 2, rev,
 			     revoked != NULL, roots, 1, err, sizeof(err)),
 	    MEDSEC_OK);
 }

@@ -84,6 +84,26 @@ static const char *const migrations[] = {
 	    "subject TEXT NOT NULL, "
 	    "revoked_us INTEGER NOT NULL, "
 	    "reason TEXT NOT NULL);",
+	/*
+	 * 3: software updates (MFDS 1.12-1.14). digest is the manifest's
+	 * SHA-256 (NULL for a package too damaged to have one); the device's
+	 * counters live in meta (update_counter, update_newest_seen_us,
+	 * update_keyset_version, update_committed_digest).
+	 */
+	"CREATE TABLE update_package("
+	    "id INTEGER PRIMARY KEY, "
+	    "digest TEXT UNIQUE, "
+	    "product TEXT NOT NULL DEFAULT '', "
+	    "version TEXT NOT NULL DEFAULT '', "
+	    "security_counter INTEGER NOT NULL DEFAULT 0, "
+	    "downgrade INTEGER NOT NULL DEFAULT 0, "
+	    "state INTEGER NOT NULL, "
+	    "reason TEXT NOT NULL DEFAULT '', "
+	    "file TEXT NOT NULL DEFAULT '', "
+	    "approved_by TEXT NOT NULL DEFAULT '', "
+	    "approved_by2 TEXT NOT NULL DEFAULT '', "
+	    "received_us INTEGER NOT NULL, "
+	    "changed_us INTEGER NOT NULL);",
 };
 
 const char *const *

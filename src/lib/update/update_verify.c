@@ -163,17 +163,22 @@ payload_total(const struct medsec_update_manifest *m, uint64_t have,
 }
 
 static int
-mkdirs_for(int dirfd, const char *name)
+mkdirs_for(const char *root, const char *name)
 {
-	char path[MEDSEC_UPDATE_NAME_MAX + 1], *slash;
+	char path[4096];
+	size_t rootlen = strlen(root);
+	int r;
 
-	snprintf(path, sizeof(path), "%s", name);
-	for (slash = strchr(path, '/'); slash != NULL;
+	if ((size_t)snprintf(path, sizeof(path), "%s/%s", root, name) >=
+	    sizeof(path))
+		return MEDSEC_ERR_TOO_LARGE;
+	for (char *slash = strchr(path + rootlen + 1, '/'); slash != NULL;
 	    slash = strchr(slash + 1, '/')) {
 		*slash = '\0';
-		if (mkdirat(dirfd, path, 0700) != 0 && errno != EEXIST)
-			return MEDSEC_ERR_IO;
+		r = medsec_io_mkdir(path, 0700);
 		*slash = '/';
+		if (r != MEDSEC_OK && r != MEDSEC_ERR_EXISTS)
+			return r;
 	}
 	return MEDSEC_OK;
 }
@@ -216,9 +221,10 @@ out:
 }
 
 static int
-stream_payload(int in, const struct medsec_update_manifest *m, int dirfd,
-    char *err, size_t errlen)
+stream_payload(int in, const struct medsec_update_manifest *m,
+    const char *dir, char *err, size_t errlen)
 {
+	char path[4096];
 	uint8_t *buf;
 	size_t i;
 	int out, r = MEDSEC_OK;
@@ -227,13 +233,14 @@ stream_payload(int in, const struct medsec_update_manifest *m, int dirfd,
 		return MEDSEC_ERR_NOMEM;
 	for (i = 0; i < m->n_files && r == MEDSEC_OK; i++) {
 		out = -1;
-		if (dirfd >= 0) {
-			if ((r = mkdirs_for(dirfd, m->files[i].name)) !=
+		if (dir != NULL) {
+			if ((r = mkdirs_for(dir, m->files[i].name)) !=
 			    MEDSEC_OK)
 				break;
-			out = openat(dirfd, m->files[i].name, O_WRONLY |
-			    O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC,
-			    m->files[i].mode);
+			snprintf(path, sizeof(path), "%s/%s", dir,
+			    m->files[i].name);
+			out = medsec_io_open(path, O_WRONLY | O_CREAT | O_EXCL |
+			    O_NOFOLLOW | O_CLOEXEC, m->files[i].mode);
 			if (out < 0) {
 				r = update_fail(err, errlen, MEDSEC_ERR_IO,
 				    "%s: cannot create", m->files[i].name);
@@ -242,9 +249,10 @@ stream_payload(int in, const struct medsec_update_manifest *m, int dirfd,
 		}
 		r = stream_one(in, out, &m->files[i], buf, err, errlen);
 		if (out >= 0) {
+			/* The mode as signed, whatever the umask did. */
 			if (r == MEDSEC_OK && fchmod(out, m->files[i].mode) != 0)
 				r = MEDSEC_ERR_IO;
-			close(out);
+			medsec_io_close(out);
 		}
 	}
 	free(buf);
@@ -261,25 +269,30 @@ rm_entry(const char *path, const struct stat *sb, int flag, struct FTW *ftw)
 }
 
 static int
+sync_entry(const char *path, const struct stat *sb, int flag, struct FTW *ftw)
+{
+	(void)sb;
+	(void)ftw;
+	/* Files were synced as written; directories hold their names. */
+	if (flag == FTW_DP)
+		return medsec_io_fsync_dir(path) == MEDSEC_OK ? 0 : -1;
+	return 0;
+}
+
+static int
 extract(int in, const struct medsec_update_manifest *m, const char *dir,
     char *err, size_t errlen)
 {
-	int dirfd, r;
+	int r;
 
-	if (mkdir(dir, 0700) != 0)
-		return update_fail(err, errlen, errno == EEXIST ?
-		    MEDSEC_ERR_EXISTS : MEDSEC_ERR_IO, "%s: cannot create "
-		    "(must not exist)", dir);
-	if ((dirfd = open(dir, O_RDONLY | O_DIRECTORY | O_NOFOLLOW |
-	    O_CLOEXEC)) < 0) {
-		r = MEDSEC_ERR_IO;
-		goto out;
-	}
-	r = stream_payload(in, m, dirfd, err, errlen);
-	if (r == MEDSEC_OK && fsync(dirfd) != 0)
-		r = MEDSEC_ERR_IO;
-	close(dirfd);
-out:
+	if ((r = medsec_io_mkdir(dir, 0700)) != MEDSEC_OK)
+		return update_fail(err, errlen, r, "%s: cannot create (must not "
+		    "exist)", dir);
+	r = stream_payload(in, m, dir, err, errlen);
+	if (r == MEDSEC_OK && nftw(dir, sync_entry, 16, FTW_DEPTH | FTW_PHYS) !=
+	    0)
+		r = update_fail(err, errlen, MEDSEC_ERR_IO, "%s: sync failed",
+		    dir);
 	if (r != MEDSEC_OK)
 		(void)nftw(dir, rm_entry, 16, FTW_DEPTH | FTW_PHYS);
 	return r;
@@ -308,7 +321,7 @@ medsec_update_verify(const char *pkg_path,
 	if (p->extract_dir != NULL)
 		r = extract(o.fd, m, p->extract_dir, err, errlen);
 	else
-		r = stream_payload(o.fd, m, -1, err, errlen);
+		r = stream_payload(o.fd, m, NULL, err, errlen);
 	if (r != MEDSEC_OK)
 		goto out;
 	if (mp != NULL) {

@@ -1,0 +1,401 @@
+/*
+ * medsec update (device side): setup, stage, approve, reject, install,
+ * boot, commit, health-failed, status. Changes need an administrator
+ * (--as NAME, password asked); approval needs update-approve and binds to
+ * the manifest digest the approver types.
+ */
+#include <getopt.h>
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "io/io.h"
+#include "medsec/clock.h"
+#include "medsec/err.h"
+#include "medsec/updater.h"
+#include "cli.h"
+#include "cli_args.h"
+#include "cli_people.h"
+#include "cli_update.h"
+
+struct dev_args {
+	const char *state;
+	const char *as;
+	const char *digest;
+	const char *reason;
+	const char *hardware;
+	const char *product;
+	const char *root;
+	const char *keyset;
+	const char *arg;
+	int password_stdin;
+	int two_person;
+};
+
+static int
+dev_args(int argc, char **argv, struct dev_args *a, int want_arg)
+{
+	static const struct option opts[] = { { "state", 1, NULL, 's' },
+		{ "as", 1, NULL, 'a' }, { "digest", 1, NULL, 'd' },
+		{ "reason", 1, NULL, 'r' }, { "hardware", 1, NULL, 'w' },
+		{ "product", 1, NULL, 'p' }, { "root", 1, NULL, 'R' },
+		{ "keyset", 1, NULL, 'K' }, { "password-stdin", 0, NULL, 'P' },
+		{ "two-person", 0, NULL, '2' }, { NULL, 0, NULL, 0 } };
+	int c;
+
+	memset(a, 0, sizeof(*a));
+	optind = 1;
+	while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
+		switch (c) {
+		case 's': a->state = optarg; break;
+		case 'a': a->as = optarg; break;
+		case 'd': a->digest = optarg; break;
+		case 'r': a->reason = optarg; break;
+		case 'w': a->hardware = optarg; break;
+		case 'p': a->product = optarg; break;
+		case 'R': a->root = optarg; break;
+		case 'K': a->keyset = optarg; break;
+		case 'P': a->password_stdin = 1; break;
+		case '2': a->two_person = 1; break;
+		default: return -1;
+		}
+	}
+	if (a->state == NULL) {
+		cli_fail("--state DIR is required");
+		return -1;
+	}
+	if (argc - optind != want_arg) {
+		cli_fail(want_arg ? "expected one argument" :
+		    "unexpected argument");
+		return -1;
+	}
+	a->arg = want_arg ? argv[optind] : NULL;
+	return 0;
+}
+
+struct dev {
+	struct cli_people p;
+	struct medsec_updater *u;
+	char trust[4096];
+	char hardware[64];
+	char product[64];
+};
+
+static int
+dev_open(struct dev *d, const struct dev_args *a, int need_setup)
+{
+	struct medsec_updater_options o;
+	char two[8] = "0";
+	int r;
+
+	memset(d, 0, sizeof(*d));
+	if ((r = cli_people_open(&d->p, a->state, NULL)) != MEDSEC_OK)
+		return r;
+	(void)cli_state_path(d->trust, sizeof(d->trust), a->state, "trust");
+	if (medsec_db_meta_get(d->p.dev.db, "update_hardware_id", d->hardware,
+	    sizeof(d->hardware)) != MEDSEC_OK && need_setup) {
+		cli_fail("updates are not set up: run medsec update setup");
+		(void)cli_people_close(&d->p);
+		return MEDSEC_ERR_STATE;
+	}
+	(void)medsec_db_meta_get(d->p.dev.db, "update_product", d->product,
+	    sizeof(d->product));
+	(void)medsec_db_meta_get(d->p.dev.db, "update_two_person", two,
+	    sizeof(two));
+	memset(&o, 0, sizeof(o));
+	o.state_dir = a->state;
+	o.trust_dir = d->trust;
+	o.hardware_id = d->hardware;
+	o.product = d->product;
+	o.two_person = strcmp(two, "1") == 0;
+	if ((r = medsec_updater_open(d->p.dev.db, d->p.dev.audit, &d->p.roles,
+	    &o, &d->u)) != MEDSEC_OK) {
+		cli_error(r, "updater");
+		(void)cli_people_close(&d->p);
+	}
+	return r;
+}
+
+static int
+dev_close(struct dev *d, int r)
+{
+	medsec_updater_close(d->u);
+	if (cli_people_close(&d->p) != MEDSEC_OK && r == MEDSEC_OK)
+		r = MEDSEC_ERR_AUDIT_UNAVAILABLE;
+	return r == MEDSEC_OK ? CLI_EXIT_OK : CLI_EXIT_FAIL;
+}
+
+static int
+copy_trust(const char *from, const char *dir, const char *name)
+{
+	uint8_t *buf = NULL;
+	size_t len = 0;
+	int r;
+
+	if ((r = medsec_io_read_file(from, MEDSEC_UPDATE_TRUST_MAX, 0, &buf,
+	    &len)) != MEDSEC_OK)
+		return r;
+	r = medsec_io_write_file_atomic(dir, name, buf, len, 0644);
+	free(buf);
+	return r;
+}
+
+static int
+update_setup(int argc, char **argv)
+{
+	struct medsec_update_trust *t = NULL;
+	struct dev_args a;
+	struct dev d;
+	char err[256] = "";
+	int r;
+
+	if (dev_args(argc, argv, &a, 0) != 0 || a.hardware == NULL ||
+	    a.root == NULL || a.keyset == NULL) {
+		cli_fail("usage: medsec update setup --state DIR --hardware H "
+		    "[--product P] --root root.json --keyset keyset.json "
+		    "[--two-person] --as ADMIN");
+		return CLI_EXIT_USAGE;
+	}
+	if (dev_open(&d, &a, 0) != MEDSEC_OK)
+		return CLI_EXIT_FAIL;
+	if ((r = cli_people_admin(&d.p, a.as, a.password_stdin)) != MEDSEC_OK)
+		return dev_close(&d, r);
+	if ((r = medsec_access_check(&d.p.roles, d.p.dev.audit, &d.p.admin,
+	    MEDSEC_PERM_CONFIG, "update-setup")) != MEDSEC_OK) {
+		cli_fail("permission denied (config needed)");
+		return dev_close(&d, r);
+	}
+	(void)medsec_io_mkdir(d.trust, 0755);
+	if ((r = copy_trust(a.root, d.trust, "root.json")) != MEDSEC_OK ||
+	    (r = copy_trust(a.keyset, d.trust, "keyset.json")) != MEDSEC_OK ||
+	    (r = medsec_update_trust_load(d.trust, medsec_clock_wall_us(), 0,
+	    &t, err, sizeof(err))) != MEDSEC_OK) {
+		cli_fail("trust: %s", err[0] ? err : medsec_strerror(r));
+		return dev_close(&d, r);
+	}
+	medsec_update_trust_free(t);
+	if ((r = medsec_db_meta_set(d.p.dev.db, "update_hardware_id",
+	    a.hardware)) == MEDSEC_OK &&
+	    (r = medsec_db_meta_set(d.p.dev.db, "update_product",
+	    a.product != NULL ? a.product : "")) == MEDSEC_OK)
+		r = medsec_db_meta_set(d.p.dev.db, "update_two_person",
+		    a.two_person ? "1" : "0");
+	if (r == MEDSEC_OK) {
+		cli_audit(&d.p.dev, MEDSEC_EV_CONFIG_CHANGED, "update-trust",
+		    MEDSEC_AUDIT_SUCCESS, "update trust and hardware id set",
+		    NULL);
+		printf("updates set up: hardware %s, trust in %s%s\n",
+		    a.hardware, d.trust, a.two_person ?
+		    ", two approvers required" : "");
+	}
+	return dev_close(&d, r);
+}
+
+static int
+update_stage(int argc, char **argv)
+{
+	struct medsec_subject who = { "local", "local", "" };
+	struct dev_args a;
+	struct dev d;
+	char err[256] = "";
+	int64_t id = 0;
+	int r;
+
+	if (dev_args(argc, argv, &a, 1) != 0)
+		return CLI_EXIT_USAGE;
+	if (dev_open(&d, &a, 1) != MEDSEC_OK)
+		return CLI_EXIT_FAIL;
+	if ((r = medsec_updater_stage(d.u, a.arg, &who, &id, err,
+	    sizeof(err))) != MEDSEC_OK)
+		cli_fail("REFUSED: %s", err);
+	else
+		printf("update %" PRId64 " staged and verified; awaiting "
+		    "approval (medsec update status)\n", id);
+	return dev_close(&d, r);
+}
+
+static int
+update_approve(int argc, char **argv)
+{
+	struct dev_args a;
+	struct dev d;
+	char err[256] = "", *end;
+	int64_t id;
+	int r;
+
+	if (dev_args(argc, argv, &a, 1) != 0 || a.digest == NULL) {
+		cli_fail("usage: medsec update approve ID --digest SHA256 "
+		    "--as ADMIN --state DIR");
+		return CLI_EXIT_USAGE;
+	}
+	id = strtoll(a.arg, &end, 10);
+	if (*end != '\0') {
+		cli_fail("invalid update id '%s'", a.arg);
+		return CLI_EXIT_USAGE;
+	}
+	if (dev_open(&d, &a, 1) != MEDSEC_OK)
+		return CLI_EXIT_FAIL;
+	/* The password, entered now, is the re-authentication. */
+	if ((r = cli_people_admin(&d.p, a.as, a.password_stdin)) != MEDSEC_OK)
+		return dev_close(&d, r);
+	if ((r = medsec_updater_approve(d.u, id, a.digest, &d.p.admin, 1, err,
+	    sizeof(err))) != MEDSEC_OK)
+		cli_fail("approve: %s", err[0] ? err : medsec_strerror(r));
+	else
+		printf("update %" PRId64 " approved by %s\n", id, d.p.admin.user);
+	return dev_close(&d, r);
+}
+
+static int
+update_reject(int argc, char **argv)
+{
+	struct dev_args a;
+	struct dev d;
+	int r;
+
+	if (dev_args(argc, argv, &a, 1) != 0)
+		return CLI_EXIT_USAGE;
+	if (dev_open(&d, &a, 1) != MEDSEC_OK)
+		return CLI_EXIT_FAIL;
+	if ((r = cli_people_admin(&d.p, a.as, a.password_stdin)) != MEDSEC_OK)
+		return dev_close(&d, r);
+	if ((r = medsec_updater_reject(d.u, strtoll(a.arg, NULL, 10),
+	    &d.p.admin, a.reason != NULL ? a.reason : "rejected by an "
+	    "administrator")) != MEDSEC_OK)
+		cli_error(r, "reject %s", a.arg);
+	return dev_close(&d, r);
+}
+
+static int
+update_install(int argc, char **argv)
+{
+	struct dev_args a;
+	struct dev d;
+	char err[256] = "";
+	int r;
+
+	if (dev_args(argc, argv, &a, 1) != 0)
+		return CLI_EXIT_USAGE;
+	if (dev_open(&d, &a, 1) != MEDSEC_OK)
+		return CLI_EXIT_FAIL;
+	if ((r = medsec_updater_install(d.u, strtoll(a.arg, NULL, 10), err,
+	    sizeof(err))) != MEDSEC_OK)
+		cli_fail("install: %s", err[0] ? err : medsec_strerror(r));
+	else
+		printf("update %s installed; the next start runs it in trial "
+		    "mode\n", a.arg);
+	return dev_close(&d, r);
+}
+
+static int
+update_boot(int argc, char **argv)
+{
+	struct medsec_update_boot b;
+	struct dev_args a;
+	struct dev d;
+	int r;
+
+	if (dev_args(argc, argv, &a, 0) != 0)
+		return CLI_EXIT_USAGE;
+	if (dev_open(&d, &a, 0) != MEDSEC_OK)
+		return CLI_EXIT_FAIL;
+	if ((r = medsec_updater_boot(d.u, &b)) != MEDSEC_OK)
+		cli_error(r, "boot record");
+	else
+		printf("running slot %s%s (starts in trial: %u)\n", b.active,
+		    b.trial ? " in TRIAL" : "", b.trial_starts);
+	return dev_close(&d, r);
+}
+
+static int
+update_commit(int argc, char **argv)
+{
+	struct dev_args a;
+	struct dev d;
+	int r;
+
+	if (dev_args(argc, argv, &a, 0) != 0)
+		return CLI_EXIT_USAGE;
+	if (dev_open(&d, &a, 1) != MEDSEC_OK)
+		return CLI_EXIT_FAIL;
+	if ((r = cli_people_admin(&d.p, a.as, a.password_stdin)) != MEDSEC_OK)
+		return dev_close(&d, r);
+	if ((r = medsec_updater_commit(d.u, &d.p.admin)) != MEDSEC_OK)
+		cli_fail("commit: no trial to commit");
+	else
+		printf("trial committed\n");
+	return dev_close(&d, r);
+}
+
+static int
+update_health_failed(int argc, char **argv)
+{
+	struct dev_args a;
+	struct dev d;
+	int r;
+
+	if (dev_args(argc, argv, &a, 0) != 0)
+		return CLI_EXIT_USAGE;
+	if (dev_open(&d, &a, 1) != MEDSEC_OK)
+		return CLI_EXIT_FAIL;
+	if ((r = medsec_updater_health_failed(d.u, a.reason)) != MEDSEC_OK)
+		cli_fail("no trial to roll back");
+	else
+		printf("rolled back to the previous slot\n");
+	return dev_close(&d, r);
+}
+
+static int
+print_record(const struct medsec_update_record *r, void *ctx)
+{
+	(void)ctx;
+	printf("%-4" PRId64 " %-18s %-10s %-8" PRIu64 " %.16s  %s%s\n", r->id,
+	    medsec_update_state_name(r->state), r->version,
+	    r->security_counter, r->digest[0] ? r->digest : "-", r->reason,
+	    r->downgrade ? " [downgrade]" : "");
+	return 0;
+}
+
+static int
+update_status(int argc, char **argv)
+{
+	struct medsec_update_boot b;
+	struct dev_args a;
+	struct dev d;
+	uint64_t counter = 0;
+	int r;
+
+	if (dev_args(argc, argv, &a, 0) != 0)
+		return CLI_EXIT_USAGE;
+	if (dev_open(&d, &a, 1) != MEDSEC_OK)
+		return CLI_EXIT_FAIL;
+	(void)medsec_updater_counter(d.u, &counter);
+	if (medsec_updater_boot_state(d.u, &b) == MEDSEC_OK)
+		printf("slot %s%s, security counter %" PRIu64 ", hardware %s\n",
+		    b.active, b.trial ? " (TRIAL)" : "", counter, d.hardware);
+	printf("%-4s %-18s %-10s %-8s %-16s  %s\n", "ID", "STATE", "VERSION",
+	    "COUNTER", "DIGEST", "REASON");
+	r = medsec_updater_list(d.u, print_record, NULL);
+	return dev_close(&d, r);
+}
+
+static const struct cli_command dev_cmds[] = {
+	{ "setup", update_setup, "install trust files and the hardware id" },
+	{ "stage", update_stage, "receive and verify a package" },
+	{ "approve", update_approve, "approve a staged package (--digest)" },
+	{ "reject", update_reject, "reject a staged package" },
+	{ "install", update_install, "install an approved package (A/B)" },
+	{ "boot", update_boot, "a device start: trial counting, rollback" },
+	{ "commit", update_commit, "make the running trial permanent" },
+	{ "health-failed", update_health_failed, "roll back the running "
+	    "trial" },
+	{ "status", update_status, "slot, counter and packages" },
+};
+
+const struct cli_command *
+cli_update_device_cmds(size_t *np)
+{
+	*np = sizeof(dev_cmds) / sizeof(dev_cmds[0]);
+	return dev_cmds;
+}

@@ -1,0 +1,600 @@
+/*
+ * The updater's records and the approval steps: stage (receive and
+ * verify), approve (bound to the digest, once, optionally by two people),
+ * reject.
+ */
+#include <inttypes.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+
+#include "io/io.h"
+#include "medsec/audit.h"
+#include "medsec/clock.h"
+#include "medsec/crypto.h"
+#include "medsec/db.h"
+#include "medsec/err.h"
+#include "medsec/updater.h"
+#include "updater/updater_int.h"
+
+static int update_err(char *, size_t, int, const char *, ...)
+    __attribute__((format(printf, 4, 5)));
+
+static int
+update_err(char *err, size_t errlen, int code, const char *fmt, ...)
+{
+	va_list ap;
+
+	if (err != NULL && errlen > 0) {
+		va_start(ap, fmt);
+		vsnprintf(err, errlen, fmt, ap);
+		va_end(ap);
+	}
+	return code;
+}
+
+static const char *const state_names[] = {
+	"?", "awaiting-approval", "approved", "installing", "installed",
+	"committed", "rejected", "rolled-back", "superseded",
+};
+
+const char *
+medsec_update_state_name(int state)
+{
+	if (state < 1 ||
+	    (size_t)state >= sizeof(state_names) / sizeof(state_names[0]))
+		return "unknown";
+	return state_names[state];
+}
+
+int
+updater_path(struct medsec_updater *u, char *out, size_t outlen,
+    const char *fmt, ...)
+{
+	char rel[512];
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(rel, sizeof(rel), fmt, ap);
+	va_end(ap);
+	return medsec_io_path(out, outlen, u->state_dir, rel);
+}
+
+int
+medsec_updater_open(struct medsec_db *db, struct medsec_audit *audit,
+    const struct medsec_roles *roles,
+    const struct medsec_updater_options *o, struct medsec_updater **up)
+{
+	struct medsec_updater *u;
+	char path[4096];
+
+	if (up == NULL)
+		return MEDSEC_ERR_INVALID;
+	*up = NULL;
+	if (db == NULL || roles == NULL || o == NULL || o->state_dir == NULL ||
+	    o->trust_dir == NULL || o->hardware_id == NULL)
+		return MEDSEC_ERR_INVALID;
+	if ((u = calloc(1, sizeof(*u))) == NULL)
+		return MEDSEC_ERR_NOMEM;
+	u->db = db;
+	u->audit = audit;
+	u->roles = roles;
+	snprintf(u->state_dir, sizeof(u->state_dir), "%s", o->state_dir);
+	snprintf(u->trust_dir, sizeof(u->trust_dir), "%s", o->trust_dir);
+	snprintf(u->hardware_id, sizeof(u->hardware_id), "%s", o->hardware_id);
+	snprintf(u->product, sizeof(u->product), "%s",
+	    o->product != NULL ? o->product : "");
+	u->two_person = o->two_person;
+	u->max_trial_starts = o->max_trial_starts ? o->max_trial_starts : 3;
+	/* The directories exist from the first use on. */
+	if (updater_path(u, path, sizeof(path), "updates") == MEDSEC_OK)
+		(void)medsec_io_mkdir(path, 0700);
+	if (updater_path(u, path, sizeof(path), "slots") == MEDSEC_OK)
+		(void)medsec_io_mkdir(path, 0755);
+	*up = u;
+	return MEDSEC_OK;
+}
+
+void
+medsec_updater_close(struct medsec_updater *u)
+{
+	free(u);
+}
+
+int
+updater_meta_u64(struct medsec_updater *u, const char *key, uint64_t *v)
+{
+	char buf[32], *end;
+	int r;
+
+	*v = 0;
+	if ((r = medsec_db_meta_get(u->db, key, buf, sizeof(buf))) ==
+	    MEDSEC_ERR_NOT_FOUND)
+		return MEDSEC_OK;
+	if (r != MEDSEC_OK)
+		return r;
+	*v = strtoull(buf, &end, 10);
+	return *end == '\0' ? MEDSEC_OK : MEDSEC_ERR_CORRUPT;
+}
+
+int
+updater_meta_set_u64(struct medsec_updater *u, const char *key, uint64_t v)
+{
+	char buf[32];
+
+	snprintf(buf, sizeof(buf), "%" PRIu64, v);
+	return medsec_db_meta_set(u->db, key, buf);
+}
+
+int64_t
+updater_now(struct medsec_updater *u)
+{
+	uint64_t seen = 0;
+	int64_t wall = medsec_clock_wall_us();
+
+	(void)updater_meta_u64(u, "update_newest_seen_us", &seen);
+	return (int64_t)seen > wall ? (int64_t)seen : wall;
+}
+
+void
+updater_audit(struct medsec_updater *u, int event, const char *actor,
+    const struct medsec_update_record *rec, int outcome, const char *reason)
+{
+	struct medsec_audit_event_in ev;
+	char details[256], object[128];
+
+	if (u->audit == NULL)
+		return;
+	snprintf(object, sizeof(object), "update/%" PRId64, rec->id);
+	snprintf(details, sizeof(details), "{\"digest\":\"%s\",\"product\":"
+	    "\"%s\",\"version\":\"%s\",\"security_counter\":%" PRIu64
+	    ",\"state\":\"%s\"}", rec->digest, rec->product, rec->version,
+	    rec->security_counter, medsec_update_state_name(rec->state));
+	memset(&ev, 0, sizeof(ev));
+	ev.event = event;
+	ev.actor = actor != NULL ? actor : "medsec-updater";
+	ev.source = "local";
+	ev.object = object;
+	ev.outcome = outcome;
+	ev.reason = reason;
+	ev.details = details;
+	(void)medsec_audit_append_critical(u->audit, &ev, NULL);
+}
+
+#define RECORD_COLUMNS "id, digest, product, version, security_counter, " \
+	"downgrade, state, reason, approved_by, approved_by2, received_us, " \
+	"changed_us"
+
+static void
+read_record(struct medsec_db_stmt *st, struct medsec_update_record *r)
+{
+	memset(r, 0, sizeof(*r));
+	r->id = medsec_db_column_int64(st, 0);
+	snprintf(r->digest, sizeof(r->digest), "%s",
+	    medsec_db_column_text(st, 1));
+	snprintf(r->product, sizeof(r->product), "%s",
+	    medsec_db_column_text(st, 2));
+	snprintf(r->version, sizeof(r->version), "%s",
+	    medsec_db_column_text(st, 3));
+	r->security_counter = (uint64_t)medsec_db_column_int64(st, 4);
+	r->downgrade = medsec_db_column_int64(st, 5) != 0;
+	r->state = (int)medsec_db_column_int64(st, 6);
+	snprintf(r->reason, sizeof(r->reason), "%s",
+	    medsec_db_column_text(st, 7));
+	snprintf(r->approved_by, sizeof(r->approved_by), "%s",
+	    medsec_db_column_text(st, 8));
+	snprintf(r->approved_by2, sizeof(r->approved_by2), "%s",
+	    medsec_db_column_text(st, 9));
+	r->received_us = medsec_db_column_int64(st, 10);
+	r->changed_us = medsec_db_column_int64(st, 11);
+}
+
+int
+medsec_updater_get(struct medsec_updater *u, int64_t id,
+    struct medsec_update_record *rec)
+{
+	struct medsec_db_stmt *st = NULL;
+	int r;
+
+	if (u == NULL || rec == NULL)
+		return MEDSEC_ERR_INVALID;
+	if ((r = medsec_db_prepare(u->db, "SELECT " RECORD_COLUMNS " FROM "
+	    "update_package WHERE id = ?1", &st)) != MEDSEC_OK)
+		return r;
+	if ((r = medsec_db_bind_int64(st, 1, id)) == MEDSEC_OK) {
+		r = medsec_db_step(st);
+		if (r == MEDSEC_DB_ROW) {
+			read_record(st, rec);
+			r = MEDSEC_OK;
+		} else if (r == MEDSEC_DB_DONE)
+			r = MEDSEC_ERR_NOT_FOUND;
+	}
+	medsec_db_finalize(st);
+	return r;
+}
+
+int
+updater_find_state(struct medsec_updater *u, int state,
+    struct medsec_update_record *rec)
+{
+	struct medsec_db_stmt *st = NULL;
+	int r;
+
+	if ((r = medsec_db_prepare(u->db, "SELECT " RECORD_COLUMNS " FROM "
+	    "update_package WHERE state = ?1 ORDER BY id DESC LIMIT 1", &st)) !=
+	    MEDSEC_OK)
+		return r;
+	if ((r = medsec_db_bind_int64(st, 1, state)) == MEDSEC_OK) {
+		r = medsec_db_step(st);
+		if (r == MEDSEC_DB_ROW) {
+			read_record(st, rec);
+			r = MEDSEC_OK;
+		} else if (r == MEDSEC_DB_DONE)
+			r = MEDSEC_ERR_NOT_FOUND;
+	}
+	medsec_db_finalize(st);
+	return r;
+}
+
+int
+medsec_updater_list(struct medsec_updater *u,
+    int (*fn)(const struct medsec_update_record *, void *), void *ctx)
+{
+	struct medsec_update_record rec;
+	struct medsec_db_stmt *st = NULL;
+	int r;
+
+	if (u == NULL || fn == NULL)
+		return MEDSEC_ERR_INVALID;
+	if ((r = medsec_db_prepare(u->db, "SELECT " RECORD_COLUMNS " FROM "
+	    "update_package ORDER BY id", &st)) != MEDSEC_OK)
+		return r;
+	while ((r = medsec_db_step(st)) == MEDSEC_DB_ROW) {
+		read_record(st, &rec);
+		if ((r = fn(&rec, ctx)) != 0)
+			break;
+	}
+	medsec_db_finalize(st);
+	return r == MEDSEC_DB_DONE ? MEDSEC_OK : r;
+}
+
+int
+medsec_updater_counter(struct medsec_updater *u, uint64_t *counterp)
+{
+	if (u == NULL || counterp == NULL)
+		return MEDSEC_ERR_INVALID;
+	return updater_meta_u64(u, "update_counter", counterp);
+}
+
+int
+updater_set_state(struct medsec_updater *u, int64_t id, int state,
+    const char *reason)
+{
+	struct medsec_db_stmt *st = NULL;
+	int r;
+
+	if ((r = medsec_db_prepare(u->db, "UPDATE update_package SET state = "
+	    "?2, reason = ?3, changed_us = ?4 WHERE id = ?1", &st)) !=
+	    MEDSEC_OK)
+		return r;
+	if ((r = medsec_db_bind_int64(st, 1, id)) == MEDSEC_OK &&
+	    (r = medsec_db_bind_int64(st, 2, state)) == MEDSEC_OK &&
+	    (r = medsec_db_bind_text(st, 3, reason != NULL ? reason : "")) ==
+	    MEDSEC_OK &&
+	    (r = medsec_db_bind_int64(st, 4, medsec_clock_wall_us())) ==
+	    MEDSEC_OK)
+		r = medsec_db_step(st) == MEDSEC_DB_DONE ? MEDSEC_OK :
+		    MEDSEC_ERR_DB;
+	medsec_db_finalize(st);
+	return r;
+}
+
+/* Inserts a record; digest NULL for a package without a readable one. */
+static int
+insert_record(struct medsec_updater *u, struct medsec_update_record *rec,
+    const char *file)
+{
+	struct medsec_db_stmt *st = NULL;
+	int64_t now = medsec_clock_wall_us();
+	int r;
+
+	if ((r = medsec_db_prepare(u->db, "INSERT INTO update_package (digest, "
+	    "product, version, security_counter, downgrade, state, reason, "
+	    "file, received_us, changed_us) VALUES (?1, ?2, ?3, ?4, ?5, ?6, "
+	    "?7, ?8, ?9, ?9) RETURNING id", &st)) != MEDSEC_OK)
+		return r;
+	if ((r = rec->digest[0] != '\0' ? medsec_db_bind_text(st, 1,
+	    rec->digest) : medsec_db_bind_null(st, 1)) != MEDSEC_OK ||
+	    (r = medsec_db_bind_text(st, 2, rec->product)) != MEDSEC_OK ||
+	    (r = medsec_db_bind_text(st, 3, rec->version)) != MEDSEC_OK ||
+	    (r = medsec_db_bind_int64(st, 4, (int64_t)rec->security_counter)) !=
+	    MEDSEC_OK ||
+	    (r = medsec_db_bind_int64(st, 5, rec->downgrade)) != MEDSEC_OK ||
+	    (r = medsec_db_bind_int64(st, 6, rec->state)) != MEDSEC_OK ||
+	    (r = medsec_db_bind_text(st, 7, rec->reason)) != MEDSEC_OK ||
+	    (r = medsec_db_bind_text(st, 8, file != NULL ? file : "")) !=
+	    MEDSEC_OK ||
+	    (r = medsec_db_bind_int64(st, 9, now)) != MEDSEC_OK)
+		goto out;
+	if (medsec_db_step(st) != MEDSEC_DB_ROW) {
+		r = MEDSEC_ERR_DB;
+		goto out;
+	}
+	rec->id = medsec_db_column_int64(st, 0);
+	rec->received_us = rec->changed_us = now;
+	r = MEDSEC_OK;
+out:
+	medsec_db_finalize(st);
+	return r;
+}
+
+static int
+digest_known(struct medsec_updater *u, const char *digest)
+{
+	struct medsec_db_stmt *st = NULL;
+	int found = 1;
+
+	if (medsec_db_prepare(u->db, "SELECT 1 FROM update_package WHERE "
+	    "digest = ?1", &st) != MEDSEC_OK)
+		return 1; /* cannot tell: refuse */
+	if (medsec_db_bind_text(st, 1, digest) == MEDSEC_OK)
+		found = medsec_db_step(st) == MEDSEC_DB_ROW;
+	medsec_db_finalize(st);
+	return found;
+}
+
+/* Records a refused package and says why. */
+static int
+reject_new(struct medsec_updater *u, const char *actor,
+    const struct medsec_update_manifest *m, int code, const char *why)
+{
+	struct medsec_update_record rec;
+
+	memset(&rec, 0, sizeof(rec));
+	rec.state = MEDSEC_UPD_REJECTED;
+	snprintf(rec.reason, sizeof(rec.reason), "%s", why);
+	if (m != NULL) {
+		medsec_hex(m->digest, 32, rec.digest);
+		snprintf(rec.product, sizeof(rec.product), "%s", m->product);
+		snprintf(rec.version, sizeof(rec.version), "%s", m->version);
+		rec.security_counter = m->security_counter;
+		/* A replayed digest is on record already: do not collide. */
+		if (digest_known(u, rec.digest))
+			rec.digest[0] = '\0';
+	}
+	(void)insert_record(u, &rec, NULL);
+	updater_audit(u, MEDSEC_EV_UPDATE_REJECTED, actor, &rec,
+	    MEDSEC_AUDIT_FAILURE, why);
+	return code;
+}
+
+/* Copies the verified package into STATE/updates/<digest>.msu. */
+static int
+park(struct medsec_updater *u, const char *pkg_path, const char *digest,
+    char *file, size_t filelen)
+{
+	uint8_t *buf = NULL;
+	char dir[4096], name[80];
+	size_t len = 0;
+	int r;
+
+	snprintf(name, sizeof(name), "%s.msu", digest);
+	if ((r = updater_path(u, dir, sizeof(dir), "updates")) != MEDSEC_OK ||
+	    (r = medsec_io_path(file, filelen, dir, name)) != MEDSEC_OK)
+		return r;
+	/* Bounded: packages that fit the device's update partition. */
+	if ((r = medsec_io_read_file(pkg_path, (size_t)1 << 31, 0, &buf,
+	    &len)) != MEDSEC_OK)
+		return r;
+	r = medsec_io_write_file_atomic(dir, name, buf, len, 0600);
+	free(buf);
+	return r;
+}
+
+static int
+check_downgrade(struct medsec_updater *u,
+    const struct medsec_update_manifest *m, uint64_t counter, char *why,
+    size_t whylen)
+{
+	char committed[65] = "";
+
+	if (m->downgrade_of[0] == '\0') {
+		if (m->security_counter < counter) {
+			snprintf(why, whylen, "security counter %" PRIu64
+			    " below the device's %" PRIu64 " (rollback)",
+			    m->security_counter, counter);
+			return MEDSEC_ERR_STATE;
+		}
+		return MEDSEC_OK;
+	}
+	(void)medsec_db_meta_get(u->db, "update_committed_digest", committed,
+	    sizeof(committed));
+	if (strcmp(m->downgrade_of, committed) != 0) {
+		snprintf(why, whylen, "downgrade authorisation is for %.16s..., "
+		    "not the running release", m->downgrade_of);
+		return MEDSEC_ERR_STATE;
+	}
+	return MEDSEC_OK;
+}
+
+int
+medsec_updater_stage(struct medsec_updater *u, const char *pkg_path,
+    const struct medsec_subject *who, int64_t *idp, char *err,
+    size_t errlen)
+{
+	struct medsec_update_manifest *m = NULL, *peek = NULL;
+	struct medsec_update_trust *t = NULL;
+	struct medsec_update_policy p;
+	struct medsec_update_record rec;
+	const char *actor = who != NULL && who->user != NULL ? who->user :
+	    "local";
+	char why[256] = "", file[4096];
+	uint64_t counter = 0, ksv = 0, seen = 0;
+	int r;
+
+	if (u == NULL || pkg_path == NULL)
+		return MEDSEC_ERR_INVALID;
+	(void)medsec_update_inspect(pkg_path, &peek, NULL, NULL, NULL, 0);
+	memset(&rec, 0, sizeof(rec));
+	if (peek != NULL) {
+		medsec_hex(peek->digest, 32, rec.digest);
+		snprintf(rec.version, sizeof(rec.version), "%s", peek->version);
+	}
+	updater_audit(u, MEDSEC_EV_UPDATE_RECEIVED, actor, &rec,
+	    MEDSEC_AUDIT_SUCCESS, "package received");
+	if (peek != NULL && digest_known(u, rec.digest)) {
+		r = reject_new(u, actor, peek, MEDSEC_ERR_EXISTS,
+		    "already received or installed (replay)");
+		snprintf(why, sizeof(why), "already received or installed "
+		    "(replay)");
+		goto out;
+	}
+	if ((r = updater_meta_u64(u, "update_counter", &counter)) != MEDSEC_OK ||
+	    (r = updater_meta_u64(u, "update_keyset_version", &ksv)) !=
+	    MEDSEC_OK)
+		goto out;
+	memset(&p, 0, sizeof(p));
+	p.hardware_id = u->hardware_id;
+	p.product = u->product[0] != '\0' ? u->product : NULL;
+	p.now_us = updater_now(u);
+	/* The counter floor is checked below, with downgrade rules. */
+	if ((r = medsec_update_trust_load(u->trust_dir, p.now_us, ksv, &t, why,
+	    sizeof(why))) != MEDSEC_OK ||
+	    (r = medsec_update_verify(pkg_path, t, &p, &m, why, sizeof(why))) !=
+	    MEDSEC_OK ||
+	    (r = check_downgrade(u, m, counter, why, sizeof(why))) != MEDSEC_OK) {
+		r = reject_new(u, actor, m != NULL ? m : peek, r, why);
+		goto out;
+	}
+	updater_audit(u, MEDSEC_EV_UPDATE_VERIFIED, actor, &rec,
+	    MEDSEC_AUDIT_SUCCESS, "signatures, trust, expiry, hardware and "
+	    "payload verified");
+	if ((r = park(u, pkg_path, rec.digest, file, sizeof(file))) !=
+	    MEDSEC_OK) {
+		snprintf(why, sizeof(why), "cannot store the package: %s",
+		    medsec_strerror(r));
+		goto out;
+	}
+	snprintf(rec.product, sizeof(rec.product), "%s", m->product);
+	rec.security_counter = m->security_counter;
+	rec.downgrade = m->downgrade_of[0] != '\0';
+	rec.state = MEDSEC_UPD_AWAITING_APPROVAL;
+	snprintf(rec.reason, sizeof(rec.reason), rec.downgrade ?
+	    "DOWNGRADE authorised by the manufacturer; awaiting approval" :
+	    "awaiting approval");
+	if ((r = insert_record(u, &rec, file)) != MEDSEC_OK)
+		goto out;
+	(void)updater_meta_u64(u, "update_newest_seen_us", &seen);
+	if ((uint64_t)m->built_us > seen)
+		(void)updater_meta_set_u64(u, "update_newest_seen_us",
+		    (uint64_t)m->built_us);
+	if (medsec_update_trust_keyset_version(t) > ksv)
+		(void)updater_meta_set_u64(u, "update_keyset_version",
+		    medsec_update_trust_keyset_version(t));
+	if (idp != NULL)
+		*idp = rec.id;
+out:
+	if (r != MEDSEC_OK && err != NULL && errlen > 0)
+		snprintf(err, errlen, "%s", why[0] ? why : medsec_strerror(r));
+	medsec_update_manifest_free(m);
+	medsec_update_manifest_free(peek);
+	medsec_update_trust_free(t);
+	return r;
+}
+
+static int
+set_approver(struct medsec_updater *u, int64_t id, const char *column_sql,
+    const char *who)
+{
+	struct medsec_db_stmt *st = NULL;
+	int r;
+
+	if ((r = medsec_db_prepare(u->db, column_sql, &st)) != MEDSEC_OK)
+		return r;
+	if ((r = medsec_db_bind_int64(st, 1, id)) == MEDSEC_OK &&
+	    (r = medsec_db_bind_text(st, 2, who)) == MEDSEC_OK)
+		r = medsec_db_step(st) == MEDSEC_DB_DONE ? MEDSEC_OK :
+		    MEDSEC_ERR_DB;
+	medsec_db_finalize(st);
+	return r;
+}
+
+int
+medsec_updater_approve(struct medsec_updater *u, int64_t id,
+    const char *digest, const struct medsec_subject *who, int fresh_reauth,
+    char *err, size_t errlen)
+{
+	struct medsec_update_record rec;
+	int r;
+
+	if (u == NULL || digest == NULL)
+		return MEDSEC_ERR_INVALID;
+	if ((r = medsec_access_check(u->roles, u->audit, who,
+	    MEDSEC_PERM_UPDATE_APPROVE, "update")) != MEDSEC_OK)
+		return update_err(err, errlen, r, "update-approve permission "
+		    "needed");
+	if (!fresh_reauth)
+		return update_err(err, errlen, MEDSEC_ERR_STATE, "approving an "
+		    "update needs the password again (re-authentication)");
+	if ((r = medsec_updater_get(u, id, &rec)) != MEDSEC_OK)
+		return update_err(err, errlen, r, "no update %" PRId64, id);
+	if (rec.state != MEDSEC_UPD_AWAITING_APPROVAL)
+		return update_err(err, errlen, MEDSEC_ERR_STATE, "update %"
+		    PRId64 " is %s, not awaiting approval", id,
+		    medsec_update_state_name(rec.state));
+	if (strcmp(digest, rec.digest) != 0)
+		return update_err(err, errlen, MEDSEC_ERR_STATE, "approval is "
+		    "for another manifest (digest mismatch)");
+	if (u->two_person && rec.approved_by[0] == '\0') {
+		if ((r = set_approver(u, id, "UPDATE update_package SET "
+		    "approved_by = ?2 WHERE id = ?1", who->user)) != MEDSEC_OK)
+			return r;
+		snprintf(rec.approved_by, sizeof(rec.approved_by), "%s",
+		    who->user);
+		updater_audit(u, MEDSEC_EV_UPDATE_APPROVED, who->user, &rec,
+		    MEDSEC_AUDIT_SUCCESS, "first of two approvals");
+		return MEDSEC_OK;
+	}
+	if (u->two_person && strcmp(rec.approved_by, who->user) == 0)
+		return update_err(err, errlen, MEDSEC_ERR_STATE, "the second "
+		    "approval must come from a different administrator");
+	if ((r = set_approver(u, id, u->two_person ? "UPDATE update_package "
+	    "SET approved_by2 = ?2 WHERE id = ?1" : "UPDATE update_package SET "
+	    "approved_by = ?2 WHERE id = ?1", who->user)) != MEDSEC_OK ||
+	    (r = updater_set_state(u, id, MEDSEC_UPD_APPROVED, rec.downgrade ?
+	    "downgrade approved" : "approved")) != MEDSEC_OK)
+		return r;
+	rec.state = MEDSEC_UPD_APPROVED;
+	updater_audit(u, MEDSEC_EV_UPDATE_APPROVED, who->user, &rec,
+	    MEDSEC_AUDIT_SUCCESS, rec.downgrade ? "DOWNGRADE approved" :
+	    "approved for installation");
+	return MEDSEC_OK;
+}
+
+int
+medsec_updater_reject(struct medsec_updater *u, int64_t id,
+    const struct medsec_subject *who, const char *reason)
+{
+	struct medsec_update_record rec;
+	int r;
+
+	if (u == NULL)
+		return MEDSEC_ERR_INVALID;
+	if ((r = medsec_access_check(u->roles, u->audit, who,
+	    MEDSEC_PERM_UPDATE_APPROVE, "update")) != MEDSEC_OK)
+		return r;
+	if ((r = medsec_updater_get(u, id, &rec)) != MEDSEC_OK)
+		return r;
+	if (rec.state != MEDSEC_UPD_AWAITING_APPROVAL &&
+	    rec.state != MEDSEC_UPD_APPROVED)
+		return MEDSEC_ERR_STATE;
+	if ((r = updater_set_state(u, id, MEDSEC_UPD_REJECTED, reason)) !=
+	    MEDSEC_OK)
+		return r;
+	rec.state = MEDSEC_UPD_REJECTED;
+	updater_audit(u, MEDSEC_EV_UPDATE_REJECTED, who->user, &rec,
+	    MEDSEC_AUDIT_SUCCESS, reason != NULL ? reason : "rejected");
+	return MEDSEC_OK;
+}

@@ -1,0 +1,428 @@
+/*
+ * A/B slots and the boot record. The boot record (STATE/slots/boot) is
+ * the one switch: replaced atomically (write, fsync, rename, fsync the
+ * directory), it always names a slot that was complete when it was
+ * written. Everything else (the database state, leftovers of an
+ * interrupted install) is reconciled from it at the next start.
+ */
+#define _XOPEN_SOURCE 700
+#include <ftw.h>
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+
+#include "io/io.h"
+#include "medsec/audit.h"
+#include "medsec/crypto.h"
+#include "medsec/db.h"
+#include "medsec/err.h"
+#include "medsec/updater.h"
+#include "updater/updater_int.h"
+
+#define BOOT_MAGIC "medsec-boot 1"
+
+static void
+boot_default(struct medsec_update_boot *b)
+{
+	memset(b, 0, sizeof(*b));
+	b->active[0] = 'a'; /* the factory slot */
+}
+
+static int
+valid_slot(const char *s, int allow_empty)
+{
+	return (allow_empty && s[0] == '\0') ||
+	    ((s[0] == 'a' || s[0] == 'b') && s[1] == '\0');
+}
+
+/* Takes "key value\n" at *pp into out (value without spaces). */
+static int
+boot_line(const char **pp, const char *key, char *out, size_t outlen)
+{
+	const char *p = *pp, *nl;
+	size_t klen = strlen(key), vlen;
+
+	if (strncmp(p, key, klen) != 0 || p[klen] != ' ')
+		return -1;
+	p += klen + 1;
+	if ((nl = strchr(p, '\n')) == NULL || (vlen = (size_t)(nl - p)) == 0 ||
+	    vlen >= outlen || memchr(p, ' ', vlen) != NULL)
+		return -1;
+	memcpy(out, p, vlen);
+	out[vlen] = '\0';
+	*pp = nl + 1;
+	return 0;
+}
+
+static int
+boot_number(const char *s, unsigned *v)
+{
+	char *end;
+	unsigned long x;
+
+	if (*s < '0' || *s > '9')
+		return -1;
+	x = strtoul(s, &end, 10);
+	if (*end != '\0' || x > 1000000)
+		return -1;
+	*v = (unsigned)x;
+	return 0;
+}
+
+/* The whole record, strictly; 0 when it is well-formed. */
+static int
+parse_boot(const char *text, char *active, char *previous, unsigned *trial,
+    unsigned *starts, char *digest)
+{
+	const char *p = text;
+	char t[16], n[16];
+
+	if (strncmp(p, BOOT_MAGIC "\n", sizeof(BOOT_MAGIC)) != 0)
+		return -1;
+	p += sizeof(BOOT_MAGIC);
+	if (boot_line(&p, "active", active, 4) != 0 ||
+	    boot_line(&p, "previous", previous, 4) != 0 ||
+	    boot_line(&p, "trial", t, sizeof(t)) != 0 ||
+	    boot_line(&p, "starts", n, sizeof(n)) != 0 ||
+	    boot_line(&p, "digest", digest, 80) != 0 || *p != '\0' ||
+	    boot_number(t, trial) != 0 || boot_number(n, starts) != 0)
+		return -1;
+	return 0;
+}
+
+int
+updater_boot_read(struct medsec_updater *u, struct medsec_update_boot *b)
+{
+	char path[4096], active[4] = "", previous[4] = "", digest[80] = "";
+	unsigned trial = 0, starts = 0;
+	uint8_t *buf = NULL;
+	size_t len = 0;
+	int r, n;
+
+	boot_default(b);
+	if ((r = updater_path(u, path, sizeof(path), "slots/boot")) !=
+	    MEDSEC_OK)
+		return r;
+	r = medsec_io_read_file(path, 1024, 0, &buf, &len);
+	if (r == MEDSEC_ERR_NOT_FOUND)
+		return MEDSEC_OK;
+	if (r != MEDSEC_OK)
+		return r;
+	/* "previous" and "digest" may be "-" for none. */
+	n = parse_boot((const char *)buf, active, previous, &trial, &starts,
+	    digest);
+	free(buf);
+	if (n != 0 || !valid_slot(active, 0) ||
+	    (strcmp(previous, "-") != 0 && !valid_slot(previous, 0)) ||
+	    trial > 1 || (strcmp(digest, "-") != 0 && strlen(digest) != 64))
+		return MEDSEC_ERR_CORRUPT;
+	/* Lengths were checked above. */
+	b->active[0] = active[0];
+	b->previous[0] = strcmp(previous, "-") == 0 ? '\0' : previous[0];
+	if (strcmp(digest, "-") != 0)
+		memcpy(b->digest, digest, sizeof(b->digest));
+	b->trial = (int)trial;
+	b->trial_starts = starts;
+	return MEDSEC_OK;
+}
+
+int
+updater_boot_write(struct medsec_updater *u,
+    const struct medsec_update_boot *b)
+{
+	char dir[4096], text[256];
+	int n;
+
+	if (updater_path(u, dir, sizeof(dir), "slots") != MEDSEC_OK)
+		return MEDSEC_ERR_TOO_LARGE;
+	n = snprintf(text, sizeof(text), BOOT_MAGIC "\nactive %s\nprevious %s\n"
+	    "trial %d\nstarts %u\ndigest %s\n", b->active,
+	    b->previous[0] ? b->previous : "-", b->trial, b->trial_starts,
+	    b->digest[0] ? b->digest : "-");
+	if (n < 0 || (size_t)n >= sizeof(text))
+		return MEDSEC_ERR_INTERNAL;
+	return medsec_io_write_file_atomic(dir, "boot", text, (size_t)n, 0644);
+}
+
+static int
+rm_entry(const char *path, const struct stat *sb, int flag, struct FTW *ftw)
+{
+	(void)sb;
+	(void)flag;
+	(void)ftw;
+	return remove(path);
+}
+
+static void
+rmrf(const char *path)
+{
+	struct stat sb;
+
+	if (lstat(path, &sb) == 0)
+		(void)nftw(path, rm_entry, 16, FTW_DEPTH | FTW_PHYS);
+}
+
+static const char *
+other_slot(const char *s)
+{
+	return s[0] == 'a' ? "b" : "a";
+}
+
+static int
+package_file(struct medsec_updater *u, int64_t id, char *file, size_t len)
+{
+	struct medsec_db_stmt *st = NULL;
+	int r;
+
+	if ((r = medsec_db_prepare(u->db, "SELECT file FROM update_package "
+	    "WHERE id = ?1", &st)) != MEDSEC_OK)
+		return r;
+	if ((r = medsec_db_bind_int64(st, 1, id)) == MEDSEC_OK) {
+		if (medsec_db_step(st) == MEDSEC_DB_ROW)
+			snprintf(file, len, "%s", medsec_db_column_text(st, 0));
+		else
+			r = MEDSEC_ERR_NOT_FOUND;
+	}
+	medsec_db_finalize(st);
+	return r;
+}
+
+/* Verifies the parked package again and extracts it into dir. */
+static int
+extract_to(struct medsec_updater *u, int64_t id, const char *dir,
+    char *err, size_t errlen)
+{
+	struct medsec_update_trust *t = NULL;
+	struct medsec_update_policy p;
+	char file[4096];
+	uint64_t ksv = 0;
+	int r;
+
+	if ((r = package_file(u, id, file, sizeof(file))) != MEDSEC_OK)
+		return r;
+	memset(&p, 0, sizeof(p));
+	p.hardware_id = u->hardware_id;
+	p.product = u->product[0] != '\0' ? u->product : NULL;
+	p.now_us = updater_now(u);
+	p.extract_dir = dir;
+	(void)updater_meta_u64(u, "update_keyset_version", &ksv);
+	if ((r = medsec_update_trust_load(u->trust_dir, p.now_us, ksv, &t, err,
+	    errlen)) == MEDSEC_OK)
+		r = medsec_update_verify(file, t, &p, NULL, err, errlen);
+	medsec_update_trust_free(t);
+	return r;
+}
+
+int
+medsec_updater_install(struct medsec_updater *u, int64_t id, char *err,
+    size_t errlen)
+{
+	struct medsec_update_record rec;
+	struct medsec_update_boot b;
+	char staging[4096], slot[4096], slots[4096], why[200] = "";
+	const char *target;
+	int r;
+
+	if (u == NULL)
+		return MEDSEC_ERR_INVALID;
+	if ((r = medsec_updater_get(u, id, &rec)) != MEDSEC_OK)
+		return r;
+	if (rec.state != MEDSEC_UPD_APPROVED) {
+		if (err != NULL)
+			snprintf(err, errlen, "update %" PRId64 " is %s: only an "
+			    "approved update installs", id,
+			    medsec_update_state_name(rec.state));
+		return MEDSEC_ERR_STATE;
+	}
+	if ((r = updater_boot_read(u, &b)) != MEDSEC_OK)
+		return r;
+	if (b.trial) {
+		if (err != NULL)
+			snprintf(err, errlen, "a trial is running: commit or "
+			    "roll it back first");
+		return MEDSEC_ERR_STATE;
+	}
+	target = other_slot(b.active);
+	if ((r = updater_set_state(u, id, MEDSEC_UPD_INSTALLING,
+	    "installing")) != MEDSEC_OK ||
+	    (r = updater_path(u, staging, sizeof(staging), "slots/.%s.new",
+	    target)) != MEDSEC_OK ||
+	    (r = updater_path(u, slot, sizeof(slot), "slots/%s", target)) !=
+	    MEDSEC_OK ||
+	    (r = updater_path(u, slots, sizeof(slots), "slots")) != MEDSEC_OK)
+		return r;
+	rmrf(staging);
+	if ((r = extract_to(u, id, staging, why, sizeof(why))) != MEDSEC_OK)
+		goto fail;
+	/* The inactive slot is not running: replace it whole. */
+	rmrf(slot);
+	if ((r = medsec_io_rename(staging, slot)) != MEDSEC_OK ||
+	    (r = medsec_io_fsync_dir(slots)) != MEDSEC_OK)
+		goto fail;
+	snprintf(b.previous, sizeof(b.previous), "%s", b.active);
+	snprintf(b.active, sizeof(b.active), "%s", target);
+	b.trial = 1;
+	b.trial_starts = 0;
+	snprintf(b.digest, sizeof(b.digest), "%s", rec.digest);
+	if ((r = updater_boot_write(u, &b)) != MEDSEC_OK)
+		goto fail;
+	(void)updater_set_state(u, id, MEDSEC_UPD_INSTALLED,
+	    "installed in slot; trial at next start");
+	rec.state = MEDSEC_UPD_INSTALLED;
+	updater_audit(u, MEDSEC_EV_UPDATE_INSTALLED, NULL, &rec,
+	    MEDSEC_AUDIT_SUCCESS, "installed into the inactive slot; boot "
+	    "record switched (trial)");
+	return MEDSEC_OK;
+fail:
+	rmrf(staging);
+	snprintf(rec.reason, sizeof(rec.reason), "install failed: %s",
+	    why[0] ? why : medsec_strerror(r));
+	(void)updater_set_state(u, id, MEDSEC_UPD_REJECTED, rec.reason);
+	rec.state = MEDSEC_UPD_REJECTED;
+	updater_audit(u, MEDSEC_EV_UPDATE_REJECTED, NULL, &rec,
+	    MEDSEC_AUDIT_FAILURE, rec.reason);
+	if (err != NULL)
+		snprintf(err, errlen, "%s", rec.reason);
+	return r;
+}
+
+/* Goes back to the previous slot; the trial package is rolled back. */
+static int
+roll_back(struct medsec_updater *u, struct medsec_update_boot *b,
+    const char *why)
+{
+	struct medsec_update_record rec;
+	char committed[65] = "";
+	int r;
+
+	if (!b->trial || b->previous[0] == '\0')
+		return MEDSEC_ERR_STATE;
+	(void)medsec_db_meta_get(u->db, "update_committed_digest", committed,
+	    sizeof(committed));
+	snprintf(b->active, sizeof(b->active), "%s", b->previous);
+	b->previous[0] = '\0';
+	b->trial = 0;
+	b->trial_starts = 0;
+	snprintf(b->digest, sizeof(b->digest), "%s", committed);
+	if ((r = updater_boot_write(u, b)) != MEDSEC_OK)
+		return r;
+	if (updater_find_state(u, MEDSEC_UPD_INSTALLED, &rec) == MEDSEC_OK) {
+		(void)updater_set_state(u, rec.id, MEDSEC_UPD_ROLLED_BACK, why);
+		rec.state = MEDSEC_UPD_ROLLED_BACK;
+		updater_audit(u, MEDSEC_EV_UPDATE_ROLLED_BACK, NULL, &rec,
+		    MEDSEC_AUDIT_FAILURE, why);
+	}
+	return MEDSEC_OK;
+}
+
+/* An install cut short: the boot record tells whether it got through. */
+static void
+reconcile(struct medsec_updater *u, const struct medsec_update_boot *b)
+{
+	struct medsec_update_record rec;
+	char path[4096];
+
+	if (updater_find_state(u, MEDSEC_UPD_INSTALLING, &rec) == MEDSEC_OK) {
+		if (b->trial && strcmp(b->digest, rec.digest) == 0)
+			(void)updater_set_state(u, rec.id, MEDSEC_UPD_INSTALLED,
+			    "installed (switch completed before a restart)");
+		else
+			(void)updater_set_state(u, rec.id, MEDSEC_UPD_APPROVED,
+			    "install interrupted; still approved, install "
+			    "again");
+	}
+	if (updater_path(u, path, sizeof(path), "slots/.a.new") == MEDSEC_OK)
+		rmrf(path);
+	if (updater_path(u, path, sizeof(path), "slots/.b.new") == MEDSEC_OK)
+		rmrf(path);
+}
+
+int
+medsec_updater_boot(struct medsec_updater *u, struct medsec_update_boot *boot)
+{
+	struct medsec_update_boot b;
+	int r;
+
+	if (u == NULL)
+		return MEDSEC_ERR_INVALID;
+	if ((r = updater_boot_read(u, &b)) != MEDSEC_OK)
+		return r;
+	reconcile(u, &b);
+	if (b.trial) {
+		b.trial_starts++;
+		if (b.trial_starts > u->max_trial_starts)
+			r = roll_back(u, &b, "trial started too often without "
+			    "a commit (failed health checks)");
+		else
+			r = updater_boot_write(u, &b);
+		if (r != MEDSEC_OK)
+			return r;
+	}
+	if (boot != NULL)
+		*boot = b;
+	return MEDSEC_OK;
+}
+
+int
+medsec_updater_health_failed(struct medsec_updater *u, const char *why)
+{
+	struct medsec_update_boot b;
+	char reason[256];
+	int r;
+
+	if (u == NULL)
+		return MEDSEC_ERR_INVALID;
+	if ((r = updater_boot_read(u, &b)) != MEDSEC_OK)
+		return r;
+	snprintf(reason, sizeof(reason), "health check failed: %s",
+	    why != NULL ? why : "unspecified");
+	return roll_back(u, &b, reason);
+}
+
+int
+medsec_updater_commit(struct medsec_updater *u,
+    const struct medsec_subject *who)
+{
+	struct medsec_update_record rec, old;
+	struct medsec_update_boot b;
+	uint64_t counter = 0;
+	int r;
+
+	if (u == NULL)
+		return MEDSEC_ERR_INVALID;
+	if ((r = updater_boot_read(u, &b)) != MEDSEC_OK)
+		return r;
+	if (!b.trial || updater_find_state(u, MEDSEC_UPD_INSTALLED, &rec) !=
+	    MEDSEC_OK || strcmp(rec.digest, b.digest) != 0)
+		return MEDSEC_ERR_STATE;
+	b.trial = 0;
+	b.trial_starts = 0;
+	if ((r = updater_boot_write(u, &b)) != MEDSEC_OK)
+		return r;
+	if (updater_find_state(u, MEDSEC_UPD_COMMITTED, &old) == MEDSEC_OK)
+		(void)updater_set_state(u, old.id, MEDSEC_UPD_SUPERSEDED,
+		    "replaced by a newer committed update");
+	(void)updater_set_state(u, rec.id, MEDSEC_UPD_COMMITTED, "committed");
+	/* The floor never goes down, even after an authorised downgrade. */
+	(void)updater_meta_u64(u, "update_counter", &counter);
+	if (rec.security_counter > counter)
+		(void)updater_meta_set_u64(u, "update_counter",
+		    rec.security_counter);
+	(void)medsec_db_meta_set(u->db, "update_committed_digest", rec.digest);
+	rec.state = MEDSEC_UPD_COMMITTED;
+	updater_audit(u, MEDSEC_EV_UPDATE_COMMITTED, who != NULL ? who->user :
+	    NULL, &rec, MEDSEC_AUDIT_SUCCESS, "trial committed; anti-rollback "
+	    "counter raised");
+	return MEDSEC_OK;
+}
+
+int
+medsec_updater_boot_state(struct medsec_updater *u,
+    struct medsec_update_boot *boot)
+{
+	if (u == NULL || boot == NULL)
+		return MEDSEC_ERR_INVALID;
+	return updater_boot_read(u, boot);
+}
