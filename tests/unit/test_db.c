@@ -261,12 +261,17 @@ test_db_failed_migration_rolls_back(void **state)
 static void
 test_db_newer_schema_refused_unchanged(void **state)
 {
-	/* "Newer software": the built-in schema plus two more steps. */
+	/* "Newer software": as many steps as ours, plus two more. */
 	static const char *const newer[] = {
 		"CREATE TABLE meta(key TEXT PRIMARY KEY, value TEXT NOT NULL);",
-		"CREATE TABLE later(x INTEGER);",
-		"CREATE TABLE latest(y INTEGER);",
+		"CREATE TABLE s2(x INTEGER);", "CREATE TABLE s3(x INTEGER);",
+		"CREATE TABLE s4(x INTEGER);", "CREATE TABLE s5(x INTEGER);",
+		"CREATE TABLE s6(x INTEGER);", "CREATE TABLE s7(x INTEGER);",
+		"CREATE TABLE s8(x INTEGER);", "CREATE TABLE s9(x INTEGER);",
+		"CREATE TABLE s10(x INTEGER);", "CREATE TABLE s11(x INTEGER);",
+		"CREATE TABLE s12(x INTEGER);",
 	};
+	size_t ours = (size_t)medsec_db_schema_latest();
 	struct env e;
 	struct medsec_db *db = NULL;
 	uint8_t *before, *after;
@@ -276,7 +281,8 @@ test_db_newer_schema_refused_unchanged(void **state)
 
 	(void)state;
 	env_setup(&e);
-	assert_int_equal(medsec_db_open_with(e.path, 1, newer, 3, &db),
+	assert_true(ours + 2 <= sizeof(newer) / sizeof(newer[0]));
+	assert_int_equal(medsec_db_open_with(e.path, 1, newer, ours + 2, &db),
 	    MEDSEC_OK);
 	assert_int_equal(medsec_db_meta_set(db, "k", "v"), MEDSEC_OK);
 	medsec_db_close(db);
@@ -292,17 +298,17 @@ test_db_newer_schema_refused_unchanged(void **state)
 	    MEDSEC_ERR_SCHEMA_NEWER);
 	assert_null(db);
 	/* One step newer than known is refused as well. */
-	assert_int_equal(medsec_db_open_with(e.path, 0, newer, 2, &db),
+	assert_int_equal(medsec_db_open_with(e.path, 0, newer, ours + 1, &db),
 	    MEDSEC_ERR_SCHEMA_NEWER);
 	assert_null(db);
 	after = read_bytes(e.path, &alen);
 	assert_int_equal(alen, blen);
 	assert_memory_equal(before, after, blen);
-	/* The software that wrote it still opens it, at version 3. */
-	assert_int_equal(medsec_db_open_with(e.path, 0, newer, 3, &db),
+	/* The software that wrote it still opens it, at its version. */
+	assert_int_equal(medsec_db_open_with(e.path, 0, newer, ours + 2, &db),
 	    MEDSEC_OK);
 	assert_int_equal(medsec_db_schema_version(db, &v), MEDSEC_OK);
-	assert_int_equal(v, 3);
+	assert_int_equal(v, (int)ours + 2);
 	medsec_db_close(db);
 	free(before);
 	free(after);
