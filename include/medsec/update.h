@@ -9,7 +9,7 @@
  * SHA-256. Signatures cover the manifest bytes; M of N signing keys must
  * sign.
  *
- * Trust (docs/update-trust.md): the device ships a root key set
+ * Trust (docs/updates.md): the device ships a root key set
  * (root.json). Root keys sign the signing key set (keyset.json: version,
  * expiry, threshold, keys, revoked keys), so signing keys rotate and a
  * compromised one is revoked by a new key set, without touching root.
