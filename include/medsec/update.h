@@ -38,12 +38,20 @@ extern "C" {
 #define MEDSEC_UPDATE_NAME_MAX 200 /* relative path bytes */
 #define MEDSEC_UPDATE_KEYS_MAX 16  /* keys per set, signatures per package */
 #define MEDSEC_UPDATE_TRUST_MAX (64u << 10) /* root.json, keyset.json */
+/*
+ * Payload files are also hashed in chunks of this size, listed in the
+ * manifest, so verification runs on every core (one SHA-256 stream is
+ * serial) while memory stays one chunk per worker.
+ */
+#define MEDSEC_UPDATE_CHUNK (1u << 20)
 
 struct medsec_update_file {
 	char name[MEDSEC_UPDATE_NAME_MAX + 1];
 	uint64_t size;
 	uint32_t mode; /* permission bits only: 0644, 0755, ... */
 	uint8_t sha256[32];
+	size_t n_chunks; /* ceil(size / MEDSEC_UPDATE_CHUNK) */
+	uint8_t (*chunks)[32];
 };
 
 struct medsec_update_manifest {
@@ -60,6 +68,7 @@ struct medsec_update_manifest {
 	char downgrade_of[65];
 	size_t n_files;
 	struct medsec_update_file *files;
+	size_t n_alloc; /* entries allocated in files */
 	uint8_t digest[32]; /* SHA-256 of the manifest bytes: its identity */
 };
 

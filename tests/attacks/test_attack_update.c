@@ -264,6 +264,34 @@ test_req_1_14_attack_payload_swapped(void **state)
 	updates_teardown(&u);
 }
 
+/* Verification alone runs chunks on every core: same verdicts. */
+static void
+test_req_1_14_attack_multi_chunk_tamper_parallel(void **state)
+{
+	static const size_t sizes[] = { 3 * 1048576 + 777, 5, 1048576 };
+	struct medsec_update_trust *t = NULL;
+	struct medsec_update_policy p;
+	struct updates u;
+	char pkg[160], err[256] = "";
+
+	(void)state;
+	updates_setup(&u, 1);
+	updates_pack(&u, "big", 3, "1.0.0", sizes, 3, pkg, sizeof(pkg));
+	updates_sign(pkg, u.rel[0]);
+	updates_policy(&u, &p, 0);
+	assert_int_equal(medsec_update_trust_load(u.trust, u.now_us, 0, &t,
+			     err, sizeof(err)), MEDSEC_OK);
+	assert_int_equal(medsec_update_verify(pkg, t, &p, NULL, err,
+			     sizeof(err)), MEDSEC_OK);
+	/* One byte in the third chunk of the first file. */
+	patch_tail(pkg, (long)(1048576 + 5 + 777 + 1048576 / 2), "X", 1);
+	assert_int_equal(medsec_update_verify(pkg, t, &p, NULL, err,
+			     sizeof(err)), MEDSEC_ERR_TAMPERED);
+	assert_non_null(strstr(err, "bin/file0"));
+	medsec_update_trust_free(t);
+	updates_teardown(&u);
+}
+
 static void
 test_req_1_14_attack_payload_longer(void **state)
 {
@@ -330,7 +358,7 @@ hostile_name(struct updates *u, const char *name, const char *reason)
 	    "\"distributor\":{\"keyid\":\"%s\",\"name\":\"x\"},"
 	    "\"downgrade_of\":\"\",\"expires\":\"2099-01-01T00:00:00Z\","
 	    "\"files\":[{\"mode\":\"0644\",\"name\":\"%s\",\"sha256\":"
-	    "\"%064d\",\"size\":0}],\"format\":1,\"hardware\":[\"hw-1\"],"
+	    "\"%064d\",\"size\":0,\"chunk\":1048576,\"chunks\":[]}],\"format\":1,\"hardware\":[\"hw-1\"],"
 	    "\"hash\":\"sha256\",\"product\":\"carelink\","
 	    "\"security_counter\":9,\"version\":\"1.0.0\"}",
 	    medsec_signkey_public(u->rel[0])->key_id, name, 0);
@@ -369,8 +397,8 @@ test_req_1_14_attack_duplicate_names(void **state)
 	    "\"distributor\":{\"keyid\":\"%s\",\"name\":\"x\"},"
 	    "\"downgrade_of\":\"\",\"expires\":\"2099-01-01T00:00:00Z\","
 	    "\"files\":[{\"mode\":\"0644\",\"name\":\"a\",\"sha256\":\"%064d\","
-	    "\"size\":0},{\"mode\":\"0644\",\"name\":\"a\",\"sha256\":\"%064d\","
-	    "\"size\":0}],\"format\":1,\"hardware\":[\"hw-1\"],\"hash\":"
+	    "\"size\":0,\"chunk\":1048576,\"chunks\":[]},{\"mode\":\"0644\",\"name\":\"a\",\"sha256\":\"%064d\","
+	    "\"size\":0,\"chunk\":1048576,\"chunks\":[]}],\"format\":1,\"hardware\":[\"hw-1\"],\"hash\":"
 	    "\"sha256\",\"product\":\"carelink\",\"security_counter\":9,"
 	    "\"version\":\"1.0.0\"}", medsec_signkey_public(u.rel[0])->key_id,
 	    0, 0);
@@ -394,7 +422,7 @@ test_req_1_14_attack_setuid_mode(void **state)
 	    "\"distributor\":{\"keyid\":\"%s\",\"name\":\"x\"},"
 	    "\"downgrade_of\":\"\",\"expires\":\"2099-01-01T00:00:00Z\","
 	    "\"files\":[{\"mode\":\"4755\",\"name\":\"a\",\"sha256\":\"%064d\","
-	    "\"size\":0}],\"format\":1,\"hardware\":[\"hw-1\"],\"hash\":"
+	    "\"size\":0,\"chunk\":1048576,\"chunks\":[]}],\"format\":1,\"hardware\":[\"hw-1\"],\"hash\":"
 	    "\"sha256\",\"product\":\"carelink\",\"security_counter\":9,"
 	    "\"version\":\"1.0.0\"}", medsec_signkey_public(u.rel[0])->key_id,
 	    0);
@@ -514,6 +542,7 @@ static const struct CMUnitTest tests[] = {
 	cmocka_unit_test(test_req_1_14_attack_keyset_signed_by_non_root),
 	cmocka_unit_test(test_req_1_13_attack_expired_manifest),
 	cmocka_unit_test(test_req_1_14_attack_payload_swapped),
+	cmocka_unit_test(test_req_1_14_attack_multi_chunk_tamper_parallel),
 	cmocka_unit_test(test_req_1_14_attack_payload_longer),
 	cmocka_unit_test(test_req_1_14_attack_payload_shorter),
 	cmocka_unit_test(test_req_1_14_attack_wrong_hardware),

@@ -63,6 +63,7 @@ int update_pubkey_from_json(json_t *o, struct medsec_pubkey *pk);
 int update_valid_name(const char *name);
 
 /* update_manifest.c */
+void update_files_free(struct medsec_update_file *files, size_t n);
 char *update_manifest_build(const struct medsec_update_pack_args *a,
     const struct medsec_update_file *files, char *err, size_t errlen);
 

@@ -16,12 +16,39 @@
 #include "update/update_int.h"
 
 void
+update_files_free(struct medsec_update_file *files, size_t n)
+{
+	if (files == NULL)
+		return;
+	for (size_t i = 0; i < n; i++)
+		free(files[i].chunks);
+	free(files);
+}
+
+void
 medsec_update_manifest_free(struct medsec_update_manifest *m)
 {
 	if (m == NULL)
 		return;
-	free(m->files);
+	/* Entries past n_files were never filled: calloc'd, chunks NULL. */
+	update_files_free(m->files, m->n_alloc);
 	free(m);
+}
+
+static json_t *
+chunks_json(const struct medsec_update_file *f)
+{
+	char hex[65];
+	json_t *arr = json_array();
+
+	for (size_t i = 0; arr != NULL && i < f->n_chunks; i++) {
+		medsec_hex(f->chunks[i], 32, hex);
+		if (json_array_append_new(arr, json_string(hex)) != 0) {
+			json_decref(arr);
+			return NULL;
+		}
+	}
+	return arr;
 }
 
 static int
@@ -41,9 +68,11 @@ files_json(const struct medsec_update_pack_args *a,
 	for (i = 0; arr != NULL && i < a->n_files; i++) {
 		medsec_hex(files[i].sha256, 32, hex);
 		snprintf(mode, sizeof(mode), "%04o", files[i].mode);
-		if (json_array_append_new(arr, json_pack("{s:s, s:I, s:s, s:s}",
-		    "name", files[i].name, "size", (json_int_t)files[i].size,
-		    "mode", mode, "sha256", hex)) != 0) {
+		if (json_array_append_new(arr, json_pack("{s:s, s:I, s:s, s:s, "
+		    "s:i, s:o}", "name", files[i].name, "size",
+		    (json_int_t)files[i].size, "mode", mode, "sha256", hex,
+		    "chunk", (int)MEDSEC_UPDATE_CHUNK, "chunks",
+		    chunks_json(&files[i]))) != 0) {
 			json_decref(arr);
 			return NULL;
 		}
@@ -131,18 +160,58 @@ parse_time(const char *s, int64_t *us)
 }
 
 static int
+parse_chunks(json_t *arr, struct medsec_update_file *f, char *err,
+    size_t errlen)
+{
+	uint64_t want = (f->size + MEDSEC_UPDATE_CHUNK - 1) /
+	    MEDSEC_UPDATE_CHUNK;
+	json_t *it;
+	size_t i;
+
+	if (json_array_size(arr) != want)
+		return update_fail(err, errlen, MEDSEC_ERR_FORMAT,
+		    "file %s: %zu chunk hashes for %" PRIu64 " chunks",
+		    f->name, json_array_size(arr), want);
+	if (want > 0 && (f->chunks = calloc((size_t)want, 32)) == NULL)
+		return MEDSEC_ERR_NOMEM;
+	json_array_foreach(arr, i, it) {
+		if (!json_is_string(it) ||
+		    strlen(json_string_value(it)) != 64 ||
+		    medsec_unhex(json_string_value(it), f->chunks[i], 32) !=
+		    MEDSEC_OK)
+			return update_fail(err, errlen, MEDSEC_ERR_FORMAT,
+			    "file %s: chunk hash %zu malformed", f->name,
+			    i + 1);
+	}
+	f->n_chunks = (size_t)want;
+	return MEDSEC_OK;
+}
+
+static int
 parse_file(json_t *o, struct medsec_update_file *f, char *err, size_t errlen,
     size_t idx)
 {
 	const char *name, *mode, *sha;
-	json_int_t size;
+	json_int_t size, chunk;
+	json_t *chunks;
 	char *end;
 	unsigned long m;
 
-	if (json_unpack(o, "{s:s, s:I, s:s, s:s !}", "name", &name, "size",
-	    &size, "mode", &mode, "sha256", &sha) != 0)
+	if (json_unpack(o, "{s:s, s:I, s:s, s:s, s:I, s:o !}", "name", &name,
+	    "size", &size, "mode", &mode, "sha256", &sha, "chunk", &chunk,
+	    "chunks", &chunks) != 0 || !json_is_array(chunks))
 		return update_fail(err, errlen, MEDSEC_ERR_FORMAT,
-		    "file %zu: expected name, size, mode, sha256", idx + 1);
+		    "file %zu: expected name, size, mode, sha256, chunk, "
+		    "chunks", idx + 1);
+	if (chunk != MEDSEC_UPDATE_CHUNK)
+		return update_fail(err, errlen, MEDSEC_ERR_FORMAT,
+		    "file %zu: chunk size must be %u", idx + 1,
+		    MEDSEC_UPDATE_CHUNK);
+	/* Bounded by the manifest size: no file can claim more chunks. */
+	if (size < 0 || (uint64_t)size / MEDSEC_UPDATE_CHUNK >
+	    MEDSEC_UPDATE_MANIFEST_MAX / 64)
+		return update_fail(err, errlen, MEDSEC_ERR_FORMAT,
+		    "file %zu: size out of range", idx + 1);
 	if (!update_valid_name(name))
 		return update_fail(err, errlen, MEDSEC_ERR_FORMAT,
 		    "file %zu: unsafe name (absolute, '..', empty component "
@@ -162,7 +231,7 @@ parse_file(json_t *o, struct medsec_update_file *f, char *err, size_t errlen,
 	snprintf(f->name, sizeof(f->name), "%s", name);
 	f->size = (uint64_t)size;
 	f->mode = (uint32_t)m;
-	return MEDSEC_OK;
+	return parse_chunks(chunks, f, err, errlen);
 }
 
 static int
@@ -180,6 +249,7 @@ parse_files(json_t *arr, struct medsec_update_manifest *m, char *err,
 	if ((m->files = calloc(json_array_size(arr), sizeof(*m->files))) ==
 	    NULL)
 		return MEDSEC_ERR_NOMEM;
+	m->n_alloc = json_array_size(arr);
 	json_array_foreach(arr, i, it) {
 		if ((r = parse_file(it, &m->files[i], err, errlen, i)) !=
 		    MEDSEC_OK)

@@ -16,7 +16,7 @@
 #include "medsec/err.h"
 #include "update/update_int.h"
 
-#define COPY_BUF (256u << 10)
+#define COPY_BUF MEDSEC_UPDATE_CHUNK
 
 /* Hashes (and with out_fd >= 0, copies) a whole file from fd. */
 static int
@@ -52,6 +52,62 @@ stream_file(int fd, int out_fd, off_t *offp, uint8_t *buf, uint64_t *sizep,
 	}
 	*sizep = total;
 	r = medsec_hash_final(h, sha);
+out:
+	medsec_hash_free(h);
+	return r;
+}
+
+/* Reads up to len bytes (less only at end of file). */
+static ssize_t
+read_full(int fd, uint8_t *buf, size_t len)
+{
+	size_t got = 0;
+	ssize_t n;
+
+	while (got < len) {
+		n = read(fd, buf + got, len - got);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0)
+			return -1;
+		if (n == 0)
+			break;
+		got += (size_t)n;
+	}
+	return (ssize_t)got;
+}
+
+/* The whole-file hash and one hash per MEDSEC_UPDATE_CHUNK bytes. */
+static int
+hash_chunks(int fd, uint8_t *buf, struct medsec_update_file *f)
+{
+	struct medsec_hash_ctx *h = NULL;
+	size_t cap = 0;
+	void *grown;
+	ssize_t n;
+	int r;
+
+	f->size = 0;
+	f->n_chunks = 0;
+	if ((r = medsec_hash_new(MEDSEC_ALG_SHA256, &h)) != MEDSEC_OK)
+		return r;
+	while ((n = read_full(fd, buf, MEDSEC_UPDATE_CHUNK)) > 0) {
+		if (f->n_chunks == cap) {
+			cap = cap ? cap * 2 : 16;
+			if ((grown = realloc(f->chunks, cap * 32)) == NULL) {
+				r = MEDSEC_ERR_NOMEM;
+				goto out;
+			}
+			f->chunks = grown;
+		}
+		if ((r = medsec_hash_update(h, buf, (size_t)n)) != MEDSEC_OK ||
+		    (r = medsec_hash(MEDSEC_ALG_SHA256, buf, (size_t)n,
+		    f->chunks[f->n_chunks])) != MEDSEC_OK)
+			goto out;
+		f->n_chunks++;
+		f->size += (uint64_t)n;
+	}
+	r = n < 0 ? MEDSEC_ERR_IO : medsec_hash_final(h, f->sha256);
 out:
 	medsec_hash_free(h);
 	return r;
@@ -95,8 +151,7 @@ describe_files(const struct medsec_update_pack_args *a,
 		snprintf(files[i].name, sizeof(files[i].name), "%s",
 		    a->names[i]);
 		files[i].mode = sb.st_mode & 0777;
-		r = stream_file(fd, -1, NULL, buf, &files[i].size,
-		    files[i].sha256);
+		r = hash_chunks(fd, buf, &files[i]);
 		close(fd);
 		if (r != MEDSEC_OK)
 			return update_fail(err, errlen, r, "%s: cannot read",
@@ -213,7 +268,7 @@ medsec_update_pack(const struct medsec_update_pack_args *a,
 out:
 	free(manifest);
 	free(buf);
-	free(files);
+	update_files_free(files, a != NULL ? a->n_files : 0);
 	return r;
 }
 

@@ -10,6 +10,7 @@
 #include <fcntl.h>
 #include <ftw.h>
 #include <inttypes.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -22,7 +23,6 @@
 #include "medsec/err.h"
 #include "update/update_int.h"
 
-#define READ_BUF (256u << 10)
 
 /* The parts of a package before the payload, read and bounded. */
 struct opened {
@@ -183,79 +183,243 @@ mkdirs_for(const char *root, const char *name)
 	return MEDSEC_OK;
 }
 
-/* Streams one file: hash it and (out >= 0) write it. */
-static int
-stream_one(int in, int out, const struct medsec_update_file *f, uint8_t *buf,
-    char *err, size_t errlen)
-{
-	struct medsec_hash_ctx *h = NULL;
-	uint8_t sha[32];
-	uint64_t left = f->size;
-	off_t off = 0;
-	size_t want;
-	int r;
+/*
+ * Payload verification: every chunk is read with pread into a worker's
+ * own buffer, hashed and compared with its signed hash. Pure verification
+ * runs one worker per core; extraction runs one worker, in order, so that
+ * it also checks each file's whole-file hash and its writes are ordered.
+ */
+struct payload {
+	int in;
+	const struct medsec_update_manifest *m;
+	uint64_t *offs;	   /* each file's offset in the package */
+	size_t *first;	   /* each file's first flat chunk index */
+	int *outs;	   /* output fds (extraction) or -1 */
+	size_t total;	   /* chunks in all files */
+	size_t next;	   /* next flat chunk, taken atomically */
+	int failed;
+	pthread_mutex_t lock;
+	int code;
+	char err[320];
+};
 
-	if ((r = medsec_hash_new(MEDSEC_ALG_SHA256, &h)) != MEDSEC_OK)
-		return r;
-	while (left > 0) {
-		want = left < READ_BUF ? (size_t)left : READ_BUF;
-		if ((r = update_read_exact(in, buf, want)) != MEDSEC_OK ||
-		    (r = medsec_hash_update(h, buf, want)) != MEDSEC_OK)
-			goto out;
-		if (out >= 0 && (r = medsec_io_pwrite_all(out, buf, want, off)) !=
-		    MEDSEC_OK)
-			goto out;
-		off += (off_t)want;
-		left -= want;
+static void
+payload_fail(struct payload *p, int code, const char *name, const char *why)
+{
+	pthread_mutex_lock(&p->lock);
+	if (!p->failed) {
+		p->failed = 1;
+		p->code = code;
+		snprintf(p->err, sizeof(p->err), "%.200s: %.100s", name, why);
 	}
-	if ((r = medsec_hash_final(h, sha)) != MEDSEC_OK)
-		goto out;
-	if (!medsec_ct_equal(sha, f->sha256, 32))
-		r = update_fail(err, errlen, MEDSEC_ERR_TAMPERED,
-		    "%s: content does not match its signed hash", f->name);
-	else if (out >= 0)
-		r = medsec_io_fsync(out);
-out:
-	medsec_hash_free(h);
+	pthread_mutex_unlock(&p->lock);
+}
+
+static int
+pread_full(int fd, uint8_t *buf, size_t len, uint64_t off)
+{
+	ssize_t n;
+
+	while (len > 0) {
+		n = pread(fd, buf, len, (off_t)off);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n <= 0)
+			return MEDSEC_ERR_IO;
+		buf += n;
+		len -= (size_t)n;
+		off += (uint64_t)n;
+	}
+	return MEDSEC_OK;
+}
+
+/* The file holding flat chunk k (binary search over first[]). */
+static size_t
+file_of(const struct payload *p, size_t k)
+{
+	size_t lo = 0, hi = p->m->n_files;
+
+	while (hi - lo > 1) {
+		size_t mid = lo + (hi - lo) / 2;
+
+		if (p->first[mid] <= k)
+			lo = mid;
+		else
+			hi = mid;
+	}
+	return lo;
+}
+
+/* One chunk: read, hash, compare, write. whole: running file hash. */
+static void
+do_chunk(struct payload *p, size_t k, uint8_t *buf,
+    struct medsec_hash_ctx *whole)
+{
+	size_t fi = file_of(p, k);
+	const struct medsec_update_file *f = &p->m->files[fi];
+	size_t c = k - p->first[fi];
+	uint64_t at = (uint64_t)c * MEDSEC_UPDATE_CHUNK;
+	size_t len = f->size - at < MEDSEC_UPDATE_CHUNK ?
+	    (size_t)(f->size - at) : MEDSEC_UPDATE_CHUNK;
+	uint8_t sha[32];
+
+	if (pread_full(p->in, buf, len, p->offs[fi] + at) != MEDSEC_OK) {
+		payload_fail(p, MEDSEC_ERR_TAMPERED, f->name, "unreadable");
+		return;
+	}
+	if (medsec_hash(MEDSEC_ALG_SHA256, buf, len, sha) != MEDSEC_OK ||
+	    !medsec_ct_equal(sha, f->chunks[c], 32)) {
+		payload_fail(p, MEDSEC_ERR_TAMPERED, f->name,
+		    "content does not match its signed hash");
+		return;
+	}
+	if (whole != NULL && medsec_hash_update(whole, buf, len) != MEDSEC_OK)
+		payload_fail(p, MEDSEC_ERR_CRYPTO, f->name, "hash failed");
+	if (p->outs[fi] >= 0 && medsec_io_pwrite_all(p->outs[fi], buf, len,
+	    (off_t)at) != MEDSEC_OK)
+		payload_fail(p, MEDSEC_ERR_IO, f->name, "cannot write");
+}
+
+static void *
+worker(void *arg)
+{
+	struct payload *p = arg;
+	uint8_t *buf = malloc(MEDSEC_UPDATE_CHUNK);
+	size_t k;
+
+	if (buf == NULL) {
+		payload_fail(p, MEDSEC_ERR_NOMEM, "payload", "out of memory");
+		return NULL;
+	}
+	while (!__atomic_load_n(&p->failed, __ATOMIC_RELAXED) &&
+	    (k = __atomic_fetch_add(&p->next, 1, __ATOMIC_RELAXED)) < p->total)
+		do_chunk(p, k, buf, NULL);
+	free(buf);
+	return NULL;
+}
+
+static int
+run_parallel(struct payload *p)
+{
+	pthread_t tids[8];
+	long ncpu = sysconf(_SC_NPROCESSORS_ONLN);
+	size_t n = ncpu > 8 ? 8 : ncpu < 1 ? 1 : (size_t)ncpu, started = 0;
+
+	if (n > p->total)
+		n = p->total > 0 ? p->total : 1;
+	for (size_t i = 1; i < n; i++)
+		if (pthread_create(&tids[started], NULL, worker, p) == 0)
+			started++;
+	worker(p);
+	for (size_t i = 0; i < started; i++)
+		pthread_join(tids[i], NULL);
+	return MEDSEC_OK;
+}
+
+/* In order, one worker, whole-file hashes checked too. */
+static int
+run_ordered(struct payload *p)
+{
+	struct medsec_hash_ctx *whole = NULL;
+	uint8_t *buf, sha[32];
+	size_t fi, c;
+	int r = MEDSEC_OK;
+
+	if ((buf = malloc(MEDSEC_UPDATE_CHUNK)) == NULL)
+		return MEDSEC_ERR_NOMEM;
+	for (fi = 0; fi < p->m->n_files && !p->failed; fi++) {
+		if ((r = medsec_hash_new(MEDSEC_ALG_SHA256, &whole)) !=
+		    MEDSEC_OK)
+			break;
+		for (c = 0; c < p->m->files[fi].n_chunks && !p->failed; c++)
+			do_chunk(p, p->first[fi] + c, buf, whole);
+		if (!p->failed && (medsec_hash_final(whole, sha) != MEDSEC_OK ||
+		    !medsec_ct_equal(sha, p->m->files[fi].sha256, 32)))
+			payload_fail(p, MEDSEC_ERR_TAMPERED,
+			    p->m->files[fi].name, "whole-file hash differs");
+		medsec_hash_free(whole);
+		whole = NULL;
+	}
+	free(buf);
 	return r;
 }
 
 static int
-stream_payload(int in, const struct medsec_update_manifest *m,
-    const char *dir, char *err, size_t errlen)
+open_outputs(struct payload *p, const char *dir, char *err, size_t errlen)
 {
 	char path[4096];
-	uint8_t *buf;
 	size_t i;
-	int out, r = MEDSEC_OK;
+	int r;
 
-	if ((buf = malloc(READ_BUF)) == NULL)
-		return MEDSEC_ERR_NOMEM;
-	for (i = 0; i < m->n_files && r == MEDSEC_OK; i++) {
-		out = -1;
-		if (dir != NULL) {
-			if ((r = mkdirs_for(dir, m->files[i].name)) !=
-			    MEDSEC_OK)
-				break;
-			snprintf(path, sizeof(path), "%s/%s", dir,
-			    m->files[i].name);
-			out = medsec_io_open(path, O_WRONLY | O_CREAT | O_EXCL |
-			    O_NOFOLLOW | O_CLOEXEC, m->files[i].mode);
-			if (out < 0) {
-				r = update_fail(err, errlen, MEDSEC_ERR_IO,
-				    "%s: cannot create", m->files[i].name);
-				break;
-			}
-		}
-		r = stream_one(in, out, &m->files[i], buf, err, errlen);
-		if (out >= 0) {
-			/* The mode as signed, whatever the umask did. */
-			if (r == MEDSEC_OK && fchmod(out, m->files[i].mode) != 0)
-				r = MEDSEC_ERR_IO;
-			medsec_io_close(out);
-		}
+	for (i = 0; i < p->m->n_files; i++)
+		p->outs[i] = -1;
+	for (i = 0; dir != NULL && i < p->m->n_files; i++) {
+		if ((r = mkdirs_for(dir, p->m->files[i].name)) != MEDSEC_OK)
+			return r;
+		snprintf(path, sizeof(path), "%s/%s", dir, p->m->files[i].name);
+		p->outs[i] = medsec_io_open(path, O_WRONLY | O_CREAT | O_EXCL |
+		    O_NOFOLLOW | O_CLOEXEC, p->m->files[i].mode);
+		if (p->outs[i] < 0)
+			return update_fail(err, errlen, MEDSEC_ERR_IO,
+			    "%s: cannot create", p->m->files[i].name);
 	}
-	free(buf);
+	return MEDSEC_OK;
+}
+
+static int
+close_outputs(struct payload *p, int ok)
+{
+	int r = MEDSEC_OK;
+
+	for (size_t i = 0; i < p->m->n_files; i++) {
+		if (p->outs[i] < 0)
+			continue;
+		/* The mode as signed, whatever the umask did. */
+		if (ok && r == MEDSEC_OK &&
+		    (fchmod(p->outs[i], p->m->files[i].mode) != 0 ||
+		    medsec_io_fsync(p->outs[i]) != MEDSEC_OK))
+			r = MEDSEC_ERR_IO;
+		medsec_io_close(p->outs[i]);
+	}
+	return r;
+}
+
+static int
+stream_payload(int in, uint64_t base, const struct medsec_update_manifest *m,
+    const char *dir, char *err, size_t errlen)
+{
+	struct payload p;
+	size_t i;
+	int r;
+
+	memset(&p, 0, sizeof(p));
+	p.in = in;
+	p.m = m;
+	pthread_mutex_init(&p.lock, NULL);
+	if ((p.offs = calloc(m->n_files, sizeof(*p.offs))) == NULL ||
+	    (p.first = calloc(m->n_files, sizeof(*p.first))) == NULL ||
+	    (p.outs = calloc(m->n_files, sizeof(*p.outs))) == NULL) {
+		r = MEDSEC_ERR_NOMEM;
+		goto out;
+	}
+	for (i = 0; i < m->n_files; i++) {
+		p.offs[i] = base;
+		p.first[i] = p.total;
+		base += m->files[i].size;
+		p.total += m->files[i].n_chunks;
+	}
+	if ((r = open_outputs(&p, dir, err, errlen)) == MEDSEC_OK)
+		r = dir != NULL ? run_ordered(&p) : run_parallel(&p);
+	if (r == MEDSEC_OK && p.failed)
+		r = update_fail(err, errlen, p.code, "%s", p.err);
+	if (p.outs != NULL && close_outputs(&p, r == MEDSEC_OK) != MEDSEC_OK &&
+	    r == MEDSEC_OK)
+		r = update_fail(err, errlen, MEDSEC_ERR_IO, "cannot sync files");
+out:
+	pthread_mutex_destroy(&p.lock);
+	free(p.offs);
+	free(p.first);
+	free(p.outs);
 	return r;
 }
 
@@ -280,15 +444,15 @@ sync_entry(const char *path, const struct stat *sb, int flag, struct FTW *ftw)
 }
 
 static int
-extract(int in, const struct medsec_update_manifest *m, const char *dir,
-    char *err, size_t errlen)
+extract(int in, uint64_t base, const struct medsec_update_manifest *m,
+    const char *dir, char *err, size_t errlen)
 {
 	int r;
 
 	if ((r = medsec_io_mkdir(dir, 0700)) != MEDSEC_OK)
 		return update_fail(err, errlen, r, "%s: cannot create (must not "
 		    "exist)", dir);
-	r = stream_payload(in, m, dir, err, errlen);
+	r = stream_payload(in, base, m, dir, err, errlen);
 	if (r == MEDSEC_OK && nftw(dir, sync_entry, 16, FTW_DEPTH | FTW_PHYS) !=
 	    0)
 		r = update_fail(err, errlen, MEDSEC_ERR_IO, "%s: sync failed",
@@ -305,6 +469,7 @@ medsec_update_verify(const char *pkg_path,
 {
 	struct medsec_update_manifest *m = NULL;
 	struct opened o;
+	uint64_t base;
 	int r;
 
 	if (mp != NULL)
@@ -318,10 +483,12 @@ medsec_update_verify(const char *pkg_path,
 	    (r = check_policy(m, p, err, errlen)) != MEDSEC_OK ||
 	    (r = payload_total(m, o.payload_len, err, errlen)) != MEDSEC_OK)
 		goto out;
+	base = MEDSEC_UPDATE_HEADER_LEN + (uint64_t)o.h.manifest_len +
+	    o.h.sigs_len;
 	if (p->extract_dir != NULL)
-		r = extract(o.fd, m, p->extract_dir, err, errlen);
+		r = extract(o.fd, base, m, p->extract_dir, err, errlen);
 	else
-		r = stream_payload(o.fd, m, NULL, err, errlen);
+		r = stream_payload(o.fd, base, m, NULL, err, errlen);
 	if (r != MEDSEC_OK)
 		goto out;
 	if (mp != NULL) {
