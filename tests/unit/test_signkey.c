@@ -192,8 +192,8 @@ test_req_1_14_pubkey_malformed_refused(void **state)
 		"medsec-public-key 2\n",
 		"medsec-public-key 1\nname: a\nalg: md5\nkey-id: 00\npublic: 00\n",
 		"medsec-public-key 1\nname: a b\n",
-		"medsec-public-key 1\nname: a\nalg: ed25519\nkey-id: x\n"
-		    "public: 0011\n",
+		("medsec-public-key 1\nname: a\nalg: ed25519\nkey-id: x\n"
+		    "public: 0011\n"),
 	};
 	struct medsec_pubkey pk;
 	size_t i;

@@ -1,28 +1,18 @@
 /*
  * The device profile: INI text parsed with inih into struct
- * medsec_profile, as strictly as the configuration file.
- *
- * inih (libinih 55) reads lines into a 200-byte buffer, truncates longer
- * ones, joins indented lines and does not pass the line number to the
- * handler. As in src/lib/config/config.c, inih is therefore fed through
- * our own ini_reader: each call checks one line, keeps its value aside
- * and gives inih only "[section]", "key=" or an empty line. inih keeps
- * track of sections and duplicates nothing of ours; the handler takes
- * the value and the line number from the reader, so every error names
- * its line and no text is truncated or reinterpreted.
+ * medsec_profile, as strictly as the configuration file: inih is fed
+ * through the line reader of core/ini.h, so every error names its line
+ * and no text is truncated or reinterpreted.
  */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
-#include <ini.h>
-
 #include "compliance/compliance_int.h"
+#include "core/ini.h"
 #include "io/io.h"
 #include "medsec/compliance.h"
 #include "medsec/err.h"
-
-#define KEY_NAME_MAX 40
 
 enum section { SEC_NONE, SEC_DEVICE, SEC_COMMUNICATION, SEC_IMPLEMENTATION };
 
@@ -39,15 +29,9 @@ struct key_def {
 #define NKEYS 10
 
 struct parse {
-	const char *text;
-	size_t len;
-	size_t pos;
-	int lineno;
-	const char *val;
-	size_t vallen;
+	int lineno;		/* line being read */
 	int device_line;	/* line of the first [device] header */
 	int first_line[NKEYS];
-	int failed;
 	struct medsec_profile prof;
 	struct medsec_config_error *err;
 };
@@ -175,106 +159,18 @@ medsec_profile_declaration(const struct medsec_profile *p, const char *id)
 	return NULL;
 }
 
-static int
-is_space(char c)
-{
-	return c == ' ' || c == '\t' || c == '\r' || c == '\f' || c == '\v';
-}
-
-static int
-is_key_char(char c)
-{
-	return (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') ||
-	    (c >= '0' && c <= '9') || c == '.' || c == '_' || c == '-';
-}
-
-static void
-trim(const char **sp, size_t *np)
-{
-	const char *s = *sp;
-	size_t n = *np;
-
-	while (n > 0 && is_space(*s)) {
-		s++;
-		n--;
-	}
-	while (n > 0 && is_space(s[n - 1]))
-		n--;
-	*sp = s;
-	*np = n;
-}
-
-/* A comment starts with ';' or '#' at the start or after whitespace. */
-static size_t
-strip_comment(const char *s, size_t n)
-{
-	size_t i;
-
-	for (i = 0; i < n; i++)
-		if ((s[i] == ';' || s[i] == '#') &&
-		    (i == 0 || is_space(s[i - 1])))
-			return i;
-	return n;
-}
-
 /* Records an error about the current line; key is "section.key". */
-static void
+static int
 fail_at(struct parse *p, enum section sec, const char *key, size_t keylen,
     const char *msg)
 {
-	char k[sizeof(p->err->key)], shown[KEY_NAME_MAX + 8];
+	char shown[MEDSEC_INI_KEY_MAX + 8];
 
-	cmp_excerpt(shown, sizeof(shown), key != NULL ? key : "",
+	medsec_ini_excerpt(shown, sizeof(shown), key != NULL ? key : "",
 	    key != NULL ? keylen : 0);
-	if (sec != SEC_NONE && key != NULL)
-		snprintf(k, sizeof(k), "%s.%s", section_names[sec], shown);
-	else
-		snprintf(k, sizeof(k), "%s", shown);
-	cmp_err_set(p->err, p->lineno, k, "%s", msg);
-	p->failed = 1;
-}
-
-/* No NUL byte (inih would stop there) and no over-long line. */
-static int
-prescan(struct parse *p)
-{
-	size_t i, start = 0, linelen;
-
-	p->lineno = 1;
-	for (i = 0; i <= p->len; i++) {
-		if (i < p->len && p->text[i] == '\0') {
-			fail_at(p, SEC_NONE, NULL, 0, "NUL byte in profile");
-			return MEDSEC_ERR_CONFIG;
-		}
-		if (i < p->len && p->text[i] != '\n')
-			continue;
-		linelen = i - start;
-		if (linelen > 0 && p->text[i - 1] == '\r')
-			linelen--;
-		if (linelen > MEDSEC_CONFIG_LINE_MAX) {
-			fail_at(p, SEC_NONE, NULL, 0, "line too long");
-			return MEDSEC_ERR_CONFIG;
-		}
-		start = i + 1;
-		p->lineno++;
-	}
-	p->lineno = 0;
-	return MEDSEC_OK;
-}
-
-/* Writes a short normalised line for inih. */
-static char *
-deliver(char *str, int num, const char *a, size_t alen, const char *b)
-{
-	size_t blen = strlen(b);
-
-	if (num < 0 || alen + blen + 3 > (size_t)num)
-		return NULL;
-	memcpy(str, a, alen);
-	memcpy(str + alen, b, blen);
-	str[alen + blen] = '\n';
-	str[alen + blen + 1] = '\0';
-	return str;
+	medsec_ini_err(p->err, p->lineno, sec != SEC_NONE && key != NULL ?
+	    section_names[sec] : NULL, shown, "%s", msg);
+	return MEDSEC_ERR_CONFIG;
 }
 
 static enum section
@@ -289,94 +185,35 @@ section_of(const char *name, size_t n)
 	return SEC_NONE;
 }
 
-static char *
-read_section(struct parse *p, char *str, int num, const char *s, size_t n)
+static int
+on_section(void *ctx, const char *name, size_t namelen, int line,
+    const char **canon)
 {
-	const char *end, *after;
-	size_t namelen, afterlen;
+	struct parse *p = ctx;
 	enum section sec;
 
-	if ((end = memchr(s, ']', n)) == NULL) {
-		fail_at(p, SEC_NONE, NULL, 0,
-		    "section header without closing ']'");
-		return NULL;
-	}
-	namelen = (size_t)(end - s - 1);
-	after = end + 1;
-	afterlen = strip_comment(after, n - (size_t)(after - s));
-	trim(&after, &afterlen);
-	if (afterlen != 0) {
-		fail_at(p, SEC_NONE, NULL, 0,
-		    "unexpected text after section header");
-		return NULL;
-	}
-	if ((sec = section_of(s + 1, namelen)) == SEC_NONE) {
-		fail_at(p, SEC_NONE, s + 1, namelen, "unknown section; "
+	p->lineno = line;
+	if ((sec = section_of(name, namelen)) == SEC_NONE)
+		return fail_at(p, SEC_NONE, name, namelen, "unknown section; "
 		    "expected [device], [communication] or [implementation]");
-		return NULL;
-	}
 	if (sec == SEC_DEVICE && p->device_line == 0)
-		p->device_line = p->lineno;
-	return deliver(str, num, s, namelen + 2, "");
+		p->device_line = line;
+	*canon = section_names[sec];
+	return MEDSEC_OK;
 }
 
-static char *
-read_key(struct parse *p, char *str, int num, const char *s, size_t n)
+/* The profile's own words for what the line reader refuses. */
+static void
+on_fault(void *ctx, enum medsec_ini_fault fault, const char *text,
+    size_t len, struct medsec_config_error *err)
 {
-	const char *eq, *k = s, *v;
-	size_t i, klen, vlen;
+	struct parse *p = ctx;
 
-	if ((eq = memchr(s, '=', n)) == NULL) {
-		fail_at(p, SEC_NONE, NULL, 0, "expected 'key = value'");
-		return NULL;
-	}
-	klen = (size_t)(eq - s);
-	trim(&k, &klen);
-	for (i = 0; i < klen && is_key_char(k[i]); i++)
-		;
-	if (klen == 0 || i < klen || klen > KEY_NAME_MAX) {
-		fail_at(p, SEC_NONE, k, klen, "invalid key name");
-		return NULL;
-	}
-	v = eq + 1;
-	vlen = strip_comment(v, n - (size_t)(v - s));
-	trim(&v, &vlen);
-	p->val = v;
-	p->vallen = vlen;
-	return deliver(str, num, k, klen, "=");
-}
-
-/* The ini_reader: one normalised line per call; NULL after an error. */
-static char *
-reader(char *str, int num, void *stream)
-{
-	struct parse *p = stream;
-	const char *s, *nl;
-	size_t n;
-
-	if (p->failed || p->pos >= p->len)
-		return NULL;
-	s = p->text + p->pos;
-	nl = memchr(s, '\n', p->len - p->pos);
-	n = nl != NULL ? (size_t)(nl - s) : p->len - p->pos;
-	p->pos += n + (nl != NULL);
-	p->lineno++;
-	p->val = NULL;
-	p->vallen = 0;
-	if (p->lineno == 1 && n >= 3 && memcmp(s, "\xEF\xBB\xBF", 3) == 0) {
-		s += 3;
-		n -= 3;
-	}
-	trim(&s, &n);
-	if (n == 0 || *s == ';' || *s == '#')
-		str = deliver(str, num, "", 0, "");
-	else if (*s == '[')
-		str = read_section(p, str, num, s, n);
-	else
-		str = read_key(p, str, num, s, n);
-	if (str == NULL && !p->failed)
-		fail_at(p, SEC_NONE, NULL, 0, "internal parser error");
-	return str;
+	p->lineno = err->line;
+	if (fault == MEDSEC_INI_LONG_LINE)
+		fail_at(p, SEC_NONE, NULL, 0, "line too long");
+	else if (fault == MEDSEC_INI_NO_KEY || fault == MEDSEC_INI_BAD_KEY)
+		fail_at(p, SEC_NONE, text, len, "invalid key name");
 }
 
 static int
@@ -394,90 +231,78 @@ id_syntax_ok(const char *s, size_t n)
 }
 
 static int
-add_declaration(struct parse *p, const char *name)
+add_declaration(struct parse *p, const char *name, const char *v,
+    size_t vlen)
 {
 	struct medsec_profile *pr = &p->prof;
 	struct medsec_profile_decl *d;
 	size_t n = strlen(name), i;
 	char msg[96];
 
-	if (!id_syntax_ok(name, n)) {
-		fail_at(p, SEC_IMPLEMENTATION, name, n, "expected a "
+	if (!id_syntax_ok(name, n))
+		return fail_at(p, SEC_IMPLEMENTATION, name, n, "expected a "
 		    "requirement id such as 1.18 as the key");
-		return 0;
-	}
 	for (i = 0; i < pr->n_decls; i++)
 		if (strcmp(pr->decls[i].id, name) == 0) {
 			snprintf(msg, sizeof(msg), "duplicate key (first set "
 			    "on line %d)", pr->decls[i].line);
-			fail_at(p, SEC_IMPLEMENTATION, name, n, msg);
-			return 0;
+			return fail_at(p, SEC_IMPLEMENTATION, name, n, msg);
 		}
-	if (pr->n_decls >= MEDSEC_PROFILE_DECL_MAX) {
-		fail_at(p, SEC_IMPLEMENTATION, name, n,
+	if (pr->n_decls >= MEDSEC_PROFILE_DECL_MAX)
+		return fail_at(p, SEC_IMPLEMENTATION, name, n,
 		    "too many declarations");
-		return 0;
-	}
-	if (p->vallen == 0 || !cmp_text_ok(p->val, p->vallen)) {
-		fail_at(p, SEC_IMPLEMENTATION, name, n,
+	if (vlen == 0 || !cmp_text_ok(v, vlen))
+		return fail_at(p, SEC_IMPLEMENTATION, name, n,
 		    "empty value or control characters");
-		return 0;
-	}
 	d = &pr->decls[pr->n_decls++];
 	cmp_copy(d->id, sizeof(d->id), name, n);
 	d->line = p->lineno;
-	cmp_copy(d->text, sizeof(d->text), p->val, p->vallen);
-	return 1;
+	cmp_copy(d->text, sizeof(d->text), v, vlen);
+	return MEDSEC_OK;
 }
 
 static int
-handler(void *user, const char *section, const char *name,
-    const char *value)
+on_key(void *ctx, const char *section, const char *name, const char *value,
+    size_t vallen, int line)
 {
-	struct parse *p = user;
+	struct parse *p = ctx;
 	enum section sec = section_of(section, strlen(section));
 	const struct key_def *k = NULL;
 	char msg[64];
 	size_t i;
 
-	(void)value; /* always "": the value is p->val */
-	if (p->failed)
-		return 0;
-	if (sec == SEC_NONE) {
-		fail_at(p, SEC_NONE, name, strlen(name),
+	p->lineno = line;
+	if (sec == SEC_NONE)
+		return fail_at(p, SEC_NONE, name, strlen(name),
 		    "key outside any section");
-		return 0;
-	}
 	if (sec == SEC_IMPLEMENTATION)
-		return add_declaration(p, name);
+		return add_declaration(p, name, value, vallen);
 	for (i = 0; i < NKEYS; i++)
 		if (keys[i].section == sec && strcmp(keys[i].name, name) == 0) {
 			k = &keys[i];
 			break;
 		}
-	if (k == NULL) {
-		fail_at(p, sec, name, strlen(name), "unknown key");
-		return 0;
-	}
+	if (k == NULL)
+		return fail_at(p, sec, name, strlen(name), "unknown key");
 	if (p->first_line[i] != 0) {
 		snprintf(msg, sizeof(msg), "duplicate key (first set on line "
 		    "%d)", p->first_line[i]);
-		fail_at(p, sec, name, strlen(name), msg);
-		return 0;
+		return fail_at(p, sec, name, strlen(name), msg);
 	}
-	p->first_line[i] = p->lineno;
-	if (p->vallen == 0 && !k->empty_ok) {
-		fail_at(p, sec, name, strlen(name), "empty value");
-		return 0;
-	}
-	return k->set(p, k, p->val, p->vallen) == MEDSEC_OK;
+	p->first_line[i] = line;
+	if (vallen == 0 && !k->empty_ok)
+		return fail_at(p, sec, name, strlen(name), "empty value");
+	return k->set(p, k, value, vallen);
 }
+
+static const struct medsec_ini_handler ini_handler = {
+	"profile", on_section, on_key, on_fault
+};
 
 static int
 bad(struct parse *p, const struct key_def *k, const char *msg)
 {
-	fail_at(p, k->section, k->name, strlen(k->name), msg);
-	return MEDSEC_ERR_CONFIG;
+	return fail_at(p, k->section, k->name, strlen(k->name), msg);
 }
 
 static int
@@ -543,7 +368,7 @@ each_item(struct parse *p, const struct key_def *k, const char *v, size_t n,
 		c = memchr(v, ',', n);
 		len = c != NULL ? (size_t)(c - v) : n;
 		s = v;
-		trim(&s, &len);
+		medsec_ini_trim(&s, &len);
 		if (len == 0)
 			return bad(p, k, "empty list item");
 		if ((r = each(p, k, s, len)) != MEDSEC_OK)
@@ -685,7 +510,7 @@ medsec_profile_parse(const char *name, const char *text, size_t len,
 {
 	struct medsec_config_error scratch;
 	struct parse *p = NULL;
-	int n, r = MEDSEC_ERR_INTERNAL;
+	int r = MEDSEC_ERR_INTERNAL;
 
 	if (err == NULL)
 		err = &scratch;
@@ -703,26 +528,14 @@ medsec_profile_parse(const char *name, const char *text, size_t len,
 		cmp_err_set(err, 0, NULL, "out of memory");
 		return MEDSEC_ERR_NOMEM;
 	}
-	p->text = text;
-	p->len = len;
 	p->err = err;
 	p->prof.public_network = -1;
 	if (name != NULL)
 		cmp_copy(p->prof.source, sizeof(p->prof.source), name,
 		    strlen(name));
-	if ((r = prescan(p)) != MEDSEC_OK)
+	if ((r = medsec_ini_parse(text, len, MEDSEC_CONFIG_LINE_MAX,
+	    &ini_handler, p, err)) != MEDSEC_OK)
 		goto out;
-	n = ini_parse_stream(reader, p, handler, p);
-	if (p->failed) {
-		r = MEDSEC_ERR_CONFIG;
-		goto out;
-	}
-	if (n != 0) {
-		/* Cannot happen with normalised lines; never ignore it. */
-		cmp_err_set(err, n > 0 ? n : 0, NULL, "syntax error");
-		r = MEDSEC_ERR_CONFIG;
-		goto out;
-	}
 	if ((r = check_complete(p)) != MEDSEC_OK)
 		goto out;
 	*prof = p->prof;

@@ -1,36 +1,24 @@
 /*
  * The configuration file: INI text parsed with inih into a typed struct.
  *
- * inih as packaged (libinih 55) reads into a fixed 200-byte line buffer,
- * silently truncates longer lines, treats indented lines as continuations
- * and does not tell the handler the line number. Our file allows lines of
- * MEDSEC_CONFIG_LINE_MAX bytes and must name the line of every error, so
- * inih is fed through our own reader (ini_parse_stream): it checks each
- * line, keeps the value aside and hands inih a short normalised line
- * ("[section]", "key=" or an empty line). inih tracks the section and
- * calls the handler, which takes the value and the line number from the
- * reader. Nothing of the text is ever truncated or reinterpreted.
+ * inih is fed through the strict line reader of core/ini.h, so every
+ * error names its line and nothing of the text is ever truncated or
+ * reinterpreted. What is left here is what the sections and keys mean.
  *
  * All values go into a copy of the caller's struct, which is copied back
  * only when the whole text is valid.
  */
 #include <errno.h>
 #include <inttypes.h>
-#include <stdarg.h>
 #include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
-#include <ini.h>
-
-#include "io/io.h"
+#include "core/ini.h"
 #include "medsec/config.h"
 #include "medsec/err.h"
 #include "medsec/password_policy.h"
-
-/* Key names are short; anything longer cannot be one of ours. */
-#define KEY_NAME_MAX 40
 
 struct parse;
 
@@ -50,15 +38,8 @@ struct key_def {
 #define NKEYS 23
 
 struct parse {
-	const char *name;	/* file name for errors */
-	const char *text;
-	size_t len;
-	size_t pos;		/* start of the next line */
-	int lineno;		/* line last handed to inih */
-	const char *val;	/* value of that line, trimmed, not NUL-ended */
-	size_t vallen;
+	int lineno;		/* line of the key being set */
 	int first_line[NKEYS];	/* line each key was set on, 0 if not yet */
-	int failed;
 	struct medsec_config cfg;
 	struct medsec_config_error *err;
 };
@@ -126,80 +107,6 @@ _Static_assert(sizeof(keys) / sizeof(keys[0]) == NKEYS, "NKEYS");
 static const char *const sections[] = { "device", "crypto", "audit", "auth",
 	"session" };
 
-/* Copies at most srclen bytes of src, always NUL-terminating dst. */
-static void
-copy_bytes(char *dst, size_t dstlen, const char *src, size_t srclen)
-{
-	if (dstlen == 0)
-		return;
-	if (srclen >= dstlen)
-		srclen = dstlen - 1;
-	memcpy(dst, src, srclen);
-	dst[srclen] = '\0';
-}
-
-/*
- * A printable excerpt of untrusted text for a message: control bytes and
- * non-ASCII become '?', so an error line can never inject into a log.
- */
-static void
-excerpt(char *out, size_t outlen, const char *s, size_t n)
-{
-	size_t i, max = outlen - 4;
-
-	for (i = 0; i < n && i < max; i++)
-		out[i] = (s[i] >= 0x20 && s[i] < 0x7f) ? s[i] : '?';
-	if (i < n) {
-		memcpy(out + i, "...", 3);
-		i += 3;
-	}
-	out[i] = '\0';
-}
-
-static void
-clear_err(struct medsec_config_error *err, const char *name)
-{
-	memset(err, 0, sizeof(*err));
-	if (name != NULL)
-		copy_bytes(err->file, sizeof(err->file), name, strlen(name));
-}
-
-static void fill_err(struct medsec_config_error *, int, const char *,
-    const char *, const char *, ...)
-    __attribute__((format(printf, 5, 6)));
-
-/* Records an error; key is "section.key" (section may be NULL). */
-static void
-fill_err(struct medsec_config_error *err, int line, const char *section,
-    const char *key, const char *fmt, ...)
-{
-	va_list ap;
-	size_t off = 0;
-
-	err->line = line;
-	err->key[0] = '\0';
-	if (section != NULL && *section != '\0') {
-		copy_bytes(err->key, sizeof(err->key), section,
-		    strlen(section));
-		off = strlen(err->key);
-		if (off + 1 < sizeof(err->key))
-			err->key[off++] = '.';
-		err->key[off] = '\0';
-	}
-	if (key != NULL)
-		copy_bytes(err->key + off, sizeof(err->key) - off, key,
-		    strlen(key));
-	va_start(ap, fmt);
-	vsnprintf(err->message, sizeof(err->message), fmt, ap);
-	va_end(ap);
-}
-
-static int
-is_space(char c)
-{
-	return c == ' ' || c == '\t' || c == '\r' || c == '\f' || c == '\v';
-}
-
 static int
 is_id_char(char c)
 {
@@ -207,213 +114,39 @@ is_id_char(char c)
 	    (c >= '0' && c <= '9') || c == '.' || c == '_' || c == '-';
 }
 
-/* Trims [*sp, *sp + *np) in place of the pointers. */
-static void
-trim(const char **sp, size_t *np)
+static int
+on_section(void *ctx, const char *name, size_t namelen, int line,
+    const char **canon)
 {
-	const char *s = *sp;
-	size_t n = *np;
-
-	while (n > 0 && is_space(*s)) {
-		s++;
-		n--;
-	}
-	while (n > 0 && is_space(s[n - 1]))
-		n--;
-	*sp = s;
-	*np = n;
-}
-
-/*
- * A comment starts with ';' or '#' at the start of the value or after
- * whitespace; elsewhere they are part of the value (and then rejected by
- * every alphabet we accept, so nothing is silently cut).
- */
-static size_t
-strip_comment(const char *s, size_t n)
-{
+	struct parse *p = ctx;
+	char shown[48];
 	size_t i;
 
-	for (i = 0; i < n; i++)
-		if ((s[i] == ';' || s[i] == '#') && (i == 0 ||
-		    is_space(s[i - 1])))
-			return i;
-	return n;
-}
-
-/*
- * Checks the whole text before inih sees any of it: no NUL byte (a C
- * parser would stop there and ignore the rest) and no over-long line.
- */
-static int
-prescan(struct parse *p)
-{
-	size_t i, start = 0, linelen;
-	int line = 1;
-
-	for (i = 0; i <= p->len; i++) {
-		if (i < p->len && p->text[i] == '\0') {
-			fill_err(p->err, line, NULL, NULL,
-			    "NUL byte in configuration text");
-			return MEDSEC_ERR_CONFIG;
-		}
-		if (i < p->len && p->text[i] != '\n')
-			continue;
-		linelen = i - start;
-		if (linelen > 0 && p->text[i - 1] == '\r')
-			linelen--;
-		if (linelen > MEDSEC_CONFIG_LINE_MAX) {
-			fill_err(p->err, line, NULL, NULL,
-			    "line longer than %d bytes",
-			    MEDSEC_CONFIG_LINE_MAX);
-			return MEDSEC_ERR_CONFIG;
-		}
-		start = i + 1;
-		line++;
-	}
-	return MEDSEC_OK;
-}
-
-/* Writes a normalised line for inih; it always fits (checked by caller). */
-static char *
-deliver(char *str, int num, const char *a, size_t alen, const char *b)
-{
-	size_t blen = strlen(b);
-
-	if (num < 0 || alen + blen + 3 > (size_t)num)
-		return NULL;
-	memcpy(str, a, alen);
-	memcpy(str + alen, b, blen);
-	str[alen + blen] = '\n';
-	str[alen + blen + 1] = '\0';
-	return str;
-}
-
-static char *
-read_section(struct parse *p, char *str, int num, const char *s, size_t n)
-{
-	char shown[48];
-	const char *end, *after, *name = s + 1;
-	size_t i, namelen, afterlen;
-
-	end = memchr(s, ']', n);
-	if (end == NULL) {
-		fill_err(p->err, p->lineno, NULL, NULL,
-		    "section header without closing ']'");
-		return NULL;
-	}
-	namelen = (size_t)(end - name);
-	after = end + 1;
-	afterlen = strip_comment(after, n - (size_t)(after - s));
-	trim(&after, &afterlen);
-	if (afterlen != 0) {
-		fill_err(p->err, p->lineno, NULL, NULL,
-		    "unexpected text after section header");
-		return NULL;
-	}
 	for (i = 0; i < sizeof(sections) / sizeof(sections[0]); i++)
 		if (strlen(sections[i]) == namelen &&
-		    memcmp(sections[i], name, namelen) == 0)
-			return deliver(str, num, s, namelen + 2, "");
-	excerpt(shown, sizeof(shown), name, namelen);
-	fill_err(p->err, p->lineno, NULL, NULL, "unknown section [%s]", shown);
-	return NULL;
-}
-
-static char *
-read_key(struct parse *p, char *str, int num, const char *s, size_t n)
-{
-	char shown[48];
-	const char *eq, *k = s, *v;
-	size_t i, klen, vlen;
-
-	eq = memchr(s, '=', n);
-	if (eq == NULL) {
-		fill_err(p->err, p->lineno, NULL, NULL,
-		    "expected 'key = value'");
-		return NULL;
-	}
-	klen = (size_t)(eq - s);
-	trim(&k, &klen);
-	if (klen == 0) {
-		fill_err(p->err, p->lineno, NULL, NULL, "missing key name");
-		return NULL;
-	}
-	for (i = 0; i < klen; i++)
-		if (!is_id_char(k[i]))
-			break;
-	if (i < klen || klen > KEY_NAME_MAX) {
-		excerpt(shown, sizeof(shown), k, klen);
-		fill_err(p->err, p->lineno, NULL, NULL,
-		    "invalid key name '%s'", shown);
-		return NULL;
-	}
-	v = eq + 1;
-	vlen = strip_comment(v, n - (size_t)(v - s));
-	trim(&v, &vlen);
-	p->val = v;
-	p->vallen = vlen;
-	/* inih gets "key=" only: the value itself stays with us. */
-	return deliver(str, num, k, klen, "=");
-}
-
-/*
- * The ini_reader: hands inih one normalised line per call, so inih's line
- * count and ours agree. Returns NULL (end of input) once an error is
- * recorded, which stops inih at the first error.
- */
-static char *
-reader(char *str, int num, void *stream)
-{
-	struct parse *p = stream;
-	const char *s, *nl;
-	size_t n;
-
-	if (p->failed || p->pos >= p->len)
-		return NULL;
-	s = p->text + p->pos;
-	nl = memchr(s, '\n', p->len - p->pos);
-	n = nl != NULL ? (size_t)(nl - s) : p->len - p->pos;
-	p->pos += n + (nl != NULL);
-	p->lineno++;
-	p->val = NULL;
-	p->vallen = 0;
-	if (p->lineno == 1 && n >= 3 && memcmp(s, "\xEF\xBB\xBF", 3) == 0) {
-		s += 3;
-		n -= 3;
-	}
-	trim(&s, &n);
-	if (n == 0 || *s == ';' || *s == '#')
-		str = deliver(str, num, "", 0, "");
-	else if (*s == '[')
-		str = read_section(p, str, num, s, n);
-	else
-		str = read_key(p, str, num, s, n);
-	if (str == NULL) {
-		if (p->err->message[0] == '\0')
-			fill_err(p->err, p->lineno, NULL, NULL,
-			    "internal parser error");
-		p->failed = 1;
-	}
-	return str;
+		    memcmp(sections[i], name, namelen) == 0) {
+			*canon = sections[i];
+			return MEDSEC_OK;
+		}
+	medsec_ini_excerpt(shown, sizeof(shown), name, namelen);
+	medsec_ini_err(p->err, line, NULL, NULL, "unknown section [%s]",
+	    shown);
+	return MEDSEC_ERR_CONFIG;
 }
 
 static int
-handler(void *user, const char *section, const char *name,
-    const char *value)
+on_key(void *ctx, const char *section, const char *name, const char *value,
+    size_t vallen, int line)
 {
-	struct parse *p = user;
+	struct parse *p = ctx;
 	const struct key_def *k = NULL;
 	size_t i;
-	int r;
 
-	(void)value; /* always "": the real value is p->val */
-	if (p->failed)
-		return 0;
+	p->lineno = line;
 	if (*section == '\0') {
-		fill_err(p->err, p->lineno, NULL, name,
+		medsec_ini_err(p->err, line, NULL, name,
 		    "key outside any section");
-		goto fail;
+		return MEDSEC_ERR_CONFIG;
 	}
 	for (i = 0; i < sizeof(keys) / sizeof(keys[0]); i++)
 		if (strcmp(keys[i].section, section) == 0 &&
@@ -422,31 +155,26 @@ handler(void *user, const char *section, const char *name,
 			break;
 		}
 	if (k == NULL) {
-		fill_err(p->err, p->lineno, section, name, "unknown key");
-		goto fail;
+		medsec_ini_err(p->err, line, section, name, "unknown key");
+		return MEDSEC_ERR_CONFIG;
 	}
 	if (p->first_line[i] != 0) {
-		fill_err(p->err, p->lineno, section, name,
+		medsec_ini_err(p->err, line, section, name,
 		    "duplicate key (first set on line %d)", p->first_line[i]);
-		goto fail;
+		return MEDSEC_ERR_CONFIG;
 	}
-	p->first_line[i] = p->lineno;
-	if (p->val == NULL || p->vallen == 0) {
-		if (!k->optional) {
-			fill_err(p->err, p->lineno, section, name,
-			    "empty value");
-			goto fail;
-		}
-		p->val = "";	/* the setters see "" and clear the field */
-		p->vallen = 0;
+	p->first_line[i] = line;
+	/* An empty value is "", and the setters of optional keys clear. */
+	if (vallen == 0 && !k->optional) {
+		medsec_ini_err(p->err, line, section, name, "empty value");
+		return MEDSEC_ERR_CONFIG;
 	}
-	if ((r = k->set(p, k, p->val, p->vallen)) != MEDSEC_OK)
-		goto fail;
-	return 1;
-fail:
-	p->failed = 1;
-	return 0;
+	return k->set(p, k, value, vallen);
 }
+
+static const struct medsec_ini_handler ini_handler = {
+	"configuration text", on_section, on_key, NULL
+};
 
 static int
 set_id(struct parse *p, const struct key_def *k, const char *v, size_t n)
@@ -456,19 +184,19 @@ set_id(struct parse *p, const struct key_def *k, const char *v, size_t n)
 	size_t i;
 
 	if (n >= MEDSEC_CONFIG_ID_MAX) {
-		fill_err(p->err, p->lineno, k->section, k->name,
+		medsec_ini_err(p->err, p->lineno, k->section, k->name,
 		    "value longer than %d characters",
 		    MEDSEC_CONFIG_ID_MAX - 1);
 		return MEDSEC_ERR_CONFIG;
 	}
 	for (i = 0; i < n; i++)
 		if (!is_id_char(v[i])) {
-			fill_err(p->err, p->lineno, k->section, k->name,
+			medsec_ini_err(p->err, p->lineno, k->section, k->name,
 			    "invalid character at position %zu "
 			    "(allowed: A-Z a-z 0-9 . _ -)", i + 1);
 			return MEDSEC_ERR_CONFIG;
 		}
-	copy_bytes(dst, MEDSEC_CONFIG_ID_MAX, v, n);
+	medsec_ini_copy(dst, MEDSEC_CONFIG_ID_MAX, v, n);
 	return MEDSEC_OK;
 }
 
@@ -481,7 +209,7 @@ check_printable(struct parse *p, const struct key_def *k, const char *v,
 
 	for (i = 0; i < n; i++)
 		if (v[i] < lo || v[i] > '~') {
-			fill_err(p->err, p->lineno, k->section, k->name,
+			medsec_ini_err(p->err, p->lineno, k->section, k->name,
 			    "invalid character at position %zu", i + 1);
 			return MEDSEC_ERR_CONFIG;
 		}
@@ -493,19 +221,19 @@ set_state_dir(struct parse *p, const struct key_def *k, const char *v,
     size_t n)
 {
 	if (n >= MEDSEC_CONFIG_PATH_MAX) {
-		fill_err(p->err, p->lineno, k->section, k->name,
+		medsec_ini_err(p->err, p->lineno, k->section, k->name,
 		    "path longer than %d characters",
 		    MEDSEC_CONFIG_PATH_MAX - 1);
 		return MEDSEC_ERR_CONFIG;
 	}
 	if (v[0] != '/') {
-		fill_err(p->err, p->lineno, k->section, k->name,
+		medsec_ini_err(p->err, p->lineno, k->section, k->name,
 		    "must be an absolute path");
 		return MEDSEC_ERR_CONFIG;
 	}
 	if (check_printable(p, k, v, n, ' ') != MEDSEC_OK)
 		return MEDSEC_ERR_CONFIG;
-	copy_bytes(p->cfg.state_dir, sizeof(p->cfg.state_dir), v, n);
+	medsec_ini_copy(p->cfg.state_dir, sizeof(p->cfg.state_dir), v, n);
 	return MEDSEC_OK;
 }
 
@@ -517,12 +245,12 @@ set_profile(struct parse *p, const struct key_def *k, const char *v,
 
 	if ((n == 8 && memcmp(v, "approved", 8) == 0) ||
 	    (n == 5 && memcmp(v, "kcmvp", 5) == 0)) {
-		copy_bytes(p->cfg.crypto_profile,
+		medsec_ini_copy(p->cfg.crypto_profile,
 		    sizeof(p->cfg.crypto_profile), v, n);
 		return MEDSEC_OK;
 	}
-	excerpt(shown, sizeof(shown), v, n);
-	fill_err(p->err, p->lineno, k->section, k->name,
+	medsec_ini_excerpt(shown, sizeof(shown), v, n);
+	medsec_ini_err(p->err, p->lineno, k->section, k->name,
 	    "unknown crypto profile '%s' (expected approved or kcmvp)", shown);
 	return MEDSEC_ERR_CONFIG;
 }
@@ -533,15 +261,15 @@ set_hostname(struct parse *p, const struct key_def *k, const char *v,
 {
 	/* RFC 5424 HOSTNAME: 1*255 PRINTUSASCII (no space). */
 	if (n >= sizeof(p->cfg.audit_hostname)) {
-		fill_err(p->err, p->lineno, k->section, k->name,
+		medsec_ini_err(p->err, p->lineno, k->section, k->name,
 		    "value longer than %zu characters",
 		    sizeof(p->cfg.audit_hostname) - 1);
 		return MEDSEC_ERR_CONFIG;
 	}
 	if (check_printable(p, k, v, n, '!') != MEDSEC_OK)
 		return MEDSEC_ERR_CONFIG;
-	copy_bytes(p->cfg.audit_hostname, sizeof(p->cfg.audit_hostname), v,
-	    n);
+	medsec_ini_copy(p->cfg.audit_hostname,
+	    sizeof(p->cfg.audit_hostname), v, n);
 	return MEDSEC_OK;
 }
 
@@ -558,7 +286,7 @@ parse_number(struct parse *p, const struct key_def *k, const char *v,
 	unsigned long long x;
 	uint64_t mul = 1;
 
-	excerpt(shown, sizeof(shown), v, n);
+	medsec_ini_excerpt(shown, sizeof(shown), v, n);
 	if (n >= sizeof(buf) || v[0] < '0' || v[0] > '9')
 		goto bad;
 	memcpy(buf, v, n);
@@ -585,12 +313,12 @@ parse_number(struct parse *p, const struct key_def *k, const char *v,
 	*outp = (uint64_t)x * mul;
 	return MEDSEC_OK;
 bad:
-	fill_err(p->err, p->lineno, k->section, k->name,
+	medsec_ini_err(p->err, p->lineno, k->section, k->name,
 	    allow_suffix ? "invalid number '%s' (digits, optional k, M or G)" :
 	    "invalid number '%s' (digits only)", shown);
 	return MEDSEC_ERR_CONFIG;
 range:
-	fill_err(p->err, p->lineno, k->section, k->name,
+	medsec_ini_err(p->err, p->lineno, k->section, k->name,
 	    "value %s out of range %s", shown, range);
 	return MEDSEC_ERR_CONFIG;
 }
@@ -601,7 +329,7 @@ check_range(struct parse *p, const struct key_def *k, uint64_t x,
 {
 	if (x >= lo && x <= hi)
 		return MEDSEC_OK;
-	fill_err(p->err, p->lineno, k->section, k->name,
+	medsec_ini_err(p->err, p->lineno, k->section, k->name,
 	    "value %" PRIu64 " out of range %" PRIu64 "..%" PRIu64, x, lo, hi);
 	return MEDSEC_ERR_CONFIG;
 }
@@ -630,7 +358,7 @@ set_epoch_seconds(struct parse *p, const struct key_def *k, const char *v,
 		return MEDSEC_ERR_CONFIG;
 	/* 0 turns time-based epochs off; a tiny period would thrash. */
 	if (x != 0 && (x < 10 || x > 86400)) {
-		fill_err(p->err, p->lineno, k->section, k->name,
+		medsec_ini_err(p->err, p->lineno, k->section, k->name,
 		    "value %" PRIu64 " out of range 10..86400 (or 0 for off)",
 		    x);
 		return MEDSEC_ERR_CONFIG;
@@ -686,8 +414,8 @@ set_bool(struct parse *p, const struct key_def *k, const char *v, size_t n)
 			return MEDSEC_OK;
 		}
 	}
-	excerpt(shown, sizeof(shown), v, n);
-	fill_err(p->err, p->lineno, k->section, k->name,
+	medsec_ini_excerpt(shown, sizeof(shown), v, n);
+	medsec_ini_err(p->err, p->lineno, k->section, k->name,
 	    "invalid boolean '%s' (expected yes or no)", shown);
 	return MEDSEC_ERR_CONFIG;
 }
@@ -699,15 +427,15 @@ set_password_profile(struct parse *p, const struct key_def *k,
 	char name[sizeof(p->cfg.auth_password_profile)], shown[48];
 
 	if (n < sizeof(name)) {
-		copy_bytes(name, sizeof(name), v, n);
+		medsec_ini_copy(name, sizeof(name), v, n);
 		if (medsec_password_profile_find(name) != NULL) {
-			copy_bytes(p->cfg.auth_password_profile,
+			medsec_ini_copy(p->cfg.auth_password_profile,
 			    sizeof(p->cfg.auth_password_profile), v, n);
 			return MEDSEC_OK;
 		}
 	}
-	excerpt(shown, sizeof(shown), v, n);
-	fill_err(p->err, p->lineno, k->section, k->name,
+	medsec_ini_excerpt(shown, sizeof(shown), v, n);
+	medsec_ini_err(p->err, p->lineno, k->section, k->name,
 	    "unknown password profile '%s'", shown);
 	return MEDSEC_ERR_CONFIG;
 }
@@ -721,20 +449,20 @@ set_roles_file(struct parse *p, const struct key_def *k, const char *v,
 		return MEDSEC_OK;
 	}
 	if (n >= sizeof(p->cfg.auth_roles_file)) {
-		fill_err(p->err, p->lineno, k->section, k->name,
+		medsec_ini_err(p->err, p->lineno, k->section, k->name,
 		    "path longer than %zu characters",
 		    sizeof(p->cfg.auth_roles_file) - 1);
 		return MEDSEC_ERR_CONFIG;
 	}
 	if (v[0] != '/') {
-		fill_err(p->err, p->lineno, k->section, k->name,
+		medsec_ini_err(p->err, p->lineno, k->section, k->name,
 		    "must be an absolute path");
 		return MEDSEC_ERR_CONFIG;
 	}
 	if (check_printable(p, k, v, n, ' ') != MEDSEC_OK)
 		return MEDSEC_ERR_CONFIG;
-	copy_bytes(p->cfg.auth_roles_file, sizeof(p->cfg.auth_roles_file), v,
-	    n);
+	medsec_ini_copy(p->cfg.auth_roles_file,
+	    sizeof(p->cfg.auth_roles_file), v, n);
 	return MEDSEC_OK;
 }
 
@@ -743,7 +471,7 @@ static int
 check_whole(struct parse *p)
 {
 	if (p->cfg.session_lifetime_seconds < p->cfg.session_idle_seconds) {
-		fill_err(p->err, 0, "session", "lifetime_seconds",
+		medsec_ini_err(p->err, 0, "session", "lifetime_seconds",
 		    "lifetime (%" PRIu32 " s) shorter than idle timeout "
 		    "(%" PRIu32 " s)", p->cfg.session_lifetime_seconds,
 		    p->cfg.session_idle_seconds);
@@ -758,14 +486,14 @@ medsec_config_defaults(struct medsec_config *cfg)
 	if (cfg == NULL)
 		return;
 	memset(cfg, 0, sizeof(*cfg));
-	copy_bytes(cfg->state_dir, sizeof(cfg->state_dir), "/var/lib/medsec",
-	    strlen("/var/lib/medsec"));
-	copy_bytes(cfg->crypto_profile, sizeof(cfg->crypto_profile),
+	medsec_ini_copy(cfg->state_dir, sizeof(cfg->state_dir),
+	    "/var/lib/medsec", strlen("/var/lib/medsec"));
+	medsec_ini_copy(cfg->crypto_profile, sizeof(cfg->crypto_profile),
 	    "approved", strlen("approved"));
 	cfg->audit_epoch_records = 1000;
 	cfg->audit_epoch_seconds = 3600;
 	cfg->audit_segment_bytes = 16777216;
-	copy_bytes(cfg->auth_password_profile,
+	medsec_ini_copy(cfg->auth_password_profile,
 	    sizeof(cfg->auth_password_profile), "kr-pipc", strlen("kr-pipc"));
 	cfg->auth_pwhash_ops = 2;
 	cfg->auth_pwhash_mem = 19u << 20;
@@ -788,42 +516,29 @@ medsec_config_parse(const char *name, const char *text, size_t len,
 {
 	struct medsec_config_error scratch;
 	struct parse *p = NULL;
-	int n, r = MEDSEC_ERR_INTERNAL;
+	int r = MEDSEC_ERR_INTERNAL;
 
 	if (err == NULL)
 		err = &scratch;
-	clear_err(err, name);
+	medsec_ini_err_clear(err, name);
 	if (cfg == NULL || (text == NULL && len > 0)) {
-		fill_err(err, 0, NULL, NULL, "invalid arguments");
+		medsec_ini_err(err, 0, NULL, NULL, "invalid arguments");
 		return MEDSEC_ERR_INVALID;
 	}
 	if (len > MEDSEC_CONFIG_FILE_MAX) {
-		fill_err(err, 0, NULL, NULL, "file larger than %d bytes",
+		medsec_ini_err(err, 0, NULL, NULL, "file larger than %d bytes",
 		    MEDSEC_CONFIG_FILE_MAX);
 		return MEDSEC_ERR_CONFIG;
 	}
 	if ((p = calloc(1, sizeof(*p))) == NULL) {
-		fill_err(err, 0, NULL, NULL, "out of memory");
+		medsec_ini_err(err, 0, NULL, NULL, "out of memory");
 		return MEDSEC_ERR_NOMEM;
 	}
-	p->name = name;
-	p->text = text;
-	p->len = len;
 	p->cfg = *cfg;
 	p->err = err;
-	if ((r = prescan(p)) != MEDSEC_OK)
+	if ((r = medsec_ini_parse(text, len, MEDSEC_CONFIG_LINE_MAX,
+	    &ini_handler, p, err)) != MEDSEC_OK)
 		goto out;
-	n = ini_parse_stream(reader, p, handler, p);
-	if (p->failed) {
-		r = MEDSEC_ERR_CONFIG;
-		goto out;
-	}
-	if (n != 0) {
-		/* Cannot happen with our normalised lines; never ignore it. */
-		fill_err(err, n > 0 ? n : 0, NULL, NULL, "syntax error");
-		r = MEDSEC_ERR_CONFIG;
-		goto out;
-	}
 	if ((r = check_whole(p)) != MEDSEC_OK)
 		goto out;
 	*cfg = p->cfg;
@@ -833,50 +548,18 @@ out:
 	return r;
 }
 
+static int
+parse_any(const char *name, const char *text, size_t len, void *cfg,
+    struct medsec_config_error *err)
+{
+	return medsec_config_parse(name, text, len, cfg, err);
+}
+
 int
 medsec_config_load(const char *path, struct medsec_config *cfg,
     struct medsec_config_error *err)
 {
-	struct medsec_config_error scratch;
-	uint8_t *buf = NULL;
-	size_t len = 0;
-	int r = MEDSEC_ERR_INTERNAL;
-
-	if (err == NULL)
-		err = &scratch;
-	clear_err(err, path);
-	if (path == NULL || cfg == NULL) {
-		fill_err(err, 0, NULL, NULL, "invalid arguments");
-		return MEDSEC_ERR_INVALID;
-	}
-	r = medsec_io_read_file(path, MEDSEC_CONFIG_FILE_MAX, 0, &buf, &len);
-	switch (r) {
-	case MEDSEC_OK:
-		break;
-	case MEDSEC_ERR_TOO_LARGE:
-		fill_err(err, 0, NULL, NULL, "file larger than %d bytes",
-		    MEDSEC_CONFIG_FILE_MAX);
-		r = MEDSEC_ERR_CONFIG;
-		goto out;
-	case MEDSEC_ERR_PERMISSION:
-		fill_err(err, 0, NULL, NULL,
-		    "cannot open: symbolic link or permission denied");
-		goto out;
-	case MEDSEC_ERR_NOT_FOUND:
-		fill_err(err, 0, NULL, NULL, "no such file");
-		goto out;
-	case MEDSEC_ERR_FORMAT:
-		fill_err(err, 0, NULL, NULL, "not a regular file");
-		goto out;
-	default:
-		fill_err(err, 0, NULL, NULL, "cannot read: %s",
-		    medsec_strerror(r));
-		goto out;
-	}
-	r = medsec_config_parse(path, (const char *)buf, len, cfg, err);
-out:
-	free(buf);
-	return r;
+	return medsec_ini_load(path, parse_any, cfg, err);
 }
 
 void
