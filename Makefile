@@ -7,7 +7,7 @@ JOBS       ?= $(shell nproc)
 FUZZ_SECONDS ?= 60
 STATE      ?= var/demo
 
-.PHONY: all deps build build-asan check test test-asan run bench fuzz install clean
+.PHONY: all deps build build-asan check test test-asan run bench fuzz install clean report
 
 all: build
 
@@ -48,6 +48,11 @@ fuzz: deps
 	cmake -S . -B $(FUZZ_BUILD) -DCMAKE_C_COMPILER=clang -DMEDSEC_FUZZ=ON -DMEDSEC_SANITIZE=ON -DCMAKE_BUILD_TYPE=Debug
 	cmake --build $(FUZZ_BUILD) -j $(JOBS)
 	./scripts/fuzz.sh $(FUZZ_BUILD) $(FUZZ_SECONDS)
+
+# The MFDS submission package for the reference device, from a fresh test
+# run: out/evidence (JUnit, commit, date, bench) and out/submission.
+report: build
+	JOBS=$(JOBS) ./scripts/report.sh $(BUILD) out $(REPORT_FLAGS)
 
 install: build
 	cmake --install $(BUILD) --prefix $(PREFIX)

@@ -22,6 +22,11 @@ libcmocka-dev
 libxml2-utils
 faketime
 hyperfine
+aide
+b3sum
+minisign
+signify-openbsd
+chromium
 "
 
 # Node.js runs the FHIR validator in the tests; the machine's own node is

@@ -271,6 +271,175 @@ int medsec_classification_to_json(const struct medsec_classification *c,
 
 /* ---- submission package (report.c) ---- */
 
+/*
+ * Test evidence: the JUnit XML that `ctest --output-junit` writes, read
+ * by a small strict reader (junit.c). Accepted: the <?xml?> declaration
+ * (UTF-8 only), elements, attributes quoted with " or ', the five
+ * predefined entities and numeric character references, comments and
+ * CDATA. Refused with file:line: a DTD, other processing instructions,
+ * an element JUnit does not define, text outside the elements that carry
+ * it, invalid UTF-8, nesting deeper than MEDSEC_JUNIT_DEPTH_MAX and
+ * anything over the caps below. Unknown attributes are checked for syntax
+ * and otherwise ignored, so a newer writer's extra attribute is no error.
+ */
+#define MEDSEC_JUNIT_FILE_MAX (64 * 1024 * 1024)
+#define MEDSEC_JUNIT_CASES_MAX 100000
+#define MEDSEC_JUNIT_DEPTH_MAX 16
+#define MEDSEC_JUNIT_ATTRS_MAX 32
+#define MEDSEC_JUNIT_NAME_MAX 1024    /* a test name, decoded */
+#define MEDSEC_JUNIT_VALUE_MAX 65536  /* any attribute value, decoded */
+
+enum medsec_test_status {
+	MEDSEC_TEST_PASS = 0,	/* status="run", no failure, not skipped */
+	MEDSEC_TEST_FAIL = 1,	/* status="fail", <failure> or <error> */
+	MEDSEC_TEST_SKIP = 2,	/* the test skipped itself (<skipped>) */
+	MEDSEC_TEST_NOTRUN = 3	/* disabled, or could not be started */
+};
+
+/* "pass", "fail", "skip", "notrun". */
+const char *medsec_test_status_name(enum medsec_test_status s);
+
+struct medsec_junit_case {
+	char *name;	 /* never NULL or empty */
+	char *classname; /* NULL when absent */
+	char *message;	 /* failure or skip message; NULL when empty */
+	enum medsec_test_status status;
+	double time;	 /* seconds; -1 when absent */
+};
+
+/* Every string is owned by the struct; NULL when the attribute is absent
+ * or empty. Counts are summed over the suites; -1 when no suite had it. */
+struct medsec_junit {
+	char *suite;
+	char *timestamp; /* ISO 8601 as written (ctest: local time, no zone) */
+	char *hostname;
+	long tests, failures, errors, skipped, disabled;
+	double time;	 /* seconds; -1 when absent */
+	size_t n;
+	struct medsec_junit_case *cases; /* in document order */
+};
+
+/*
+ * Parses JUnit XML in memory; name is for errors. On error returns
+ * MEDSEC_ERR_FORMAT (MEDSEC_ERR_TOO_LARGE past a cap) with err naming the
+ * line, and leaves *jp NULL. On success the caller frees *jp with
+ * medsec_junit_free().
+ */
+int medsec_junit_parse(const char *name, const char *xml, size_t len,
+    struct medsec_junit **jp, struct medsec_config_error *err);
+
+/* As medsec_junit_parse() on a file of at most MEDSEC_JUNIT_FILE_MAX. */
+int medsec_junit_load(const char *path, struct medsec_junit **jp,
+    struct medsec_config_error *err);
+
+void medsec_junit_free(struct medsec_junit *j);
+
+/*
+ * An evidence directory, as scripts/report.sh writes it (see
+ * docs/compliance/submission.md):
+ *   junit.xml     ctest --output-junit (absent: every item is a gap)
+ *   meta.json     {"schema":"medsec-evidence-1","commit":"<hex>|unknown",
+ *                  "dirty":true|false|null,"collected":"<UTC ISO 8601>",
+ *                  "medsec_version":..., "ctest":..., "compiler":...,
+ *                  "build_type":..., "host":...} (the last five optional)
+ *   commit        one line, used only when meta.json is absent
+ *   bench/NAME.txt  benchmark results, quoted in the V&V report
+ *   attacks/NAME    attack-tool results (text), quoted in the V&V report
+ *   sbom.NAME, vulnerabilities.NAME: production information, if present
+ * Files are read without following symlinks and within caps; a malformed
+ * junit.xml or meta.json is an error naming file:line.
+ */
+#define MEDSEC_EVIDENCE_TEXT_MAX (256 * 1024) /* each quoted text file */
+#define MEDSEC_EVIDENCE_FILES_MAX 32
+
+struct medsec_evidence; /* opaque */
+
+int medsec_evidence_load(const char *dir, struct medsec_evidence **evp,
+    struct medsec_config_error *err);
+void medsec_evidence_free(struct medsec_evidence *ev);
+
+/* The JUnit results, or NULL when the directory had no junit.xml. */
+const struct medsec_junit *medsec_evidence_junit(
+    const struct medsec_evidence *ev);
+/* The commit recorded by the evidence ("unknown" when not recorded). */
+const char *medsec_evidence_commit(const struct medsec_evidence *ev);
+
+/* The three documents of guideline IV and the formats of each. */
+enum medsec_report_doc {
+	MEDSEC_REPORT_CHECKLIST = 0, /* Table 4 */
+	MEDSEC_REPORT_RISK = 1,	     /* cybersecurity risk management */
+	MEDSEC_REPORT_VV = 2	     /* software verification and validation */
+};
+#define MEDSEC_REPORT_DOCS 3
+
+enum medsec_report_format {
+	MEDSEC_REPORT_MD = 0,
+	MEDSEC_REPORT_JSON = 1,
+	MEDSEC_REPORT_HTML = 2
+};
+#define MEDSEC_REPORT_FORMATS 3
+
+/* How a requirement stands against the evidence. */
+enum medsec_verdict {
+	MEDSEC_VERDICT_NA = 0,	     /* out of scope: nothing applies */
+	MEDSEC_VERDICT_MET = 1,	     /* tests found, every one passed */
+	MEDSEC_VERDICT_DECLARED = 2, /* no test; [implementation] document */
+	MEDSEC_VERDICT_EXCLUDED = 3, /* may-exclude, no test, justified */
+	MEDSEC_VERDICT_GAP = 4	     /* no evidence, or a test not passed */
+};
+
+/* "not-applicable", "met", "declared", "excluded", "gap". */
+const char *medsec_verdict_name(enum medsec_verdict v);
+
+/* File stem of a document: "checklist", "risk-management",
+ * "verification-validation"; and its title. NULL when out of range. */
+const char *medsec_report_doc_stem(enum medsec_report_doc doc);
+const char *medsec_report_doc_title(enum medsec_report_doc doc);
+/* "md", "json", "html"; NULL when out of range. */
+const char *medsec_report_format_ext(enum medsec_report_format fmt);
+
+struct medsec_report; /* opaque */
+
+/*
+ * Weighs the evidence for every requirement the classification lists.
+ * The report points into cat, p, c and ev: all must outlive it. A test
+ * proves an item when its name starts with one of the item's catalog
+ * test_tags. Free with medsec_report_free().
+ */
+int medsec_report_build(const struct medsec_catalog *cat,
+    const struct medsec_profile *p, const struct medsec_classification *c,
+    const struct medsec_evidence *ev, struct medsec_report **outp);
+
+void medsec_report_free(struct medsec_report *r);
+
+/* The verdict for an item id; MEDSEC_VERDICT_NA when absent. */
+enum medsec_verdict medsec_report_verdict(const struct medsec_report *r,
+    const char *id);
+
+/*
+ * Number of gaps: among required items only (what --strict refuses), or
+ * among every item when required_only is 0.
+ */
+size_t medsec_report_gap_count(const struct medsec_report *r,
+    int required_only);
+
+/*
+ * Renders one document into *outp (NUL-terminated, length in *lenp; free
+ * with free()). HTML is one self-contained page: inline CSS, no external
+ * resource, every text from the profile, catalog or evidence escaped.
+ */
+int medsec_report_render(const struct medsec_report *r,
+    enum medsec_report_doc doc, enum medsec_report_format fmt, char **outp,
+    size_t *lenp);
+
+/*
+ * Renders index.html linking every document in every format; with
+ * have_pdf non-zero it links <stem>.pdf too, else it says the PDFs were
+ * not rendered and why (pdf_note, may be NULL).
+ */
+int medsec_report_render_index(const struct medsec_report *r, int have_pdf,
+    const char *pdf_note, char **outp, size_t *lenp);
+
 #ifdef __cplusplus
 }
 #endif

@@ -27,7 +27,9 @@ int cmd_classify(int argc, char **argv);
 int cmd_user(int argc, char **argv);
 int cmd_passwd(int argc, char **argv);
 int cmd_session(int argc, char **argv);
+int cmd_report(int argc, char **argv);
 int cmd_keygen(int argc, char **argv);
+int cmd_manifest(int argc, char **argv);
 int cmd_update(int argc, char **argv);
 
 /* Prints "medsec: <what>: <medsec_strerror(code)>" to stderr. */

@@ -1,0 +1,223 @@
+/*
+ * Submission package internals: the evidence directory, the report (the
+ * verdict of every requirement), a bounded text buffer, and the writer
+ * through which each document is written once and rendered as Markdown or
+ * HTML. JSON is built from the same report with jansson.
+ */
+#ifndef MEDSEC_REPORT_INT_H
+#define MEDSEC_REPORT_INT_H
+
+#include <stdarg.h>
+#include <stddef.h>
+
+#include <jansson.h>
+
+#include "medsec/compliance.h"
+
+/* ---- bounded text buffer (report_buf.c) ---- */
+
+/* No document comes near this; a runaway loop stops here. */
+#define RBUF_MAX (128 * 1024 * 1024)
+
+/* Appends never fail loudly: the first failure sticks in err (a
+ * MEDSEC_ERR_* code) and later appends do nothing. */
+struct rbuf {
+	char *s;
+	size_t len, cap;
+	int err;
+};
+
+void rbuf_init(struct rbuf *b);
+void rbuf_free(struct rbuf *b);
+void rbuf_put(struct rbuf *b, const char *s, size_t n);
+void rbuf_puts(struct rbuf *b, const char *s);
+void rbuf_printf(struct rbuf *b, const char *fmt, ...)
+    __attribute__((format(printf, 2, 3)));
+void rbuf_vprintf(struct rbuf *b, const char *fmt, va_list ap)
+    __attribute__((format(printf, 2, 0)));
+/* Empties the buffer, keeping its memory (and any sticky error). */
+void rbuf_clear(struct rbuf *b);
+/* The text so far, NUL-terminated ("" when empty or failed). */
+const char *rbuf_str(struct rbuf *b);
+/* Hands the text to the caller, or returns the sticky error. */
+int rbuf_take(struct rbuf *b, char **outp, size_t *lenp);
+
+/* Escapes for HTML text and attribute values: & < > " '. */
+void rbuf_html(struct rbuf *b, const char *s);
+void rbuf_html_n(struct rbuf *b, const char *s, size_t n);
+/*
+ * Escapes for Markdown (CommonMark/GFM): punctuation that could start
+ * markup is backslash-escaped; in a table cell '|' too, and a newline
+ * becomes <br>.
+ */
+void rbuf_md(struct rbuf *b, const char *s, int cell);
+
+/* ---- evidence (report_evidence.c) ---- */
+
+enum ev_kind { EV_BENCH, EV_ATTACK, EV_SBOM, EV_VULN };
+
+struct ev_file {
+	enum ev_kind kind;
+	char name[128];	/* relative to the evidence directory */
+	size_t size;
+	char *text;	/* quoted text; NULL when not quoted */
+	char note[96];	/* why it is not quoted */
+};
+
+#define EV_TEXT_MAX 128
+
+struct medsec_evidence {
+	struct medsec_junit *junit;	/* NULL without junit.xml */
+	char source[16];		/* "meta.json", "commit" or "" */
+	char commit[72];		/* hex, or "unknown" */
+	int dirty;			/* 1, 0, -1 not recorded */
+	char collected[EV_TEXT_MAX];	/* UTC, "" when not recorded */
+	char tested_version[EV_TEXT_MAX];
+	char ctest[EV_TEXT_MAX];
+	char compiler[EV_TEXT_MAX];
+	char build_type[EV_TEXT_MAX];
+	char host[EV_TEXT_MAX];
+	size_t nfiles;
+	struct ev_file files[MEDSEC_EVIDENCE_FILES_MAX];
+};
+
+/* ---- the report (report.c) ---- */
+
+struct rep_item {
+	const struct medsec_decision *d;
+	const char *declaration; /* profile [implementation]; may be NULL */
+	enum medsec_verdict verdict;
+	size_t ntests, npass, nfail, nskip, nnotrun;
+	size_t *tests;		 /* indices into the JUnit cases */
+	/* The verdict in a sentence; may quote a reason and a declaration. */
+	char why[MEDSEC_CLASSIFY_LINE_MAX + MEDSEC_PROFILE_DECL_TEXT_MAX + 128];
+};
+
+struct medsec_report {
+	const struct medsec_catalog *cat;
+	const struct medsec_profile *p;
+	const struct medsec_classification *c;
+	const struct medsec_evidence *ev;
+	size_t n;
+	struct rep_item items[MEDSEC_CATALOG_ITEMS_MAX];
+	/* Tests no catalog tag claims, by status, and those not passed. */
+	size_t other[4];
+	size_t nother_bad;
+	size_t *other_bad;
+};
+
+/* The JUnit case a report item cites. */
+const struct medsec_junit_case *rep_case(const struct medsec_report *r,
+    size_t index);
+
+/* Counts of items by verdict; *req_gaps counts required gaps. */
+void rep_counts(const struct medsec_report *r, size_t counts[5],
+    size_t *req_gaps);
+
+/*
+ * Appends v to *ap. On failure (v NULL, or no memory) drops the whole
+ * array and sets *ap to NULL, so the document built from it fails as a
+ * whole instead of silently missing an entry.
+ */
+void rep_json_push(json_t **ap, json_t *v);
+
+/* "Required (○)", "Recommended (△)", ... for an applicability. */
+const char *rep_applic_label(enum medsec_applicability a);
+
+/* ---- the writer (report_writer.c) ---- */
+
+enum rw_block { RW_NONE, RW_LIST, RW_FIELDS, RW_TABLE };
+
+struct rw;
+
+struct rw_ops {
+	void (*begin)(struct rw *, const char *title, const char *subtitle);
+	void (*end)(struct rw *);
+	void (*heading)(struct rw *, int level, const char *anchor,
+	    const char *text);
+	void (*para)(struct rw *, const char *text, const char *cls);
+	void (*open)(struct rw *, enum rw_block);
+	void (*close)(struct rw *, enum rw_block);
+	void (*item)(struct rw *, const char *text);
+	void (*field)(struct rw *, const char *label, const char *value);
+	void (*head)(struct rw *, const char *const *cells);
+	void (*row)(struct rw *, const char *const *cells, const char *cls);
+	void (*group)(struct rw *, const char *text);
+	void (*pre)(struct rw *, const char *text);
+};
+
+struct rw {
+	const struct rw_ops *ops;
+	struct rbuf *out;
+	enum rw_block block;
+	size_t ncols;
+};
+
+/* A writer for fmt (MEDSEC_REPORT_MD or MEDSEC_REPORT_HTML) into out. */
+void rw_init(struct rw *w, enum medsec_report_format fmt, struct rbuf *out);
+
+void rw_begin(struct rw *w, const char *title, const char *subtitle);
+void rw_end(struct rw *w);
+void rw_heading(struct rw *w, int level, const char *anchor,
+    const char *text);
+void rw_para(struct rw *w, const char *text);
+/* A paragraph that stands out: cls is "gap", "warn" or "note". */
+void rw_notice(struct rw *w, const char *cls, const char *text);
+void rw_paraf(struct rw *w, const char *fmt, ...)
+    __attribute__((format(printf, 2, 3)));
+void rw_item(struct rw *w, const char *text);
+void rw_field(struct rw *w, const char *label, const char *value);
+void rw_table(struct rw *w, size_t ncols, const char *const *head);
+/* cls names the row's status for styling ("gap", "met", ...) or NULL. */
+void rw_row(struct rw *w, const char *const *cells, const char *cls);
+void rw_group(struct rw *w, const char *text);
+void rw_pre(struct rw *w, const char *text);
+
+/* The HTML page frame shared with index.html. */
+void rw_html_begin(struct rbuf *b, const char *title);
+void rw_html_end(struct rbuf *b);
+
+/* ---- the documents ---- */
+
+/* The common identification block at the top of every document. */
+void rep_write_ident(const struct medsec_report *r, struct rw *w);
+json_t *rep_json_ident(const struct medsec_report *r);
+
+void rep_write_checklist(const struct medsec_report *r, struct rw *w);
+void rep_write_risk(const struct medsec_report *r, struct rw *w);
+void rep_write_vv(const struct medsec_report *r, struct rw *w);
+
+json_t *rep_json_checklist(const struct medsec_report *r);
+json_t *rep_json_risk(const struct medsec_report *r);
+json_t *rep_json_vv(const struct medsec_report *r);
+
+/* ---- risk model shared by its text and JSON (report_risk.c) ---- */
+
+#define RISK_CIA 3
+
+struct risk_hazard {
+	char id[16];		/* "H-HR-C" */
+	unsigned purpose;	/* MEDSEC_PURPOSE_* bit */
+	int property;		/* 0 confidentiality, 1 integrity, 2 avail. */
+	const char *hazard;
+	const char *harm;
+	int severity, exploitability, initial;
+	int residual;		/* 0 when not demonstrated */
+	size_t ncontrols;
+	const struct rep_item *controls[MEDSEC_CATALOG_ITEMS_MAX];
+	size_t ngaps;
+};
+
+const char *risk_property_name(int property);
+const char *risk_acceptability(int index);
+/* Severity 1-3 from the level, exploitability 1-3 from the profile; the
+ * reason for the latter into why. */
+int risk_severity(const struct medsec_report *r);
+int risk_exploitability(const struct medsec_report *r, char *why,
+    size_t whylen);
+/* Fills h for hazard k (0 .. risk_hazard_count() - 1). */
+size_t risk_hazard_count(const struct medsec_report *r);
+void risk_hazard(const struct medsec_report *r, size_t k,
+    struct risk_hazard *h);
+
+#endif

@@ -1,0 +1,140 @@
+#!/bin/bash
+# End-to-end tests of `medsec manifest` (MFDS 2.2): a manufacturer key,
+# a manifest of a staged tree, verification, every kind of tampering and
+# the exit codes. Run by CTest as: bash cli_manifest.sh <test_name>.
+set -u
+: "${MEDSEC:?}"
+work=$(mktemp -d /tmp/medsec-manifest-XXXXXX)
+trap 'rm -rf "$work"' EXIT
+root=$work/root
+
+die() { echo "FAIL: $*" >&2; exit 1; }
+
+# A key pair (work/rel.key, work/rel.pub), a tree and its manifest.
+setup() {
+	printf 'correct horse battery\n' >"$work/pass"
+	chmod 600 "$work/pass"
+	"$MEDSEC" keygen --out "$work/rel" --passphrase-file "$work/pass" >/dev/null ||
+	    die "keygen failed"
+	mkdir -p "$root/bin" "$root/etc" "$root/lib"
+	printf '#!/bin/sh\necho daemon\n' >"$root/bin/medsecd"
+	chmod 755 "$root/bin/medsecd"
+	printf '[device]\nid = dev-1\n' >"$root/etc/medsec.conf"
+	printf 'library\n' >"$root/lib/libx.so"
+	ln -s libx.so "$root/lib/libx.so.1"
+	"$MEDSEC" manifest create --root "$root" --key "$work/rel.key" \
+	    --out "$work/m" --label /opt/medsec --passphrase-file "$work/pass" \
+	    >"$work/create.out" 2>&1 || die "create failed: $(cat "$work/create.out")"
+}
+
+# Runs verify; sets $rc and leaves the output in $work/v.out.
+verify() {
+	"$MEDSEC" manifest verify "$work/m" --root "$root" --pub "$work/rel.pub" "$@" \
+	    >"$work/v.out" 2>&1
+	rc=$?
+}
+
+expect_finding() {
+	verify
+	[ "$rc" = 1 ] || die "$1 $2: exit status $rc, expected 1"
+	grep -qE "^$1 +$2( |\$)" "$work/v.out" || die "no '$1 $2' in: $(cat "$work/v.out")"
+}
+
+test_cli_manifest_create_then_verify_clean_tree() {
+	setup
+	grep -q "manifest: $work/m (8 entries, signed by rel" "$work/create.out" ||
+	    die "create summary: $(cat "$work/create.out")"
+	head -n 1 "$work/m" | grep -qx 'medsec-integrity-manifest 1' || die "magic"
+	grep -qx 'root: /opt/medsec' "$work/m" || die "label"
+	grep -qE '^signature: [0-9a-f]{128}$' "$work/m" || die "signature line"
+	verify
+	[ "$rc" = 0 ] || die "clean tree: exit $rc: $(cat "$work/v.out")"
+	grep -q 'tree matches the manifest: 8 entries' "$work/v.out" || die "summary"
+}
+
+test_cli_manifest_reports_each_kind_of_change() {
+	setup
+	printf '#!/bin/sh\necho DAEMON\n' >"$root/bin/medsecd"
+	expect_finding content-changed bin/medsecd
+	chmod 4755 "$root/bin/medsecd"
+	expect_finding mode-changed bin/medsecd
+	rm "$root/etc/medsec.conf"
+	expect_finding missing etc/medsec.conf
+	printf 'x' >"$root/etc/extra file"
+	expect_finding added 'etc/extra%20file'
+	rm "$root/lib/libx.so"
+	ln -s /etc/passwd "$root/lib/libx.so"
+	expect_finding symlink-swapped lib/libx.so
+	grep -q 'symlink-swapped  lib/libx.so (symlink, expected file)' "$work/v.out" ||
+	    die "type detail: $(cat "$work/v.out")"
+	grep -q 'tree does NOT match the manifest: 5 finding(s)' "$work/v.out" ||
+	    die "count: $(cat "$work/v.out")"
+}
+
+test_cli_manifest_owner_change_reported() {
+	[ "$(id -u)" = 0 ] || { echo "skipped: needs root to chown"; return 0; }
+	setup
+	chown 4242:4242 "$root/etc/medsec.conf"
+	expect_finding owner-changed etc/medsec.conf
+	grep -q 'owner 4242:4242, expected 0:0' "$work/v.out" || die "owner detail"
+}
+
+test_cli_manifest_json_output() {
+	setup
+	printf 'evil\n' >"$root/lib/libx.so"
+	verify --json
+	[ "$rc" = 1 ] || die "exit $rc"
+	python3 - "$work/v.out" <<'PY' || die "JSON check failed: $(cat "$work/v.out")"
+import json, sys
+d = json.load(open(sys.argv[1]))
+assert d["ok"] is False and d["entries"] == 8, d
+assert [(f["path"], f["finding"]) for f in d["findings"]] == [("lib/libx.so", "content-changed")]
+PY
+}
+
+test_cli_manifest_tampered_manifest_refused() {
+	setup
+	# Raise a mode in the manifest itself: the signature no longer holds.
+	sed -i 's/^f 0755 /f 0777 /' "$work/m"
+	verify
+	[ "$rc" = 1 ] || die "exit $rc"
+	grep -q 'manifest refused: the signature does not verify with any trusted key' \
+	    "$work/v.out" || die "message: $(cat "$work/v.out")"
+}
+
+test_cli_manifest_other_key_refused() {
+	setup
+	"$MEDSEC" keygen --out "$work/other" --passphrase-file "$work/pass" >/dev/null ||
+	    die "keygen"
+	"$MEDSEC" manifest verify "$work/m" --root "$root" --pub "$work/other.pub" \
+	    >"$work/o" 2>&1
+	[ $? = 1 ] || die "accepted with another key"
+	grep -q 'signature does not verify' "$work/o" || die "message"
+	# Trusting both keys finds the one that signed.
+	"$MEDSEC" manifest verify "$work/m" --root "$root" --pub "$work/other.pub" \
+	    --pub "$work/rel.pub" >"$work/o" 2>&1 || die "two trusted keys: $(cat "$work/o")"
+}
+
+test_cli_manifest_wrong_passphrase_and_usage() {
+	setup
+	printf 'wrong passphrase\n' | "$MEDSEC" manifest create --root "$root" \
+	    --key "$work/rel.key" --out "$work/m2" --passphrase-stdin >"$work/o" 2>&1
+	[ $? = 1 ] || die "wrong passphrase accepted"
+	grep -q 'wrong passphrase' "$work/o" || die "message: $(cat "$work/o")"
+	[ ! -e "$work/m2" ] || die "manifest written anyway"
+	printf 'correct horse battery\n' | "$MEDSEC" manifest create --root "$root" \
+	    --key "$work/rel.key" --out "$work/m2" --passphrase-stdin >/dev/null 2>&1 ||
+	    die "stdin passphrase refused"
+	"$MEDSEC" manifest verify "$work/m2" --root "$root" >/dev/null 2>&1
+	[ $? = 2 ] || die "missing --pub: not a usage error"
+	"$MEDSEC" manifest create --root "$root" >/dev/null 2>&1
+	[ $? = 2 ] || die "missing --key: not a usage error"
+	"$MEDSEC" manifest frobnicate >/dev/null 2>&1
+	[ $? = 2 ] || die "unknown verb: not a usage error"
+	"$MEDSEC" manifest verify "$work/m" --root "$work/nonexistent" \
+	    --pub "$work/rel.pub" >"$work/o" 2>&1
+	[ $? = 1 ] || die "missing root accepted"
+	grep -q 'cannot open the root directory' "$work/o" || die "root message"
+}
+
+"$1"
