@@ -82,7 +82,8 @@ make_tree(const char *root)
 static void
 path_of(const struct env *e, const char *rel, char *out, size_t outlen)
 {
-	snprintf(out, outlen, "%s/%s", e->root, rel);
+	assert_true((size_t)snprintf(out, outlen, "%s/%s", e->root, rel) <
+	    outlen);
 }
 
 static void
