@@ -1,10 +1,12 @@
 #!/bin/bash
-# make bench: the audit trail against the tools a user would otherwise
+# make bench: audit trail, identity, integrity and updates against the tools a user would otherwise
 # pick, in one run, as ratios. Figures go to stdout and bench/last-run.txt.
 set -euo pipefail
-build=${1:-build}
+build=$(cd "${1:-build}" && pwd)
 bench=$build/bin/bench_audit
 data=${BENCH_DIR:-$build/bench-data}
+mkdir -p "$data"
+data=$(cd "$data" && pwd)
 out=$(dirname "$0")/last-run.txt
 rm -rf "$data"
 mkdir -p "$data"
