@@ -107,6 +107,7 @@ updates_pack(struct updates *u, const char *name, uint64_t counter,
 	a.paths = paths;
 	a.names = names;
 	a.n_files = n;
+	a.downgrade_of = u->downgrade_of;
 	snprintf(path, pathlen, "%s/%s.msu", u->dir, name);
 	assert_int_equal(medsec_update_pack(&a, path, err, sizeof(err)),
 	    MEDSEC_OK);

@@ -324,6 +324,53 @@ test_req_1_13_replay_and_rollback_refused(void **state)
 }
 
 static void
+test_req_1_13_downgrade_needs_authorisation_and_approval(void **state)
+{
+	struct medsec_update_record rec;
+	struct medsec_update_boot b;
+	char pkg[160], err[256] = "", committed[65], digest[65];
+	uint64_t counter = 0;
+	struct dev d;
+	int64_t id, id2 = 0;
+
+	(void)state;
+	dev_setup(&d, 0);
+	id = stage_approve(&d, "p1", 4);
+	assert_int_equal(medsec_updater_install(d.up, id, err, sizeof(err)),
+	    MEDSEC_OK);
+	assert_int_equal(medsec_updater_boot(d.up, &b), MEDSEC_OK);
+	assert_int_equal(medsec_updater_commit(d.up, &d.approver), MEDSEC_OK);
+	digest_of(&d, id, committed);
+	/* An authorisation for some other release is refused. */
+	d.u.downgrade_of =
+	    "00000000000000000000000000000000000000000000000000000000000000ff";
+	make_pkg(&d, "wrong", 2, pkg, sizeof(pkg));
+	assert_int_equal(medsec_updater_stage(d.up, pkg, NULL, &id2, err,
+			     sizeof(err)), MEDSEC_ERR_STATE);
+	assert_non_null(strstr(err, "not the running release"));
+	/* Bound to the running release's digest: staged as a downgrade. */
+	d.u.downgrade_of = committed;
+	make_pkg(&d, "back", 2, pkg, sizeof(pkg));
+	assert_int_equal(medsec_updater_stage(d.up, pkg, NULL, &id2, err,
+			     sizeof(err)), MEDSEC_OK);
+	assert_int_equal(medsec_updater_get(d.up, id2, &rec), MEDSEC_OK);
+	assert_true(rec.downgrade);
+	digest_of(&d, id2, digest);
+	assert_int_equal(medsec_updater_approve(d.up, id2, digest, &d.approver,
+			     1, err, sizeof(err)), MEDSEC_OK);
+	assert_int_equal(medsec_updater_install(d.up, id2, err, sizeof(err)),
+	    MEDSEC_OK);
+	assert_int_equal(medsec_updater_boot(d.up, &b), MEDSEC_OK);
+	assert_int_equal(medsec_updater_commit(d.up, &d.approver), MEDSEC_OK);
+	/* The anti-rollback floor does not go down with it. */
+	assert_int_equal(medsec_updater_counter(d.up, &counter), MEDSEC_OK);
+	assert_int_equal(counter, 4);
+	assert_int_equal(people_count_events(&d.p, MEDSEC_EV_UPDATE_APPROVED,
+			     "DOWNGRADE"), 1);
+	dev_teardown(&d);
+}
+
+static void
 test_req_1_13_clock_set_back_does_not_revive_expired(void **state)
 {
 	char old[160], pkg[160], err[256] = "";
@@ -478,6 +525,7 @@ static const struct CMUnitTest tests[] = {
 	cmocka_unit_test(test_req_1_13_failed_health_check_rolls_back),
 	cmocka_unit_test(test_req_1_13_trial_starts_without_commit_roll_back),
 	cmocka_unit_test(test_req_1_13_replay_and_rollback_refused),
+	cmocka_unit_test(test_req_1_13_downgrade_needs_authorisation_and_approval),
 	cmocka_unit_test(test_req_1_13_clock_set_back_does_not_revive_expired),
 	cmocka_unit_test(test_req_1_13_dead_clock_battery_does_not_brick),
 	cmocka_unit_test(test_req_1_13_refused_package_recorded_nothing_installed),
