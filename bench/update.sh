@@ -3,7 +3,7 @@
 # bytes, in one run (hyperfine means), as ratios. Called by bench/run.sh;
 # usable alone: bench/update.sh BUILD_DIR DATA_DIR.
 set -euo pipefail
-build=$1
+build=$(cd "$1" && pwd)
 data=$2/update
 medsec=$build/bin/medsec
 mkdir -p "$data"
