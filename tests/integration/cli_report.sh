@@ -172,7 +172,7 @@ test_cli_report_usage_exits_2() {
 test_cli_report_browser_renders_and_links_resolve() {
 	if ! have_chromium; then
 		echo "SKIPPED: chromium is not installed (scripts/deps.sh installs it)"
-		return 0
+		return 77
 	fi
 	command -v node >/dev/null 2>&1 || die "node is required for the browser check"
 	make_evidence 1.9
