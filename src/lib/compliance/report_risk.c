@@ -396,7 +396,7 @@ mechanisms(const struct medsec_report *r, struct rw *w)
 	    "Validation Report shows.");
 	for (i = 0; i < r->n; i++) {
 		const struct rep_item *it = &r->items[i];
-		char line[1024];
+		char line[4096];
 
 		snprintf(line, sizeof(line), "%s %s: %s. Verdict: %s. %s",
 		    it->d->req->id, it->d->req->title, it->d->req->mechanism,
