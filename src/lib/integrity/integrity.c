@@ -11,19 +11,6 @@
 #include "integrity/integrity_int.h"
 #include "medsec/err.h"
 
-int
-integrity_fail(char *err, size_t errlen, int code, const char *fmt, ...)
-{
-	va_list ap;
-
-	if (err != NULL && errlen > 0) {
-		va_start(ap, fmt);
-		vsnprintf(err, errlen, fmt, ap);
-		va_end(ap);
-	}
-	return code;
-}
-
 void
 medsec_integrity_options_default(struct medsec_integrity_options *o)
 {

@@ -150,11 +150,11 @@ fill_header(struct medsec_integrity_manifest *m, const char *root,
 
 	if (label[0] == '\0' || medsec_integrity_escape(label,
 	    m->hdr.root_label, sizeof(m->hdr.root_label)) != MEDSEC_OK)
-		return integrity_fail(err, errlen, MEDSEC_ERR_INVALID,
+		return medsec_errf(err, errlen, MEDSEC_ERR_INVALID,
 		    "root label: empty, or longer than %d bytes escaped",
 		    MEDSEC_INTEGRITY_LABEL_MAX);
 	if (t < 0)
-		return integrity_fail(err, errlen, MEDSEC_ERR_INVALID,
+		return medsec_errf(err, errlen, MEDSEC_ERR_INVALID,
 		    "creation time before 1970");
 	m->hdr.created_us = t - t % 1000000;
 	m->hdr.hash_alg = m->hash_alg;
@@ -175,10 +175,10 @@ check_hash_alg(const struct medsec_integrity_options *opts, char *err,
 	int r;
 
 	if (info == NULL || info->kind != MEDSEC_KIND_HASH)
-		return integrity_fail(err, errlen, MEDSEC_ERR_UNKNOWN_ALGORITHM,
+		return medsec_errf(err, errlen, MEDSEC_ERR_UNKNOWN_ALGORITHM,
 		    "hash algorithm %d is not a hash", alg);
 	if ((r = medsec_crypto_alg_check(alg, why, sizeof(why))) != MEDSEC_OK)
-		return integrity_fail(err, errlen, r, "%s", why);
+		return medsec_errf(err, errlen, r, "%s", why);
 	return MEDSEC_OK;
 }
 
@@ -193,7 +193,7 @@ medsec_integrity_create(const char *root, const struct medsec_signkey *key,
 	if (textp != NULL)
 		*textp = NULL;
 	if (root == NULL || key == NULL || textp == NULL || lenp == NULL)
-		return integrity_fail(err, errlen, MEDSEC_ERR_INVALID,
+		return medsec_errf(err, errlen, MEDSEC_ERR_INVALID,
 		    "root, key and output are required");
 	if ((r = check_hash_alg(opts, err, errlen)) != MEDSEC_OK ||
 	    (r = medsec_integrity_scan(root, opts, &m, err, errlen)) !=
@@ -201,7 +201,7 @@ medsec_integrity_create(const char *root, const struct medsec_signkey *key,
 	    (r = fill_header(m, root, key, opts, err, errlen)) != MEDSEC_OK)
 		goto out;
 	if ((r = format_signed(m, key, textp, lenp)) != MEDSEC_OK)
-		r = integrity_fail(err, errlen, r, "cannot sign the manifest");
+		r = medsec_errf(err, errlen, r, "cannot sign the manifest");
 out:
 	medsec_integrity_free(m);
 	return r;
@@ -241,14 +241,14 @@ medsec_integrity_create_file(const char *root,
 
 	if (out_path == NULL || split_path(out_path, dir, sizeof(dir), &name) !=
 	    MEDSEC_OK)
-		return integrity_fail(err, errlen, MEDSEC_ERR_INVALID,
+		return medsec_errf(err, errlen, MEDSEC_ERR_INVALID,
 		    "output: not a file path");
 	if ((r = medsec_integrity_create(root, key, opts, &text, &len, err,
 	    errlen)) != MEDSEC_OK)
 		return r;
 	if ((r = medsec_io_write_file_atomic(dir, name, text, len, 0644)) !=
 	    MEDSEC_OK)
-		r = integrity_fail(err, errlen, r, "%s: cannot write",
+		r = medsec_errf(err, errlen, r, "%s: cannot write",
 		    out_path);
 	free(text);
 	return r;

@@ -4,6 +4,8 @@
 
 #include <stddef.h>
 #include <stdint.h>
+
+#include "core/errf.h"
 #include <sys/stat.h>
 
 #include "medsec/integrity.h"
@@ -44,8 +46,6 @@ struct medsec_integrity_manifest {
 };
 
 /* Formats a sentence into err (may be NULL) and returns code. */
-int integrity_fail(char *err, size_t errlen, int code, const char *fmt, ...)
-    __attribute__((format(printf, 4, 5)));
 
 /* ---- manifest object (integrity.c) ---- */
 int integrity_manifest_new(int hash_alg, size_t max,

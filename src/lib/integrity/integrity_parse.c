@@ -45,7 +45,7 @@ pfail(struct parser *ps, const char *fmt, ...)
 	va_start(ap, fmt);
 	vsnprintf(msg, sizeof(msg), fmt, ap);
 	va_end(ap);
-	return integrity_fail(ps->err, ps->errlen, MEDSEC_ERR_FORMAT,
+	return medsec_errf(ps->err, ps->errlen, MEDSEC_ERR_FORMAT,
 	    "line %d: %s", ps->line, msg);
 }
 
@@ -397,7 +397,7 @@ check_tree(struct parser *ps)
 
 	p = integrity_find(ps->m, ".");
 	if (p == NULL)
-		return integrity_fail(ps->err, ps->errlen, MEDSEC_ERR_FORMAT,
+		return medsec_errf(ps->err, ps->errlen, MEDSEC_ERR_FORMAT,
 		    "the root directory '.' is not listed");
 	for (i = 0; i < ps->m->n; i++) {
 		if (strcmp(ps->m->v[i]->path, ".") == 0)
@@ -412,7 +412,7 @@ check_tree(struct parser *ps)
 			p = integrity_find(ps->m, parent);
 		}
 		if (p == NULL || p->pub.type != MEDSEC_INTEGRITY_DIR)
-			return integrity_fail(ps->err, ps->errlen,
+			return medsec_errf(ps->err, ps->errlen,
 			    MEDSEC_ERR_FORMAT, "entry %zu: its parent "
 			    "directory is not listed as a directory", i + 1);
 	}
@@ -452,18 +452,18 @@ check_signature(const char *text, size_t len,
 	int r;
 
 	if (len < INTEGRITY_SIG_LINE_LEN + 1)
-		return integrity_fail(err, errlen, MEDSEC_ERR_FORMAT,
+		return medsec_errf(err, errlen, MEDSEC_ERR_FORMAT,
 		    "too short to be a signed manifest");
 	body = len - INTEGRITY_SIG_LINE_LEN;
 	if (text[len - 1] != '\n' || text[body - 1] != '\n' ||
 	    memcmp(text + body, INTEGRITY_SIG_PREFIX, plen) != 0 ||
 	    lower_hex(text + body + plen, 2 * MEDSEC_SIGN_LEN, sig,
 	    sizeof(sig)) != 0)
-		return integrity_fail(err, errlen, MEDSEC_ERR_FORMAT,
+		return medsec_errf(err, errlen, MEDSEC_ERR_FORMAT,
 		    "the last line is not 'signature: <%d lowercase hex "
 		    "digits>'", 2 * MEDSEC_SIGN_LEN);
 	if ((r = integrity_signed_message(text, body, msg)) != MEDSEC_OK)
-		return integrity_fail(err, errlen, r, "cannot hash the manifest");
+		return medsec_errf(err, errlen, r, "cannot hash the manifest");
 	for (i = 0; i < ntrusted; i++) {
 		if (medsec_pubkey_verify(&trusted[i], msg, sizeof(msg), sig) ==
 		    MEDSEC_OK) {
@@ -472,7 +472,7 @@ check_signature(const char *text, size_t len,
 			return MEDSEC_OK;
 		}
 	}
-	return integrity_fail(err, errlen, MEDSEC_ERR_AUTH,
+	return medsec_errf(err, errlen, MEDSEC_ERR_AUTH,
 	    "the signature does not verify with any trusted key");
 }
 
@@ -489,14 +489,14 @@ medsec_integrity_parse(const void *text, size_t len,
 		*mp = NULL;
 	if (text == NULL || mp == NULL || trusted == NULL || ntrusted == 0 ||
 	    ntrusted > MEDSEC_INTEGRITY_TRUSTED_MAX)
-		return integrity_fail(err, errlen, MEDSEC_ERR_INVALID,
+		return medsec_errf(err, errlen, MEDSEC_ERR_INVALID,
 		    "a manifest and 1 to %d trusted keys are required",
 		    MEDSEC_INTEGRITY_TRUSTED_MAX);
 	if (len > MEDSEC_INTEGRITY_FILE_MAX)
-		return integrity_fail(err, errlen, MEDSEC_ERR_TOO_LARGE,
+		return medsec_errf(err, errlen, MEDSEC_ERR_TOO_LARGE,
 		    "manifest larger than %u bytes", MEDSEC_INTEGRITY_FILE_MAX);
 	if ((r = medsec_crypto_init()) != MEDSEC_OK)
-		return integrity_fail(err, errlen, r, "crypto library");
+		return medsec_errf(err, errlen, r, "crypto library");
 	memset(&ps, 0, sizeof(ps));
 	ps.err = err;
 	ps.errlen = errlen;
@@ -526,11 +526,11 @@ medsec_integrity_load(const char *path, const struct medsec_pubkey *trusted,
 	if (mp != NULL)
 		*mp = NULL;
 	if (path == NULL)
-		return integrity_fail(err, errlen, MEDSEC_ERR_INVALID,
+		return medsec_errf(err, errlen, MEDSEC_ERR_INVALID,
 		    "no manifest file given");
 	if ((r = medsec_io_read_file(path, MEDSEC_INTEGRITY_FILE_MAX, 0, &buf,
 	    &len)) != MEDSEC_OK)
-		return integrity_fail(err, errlen, r, "%s: cannot read "
+		return medsec_errf(err, errlen, r, "%s: cannot read "
 		    "(a regular file, not a symlink, at most %u bytes)", path,
 		    MEDSEC_INTEGRITY_FILE_MAX);
 	r = medsec_integrity_parse(buf, len, trusted, ntrusted, mp, err,

@@ -55,27 +55,27 @@ read_known_good(const char *known_good, const struct ientry *exp, int alg,
 	*bufp = NULL;
 	fd = integrity_open_beneath(known_good, exp->path, O_RDONLY);
 	if (fd < 0)
-		return integrity_fail(err, errlen, fd, "known-good copy: cannot "
+		return medsec_errf(err, errlen, fd, "known-good copy: cannot "
 		    "open (without following links)");
 	if (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode) ||
 	    (uint64_t)st.st_size != exp->pub.size) {
-		r = integrity_fail(err, errlen, MEDSEC_ERR_TAMPERED,
+		r = medsec_errf(err, errlen, MEDSEC_ERR_TAMPERED,
 		    "known-good copy: not a regular file of the listed size");
 		goto out;
 	}
 	if ((buf = malloc(exp->pub.size > 0 ? (size_t)exp->pub.size : 1)) ==
 	    NULL) {
-		r = integrity_fail(err, errlen, MEDSEC_ERR_NOMEM, "restore");
+		r = medsec_errf(err, errlen, MEDSEC_ERR_NOMEM, "restore");
 		goto out;
 	}
 	if ((r = read_all(fd, buf, (size_t)exp->pub.size)) != MEDSEC_OK ||
 	    (r = medsec_hash(alg, buf, (size_t)exp->pub.size, hash)) !=
 	    MEDSEC_OK) {
-		r = integrity_fail(err, errlen, r, "known-good copy: cannot read");
+		r = medsec_errf(err, errlen, r, "known-good copy: cannot read");
 		goto out;
 	}
 	if (memcmp(hash, exp->pub.hash, medsec_hash_len(alg)) != 0) {
-		r = integrity_fail(err, errlen, MEDSEC_ERR_TAMPERED,
+		r = medsec_errf(err, errlen, MEDSEC_ERR_TAMPERED,
 		    "known-good copy: does not match the manifest");
 		goto out;
 	}
@@ -164,14 +164,14 @@ write_back(const char *root, const struct ientry *exp, const uint8_t *buf,
 
 	if ((r = parent_dir(root, exp->path, dir, sizeof(dir), &name)) !=
 	    MEDSEC_OK)
-		return integrity_fail(err, errlen, r, "its directory is missing "
+		return medsec_errf(err, errlen, r, "its directory is missing "
 		    "or not a real directory");
 	if ((r = medsec_io_write_file_atomic(dir, name, buf,
 	    (size_t)exp->pub.size, (mode_t)(exp->pub.mode & 0777))) !=
 	    MEDSEC_OK)
-		return integrity_fail(err, errlen, r, "cannot write it back");
+		return medsec_errf(err, errlen, r, "cannot write it back");
 	if ((r = set_owner_mode(root, exp)) != MEDSEC_OK)
-		return integrity_fail(err, errlen, r, "cannot set its mode "
+		return medsec_errf(err, errlen, r, "cannot set its mode "
 		    "and owner");
 	return MEDSEC_OK;
 }
@@ -186,24 +186,24 @@ integrity_restore(const struct medsec_integrity_manifest *m,
 	int r;
 
 	if (known_good == NULL)
-		return integrity_fail(err, errlen, MEDSEC_ERR_INVALID,
+		return medsec_errf(err, errlen, MEDSEC_ERR_INVALID,
 		    "no known-good directory configured");
 	if (exp == NULL)
-		return integrity_fail(err, errlen, MEDSEC_ERR_STATE,
+		return medsec_errf(err, errlen, MEDSEC_ERR_STATE,
 		    "not in the manifest: nothing to restore");
 	if (exp->pub.type != MEDSEC_INTEGRITY_FILE)
-		return integrity_fail(err, errlen, MEDSEC_ERR_STATE,
+		return medsec_errf(err, errlen, MEDSEC_ERR_STATE,
 		    "a %s is not restored, only regular files",
 		    medsec_integrity_type_name(exp->pub.type));
 	if (exp->pub.size > MEDSEC_INTEGRITY_RESTORE_MAX)
-		return integrity_fail(err, errlen, MEDSEC_ERR_TOO_LARGE,
+		return medsec_errf(err, errlen, MEDSEC_ERR_TOO_LARGE,
 		    "larger than %u bytes", MEDSEC_INTEGRITY_RESTORE_MAX);
 	if ((r = read_known_good(known_good, exp, m->hash_alg, &buf, err,
 	    errlen)) != MEDSEC_OK)
 		return r;
 	if ((r = write_back(root, exp, buf, err, errlen)) == MEDSEC_OK &&
 	    (r = recheck(m, root, exp)) != MEDSEC_OK)
-		r = integrity_fail(err, errlen, r, "still differs from the "
+		r = medsec_errf(err, errlen, r, "still differs from the "
 		    "manifest after the restore");
 	free(buf);
 	return r;

@@ -155,21 +155,21 @@ medsec_integrity_verify(const struct medsec_integrity_manifest *m,
 	if (repp != NULL)
 		*repp = NULL;
 	if (m == NULL || root == NULL || repp == NULL)
-		return integrity_fail(err, errlen, MEDSEC_ERR_INVALID,
+		return medsec_errf(err, errlen, MEDSEC_ERR_INVALID,
 		    "manifest, root and report are required");
 	if (!m->authenticated)
-		return integrity_fail(err, errlen, MEDSEC_ERR_STATE,
+		return medsec_errf(err, errlen, MEDSEC_ERR_STATE,
 		    "the manifest's signature has not been verified");
 	if ((r = medsec_crypto_init()) != MEDSEC_OK)
-		return integrity_fail(err, errlen, r, "crypto library");
+		return medsec_errf(err, errlen, r, "crypto library");
 	memset(&b, 0, sizeof(b));
 	if ((b.rep = calloc(1, sizeof(*b.rep))) == NULL)
-		return integrity_fail(err, errlen, MEDSEC_ERR_NOMEM, "report");
+		return medsec_errf(err, errlen, MEDSEC_ERR_NOMEM, "report");
 	if ((r = integrity_walk(root, m, opts, &actual, &b.rep->files_hashed,
 	    &b.rep->bytes_hashed, err, errlen)) != MEDSEC_OK)
 		goto out;
 	if ((r = merge(&b, m, actual)) != MEDSEC_OK) {
-		r = integrity_fail(err, errlen, r, "cannot list the findings");
+		r = medsec_errf(err, errlen, r, "cannot list the findings");
 		goto out;
 	}
 	b.rep->entries = m->n;

@@ -44,7 +44,7 @@ walk_fail(struct walk *w, int code, const char *what)
 
 	if (medsec_integrity_escape(cur_path(w), esc, sizeof(esc)) != MEDSEC_OK)
 		esc[0] = '\0';
-	return integrity_fail(w->err, w->errlen, code, "%s: %s: %s", esc, what,
+	return medsec_errf(w->err, w->errlen, code, "%s: %s: %s", esc, what,
 	    medsec_strerror(code));
 }
 
@@ -85,7 +85,7 @@ add_entry(struct walk *w, const struct stat *st, struct ientry **ep)
 
 	r = integrity_entry_add(w->out, cur_path(w), strlen(cur_path(w)), &e);
 	if (r == MEDSEC_ERR_TOO_LARGE)
-		return integrity_fail(w->err, w->errlen, r,
+		return medsec_errf(w->err, w->errlen, r,
 		    "more than %zu entries under the root", w->out->max);
 	if (r != MEDSEC_OK)
 		return walk_fail(w, r, "cannot list");
@@ -184,7 +184,7 @@ push_name(struct walk *w, const char *name)
 
 	need = w->pathlen == 0 ? n : w->pathlen + 1 + n;
 	if (need > MEDSEC_INTEGRITY_PATH_MAX)
-		return integrity_fail(w->err, w->errlen, MEDSEC_ERR_TOO_LARGE,
+		return medsec_errf(w->err, w->errlen, MEDSEC_ERR_TOO_LARGE,
 		    "a path under the root is longer than %d bytes",
 		    MEDSEC_INTEGRITY_PATH_MAX);
 	if (w->pathlen > 0)
@@ -265,12 +265,12 @@ walk_root(struct walk *w, const char *root)
 
 	fd = open(root, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 	if (fd < 0)
-		return integrity_fail(w->err, w->errlen,
+		return medsec_errf(w->err, w->errlen,
 		    integrity_errno_code(errno), "%s: cannot open the root "
 		    "directory: %s", root, strerror(errno));
 	if (fstat(fd, &st) != 0) {
 		close(fd);
-		return integrity_fail(w->err, w->errlen, MEDSEC_ERR_IO,
+		return medsec_errf(w->err, w->errlen, MEDSEC_ERR_IO,
 		    "%s: cannot stat the root directory", root);
 	}
 	if ((r = add_entry(w, &st, &e)) != MEDSEC_OK) {
@@ -349,15 +349,15 @@ integrity_walk(const char *root,
 	    ? opts->hash_alg : MEDSEC_ALG_SHA256;
 	if ((r = integrity_manifest_new(alg, opts != NULL ? opts->max_entries
 	    : 0, &w.out)) != MEDSEC_OK)
-		return integrity_fail(err, errlen, r, "hash algorithm %d", alg);
+		return medsec_errf(err, errlen, r, "hash algorithm %d", alg);
 	if ((r = start_hashing(&w, opts)) != MEDSEC_OK)
-		r = integrity_fail(err, errlen, r, "cannot start hashing");
+		r = medsec_errf(err, errlen, r, "cannot start hashing");
 	else
 		r = walk_root(&w, root);
 	/* Workers hold pointers into w.out: stop them before anything else. */
 	r2 = finish_hashing(&w, filesp, bytesp);
 	if (r == MEDSEC_OK && r2 != MEDSEC_OK)
-		r = integrity_fail(err, errlen, r2, "hashing failed: %s",
+		r = medsec_errf(err, errlen, r2, "hashing failed: %s",
 		    medsec_strerror(r2));
 	if (r == MEDSEC_OK && ref == NULL)
 		r = first_entry_error(&w);
@@ -394,10 +394,10 @@ medsec_integrity_scan(const char *root,
 	if (mp != NULL)
 		*mp = NULL;
 	if (root == NULL || mp == NULL)
-		return integrity_fail(err, errlen, MEDSEC_ERR_INVALID,
+		return medsec_errf(err, errlen, MEDSEC_ERR_INVALID,
 		    "no root directory given");
 	if ((r = medsec_crypto_init()) != MEDSEC_OK)
-		return integrity_fail(err, errlen, r, "crypto library");
+		return medsec_errf(err, errlen, r, "crypto library");
 	if ((r = integrity_walk(root, NULL, opts, mp, NULL, NULL, err,
 	    errlen)) != MEDSEC_OK)
 		return r;

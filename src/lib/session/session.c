@@ -237,57 +237,52 @@ touch(struct medsec_sessions *s, struct session_entry *e, int64_t mono)
 		(void)session_store_last(s, e);
 }
 
+/*
+ * Finds the live entry of a token, ending it if it is past a limit.
+ * force_poll: look for other processes' changes now, not at the next
+ * poll interval (for state changes, which are rare and must be exact).
+ * info, when non-NULL, describes an ended session too.
+ */
+static int
+live_entry(struct medsec_sessions *s, const char *token, int force_poll,
+    struct session_entry **ep, struct medsec_session_info *info)
+{
+	uint8_t hash[SESSION_HASH_LEN];
+	int64_t mono;
+	int r, reason;
+
+	*ep = NULL;
+	if ((r = session_token_hash(s, token, hash)) != MEDSEC_OK)
+		return r;
+	mono = medsec_clock_mono_us();
+	if ((r = poll_changes(s, mono, force_poll)) != MEDSEC_OK)
+		return r;
+	if ((*ep = find_fresh(s, hash, mono)) == NULL)
+		return session_lookup_ended(s, hash, info);
+	if (past_limit(s, *ep, mono, &reason)) {
+		if (info != NULL)
+			*info = (*ep)->info;
+		r = session_end_entry(s, *ep, reason, NULL, info);
+		*ep = NULL;
+		return r != MEDSEC_OK ? r : session_end_error(reason);
+	}
+	return MEDSEC_OK;
+}
+
 int
 medsec_session_check(struct medsec_sessions *s, const char *token,
     struct medsec_session_info *info)
 {
-	uint8_t hash[SESSION_HASH_LEN];
 	struct session_entry *e;
-	int64_t mono;
-	int r, reason;
+	int r;
 
 	if (s == NULL)
 		return MEDSEC_ERR_INVALID;
-	if ((r = session_token_hash(s, token, hash)) != MEDSEC_OK)
+	if ((r = live_entry(s, token, 0, &e, info)) != MEDSEC_OK)
 		return r;
-	mono = medsec_clock_mono_us();
-	if ((r = poll_changes(s, mono, 0)) != MEDSEC_OK)
-		return r;
-	if ((e = find_fresh(s, hash, mono)) == NULL)
-		return session_lookup_ended(s, hash, info);
-	if (past_limit(s, e, mono, &reason)) {
-		if (info != NULL)
-			*info = e->info;
-		r = session_end_entry(s, e, reason, NULL, info);
-		return r != MEDSEC_OK ? r : session_end_error(reason);
-	}
-	touch(s, e, mono);
+	touch(s, e, medsec_clock_mono_us());
 	if (info != NULL)
 		*info = e->info;
-	return MEDSEC_OK;
-}
-
-/* Finds the live entry of a token, ending it if it is past a limit. */
-static int
-live_entry(struct medsec_sessions *s, const char *token,
-    struct session_entry **ep)
-{
-	uint8_t hash[SESSION_HASH_LEN];
-	int64_t mono;
-	int r, reason;
-
-	if ((r = session_token_hash(s, token, hash)) != MEDSEC_OK)
-		return r;
-	mono = medsec_clock_mono_us();
-	if ((r = poll_changes(s, mono, 1)) != MEDSEC_OK)
-		return r;
-	if ((*ep = find_fresh(s, hash, mono)) == NULL)
-		return session_lookup_ended(s, hash, NULL);
-	if (past_limit(s, *ep, mono, &reason)) {
-		r = session_end_entry(s, *ep, reason, NULL, NULL);
-		*ep = NULL;
-		return r != MEDSEC_OK ? r : session_end_error(reason);
-	}
 	return MEDSEC_OK;
 }
 
@@ -299,7 +294,7 @@ medsec_session_logout(struct medsec_sessions *s, const char *token)
 
 	if (s == NULL)
 		return MEDSEC_ERR_INVALID;
-	if ((r = live_entry(s, token, &e)) != MEDSEC_OK)
+	if ((r = live_entry(s, token, 1, &e, NULL)) != MEDSEC_OK)
 		return r;
 	return session_end_entry(s, e, MEDSEC_SESSION_END_LOGOUT, NULL, NULL);
 }
@@ -355,7 +350,7 @@ medsec_session_set_therapy(struct medsec_sessions *s, const char *token,
 
 	if (s == NULL)
 		return MEDSEC_ERR_INVALID;
-	if ((r = live_entry(s, token, &e)) != MEDSEC_OK)
+	if ((r = live_entry(s, token, 1, &e, NULL)) != MEDSEC_OK)
 		return r;
 	if ((r = session_store_flag(s, e, "therapy", on != 0)) != MEDSEC_OK)
 		return r;
@@ -375,7 +370,7 @@ medsec_session_mark_reauth(struct medsec_sessions *s, const char *token)
 
 	if (s == NULL)
 		return MEDSEC_ERR_INVALID;
-	if ((r = live_entry(s, token, &e)) != MEDSEC_OK)
+	if ((r = live_entry(s, token, 1, &e, NULL)) != MEDSEC_OK)
 		return r;
 	e->info.reauth_us = medsec_clock_wall_us();
 	e->reauth_mono = medsec_clock_mono_us();
@@ -391,7 +386,7 @@ medsec_session_reauth_fresh(struct medsec_sessions *s, const char *token)
 
 	if (s == NULL)
 		return MEDSEC_ERR_INVALID;
-	if ((r = live_entry(s, token, &e)) != MEDSEC_OK)
+	if ((r = live_entry(s, token, 1, &e, NULL)) != MEDSEC_OK)
 		return r;
 	if (medsec_clock_mono_us() - e->reauth_mono >
 	    (int64_t)s->o.reauth_seconds * US_PER_S)

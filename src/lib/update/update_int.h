@@ -5,6 +5,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "core/errf.h"
+
 #include <jansson.h>
 
 #include "medsec/signkey.h"
@@ -39,8 +41,6 @@ struct medsec_update_trust {
 };
 
 /* update_util.c */
-int update_fail(char *err, size_t errlen, int code, const char *fmt, ...)
-    __attribute__((format(printf, 4, 5)));
 void update_header_encode(const struct update_header *h,
     uint8_t out[MEDSEC_UPDATE_HEADER_LEN]);
 int update_header_decode(const uint8_t in[MEDSEC_UPDATE_HEADER_LEN],

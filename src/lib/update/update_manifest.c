@@ -93,7 +93,7 @@ update_manifest_build(const struct medsec_update_pack_args *a,
 	if (hw == NULL || time_text(medsec_clock_wall_us(), built) != MEDSEC_OK ||
 	    time_text(a->expires_us, expires) != MEDSEC_OK) {
 		json_decref(hw);
-		update_fail(err, errlen, MEDSEC_ERR_INVALID, "bad time");
+		medsec_errf(err, errlen, MEDSEC_ERR_INVALID, "bad time");
 		return NULL;
 	}
 	root = json_pack("{s:i, s:s, s:o, s:s, s:I, s:s, s:s, s:s, "
@@ -105,7 +105,7 @@ update_manifest_build(const struct medsec_update_pack_args *a,
 	    files_json(a, files), "downgrade_of",
 	    a->downgrade_of != NULL ? a->downgrade_of : "");
 	if (root == NULL) {
-		update_fail(err, errlen, MEDSEC_ERR_INVALID,
+		medsec_errf(err, errlen, MEDSEC_ERR_INVALID,
 		    "cannot build the manifest (bad field)");
 		return NULL;
 	}
@@ -169,7 +169,7 @@ parse_chunks(json_t *arr, struct medsec_update_file *f, char *err,
 	size_t i;
 
 	if (json_array_size(arr) != want)
-		return update_fail(err, errlen, MEDSEC_ERR_FORMAT,
+		return medsec_errf(err, errlen, MEDSEC_ERR_FORMAT,
 		    "file %s: %zu chunk hashes for %" PRIu64 " chunks",
 		    f->name, json_array_size(arr), want);
 	if (want > 0 && (f->chunks = calloc((size_t)want, 32)) == NULL)
@@ -179,7 +179,7 @@ parse_chunks(json_t *arr, struct medsec_update_file *f, char *err,
 		    strlen(json_string_value(it)) != 64 ||
 		    medsec_unhex(json_string_value(it), f->chunks[i], 32) !=
 		    MEDSEC_OK)
-			return update_fail(err, errlen, MEDSEC_ERR_FORMAT,
+			return medsec_errf(err, errlen, MEDSEC_ERR_FORMAT,
 			    "file %s: chunk hash %zu malformed", f->name,
 			    i + 1);
 	}
@@ -200,33 +200,33 @@ parse_file(json_t *o, struct medsec_update_file *f, char *err, size_t errlen,
 	if (json_unpack(o, "{s:s, s:I, s:s, s:s, s:I, s:o !}", "name", &name,
 	    "size", &size, "mode", &mode, "sha256", &sha, "chunk", &chunk,
 	    "chunks", &chunks) != 0 || !json_is_array(chunks))
-		return update_fail(err, errlen, MEDSEC_ERR_FORMAT,
+		return medsec_errf(err, errlen, MEDSEC_ERR_FORMAT,
 		    "file %zu: expected name, size, mode, sha256, chunk, "
 		    "chunks", idx + 1);
 	if (chunk != MEDSEC_UPDATE_CHUNK)
-		return update_fail(err, errlen, MEDSEC_ERR_FORMAT,
+		return medsec_errf(err, errlen, MEDSEC_ERR_FORMAT,
 		    "file %zu: chunk size must be %u", idx + 1,
 		    MEDSEC_UPDATE_CHUNK);
 	/* Bounded by the manifest size: no file can claim more chunks. */
 	if (size < 0 || (uint64_t)size / MEDSEC_UPDATE_CHUNK >
 	    MEDSEC_UPDATE_MANIFEST_MAX / 64)
-		return update_fail(err, errlen, MEDSEC_ERR_FORMAT,
+		return medsec_errf(err, errlen, MEDSEC_ERR_FORMAT,
 		    "file %zu: size out of range", idx + 1);
 	if (!update_valid_name(name))
-		return update_fail(err, errlen, MEDSEC_ERR_FORMAT,
+		return medsec_errf(err, errlen, MEDSEC_ERR_FORMAT,
 		    "file %zu: unsafe name (absolute, '..', empty component "
 		    "or bad character)", idx + 1);
 	if (size < 0)
-		return update_fail(err, errlen, MEDSEC_ERR_FORMAT,
+		return medsec_errf(err, errlen, MEDSEC_ERR_FORMAT,
 		    "file %s: negative size", name);
 	m = strtoul(mode, &end, 8);
 	/* Plain permission bits: no setuid, setgid or sticky files. */
 	if (strlen(mode) != 4 || *end != '\0' || m > 0777)
-		return update_fail(err, errlen, MEDSEC_ERR_FORMAT,
+		return medsec_errf(err, errlen, MEDSEC_ERR_FORMAT,
 		    "file %s: mode '%s' not a plain permission (0000-0777)",
 		    name, mode);
 	if (strlen(sha) != 64 || medsec_unhex(sha, f->sha256, 32) != MEDSEC_OK)
-		return update_fail(err, errlen, MEDSEC_ERR_FORMAT,
+		return medsec_errf(err, errlen, MEDSEC_ERR_FORMAT,
 		    "file %s: sha256 is not 64 hex digits", name);
 	snprintf(f->name, sizeof(f->name), "%s", name);
 	f->size = (uint64_t)size;
@@ -244,7 +244,7 @@ parse_files(json_t *arr, struct medsec_update_manifest *m, char *err,
 
 	if (json_array_size(arr) == 0 ||
 	    json_array_size(arr) > MEDSEC_UPDATE_FILES_MAX)
-		return update_fail(err, errlen, MEDSEC_ERR_FORMAT,
+		return medsec_errf(err, errlen, MEDSEC_ERR_FORMAT,
 		    "files: 1 to %d entries", MEDSEC_UPDATE_FILES_MAX);
 	if ((m->files = calloc(json_array_size(arr), sizeof(*m->files))) ==
 	    NULL)
@@ -256,7 +256,7 @@ parse_files(json_t *arr, struct medsec_update_manifest *m, char *err,
 			return r;
 		for (j = 0; j < i; j++)
 			if (strcmp(m->files[j].name, m->files[i].name) == 0)
-				return update_fail(err, errlen,
+				return medsec_errf(err, errlen,
 				    MEDSEC_ERR_FORMAT, "file %s listed twice",
 				    m->files[i].name);
 		m->n_files = i + 1;
@@ -272,12 +272,12 @@ parse_hardware(json_t *arr, struct medsec_update_manifest *m, char *err,
 	size_t i;
 
 	if (json_array_size(arr) == 0 || json_array_size(arr) > 8)
-		return update_fail(err, errlen, MEDSEC_ERR_FORMAT,
+		return medsec_errf(err, errlen, MEDSEC_ERR_FORMAT,
 		    "hardware: 1 to 8 ids");
 	json_array_foreach(arr, i, it) {
 		if (!json_is_string(it) ||
 		    !valid_label(json_string_value(it), sizeof(m->hardware[i])))
-			return update_fail(err, errlen, MEDSEC_ERR_FORMAT,
+			return medsec_errf(err, errlen, MEDSEC_ERR_FORMAT,
 			    "hardware id %zu malformed", i + 1);
 		snprintf(m->hardware[i], sizeof(m->hardware[i]), "%s",
 		    json_string_value(it));
@@ -302,25 +302,25 @@ parse_fields(json_t *root, struct medsec_update_manifest *m, char *err,
 	    &counter, "built", &built, "expires", &expires, "hash", &hash,
 	    "distributor", "name", &dist, "keyid", &key, "files", &files,
 	    "downgrade_of", &down) != 0)
-		return update_fail(err, errlen, MEDSEC_ERR_FORMAT,
+		return medsec_errf(err, errlen, MEDSEC_ERR_FORMAT,
 		    "manifest: missing, unknown or mistyped member");
 	if (format != MEDSEC_UPDATE_FORMAT || strcmp(hash, "sha256") != 0)
-		return update_fail(err, errlen, MEDSEC_ERR_FORMAT,
+		return medsec_errf(err, errlen, MEDSEC_ERR_FORMAT,
 		    "manifest: format %" JSON_INTEGER_FORMAT " / hash %s not "
 		    "supported", format, hash);
 	if (!valid_label(product, sizeof(m->product)) ||
 	    !valid_semver(version) || counter < 0 ||
 	    !valid_label(dist, sizeof(m->distributor)) ||
 	    strlen(key) != MEDSEC_KEY_ID_LEN - 1)
-		return update_fail(err, errlen, MEDSEC_ERR_FORMAT,
+		return medsec_errf(err, errlen, MEDSEC_ERR_FORMAT,
 		    "manifest: bad product, version (semantic x.y.z), counter "
 		    "or distributor");
 	if (!parse_time(built, &m->built_us) ||
 	    !parse_time(expires, &m->expires_us))
-		return update_fail(err, errlen, MEDSEC_ERR_FORMAT,
+		return medsec_errf(err, errlen, MEDSEC_ERR_FORMAT,
 		    "manifest: built/expires not RFC 3339");
 	if (*down != '\0' && strlen(down) != 64)
-		return update_fail(err, errlen, MEDSEC_ERR_FORMAT,
+		return medsec_errf(err, errlen, MEDSEC_ERR_FORMAT,
 		    "manifest: downgrade_of is not a SHA-256 digest");
 	snprintf(m->product, sizeof(m->product), "%s", product);
 	snprintf(m->version, sizeof(m->version), "%s", version);
@@ -346,11 +346,11 @@ medsec_update_manifest_parse(const char *json, size_t len,
 		return MEDSEC_ERR_INVALID;
 	*mp = NULL;
 	if (json == NULL || len == 0 || len > MEDSEC_UPDATE_MANIFEST_MAX)
-		return update_fail(err, errlen, MEDSEC_ERR_TOO_LARGE,
+		return medsec_errf(err, errlen, MEDSEC_ERR_TOO_LARGE,
 		    "manifest empty or over %u bytes", MEDSEC_UPDATE_MANIFEST_MAX);
 	if ((root = json_loadb(json, len, JSON_REJECT_DUPLICATES, &je)) ==
 	    NULL)
-		return update_fail(err, errlen, MEDSEC_ERR_FORMAT,
+		return medsec_errf(err, errlen, MEDSEC_ERR_FORMAT,
 		    "manifest is not JSON: %s (byte %d)", je.text, je.position);
 	if ((m = calloc(1, sizeof(*m))) == NULL) {
 		r = MEDSEC_ERR_NOMEM;

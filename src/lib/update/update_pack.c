@@ -137,15 +137,15 @@ describe_files(const struct medsec_update_pack_args *a,
 
 	for (i = 0; i < a->n_files; i++) {
 		if (!update_valid_name(a->names[i]))
-			return update_fail(err, errlen, MEDSEC_ERR_INVALID,
+			return medsec_errf(err, errlen, MEDSEC_ERR_INVALID,
 			    "%s: unsafe name in package", a->names[i]);
 		for (j = 0; j < i; j++)
 			if (strcmp(a->names[j], a->names[i]) == 0)
-				return update_fail(err, errlen,
+				return medsec_errf(err, errlen,
 				    MEDSEC_ERR_INVALID, "%s given twice",
 				    a->names[i]);
 		if ((fd = open_regular(a->paths[i], &sb)) < 0)
-			return update_fail(err, errlen, MEDSEC_ERR_INVALID,
+			return medsec_errf(err, errlen, MEDSEC_ERR_INVALID,
 			    "%s: not a regular file (links are not followed)",
 			    a->paths[i]);
 		snprintf(files[i].name, sizeof(files[i].name), "%s",
@@ -154,7 +154,7 @@ describe_files(const struct medsec_update_pack_args *a,
 		r = hash_chunks(fd, buf, &files[i]);
 		close(fd);
 		if (r != MEDSEC_OK)
-			return update_fail(err, errlen, r, "%s: cannot read",
+			return medsec_errf(err, errlen, r, "%s: cannot read",
 			    a->paths[i]);
 	}
 	return MEDSEC_OK;
@@ -173,15 +173,15 @@ copy_payload(const struct medsec_update_pack_args *a,
 
 	for (i = 0; i < a->n_files; i++) {
 		if ((fd = open_regular(a->paths[i], &sb)) < 0)
-			return update_fail(err, errlen, MEDSEC_ERR_IO,
+			return medsec_errf(err, errlen, MEDSEC_ERR_IO,
 			    "%s: vanished", a->paths[i]);
 		r = stream_file(fd, out, &off, buf, &size, sha);
 		close(fd);
 		if (r != MEDSEC_OK)
-			return update_fail(err, errlen, r, "%s: copy failed",
+			return medsec_errf(err, errlen, r, "%s: copy failed",
 			    a->paths[i]);
 		if (size != files[i].size || memcmp(sha, files[i].sha256, 32))
-			return update_fail(err, errlen, MEDSEC_ERR_STATE,
+			return medsec_errf(err, errlen, MEDSEC_ERR_STATE,
 			    "%s changed while being packed", a->paths[i]);
 	}
 	return MEDSEC_OK;
@@ -205,7 +205,7 @@ write_package(const char *out_path, const char *manifest,
 		return MEDSEC_ERR_TOO_LARGE;
 	if ((fd = medsec_io_open(tmp, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW,
 	    0644)) < 0)
-		return update_fail(err, errlen, fd, "cannot create %s", tmp);
+		return medsec_errf(err, errlen, fd, "cannot create %s", tmp);
 	update_header_encode(&h, hdr);
 	off = 0;
 	if ((r = medsec_io_pwrite_all(fd, hdr, sizeof(hdr), off)) != MEDSEC_OK)
@@ -243,10 +243,10 @@ medsec_update_pack(const struct medsec_update_pack_args *a,
 
 	if (a == NULL || out_path == NULL || a->n_files == 0 ||
 	    a->n_files > MEDSEC_UPDATE_FILES_MAX)
-		return update_fail(err, errlen, MEDSEC_ERR_INVALID,
+		return medsec_errf(err, errlen, MEDSEC_ERR_INVALID,
 		    "a package holds 1 to %d files", MEDSEC_UPDATE_FILES_MAX);
 	if (lstat(out_path, &sb) == 0)
-		return update_fail(err, errlen, MEDSEC_ERR_EXISTS,
+		return medsec_errf(err, errlen, MEDSEC_ERR_EXISTS,
 		    "%s exists; refusing to overwrite", out_path);
 	if ((files = calloc(a->n_files, sizeof(*files))) == NULL ||
 	    (buf = malloc(COPY_BUF)) == NULL) {
@@ -260,7 +260,7 @@ medsec_update_pack(const struct medsec_update_pack_args *a,
 		goto out;
 	}
 	if (strlen(manifest) > MEDSEC_UPDATE_MANIFEST_MAX) {
-		r = update_fail(err, errlen, MEDSEC_ERR_TOO_LARGE,
+		r = medsec_errf(err, errlen, MEDSEC_ERR_TOO_LARGE,
 		    "manifest over %u bytes", MEDSEC_UPDATE_MANIFEST_MAX);
 		goto out;
 	}
@@ -364,7 +364,7 @@ medsec_update_sign(const char *pkg_path, const struct medsec_signkey *k,
 		return MEDSEC_ERR_INVALID;
 	if ((fd = open(pkg_path, O_RDONLY | O_NOFOLLOW | O_CLOEXEC)) < 0 ||
 	    fstat(fd, &sb) != 0)
-		return update_fail(err, errlen, MEDSEC_ERR_NOT_FOUND,
+		return medsec_errf(err, errlen, MEDSEC_ERR_NOT_FOUND,
 		    "cannot open %s", pkg_path);
 	if ((r = update_read_exact(fd, hdr, sizeof(hdr))) != MEDSEC_OK ||
 	    (r = update_header_decode(hdr, &h, err, errlen)) != MEDSEC_OK)
@@ -384,12 +384,12 @@ medsec_update_sign(const char *pkg_path, const struct medsec_signkey *k,
 	for (i = 0; i < nsigs; i++)
 		if (strcmp(sigs[i].key_id, medsec_signkey_public(k)->key_id) ==
 		    0) {
-			r = update_fail(err, errlen, MEDSEC_ERR_EXISTS,
+			r = medsec_errf(err, errlen, MEDSEC_ERR_EXISTS,
 			    "already signed by key %s", sigs[i].key_id);
 			goto out;
 		}
 	if (nsigs == MEDSEC_UPDATE_KEYS_MAX) {
-		r = update_fail(err, errlen, MEDSEC_ERR_TOO_LARGE,
+		r = medsec_errf(err, errlen, MEDSEC_ERR_TOO_LARGE,
 		    "already %d signatures", MEDSEC_UPDATE_KEYS_MAX);
 		goto out;
 	}

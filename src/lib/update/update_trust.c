@@ -32,7 +32,7 @@ write_json(const char *path, json_t *root, char *err, size_t errlen)
 	    slash != NULL ? slash + 1 : path, text, strlen(text), 0644);
 	free(text);
 	if (r != MEDSEC_OK)
-		return update_fail(err, errlen, r, "cannot write %s", path);
+		return medsec_errf(err, errlen, r, "cannot write %s", path);
 	return MEDSEC_OK;
 }
 
@@ -61,7 +61,7 @@ medsec_update_root_write(const char *out_path, unsigned threshold,
 	if (out_path == NULL || keys == NULL || n_keys == 0 ||
 	    n_keys > MEDSEC_UPDATE_KEYS_MAX || threshold == 0 ||
 	    threshold > n_keys)
-		return update_fail(err, errlen, MEDSEC_ERR_INVALID,
+		return medsec_errf(err, errlen, MEDSEC_ERR_INVALID,
 		    "root: 1..%d keys and a threshold between 1 and their "
 		    "number", MEDSEC_UPDATE_KEYS_MAX);
 	if ((root = json_pack("{s:s, s:i, s:i, s:o}", "type", "medsec-root",
@@ -112,7 +112,7 @@ medsec_update_keyset_write(const char *out_path, uint64_t version,
 	if (n_keys == 0 || n_keys > MEDSEC_UPDATE_KEYS_MAX || threshold == 0 ||
 	    threshold > n_keys || n_root == 0 ||
 	    n_root > MEDSEC_UPDATE_KEYS_MAX || n_revoked > MEDSEC_UPDATE_KEYS_MAX)
-		return update_fail(err, errlen, MEDSEC_ERR_INVALID,
+		return medsec_errf(err, errlen, MEDSEC_ERR_INVALID,
 		    "key set: 1..%d keys, threshold 1..keys, 1..%d root "
 		    "signers", MEDSEC_UPDATE_KEYS_MAX, MEDSEC_UPDATE_KEYS_MAX);
 	if ((signed_part = keyset_signed(version, expires_us, threshold, keys,
@@ -159,12 +159,12 @@ load_json(const char *dir, const char *name, json_t **out, char *err,
 		return r;
 	if ((r = medsec_io_read_file(path, MEDSEC_UPDATE_TRUST_MAX, 0, &buf,
 	    &len)) != MEDSEC_OK)
-		return update_fail(err, errlen, r, "%s: %s", path,
+		return medsec_errf(err, errlen, r, "%s: %s", path,
 		    medsec_strerror(r));
 	*out = json_loadb((const char *)buf, len, JSON_REJECT_DUPLICATES, &je);
 	free(buf);
 	if (*out == NULL)
-		return update_fail(err, errlen, MEDSEC_ERR_FORMAT,
+		return medsec_errf(err, errlen, MEDSEC_ERR_FORMAT,
 		    "%s: %s (line %d)", path, je.text, je.line);
 	return MEDSEC_OK;
 }
@@ -200,7 +200,7 @@ load_root(const char *dir, struct medsec_update_trust *t, char *err,
 	    strcmp(type, "medsec-root") != 0 || format != 1 ||
 	    keys_from_json(keys, t->root, &t->n_root) != MEDSEC_OK ||
 	    threshold < 1 || (size_t)threshold > t->n_root) {
-		r = update_fail(err, errlen, MEDSEC_ERR_FORMAT,
+		r = medsec_errf(err, errlen, MEDSEC_ERR_FORMAT,
 		    "root.json: not a valid medsec root key set");
 		goto out;
 	}
@@ -229,12 +229,12 @@ keyset_fields(json_t *sp, struct medsec_update_trust *t, char *err,
 	    keys_from_json(keys, t->keys, &t->n_keys) != MEDSEC_OK ||
 	    threshold < 1 || (size_t)threshold > t->n_keys ||
 	    !json_is_array(rev) || json_array_size(rev) > MEDSEC_UPDATE_KEYS_MAX)
-		return update_fail(err, errlen, MEDSEC_ERR_FORMAT,
+		return medsec_errf(err, errlen, MEDSEC_ERR_FORMAT,
 		    "keyset.json: not a valid signing key set");
 	json_array_foreach(rev, i, it) {
 		if (!json_is_string(it) || strlen(json_string_value(it)) !=
 		    MEDSEC_KEY_ID_LEN - 1)
-			return update_fail(err, errlen, MEDSEC_ERR_FORMAT,
+			return medsec_errf(err, errlen, MEDSEC_ERR_FORMAT,
 			    "keyset.json: revoked entry %zu malformed", i + 1);
 		snprintf(t->revoked[i], MEDSEC_KEY_ID_LEN, "%s",
 		    json_string_value(it));
@@ -260,7 +260,7 @@ load_keyset(const char *dir, struct medsec_update_trust *t, int64_t now_us,
 	if ((r = load_json(dir, "keyset.json", &doc, err, errlen)) !=
 	    MEDSEC_OK)
 		return r;
-	r = update_fail(err, errlen, MEDSEC_ERR_FORMAT,
+	r = medsec_errf(err, errlen, MEDSEC_ERR_FORMAT,
 	    "keyset.json: expected {\"signed\":{...},\"signatures\":[...]}");
 	if (json_unpack(doc, "{s:o, s:o !}", "signed", &sp, "signatures", &sa)
 	    != 0 || !json_is_object(sp))
@@ -278,15 +278,15 @@ load_keyset(const char *dir, struct medsec_update_trust *t, int64_t now_us,
 	valid = update_count_valid(t->root, t->n_root, NULL, 0, sigs, nsigs,
 	    msg, msglen);
 	if (valid < t->root_threshold)
-		r = update_fail(err, errlen, MEDSEC_ERR_AUTH, "keyset.json: "
+		r = medsec_errf(err, errlen, MEDSEC_ERR_AUTH, "keyset.json: "
 		    "%u valid root signature(s), %u required", valid,
 		    t->root_threshold);
 	else if (t->keyset_version < min_version)
-		r = update_fail(err, errlen, MEDSEC_ERR_STATE, "keyset.json: "
+		r = medsec_errf(err, errlen, MEDSEC_ERR_STATE, "keyset.json: "
 		    "version %" PRIu64 " older than %" PRIu64 " already seen "
 		    "(rollback)", t->keyset_version, min_version);
 	else if (now_us >= t->keyset_expires_us)
-		r = update_fail(err, errlen, MEDSEC_ERR_EXPIRED,
+		r = medsec_errf(err, errlen, MEDSEC_ERR_EXPIRED,
 		    "keyset.json: signing key set expired");
 out:
 	free(canon);

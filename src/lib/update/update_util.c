@@ -14,19 +14,6 @@
 #include "medsec/err.h"
 #include "update/update_int.h"
 
-int
-update_fail(char *err, size_t errlen, int code, const char *fmt, ...)
-{
-	va_list ap;
-
-	if (err != NULL && errlen > 0) {
-		va_start(ap, fmt);
-		vsnprintf(err, errlen, fmt, ap);
-		va_end(ap);
-	}
-	return code;
-}
-
 void
 update_header_encode(const struct update_header *h,
     uint8_t out[MEDSEC_UPDATE_HEADER_LEN])
@@ -43,24 +30,24 @@ update_header_decode(const uint8_t in[MEDSEC_UPDATE_HEADER_LEN],
     struct update_header *h, char *err, size_t errlen)
 {
 	if (memcmp(in, MEDSEC_UPDATE_MAGIC, 8) != 0)
-		return update_fail(err, errlen, MEDSEC_ERR_FORMAT,
+		return medsec_errf(err, errlen, MEDSEC_ERR_FORMAT,
 		    "not a medsec update package (bad magic)");
 	h->format = get_le32(in + 8);
 	h->manifest_len = get_le32(in + 12);
 	h->sigs_len = get_le32(in + 16);
 	if (h->format != MEDSEC_UPDATE_FORMAT)
-		return update_fail(err, errlen, MEDSEC_ERR_FORMAT,
+		return medsec_errf(err, errlen, MEDSEC_ERR_FORMAT,
 		    "package format %u not supported (this software reads %d)",
 		    h->format, MEDSEC_UPDATE_FORMAT);
 	if (get_le32(in + 20) != 0)
-		return update_fail(err, errlen, MEDSEC_ERR_FORMAT,
+		return medsec_errf(err, errlen, MEDSEC_ERR_FORMAT,
 		    "reserved header field not zero");
 	if (h->manifest_len == 0 || h->manifest_len > MEDSEC_UPDATE_MANIFEST_MAX)
-		return update_fail(err, errlen, MEDSEC_ERR_TOO_LARGE,
+		return medsec_errf(err, errlen, MEDSEC_ERR_TOO_LARGE,
 		    "manifest of %u bytes (limit %u)", h->manifest_len,
 		    MEDSEC_UPDATE_MANIFEST_MAX);
 	if (h->sigs_len > MEDSEC_UPDATE_SIGS_MAX)
-		return update_fail(err, errlen, MEDSEC_ERR_TOO_LARGE,
+		return medsec_errf(err, errlen, MEDSEC_ERR_TOO_LARGE,
 		    "signature block of %u bytes (limit %u)", h->sigs_len,
 		    MEDSEC_UPDATE_SIGS_MAX);
 	return MEDSEC_OK;
@@ -116,12 +103,12 @@ update_sigs_parse(const char *json, size_t len, struct update_sig *sigs,
 		return MEDSEC_OK;
 	if ((root = json_loadb(json, len, JSON_REJECT_DUPLICATES, &je)) ==
 	    NULL)
-		return update_fail(err, errlen, MEDSEC_ERR_FORMAT,
+		return medsec_errf(err, errlen, MEDSEC_ERR_FORMAT,
 		    "signature block: %s", je.text);
 	arr = json_object_get(root, "signatures");
 	if (!json_is_object(root) || json_object_size(root) != 1 ||
 	    !json_is_array(arr) || json_array_size(arr) > max) {
-		r = update_fail(err, errlen, MEDSEC_ERR_FORMAT,
+		r = medsec_errf(err, errlen, MEDSEC_ERR_FORMAT,
 		    "signature block: expected {\"signatures\":[...]} with at "
 		    "most %zu entries", max);
 		goto out;
@@ -132,7 +119,7 @@ update_sigs_parse(const char *json, size_t len, struct update_sig *sigs,
 		    strlen(sig) != 2 * MEDSEC_SIGN_LEN ||
 		    medsec_unhex(sig, sigs[i].sig, MEDSEC_SIGN_LEN) !=
 		    MEDSEC_OK) {
-			r = update_fail(err, errlen, MEDSEC_ERR_FORMAT,
+			r = medsec_errf(err, errlen, MEDSEC_ERR_FORMAT,
 			    "signature %zu malformed", i + 1);
 			goto out;
 		}

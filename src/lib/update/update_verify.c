@@ -55,10 +55,10 @@ open_package(const char *path, struct opened *o, char *err, size_t errlen)
 	memset(o, 0, sizeof(*o));
 	if ((o->fd = open(path, O_RDONLY | O_NOFOLLOW | O_CLOEXEC)) < 0 ||
 	    fstat(o->fd, &sb) != 0 || !S_ISREG(sb.st_mode))
-		return update_fail(err, errlen, MEDSEC_ERR_NOT_FOUND,
+		return medsec_errf(err, errlen, MEDSEC_ERR_NOT_FOUND,
 		    "%s: not a readable regular file", path);
 	if ((r = update_read_exact(o->fd, hdr, sizeof(hdr))) != MEDSEC_OK)
-		return update_fail(err, errlen, MEDSEC_ERR_FORMAT,
+		return medsec_errf(err, errlen, MEDSEC_ERR_FORMAT,
 		    "truncated package: no complete header");
 	if ((r = update_header_decode(hdr, &o->h, err, errlen)) != MEDSEC_OK)
 		return r;
@@ -66,7 +66,7 @@ open_package(const char *path, struct opened *o, char *err, size_t errlen)
 	    o->h.sigs_len;
 	/* Sizes are checked against the file before anything is allocated. */
 	if ((uint64_t)sb.st_size < fixed)
-		return update_fail(err, errlen, MEDSEC_ERR_FORMAT,
+		return medsec_errf(err, errlen, MEDSEC_ERR_FORMAT,
 		    "truncated package: %jd bytes, header declares at least "
 		    "%" PRIu64, (intmax_t)sb.st_size, fixed);
 	o->payload_len = (uint64_t)sb.st_size - fixed;
@@ -76,7 +76,7 @@ open_package(const char *path, struct opened *o, char *err, size_t errlen)
 	if (update_read_exact(o->fd, o->manifest, o->h.manifest_len) !=
 	    MEDSEC_OK || update_read_exact(o->fd, o->sigs, o->h.sigs_len) !=
 	    MEDSEC_OK)
-		return update_fail(err, errlen, MEDSEC_ERR_FORMAT,
+		return medsec_errf(err, errlen, MEDSEC_ERR_FORMAT,
 		    "truncated package");
 	o->manifest[o->h.manifest_len] = '\0';
 	o->sigs[o->h.sigs_len] = '\0';
@@ -97,7 +97,7 @@ check_signatures(const struct opened *o, const struct medsec_update_trust *t,
 	    MEDSEC_UPDATE_KEYS_MAX, &nsigs, err, errlen)) != MEDSEC_OK)
 		return r;
 	if (nsigs == 0)
-		return update_fail(err, errlen, MEDSEC_ERR_AUTH,
+		return medsec_errf(err, errlen, MEDSEC_ERR_AUTH,
 		    "package is not signed");
 	if ((r = update_signed_message(UPDATE_SIG_CONTEXT, o->manifest,
 	    o->h.manifest_len, msg, &msglen)) != MEDSEC_OK)
@@ -106,7 +106,7 @@ check_signatures(const struct opened *o, const struct medsec_update_trust *t,
 	    (const char (*)[MEDSEC_KEY_ID_LEN])t->revoked, t->n_revoked, sigs,
 	    nsigs, msg, msglen);
 	if (valid < t->threshold)
-		return update_fail(err, errlen, MEDSEC_ERR_AUTH,
+		return medsec_errf(err, errlen, MEDSEC_ERR_AUTH,
 		    "%u valid signature(s) by trusted, unrevoked signing keys; "
 		    "%u required", valid, t->threshold);
 	return MEDSEC_OK;
@@ -119,10 +119,10 @@ check_policy(const struct medsec_update_manifest *m,
 	size_t i;
 
 	if (p->now_us >= m->expires_us)
-		return update_fail(err, errlen, MEDSEC_ERR_EXPIRED,
+		return medsec_errf(err, errlen, MEDSEC_ERR_EXPIRED,
 		    "manifest expired (freeze protection)");
 	if (p->product != NULL && strcmp(p->product, m->product) != 0)
-		return update_fail(err, errlen, MEDSEC_ERR_STATE,
+		return medsec_errf(err, errlen, MEDSEC_ERR_STATE,
 		    "package is for product %s, not %s", m->product,
 		    p->product);
 	if (p->hardware_id != NULL) {
@@ -130,12 +130,12 @@ check_policy(const struct medsec_update_manifest *m,
 			if (strcmp(m->hardware[i], p->hardware_id) == 0)
 				break;
 		if (i == m->n_hardware)
-			return update_fail(err, errlen, MEDSEC_ERR_STATE,
+			return medsec_errf(err, errlen, MEDSEC_ERR_STATE,
 			    "package does not list hardware %s",
 			    p->hardware_id);
 	}
 	if (m->security_counter < p->min_counter && m->downgrade_of[0] == '\0')
-		return update_fail(err, errlen, MEDSEC_ERR_STATE,
+		return medsec_errf(err, errlen, MEDSEC_ERR_STATE,
 		    "security counter %" PRIu64 " below %" PRIu64
 		    " (rollback refused)", m->security_counter,
 		    p->min_counter);
@@ -150,12 +150,12 @@ payload_total(const struct medsec_update_manifest *m, uint64_t have,
 
 	for (size_t i = 0; i < m->n_files; i++) {
 		if (m->files[i].size > UINT64_MAX - total)
-			return update_fail(err, errlen, MEDSEC_ERR_FORMAT,
+			return medsec_errf(err, errlen, MEDSEC_ERR_FORMAT,
 			    "declared sizes overflow");
 		total += m->files[i].size;
 	}
 	if (total != have)
-		return update_fail(err, errlen, MEDSEC_ERR_TAMPERED,
+		return medsec_errf(err, errlen, MEDSEC_ERR_TAMPERED,
 		    "payload is %" PRIu64 " bytes, manifest declares %" PRIu64
 		    " (%s)", have, total, have > total ? "extra data" :
 		    "truncated");
@@ -360,7 +360,7 @@ open_outputs(struct payload *p, const char *dir, char *err, size_t errlen)
 		p->outs[i] = medsec_io_open(path, O_WRONLY | O_CREAT | O_EXCL |
 		    O_NOFOLLOW | O_CLOEXEC, p->m->files[i].mode);
 		if (p->outs[i] < 0)
-			return update_fail(err, errlen, MEDSEC_ERR_IO,
+			return medsec_errf(err, errlen, MEDSEC_ERR_IO,
 			    "%s: cannot create", p->m->files[i].name);
 	}
 	return MEDSEC_OK;
@@ -411,10 +411,10 @@ stream_payload(int in, uint64_t base, const struct medsec_update_manifest *m,
 	if ((r = open_outputs(&p, dir, err, errlen)) == MEDSEC_OK)
 		r = dir != NULL ? run_ordered(&p) : run_parallel(&p);
 	if (r == MEDSEC_OK && p.failed)
-		r = update_fail(err, errlen, p.code, "%s", p.err);
+		r = medsec_errf(err, errlen, p.code, "%s", p.err);
 	if (p.outs != NULL && close_outputs(&p, r == MEDSEC_OK) != MEDSEC_OK &&
 	    r == MEDSEC_OK)
-		r = update_fail(err, errlen, MEDSEC_ERR_IO, "cannot sync files");
+		r = medsec_errf(err, errlen, MEDSEC_ERR_IO, "cannot sync files");
 out:
 	pthread_mutex_destroy(&p.lock);
 	free(p.offs);
@@ -450,12 +450,12 @@ extract(int in, uint64_t base, const struct medsec_update_manifest *m,
 	int r;
 
 	if ((r = medsec_io_mkdir(dir, 0700)) != MEDSEC_OK)
-		return update_fail(err, errlen, r, "%s: cannot create (must not "
+		return medsec_errf(err, errlen, r, "%s: cannot create (must not "
 		    "exist)", dir);
 	r = stream_payload(in, base, m, dir, err, errlen);
 	if (r == MEDSEC_OK && nftw(dir, sync_entry, 16, FTW_DEPTH | FTW_PHYS) !=
 	    0)
-		r = update_fail(err, errlen, MEDSEC_ERR_IO, "%s: sync failed",
+		r = medsec_errf(err, errlen, MEDSEC_ERR_IO, "%s: sync failed",
 		    dir);
 	if (r != MEDSEC_OK)
 		(void)nftw(dir, rm_entry, 16, FTW_DEPTH | FTW_PHYS);

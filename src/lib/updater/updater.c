@@ -10,6 +10,7 @@
 #include <string.h>
 #include <sys/stat.h>
 
+#include "core/errf.h"
 #include "io/io.h"
 #include "medsec/audit.h"
 #include "medsec/clock.h"
@@ -18,22 +19,6 @@
 #include "medsec/err.h"
 #include "medsec/updater.h"
 #include "updater/updater_int.h"
-
-static int update_err(char *, size_t, int, const char *, ...)
-    __attribute__((format(printf, 4, 5)));
-
-static int
-update_err(char *err, size_t errlen, int code, const char *fmt, ...)
-{
-	va_list ap;
-
-	if (err != NULL && errlen > 0) {
-		va_start(ap, fmt);
-		vsnprintf(err, errlen, fmt, ap);
-		va_end(ap);
-	}
-	return code;
-}
 
 static const char *const state_names[] = {
 	"?", "awaiting-approval", "approved", "installing", "installed",
@@ -533,19 +518,19 @@ medsec_updater_approve(struct medsec_updater *u, int64_t id,
 		return MEDSEC_ERR_INVALID;
 	if ((r = medsec_access_check(u->roles, u->audit, who,
 	    MEDSEC_PERM_UPDATE_APPROVE, "update")) != MEDSEC_OK)
-		return update_err(err, errlen, r, "update-approve permission "
+		return medsec_errf(err, errlen, r, "update-approve permission "
 		    "needed");
 	if (!fresh_reauth)
-		return update_err(err, errlen, MEDSEC_ERR_STATE, "approving an "
+		return medsec_errf(err, errlen, MEDSEC_ERR_STATE, "approving an "
 		    "update needs the password again (re-authentication)");
 	if ((r = medsec_updater_get(u, id, &rec)) != MEDSEC_OK)
-		return update_err(err, errlen, r, "no update %" PRId64, id);
+		return medsec_errf(err, errlen, r, "no update %" PRId64, id);
 	if (rec.state != MEDSEC_UPD_AWAITING_APPROVAL)
-		return update_err(err, errlen, MEDSEC_ERR_STATE, "update %"
+		return medsec_errf(err, errlen, MEDSEC_ERR_STATE, "update %"
 		    PRId64 " is %s, not awaiting approval", id,
 		    medsec_update_state_name(rec.state));
 	if (strcmp(digest, rec.digest) != 0)
-		return update_err(err, errlen, MEDSEC_ERR_STATE, "approval is "
+		return medsec_errf(err, errlen, MEDSEC_ERR_STATE, "approval is "
 		    "for another manifest (digest mismatch)");
 	if (u->two_person && rec.approved_by[0] == '\0') {
 		if ((r = set_approver(u, id, "UPDATE update_package SET "
@@ -558,7 +543,7 @@ medsec_updater_approve(struct medsec_updater *u, int64_t id,
 		return MEDSEC_OK;
 	}
 	if (u->two_person && strcmp(rec.approved_by, who->user) == 0)
-		return update_err(err, errlen, MEDSEC_ERR_STATE, "the second "
+		return medsec_errf(err, errlen, MEDSEC_ERR_STATE, "the second "
 		    "approval must come from a different administrator");
 	if ((r = set_approver(u, id, u->two_person ? "UPDATE update_package "
 	    "SET approved_by2 = ?2 WHERE id = ?1" : "UPDATE update_package SET "
