@@ -176,19 +176,17 @@ read_record(struct medsec_db_stmt *st, struct medsec_update_record *r)
 	r->changed_us = medsec_db_column_int64(st, 11);
 }
 
-int
-medsec_updater_get(struct medsec_updater *u, int64_t id,
+/* One record by a query taking one integer parameter. */
+static int
+query_record(struct medsec_updater *u, const char *sql, int64_t arg,
     struct medsec_update_record *rec)
 {
 	struct medsec_db_stmt *st = NULL;
 	int r;
 
-	if (u == NULL || rec == NULL)
-		return MEDSEC_ERR_INVALID;
-	if ((r = medsec_db_prepare(u->db, "SELECT " RECORD_COLUMNS " FROM "
-	    "update_package WHERE id = ?1", &st)) != MEDSEC_OK)
+	if ((r = medsec_db_prepare(u->db, sql, &st)) != MEDSEC_OK)
 		return r;
-	if ((r = medsec_db_bind_int64(st, 1, id)) == MEDSEC_OK) {
+	if ((r = medsec_db_bind_int64(st, 1, arg)) == MEDSEC_OK) {
 		r = medsec_db_step(st);
 		if (r == MEDSEC_DB_ROW) {
 			read_record(st, rec);
@@ -201,26 +199,21 @@ medsec_updater_get(struct medsec_updater *u, int64_t id,
 }
 
 int
+medsec_updater_get(struct medsec_updater *u, int64_t id,
+    struct medsec_update_record *rec)
+{
+	if (u == NULL || rec == NULL)
+		return MEDSEC_ERR_INVALID;
+	return query_record(u, "SELECT " RECORD_COLUMNS " FROM update_package "
+	    "WHERE id = ?1", id, rec);
+}
+
+int
 updater_find_state(struct medsec_updater *u, int state,
     struct medsec_update_record *rec)
 {
-	struct medsec_db_stmt *st = NULL;
-	int r;
-
-	if ((r = medsec_db_prepare(u->db, "SELECT " RECORD_COLUMNS " FROM "
-	    "update_package WHERE state = ?1 ORDER BY id DESC LIMIT 1", &st)) !=
-	    MEDSEC_OK)
-		return r;
-	if ((r = medsec_db_bind_int64(st, 1, state)) == MEDSEC_OK) {
-		r = medsec_db_step(st);
-		if (r == MEDSEC_DB_ROW) {
-			read_record(st, rec);
-			r = MEDSEC_OK;
-		} else if (r == MEDSEC_DB_DONE)
-			r = MEDSEC_ERR_NOT_FOUND;
-	}
-	medsec_db_finalize(st);
-	return r;
+	return query_record(u, "SELECT " RECORD_COLUMNS " FROM update_package "
+	    "WHERE state = ?1 ORDER BY id DESC LIMIT 1", state, rec);
 }
 
 int
