@@ -15,6 +15,7 @@
 #include "medsec/err.h"
 #include "medsec/password_policy.h"
 #include "cli.h"
+#include "cli_args.h"
 #include "cli_people.h"
 
 /* Configuration: --config FILE, else the one given at init, else defaults. */
@@ -337,4 +338,23 @@ cli_print_setup_code(const char *code, unsigned hours)
 	printf("one-time setup code (shown once, valid %u hours):\n\n    %s\n\n"
 	    "  Create the first administrator with it:\n"
 	    "    medsec user setup NAME --state DIR\n", hours, code);
+}
+
+int
+cli_people_finish(struct cli_people *p, int r)
+{
+	if (cli_people_close(p) != MEDSEC_OK && r == MEDSEC_OK)
+		r = MEDSEC_ERR_AUDIT_UNAVAILABLE;
+	return r == MEDSEC_OK ? CLI_EXIT_OK : CLI_EXIT_FAIL;
+}
+
+int
+cli_people_begin(int argc, char **argv, int positional,
+    struct cli_people_args *a, struct cli_people *p)
+{
+	if (cli_people_args(argc, argv, a, positional) != 0)
+		return CLI_EXIT_USAGE;
+	if (cli_people_open(p, a->state, a->config) != MEDSEC_OK)
+		return CLI_EXIT_FAIL;
+	return CLI_EXIT_OK;
 }

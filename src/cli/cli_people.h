@@ -35,6 +35,16 @@ int cli_people_open(struct cli_people *p, const char *state,
     const char *config);
 int cli_people_close(struct cli_people *p);
 
+struct cli_people_args;
+/*
+ * Parses the options (see cli_args.h) and opens the device: CLI_EXIT_OK,
+ * or the exit code to return (usage or failure, already reported).
+ */
+int cli_people_begin(int argc, char **argv, int positional,
+    struct cli_people_args *a, struct cli_people *p);
+/* Closes the device; the exit code for result r. */
+int cli_people_finish(struct cli_people *p, int r);
+
 /*
  * Reads a secret: from /dev/tty with echo off (a '*' per character), or
  * one line of standard input with from_stdin. Never from argv or the

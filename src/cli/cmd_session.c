@@ -12,14 +12,6 @@
 #include "cli_people.h"
 
 static int
-finish(struct cli_people *p, int r)
-{
-	if (cli_people_close(p) != MEDSEC_OK && r == MEDSEC_OK)
-		r = MEDSEC_ERR_AUDIT_UNAVAILABLE;
-	return r == MEDSEC_OK ? CLI_EXIT_OK : CLI_EXIT_FAIL;
-}
-
-static int
 print_session(const struct medsec_session_info *s, void *ctx)
 {
 	char created[MEDSEC_RFC3339_LEN], last[MEDSEC_RFC3339_LEN];
@@ -41,17 +33,15 @@ session_list(int argc, char **argv)
 	struct cli_people p;
 	int r;
 
-	if (cli_people_args(argc, argv, &a, 0) != 0)
-		return CLI_EXIT_USAGE;
-	if (cli_people_open(&p, a.state, a.config) != MEDSEC_OK)
-		return CLI_EXIT_FAIL;
+	if ((r = cli_people_begin(argc, argv, 0, &a, &p)) != CLI_EXIT_OK)
+		return r;
 	(void)medsec_session_sweep(p.sessions, NULL);
 	printf("%-16s %-20s %-22s %-16s %-20s %-20s %s\n", "ID", "USER",
 	    "ROLES", "SOURCE", "STARTED", "LAST ACTIVITY", "STATE");
 	if ((r = medsec_session_list(p.sessions, a.all, print_session,
 	    NULL)) != MEDSEC_OK)
 		cli_error(r, "session list");
-	return finish(&p, r);
+	return cli_people_finish(&p, r);
 }
 
 static int
@@ -61,16 +51,14 @@ session_kill(int argc, char **argv)
 	struct cli_people p;
 	int r;
 
-	if (cli_people_args(argc, argv, &a, 1) != 0)
-		return CLI_EXIT_USAGE;
-	if (cli_people_open(&p, a.state, a.config) != MEDSEC_OK)
-		return CLI_EXIT_FAIL;
+	if ((r = cli_people_begin(argc, argv, 1, &a, &p)) != CLI_EXIT_OK)
+		return r;
 	if ((r = cli_people_admin(&p, a.as, a.password_stdin)) != MEDSEC_OK)
-		return finish(&p, r);
+		return cli_people_finish(&p, r);
 	if ((r = medsec_access_check(&p.roles, p.dev.audit, &p.admin,
 	    MEDSEC_PERM_USER_ADMIN, a.name)) != MEDSEC_OK) {
 		cli_fail("permission denied (user-admin needed)");
-		return finish(&p, r);
+		return cli_people_finish(&p, r);
 	}
 	r = medsec_session_kill(p.sessions, a.name, p.admin.user);
 	if (r == MEDSEC_ERR_NOT_FOUND)
@@ -79,7 +67,7 @@ session_kill(int argc, char **argv)
 		cli_error(r, "kill %s", a.name);
 	else
 		printf("session %s ended\n", a.name);
-	return finish(&p, r);
+	return cli_people_finish(&p, r);
 }
 
 static int
@@ -93,13 +81,11 @@ session_login(int argc, char **argv)
 	char prompt[96];
 	int r;
 
-	if (cli_people_args(argc, argv, &a, 1) != 0)
-		return CLI_EXIT_USAGE;
-	if (cli_people_open(&p, a.state, a.config) != MEDSEC_OK)
-		return CLI_EXIT_FAIL;
+	if ((r = cli_people_begin(argc, argv, 1, &a, &p)) != CLI_EXIT_OK)
+		return r;
 	snprintf(prompt, sizeof(prompt), "password for %s", a.name);
 	if ((r = cli_read_secret(prompt, a.password_stdin, &pw)) != MEDSEC_OK)
-		return finish(&p, r);
+		return cli_people_finish(&p, r);
 	r = medsec_identity_login(p.id, a.name, pw.buf, pw.len, "local",
 	    token, &info);
 	cli_secret_wipe(&pw);
@@ -113,7 +99,7 @@ session_login(int argc, char **argv)
 		    info.roles);
 	}
 	medsec_wipe(token, sizeof(token));
-	return finish(&p, r);
+	return cli_people_finish(&p, r);
 }
 
 static void
@@ -142,13 +128,11 @@ session_token_verb(int argc, char **argv)
 	const char *verb = argv[0];
 	int r;
 
-	if (cli_people_args(argc, argv, &a, 0) != 0)
-		return CLI_EXIT_USAGE;
-	if (cli_people_open(&p, a.state, a.config) != MEDSEC_OK)
-		return CLI_EXIT_FAIL;
+	if ((r = cli_people_begin(argc, argv, 0, &a, &p)) != CLI_EXIT_OK)
+		return r;
 	if ((r = cli_read_secret("session token", a.password_stdin, &tok)) !=
 	    MEDSEC_OK)
-		return finish(&p, r);
+		return cli_people_finish(&p, r);
 	memset(&info, 0, sizeof(info));
 	if (strcmp(verb, "check") == 0)
 		r = medsec_session_check(p.sessions, tok.buf, &info);
@@ -164,7 +148,7 @@ session_token_verb(int argc, char **argv)
 	else if (strcmp(verb, "check") == 0)
 		printf("live session %s for %s (%s)\n", info.id, info.user,
 		    info.roles);
-	return finish(&p, r);
+	return cli_people_finish(&p, r);
 }
 
 static int
@@ -188,7 +172,7 @@ session_emergency(int argc, char **argv)
 		return CLI_EXIT_FAIL;
 	if ((r = cli_read_secret("emergency credential", a.password_stdin,
 	    &code)) != MEDSEC_OK)
-		return finish(&p, r);
+		return cli_people_finish(&p, r);
 	r = medsec_identity_emergency_login(p.id, code.buf, a.who, "local",
 	    token, &info);
 	cli_secret_wipe(&code);
@@ -202,7 +186,7 @@ session_emergency(int argc, char **argv)
 		    "has been recorded and an alert raised\n", info.id);
 	}
 	medsec_wipe(token, sizeof(token));
-	return finish(&p, r);
+	return cli_people_finish(&p, r);
 }
 
 static int
@@ -213,15 +197,13 @@ session_sweep(int argc, char **argv)
 	size_t n = 0;
 	int r;
 
-	if (cli_people_args(argc, argv, &a, 0) != 0)
-		return CLI_EXIT_USAGE;
-	if (cli_people_open(&p, a.state, a.config) != MEDSEC_OK)
-		return CLI_EXIT_FAIL;
+	if ((r = cli_people_begin(argc, argv, 0, &a, &p)) != CLI_EXIT_OK)
+		return r;
 	if ((r = medsec_session_sweep(p.sessions, &n)) == MEDSEC_OK)
 		printf("%zu expired session(s) ended\n", n);
 	else
 		cli_error(r, "sweep");
-	return finish(&p, r);
+	return cli_people_finish(&p, r);
 }
 
 static const struct cli_command session_cmds[] = {

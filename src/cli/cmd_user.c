@@ -13,14 +13,6 @@
 #include "cli_args.h"
 #include "cli_people.h"
 
-static int
-finish(struct cli_people *p, int r)
-{
-	if (cli_people_close(p) != MEDSEC_OK && r == MEDSEC_OK)
-		r = MEDSEC_ERR_AUDIT_UNAVAILABLE;
-	return r == MEDSEC_OK ? CLI_EXIT_OK : CLI_EXIT_FAIL;
-}
-
 /* Opens the device and authenticates the administrator. */
 static int
 open_as_admin(struct cli_people *p, const struct cli_people_args *a)
@@ -73,7 +65,7 @@ user_setup(int argc, char **argv)
 		return CLI_EXIT_FAIL;
 	if ((r = cli_read_secret("setup code", a.password_stdin, &code)) !=
 	    MEDSEC_OK)
-		return finish(&p, r);
+		return cli_people_finish(&p, r);
 	if ((r = cli_read_new_password(a.name, a.password_stdin, &pw)) ==
 	    MEDSEC_OK) {
 		r = medsec_identity_bootstrap(p.id, code.buf, a.name, pw.buf,
@@ -91,7 +83,7 @@ user_setup(int argc, char **argv)
 	if (r == MEDSEC_OK)
 		printf("administrator %s created; the setup code no longer "
 		    "works\n", a.name);
-	return finish(&p, r);
+	return cli_people_finish(&p, r);
 }
 
 static int
@@ -102,10 +94,8 @@ user_setup_code(int argc, char **argv)
 	struct cli_people p;
 	int r;
 
-	if (cli_people_args(argc, argv, &a, 0) != 0)
-		return CLI_EXIT_USAGE;
-	if (cli_people_open(&p, a.state, a.config) != MEDSEC_OK)
-		return CLI_EXIT_FAIL;
+	if ((r = cli_people_begin(argc, argv, 0, &a, &p)) != CLI_EXIT_OK)
+		return r;
 	r = medsec_identity_setup_code_issue(p.id, code);
 	if (r == MEDSEC_ERR_STATE)
 		cli_fail("accounts exist: setup codes are only for a device "
@@ -115,7 +105,7 @@ user_setup_code(int argc, char **argv)
 	else
 		cli_print_setup_code(code, p.cfg.auth_setup_code_hours);
 	medsec_wipe(code, sizeof(code));
-	return finish(&p, r);
+	return cli_people_finish(&p, r);
 }
 
 static int
@@ -146,11 +136,11 @@ user_add(int argc, char **argv)
 		if (r == MEDSEC_OK)
 			printf("machine peer %s added (certificate sha256 %s)\n",
 			    a.name, a.cert);
-		return finish(&p, r);
+		return cli_people_finish(&p, r);
 	}
 	if ((r = cli_read_new_password(a.name, a.password_stdin, &pw)) !=
 	    MEDSEC_OK)
-		return finish(&p, r);
+		return cli_people_finish(&p, r);
 	r = medsec_identity_user_add(p.id, &p.admin, a.name, a.role, expires,
 	    pw.buf, pw.len, why, sizeof(why));
 	cli_secret_wipe(&pw);
@@ -158,7 +148,7 @@ user_add(int argc, char **argv)
 	if (r == MEDSEC_OK)
 		printf("user %s added (%s); the password must be changed at "
 		    "first login\n", a.name, a.role);
-	return finish(&p, r);
+	return cli_people_finish(&p, r);
 }
 
 static void
@@ -194,16 +184,14 @@ user_list(int argc, char **argv)
 	struct cli_people p;
 	int r;
 
-	if (cli_people_args(argc, argv, &a, 0) != 0)
-		return CLI_EXIT_USAGE;
-	if (cli_people_open(&p, a.state, a.config) != MEDSEC_OK)
-		return CLI_EXIT_FAIL;
+	if ((r = cli_people_begin(argc, argv, 0, &a, &p)) != CLI_EXIT_OK)
+		return r;
 	printf("%-20s %-26s %-9s %-16s %-16s %s\n", "NAME", "ROLES", "STATE",
 	    "EXPIRES", "LAST LOGIN", "FAILURES");
 	if ((r = medsec_identity_user_list(p.id, print_account, NULL)) !=
 	    MEDSEC_OK)
 		cli_error(r, "user list");
-	return finish(&p, r);
+	return cli_people_finish(&p, r);
 }
 
 /* disable, enable, unlock, expire, delete. */
@@ -240,7 +228,7 @@ user_change(int argc, char **argv)
 		report(r, verb, a.name, NULL);
 	if (r == MEDSEC_OK)
 		printf("%s: %s done\n", a.name, verb);
-	return finish(&p, r);
+	return cli_people_finish(&p, r);
 }
 
 static int
@@ -266,7 +254,7 @@ user_role(int argc, char **argv)
 		cli_fail("role %s: an account keeps at least one role", a.name);
 	else
 		report(r, "role", a.name, NULL);
-	return finish(&p, r);
+	return cli_people_finish(&p, r);
 }
 
 static int
@@ -290,7 +278,7 @@ user_emergency_seal(int argc, char **argv)
 		printf("emergency credential (single use; seal it in the "
 		    "device's emergency envelope):\n\n    %s\n\n", code);
 	medsec_wipe(code, sizeof(code));
-	return finish(&p, r);
+	return cli_people_finish(&p, r);
 }
 
 static int
@@ -311,7 +299,7 @@ user_revoke_cert(int argc, char **argv)
 		    "certificate's SHA-256)");
 	else
 		report(r, "revoke-cert", a.name, NULL);
-	return finish(&p, r);
+	return cli_people_finish(&p, r);
 }
 
 static int
@@ -322,16 +310,14 @@ user_revocation_list(int argc, char **argv)
 	char *text = NULL;
 	int r;
 
-	if (cli_people_args(argc, argv, &a, 0) != 0)
-		return CLI_EXIT_USAGE;
-	if (cli_people_open(&p, a.state, a.config) != MEDSEC_OK)
-		return CLI_EXIT_FAIL;
+	if ((r = cli_people_begin(argc, argv, 0, &a, &p)) != CLI_EXIT_OK)
+		return r;
 	if ((r = medsec_identity_revocation_list(p.id, &text)) == MEDSEC_OK)
 		fputs(text, stdout);
 	else
 		cli_error(r, "revocation list");
 	free(text);
-	return finish(&p, r);
+	return cli_people_finish(&p, r);
 }
 
 static const struct cli_command user_cmds[] = {
