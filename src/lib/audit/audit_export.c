@@ -7,6 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "core/utf8.h"
 #include "medsec/audit.h"
 #include "medsec/audit_export.h"
 #include "medsec/clock.h"
@@ -112,38 +113,13 @@ exp_buf_take(struct exp_buf *b, char **outp, size_t *lenp)
 uint32_t
 exp_utf8_next(const char *s, size_t len, size_t *ip)
 {
-	const unsigned char *u = (const unsigned char *)s + *ip;
-	size_t left = len - *ip, n, k;
-	uint32_t cp, min;
+	uint32_t cp;
+	size_t n = medsec_utf8_decode((const unsigned char *)s + *ip,
+	    len - *ip, &cp);
 
-	if (u[0] < 0x80) {
-		*ip += 1;
-		return u[0];
-	}
-	if (u[0] >= 0xc2 && u[0] <= 0xdf) {
-		n = 2, cp = u[0] & 0x1f, min = 0x80;
-	} else if (u[0] >= 0xe0 && u[0] <= 0xef) {
-		n = 3, cp = u[0] & 0x0f, min = 0x800;
-	} else if (u[0] >= 0xf0 && u[0] <= 0xf4) {
-		n = 4, cp = u[0] & 0x07, min = 0x10000;
-	} else {
-		goto bad;
-	}
-	if (left < n)
-		goto bad;
-	for (k = 1; k < n; k++) {
-		if ((u[k] & 0xc0) != 0x80)
-			goto bad;
-		cp = (cp << 6) | (u[k] & 0x3f);
-	}
-	if (cp < min || cp > 0x10ffff || (cp >= 0xd800 && cp <= 0xdfff))
-		goto bad;
-	*ip += n;
-	return cp;
-bad:
 	/* One byte at a time, so a stray byte never swallows valid text. */
-	*ip += 1;
-	return 0xfffd;
+	*ip += n > 0 ? n : 1;
+	return n > 0 ? cp : 0xfffd;
 }
 
 void

@@ -12,6 +12,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "core/utf8.h"
 #include "medsec/crypto.h"
 #include "medsec/password_policy.h"
 
@@ -122,55 +123,17 @@ medsec_password_rule_name(int rule)
 	return rule_names[rule];
 }
 
-/*
- * Decodes the code point at s[*ip] and advances *ip; returns -1 for
- * anything RFC 3629 forbids: overlong forms, surrogates, values over
- * U+10FFFF, stray or missing continuation bytes.
- */
+/* The code point at s[*ip], advancing *ip; -1 for invalid UTF-8. */
 static int32_t
 utf8_next(const unsigned char *s, size_t len, size_t *ip)
 {
-	size_t i = *ip, need, k;
-	unsigned char c = s[i];
-	unsigned char lo = 0x80, hi = 0xbf;
-	int32_t cp;
+	uint32_t cp;
+	size_t n = medsec_utf8_decode(s + *ip, len - *ip, &cp);
 
-	if (c < 0x80) {
-		*ip = i + 1;
-		return c;
-	}
-	if (c >= 0xc2 && c <= 0xdf) {
-		need = 1;
-		cp = c & 0x1f;
-	} else if (c >= 0xe0 && c <= 0xef) {
-		need = 2;
-		cp = c & 0x0f;
-		if (c == 0xe0)
-			lo = 0xa0;
-		else if (c == 0xed)
-			hi = 0x9f;	/* U+D800..DFFF are surrogates */
-	} else if (c >= 0xf0 && c <= 0xf4) {
-		need = 3;
-		cp = c & 0x07;
-		if (c == 0xf0)
-			lo = 0x90;
-		else if (c == 0xf4)
-			hi = 0x8f;	/* nothing above U+10FFFF */
-	} else
+	if (n == 0)
 		return -1;
-	if (len - i - 1 < need)
-		return -1;
-	for (k = 1; k <= need; k++) {
-		unsigned char b = s[i + k];
-
-		if (b < lo || b > hi)
-			return -1;
-		lo = 0x80;
-		hi = 0xbf;
-		cp = (cp << 6) | (b & 0x3f);
-	}
-	*ip = i + 1 + need;
-	return cp;
+	*ip += n;
+	return (int32_t)cp;
 }
 
 static int
