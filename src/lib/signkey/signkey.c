@@ -176,12 +176,15 @@ read_public(const char **pp, const char *end, struct medsec_pubkey *pk)
 	    read_field(pp, end, "key-id", id, sizeof(id)) != MEDSEC_OK ||
 	    read_field(pp, end, "public", hex, sizeof(hex)) != MEDSEC_OK)
 		return MEDSEC_ERR_FORMAT;
+	/* The registry matches names in any case; the file format does not. */
 	if ((info = medsec_crypto_alg_by_name(alg)) == NULL ||
-	    !sign_alg(info->id))
+	    !sign_alg(info->id) || strcmp(alg, info->name) != 0)
 		return MEDSEC_ERR_UNKNOWN_ALGORITHM;
 	pk->alg = info->id;
 	want = pk->alg == MEDSEC_ALG_ED25519 ? 32 : 65;
-	if (strlen(hex) != 2 * want ||
+	/* One spelling per key: lowercase hex only. */
+	if (strlen(hex) != 2 * want || strspn(hex, "0123456789abcdef") !=
+	    2 * want ||
 	    medsec_unhex(hex, pk->pk, want) != MEDSEC_OK)
 		return MEDSEC_ERR_FORMAT;
 	pk->pklen = want;
