@@ -204,6 +204,39 @@ test_req_1_14_pubkey_malformed_refused(void **state)
 					 &pk), MEDSEC_OK);
 }
 
+static void
+test_req_1_14_pubkey_one_spelling_only(void **state)
+{
+	struct medsec_signkey *k = NULL;
+	struct medsec_pubkey pk;
+	char text[512], *p;
+
+	(void)state;
+	assert_int_equal(medsec_crypto_init(), MEDSEC_OK);
+	assert_int_equal(medsec_signkey_generate(MEDSEC_ALG_ED25519, "k", &k),
+	    MEDSEC_OK);
+	assert_int_equal(medsec_pubkey_format(medsec_signkey_public(k), text,
+			     sizeof(text)), MEDSEC_OK);
+	assert_int_equal(medsec_pubkey_parse(text, strlen(text), &pk),
+	    MEDSEC_OK);
+	/* Upper-case algorithm name. */
+	assert_non_null(p = strstr(text, "alg: ed25519"));
+	memcpy(p + 5, "ED", 2);
+	assert_int_not_equal(medsec_pubkey_parse(text, strlen(text), &pk),
+	    MEDSEC_OK);
+	memcpy(p + 5, "ed", 2);
+	/* Upper-case hex in the key. */
+	assert_non_null(p = strstr(text, "public: "));
+	for (p += 8; *p != '\n' && !(*p >= 'a' && *p <= 'f'); p++)
+		;
+	if (*p != '\n') {
+		*p = (char)(*p - 'a' + 'A');
+		assert_int_not_equal(medsec_pubkey_parse(text, strlen(text),
+					 &pk), MEDSEC_OK);
+	}
+	medsec_signkey_free(k);
+}
+
 static const struct CMUnitTest tests[] = {
 	cmocka_unit_test(test_req_1_14_signkey_ed25519_round_trip),
 	cmocka_unit_test(test_req_1_17_signkey_p256_round_trip),
@@ -212,6 +245,7 @@ static const struct CMUnitTest tests[] = {
 	cmocka_unit_test(test_req_1_14_signkey_no_overwrite),
 	cmocka_unit_test(test_req_1_14_signkey_renamed_key_refused),
 	cmocka_unit_test(test_req_1_14_pubkey_malformed_refused),
+	cmocka_unit_test(test_req_1_14_pubkey_one_spelling_only),
 };
 
 MEDSEC_TEST_MAIN(tests)
