@@ -9,6 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <jansson.h>
 #include <sodium.h>
 
 #include "medsec/access.h"
@@ -71,13 +72,16 @@ session_audit(struct medsec_sessions *s, int event, const char *actor,
     const struct medsec_session_info *info, const char *reason)
 {
 	struct medsec_audit_event_in ev;
-	char details[160];
+	json_t *d;
+	char *details;
 
 	if (s->audit == NULL)
 		return;
-	snprintf(details, sizeof(details),
-	    "{\"session\":\"%s\",\"user\":\"%s\",\"therapy\":%s}", info->id,
-	    info->user, info->therapy ? "true" : "false");
+	/* jansson escapes: a caller's user or source text cannot break it. */
+	d = json_pack("{s:s, s:s, s:b}", "session", info->id, "user",
+	    info->user, "therapy", info->therapy);
+	details = d != NULL ? json_dumps(d, JSON_COMPACT) : NULL;
+	json_decref(d);
 	memset(&ev, 0, sizeof(ev));
 	ev.event = event;
 	ev.actor = actor != NULL ? actor : info->user;
@@ -92,6 +96,7 @@ session_audit(struct medsec_sessions *s, int event, const char *actor,
 	 * the trail degraded rather than undoing a logout.
 	 */
 	(void)medsec_audit_append_critical(s->audit, &ev, NULL);
+	free(details);
 }
 
 int
