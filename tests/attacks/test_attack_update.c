@@ -432,6 +432,41 @@ test_req_1_14_attack_setuid_mode(void **state)
 	updates_teardown(&u);
 }
 
+/* U7: a missing or garbage security counter is refused, never wrapped. */
+static void
+test_req_1_13_attack_garbage_counter(void **state)
+{
+	static const char *const counters[] = {
+		"", "\"security_counter\":-1,", "\"security_counter\":\"5\",",
+		"\"security_counter\":1e30,", "\"security_counter\":5.5,",
+		"\"security_counter\":18446744073709551616,",
+		"\"security_counter\":null,",
+	};
+	const struct medsec_signkey *signers[1];
+	char manifest[1024], pkg[160];
+	struct updates u;
+
+	(void)state;
+	updates_setup(&u, 1);
+	signers[0] = u.rel[0];
+	snprintf(pkg, sizeof(pkg), "%s/counter.msu", u.dir);
+	for (size_t i = 0; i < sizeof(counters) / sizeof(counters[0]); i++) {
+		snprintf(manifest, sizeof(manifest), "{\"built\":"
+		    "\"2026-01-01T00:00:00Z\",\"distributor\":{\"keyid\":\"%s\","
+		    "\"name\":\"x\"},\"downgrade_of\":\"\",\"expires\":"
+		    "\"2099-01-01T00:00:00Z\",\"files\":[{\"mode\":\"0644\","
+		    "\"name\":\"a\",\"sha256\":\"%064d\",\"size\":0,"
+		    "\"chunk\":1048576,\"chunks\":[]}],\"format\":1,"
+		    "\"hardware\":[\"hw-1\"],\"hash\":\"sha256\",\"product\":"
+		    "\"carelink\",%s\"version\":\"1.0.0\"}",
+		    medsec_signkey_public(u.rel[0])->key_id, 0, counters[i]);
+		(void)unlink(pkg);
+		updates_raw(pkg, manifest, signers, 1, "", 0);
+		refused(&u, pkg, 0, MEDSEC_ERR_FORMAT, "manifest");
+	}
+	updates_teardown(&u);
+}
+
 static void
 test_req_1_14_attack_pack_refuses_links_and_devices(void **state)
 {
@@ -549,6 +584,7 @@ static const struct CMUnitTest tests[] = {
 	cmocka_unit_test(test_req_1_14_attack_hostile_file_names),
 	cmocka_unit_test(test_req_1_14_attack_duplicate_names),
 	cmocka_unit_test(test_req_1_14_attack_setuid_mode),
+	cmocka_unit_test(test_req_1_13_attack_garbage_counter),
 	cmocka_unit_test(test_req_1_14_attack_pack_refuses_links_and_devices),
 	cmocka_unit_test(test_req_1_14_attack_huge_manifest),
 	cmocka_unit_test(test_req_1_14_attack_truncated_package),

@@ -11,6 +11,7 @@
 #include <unistd.h>
 
 #include <cmocka.h>
+#include <sodium.h>
 
 #include "people.h"
 #include "testmain.h"
@@ -499,6 +500,44 @@ test_req_1_2_tokens_are_256_bit_and_distinct(void **state)
 	people_teardown(&p);
 }
 
+/* D1: 1,000 tokens: right length, all distinct, bytes look uniform. */
+static void
+test_req_1_2_tokens_unpredictable(void **state)
+{
+	static char tokens[1000][MEDSEC_TOKEN_TEXT_LEN];
+	static unsigned counts[256];
+	uint8_t raw[48];
+	size_t i, j, len;
+	double chi = 0, expect;
+	char user[32];
+	struct people p;
+
+	(void)state;
+	people_setup(&p);
+	memset(counts, 0, sizeof(counts));
+	for (i = 0; i < 1000; i++) {
+		snprintf(user, sizeof(user), "u%zu", i);
+		assert_int_equal(medsec_session_begin(p.sessions, user, "clinician",
+				     MEDSEC_SESSION_REPLACE, "local", 0, tokens[i],
+				     NULL), MEDSEC_OK);
+		assert_int_equal(strlen(tokens[i]), 43);
+		assert_int_equal(sodium_base642bin(raw, sizeof(raw), tokens[i],
+				     43, NULL, &len, NULL,
+				     sodium_base64_VARIANT_URLSAFE_NO_PADDING), 0);
+		assert_int_equal(len, 32);
+		for (j = 0; j < len; j++)
+			counts[raw[j]]++;
+		for (j = 0; j < i; j++)
+			assert_string_not_equal(tokens[i], tokens[j]);
+	}
+	/* Chi-square, 255 degrees of freedom: 400 is far past p = 0.0001. */
+	expect = 1000.0 * 32 / 256;
+	for (i = 0; i < 256; i++)
+		chi += (counts[i] - expect) * (counts[i] - expect) / expect;
+	assert_true(chi < 400);
+	people_teardown(&p);
+}
+
 static const struct CMUnitTest tests[] = {
 	cmocka_unit_test(test_req_1_2_second_login_replaces_first),
 	cmocka_unit_test(test_req_1_2_refuse_policy_rejects_second_login),
@@ -518,6 +557,7 @@ static const struct CMUnitTest tests[] = {
 	cmocka_unit_test(test_req_1_2_kill_by_other_process_seen),
 	cmocka_unit_test(test_req_1_2_token_stored_only_as_hash),
 	cmocka_unit_test(test_req_1_2_tokens_are_256_bit_and_distinct),
+	cmocka_unit_test(test_req_1_2_tokens_unpredictable),
 };
 
 MEDSEC_TEST_MAIN(tests)

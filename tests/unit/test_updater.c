@@ -3,6 +3,7 @@
  * anti-rollback (1.13, 1.14), A/B install with trial, commit and
  * rollback, and power loss at every step of install and switch.
  */
+#include <errno.h>
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -76,13 +77,20 @@ dev_teardown(struct dev *d)
 }
 
 static void
-make_pkg(struct dev *d, const char *name, uint64_t counter, char *path,
-    size_t len)
+make_pkg_v(struct dev *d, const char *name, uint64_t counter,
+    const char *version, char *path, size_t len)
 {
 	static const size_t sizes[] = { 4000, 10 };
 
-	updates_pack(&d->u, name, counter, "1.0.0", sizes, 2, path, len);
+	updates_pack(&d->u, name, counter, version, sizes, 2, path, len);
 	updates_sign(path, d->u.rel[0]);
+}
+
+static void
+make_pkg(struct dev *d, const char *name, uint64_t counter, char *path,
+    size_t len)
+{
+	make_pkg_v(d, name, counter, "1.0.0", path, len);
 }
 
 static void
@@ -371,6 +379,92 @@ test_req_1_13_downgrade_needs_authorisation_and_approval(void **state)
 }
 
 static void
+install_commit(struct dev *d, int64_t id)
+{
+	struct medsec_update_boot b;
+	char err[256] = "";
+
+	assert_int_equal(medsec_updater_install(d->up, id, err, sizeof(err)),
+	    MEDSEC_OK);
+	assert_int_equal(medsec_updater_boot(d->up, &b), MEDSEC_OK);
+	assert_int_equal(medsec_updater_commit(d->up, &d->approver),
+	    MEDSEC_OK);
+}
+
+/* U5: same counter, older version: accepted as documented, as DOWNGRADE. */
+static void
+test_req_1_13_same_counter_older_version_marked_downgrade(void **state)
+{
+	struct medsec_update_record rec;
+	char pkg[160], err[256] = "", digest[65];
+	struct dev d;
+	int64_t id = 0;
+
+	(void)state;
+	dev_setup(&d, 0);
+	make_pkg_v(&d, "v2", 4, "2.0.0", pkg, sizeof(pkg));
+	assert_int_equal(medsec_updater_stage(d.up, pkg, NULL, &id, err,
+			     sizeof(err)), MEDSEC_OK);
+	digest_of(&d, id, digest);
+	assert_int_equal(medsec_updater_approve(d.up, id, digest, &d.approver,
+			     1, err, sizeof(err)), MEDSEC_OK);
+	install_commit(&d, id);
+	make_pkg_v(&d, "v19", 4, "1.9.0", pkg, sizeof(pkg));
+	assert_int_equal(medsec_updater_stage(d.up, pkg, NULL, &id, err,
+			     sizeof(err)), MEDSEC_OK);
+	assert_int_equal(medsec_updater_get(d.up, id, &rec), MEDSEC_OK);
+	assert_true(rec.downgrade);
+	assert_non_null(strstr(rec.reason, "DOWNGRADE"));
+	assert_int_equal(people_count_events(&d.p, MEDSEC_EV_UPDATE_VERIFIED,
+			     "DOWNGRADE"), 1);
+	dev_teardown(&d);
+}
+
+/* U20: storage full at every step of an install. */
+static void
+test_req_1_13_disk_full_during_install_leaves_system_running(void **state)
+{
+	struct medsec_update_boot b;
+	char err[256], staging[400];
+	unsigned long k;
+	struct dev d;
+	int64_t id;
+	int r = MEDSEC_ERR_NOSPACE;
+
+	(void)state;
+	dev_setup(&d, 0);
+	id = stage_approve(&d, "p1", 4);
+	snprintf(staging, sizeof(staging), "%s/slots/.b.new", d.p.f.root);
+	for (k = 1; r != MEDSEC_OK && k < 300; k++) {
+		faultio_install();
+		faultio_fail_at(k, ENOSPC, 1);
+		r = medsec_updater_install(d.up, id, err, sizeof(err));
+		faultio_uninstall();
+		/* Space freed: events held in memory go to the trail. */
+		if (medsec_audit_degraded(d.p.audit, NULL, NULL))
+			assert_int_equal(medsec_audit_reopen(d.p.audit),
+			    MEDSEC_OK);
+		assert_int_equal(medsec_updater_boot_state(d.up, &b), MEDSEC_OK);
+		if (r == MEDSEC_OK)
+			break;
+		/* Clean error, nothing half-made, still approved, old slot. */
+		assert_string_equal(b.active, "a");
+		assert_false(b.trial);
+		assert_int_not_equal(access(staging, F_OK), 0);
+		assert_int_equal(state_of(&d, id), MEDSEC_UPD_APPROVED);
+	}
+	assert_int_equal(r, MEDSEC_OK);
+	assert_string_equal(b.active, "b");
+	assert_int_equal(medsec_audit_checkpoint(d.p.audit), MEDSEC_OK);
+	{
+		struct medsec_audit_verify_result res;
+
+		assert_int_equal(fixture_verify(&d.p.f, 1, &res), MEDSEC_OK);
+	}
+	dev_teardown(&d);
+}
+
+static void
 test_req_1_13_clock_set_back_does_not_revive_expired(void **state)
 {
 	char old[160], pkg[160], err[256] = "";
@@ -435,6 +529,82 @@ test_req_1_13_refused_package_recorded_nothing_installed(void **state)
 	dev_teardown(&d);
 }
 
+/* The child's handles are gone: this is the next start. */
+static void
+after_crash(struct dev *d)
+{
+	medsec_updater_close(d->up);
+	medsec_identity_close(d->p.id);
+	medsec_sessions_close(d->p.sessions);
+	(void)medsec_audit_close(d->p.audit);
+	medsec_db_close(d->p.db);
+	assert_int_equal(medsec_db_open(d->p.dbpath, 0, &d->p.db), MEDSEC_OK);
+	assert_int_equal(medsec_audit_open(d->p.f.audit, d->p.f.ks,
+			     &d->p.f.opts, &d->p.audit, NULL), MEDSEC_OK);
+	assert_int_equal(medsec_sessions_open(d->p.db, d->p.audit,
+			     &d->p.sopts, &d->p.sessions), MEDSEC_OK);
+	assert_int_equal(medsec_identity_open(d->p.db, d->p.audit,
+			     &d->p.roles, d->p.sessions, &d->p.iopts, &d->p.id),
+	    MEDSEC_OK);
+	dev_open_updater(d);
+}
+
+/* U19: power lost while rolling back a failed trial. */
+static void
+rollback_crash_sweep(int mode)
+{
+	struct medsec_audit_verify_result res;
+	struct medsec_update_boot b;
+	struct dev d;
+	unsigned long k;
+	int status, done = 0;
+	int64_t id1, id2;
+	pid_t pid;
+
+	for (k = 1; !done && k < 200; k++) {
+		dev_setup(&d, 0);
+		id1 = stage_approve(&d, "p1", 4);
+		install_commit(&d, id1);
+		id2 = stage_approve(&d, "p2", 5);
+		assert_int_equal(medsec_updater_install(d.up, id2, NULL, 0),
+		    MEDSEC_OK);
+		assert_int_equal(medsec_updater_boot(d.up, &b), MEDSEC_OK);
+		assert_string_equal(b.active, "a");
+		pid = fork();
+		assert_true(pid >= 0);
+		if (pid == 0) {
+			faultio_install();
+			faultio_crash_at(k, mode);
+			_exit(medsec_updater_health_failed(d.up, "self-test") ==
+			    MEDSEC_OK ? 0 : 1);
+		}
+		assert_int_equal(waitpid(pid, &status, 0), pid);
+		assert_true(WIFEXITED(status));
+		done = WEXITSTATUS(status) == 0;
+		if (!done)
+			assert_int_equal(WEXITSTATUS(status),
+			    FAULTIO_CRASH_EXIT);
+		after_crash(&d);
+		assert_int_equal(medsec_updater_boot(d.up, &b), MEDSEC_OK);
+		/* Old or new, always a complete slot; back on b once done. */
+		assert_true(slot_complete(&d, b.active));
+		if (done)
+			assert_string_equal(b.active, "b");
+		assert_int_equal(medsec_audit_checkpoint(d.p.audit), MEDSEC_OK);
+		assert_int_equal(fixture_verify(&d.p.f, 1, &res), MEDSEC_OK);
+		dev_teardown(&d);
+	}
+	assert_true(done);
+}
+
+static void
+test_req_1_13_power_loss_during_rollback(void **state)
+{
+	(void)state;
+	rollback_crash_sweep(FAULTIO_PROCESS);
+	rollback_crash_sweep(FAULTIO_POWER_DROP);
+}
+
 /*
  * Kills the installer at every I/O step (as a process kill and as a
  * power cut), then starts the device: it always runs a complete slot,
@@ -469,22 +639,7 @@ crash_sweep(int mode)
 		if (!done)
 			assert_int_equal(WEXITSTATUS(status),
 			    FAULTIO_CRASH_EXIT);
-		/* The child's handles are gone: this is the next start. */
-		medsec_updater_close(d.up);
-		medsec_identity_close(d.p.id);
-		medsec_sessions_close(d.p.sessions);
-		medsec_audit_close(d.p.audit);
-		medsec_db_close(d.p.db);
-		assert_int_equal(medsec_db_open(d.p.dbpath, 0, &d.p.db),
-		    MEDSEC_OK);
-		assert_int_equal(medsec_audit_open(d.p.f.audit, d.p.f.ks,
-				     &d.p.f.opts, &d.p.audit, NULL), MEDSEC_OK);
-		assert_int_equal(medsec_sessions_open(d.p.db, d.p.audit,
-				     &d.p.sopts, &d.p.sessions), MEDSEC_OK);
-		assert_int_equal(medsec_identity_open(d.p.db, d.p.audit,
-				     &d.p.roles, d.p.sessions, &d.p.iopts,
-				     &d.p.id), MEDSEC_OK);
-		dev_open_updater(&d);
+		after_crash(&d);
 		assert_int_equal(medsec_updater_boot(d.up, &b), MEDSEC_OK);
 		if (strcmp(b.active, "b") == 0)
 			assert_true(slot_complete(&d, "b"));
@@ -526,11 +681,14 @@ static const struct CMUnitTest tests[] = {
 	cmocka_unit_test(test_req_1_13_trial_starts_without_commit_roll_back),
 	cmocka_unit_test(test_req_1_13_replay_and_rollback_refused),
 	cmocka_unit_test(test_req_1_13_downgrade_needs_authorisation_and_approval),
+	cmocka_unit_test(test_req_1_13_same_counter_older_version_marked_downgrade),
+	cmocka_unit_test(test_req_1_13_disk_full_during_install_leaves_system_running),
 	cmocka_unit_test(test_req_1_13_clock_set_back_does_not_revive_expired),
 	cmocka_unit_test(test_req_1_13_dead_clock_battery_does_not_brick),
 	cmocka_unit_test(test_req_1_13_refused_package_recorded_nothing_installed),
 	cmocka_unit_test(test_req_1_13_power_loss_during_install_process_kill),
 	cmocka_unit_test(test_req_1_13_power_loss_during_install_power_cut),
+	cmocka_unit_test(test_req_1_13_power_loss_during_rollback),
 };
 
 MEDSEC_TEST_MAIN(tests)

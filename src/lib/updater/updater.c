@@ -371,6 +371,43 @@ park(struct medsec_updater *u, const char *pkg_path, const char *digest,
 	return r;
 }
 
+/* MAJOR.MINOR.PATCH compared numerically; a pre-release sorts first. */
+static int
+semver_cmp(const char *a, const char *b)
+{
+	unsigned long x, y;
+	char *ea, *eb;
+	int i;
+
+	for (i = 0; i < 3; i++) {
+		x = strtoul(a, &ea, 10);
+		y = strtoul(b, &eb, 10);
+		if (x != y)
+			return x < y ? -1 : 1;
+		a = *ea == '.' ? ea + 1 : ea;
+		b = *eb == '.' ? eb + 1 : eb;
+	}
+	if ((*a == '-') != (*b == '-'))
+		return *a == '-' ? -1 : 1;
+	return strcmp(a, b) < 0 ? -1 : strcmp(a, b) > 0;
+}
+
+/*
+ * The documented policy for an older version with a counter the device
+ * accepts (MCUboot accepts equal counters): staged, but marked and logged
+ * as a DOWNGRADE so the approver sees it.
+ */
+static int
+older_version(struct medsec_updater *u, const struct medsec_update_manifest *m)
+{
+	char committed[32] = "";
+
+	if (medsec_db_meta_get(u->db, "update_committed_version", committed,
+	    sizeof(committed)) != MEDSEC_OK || committed[0] == '\0')
+		return 0;
+	return semver_cmp(m->version, committed) < 0;
+}
+
 static int
 check_downgrade(struct medsec_updater *u,
     const struct medsec_update_manifest *m, uint64_t counter, char *why,
@@ -446,9 +483,6 @@ medsec_updater_stage(struct medsec_updater *u, const char *pkg_path,
 		r = reject_new(u, actor, m != NULL ? m : peek, r, why);
 		goto out;
 	}
-	updater_audit(u, MEDSEC_EV_UPDATE_VERIFIED, actor, &rec,
-	    MEDSEC_AUDIT_SUCCESS, "signatures, trust, expiry, hardware and "
-	    "payload verified");
 	if ((r = park(u, pkg_path, rec.digest, file, sizeof(file))) !=
 	    MEDSEC_OK) {
 		snprintf(why, sizeof(why), "cannot store the package: %s",
@@ -457,13 +491,19 @@ medsec_updater_stage(struct medsec_updater *u, const char *pkg_path,
 	}
 	snprintf(rec.product, sizeof(rec.product), "%s", m->product);
 	rec.security_counter = m->security_counter;
-	rec.downgrade = m->downgrade_of[0] != '\0';
+	rec.downgrade = m->downgrade_of[0] != '\0' || older_version(u, m);
 	rec.state = MEDSEC_UPD_AWAITING_APPROVAL;
-	snprintf(rec.reason, sizeof(rec.reason), rec.downgrade ?
-	    "DOWNGRADE authorised by the manufacturer; awaiting approval" :
+	snprintf(rec.reason, sizeof(rec.reason), "%s",
+	    m->downgrade_of[0] != '\0' ? "DOWNGRADE authorised by the "
+	    "manufacturer; awaiting approval" : rec.downgrade ? "DOWNGRADE: "
+	    "older version, same security counter; awaiting approval" :
 	    "awaiting approval");
 	if ((r = insert_record(u, &rec, file)) != MEDSEC_OK)
 		goto out;
+	updater_audit(u, MEDSEC_EV_UPDATE_VERIFIED, actor, &rec,
+	    MEDSEC_AUDIT_SUCCESS, rec.downgrade ? "verified; DOWNGRADE, needs "
+	    "an administrator's approval" : "signatures, trust, expiry, "
+	    "hardware and payload verified");
 	(void)updater_meta_u64(u, "update_newest_seen_us", &seen);
 	if ((uint64_t)m->built_us > seen)
 		(void)updater_meta_set_u64(u, "update_newest_seen_us",

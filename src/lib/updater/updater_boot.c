@@ -215,6 +215,20 @@ extract_to(struct medsec_updater *u, int64_t id, const char *dir,
 	return r;
 }
 
+/*
+ * A failed boot-record write may still have switched (the rename went
+ * through, the directory sync failed): what is on disk decides.
+ */
+static int
+switched(struct medsec_updater *u, const struct medsec_update_boot *want)
+{
+	struct medsec_update_boot now;
+
+	return updater_boot_read(u, &now) == MEDSEC_OK &&
+	    strcmp(now.active, want->active) == 0 &&
+	    strcmp(now.digest, want->digest) == 0 && now.trial;
+}
+
 int
 medsec_updater_install(struct medsec_updater *u, int64_t id, char *err,
     size_t errlen)
@@ -266,7 +280,7 @@ medsec_updater_install(struct medsec_updater *u, int64_t id, char *err,
 	b.trial = 1;
 	b.trial_starts = 0;
 	snprintf(b.digest, sizeof(b.digest), "%s", rec.digest);
-	if ((r = updater_boot_write(u, &b)) != MEDSEC_OK)
+	if ((r = updater_boot_write(u, &b)) != MEDSEC_OK && !switched(u, &b))
 		goto fail;
 	(void)updater_set_state(u, id, MEDSEC_UPD_INSTALLED,
 	    "installed in slot; trial at next start");
@@ -277,10 +291,17 @@ medsec_updater_install(struct medsec_updater *u, int64_t id, char *err,
 	return MEDSEC_OK;
 fail:
 	rmrf(staging);
-	snprintf(rec.reason, sizeof(rec.reason), "install failed: %s",
-	    why[0] ? why : medsec_strerror(r));
-	(void)updater_set_state(u, id, MEDSEC_UPD_REJECTED, rec.reason);
-	rec.state = MEDSEC_UPD_REJECTED;
+	/*
+	 * Storage trouble (full, I/O error) leaves the package approved, to
+	 * be installed again once it is fixed; a package that no longer
+	 * verifies is rejected for good.
+	 */
+	rec.state = r == MEDSEC_ERR_IO || r == MEDSEC_ERR_NOSPACE ||
+	    r == MEDSEC_ERR_NOMEM ? MEDSEC_UPD_APPROVED : MEDSEC_UPD_REJECTED;
+	snprintf(rec.reason, sizeof(rec.reason), "install failed: %s%s",
+	    why[0] ? why : medsec_strerror(r), rec.state == MEDSEC_UPD_APPROVED ?
+	    "; still approved, install again" : "");
+	(void)updater_set_state(u, id, rec.state, rec.reason);
 	updater_audit(u, MEDSEC_EV_UPDATE_REJECTED, NULL, &rec,
 	    MEDSEC_AUDIT_FAILURE, rec.reason);
 	if (err != NULL)
@@ -411,6 +432,8 @@ medsec_updater_commit(struct medsec_updater *u,
 		(void)updater_meta_set_u64(u, "update_counter",
 		    rec.security_counter);
 	(void)medsec_db_meta_set(u->db, "update_committed_digest", rec.digest);
+	(void)medsec_db_meta_set(u->db, "update_committed_version",
+	    rec.version);
 	rec.state = MEDSEC_UPD_COMMITTED;
 	updater_audit(u, MEDSEC_EV_UPDATE_COMMITTED, who != NULL ? who->user :
 	    NULL, &rec, MEDSEC_AUDIT_SUCCESS, "trial committed; anti-rollback "
