@@ -6,6 +6,11 @@
  *     (t=2, m=19 MiB) beside libsodium's INTERACTIVE and MODERATE presets;
  *     each set in its own child so peak memory is its own.
  *
+ *   bench_identity enum DIR N
+ *     User enumeration by timing: N failed logins for an unknown name
+ *     and N wrong passwords for a real account, interleaved; medians and
+ *     95th percentiles side by side (OWASP ASVS 6.3.8).
+ *
  *   bench_identity sessions DIR SESSIONS CHECKS
  *     Session validation per request on one core: medsec_session_check()
  *     against a plain SQLite lookup by token hash (prepared statement,
@@ -24,6 +29,8 @@
 #include <sqlite3.h>
 
 #include "medsec/access.h"
+#include "medsec/identity.h"
+#include "medsec/password_policy.h"
 #include "medsec/crypto.h"
 #include "medsec/db.h"
 #include "medsec/err.h"
@@ -178,6 +185,92 @@ out:
 	return r;
 }
 
+static int
+cmp_double(const void *a, const void *b)
+{
+	double x = *(const double *)a, y = *(const double *)b;
+
+	return x < y ? -1 : x > y;
+}
+
+static int
+login_times(struct medsec_identity *id, size_t n, double *unknown,
+    double *wrong)
+{
+	char token[MEDSEC_TOKEN_TEXT_LEN], src[32];
+	double t0;
+	size_t i;
+
+	for (i = 0; i < n; i++) {
+		snprintf(src, sizeof(src), "198.51.100.%zu", i % 250);
+		t0 = now_s();
+		if (medsec_identity_login(id, "nobody", "Wrong-Password-1", 16,
+		    src, token, NULL) != MEDSEC_ERR_LOGIN_FAILED)
+			return 1;
+		unknown[i] = (now_s() - t0) * 1000;
+		t0 = now_s();
+		if (medsec_identity_login(id, "nurse01", "Wrong-Password-1", 16,
+		    src, token, NULL) != MEDSEC_ERR_LOGIN_FAILED)
+			return 1;
+		wrong[i] = (now_s() - t0) * 1000;
+	}
+	qsort(unknown, n, sizeof(*unknown), cmp_double);
+	qsort(wrong, n, sizeof(*wrong), cmp_double);
+	return 0;
+}
+
+static int
+bench_enum(const char *dir, size_t n)
+{
+	struct medsec_identity_options io;
+	struct medsec_sessions *s = NULL;
+	struct medsec_identity *id = NULL;
+	struct medsec_db *db = NULL;
+	struct medsec_roles roles;
+	struct medsec_subject admin = { "admin", "local", "administrator" };
+	char path[512], code[MEDSEC_SETUP_CODE_LEN], why[256];
+	double *unknown = NULL, *wrong = NULL;
+	int r = 1;
+
+	snprintf(path, sizeof(path), "%s/enum.db", dir);
+	medsec_roles_defaults(&roles);
+	memset(&io, 0, sizeof(io));
+	io.profile = medsec_password_profile_find("kr-pipc");
+	io.pwhash_ops = 2;
+	io.pwhash_mem = 19u << 20;
+	io.max_failures = 5;
+	io.lock_seconds = 900;
+	io.source_max_failures = 10000;
+	io.source_window_seconds = 300;
+	io.password_history = 5;
+	io.setup_code_hours = 24;
+	if ((unknown = calloc(n, sizeof(*unknown))) == NULL ||
+	    (wrong = calloc(n, sizeof(*wrong))) == NULL ||
+	    medsec_db_open(path, 1, &db) != MEDSEC_OK ||
+	    medsec_sessions_open(db, NULL, NULL, &s) != MEDSEC_OK ||
+	    medsec_identity_open(db, NULL, &roles, s, &io, &id) != MEDSEC_OK ||
+	    medsec_identity_setup_code_issue(id, code) != MEDSEC_OK ||
+	    medsec_identity_bootstrap(id, code, "admin", "Adm1n-Pass!word", 15,
+	    "local", why, sizeof(why)) != MEDSEC_OK ||
+	    medsec_identity_user_add(id, &admin, "nurse01", "clinician", 0,
+	    "Correct-Horse-7", 15, why, sizeof(why)) != MEDSEC_OK ||
+	    login_times(id, n, unknown, wrong) != 0)
+		goto out;
+	printf("enum n=%zu unknown_p50_ms=%.2f unknown_p95_ms=%.2f "
+	    "wrong_p50_ms=%.2f wrong_p95_ms=%.2f p50_diff_pct=%.1f\n", n,
+	    unknown[n / 2], unknown[n * 95 / 100], wrong[n / 2],
+	    wrong[n * 95 / 100], (wrong[n / 2] - unknown[n / 2]) * 100 /
+	    unknown[n / 2]);
+	r = 0;
+out:
+	medsec_identity_close(id);
+	medsec_sessions_close(s);
+	medsec_db_close(db);
+	free(unknown);
+	free(wrong);
+	return r;
+}
+
 int
 main(int argc, char **argv)
 {
@@ -185,10 +278,12 @@ main(int argc, char **argv)
 		return 1;
 	if (argc == 3 && strcmp(argv[1], "pwhash") == 0)
 		return bench_pwhash();
+	if (argc == 4 && strcmp(argv[1], "enum") == 0)
+		return bench_enum(argv[2], strtoul(argv[3], NULL, 10));
 	if (argc == 5 && strcmp(argv[1], "sessions") == 0)
 		return bench_sessions(argv[2], strtoul(argv[3], NULL, 10),
 		    strtoul(argv[4], NULL, 10));
-	fprintf(stderr, "usage: bench_identity pwhash DIR | sessions DIR "
-	    "SESSIONS CHECKS\n");
+	fprintf(stderr, "usage: bench_identity pwhash DIR | enum DIR N | "
+	    "sessions DIR SESSIONS CHECKS\n");
 	return 2;
 }

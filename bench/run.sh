@@ -71,6 +71,14 @@ mkdir -p "$data/identity"
 done
 
 echo
+echo "## user enumeration by timing: failed logins, unknown name vs real account with a wrong password"
+line=$("$build/bin/bench_identity" enum "$data/identity" 300)
+printf '%-12s %-10s %-10s %s\n' case p50_ms p95_ms ""
+printf '%-12s %-10s %-10s\n' "unknown user" "$(echo "$line" | field unknown_p50_ms)" "$(echo "$line" | field unknown_p95_ms)"
+printf '%-12s %-10s %-10s median difference %s%%\n' "wrong pass" "$(echo "$line" | field wrong_p50_ms)" \
+    "$(echo "$line" | field wrong_p95_ms)" "$(echo "$line" | field p50_diff_pct)"
+
+echo
 echo "## session validation per request, one core: in-process table vs SQLite lookup by token hash"
 printf '%-8s %-10s %-14s %-14s %s\n' live checks medsec/s sqlite/s medsec/sqlite
 for live in 1000 10000; do

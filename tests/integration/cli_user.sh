@@ -122,6 +122,22 @@ test_req_1_6_cli_disable_ends_session() {
 	verify_trail
 }
 
+# D8: tokens and passwords never reach the trail or the state files.
+test_req_1_11_cli_tokens_never_logged() {
+	setup_admin
+	add_nurse
+	t=$(login nurse01 "$nurse_pw") || die "login"
+	[ ${#t} -eq 43 ] || die "token length ${#t}"
+	printf '%s\n' "$t" | ms session check --password-stdin >/dev/null 2>&1 || die "check"
+	printf '%s\n' "$t" | ms session logout --password-stdin >/dev/null 2>&1 || die "logout"
+	for fmt in jsonl syslog atna fhir; do
+		"$MEDSEC" audit export --state "$state" --format "$fmt" --out "$work/t.$fmt" >/dev/null 2>&1 || die "export $fmt"
+		if grep -qF "$t" "$work/t.$fmt"; then die "token in the $fmt export"; fi
+	done
+	if grep -rqF "$t" "$state"; then die "token stored in clear"; fi
+	if grep -rqF "$nurse_pw" "$state" "$work"/t.*; then die "password stored or logged"; fi
+}
+
 test_req_1_2_cli_admin_kills_session() {
 	setup_admin
 	add_nurse

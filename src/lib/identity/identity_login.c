@@ -224,9 +224,17 @@ authenticate(struct medsec_identity *id, const char *name,
 	ok = pwlen <= MEDSEC_PASSWORD_MAX &&
 	    medsec_pwhash_str_verify(hash, password, pwlen) == MEDSEC_OK;
 	if (!exists || !row->has_password || !ok) {
+		/*
+		 * One transaction (one sync) whether or not the account
+		 * exists, so the reply's timing does not tell them apart.
+		 */
+		int txn = medsec_db_begin(id->db) == MEDSEC_OK;
+
 		source_failed(id, source, now);
 		if (exists && row->has_password)
 			account_failed(id, row, source, now);
+		if (txn && medsec_db_commit(id->db) != MEDSEC_OK)
+			(void)medsec_db_rollback(id->db);
 		return refuse(id, name, source, !exists ? "unknown user" :
 		    !row->has_password ? "machine account has no password" :
 		    "wrong password", MEDSEC_ERR_LOGIN_FAILED);
