@@ -7,6 +7,7 @@
 #include "medsec/audit.h"
 #include "medsec/clock.h"
 #include "medsec/err.h"
+#include "medsec/updater.h"
 #include "cli.h"
 
 static void
@@ -59,6 +60,58 @@ show_audit(const char *state)
 	    n, last_seq, when, r < 0 ? " (damaged record found)" : "");
 }
 
+/* One integer from a parameterless query, or -1. */
+static int64_t
+count(struct medsec_db *db, const char *sql)
+{
+	struct medsec_db_stmt *st = NULL;
+	int64_t n = -1;
+
+	if (medsec_db_prepare(db, sql, &st) == MEDSEC_OK &&
+	    medsec_db_step(st) == MEDSEC_DB_ROW)
+		n = medsec_db_column_int64(st, 0);
+	medsec_db_finalize(st);
+	return n;
+}
+
+static void
+show_people(struct medsec_db *db)
+{
+	int64_t now = medsec_clock_wall_us();
+	char sql[256];
+
+	snprintf(sql, sizeof(sql), "SELECT count(*) FROM account WHERE "
+	    "locked_until_us = -1 OR locked_until_us > %" PRId64, now);
+	printf("accounts: %" PRId64 " (%" PRId64 " disabled, %" PRId64
+	    " locked); live sessions: %" PRId64 "\n",
+	    count(db, "SELECT count(*) FROM account"),
+	    count(db, "SELECT count(*) FROM account WHERE disabled = 1"),
+	    count(db, sql),
+	    count(db, "SELECT count(*) FROM session WHERE ended_us IS NULL"));
+	if (count(db, "SELECT count(*) FROM account") == 0)
+		printf("  no accounts yet: create the first administrator "
+		    "with medsec user setup\n");
+}
+
+static void
+show_updates(struct medsec_db *db)
+{
+	char counter[32] = "0", hw[64] = "", sql[128];
+
+	if (medsec_db_meta_get(db, "update_hardware_id", hw, sizeof(hw)) !=
+	    MEDSEC_OK) {
+		printf("updates: not set up (medsec update setup)\n");
+		return;
+	}
+	(void)medsec_db_meta_get(db, "update_counter", counter,
+	    sizeof(counter));
+	snprintf(sql, sizeof(sql), "SELECT count(*) FROM update_package WHERE "
+	    "state = %d", MEDSEC_UPD_AWAITING_APPROVAL);
+	printf("updates: hardware %s, security counter %s, %" PRId64
+	    " awaiting approval (medsec update status)\n", hw, counter,
+	    count(db, sql));
+}
+
 int
 cmd_status(int argc, char **argv)
 {
@@ -91,6 +144,8 @@ cmd_status(int argc, char **argv)
 	printf("database: schema version %d (this build knows %d)\n", version,
 	    medsec_db_schema_latest());
 	show_keys(dev.ks);
+	show_people(dev.db);
+	show_updates(dev.db);
 	show_audit(state);
 	cli_device_close(&dev);
 	return CLI_EXIT_OK;
