@@ -42,6 +42,15 @@ test_req_1_10_cli_init_prints_setup_code_and_no_accounts() {
 	if grep -rqF "$code" "$state"; then die "setup code stored in clear"; fi
 }
 
+test_req_1_10_cli_status_shows_people() {
+	provision
+	"$MEDSEC" status --state "$state" | grep -q "no accounts yet" || die "status does not say there are no accounts"
+	printf '%s\n%s\n' "$code" "$admin_pw" | ms user setup chief --password-stdin >/dev/null 2>&1 || die "setup"
+	add_nurse
+	login nurse01 "$nurse_pw" >/dev/null || die "login"
+	"$MEDSEC" status --state "$state" | grep -q "accounts: 2 (0 disabled, 0 locked); live sessions: 1" || die "status: $("$MEDSEC" status --state "$state")"
+}
+
 test_req_1_10_cli_setup_code_works_once() {
 	setup_admin
 	grep -q "setup code no longer works" "$work/setup.out" || die "no confirmation"
