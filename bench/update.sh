@@ -46,4 +46,15 @@ for size in 1K 100M; do
 	printf '%-10s %-12s %-12s %-12s %-16s %s\n' "$size" "$m" "$n" "$s" \
 	    "$(awk "BEGIN{printf \"%.2f\", $m/$n}")" "$(awk "BEGIN{printf \"%.2f\", $m/$s}")"
 done
-rm -f payload ./*.json
+rm -f payload ./*.json pkg-*.msu*
+
+# Bounded memory: a 1 GiB package verifies in a few MiB of RSS.
+head -c 1G /dev/urandom >payload
+"$medsec" update pack --product bench --version 1.0.0 --security-counter 1 --hardware hw \
+    --expires 2099-01-01 --distributor bench --signer rel.pub --out pkg-1G.msu payload=bin/payload >/dev/null
+"$medsec" update sign pkg-1G.msu --key rel.key --passphrase-file pass >/dev/null
+cat pkg-1G.msu >/dev/null
+/usr/bin/time -f '%e %M' -o rss.txt "$medsec" update verify pkg-1G.msu --trust trust --hardware hw >/dev/null
+read -r secs rss <rss.txt
+echo "# 1 GiB package: verified in ${secs} s with a peak RSS of ${rss} KiB"
+rm -f payload pkg-1G.msu rss.txt

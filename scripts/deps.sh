@@ -26,6 +26,7 @@ aide
 b3sum
 minisign
 signify-openbsd
+time
 chromium
 "
 
