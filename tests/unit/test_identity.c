@@ -792,6 +792,8 @@ test_req_1_4_break_glass_when_locked_out(void **state)
 	assert_int_equal(medsec_identity_session_subject(p.id, t, &info, &who),
 	    MEDSEC_OK);
 	assert_string_equal(who.roles, "emergency");
+	/* What the session does is recorded against the person. */
+	assert_string_equal(who.user, "emergency/Nurse Kim (nurse01)");
 	/* Narrow: keep therapy running and see the patient, nothing else. */
 	assert_int_equal(medsec_access_check(&p.roles, p.audit, &who,
 			     MEDSEC_PERM_DEVICE_CONTROL, "pump"), MEDSEC_OK);

@@ -106,7 +106,7 @@ medsec_identity_emergency_login(struct medsec_identity *id,
     char token[MEDSEC_TOKEN_TEXT_LEN], struct medsec_session_info *info)
 {
 	struct medsec_session_info si;
-	char person[64], details[192];
+	char person[48], user[64], details[192];
 	int r;
 
 	if (id == NULL || token == NULL || who == NULL || *who == '\0')
@@ -126,9 +126,11 @@ medsec_identity_emergency_login(struct medsec_identity *id,
 		    "wrong or already used emergency credential", NULL);
 		return r == MEDSEC_ERR_AUTH ? MEDSEC_ERR_LOGIN_FAILED : r;
 	}
-	if ((r = medsec_session_begin(id->sessions, EMERGENCY_ROLE,
-	    EMERGENCY_ROLE, MEDSEC_SESSION_REPLACE, source,
-	    MEDSEC_SESSION_FLAG_EMERGENCY, token, &si)) != MEDSEC_OK)
+	/* Everything the session does is recorded against the person. */
+	snprintf(user, sizeof(user), EMERGENCY_ROLE "/%s", person);
+	if ((r = medsec_session_begin(id->sessions, user, EMERGENCY_ROLE,
+	    MEDSEC_SESSION_REPLACE, source, MEDSEC_SESSION_FLAG_EMERGENCY,
+	    token, &si)) != MEDSEC_OK)
 		return r;
 	snprintf(details, sizeof(details), "{\"session\":\"%s\",\"person\":"
 	    "\"%s\",\"role\":\"" EMERGENCY_ROLE "\"}", si.id, person);
