@@ -4,9 +4,9 @@
  * Test results are evidence in a regulatory submission, so the reader
  * accepts only the small subset of XML those files use and refuses the
  * rest with file:line, instead of linking a general XML library whose
- * DTD and entity machinery nobody here needs. The tokenizer (first half)
- * knows XML syntax; the interpreter (second half) knows which JUnit
- * elements may nest where and what a test's outcome is.
+ * DTD and entity machinery nobody here needs. The tokenizer
+ * (junit_xml.c) knows XML syntax; this file knows which JUnit elements
+ * may nest where and what a test's outcome is.
  */
 #include <errno.h>
 #include <stdarg.h>
@@ -15,446 +15,11 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "core/utf8.h"
 #include "compliance/compliance_int.h"
+#include "compliance/junit_xml.h"
 #include "io/io.h"
 #include "medsec/compliance.h"
 #include "medsec/err.h"
-
-#define XML_NAME_MAX 64 /* element and attribute names */
-
-struct xattr {
-	const char *name;
-	size_t namelen;
-	const char *raw; /* between the quotes, not yet decoded */
-	size_t rawlen;
-	int line;
-};
-
-struct xtag {
-	const char *name;
-	size_t namelen;
-	int line;
-	int empty; /* <name/> */
-	size_t nattrs;
-	struct xattr attrs[MEDSEC_JUNIT_ATTRS_MAX];
-};
-
-struct xml {
-	const char *p, *end;
-	int line;
-	struct medsec_config_error *err;
-};
-
-static int xfail(struct xml *x, int line, const char *fmt, ...)
-    __attribute__((format(printf, 3, 4)));
-
-static int
-xfail(struct xml *x, int line, const char *fmt, ...)
-{
-	char msg[sizeof(x->err->message)];
-	va_list ap;
-
-	va_start(ap, fmt);
-	vsnprintf(msg, sizeof(msg), fmt, ap);
-	va_end(ap);
-	cmp_err_set(x->err, line, NULL, "%s", msg);
-	return MEDSEC_ERR_FORMAT;
-}
-
-/* ---- characters ---- */
-
-/* XML 1.0 "Char", which excludes most control characters. */
-static int
-xml_char(uint32_t cp)
-{
-	return cp == 0x9 || cp == 0xa || cp == 0xd ||
-	    (cp >= 0x20 && cp <= 0xd7ff) || (cp >= 0xe000 && cp <= 0xfffd) ||
-	    (cp >= 0x10000 && cp <= 0x10ffff);
-}
-
-/* Decodes one UTF-8 sequence; 0 when invalid or overlong. */
-static size_t
-utf8_next(const unsigned char *s, size_t n, uint32_t *cpp)
-{
-	return medsec_utf8_decode(s, n, cpp);
-}
-
-/* The whole document once, so the tokenizer can trust every byte. */
-static int
-check_encoding(struct xml *x, const char *s, size_t n)
-{
-	const unsigned char *u = (const unsigned char *)s;
-	size_t i = 0, k;
-	uint32_t cp = 0;
-	int line = 1;
-
-	while (i < n) {
-		if ((k = utf8_next(u + i, n - i, &cp)) == 0)
-			return xfail(x, line, "invalid UTF-8 (byte 0x%02x)",
-			    u[i]);
-		if (!xml_char(cp))
-			return xfail(x, line, "character U+%04X is not "
-			    "allowed in XML", (unsigned)cp);
-		line += cp == '\n';
-		i += k;
-	}
-	return MEDSEC_OK;
-}
-
-static int
-is_ws(char c)
-{
-	return c == ' ' || c == '\t' || c == '\n' || c == '\r';
-}
-
-static int
-name_start(char c)
-{
-	return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || c == '_' ||
-	    c == ':';
-}
-
-static int
-name_char(char c)
-{
-	return name_start(c) || (c >= '0' && c <= '9') || c == '-' || c == '.';
-}
-
-static void
-advance(struct xml *x, size_t n)
-{
-	for (; n > 0; n--, x->p++)
-		x->line += *x->p == '\n';
-}
-
-static void
-skip_ws(struct xml *x)
-{
-	while (x->p < x->end && is_ws(*x->p))
-		advance(x, 1);
-}
-
-static int
-at(const struct xml *x, const char *lit)
-{
-	size_t n = strlen(lit);
-
-	return (size_t)(x->end - x->p) >= n && memcmp(x->p, lit, n) == 0;
-}
-
-/* Position of lit at or after x->p, or NULL. */
-static const char *
-find(const struct xml *x, const char *lit)
-{
-	size_t n = strlen(lit);
-	const char *q;
-
-	for (q = x->p; (size_t)(x->end - q) >= n; q++)
-		if (memcmp(q, lit, n) == 0)
-			return q;
-	return NULL;
-}
-
-/* ---- entities ---- */
-
-static size_t
-put_utf8(char *out, uint32_t cp)
-{
-	if (cp < 0x80) {
-		out[0] = (char)cp;
-		return 1;
-	}
-	if (cp < 0x800) {
-		out[0] = (char)(0xc0 | (cp >> 6));
-		out[1] = (char)(0x80 | (cp & 0x3f));
-		return 2;
-	}
-	if (cp < 0x10000) {
-		out[0] = (char)(0xe0 | (cp >> 12));
-		out[1] = (char)(0x80 | ((cp >> 6) & 0x3f));
-		out[2] = (char)(0x80 | (cp & 0x3f));
-		return 3;
-	}
-	out[0] = (char)(0xf0 | (cp >> 18));
-	out[1] = (char)(0x80 | ((cp >> 12) & 0x3f));
-	out[2] = (char)(0x80 | ((cp >> 6) & 0x3f));
-	out[3] = (char)(0x80 | (cp & 0x3f));
-	return 4;
-}
-
-/* "#123;" or "#x7b;" after the '&'; the code point, 0 when malformed. */
-static uint32_t
-char_ref(const char *s, size_t n, size_t *usedp)
-{
-	size_t i = 1, digits = 0;
-	int hex = 0;
-	uint32_t cp = 0, d;
-
-	if (n > 1 && s[1] == 'x')
-		hex = 1, i = 2;
-	for (; i < n && s[i] != ';'; i++, digits++) {
-		if (s[i] >= '0' && s[i] <= '9')
-			d = (uint32_t)(s[i] - '0');
-		else if (hex && s[i] >= 'a' && s[i] <= 'f')
-			d = (uint32_t)(s[i] - 'a' + 10);
-		else if (hex && s[i] >= 'A' && s[i] <= 'F')
-			d = (uint32_t)(s[i] - 'A' + 10);
-		else
-			return 0;
-		if (digits >= 8)
-			return 0;
-		cp = cp * (hex ? 16 : 10) + d;
-	}
-	if (i >= n || digits == 0 || !xml_char(cp))
-		return 0;
-	*usedp = i + 1;
-	return cp;
-}
-
-static const struct {
-	const char *name;
-	char c;
-} predefined[] = {
-	{ "lt;", '<' }, { "gt;", '>' }, { "amp;", '&' }, { "quot;", '"' },
-	{ "apos;", '\'' },
-};
-
-/* One reference at s ('&' already seen): bytes written to out, or 0. */
-static size_t
-entity(const char *s, size_t n, char *out, size_t *usedp)
-{
-	size_t i, k;
-	uint32_t cp;
-
-	if (n > 1 && s[1] == '#') {
-		if ((cp = char_ref(s + 1, n - 1, &k)) == 0)
-			return 0;
-		*usedp = k + 1;
-		return put_utf8(out, cp);
-	}
-	for (i = 0; i < sizeof(predefined) / sizeof(predefined[0]); i++) {
-		k = strlen(predefined[i].name);
-		if (n - 1 >= k && memcmp(s + 1, predefined[i].name, k) == 0) {
-			out[0] = predefined[i].c;
-			*usedp = k + 1;
-			return 1;
-		}
-	}
-	return 0;
-}
-
-/*
- * Decodes raw attribute value or text: references replaced, and in an
- * attribute white space normalised as XML requires. out may be NULL to
- * check only; otherwise it holds outlen bytes including the NUL.
- */
-static int
-decode(struct xml *x, const char *raw, size_t n, int line, int attr,
-    char *out, size_t outlen)
-{
-	char tmp[4];
-	size_t i = 0, o = 0, k, used;
-
-	while (i < n) {
-		if (raw[i] == '&') {
-			if ((k = entity(raw + i, n - i, tmp, &used)) == 0)
-				return xfail(x, line, "bad entity or character "
-				    "reference (only &lt; &gt; &amp; &quot; "
-				    "&apos; and &#N; are accepted)");
-			i += used;
-		} else if (attr && raw[i] == '<') {
-			return xfail(x, line, "'<' inside an attribute value");
-		} else {
-			tmp[0] = attr && is_ws(raw[i]) ? ' ' : raw[i];
-			k = 1;
-			line += raw[i] == '\n';
-			i++;
-		}
-		if (out != NULL) {
-			if (o + k >= outlen)
-				return xfail(x, line, "value longer than %zu "
-				    "bytes", outlen - 1);
-			memcpy(out + o, tmp, k);
-		}
-		o += k;
-	}
-	if (out != NULL)
-		out[o] = '\0';
-	return MEDSEC_OK;
-}
-
-/* ---- tags ---- */
-
-static int
-read_name(struct xml *x, const char **namep, size_t *lenp)
-{
-	const char *s = x->p;
-
-	if (x->p >= x->end || !name_start(*x->p))
-		return xfail(x, x->line, "expected a name");
-	while (x->p < x->end && name_char(*x->p))
-		advance(x, 1);
-	*namep = s;
-	*lenp = (size_t)(x->p - s);
-	if (*lenp > XML_NAME_MAX)
-		return xfail(x, x->line, "name longer than %d bytes",
-		    XML_NAME_MAX);
-	return MEDSEC_OK;
-}
-
-static int
-read_attr(struct xml *x, struct xtag *t)
-{
-	struct xattr *a;
-	const char *q;
-	char quote;
-	size_t i;
-	int r;
-
-	if (t->nattrs >= MEDSEC_JUNIT_ATTRS_MAX)
-		return xfail(x, x->line, "more than %d attributes",
-		    MEDSEC_JUNIT_ATTRS_MAX);
-	a = &t->attrs[t->nattrs];
-	a->line = x->line;
-	if ((r = read_name(x, &a->name, &a->namelen)) != MEDSEC_OK)
-		return r;
-	skip_ws(x);
-	if (x->p >= x->end || *x->p != '=')
-		return xfail(x, x->line, "expected '=' after attribute name");
-	advance(x, 1);
-	skip_ws(x);
-	if (x->p >= x->end || (*x->p != '"' && *x->p != '\''))
-		return xfail(x, x->line, "attribute value must be quoted");
-	quote = *x->p;
-	advance(x, 1);
-	if ((q = memchr(x->p, quote, (size_t)(x->end - x->p))) == NULL)
-		return xfail(x, a->line, "unterminated attribute value");
-	a->raw = x->p;
-	a->rawlen = (size_t)(q - x->p);
-	a->line = x->line;
-	if ((r = decode(x, a->raw, a->rawlen, a->line, 1, NULL, 0)) != 0)
-		return r;
-	advance(x, a->rawlen + 1);
-	for (i = 0; i < t->nattrs; i++)
-		if (t->attrs[i].namelen == a->namelen &&
-		    memcmp(t->attrs[i].name, a->name, a->namelen) == 0)
-			return xfail(x, a->line, "attribute '%.*s' repeated",
-			    (int)a->namelen, a->name);
-	t->nattrs++;
-	return MEDSEC_OK;
-}
-
-/* After '<' or '<?xml': attributes up to '>' (or the given closer). */
-static int
-read_attrs(struct xml *x, struct xtag *t, const char *closer)
-{
-	int r, sep;
-
-	for (;;) {
-		sep = x->p < x->end && is_ws(*x->p);
-		skip_ws(x);
-		if (x->p >= x->end)
-			return xfail(x, t->line, "unterminated tag");
-		if (closer != NULL && at(x, closer)) {
-			advance(x, strlen(closer));
-			return MEDSEC_OK;
-		}
-		if (closer == NULL && *x->p == '>') {
-			advance(x, 1);
-			return MEDSEC_OK;
-		}
-		if (closer == NULL && at(x, "/>")) {
-			t->empty = 1;
-			advance(x, 2);
-			return MEDSEC_OK;
-		}
-		if (!sep)
-			return xfail(x, x->line, "expected white space, '>' or "
-			    "'/>' in tag");
-		if ((r = read_attr(x, t)) != MEDSEC_OK)
-			return r;
-	}
-}
-
-static int
-read_start(struct xml *x, struct xtag *t)
-{
-	int r;
-
-	memset(t, 0, sizeof(*t));
-	t->line = x->line;
-	advance(x, 1);
-	if ((r = read_name(x, &t->name, &t->namelen)) != MEDSEC_OK)
-		return r;
-	return read_attrs(x, t, NULL);
-}
-
-static int
-read_end(struct xml *x, const char **namep, size_t *lenp)
-{
-	int r, line = x->line;
-
-	advance(x, 2);
-	if ((r = read_name(x, namep, lenp)) != MEDSEC_OK)
-		return r;
-	skip_ws(x);
-	if (x->p >= x->end || *x->p != '>')
-		return xfail(x, line, "malformed end tag");
-	advance(x, 1);
-	return MEDSEC_OK;
-}
-
-static int
-attr_is(const struct xattr *a, const char *name)
-{
-	return a->namelen == strlen(name) &&
-	    memcmp(a->name, name, a->namelen) == 0;
-}
-
-static const struct xattr *
-attr_find(const struct xtag *t, const char *name)
-{
-	size_t i;
-
-	for (i = 0; i < t->nattrs; i++)
-		if (attr_is(&t->attrs[i], name))
-			return &t->attrs[i];
-	return NULL;
-}
-
-/* <?xml version="1.0" encoding="UTF-8"?>: nothing else is accepted. */
-static int
-read_decl(struct xml *x)
-{
-	const struct xattr *a;
-	struct xtag t;
-	char v[16];
-	size_t i;
-	int r;
-
-	memset(&t, 0, sizeof(t));
-	t.line = x->line;
-	advance(x, 5);
-	if ((r = read_attrs(x, &t, "?>")) != MEDSEC_OK)
-		return r;
-	for (i = 0; i < t.nattrs; i++)
-		if (!attr_is(&t.attrs[i], "version") &&
-		    !attr_is(&t.attrs[i], "encoding") &&
-		    !attr_is(&t.attrs[i], "standalone"))
-			return xfail(x, t.line, "unknown item in the XML "
-			    "declaration");
-	if ((a = attr_find(&t, "version")) == NULL ||
-	    decode(x, a->raw, a->rawlen, a->line, 1, v, sizeof(v)) != 0 ||
-	    strcmp(v, "1.0") != 0)
-		return xfail(x, t.line, "XML declaration must say "
-		    "version=\"1.0\"");
-	if ((a = attr_find(&t, "encoding")) != NULL &&
-	    (decode(x, a->raw, a->rawlen, a->line, 1, v, sizeof(v)) != 0 ||
-	    (strcmp(v, "UTF-8") != 0 && strcmp(v, "utf-8") != 0)))
-		return xfail(x, t.line, "only UTF-8 is accepted");
-	return MEDSEC_OK;
-}
 
 /* ---- JUnit ---- */
 
@@ -531,7 +96,7 @@ bad_value(struct jparse *jp, const struct xtag *t, const char *name,
 	char ex[48];
 
 	cmp_excerpt(ex, sizeof(ex), v, strlen(v));
-	return xfail(&jp->x, t->line, "%s=\"%s\" %s", name, ex, why);
+	return xml_fail(&jp->x, t->line, "%s=\"%s\" %s", name, ex, why);
 }
 
 /* The decoded value of an attribute into jp->value; NULL if absent. */
@@ -539,13 +104,13 @@ static int
 value(struct jparse *jp, const struct xtag *t, const char *name,
     const char **vp)
 {
-	const struct xattr *a = attr_find(t, name);
+	const struct xattr *a = xml_attr_find(t, name);
 	int r;
 
 	*vp = NULL;
 	if (a == NULL)
 		return MEDSEC_OK;
-	r = decode(&jp->x, a->raw, a->rawlen, a->line, 1, jp->value,
+	r = xml_decode(&jp->x, a->raw, a->rawlen, a->line, 1, jp->value,
 	    MEDSEC_JUNIT_VALUE_MAX + 1);
 	if (r == MEDSEC_OK)
 		*vp = jp->value;
@@ -676,7 +241,7 @@ grow(struct jparse *jp)
 	if (jp->j->n < jp->cap)
 		return MEDSEC_OK;
 	if (jp->j->n >= MEDSEC_JUNIT_CASES_MAX)
-		return xfail(&jp->x, jp->x.line, "more than %d test cases",
+		return xml_fail(&jp->x, jp->x.line, "more than %d test cases",
 		    MEDSEC_JUNIT_CASES_MAX);
 	cap = jp->cap == 0 ? 64 : jp->cap * 2;
 	if ((c = realloc(jp->j->cases, cap * sizeof(*c))) == NULL)
@@ -704,7 +269,7 @@ start_case(struct jparse *jp, const struct xtag *t)
 		return r;
 	if (v == NULL || v[0] == '\0' || strlen(v) > MEDSEC_JUNIT_NAME_MAX ||
 	    !cmp_text_ok(v, strlen(v)))
-		return xfail(&jp->x, t->line, "testcase needs a name of 1-%d "
+		return xml_fail(&jp->x, t->line, "testcase needs a name of 1-%d "
 		    "printable characters", MEDSEC_JUNIT_NAME_MAX);
 	if ((r = keep(v, &c->name)) != 0 ||
 	    (r = value(jp, t, "classname", &v)) != 0 ||
@@ -768,7 +333,7 @@ end_suite(struct jparse *jp)
 
 	/* A suite that lost test cases (a cut or edited file) says so. */
 	if (jp->suite_tests >= 0 && (size_t)jp->suite_tests != held)
-		return xfail(&jp->x, jp->suite_line, "testsuite says "
+		return xml_fail(&jp->x, jp->suite_line, "testsuite says "
 		    "tests=\"%ld\" but holds %zu testcase elements",
 		    jp->suite_tests, held);
 	jp->suite_tests = -1;
@@ -788,19 +353,19 @@ on_start(struct jparse *jp, const struct xtag *t)
 			break;
 	if (i == sizeof(elems) / sizeof(elems[0]) ||
 	    (elems[i].parents & (1u << p)) == 0)
-		return xfail(&jp->x, t->line, "unexpected element <%.*s> %s",
+		return xml_fail(&jp->x, t->line, "unexpected element <%.*s> %s",
 		    (int)t->namelen, t->name, p == E_NONE ? "at the top" :
 		    "here");
 	if (p == E_NONE && jp->root_seen)
-		return xfail(&jp->x, t->line, "a second top-level element");
+		return xml_fail(&jp->x, t->line, "a second top-level element");
 	if (jp->depth >= MEDSEC_JUNIT_DEPTH_MAX)
-		return xfail(&jp->x, t->line, "elements nested deeper than %d",
+		return xml_fail(&jp->x, t->line, "elements nested deeper than %d",
 		    MEDSEC_JUNIT_DEPTH_MAX);
 	e = elems[i].e;
 	jp->root_seen = 1;
 	if (e == E_TESTSUITE) {
 		if (jp->suite_tests >= 0)
-			return xfail(&jp->x, t->line, "nested testsuite inside "
+			return xml_fail(&jp->x, t->line, "nested testsuite inside "
 			    "a testsuite that counts its tests");
 		r = start_suite(jp, t);
 	} else if (e == E_TESTCASE)
@@ -823,11 +388,11 @@ on_end(struct jparse *jp, const char *name, size_t len, int line)
 	struct open_elem *o;
 
 	if (jp->depth == 0)
-		return xfail(&jp->x, line, "end tag </%.*s> without a start",
+		return xml_fail(&jp->x, line, "end tag </%.*s> without a start",
 		    (int)len, name);
 	o = &jp->stack[jp->depth - 1];
 	if (o->namelen != len || memcmp(o->name, name, len) != 0)
-		return xfail(&jp->x, line, "</%.*s> closes <%.*s> of line %d",
+		return xml_fail(&jp->x, line, "</%.*s> closes <%.*s> of line %d",
 		    (int)len, name, (int)o->namelen, o->name, o->line);
 	jp->depth--;
 	if (o->e == E_TESTCASE)
@@ -846,16 +411,16 @@ on_text(struct jparse *jp, const char *s, size_t n, int line, int cdata)
 	size_t i;
 	int r;
 
-	if (!cdata && (r = decode(&jp->x, s, n, line, 0, NULL, 0)) != 0)
+	if (!cdata && (r = xml_decode(&jp->x, s, n, line, 0, NULL, 0)) != 0)
 		return r;
-	for (i = 0; i < n && is_ws(s[i]); i++)
+	for (i = 0; i < n && xml_is_ws(s[i]); i++)
 		line += s[i] == '\n';
 	if (i == n)
 		return MEDSEC_OK;
 	for (i = 0; i < sizeof(elems) / sizeof(elems[0]); i++)
 		if (elems[i].e == p && elems[i].text)
 			return MEDSEC_OK;
-	return xfail(&jp->x, line, "text is not allowed %s",
+	return xml_fail(&jp->x, line, "text is not allowed %s",
 	    p == E_NONE ? "outside the top-level element" : "here");
 }
 
@@ -865,12 +430,12 @@ read_comment(struct xml *x)
 	const char *q;
 	int line = x->line;
 
-	advance(x, 4);
-	if ((q = find(x, "--")) == NULL)
-		return xfail(x, line, "unterminated comment");
+	xml_advance(x, 4);
+	if ((q = xml_find(x, "--")) == NULL)
+		return xml_fail(x, line, "unterminated comment");
 	if ((size_t)(x->end - q) < 3 || q[2] != '>')
-		return xfail(x, line, "'--' inside a comment");
-	advance(x, (size_t)(q - x->p) + 3);
+		return xml_fail(x, line, "'--' inside a comment");
+	xml_advance(x, (size_t)(q - x->p) + 3);
 	return MEDSEC_OK;
 }
 
@@ -881,11 +446,11 @@ read_cdata(struct jparse *jp)
 	const char *q, *s;
 	int line = x->line;
 
-	advance(x, 9);
-	if ((q = find(x, "]]>")) == NULL)
-		return xfail(x, line, "unterminated CDATA section");
+	xml_advance(x, 9);
+	if ((q = xml_find(x, "]]>")) == NULL)
+		return xml_fail(x, line, "unterminated CDATA section");
 	s = x->p;
-	advance(x, (size_t)(q - x->p) + 3);
+	xml_advance(x, (size_t)(q - x->p) + 3);
 	return on_text(jp, s, (size_t)(q - s), line, 1);
 }
 
@@ -902,8 +467,8 @@ read_chars(struct jparse *jp)
 	/* "]]>" may not appear in text (XML 1.0 section 2.4). */
 	for (q = s; q + 2 < s + n; q++)
 		if (memcmp(q, "]]>", 3) == 0)
-			return xfail(x, line, "']]>' in text");
-	advance(x, n);
+			return xml_fail(x, line, "']]>' in text");
+	xml_advance(x, n);
 	return on_text(jp, s, n, line, 0);
 }
 
@@ -916,12 +481,12 @@ read_element(struct jparse *jp)
 	size_t len;
 	int r, line = x->line;
 
-	if (at(x, "</")) {
-		if ((r = read_end(x, &name, &len)) != MEDSEC_OK)
+	if (xml_at(x, "</")) {
+		if ((r = xml_read_end(x, &name, &len)) != MEDSEC_OK)
 			return r;
 		return on_end(jp, name, len, line);
 	}
-	if ((r = read_start(x, &t)) != MEDSEC_OK ||
+	if ((r = xml_read_start(x, &t)) != MEDSEC_OK ||
 	    (r = on_start(jp, &t)) != MEDSEC_OK)
 		return r;
 	if (t.empty)
@@ -934,18 +499,18 @@ read_markup(struct jparse *jp)
 {
 	struct xml *x = &jp->x;
 
-	if (at(x, "<!--"))
+	if (xml_at(x, "<!--"))
 		return read_comment(x);
-	if (at(x, "<![CDATA[")) {
+	if (xml_at(x, "<![CDATA[")) {
 		if (jp->depth == 0)
-			return xfail(x, x->line, "CDATA outside an element");
+			return xml_fail(x, x->line, "CDATA outside an element");
 		return read_cdata(jp);
 	}
-	if (at(x, "<!"))
-		return xfail(x, x->line, "DTDs and declarations are not "
+	if (xml_at(x, "<!"))
+		return xml_fail(x, x->line, "DTDs and declarations are not "
 		    "accepted");
-	if (at(x, "<?"))
-		return xfail(x, x->line, "processing instructions are not "
+	if (xml_at(x, "<?"))
+		return xml_fail(x, x->line, "processing instructions are not "
 		    "accepted (only <?xml ...?> at the very start)");
 	return read_element(jp);
 }
@@ -956,10 +521,10 @@ read_document(struct jparse *jp)
 	struct xml *x = &jp->x;
 	int r;
 
-	if (at(x, "\xef\xbb\xbf"))
+	if (xml_at(x, "\xef\xbb\xbf"))
 		x->p += 3;
-	if (at(x, "<?xml") && (size_t)(x->end - x->p) > 5 && is_ws(x->p[5]) &&
-	    (r = read_decl(x)) != MEDSEC_OK)
+	if (xml_at(x, "<?xml") && (size_t)(x->end - x->p) > 5 && xml_is_ws(x->p[5]) &&
+	    (r = xml_read_decl(x)) != MEDSEC_OK)
 		return r;
 	while (x->p < x->end) {
 		if (*x->p == '<')
@@ -970,12 +535,12 @@ read_document(struct jparse *jp)
 			return r;
 	}
 	if (jp->depth > 0)
-		return xfail(x, x->line, "document ends inside <%.*s> of line "
+		return xml_fail(x, x->line, "document ends inside <%.*s> of line "
 		    "%d", (int)jp->stack[jp->depth - 1].namelen,
 		    jp->stack[jp->depth - 1].name,
 		    jp->stack[jp->depth - 1].line);
 	if (!jp->root_seen)
-		return xfail(x, x->line, "no <testsuite> or <testsuites> "
+		return xml_fail(x, x->line, "no <testsuite> or <testsuites> "
 		    "element");
 	return MEDSEC_OK;
 }
@@ -1053,7 +618,7 @@ medsec_junit_parse(const char *name, const char *xml, size_t len,
 		r = MEDSEC_ERR_NOMEM;
 		goto out;
 	}
-	if ((r = check_encoding(&jp.x, xml, len)) != MEDSEC_OK ||
+	if ((r = xml_check_encoding(&jp.x, xml, len)) != MEDSEC_OK ||
 	    (r = read_document(&jp)) != MEDSEC_OK)
 		goto out;
 	*jpp = jp.j;
