@@ -14,6 +14,7 @@
 
 #include "core/utf8.h"
 #include "compliance/compliance_int.h"
+#include "core/ini.h"
 #include "io/io.h"
 #include "medsec/compliance.h"
 #include "medsec/err.h"
@@ -31,60 +32,6 @@ struct medsec_catalog {
 };
 
 static const char *const builtin_names[] = { MEDSEC_CATALOG_DEFAULT, NULL };
-
-void
-cmp_copy(char *dst, size_t dstlen, const char *src, size_t srclen)
-{
-	if (dstlen == 0)
-		return;
-	if (srclen >= dstlen)
-		srclen = dstlen - 1;
-	memcpy(dst, src, srclen);
-	dst[srclen] = '\0';
-}
-
-void
-cmp_err_clear(struct medsec_config_error *err, const char *file)
-{
-	memset(err, 0, sizeof(*err));
-	if (file != NULL)
-		cmp_copy(err->file, sizeof(err->file), file, strlen(file));
-}
-
-void
-cmp_err_set(struct medsec_config_error *err, int line, const char *key,
-    const char *fmt, ...)
-{
-	va_list ap;
-
-	err->line = line;
-	err->key[0] = '\0';
-	if (key != NULL)
-		cmp_copy(err->key, sizeof(err->key), key, strlen(key));
-	va_start(ap, fmt);
-	vsnprintf(err->message, sizeof(err->message), fmt, ap);
-	va_end(ap);
-}
-
-void
-cmp_excerpt(char *out, size_t outlen, const char *s, size_t n)
-{
-	size_t i, max;
-
-	if (outlen < 4) {
-		if (outlen > 0)
-			out[0] = '\0';
-		return;
-	}
-	max = outlen - 4;
-	for (i = 0; i < n && i < max; i++)
-		out[i] = (s[i] >= 0x20 && s[i] < 0x7f) ? s[i] : '?';
-	if (i < n) {
-		memcpy(out + i, "...", 3);
-		i += 3;
-	}
-	out[i] = '\0';
-}
 
 /* Length of the UTF-8 sequence starting at s (0 when invalid). */
 static size_t
@@ -194,12 +141,13 @@ take_str(const char *s, char **outp, int nullable, const char *key,
 	if (s == NULL) {
 		if (nullable)
 			return MEDSEC_OK;
-		cmp_err_set(err, 0, key, "missing value");
+		medsec_ini_err(err, 0, NULL, key, "missing value");
 		return MEDSEC_ERR_FORMAT;
 	}
 	n = strlen(s);
 	if (n == 0 || !cmp_text_ok(s, n)) {
-		cmp_err_set(err, 0, key, "empty string or control characters");
+		medsec_ini_err(err, 0, NULL, key,
+		    "empty string or control characters");
 		return MEDSEC_ERR_FORMAT;
 	}
 	if ((*outp = strdup(s)) == NULL)
@@ -215,12 +163,14 @@ take_list(json_t *arr, struct medsec_strlist *l, int allow_empty,
 	int r;
 
 	if (!json_is_array(arr)) {
-		cmp_err_set(err, 0, key, "expected an array of strings");
+		medsec_ini_err(err, 0, NULL, key,
+		    "expected an array of strings");
 		return MEDSEC_ERR_FORMAT;
 	}
 	n = json_array_size(arr);
 	if (n > LIST_MAX || (n == 0 && !allow_empty)) {
-		cmp_err_set(err, 0, key, "%s list (at most %d entries)",
+		medsec_ini_err(err, 0, NULL, key,
+		    "%s list (at most %d entries)",
 		    n == 0 ? "empty" : "too long", LIST_MAX);
 		return MEDSEC_ERR_FORMAT;
 	}
@@ -232,7 +182,8 @@ take_list(json_t *arr, struct medsec_strlist *l, int allow_empty,
 		json_t *e = json_array_get(arr, i);
 
 		if (!json_is_string(e)) {
-			cmp_err_set(err, 0, key, "entry %zu is not a string",
+			medsec_ini_err(err, 0, NULL, key,
+			    "entry %zu is not a string",
 			    i);
 			return MEDSEC_ERR_FORMAT;
 		}
@@ -305,14 +256,15 @@ unpack_item(json_t *o, struct item_json *j, const char *key,
 	    "mappings", "mds2", &j->mds2, "fda", &j->fda,
 	    "iec62443_4_2", &j->iec,
 	    "note", &j->note_j) != 0) {
-		cmp_err_set(err, 0, key, "%s", je.text);
+		medsec_ini_err(err, 0, NULL, key, "%s", je.text);
 		return MEDSEC_ERR_FORMAT;
 	}
 	/* Optional texts are a string or null, never absent. */
 	if ((!json_is_null(j->note_j) && !json_is_string(j->note_j)) ||
 	    (!json_is_null(j->applicability_note_j) &&
 	    !json_is_string(j->applicability_note_j))) {
-		cmp_err_set(err, 0, key, "note and applicability_note must "
+		medsec_ini_err(err, 0, NULL, key,
+		    "note and applicability_note must "
 		    "be a string or null");
 		return MEDSEC_ERR_FORMAT;
 	}
@@ -326,17 +278,18 @@ check_item(const struct item_json *j, const char *key,
     struct medsec_config_error *err)
 {
 	if (!id_ok(j->id)) {
-		cmp_err_set(err, 0, key, "id must look like \"1.18\"");
+		medsec_ini_err(err, 0, NULL, key, "id must look like \"1.18\"");
 		return MEDSEC_ERR_FORMAT;
 	}
 	if (j->no < 1 || j->no > MEDSEC_CATALOG_ITEMS_MAX) {
-		cmp_err_set(err, 0, key, "no out of range 1..%d",
+		medsec_ini_err(err, 0, NULL, key, "no out of range 1..%d",
 		    MEDSEC_CATALOG_ITEMS_MAX);
 		return MEDSEC_ERR_FORMAT;
 	}
 	if (strcmp(j->stage, "identify-protect") != 0 &&
 	    strcmp(j->stage, "detect-respond-recover") != 0) {
-		cmp_err_set(err, 0, key, "stage must be identify-protect or "
+		medsec_ini_err(err, 0, NULL, key,
+		    "stage must be identify-protect or "
 		    "detect-respond-recover");
 		return MEDSEC_ERR_FORMAT;
 	}
@@ -358,7 +311,8 @@ fill_item(const struct item_json *j, struct medsec_requirement *r,
 	    &r->by_level[MEDSEC_LEVEL_MODERATE]) != 0 ||
 	    take_applic(j->minor, &r->by_level[MEDSEC_LEVEL_MINOR]) != 0) {
 		snprintf(k, sizeof(k), "%s.applicability", key);
-		cmp_err_set(err, 0, k, "each level must be \"required\" or "
+		medsec_ini_err(err, 0, NULL, k,
+		    "each level must be \"required\" or "
 		    "\"recommended\"");
 		return MEDSEC_ERR_FORMAT;
 	}
@@ -408,7 +362,7 @@ take_items(json_t *items, struct medsec_catalog *cat,
 	int r;
 
 	if (!json_is_array(items) || n == 0 || n > MEDSEC_CATALOG_ITEMS_MAX) {
-		cmp_err_set(err, 0, "items", "expected 1..%d items",
+		medsec_ini_err(err, 0, NULL, "items", "expected 1..%d items",
 		    MEDSEC_CATALOG_ITEMS_MAX);
 		return MEDSEC_ERR_FORMAT;
 	}
@@ -421,7 +375,8 @@ take_items(json_t *items, struct medsec_catalog *cat,
 		for (k = 0; k < cat->n; k++)
 			if (strcmp(cat->items[k].id, j.id) == 0 ||
 			    cat->items[k].no == j.no) {
-				cmp_err_set(err, 0, key, "id %s or no %d "
+				medsec_ini_err(err, 0, NULL, key,
+				    "id %s or no %d "
 				    "repeats items[%zu]", j.id, j.no, k);
 				return MEDSEC_ERR_FORMAT;
 			}
@@ -446,18 +401,18 @@ medsec_catalog_parse(const char *name, const char *json, size_t len,
 
 	if (err == NULL)
 		err = &scratch;
-	cmp_err_clear(err, name);
+	medsec_ini_err_clear(err, name);
 	if (catp == NULL || (json == NULL && len > 0))
 		return MEDSEC_ERR_INVALID;
 	*catp = NULL;
 	if (len > MEDSEC_CATALOG_FILE_MAX) {
-		cmp_err_set(err, 0, NULL, "larger than %d bytes",
+		medsec_ini_err(err, 0, NULL, NULL, "larger than %d bytes",
 		    MEDSEC_CATALOG_FILE_MAX);
 		return MEDSEC_ERR_TOO_LARGE;
 	}
 	root = json_loadb(json, len, JSON_REJECT_DUPLICATES, &je);
 	if (root == NULL) {
-		cmp_err_set(err, je.line > 0 ? je.line : 0, NULL, "%s",
+		medsec_ini_err(err, je.line > 0 ? je.line : 0, NULL, NULL, "%s",
 		    je.text);
 		r = MEDSEC_ERR_FORMAT;
 		goto out;
@@ -465,12 +420,12 @@ medsec_catalog_parse(const char *name, const char *json, size_t len,
 	if (json_unpack_ex(root, &je, JSON_STRICT, "{s:s, s:i, s:s, s:s, s:o}",
 	    "catalog", &cname, "version", &version, "title", &title,
 	    "source", &source, "items", &items) != 0) {
-		cmp_err_set(err, 0, NULL, "%s", je.text);
+		medsec_ini_err(err, 0, NULL, NULL, "%s", je.text);
 		r = MEDSEC_ERR_FORMAT;
 		goto out;
 	}
 	if (version < 1) {
-		cmp_err_set(err, 0, "version", "must be 1 or more");
+		medsec_ini_err(err, 0, NULL, "version", "must be 1 or more");
 		r = MEDSEC_ERR_FORMAT;
 		goto out;
 	}
@@ -489,7 +444,7 @@ medsec_catalog_parse(const char *name, const char *json, size_t len,
 	r = MEDSEC_OK;
 out:
 	if (r == MEDSEC_ERR_NOMEM)
-		cmp_err_set(err, 0, NULL, "out of memory");
+		medsec_ini_err(err, 0, NULL, NULL, "out of memory");
 	medsec_catalog_free(cat);
 	json_decref(root);
 	return r;
@@ -506,13 +461,13 @@ medsec_catalog_load(const char *path, struct medsec_catalog **catp,
 
 	if (err == NULL)
 		err = &scratch;
-	cmp_err_clear(err, path);
+	medsec_ini_err_clear(err, path);
 	if (path == NULL || catp == NULL)
 		return MEDSEC_ERR_INVALID;
 	*catp = NULL;
 	r = medsec_io_read_file(path, MEDSEC_CATALOG_FILE_MAX, 0, &buf, &len);
 	if (r != MEDSEC_OK) {
-		cmp_err_set(err, 0, NULL, "cannot read: %s",
+		medsec_ini_err(err, 0, NULL, NULL, "cannot read: %s",
 		    medsec_strerror(r));
 		goto out;
 	}
@@ -561,8 +516,9 @@ medsec_catalog_builtin(const char *name, struct medsec_catalog **catp,
 		medsec_catalog_free(cat);
 		cat = NULL;
 	}
-	cmp_err_clear(err, NULL);
-	cmp_err_set(err, 0, NULL, "no embedded catalog named '%s'", name);
+	medsec_ini_err_clear(err, NULL);
+	medsec_ini_err(err, 0, NULL, NULL,
+	    "no embedded catalog named '%s'", name);
 	return MEDSEC_ERR_NOT_FOUND;
 }
 

@@ -4,6 +4,7 @@
 
 #include <stddef.h>
 
+#include "core/ini.h"
 #include "medsec/compliance.h"
 #include "medsec/config.h"
 
@@ -16,19 +17,6 @@ struct catalog_blob {
 
 /* Terminated by an entry with file == NULL. */
 extern const struct catalog_blob medsec_catalog_blobs[];
-
-/* Copies at most srclen bytes of src, always NUL-terminating dst. */
-void cmp_copy(char *dst, size_t dstlen, const char *src, size_t srclen);
-
-/* Resets err and records the file name it is about. */
-void cmp_err_clear(struct medsec_config_error *err, const char *file);
-
-/* Records an error (key may be NULL); message is printf-formatted. */
-void cmp_err_set(struct medsec_config_error *err, int line, const char *key,
-    const char *fmt, ...) __attribute__((format(printf, 4, 5)));
-
-/* A printable excerpt of untrusted text for messages (no control bytes). */
-void cmp_excerpt(char *out, size_t outlen, const char *s, size_t n);
 
 /* Non-zero when [s, s + n) is valid UTF-8 without control characters. */
 int cmp_text_ok(const char *s, size_t n);

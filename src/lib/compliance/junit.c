@@ -95,7 +95,7 @@ bad_value(struct jparse *jp, const struct xtag *t, const char *name,
 {
 	char ex[48];
 
-	cmp_excerpt(ex, sizeof(ex), v, strlen(v));
+	medsec_ini_excerpt(ex, sizeof(ex), v, strlen(v));
 	return xml_fail(&jp->x, t->line, "%s=\"%s\" %s", name, ex, why);
 }
 
@@ -269,7 +269,8 @@ start_case(struct jparse *jp, const struct xtag *t)
 		return r;
 	if (v == NULL || v[0] == '\0' || strlen(v) > MEDSEC_JUNIT_NAME_MAX ||
 	    !cmp_text_ok(v, strlen(v)))
-		return xml_fail(&jp->x, t->line, "testcase needs a name of 1-%d "
+		return xml_fail(&jp->x, t->line,
+		    "testcase needs a name of 1-%d "
 		    "printable characters", MEDSEC_JUNIT_NAME_MAX);
 	if ((r = keep(v, &c->name)) != 0 ||
 	    (r = value(jp, t, "classname", &v)) != 0 ||
@@ -283,7 +284,7 @@ start_case(struct jparse *jp, const struct xtag *t)
 		return bad_value(jp, t, "status", v, "is not one of run, "
 		    "fail, notrun, disabled");
 	if (v != NULL)
-		cmp_copy(jp->status, sizeof(jp->status), v, strlen(v));
+		medsec_ini_copy(jp->status, sizeof(jp->status), v, strlen(v));
 	return MEDSEC_OK;
 }
 
@@ -359,13 +360,15 @@ on_start(struct jparse *jp, const struct xtag *t)
 	if (p == E_NONE && jp->root_seen)
 		return xml_fail(&jp->x, t->line, "a second top-level element");
 	if (jp->depth >= MEDSEC_JUNIT_DEPTH_MAX)
-		return xml_fail(&jp->x, t->line, "elements nested deeper than %d",
+		return xml_fail(&jp->x, t->line,
+		    "elements nested deeper than %d",
 		    MEDSEC_JUNIT_DEPTH_MAX);
 	e = elems[i].e;
 	jp->root_seen = 1;
 	if (e == E_TESTSUITE) {
 		if (jp->suite_tests >= 0)
-			return xml_fail(&jp->x, t->line, "nested testsuite inside "
+			return xml_fail(&jp->x, t->line,
+			    "nested testsuite inside "
 			    "a testsuite that counts its tests");
 		r = start_suite(jp, t);
 	} else if (e == E_TESTCASE)
@@ -392,7 +395,8 @@ on_end(struct jparse *jp, const char *name, size_t len, int line)
 		    (int)len, name);
 	o = &jp->stack[jp->depth - 1];
 	if (o->namelen != len || memcmp(o->name, name, len) != 0)
-		return xml_fail(&jp->x, line, "</%.*s> closes <%.*s> of line %d",
+		return xml_fail(&jp->x, line,
+		    "</%.*s> closes <%.*s> of line %d",
 		    (int)len, name, (int)o->namelen, o->name, o->line);
 	jp->depth--;
 	if (o->e == E_TESTCASE)
@@ -535,7 +539,8 @@ read_document(struct jparse *jp)
 			return r;
 	}
 	if (jp->depth > 0)
-		return xml_fail(x, x->line, "document ends inside <%.*s> of line "
+		return xml_fail(x, x->line,
+		    "document ends inside <%.*s> of line "
 		    "%d", (int)jp->stack[jp->depth - 1].namelen,
 		    jp->stack[jp->depth - 1].name,
 		    jp->stack[jp->depth - 1].line);
@@ -597,12 +602,12 @@ medsec_junit_parse(const char *name, const char *xml, size_t len,
 
 	if (err == NULL)
 		err = &scratch;
-	cmp_err_clear(err, name);
+	medsec_ini_err_clear(err, name);
 	if (jpp == NULL || (xml == NULL && len > 0))
 		return MEDSEC_ERR_INVALID;
 	*jpp = NULL;
 	if (len > MEDSEC_JUNIT_FILE_MAX) {
-		cmp_err_set(err, 0, NULL, "larger than %d bytes",
+		medsec_ini_err(err, 0, NULL, NULL, "larger than %d bytes",
 		    MEDSEC_JUNIT_FILE_MAX);
 		return MEDSEC_ERR_TOO_LARGE;
 	}
@@ -626,7 +631,7 @@ medsec_junit_parse(const char *name, const char *xml, size_t len,
 	r = MEDSEC_OK;
 out:
 	if (r == MEDSEC_ERR_NOMEM)
-		cmp_err_set(err, 0, NULL, "out of memory");
+		medsec_ini_err(err, 0, NULL, NULL, "out of memory");
 	medsec_junit_free(jp.j);
 	free(jp.value);
 	return r;
@@ -643,13 +648,13 @@ medsec_junit_load(const char *path, struct medsec_junit **jpp,
 
 	if (err == NULL)
 		err = &scratch;
-	cmp_err_clear(err, path);
+	medsec_ini_err_clear(err, path);
 	if (path == NULL || jpp == NULL)
 		return MEDSEC_ERR_INVALID;
 	*jpp = NULL;
 	r = medsec_io_read_file(path, MEDSEC_JUNIT_FILE_MAX, 0, &buf, &len);
 	if (r != MEDSEC_OK) {
-		cmp_err_set(err, 0, NULL, "cannot read: %s",
+		medsec_ini_err(err, 0, NULL, NULL, "cannot read: %s",
 		    medsec_strerror(r));
 		return r;
 	}

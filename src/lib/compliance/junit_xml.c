@@ -27,7 +27,7 @@ xml_fail(struct xml *x, int line, const char *fmt, ...)
 	va_start(ap, fmt);
 	vsnprintf(msg, sizeof(msg), fmt, ap);
 	va_end(ap);
-	cmp_err_set(x->err, line, NULL, "%s", msg);
+	medsec_ini_err(x->err, line, NULL, NULL, "%s", msg);
 	return MEDSEC_ERR_FORMAT;
 }
 
@@ -228,12 +228,14 @@ xml_decode(struct xml *x, const char *raw, size_t n, int line, int attr,
 	while (i < n) {
 		if (raw[i] == '&') {
 			if ((k = entity(raw + i, n - i, tmp, &used)) == 0)
-				return xml_fail(x, line, "bad entity or character "
+				return xml_fail(x, line,
+				    "bad entity or character "
 				    "reference (only &lt; &gt; &amp; &quot; "
 				    "&apos; and &#N; are accepted)");
 			i += used;
 		} else if (attr && raw[i] == '<') {
-			return xml_fail(x, line, "'<' inside an attribute value");
+			return xml_fail(x, line,
+			    "'<' inside an attribute value");
 		} else {
 			tmp[0] = attr && xml_is_ws(raw[i]) ? ' ' : raw[i];
 			k = 1;
@@ -242,7 +244,8 @@ xml_decode(struct xml *x, const char *raw, size_t n, int line, int attr,
 		}
 		if (out != NULL) {
 			if (o + k >= outlen)
-				return xml_fail(x, line, "value longer than %zu "
+				return xml_fail(x, line,
+				    "value longer than %zu "
 				    "bytes", outlen - 1);
 			memcpy(out + o, tmp, k);
 		}
@@ -290,7 +293,8 @@ read_attr(struct xml *x, struct xtag *t)
 		return r;
 	skip_ws(x);
 	if (x->p >= x->end || *x->p != '=')
-		return xml_fail(x, x->line, "expected '=' after attribute name");
+		return xml_fail(x, x->line,
+		    "expected '=' after attribute name");
 	xml_advance(x, 1);
 	skip_ws(x);
 	if (x->p >= x->end || (*x->p != '"' && *x->p != '\''))
@@ -339,7 +343,8 @@ read_attrs(struct xml *x, struct xtag *t, const char *closer)
 			return MEDSEC_OK;
 		}
 		if (!sep)
-			return xml_fail(x, x->line, "expected white space, '>' or "
+			return xml_fail(x, x->line,
+			    "expected white space, '>' or "
 			    "'/>' in tag");
 		if ((r = read_attr(x, t)) != MEDSEC_OK)
 			return r;

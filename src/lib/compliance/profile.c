@@ -255,9 +255,9 @@ add_declaration(struct parse *p, const char *name, const char *v,
 		return fail_at(p, SEC_IMPLEMENTATION, name, n,
 		    "empty value or control characters");
 	d = &pr->decls[pr->n_decls++];
-	cmp_copy(d->id, sizeof(d->id), name, n);
+	medsec_ini_copy(d->id, sizeof(d->id), name, n);
 	d->line = p->lineno;
-	cmp_copy(d->text, sizeof(d->text), v, vlen);
+	medsec_ini_copy(d->text, sizeof(d->text), v, vlen);
 	return MEDSEC_OK;
 }
 
@@ -320,7 +320,7 @@ set_text(struct parse *p, const struct key_def *k, const char *v, size_t n)
 		return bad(p, k, "value longer than 127 bytes");
 	if (!cmp_text_ok(v, n))
 		return bad(p, k, "control characters or invalid UTF-8");
-	cmp_copy(dst, MEDSEC_PROFILE_TEXT_MAX, v, n);
+	medsec_ini_copy(dst, MEDSEC_PROFILE_TEXT_MAX, v, n);
 	return MEDSEC_OK;
 }
 
@@ -450,7 +450,7 @@ one_technology(struct parse *p, const struct key_def *k, const char *s,
 	if (n >= MEDSEC_PROFILE_TEXT_MAX || !cmp_text_ok(s, n))
 		return bad(p, k, "technology longer than 127 bytes or with "
 		    "control characters");
-	cmp_copy(pr->technologies[pr->n_technologies++],
+	medsec_ini_copy(pr->technologies[pr->n_technologies++],
 	    MEDSEC_PROFILE_TEXT_MAX, s, n);
 	return MEDSEC_OK;
 }
@@ -514,24 +514,24 @@ medsec_profile_parse(const char *name, const char *text, size_t len,
 
 	if (err == NULL)
 		err = &scratch;
-	cmp_err_clear(err, name);
+	medsec_ini_err_clear(err, name);
 	if (prof == NULL || (text == NULL && len > 0)) {
-		cmp_err_set(err, 0, NULL, "invalid arguments");
+		medsec_ini_err(err, 0, NULL, NULL, "invalid arguments");
 		return MEDSEC_ERR_INVALID;
 	}
 	if (len > MEDSEC_CONFIG_FILE_MAX) {
-		cmp_err_set(err, 0, NULL, "file larger than %d bytes",
+		medsec_ini_err(err, 0, NULL, NULL, "file larger than %d bytes",
 		    MEDSEC_CONFIG_FILE_MAX);
 		return MEDSEC_ERR_CONFIG;
 	}
 	if ((p = calloc(1, sizeof(*p))) == NULL) {
-		cmp_err_set(err, 0, NULL, "out of memory");
+		medsec_ini_err(err, 0, NULL, NULL, "out of memory");
 		return MEDSEC_ERR_NOMEM;
 	}
 	p->err = err;
 	p->prof.public_network = -1;
 	if (name != NULL)
-		cmp_copy(p->prof.source, sizeof(p->prof.source), name,
+		medsec_ini_copy(p->prof.source, sizeof(p->prof.source), name,
 		    strlen(name));
 	if ((r = medsec_ini_parse(text, len, MEDSEC_CONFIG_LINE_MAX,
 	    &ini_handler, p, err)) != MEDSEC_OK)
@@ -556,9 +556,9 @@ medsec_profile_load(const char *path, struct medsec_profile *prof,
 
 	if (err == NULL)
 		err = &scratch;
-	cmp_err_clear(err, path);
+	medsec_ini_err_clear(err, path);
 	if (path == NULL || prof == NULL) {
-		cmp_err_set(err, 0, NULL, "invalid arguments");
+		medsec_ini_err(err, 0, NULL, NULL, "invalid arguments");
 		return MEDSEC_ERR_INVALID;
 	}
 	r = medsec_io_read_file(path, MEDSEC_CONFIG_FILE_MAX, 0, &buf, &len);
@@ -566,15 +566,15 @@ medsec_profile_load(const char *path, struct medsec_profile *prof,
 	case MEDSEC_OK:
 		break;
 	case MEDSEC_ERR_TOO_LARGE:
-		cmp_err_set(err, 0, NULL, "file larger than %d bytes",
+		medsec_ini_err(err, 0, NULL, NULL, "file larger than %d bytes",
 		    MEDSEC_CONFIG_FILE_MAX);
 		r = MEDSEC_ERR_CONFIG;
 		goto out;
 	case MEDSEC_ERR_NOT_FOUND:
-		cmp_err_set(err, 0, NULL, "no such file");
+		medsec_ini_err(err, 0, NULL, NULL, "no such file");
 		goto out;
 	default:
-		cmp_err_set(err, 0, NULL, "cannot read: %s",
+		medsec_ini_err(err, 0, NULL, NULL, "cannot read: %s",
 		    medsec_strerror(r));
 		goto out;
 	}

@@ -28,7 +28,8 @@ path_join(char *out, const char *dir, const char *name,
     struct medsec_config_error *err)
 {
 	if (medsec_io_path(out, EV_PATH_MAX, dir, name) != MEDSEC_OK) {
-		cmp_err_set(err, 0, NULL, "path too long: %s/%s", dir, name);
+		medsec_ini_err(err, 0, NULL, NULL,
+		    "path too long: %s/%s", dir, name);
 		return MEDSEC_ERR_TOO_LARGE;
 	}
 	return MEDSEC_OK;
@@ -71,7 +72,8 @@ take_text(const char *v, char *out, size_t outlen, const char *key,
 		return MEDSEC_OK;
 	n = strlen(v);
 	if (n == 0 || n >= outlen || !cmp_text_ok(v, n)) {
-		cmp_err_set(err, 0, key, "must be 1-%zu printable characters",
+		medsec_ini_err(err, 0, NULL, key,
+		    "must be 1-%zu printable characters",
 		    outlen - 1);
 		return MEDSEC_ERR_FORMAT;
 	}
@@ -95,25 +97,28 @@ unpack_meta(json_t *root, struct medsec_evidence *ev,
 	    "schema", &schema, "commit", &commit, "collected", &collected,
 	    "dirty", &dirty, "medsec_version", &version, "ctest", &ctest,
 	    "compiler", &cc, "build_type", &bt, "host", &host) != 0) {
-		cmp_err_set(err, 0, NULL, "%s", je.text);
+		medsec_ini_err(err, 0, NULL, NULL, "%s", je.text);
 		return MEDSEC_ERR_FORMAT;
 	}
 	if (strcmp(schema, EV_SCHEMA) != 0) {
-		cmp_err_set(err, 0, "schema", "must be \"%s\"", EV_SCHEMA);
+		medsec_ini_err(err, 0, NULL, "schema",
+		    "must be \"%s\"", EV_SCHEMA);
 		return MEDSEC_ERR_FORMAT;
 	}
 	if (!commit_ok(commit)) {
-		cmp_err_set(err, 0, "commit", "must be 7-64 lowercase hex "
+		medsec_ini_err(err, 0, NULL, "commit",
+		    "must be 7-64 lowercase hex "
 		    "digits or \"unknown\"");
 		return MEDSEC_ERR_FORMAT;
 	}
 	if (!utc_ok(collected)) {
-		cmp_err_set(err, 0, "collected", "must be UTC, "
+		medsec_ini_err(err, 0, NULL, "collected", "must be UTC, "
 		    "YYYY-MM-DDTHH:MM:SSZ");
 		return MEDSEC_ERR_FORMAT;
 	}
 	if (dirty != NULL && !json_is_boolean(dirty) && !json_is_null(dirty)) {
-		cmp_err_set(err, 0, "dirty", "must be true, false or null");
+		medsec_ini_err(err, 0, NULL, "dirty",
+		    "must be true, false or null");
 		return MEDSEC_ERR_FORMAT;
 	}
 	ev->dirty = json_is_boolean(dirty) ? json_is_true(dirty) : -1;
@@ -145,11 +150,11 @@ read_meta(const char *path, struct medsec_evidence *ev,
 	r = medsec_io_read_file(path, META_MAX, 0, &buf, &len);
 	if (r != MEDSEC_OK)
 		return r;
-	cmp_err_clear(err, path);
+	medsec_ini_err_clear(err, path);
 	root = json_loadb((const char *)buf, len, JSON_REJECT_DUPLICATES, &je);
 	free(buf);
 	if (root == NULL) {
-		cmp_err_set(err, je.line > 0 ? je.line : 0, NULL, "%s",
+		medsec_ini_err(err, je.line > 0 ? je.line : 0, NULL, NULL, "%s",
 		    je.text);
 		return MEDSEC_ERR_FORMAT;
 	}
@@ -172,12 +177,13 @@ read_commit(const char *path, struct medsec_evidence *ev,
 	r = medsec_io_read_file(path, sizeof(ev->commit), 0, &buf, &len);
 	if (r != MEDSEC_OK)
 		return r;
-	cmp_err_clear(err, path);
+	medsec_ini_err_clear(err, path);
 	while (len > 0 && (buf[len - 1] == '\n' || buf[len - 1] == '\r'))
 		buf[--len] = '\0';
 	if (memchr(buf, '\0', len) != NULL || !commit_ok((char *)buf)) {
 		free(buf);
-		cmp_err_set(err, 1, NULL, "must hold 7-64 lowercase hex "
+		medsec_ini_err(err, 1, NULL, NULL,
+		    "must hold 7-64 lowercase hex "
 		    "digits or \"unknown\"");
 		return MEDSEC_ERR_FORMAT;
 	}
@@ -222,7 +228,7 @@ add_file(struct medsec_evidence *ev, enum ev_kind kind, const char *path,
 		return MEDSEC_OK;
 	f = &ev->files[ev->nfiles++];
 	f->kind = kind;
-	cmp_copy(f->name, sizeof(f->name), rel, strlen(rel));
+	medsec_ini_copy(f->name, sizeof(f->name), rel, strlen(rel));
 	f->size = (size_t)st.st_size;
 	if (!quote)
 		return MEDSEC_OK;
@@ -387,8 +393,8 @@ load_meta(struct medsec_evidence *ev, const char *dir,
 		return MEDSEC_OK;
 done:
 	if (r != MEDSEC_OK && err->message[0] == '\0') {
-		cmp_err_clear(err, path);
-		cmp_err_set(err, 0, NULL, "cannot read: %s",
+		medsec_ini_err_clear(err, path);
+		medsec_ini_err(err, 0, NULL, NULL, "cannot read: %s",
 		    medsec_strerror(r));
 	}
 	return r;
@@ -405,12 +411,12 @@ medsec_evidence_load(const char *dir, struct medsec_evidence **evp,
 
 	if (err == NULL)
 		err = &scratch;
-	cmp_err_clear(err, dir);
+	medsec_ini_err_clear(err, dir);
 	if (dir == NULL || evp == NULL)
 		return MEDSEC_ERR_INVALID;
 	*evp = NULL;
 	if (stat(dir, &st) != 0 || !S_ISDIR(st.st_mode)) {
-		cmp_err_set(err, 0, NULL, "not a directory");
+		medsec_ini_err(err, 0, NULL, NULL, "not a directory");
 		return MEDSEC_ERR_NOT_FOUND;
 	}
 	if ((ev = calloc(1, sizeof(*ev))) == NULL)
@@ -420,11 +426,12 @@ medsec_evidence_load(const char *dir, struct medsec_evidence **evp,
 	if ((r = load_junit(ev, dir, err)) != MEDSEC_OK ||
 	    (r = load_meta(ev, dir, err)) != MEDSEC_OK)
 		goto out;
-	cmp_err_clear(err, dir);
+	medsec_ini_err_clear(err, dir);
 	if ((r = scan_results(ev, dir, "bench", EV_BENCH)) != MEDSEC_OK ||
 	    (r = scan_results(ev, dir, "attacks", EV_ATTACK)) != MEDSEC_OK ||
 	    (r = scan_production(ev, dir)) != MEDSEC_OK) {
-		cmp_err_set(err, 0, NULL, "cannot list result files: %s",
+		medsec_ini_err(err, 0, NULL, NULL,
+		    "cannot list result files: %s",
 		    medsec_strerror(r));
 		goto out;
 	}
