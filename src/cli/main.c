@@ -19,6 +19,7 @@ static const struct cli_command groups[] = {
 	{ "keygen", cmd_keygen, "create a manufacturer signing key pair" },
 	{ "update", cmd_update, "signed updates: key sets, pack, sign, verify" },
 	{ "session", cmd_session, "login sessions: list, kill, login, logout" },
+	{ "scan-secrets", cmd_scan, "find hard-coded credentials in sources and images (SARIF)" },
 	{ "manifest", cmd_manifest, "signed integrity manifests of files (create, verify)" },
 	{ "report", cmd_report, "build the MFDS submission package from test evidence" },
 };
