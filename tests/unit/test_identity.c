@@ -540,6 +540,17 @@ test_req_1_1_role_change_ends_session(void **state)
 	assert_string_equal(a.roles, "technician");
 	assert_int_equal(medsec_identity_user_roles(p.id, &p.admin, "nurse01",
 			     "no-such-role", NULL), MEDSEC_ERR_INVALID);
+	/* The emergency role comes only from break-glass. */
+	assert_int_equal(medsec_identity_user_roles(p.id, &p.admin, "nurse01",
+			     "emergency", NULL), MEDSEC_ERR_INVALID);
+	{
+		char why[256] = "";
+
+		assert_int_equal(medsec_identity_user_add(p.id, &p.admin,
+				     "glass", "clinician,emergency", 0,
+				     PEOPLE_PASSWORD, strlen(PEOPLE_PASSWORD), why,
+				     sizeof(why)), MEDSEC_ERR_INVALID);
+	}
 	assert_int_equal(medsec_identity_user_roles(p.id, &p.admin, "nurse01",
 			     NULL, "technician"), MEDSEC_ERR_STATE);
 	assert_int_equal(people_count_events(&p, MEDSEC_EV_ROLE_CHANGED,

@@ -166,16 +166,28 @@ out:
 	return r;
 }
 
-/* Every role in the list must exist: a typo must not grant nothing silently. */
+/*
+ * Every role in the list must exist (a typo must not grant nothing
+ * silently), and none may be the emergency role, which only break-glass
+ * grants.
+ */
 static int
 roles_known(struct medsec_identity *id, const char *roles)
 {
+	char buf[128], *p, *save = NULL;
 	size_t unknown = 0;
 
-	if (roles == NULL || *roles == '\0' || strlen(roles) >= 128)
+	if (roles == NULL || *roles == '\0' || strlen(roles) >= sizeof(buf))
 		return 0;
 	(void)medsec_roles_permissions(id->roles, roles, &unknown);
-	return unknown == 0;
+	if (unknown != 0)
+		return 0;
+	snprintf(buf, sizeof(buf), "%s", roles);
+	for (p = strtok_r(buf, ", ", &save); p != NULL;
+	    p = strtok_r(NULL, ", ", &save))
+		if (strcmp(p, "emergency") == 0)
+			return 0;
+	return 1;
 }
 
 static int
