@@ -271,7 +271,8 @@ medsec_identity_user_add(struct medsec_identity *id,
 		return r;
 	if (!roles_known(id, roles)) {
 		if (why != NULL && whylen > 0)
-			snprintf(why, whylen, "unknown role in '%s'",
+			snprintf(why, whylen, "unknown role, or the emergency "
+			    "role (break-glass only), in '%s'",
 			    roles != NULL ? roles : "");
 		return MEDSEC_ERR_INVALID;
 	}
