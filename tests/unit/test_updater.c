@@ -420,6 +420,60 @@ test_req_1_13_same_counter_older_version_marked_downgrade(void **state)
 	dev_teardown(&d);
 }
 
+/* U15: an approval is for one manifest, not for what replaces its file. */
+static void
+test_req_1_12_approval_not_transferable(void **state)
+{
+	struct medsec_update_boot b;
+	char other[160], parked[400], digest[65], err[256] = "", cmd[1024];
+	struct dev d;
+	int64_t id;
+
+	(void)state;
+	dev_setup(&d, 0);
+	id = stage_approve(&d, "p1", 4);
+	digest_of(&d, id, digest);
+	make_pkg(&d, "p2", 9, other, sizeof(other));
+	snprintf(parked, sizeof(parked), "%s/updates/%s.msu", d.p.f.root,
+	    digest);
+	assert_int_equal(access(parked, F_OK), 0);
+	snprintf(cmd, sizeof(cmd), "cp '%s' '%s'", other, parked);
+	assert_int_equal(system(cmd), 0);
+	assert_int_equal(medsec_updater_install(d.up, id, err, sizeof(err)),
+	    MEDSEC_ERR_TAMPERED);
+	assert_non_null(strstr(err, "not the approved manifest"));
+	assert_int_equal(medsec_updater_boot_state(d.up, &b), MEDSEC_OK);
+	assert_string_equal(b.active, "a");
+	assert_int_equal(state_of(&d, id), MEDSEC_UPD_REJECTED);
+	dev_teardown(&d);
+}
+
+/* The offered file can change after staging: the device kept a copy. */
+static void
+test_req_1_13_staged_copy_is_what_installs(void **state)
+{
+	char pkg[160], err[256] = "", digest[65], cmd[512];
+	struct medsec_update_boot b;
+	struct dev d;
+	int64_t id = 0;
+
+	(void)state;
+	dev_setup(&d, 0);
+	make_pkg(&d, "p1", 4, pkg, sizeof(pkg));
+	assert_int_equal(medsec_updater_stage(d.up, pkg, NULL, &id, err,
+			     sizeof(err)), MEDSEC_OK);
+	snprintf(cmd, sizeof(cmd), "printf garbage > '%s'", pkg);
+	assert_int_equal(system(cmd), 0);
+	digest_of(&d, id, digest);
+	assert_int_equal(medsec_updater_approve(d.up, id, digest, &d.approver,
+			     1, err, sizeof(err)), MEDSEC_OK);
+	assert_int_equal(medsec_updater_install(d.up, id, err, sizeof(err)),
+	    MEDSEC_OK);
+	assert_int_equal(medsec_updater_boot(d.up, &b), MEDSEC_OK);
+	assert_string_equal(b.active, "b");
+	dev_teardown(&d);
+}
+
 /* U20: storage full at every step of an install. */
 static void
 test_req_1_13_disk_full_during_install_leaves_system_running(void **state)
@@ -683,6 +737,8 @@ static const struct CMUnitTest tests[] = {
 	cmocka_unit_test(test_req_1_13_downgrade_needs_authorisation_and_approval),
 	cmocka_unit_test(test_req_1_13_same_counter_older_version_marked_downgrade),
 	cmocka_unit_test(test_req_1_13_disk_full_during_install_leaves_system_running),
+	cmocka_unit_test(test_req_1_12_approval_not_transferable),
+	cmocka_unit_test(test_req_1_13_staged_copy_is_what_installs),
 	cmocka_unit_test(test_req_1_13_clock_set_back_does_not_revive_expired),
 	cmocka_unit_test(test_req_1_13_dead_clock_battery_does_not_brick),
 	cmocka_unit_test(test_req_1_13_refused_package_recorded_nothing_installed),

@@ -3,12 +3,15 @@
  * verify), approve (bound to the digest, once, optionally by two people),
  * reject.
  */
+#include <errno.h>
+#include <fcntl.h>
 #include <inttypes.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 #include "core/errf.h"
 #include "io/io.h"
@@ -348,27 +351,77 @@ reject_new(struct medsec_updater *u, const char *actor,
 	return code;
 }
 
-/* Copies the verified package into STATE/updates/<digest>.msu. */
+/*
+ * Takes a private copy of the offered package (0600, in STATE/updates,
+ * synced) before anything reads it: what is verified is then exactly
+ * what is installed, whatever happens to the offered file. Streamed in
+ * 1 MiB pieces, so memory stays bounded for any package size.
+ */
 static int
-park(struct medsec_updater *u, const char *pkg_path, const char *digest,
-    char *file, size_t filelen)
+take_copy(struct medsec_updater *u, const char *pkg_path, char *tmp,
+    size_t tmplen)
 {
 	uint8_t *buf = NULL;
+	off_t off = 0;
+	ssize_t n;
+	int in = -1, out = -1, r;
+
+	if ((r = updater_path(u, tmp, tmplen, "updates/.incoming-%ld.msu",
+	    (long)getpid())) != MEDSEC_OK)
+		return r;
+	(void)medsec_io_unlink(tmp);
+	if ((in = open(pkg_path, O_RDONLY | O_NOFOLLOW | O_CLOEXEC)) < 0)
+		return MEDSEC_ERR_NOT_FOUND;
+	if ((buf = malloc(MEDSEC_UPDATE_CHUNK)) == NULL) {
+		r = MEDSEC_ERR_NOMEM;
+		goto out;
+	}
+	if ((out = medsec_io_open(tmp, O_WRONLY | O_CREAT | O_EXCL |
+	    O_NOFOLLOW | O_CLOEXEC, 0600)) < 0) {
+		r = out;
+		goto out;
+	}
+	for (;;) {
+		n = read(in, buf, MEDSEC_UPDATE_CHUNK);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0) {
+			r = MEDSEC_ERR_IO;
+			goto out;
+		}
+		if (n == 0)
+			break;
+		if ((r = medsec_io_pwrite_all(out, buf, (size_t)n, off)) !=
+		    MEDSEC_OK)
+			goto out;
+		off += n;
+	}
+	r = medsec_io_fsync(out);
+out:
+	if (out >= 0)
+		medsec_io_close(out);
+	if (in >= 0)
+		close(in);
+	free(buf);
+	if (r != MEDSEC_OK)
+		(void)medsec_io_unlink(tmp);
+	return r;
+}
+
+/* Moves the verified copy to STATE/updates/<digest>.msu. */
+static int
+park(struct medsec_updater *u, const char *tmp, const char *digest,
+    char *file, size_t filelen)
+{
 	char dir[4096], name[80];
-	size_t len = 0;
 	int r;
 
 	snprintf(name, sizeof(name), "%s.msu", digest);
 	if ((r = updater_path(u, dir, sizeof(dir), "updates")) != MEDSEC_OK ||
-	    (r = medsec_io_path(file, filelen, dir, name)) != MEDSEC_OK)
+	    (r = medsec_io_path(file, filelen, dir, name)) != MEDSEC_OK ||
+	    (r = medsec_io_rename(tmp, file)) != MEDSEC_OK)
 		return r;
-	/* Bounded: packages that fit the device's update partition. */
-	if ((r = medsec_io_read_file(pkg_path, (size_t)1 << 31, 0, &buf,
-	    &len)) != MEDSEC_OK)
-		return r;
-	r = medsec_io_write_file_atomic(dir, name, buf, len, 0600);
-	free(buf);
-	return r;
+	return medsec_io_fsync_dir(dir);
 }
 
 /* MAJOR.MINOR.PATCH compared numerically; a pre-release sorts first. */
@@ -445,13 +498,19 @@ medsec_updater_stage(struct medsec_updater *u, const char *pkg_path,
 	struct medsec_update_record rec;
 	const char *actor = who != NULL && who->user != NULL ? who->user :
 	    "local";
-	char why[256] = "", file[4096];
+	char why[256] = "", file[4096], tmp[4096] = "";
 	uint64_t counter = 0, ksv = 0, seen = 0;
 	int r;
 
 	if (u == NULL || pkg_path == NULL)
 		return MEDSEC_ERR_INVALID;
-	(void)medsec_update_inspect(pkg_path, &peek, NULL, NULL, NULL, 0);
+	if ((r = take_copy(u, pkg_path, tmp, sizeof(tmp))) != MEDSEC_OK) {
+		snprintf(why, sizeof(why), "cannot receive the package: %s",
+		    medsec_strerror(r));
+		tmp[0] = '\0';
+		goto out;
+	}
+	(void)medsec_update_inspect(tmp, &peek, NULL, NULL, NULL, 0);
 	memset(&rec, 0, sizeof(rec));
 	if (peek != NULL) {
 		medsec_hex(peek->digest, 32, rec.digest);
@@ -477,14 +536,23 @@ medsec_updater_stage(struct medsec_updater *u, const char *pkg_path,
 	/* The counter floor is checked below, with downgrade rules. */
 	if ((r = medsec_update_trust_load(u->trust_dir, p.now_us, ksv, &t, why,
 	    sizeof(why))) != MEDSEC_OK ||
-	    (r = medsec_update_verify(pkg_path, t, &p, &m, why, sizeof(why))) !=
+	    (r = medsec_update_verify(tmp, t, &p, &m, why, sizeof(why))) !=
 	    MEDSEC_OK ||
 	    (r = check_downgrade(u, m, counter, why, sizeof(why))) != MEDSEC_OK) {
 		r = reject_new(u, actor, m != NULL ? m : peek, r, why);
 		goto out;
 	}
-	if ((r = park(u, pkg_path, rec.digest, file, sizeof(file))) !=
-	    MEDSEC_OK) {
+	/* The identity is the verified manifest's, not the first look's. */
+	medsec_hex(m->digest, 32, rec.digest);
+	snprintf(rec.version, sizeof(rec.version), "%s", m->version);
+	if (digest_known(u, rec.digest)) {
+		r = reject_new(u, actor, m, MEDSEC_ERR_EXISTS,
+		    "already received or installed (replay)");
+		snprintf(why, sizeof(why), "already received or installed "
+		    "(replay)");
+		goto out;
+	}
+	if ((r = park(u, tmp, rec.digest, file, sizeof(file))) != MEDSEC_OK) {
 		snprintf(why, sizeof(why), "cannot store the package: %s",
 		    medsec_strerror(r));
 		goto out;
@@ -514,6 +582,8 @@ medsec_updater_stage(struct medsec_updater *u, const char *pkg_path,
 	if (idp != NULL)
 		*idp = rec.id;
 out:
+	if (r != MEDSEC_OK && tmp[0] != '\0')
+		(void)medsec_io_unlink(tmp);
 	if (r != MEDSEC_OK && err != NULL && errlen > 0)
 		snprintf(err, errlen, "%s", why[0] ? why : medsec_strerror(r));
 	medsec_update_manifest_free(m);

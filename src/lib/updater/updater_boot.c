@@ -13,6 +13,7 @@
 #include <string.h>
 #include <sys/stat.h>
 
+#include "core/errf.h"
 #include "io/io.h"
 #include "medsec/audit.h"
 #include "medsec/crypto.h"
@@ -189,11 +190,26 @@ package_file(struct medsec_updater *u, int64_t id, char *file, size_t len)
 	return r;
 }
 
-/* Verifies the parked package again and extracts it into dir. */
+/* Whether a manifest is the one that was approved. */
 static int
-extract_to(struct medsec_updater *u, int64_t id, const char *dir,
-    char *err, size_t errlen)
+is_approved(const struct medsec_update_manifest *m, const char *digest)
 {
+	char hex[65];
+
+	medsec_hex(m->digest, 32, hex);
+	return strcmp(hex, digest) == 0;
+}
+
+/*
+ * Verifies the parked package again and extracts it into dir, but only
+ * if it still carries the approved manifest: an approval is for one
+ * manifest, never for whatever file now sits in its place.
+ */
+static int
+extract_to(struct medsec_updater *u, int64_t id, const char *digest,
+    const char *dir, char *err, size_t errlen)
+{
+	struct medsec_update_manifest *m = NULL;
 	struct medsec_update_trust *t = NULL;
 	struct medsec_update_policy p;
 	char file[4096];
@@ -202,6 +218,15 @@ extract_to(struct medsec_updater *u, int64_t id, const char *dir,
 
 	if ((r = package_file(u, id, file, sizeof(file))) != MEDSEC_OK)
 		return r;
+	if ((r = medsec_update_inspect(file, &m, NULL, NULL, err, errlen)) !=
+	    MEDSEC_OK)
+		return r;
+	r = is_approved(m, digest) ? MEDSEC_OK : MEDSEC_ERR_TAMPERED;
+	medsec_update_manifest_free(m);
+	m = NULL;
+	if (r != MEDSEC_OK)
+		return medsec_errf(err, errlen, r, "the stored package is not "
+		    "the approved manifest");
 	memset(&p, 0, sizeof(p));
 	p.hardware_id = u->hardware_id;
 	p.product = u->product[0] != '\0' ? u->product : NULL;
@@ -210,7 +235,11 @@ extract_to(struct medsec_updater *u, int64_t id, const char *dir,
 	(void)updater_meta_u64(u, "update_keyset_version", &ksv);
 	if ((r = medsec_update_trust_load(u->trust_dir, p.now_us, ksv, &t, err,
 	    errlen)) == MEDSEC_OK)
-		r = medsec_update_verify(file, t, &p, NULL, err, errlen);
+		r = medsec_update_verify(file, t, &p, &m, err, errlen);
+	if (r == MEDSEC_OK && !is_approved(m, digest))
+		r = medsec_errf(err, errlen, MEDSEC_ERR_TAMPERED, "the stored "
+		    "package changed during installation");
+	medsec_update_manifest_free(m);
 	medsec_update_trust_free(t);
 	return r;
 }
@@ -268,7 +297,8 @@ medsec_updater_install(struct medsec_updater *u, int64_t id, char *err,
 	    (r = updater_path(u, slots, sizeof(slots), "slots")) != MEDSEC_OK)
 		return r;
 	rmrf(staging);
-	if ((r = extract_to(u, id, staging, why, sizeof(why))) != MEDSEC_OK)
+	if ((r = extract_to(u, id, rec.digest, staging, why, sizeof(why))) !=
+	    MEDSEC_OK)
 		goto fail;
 	/* The inactive slot is not running: replace it whole. */
 	rmrf(slot);
