@@ -45,4 +45,23 @@ C
 	"$work/prog-static" >/dev/null || die "static program failed"
 }
 
+# Every public header stands alone, in C11 and in C++ (extern "C").
+test_install_every_header_compiles_alone() {
+	cmake --install "$MEDSEC_BINARY_DIR" --prefix "$work/prefix" >/dev/null || die "install failed"
+	n=0
+	for h in "$work"/prefix/include/medsec/*.h; do
+		name=$(basename "$h")
+		printf '#include <medsec/%s>\nint main(void) { return 0; }\n' "$name" >"$work/one.c"
+		cc -std=c11 -Wall -Wextra -Werror -pedantic -I"$work/prefix/include" -c "$work/one.c" -o "$work/one.o" ||
+		    die "$name does not compile alone in C11"
+		if command -v c++ >/dev/null 2>&1; then
+			cp "$work/one.c" "$work/one.cc"
+			c++ -Wall -Werror -I"$work/prefix/include" -fsyntax-only "$work/one.cc" ||
+			    die "$name does not compile in C++"
+		fi
+		n=$((n + 1))
+	done
+	[ "$n" -ge 19 ] || die "only $n headers installed"
+}
+
 "$1"
