@@ -240,6 +240,16 @@ test_req_1_13_install_trial_commit(void **state)
 	assert_string_equal(b.active, "b");
 	assert_true(b.trial);
 	assert_true(slot_complete(&d, "b"));
+	{
+		char link[400], target[8];
+		ssize_t n;
+
+		/* slots/current follows the boot record for the launcher. */
+		snprintf(link, sizeof(link), "%s/slots/current", d.p.f.root);
+		n = readlink(link, target, sizeof(target));
+		assert_int_equal(n, 1);
+		assert_int_equal(target[0], 'b');
+	}
 	assert_int_equal(medsec_updater_commit(d.up, &d.approver), MEDSEC_OK);
 	assert_int_equal(medsec_updater_counter(d.up, &counter), MEDSEC_OK);
 	assert_int_equal(counter, 4);

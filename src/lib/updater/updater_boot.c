@@ -12,6 +12,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 #include "core/errf.h"
 #include "io/io.h"
@@ -129,12 +130,40 @@ updater_boot_read(struct medsec_updater *u, struct medsec_update_boot *b)
 	return MEDSEC_OK;
 }
 
+/*
+ * STATE/slots/current: a symbolic link to the running slot, for the
+ * launcher that starts the software from it. Derived from the boot
+ * record (the truth), replaced atomically, rebuilt at every start.
+ */
+static int
+refresh_current(struct medsec_updater *u, const char *active)
+{
+	char dir[4096], tmp[4200], cur[4200], have[8];
+	ssize_t n;
+
+	if (updater_path(u, dir, sizeof(dir), "slots") != MEDSEC_OK)
+		return MEDSEC_ERR_TOO_LARGE;
+	snprintf(cur, sizeof(cur), "%s/current", dir);
+	n = readlink(cur, have, sizeof(have) - 1);
+	if (n == 1 && have[0] == active[0])
+		return MEDSEC_OK;
+	snprintf(tmp, sizeof(tmp), "%s/.current.tmp", dir);
+	(void)unlink(tmp);
+	if (symlink(active, tmp) != 0)
+		return MEDSEC_ERR_IO;
+	if (medsec_io_rename(tmp, cur) != MEDSEC_OK) {
+		(void)unlink(tmp);
+		return MEDSEC_ERR_IO;
+	}
+	return medsec_io_fsync_dir(dir);
+}
+
 int
 updater_boot_write(struct medsec_updater *u,
     const struct medsec_update_boot *b)
 {
 	char dir[4096], text[256];
-	int n;
+	int n, r;
 
 	if (updater_path(u, dir, sizeof(dir), "slots") != MEDSEC_OK)
 		return MEDSEC_ERR_TOO_LARGE;
@@ -144,7 +173,12 @@ updater_boot_write(struct medsec_updater *u,
 	    b->digest[0] ? b->digest : "-");
 	if (n < 0 || (size_t)n >= sizeof(text))
 		return MEDSEC_ERR_INTERNAL;
-	return medsec_io_write_file_atomic(dir, "boot", text, (size_t)n, 0644);
+	if ((r = medsec_io_write_file_atomic(dir, "boot", text, (size_t)n,
+	    0644)) != MEDSEC_OK)
+		return r;
+	/* The link follows the record; a failure here is repaired at boot. */
+	(void)refresh_current(u, b->active);
+	return MEDSEC_OK;
 }
 
 static int
@@ -401,6 +435,7 @@ medsec_updater_boot(struct medsec_updater *u, struct medsec_update_boot *boot)
 	if ((r = updater_boot_read(u, &b)) != MEDSEC_OK)
 		return r;
 	reconcile(u, &b);
+	(void)refresh_current(u, b.active);
 	if (b.trial) {
 		b.trial_starts++;
 		if (b.trial_starts > u->max_trial_starts)
