@@ -401,6 +401,32 @@ test_req_2_1_export_fhir_bundle_validates(void **state)
 	free(all);
 }
 
+/* Every event of the vocabulary, as new ones are added, exports validly. */
+static void
+test_req_2_1_export_every_event_validates(void **state)
+{
+	static struct medsec_audit_record recs[128];
+	const struct medsec_audit_event_info *ev;
+	size_t i, n;
+	char *xml, *all;
+
+	(void)state;
+	ev = medsec_audit_events(&n);
+	assert_true(n <= sizeof(recs) / sizeof(recs[0]));
+	for (i = 0; i < n; i++) {
+		recs[i] = mkrec(ev[i].event, "nurse01", "192.0.2.10",
+		    "object-1", i % 2 ? MEDSEC_AUDIT_FAILURE :
+		    MEDSEC_AUDIT_SUCCESS, "reason", "{}");
+		xml = export_one(MEDSEC_AUDIT_FMT_ATNA, &recs[i], i);
+		assert_one_line(xml);
+		assert_atna_valid(xml);
+		free(xml);
+	}
+	all = fhir_bundle(recs, n);
+	assert_fhir_valid(all);
+	free(all);
+}
+
 static void
 test_export_fhir_empty_bundle_validates(void **state)
 {
@@ -1029,6 +1055,7 @@ static const struct CMUnitTest tests[] = {
 	cmocka_unit_test(test_export_atna_security_alert_carries_alert_description),
 	cmocka_unit_test(test_export_atna_application_event_names_the_application),
 	cmocka_unit_test(test_req_2_1_export_fhir_bundle_validates),
+	cmocka_unit_test(test_req_2_1_export_every_event_validates),
 	cmocka_unit_test(test_export_fhir_empty_bundle_validates),
 	cmocka_unit_test(test_export_fhir_validator_rejects_a_broken_bundle),
 	cmocka_unit_test(test_export_fhir_maps_dicom_codes_and_participants),
