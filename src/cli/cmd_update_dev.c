@@ -126,6 +126,41 @@ dev_close(struct dev *d, int r)
 	return r == MEDSEC_OK ? CLI_EXIT_OK : CLI_EXIT_FAIL;
 }
 
+/*
+ * The device, and with admin the --as administrator's password (after the
+ * options were parsed and checked): CLI_EXIT_OK, or the exit code to
+ * return (already reported).
+ */
+static int
+dev_start(const struct dev_args *a, int need_setup, int admin, struct dev *d)
+{
+	int r;
+
+	if (dev_open(d, a, need_setup) != MEDSEC_OK)
+		return CLI_EXIT_FAIL;
+	if (admin && (r = cli_people_admin(&d->p, a->as, a->password_stdin)) !=
+	    MEDSEC_OK)
+		return dev_close(d, r);
+	return CLI_EXIT_OK;
+}
+
+/* An update id: a positive decimal number, all of it. */
+static int
+parse_id(const char *s, int64_t *idp)
+{
+	char *end;
+
+	if (s == NULL || *s < '1' || *s > '9')
+		goto bad;
+	*idp = strtoll(s, &end, 10);
+	if (*end == '\0' && *idp > 0)
+		return 0;
+bad:
+	cli_fail("invalid update id '%s' (see medsec update status)",
+	    s != NULL ? s : "");
+	return -1;
+}
+
 static int
 copy_trust(const char *from, const char *dir, const char *name)
 {
@@ -204,8 +239,8 @@ update_stage(int argc, char **argv)
 
 	if (dev_args(argc, argv, &a, 1) != 0)
 		return CLI_EXIT_USAGE;
-	if (dev_open(&d, &a, 1) != MEDSEC_OK)
-		return CLI_EXIT_FAIL;
+	if ((r = dev_start(&a, 1, 0, &d)) != CLI_EXIT_OK)
+		return r;
 	if ((r = medsec_updater_stage(d.u, a.arg, &who, &id, err,
 	    sizeof(err))) != MEDSEC_OK)
 		cli_fail("REFUSED: %s", err);
@@ -220,7 +255,7 @@ update_approve(int argc, char **argv)
 {
 	struct dev_args a;
 	struct dev d;
-	char err[256] = "", *end;
+	char err[256] = "";
 	int64_t id;
 	int r;
 
@@ -229,16 +264,11 @@ update_approve(int argc, char **argv)
 		    "--as ADMIN --state DIR");
 		return CLI_EXIT_USAGE;
 	}
-	id = strtoll(a.arg, &end, 10);
-	if (*end != '\0') {
-		cli_fail("invalid update id '%s'", a.arg);
+	if (parse_id(a.arg, &id) != 0)
 		return CLI_EXIT_USAGE;
-	}
-	if (dev_open(&d, &a, 1) != MEDSEC_OK)
-		return CLI_EXIT_FAIL;
 	/* The password, entered now, is the re-authentication. */
-	if ((r = cli_people_admin(&d.p, a.as, a.password_stdin)) != MEDSEC_OK)
-		return dev_close(&d, r);
+	if ((r = dev_start(&a, 1, 1, &d)) != CLI_EXIT_OK)
+		return r;
 	if ((r = medsec_updater_approve(d.u, id, a.digest, &d.p.admin, 1, err,
 	    sizeof(err))) != MEDSEC_OK)
 		cli_fail("approve: %s", err[0] ? err : medsec_strerror(r));
@@ -252,15 +282,16 @@ update_reject(int argc, char **argv)
 {
 	struct dev_args a;
 	struct dev d;
+	int64_t id;
 	int r;
 
 	if (dev_args(argc, argv, &a, 1) != 0)
 		return CLI_EXIT_USAGE;
-	if (dev_open(&d, &a, 1) != MEDSEC_OK)
-		return CLI_EXIT_FAIL;
-	if ((r = cli_people_admin(&d.p, a.as, a.password_stdin)) != MEDSEC_OK)
-		return dev_close(&d, r);
-	if ((r = medsec_updater_reject(d.u, strtoll(a.arg, NULL, 10),
+	if (parse_id(a.arg, &id) != 0)
+		return CLI_EXIT_USAGE;
+	if ((r = dev_start(&a, 1, 1, &d)) != CLI_EXIT_OK)
+		return r;
+	if ((r = medsec_updater_reject(d.u, id,
 	    &d.p.admin, a.reason != NULL ? a.reason : "rejected by an "
 	    "administrator")) != MEDSEC_OK)
 		cli_error(r, "reject %s", a.arg);
@@ -273,13 +304,16 @@ update_install(int argc, char **argv)
 	struct dev_args a;
 	struct dev d;
 	char err[256] = "";
+	int64_t id;
 	int r;
 
 	if (dev_args(argc, argv, &a, 1) != 0)
 		return CLI_EXIT_USAGE;
-	if (dev_open(&d, &a, 1) != MEDSEC_OK)
-		return CLI_EXIT_FAIL;
-	if ((r = medsec_updater_install(d.u, strtoll(a.arg, NULL, 10), err,
+	if (parse_id(a.arg, &id) != 0)
+		return CLI_EXIT_USAGE;
+	if ((r = dev_start(&a, 1, 0, &d)) != CLI_EXIT_OK)
+		return r;
+	if ((r = medsec_updater_install(d.u, id, err,
 	    sizeof(err))) != MEDSEC_OK)
 		cli_fail("install: %s", err[0] ? err : medsec_strerror(r));
 	else
@@ -298,8 +332,8 @@ update_boot(int argc, char **argv)
 
 	if (dev_args(argc, argv, &a, 0) != 0)
 		return CLI_EXIT_USAGE;
-	if (dev_open(&d, &a, 0) != MEDSEC_OK)
-		return CLI_EXIT_FAIL;
+	if ((r = dev_start(&a, 0, 0, &d)) != CLI_EXIT_OK)
+		return r;
 	if ((r = medsec_updater_boot(d.u, &b)) != MEDSEC_OK)
 		cli_error(r, "boot record");
 	else
@@ -317,10 +351,8 @@ update_commit(int argc, char **argv)
 
 	if (dev_args(argc, argv, &a, 0) != 0)
 		return CLI_EXIT_USAGE;
-	if (dev_open(&d, &a, 1) != MEDSEC_OK)
-		return CLI_EXIT_FAIL;
-	if ((r = cli_people_admin(&d.p, a.as, a.password_stdin)) != MEDSEC_OK)
-		return dev_close(&d, r);
+	if ((r = dev_start(&a, 1, 1, &d)) != CLI_EXIT_OK)
+		return r;
 	if ((r = medsec_updater_commit(d.u, &d.p.admin)) != MEDSEC_OK)
 		cli_fail("commit: no trial to commit");
 	else
@@ -337,8 +369,8 @@ update_health_failed(int argc, char **argv)
 
 	if (dev_args(argc, argv, &a, 0) != 0)
 		return CLI_EXIT_USAGE;
-	if (dev_open(&d, &a, 1) != MEDSEC_OK)
-		return CLI_EXIT_FAIL;
+	if ((r = dev_start(&a, 1, 0, &d)) != CLI_EXIT_OK)
+		return r;
 	if ((r = medsec_updater_health_failed(d.u, a.reason)) != MEDSEC_OK)
 		cli_fail("no trial to roll back");
 	else
@@ -368,8 +400,8 @@ update_status(int argc, char **argv)
 
 	if (dev_args(argc, argv, &a, 0) != 0)
 		return CLI_EXIT_USAGE;
-	if (dev_open(&d, &a, 1) != MEDSEC_OK)
-		return CLI_EXIT_FAIL;
+	if ((r = dev_start(&a, 1, 0, &d)) != CLI_EXIT_OK)
+		return r;
 	(void)medsec_updater_counter(d.u, &counter);
 	if (medsec_updater_boot_state(d.u, &b) == MEDSEC_OK)
 		printf("slot %s%s, security counter %" PRIu64 ", hardware %s\n",

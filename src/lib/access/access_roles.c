@@ -291,19 +291,10 @@ medsec_roles_parse(const char *name, const char *text, size_t len,
 	struct parse *p = NULL;
 	int r = MEDSEC_ERR_INTERNAL;
 
-	if (err == NULL)
-		err = &scratch;
-	medsec_ini_err_clear(err, name);
-	if (roles == NULL || (text == NULL && len > 0) ||
-	    roles->n > MEDSEC_ROLES_MAX) {
-		medsec_ini_err(err, 0, NULL, NULL, "invalid arguments");
-		return MEDSEC_ERR_INVALID;
-	}
-	if (len > MEDSEC_CONFIG_FILE_MAX) {
-		medsec_ini_err(err, 0, NULL, NULL, "file larger than %d bytes",
-		    MEDSEC_CONFIG_FILE_MAX);
-		return MEDSEC_ERR_CONFIG;
-	}
+	if ((r = medsec_ini_begin(name, text, len, roles != NULL &&
+	    roles->n <= MEDSEC_ROLES_MAX, &err,
+	    &scratch)) != MEDSEC_OK)
+		return r;
 	p = calloc(1, sizeof(*p));
 	if (p == NULL) {
 		medsec_ini_err(err, 0, NULL, NULL, "out of memory");

@@ -475,3 +475,23 @@ medsec_ini_parse(const char *text, size_t len, size_t line_max,
 	}
 	return MEDSEC_OK;
 }
+
+int
+medsec_ini_begin(const char *name, const char *text, size_t len,
+    int args_ok, struct medsec_config_error **errp,
+    struct medsec_config_error *scratch)
+{
+	if (*errp == NULL)
+		*errp = scratch;
+	medsec_ini_err_clear(*errp, name);
+	if (!args_ok || (text == NULL && len > 0)) {
+		medsec_ini_err(*errp, 0, NULL, NULL, "invalid arguments");
+		return MEDSEC_ERR_INVALID;
+	}
+	if (len > MEDSEC_CONFIG_FILE_MAX) {
+		medsec_ini_err(*errp, 0, NULL, NULL, "file larger than %d bytes",
+		    MEDSEC_CONFIG_FILE_MAX);
+		return MEDSEC_ERR_CONFIG;
+	}
+	return MEDSEC_OK;
+}

@@ -111,6 +111,17 @@ typedef int (*medsec_ini_parse_fn)(const char *name, const char *text,
 int medsec_ini_load(const char *path, medsec_ini_parse_fn parse, void *out,
     struct medsec_config_error *err);
 
+/*
+ * The checks every INI parse entry point starts with: *errp (or scratch,
+ * when *errp is NULL) is cleared and named; args_ok false, or NULL text
+ * with a length, is MEDSEC_ERR_INVALID ("invalid arguments"); more than
+ * MEDSEC_CONFIG_FILE_MAX bytes is MEDSEC_ERR_CONFIG. On return *errp is
+ * the error to fill.
+ */
+int medsec_ini_begin(const char *name, const char *text, size_t len,
+    int args_ok, struct medsec_config_error **errp,
+    struct medsec_config_error *scratch);
+
 /* Resets err and records the name of the file it is about (may be NULL). */
 void medsec_ini_err_clear(struct medsec_config_error *err, const char *file);
 

@@ -453,12 +453,12 @@ semver_cmp(const char *a, const char *b)
 static int
 older_version(struct medsec_updater *u, const struct medsec_update_manifest *m)
 {
-	char committed[32] = "";
+	struct medsec_update_record running;
 
-	if (medsec_db_meta_get(u->db, "update_committed_version", committed,
-	    sizeof(committed)) != MEDSEC_OK || committed[0] == '\0')
+	/* The running release is the committed record: nothing to copy. */
+	if (updater_find_state(u, MEDSEC_UPD_COMMITTED, &running) != MEDSEC_OK)
 		return 0;
-	return semver_cmp(m->version, committed) < 0;
+	return semver_cmp(m->version, running.version) < 0;
 }
 
 static int
@@ -466,7 +466,7 @@ check_downgrade(struct medsec_updater *u,
     const struct medsec_update_manifest *m, uint64_t counter, char *why,
     size_t whylen)
 {
-	char committed[65] = "";
+	struct medsec_update_record running;
 
 	if (m->downgrade_of[0] == '\0') {
 		if (m->security_counter < counter) {
@@ -477,9 +477,8 @@ check_downgrade(struct medsec_updater *u,
 		}
 		return MEDSEC_OK;
 	}
-	(void)medsec_db_meta_get(u->db, "update_committed_digest", committed,
-	    sizeof(committed));
-	if (strcmp(m->downgrade_of, committed) != 0) {
+	if (updater_find_state(u, MEDSEC_UPD_COMMITTED, &running) !=
+	    MEDSEC_OK || strcmp(m->downgrade_of, running.digest) != 0) {
 		snprintf(why, whylen, "downgrade authorisation is for %.16s..., "
 		    "not the running release", m->downgrade_of);
 		return MEDSEC_ERR_STATE;

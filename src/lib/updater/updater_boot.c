@@ -378,19 +378,19 @@ static int
 roll_back(struct medsec_updater *u, struct medsec_update_boot *b,
     const char *why)
 {
-	struct medsec_update_record rec;
-	char committed[65] = "";
+	struct medsec_update_record rec, running;
 	int r;
 
 	if (!b->trial || b->previous[0] == '\0')
 		return MEDSEC_ERR_STATE;
-	(void)medsec_db_meta_get(u->db, "update_committed_digest", committed,
-	    sizeof(committed));
+	/* Back to the committed release (none: the factory software). */
+	if (updater_find_state(u, MEDSEC_UPD_COMMITTED, &running) != MEDSEC_OK)
+		running.digest[0] = '\0';
 	snprintf(b->active, sizeof(b->active), "%s", b->previous);
 	b->previous[0] = '\0';
 	b->trial = 0;
 	b->trial_starts = 0;
-	snprintf(b->digest, sizeof(b->digest), "%s", committed);
+	snprintf(b->digest, sizeof(b->digest), "%s", running.digest);
 	if ((r = updater_boot_write(u, b)) != MEDSEC_OK)
 		return r;
 	if (updater_find_state(u, MEDSEC_UPD_INSTALLED, &rec) == MEDSEC_OK) {
@@ -496,9 +496,6 @@ medsec_updater_commit(struct medsec_updater *u,
 	if (rec.security_counter > counter)
 		(void)updater_meta_set_u64(u, "update_counter",
 		    rec.security_counter);
-	(void)medsec_db_meta_set(u->db, "update_committed_digest", rec.digest);
-	(void)medsec_db_meta_set(u->db, "update_committed_version",
-	    rec.version);
 	rec.state = MEDSEC_UPD_COMMITTED;
 	updater_audit(u, MEDSEC_EV_UPDATE_COMMITTED, who != NULL ? who->user :
 	    NULL, &rec, MEDSEC_AUDIT_SUCCESS, "trial committed; anti-rollback "
