@@ -3,6 +3,7 @@
 #define MEDSEC_CLI_H
 
 #include <stddef.h>
+#include <stdint.h>
 
 #include "medsec/audit.h"
 #include "medsec/config.h"
@@ -38,6 +39,9 @@ void cli_error(int code, const char *fmt, ...)
     __attribute__((format(printf, 2, 3)));
 /* Prints "medsec: <message>" to stderr. */
 void cli_fail(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+
+/* A decimal number, digits only, no overflow: 0, or -1 when not one. */
+int cli_parse_u64(const char *s, uint64_t *v);
 
 /* Paths inside a state directory. */
 int cli_state_path(char *out, size_t outlen, const char *state,

@@ -1,6 +1,9 @@
+#include <errno.h>
 #include <pwd.h>
 #include <stdarg.h>
+#include <stdint.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
@@ -150,4 +153,17 @@ cli_audit(struct cli_device *dev, int event, const char *object, int outcome,
 	if (r != MEDSEC_OK)
 		cli_error(r, "cannot write the audit record");
 	return r;
+}
+
+int
+cli_parse_u64(const char *s, uint64_t *v)
+{
+	char *end;
+
+	/* Digits only, all of them, no sign, no overflow. */
+	if (s == NULL || *s < '0' || *s > '9')
+		return -1;
+	errno = 0;
+	*v = strtoull(s, &end, 10);
+	return *end == '\0' && errno == 0 ? 0 : -1;
 }

@@ -20,17 +20,6 @@
 #define LIST_MAX MEDSEC_UPDATE_KEYS_MAX
 
 static int
-parse_u64(const char *s, uint64_t *v)
-{
-	char *end;
-
-	if (s == NULL || *s < '0' || *s > '9')
-		return -1;
-	*v = strtoull(s, &end, 10);
-	return *end == '\0' ? 0 : -1;
-}
-
-static int
 load_pubkeys(const char *const *paths, size_t n, struct medsec_pubkey *keys)
 {
 	int r;
@@ -83,7 +72,7 @@ update_root(int argc, char **argv)
 	while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
 		if (c == 'k' && n < LIST_MAX)
 			paths[n++] = optarg;
-		else if (c == 't' && parse_u64(optarg, &threshold) == 0)
+		else if (c == 't' && cli_parse_u64(optarg, &threshold) == 0)
 			;
 		else if (c == 'o')
 			out = optarg;
@@ -159,8 +148,8 @@ keyset_args(int argc, char **argv, struct keyset_args *a)
 		case 'x':
 			ok = add_path(a->revoked, &a->n_revoked, optarg);
 			break;
-		case 't': ok = parse_u64(optarg, &a->threshold) == 0; break;
-		case 'v': ok = parse_u64(optarg, &a->version) == 0; break;
+		case 't': ok = cli_parse_u64(optarg, &a->threshold) == 0; break;
+		case 'v': ok = cli_parse_u64(optarg, &a->version) == 0; break;
 		case 'e': ok = cli_parse_date(optarg, &a->expires_us) == 0;
 			break;
 		case 'o': a->out = optarg; break;

@@ -148,14 +148,12 @@ dev_start(const struct dev_args *a, int need_setup, int admin, struct dev *d)
 static int
 parse_id(const char *s, int64_t *idp)
 {
-	char *end;
+	uint64_t v;
 
-	if (s == NULL || *s < '1' || *s > '9')
-		goto bad;
-	*idp = strtoll(s, &end, 10);
-	if (*end == '\0' && *idp > 0)
+	if (cli_parse_u64(s, &v) == 0 && v > 0 && v <= INT64_MAX) {
+		*idp = (int64_t)v;
 		return 0;
-bad:
+	}
 	cli_fail("invalid update id '%s' (see medsec update status)",
 	    s != NULL ? s : "");
 	return -1;

@@ -23,17 +23,6 @@ struct pack_cli {
 	const char *out;
 };
 
-static int
-parse_counter(const char *s, uint64_t *v)
-{
-	char *end;
-
-	if (s == NULL || *s < '0' || *s > '9')
-		return -1;
-	*v = strtoull(s, &end, 10);
-	return *end == '\0' ? 0 : -1;
-}
-
 /* FILE or FILE=NAME: the name inside the package defaults to the path. */
 static int
 add_files(struct pack_cli *p, int argc, char **argv, int first)
@@ -87,7 +76,7 @@ pack_args(int argc, char **argv, struct pack_cli *p)
 		switch (c) {
 		case 'p': p->a.product = optarg; break;
 		case 'v': p->a.version = optarg; break;
-		case 'c': ok = parse_counter(optarg,
+		case 'c': ok = cli_parse_u64(optarg,
 			      &p->a.security_counter) == 0; break;
 		case 'w': ok = split_hardware(p, optarg) == 0; break;
 		case 'e': ok = cli_parse_date(optarg, &p->a.expires_us) == 0;
@@ -262,7 +251,7 @@ cli_update_verify(int argc, char **argv)
 		case 't': trust = optarg; break;
 		case 'w': pol.hardware_id = optarg; break;
 		case 'p': pol.product = optarg; break;
-		case 'c': ok = parse_counter(optarg, &pol.min_counter) == 0;
+		case 'c': ok = cli_parse_u64(optarg, &pol.min_counter) == 0;
 			break;
 		default: ok = 0;
 		}

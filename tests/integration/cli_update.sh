@@ -105,6 +105,27 @@ test_req_1_12_cli_approve_needs_digest_and_admin() {
 	if ms update install 1 --state "$state" >"$work/o3" 2>&1; then die "installed unapproved"; fi
 }
 
+# Bad input: clear errors, nothing staged or installed.
+test_req_1_12_cli_bad_input_changes_nothing() {
+	manufacturer
+	device
+	for id in abc 0 12x 99999999999999999999; do
+		if ms update install "$id" --state "$state" >"$work/o" 2>&1; then die "id $id accepted"; fi
+		grep -q "invalid update id '$id'" "$work/o" || die "unclear for $id: $(cat "$work/o")"
+	done
+	if ms update approve 1 --as chief --state "$state" >"$work/o" 2>&1; then die "approve without digest"; fi
+	grep -q -- "--digest SHA256" "$work/o" || die "unclear: $(cat "$work/o")"
+	printf 'not a package, not a header, not anything at all' >junk.msu
+	if ms update stage junk.msu --state "$state" >"$work/o" 2>&1; then die "junk staged"; fi
+	grep -q "bad magic" "$work/o" || die "unclear: $(cat "$work/o")"
+	if echo "$pass" | ms keygen --out k2 --alg rsa-1024 --passphrase-stdin >"$work/o" 2>&1; then die "weak alg accepted"; fi
+	grep -q "expected ed25519 or ecdsa-p256-sha256" "$work/o" || die "unclear: $(cat "$work/o")"
+	[ ! -e k2.key ] || die "key written"
+	[ ! -e "$state/slots/b" ] || die "something installed"
+	[ -z "$(ls "$state/updates" | grep -v '^$' | grep -v '\.msu$')" ] || die "leftovers in updates/"
+	[ -z "$(ls "$state/updates")" ] || die "package kept: $(ls "$state/updates")"
+}
+
 test_req_1_14_cli_keygen_passphrase_never_in_argv() {
 	if ms keygen --out k --passphrase "$pass" >/dev/null 2>&1; then die "passphrase accepted from argv"; fi
 	echo "$pass" | ms keygen --out k --passphrase-stdin >/dev/null || die "keygen"

@@ -51,6 +51,21 @@ test_req_1_10_cli_status_shows_people() {
 	"$MEDSEC" status --state "$state" | grep -q "accounts: 2 (0 disabled, 0 locked); live sessions: 1" || die "status: $("$MEDSEC" status --state "$state")"
 }
 
+# Bad input: a clear error naming what was wrong, and no account made.
+test_req_1_1_cli_bad_input_changes_nothing() {
+	setup_admin
+	# Names, roles and states (chief's last-login time moves as it acts).
+	before=$(ms user list | awk '{ print $1, $2, $3 }')
+	if printf '%s\n%s\n' "$admin_pw" "$nurse_pw" | ms user add 'Bad Name' --role clinician --as chief --password-stdin >"$work/o1" 2>&1; then die "bad name accepted"; fi
+	if printf '%s\n%s\n' "$admin_pw" "$nurse_pw" | ms user add nurse02 --role clinician --expires 2026-13-45 --as chief --password-stdin >"$work/o2" 2>&1; then die "bad date accepted"; fi
+	grep -q "invalid date '2026-13-45'" "$work/o2" || die "unclear: $(cat "$work/o2")"
+	if printf '%s\n%s\n' "$admin_pw" "$nurse_pw" | ms user add nurse03 --role surgeon --as chief --password-stdin >"$work/o3" 2>&1; then die "unknown role accepted"; fi
+	grep -q "unknown role" "$work/o3" || die "unclear: $(cat "$work/o3")"
+	if printf '%s\n' "$admin_pw" | ms user disable ghost --as chief --password-stdin >"$work/o4" 2>&1; then die "ghost disabled"; fi
+	grep -q "no such account" "$work/o4" || die "unclear: $(cat "$work/o4")"
+	[ "$(ms user list | awk '{ print $1, $2, $3 }')" = "$before" ] || die "accounts changed by refused commands"
+}
+
 test_req_1_10_cli_setup_code_works_once() {
 	setup_admin
 	grep -q "setup code no longer works" "$work/setup.out" || die "no confirmation"

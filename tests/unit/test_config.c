@@ -601,8 +601,74 @@ test_config_error_format(void **state)
 	assert_int_equal(strlen(small), sizeof(small) - 1);
 }
 
+/* [auth] and [session]: values read, and every bad one refused. */
+static void
+test_req_1_9_config_auth_keys_read(void **state)
+{
+	static const char text[] = "[auth]\npassword_profile = nist-800-63b\n"
+	    "pwhash_ops = 3\npwhash_mem = 64M\nmax_failures = 3\n"
+	    "lock_seconds = 0\nemergency_access = yes\n"
+	    "roles_file = /etc/medsec/roles.ini\n[session]\n"
+	    "idle_seconds = 300\nlifetime_seconds = 3600\n";
+	struct medsec_config cfg;
+	struct medsec_config_error err;
+
+	(void)state;
+	medsec_config_defaults(&cfg);
+	assert_string_equal(cfg.auth_password_profile, "kr-pipc");
+	assert_int_equal(cfg.auth_pwhash_mem, 19u << 20);
+	assert_int_equal(cfg.session_idle_seconds, 600);
+	assert_int_equal(parse(text, &cfg, &err), MEDSEC_OK);
+	assert_string_equal(cfg.auth_password_profile, "nist-800-63b");
+	assert_int_equal(cfg.auth_pwhash_ops, 3);
+	assert_int_equal(cfg.auth_pwhash_mem, 64u << 20);
+	assert_int_equal(cfg.auth_max_failures, 3);
+	assert_int_equal(cfg.auth_lock_seconds, 0);
+	assert_true(cfg.auth_emergency_access);
+	assert_string_equal(cfg.auth_roles_file, "/etc/medsec/roles.ini");
+	assert_int_equal(cfg.session_idle_seconds, 300);
+	assert_int_equal(cfg.session_lifetime_seconds, 3600);
+}
+
+static void
+test_req_1_9_config_weak_argon2_refused(void **state)
+{
+	(void)state;
+	/* Below OWASP's Argon2id floor (m = 19 MiB, t = 2). */
+	expect_error("[auth]\npwhash_mem = 18M\n", 2, "auth.pwhash_mem");
+	expect_error("[auth]\npwhash_ops = 1\n", 2, "auth.pwhash_ops");
+}
+
+static void
+test_req_1_4_config_bad_auth_values_refused(void **state)
+{
+	(void)state;
+	expect_error("[auth]\npassword_profile = lax\n", 2,
+	    "auth.password_profile");
+	expect_error("[auth]\nmax_failures = 0\n", 2, "auth.max_failures");
+	expect_error("[auth]\nemergency_access = maybe\n", 2,
+	    "auth.emergency_access");
+	expect_error("[auth]\nroles_file = roles.ini\n", 2,
+	    "auth.roles_file");
+}
+
+static void
+test_req_1_8_config_session_limits_checked(void **state)
+{
+	(void)state;
+	expect_error("[session]\nidle_seconds = 10\n", 2,
+	    "session.idle_seconds");
+	/* A lifetime shorter than the idle limit is refused as a whole. */
+	expect_error("[session]\nidle_seconds = 3600\n"
+	    "lifetime_seconds = 600\n", 0, "session.lifetime_seconds");
+}
+
 static const struct CMUnitTest tests[] = {
 	cmocka_unit_test(test_config_defaults),
+	cmocka_unit_test(test_req_1_9_config_auth_keys_read),
+	cmocka_unit_test(test_req_1_9_config_weak_argon2_refused),
+	cmocka_unit_test(test_req_1_4_config_bad_auth_values_refused),
+	cmocka_unit_test(test_req_1_8_config_session_limits_checked),
 	cmocka_unit_test(test_config_full_valid),
 	cmocka_unit_test(test_config_absent_keys_keep_values),
 	cmocka_unit_test(test_config_crlf_and_comments),

@@ -46,7 +46,7 @@ disarm(void)
 }
 
 static void
-test_update_manifest_parse_survives_oom(void **state)
+test_req_1_14_manifest_parse_survives_oom(void **state)
 {
 	static const size_t sizes[] = { 2000000, 7 };
 	struct medsec_update_manifest *m = NULL;
@@ -86,7 +86,7 @@ test_update_manifest_parse_survives_oom(void **state)
 }
 
 static void
-test_update_trust_load_survives_oom(void **state)
+test_req_1_14_trust_load_survives_oom(void **state)
 {
 	struct medsec_update_trust *t = NULL;
 	struct updates u;
@@ -157,8 +157,8 @@ test_catalog_parse_survives_oom(void **state)
 }
 
 static const struct CMUnitTest tests[] = {
-	cmocka_unit_test(test_update_manifest_parse_survives_oom),
-	cmocka_unit_test(test_update_trust_load_survives_oom),
+	cmocka_unit_test(test_req_1_14_manifest_parse_survives_oom),
+	cmocka_unit_test(test_req_1_14_trust_load_survives_oom),
 	cmocka_unit_test(test_catalog_parse_survives_oom),
 };
 
