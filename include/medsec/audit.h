@@ -232,6 +232,17 @@ int medsec_audit_append_critical(struct medsec_audit *a,
     const struct medsec_audit_event_in *ev, uint64_t *seqp);
 
 /*
+ * Whether a security operation may go ahead: MEDSEC_OK when the trail can
+ * take a record now, MEDSEC_ERR_AUDIT_UNAVAILABLE when storage has failed
+ * (sticky) or the file system holding the trail has less than
+ * MEDSEC_AUDIT_RESERVE_BYTES free. Call it before changing security state,
+ * so that an operation whose record could not be written is refused before
+ * anything changes; the record itself is still appended after the commit.
+ */
+#define MEDSEC_AUDIT_RESERVE_BYTES (64u * 1024u)
+int medsec_audit_ready(struct medsec_audit *a);
+
+/*
  * Nonzero while the trail is failed or holds unwritten events; *heldp and
  * *droppedp (may be NULL) count events held and lost to queue overflow.
  */

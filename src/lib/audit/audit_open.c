@@ -10,6 +10,7 @@
 #include <string.h>
 #include <sys/file.h>
 #include <sys/stat.h>
+#include <sys/statvfs.h>
 #include <unistd.h>
 
 #include "medsec/audit.h"
@@ -367,6 +368,25 @@ medsec_audit_append_critical(struct medsec_audit *a,
 	pthread_mutex_unlock(&a->lock);
 	free(details);
 	return r;
+}
+
+int
+medsec_audit_ready(struct medsec_audit *a)
+{
+	struct statvfs fs;
+	int failed;
+
+	if (a == NULL)
+		return MEDSEC_ERR_INVALID;
+	failed = a->failed;
+	if (failed != 0)
+		return failed;
+	/* The writer swaps segfd when it rotates; hold the lock across. */
+	pthread_mutex_lock(&a->lock);
+	failed = fstatvfs(a->segfd, &fs) != 0 ||
+	    (uint64_t)fs.f_bavail * fs.f_frsize < MEDSEC_AUDIT_RESERVE_BYTES;
+	pthread_mutex_unlock(&a->lock);
+	return failed ? MEDSEC_ERR_AUDIT_UNAVAILABLE : MEDSEC_OK;
 }
 
 int
