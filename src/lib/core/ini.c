@@ -115,7 +115,7 @@ untrusted_reason(struct medsec_config_error *err, const struct stat *st)
 	unsigned mode = (unsigned)(st->st_mode & 07777);
 
 	describe_owner(owner, sizeof(owner), st->st_uid);
-	if ((st->st_mode & (S_IWGRP | S_IWOTH)) != 0) {
+	if (st->st_uid == geteuid() || st->st_uid == 0) {
 		medsec_ini_err(err, 0, NULL, NULL, "mode %04o (owner %s) lets "
 		    "%s write it; remove that with chmod go-w", mode, owner,
 		    (st->st_mode & S_IWOTH) != 0 ? "any user" : "its group");
@@ -172,10 +172,14 @@ medsec_ini_load(const char *path, medsec_ini_parse_fn parse, void *out,
 		r = MEDSEC_ERR_CONFIG;
 		break;
 	case MEDSEC_ERR_PERMISSION:
+	case MEDSEC_ERR_NOT_OWNER:
 		if (st.st_mode != 0)
 			untrusted_reason(err, &st);
 		else
 			open_refused_reason(err, path);
+		break;
+	case MEDSEC_ERR_DENIED:
+		open_refused_reason(err, path);
 		break;
 	case MEDSEC_ERR_NOT_FOUND:
 		medsec_ini_err(err, 0, NULL, NULL, "no such file");

@@ -89,11 +89,16 @@ medsec_io_posix_ops(void)
 	return &posix_ops;
 }
 
+/* The code for a failed write, create, rename or removal. */
 static int
 errno_code(void)
 {
-	return errno == ENOSPC || errno == EDQUOT ? MEDSEC_ERR_NOSPACE
-						  : MEDSEC_ERR_IO;
+	if (errno == ENOSPC || errno == EDQUOT)
+		return MEDSEC_ERR_NOSPACE;
+	/* Not an I/O fault: the file or its directory is not ours to change. */
+	if (errno == EACCES || errno == EPERM || errno == EROFS)
+		return MEDSEC_ERR_READ_ONLY;
+	return MEDSEC_ERR_IO;
 }
 
 int
@@ -111,8 +116,12 @@ medsec_io_open(const char *path, int flags, mode_t mode)
 		return MEDSEC_ERR_NOT_FOUND;
 	if (errno == EEXIST)
 		return MEDSEC_ERR_EXISTS;
-	if (errno == ELOOP || errno == EACCES || errno == EPERM)
+	/* O_NOFOLLOW met a symbolic link. */
+	if (errno == ELOOP)
 		return MEDSEC_ERR_PERMISSION;
+	if ((errno == EACCES || errno == EPERM) &&
+	    (flags & (O_WRONLY | O_RDWR | O_CREAT)) == 0)
+		return MEDSEC_ERR_DENIED;
 	return errno_code();
 }
 
@@ -280,7 +289,9 @@ medsec_io_check_private(int fd)
 		return MEDSEC_ERR_IO;
 	if (!S_ISREG(st.st_mode))
 		return MEDSEC_ERR_FORMAT;
-	if ((st.st_mode & (S_IRWXG | S_IRWXO)) != 0 || st.st_uid != geteuid())
+	if (st.st_uid != geteuid())
+		return MEDSEC_ERR_NOT_OWNER;
+	if ((st.st_mode & (S_IRWXG | S_IRWXO)) != 0)
 		return MEDSEC_ERR_PERMISSION;
 	return MEDSEC_OK;
 }
@@ -288,8 +299,9 @@ medsec_io_check_private(int fd)
 int
 medsec_io_check_trusted(const struct stat *st)
 {
-	if ((st->st_mode & (S_IWGRP | S_IWOTH)) != 0 ||
-	    (st->st_uid != geteuid() && st->st_uid != 0))
+	if (st->st_uid != geteuid() && st->st_uid != 0)
+		return MEDSEC_ERR_NOT_OWNER;
+	if ((st->st_mode & (S_IWGRP | S_IWOTH)) != 0)
 		return MEDSEC_ERR_PERMISSION;
 	return MEDSEC_OK;
 }
