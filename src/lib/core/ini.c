@@ -121,6 +121,11 @@ untrusted_reason(struct medsec_config_error *err, const struct stat *st)
 		    (st->st_mode & S_IWOTH) != 0 ? "any user" : "its group");
 		return;
 	}
+	if (geteuid() == 0) {
+		medsec_ini_err(err, 0, NULL, NULL, "owner %s is not root, the "
+		    "service user (mode %04o)", owner, mode);
+		return;
+	}
 	describe_owner(service, sizeof(service), geteuid());
 	medsec_ini_err(err, 0, NULL, NULL, "owner %s is neither the service "
 	    "user, %s, nor root (mode %04o)", owner, service, mode);
