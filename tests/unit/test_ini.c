@@ -553,7 +553,7 @@ test_ini_load_reads_file_or_says_why_not(void **state)
 	    MEDSEC_ERR_PERMISSION);
 	assert_string_equal(err.file, link);
 	assert_string_equal(err.message,
-	    "cannot open: symbolic link or permission denied");
+	    "is a symbolic link; name the file itself");
 	assert_int_equal(medsec_ini_load(dir, load_parse, &s, &err),
 	    MEDSEC_ERR_FORMAT);
 	assert_string_equal(err.message, "not a regular file");
@@ -578,7 +578,41 @@ test_ini_load_reads_file_or_says_why_not(void **state)
 	    MEDSEC_ERR_INVALID);
 }
 
+/*
+ * Every INI reader starts with medsec_ini_begin(): a file saved in CP949
+ * or EUC-KR (Korean Windows editors) is named as such, with the line and
+ * the byte, wherever the bytes are (a value, a key, even a comment).
+ */
+static void
+test_ini_begin_refuses_text_that_is_not_utf8(void **state)
+{
+	/* "한국" in CP949: c7 d1 b1 b9. */
+	static const char cp949[] = "[s]\nk = v\n; \xc7\xd1\xb1\xb9\n";
+	static const char utf8[] = "[s]\nk = \xed\x95\x9c\xea\xb5\xad\n";
+	static const char truncated[] = "[s]\nk = \xed\x95";
+	struct medsec_config_error scratch, *err = NULL;
+
+	(void)state;
+	assert_int_equal(medsec_ini_begin("t.ini", cp949, strlen(cp949), 1,
+	    &err, &scratch), MEDSEC_ERR_CONFIG);
+	assert_ptr_equal(err, &scratch);
+	assert_string_equal(err->file, "t.ini");
+	assert_int_equal(err->line, 3);
+	assert_string_equal(err->message, "not UTF-8 (CP949/EUC-KR?) at line "
+	    "3 byte 3 (0xc7); save the file as UTF-8");
+	err = NULL;
+	assert_int_equal(medsec_ini_begin("t.ini", truncated,
+	    strlen(truncated), 1, &err, &scratch), MEDSEC_ERR_CONFIG);
+	assert_int_equal(err->line, 2);
+	assert_non_null(strstr(err->message, "line 2 byte 5 (0xed)"));
+	err = NULL;
+	assert_int_equal(medsec_ini_begin("t.ini", utf8, strlen(utf8), 1,
+	    &err, &scratch), MEDSEC_OK);
+	assert_string_equal(err->message, "");
+}
+
 static const struct CMUnitTest tests[] = {
+	cmocka_unit_test(test_ini_begin_refuses_text_that_is_not_utf8),
 	cmocka_unit_test(test_ini_sections_and_keys_report_their_lines),
 	cmocka_unit_test(test_ini_indented_line_is_not_a_continuation),
 	cmocka_unit_test(test_ini_bom_skipped_on_first_line_only),

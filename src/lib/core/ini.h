@@ -101,10 +101,13 @@ typedef int (*medsec_ini_parse_fn)(const char *name, const char *text,
     size_t len, void *out, struct medsec_config_error *err);
 
 /*
- * Reads the file at path (a symbolic link is refused, at most
- * MEDSEC_CONFIG_FILE_MAX bytes) and hands it to parse with path as its
- * name. err (may be NULL) names the file and says why it could not be
- * read: no such file, not a regular file, permission, too large (then
+ * Reads the file at path (at most MEDSEC_CONFIG_FILE_MAX bytes) and hands
+ * it to parse with path as its name. The keystore's rules apply, checked
+ * on the opened file: not a symbolic link, not writable by group or
+ * others, owned by the service user (the effective uid) or root; else
+ * MEDSEC_ERR_PERMISSION. err (may be NULL) names the file and says why it
+ * could not be read: no such file, a symbolic link, not a regular file,
+ * its owner or mode (both named), unreadable, too large (then
  * MEDSEC_ERR_CONFIG), or the I/O error, which is returned. Returns
  * MEDSEC_ERR_INVALID for a NULL path or out, else what parse returned.
  */
@@ -116,7 +119,9 @@ int medsec_ini_load(const char *path, medsec_ini_parse_fn parse, void *out,
  * when *errp is NULL) is cleared and named; args_ok false, or NULL text
  * with a length, is MEDSEC_ERR_INVALID ("invalid arguments"); more than
  * MEDSEC_CONFIG_FILE_MAX bytes is MEDSEC_ERR_CONFIG. On return *errp is
- * the error to fill.
+ * the error to fill. Text that is not UTF-8 is MEDSEC_ERR_CONFIG, named
+ * as such with its line and byte ("not UTF-8 (CP949/EUC-KR?) at line N
+ * byte M"), before any other check can misread it.
  */
 int medsec_ini_begin(const char *name, const char *text, size_t len,
     int args_ok, struct medsec_config_error **errp,

@@ -286,8 +286,24 @@ medsec_io_check_private(int fd)
 }
 
 int
+medsec_io_check_trusted(const struct stat *st)
+{
+	if ((st->st_mode & (S_IWGRP | S_IWOTH)) != 0 ||
+	    (st->st_uid != geteuid() && st->st_uid != 0))
+		return MEDSEC_ERR_PERMISSION;
+	return MEDSEC_OK;
+}
+
+int
 medsec_io_read_file(const char *path, size_t maxlen, int flags,
     uint8_t **bufp, size_t *lenp)
+{
+	return medsec_io_read_file_stat(path, maxlen, flags, bufp, lenp, NULL);
+}
+
+int
+medsec_io_read_file_stat(const char *path, size_t maxlen, int flags,
+    uint8_t **bufp, size_t *lenp, struct stat *stp)
 {
 	struct stat st;
 	uint8_t *buf = NULL;
@@ -296,19 +312,28 @@ medsec_io_read_file(const char *path, size_t maxlen, int flags,
 
 	*bufp = NULL;
 	*lenp = 0;
+	memset(&st, 0, sizeof(st));
+	if (stp != NULL)
+		*stp = st;
 	fd = medsec_io_open(path, O_RDONLY, 0);
 	if (fd < 0)
 		return fd;
 	if (fstat(fd, &st) != 0) {
+		memset(&st, 0, sizeof(st));
 		r = MEDSEC_ERR_IO;
 		goto out;
 	}
+	if (stp != NULL)
+		*stp = st;
 	if (!S_ISREG(st.st_mode)) {
 		r = MEDSEC_ERR_FORMAT;
 		goto out;
 	}
 	if ((flags & MEDSEC_IO_PRIVATE) &&
 	    (r = medsec_io_check_private(fd)) != MEDSEC_OK)
+		goto out;
+	if ((flags & MEDSEC_IO_TRUSTED) &&
+	    (r = medsec_io_check_trusted(&st)) != MEDSEC_OK)
 		goto out;
 	if ((uint64_t)st.st_size > maxlen) {
 		r = MEDSEC_ERR_TOO_LARGE;

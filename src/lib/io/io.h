@@ -13,6 +13,7 @@
 
 #include <stddef.h>
 #include <stdint.h>
+#include <sys/stat.h>
 #include <sys/types.h>
 
 /*
@@ -70,6 +71,12 @@ int medsec_io_write_file_new(const char *dir, const char *name,
 
 /* Flags for medsec_io_read_file(). */
 #define MEDSEC_IO_PRIVATE 0x1 /* refuse unless mode has no group/other bits */
+/*
+ * Refuse a file that group or others can write, or that neither the
+ * effective user (the service user) nor root owns: whoever can write a
+ * configuration file can change the device's security settings.
+ */
+#define MEDSEC_IO_TRUSTED 0x2
 
 /*
  * Reads a whole regular file (never following a symlink) of at most maxlen
@@ -81,6 +88,17 @@ int medsec_io_write_file_new(const char *dir, const char *name,
  */
 int medsec_io_read_file(const char *path, size_t maxlen, int flags,
     uint8_t **bufp, size_t *lenp);
+
+/*
+ * As medsec_io_read_file(), and *stp (may be NULL) receives what fstat
+ * said of the opened file, so a refusal can name its owner and mode;
+ * st_mode is 0 when the file could not be opened or stat'ed.
+ */
+int medsec_io_read_file_stat(const char *path, size_t maxlen, int flags,
+    uint8_t **bufp, size_t *lenp, struct stat *stp);
+
+/* Checks an open fd's stat as MEDSEC_IO_TRUSTED does. */
+int medsec_io_check_trusted(const struct stat *st);
 
 /* Checks an open fd as MEDSEC_IO_PRIVATE does. */
 int medsec_io_check_private(int fd);
