@@ -249,12 +249,21 @@ medsec_io_write_file_atomic(const char *dir, const char *name,
 	if ((r = medsec_io_path(tmp, sizeof(tmp), dir, tmpname)) != MEDSEC_OK ||
 	    (r = medsec_io_path(dst, sizeof(dst), dir, name)) != MEDSEC_OK)
 		return r;
-	/* A temporary left by an earlier crash is stale: replace it. */
+	/*
+	 * A temporary left by an earlier crash is stale: replace it. Absent
+	 * is the usual case; if it is there and cannot be removed, the
+	 * exclusive create below fails and that error is returned.
+	 */
 	(void)medsec_io_unlink(tmp);
 	r = write_synced(tmp, O_EXCL, buf, len, mode);
 	if (r == MEDSEC_OK)
 		r = medsec_io_rename(tmp, dst);
 	if (r != MEDSEC_OK) {
+		/*
+		 * The write's error is the one to report; the old file is
+		 * untouched either way, and a temporary left behind is
+		 * replaced by the next write.
+		 */
 		(void)medsec_io_unlink(tmp);
 		return r;
 	}
@@ -274,6 +283,12 @@ medsec_io_write_file_new(const char *dir, const char *name, const void *buf,
 	if (r == MEDSEC_ERR_EXISTS)
 		return r;
 	if (r != MEDSEC_OK) {
+		/*
+		 * The write's error is the one to report. A partial file that
+		 * cannot be removed stays under its name, where every reader
+		 * refuses it (the sealed and signed formats are checked) and
+		 * the next exclusive create fails with MEDSEC_ERR_EXISTS.
+		 */
 		(void)medsec_io_unlink(path);
 		return r;
 	}
