@@ -266,16 +266,19 @@ refuse(struct reader *rd, enum medsec_ini_fault fault, const char *text,
 		    "line longer than %zu bytes", rd->line_max);
 		break;
 	case MEDSEC_INI_NO_BRACKET:
+		medsec_ini_excerpt(shown, sizeof(shown), text, len);
 		medsec_ini_err(err, line, NULL, NULL,
-		    "section header without closing ']'");
+		    "section header without closing ']': '%s'", shown);
 		break;
 	case MEDSEC_INI_AFTER_HEADER:
+		medsec_ini_excerpt(shown, sizeof(shown), text, len);
 		medsec_ini_err(err, line, NULL, NULL,
-		    "unexpected text after section header");
+		    "unexpected text after section header: '%s'", shown);
 		break;
 	case MEDSEC_INI_NO_EQUALS:
+		medsec_ini_excerpt(shown, sizeof(shown), text, len);
 		medsec_ini_err(err, line, NULL, NULL,
-		    "expected 'key = value'");
+		    "expected 'key = value', found '%s'", shown);
 		break;
 	case MEDSEC_INI_NO_KEY:
 		medsec_ini_err(err, line, NULL, NULL, "missing key name");
@@ -385,14 +388,14 @@ read_section(struct reader *rd, char *str, int num, const char *s,
 
 	end = memchr(s, ']', n);
 	if (end == NULL) {
-		refuse(rd, MEDSEC_INI_NO_BRACKET, NULL, 0);
+		refuse(rd, MEDSEC_INI_NO_BRACKET, s, n);
 		return NULL;
 	}
 	after = end + 1;
 	afterlen = strip_comment(after, n - (size_t)(after - s));
 	medsec_ini_trim(&after, &afterlen);
 	if (afterlen != 0) {
-		refuse(rd, MEDSEC_INI_AFTER_HEADER, NULL, 0);
+		refuse(rd, MEDSEC_INI_AFTER_HEADER, after, afterlen);
 		return NULL;
 	}
 	r = rd->h->section(rd->ctx, s + 1, (size_t)(end - s - 1), rd->lineno,
@@ -415,7 +418,7 @@ read_key(struct reader *rd, char *str, int num, const char *s, size_t n)
 
 	eq = memchr(s, '=', n);
 	if (eq == NULL) {
-		refuse(rd, MEDSEC_INI_NO_EQUALS, NULL, 0);
+		refuse(rd, MEDSEC_INI_NO_EQUALS, s, n);
 		return NULL;
 	}
 	klen = (size_t)(eq - s);
