@@ -368,7 +368,10 @@ pick_identity(const struct init_args *a, const struct medsec_config *cfg,
 		    rnd[1], rnd[2], rnd[3]);
 	}
 	if ((r = medsec_crypto_profile_by_name(profile, profp)) != MEDSEC_OK) {
-		cli_fail("unknown crypto profile '%s' (approved, kcmvp)", profile);
+		char shown[CLI_SHOWN_MAX];
+
+		cli_shown(shown, profile);
+		cli_fail("unknown crypto profile '%s' (approved, kcmvp)", shown);
 		return r;
 	}
 	if ((r = medsec_crypto_profile_check(*profp, why, sizeof(why))) !=

@@ -18,6 +18,7 @@
 #include "medsec/signkey.h"
 #include "cli.h"
 #include "cli_people.h"
+#include "cli_text.h"
 
 struct manifest_args {
 	const char *root;
@@ -131,7 +132,11 @@ parse(int argc, char **argv, struct manifest_args *a)
 			break;
 		case 't':
 			if (parse_uint(optarg, 64, &n) != 0 || n == 0) {
-				cli_fail("--threads: expected 1 to 64");
+				char shown[CLI_SHOWN_MAX];
+
+				cli_shown(shown, optarg);
+				cli_fail("--threads '%s': expected 1 to 64",
+				    shown);
 				return -1;
 			}
 			a->threads = (unsigned)n;
@@ -203,7 +208,10 @@ manifest_create(int argc, char **argv)
 	medsec_integrity_options_default(&o);
 	o.root_label = a.label;
 	if (a.owner != NULL && parse_owner(a.owner, &o) != 0) {
-		cli_fail("--owner: expected UID:GID (numbers)");
+		char shown[CLI_SHOWN_MAX];
+
+		cli_shown(shown, a.owner);
+		cli_fail("--owner '%s': expected UID:GID (numbers)", shown);
 		return CLI_EXIT_USAGE;
 	}
 	if ((r = load_key(&a, &k)) != MEDSEC_OK)

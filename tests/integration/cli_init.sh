@@ -99,6 +99,13 @@ test_cli_init_cp949_config_diagnosed() {
 	    "$work/o" || die "message: $(cat "$work/o")"
 }
 
+test_cli_init_unknown_profile_shown_escaped() {
+	run init --state "$work/s" --profile $'legacy\e[31m'
+	[ "$rc" = 1 ] || die "exit $rc"
+	grep -qF "medsec: unknown crypto profile 'legacy\x1b[31m' (approved, kcmvp)" \
+	    "$work/o" || die "message: $(cat -v "$work/o")"
+}
+
 test_cli_unknown_command_named_once() {
 	run frobnicate
 	[ "$rc" = 2 ] || die "exit $rc"

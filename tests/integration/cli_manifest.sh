@@ -137,6 +137,21 @@ test_cli_manifest_wrong_passphrase_and_usage() {
 	grep -q 'cannot open the root directory' "$work/o" || die "root message"
 }
 
+test_cli_manifest_bad_option_values_named() {
+	setup
+	"$MEDSEC" manifest verify "$work/m" --root "$root" --pub "$work/rel.pub" \
+	    --threads 65 >"$work/o" 2>&1
+	[ $? = 2 ] || die "--threads 65 accepted"
+	grep -q "^medsec: --threads '65': expected 1 to 64" "$work/o" ||
+	    die "message: $(cat "$work/o")"
+	"$MEDSEC" manifest create --root "$root" --key "$work/rel.key" \
+	    --out "$work/m3" --owner $'0:\e[2J' --passphrase-file "$work/pass" \
+	    >"$work/o" 2>&1
+	[ $? = 2 ] || die "bad --owner accepted"
+	grep -qF "medsec: --owner '0:\x1b[2J': expected UID:GID (numbers)" "$work/o" ||
+	    die "message: $(cat -v "$work/o")"
+}
+
 # TESTING.md I2 on a device: once a newer signed manifest verified there,
 # putting the older (validly signed) manifest file back is refused, with
 # both creation times named, and audited; the floor is in the device's
