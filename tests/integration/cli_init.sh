@@ -106,6 +106,20 @@ test_cli_init_unknown_profile_shown_escaped() {
 	    "$work/o" || die "message: $(cat -v "$work/o")"
 }
 
+# Someone else's key directory is not "permissions too permissive".
+test_cli_keystore_of_another_user_says_so() {
+	[ "$(id -u)" = 0 ] || { echo "skipped: needs root to chown"; return 77; }
+	run init --state "$work/s"
+	[ "$rc" = 0 ] || die "init: $(cat "$work/o")"
+	chown 4242 "$work/s/keys"
+	run status --state "$work/s"
+	[ "$rc" = 1 ] || die "exit $rc"
+	grep -q "^medsec: $work/s/keys: cannot open the keystore: owned by another user, not the service user" \
+	    "$work/o" || die "message: $(cat "$work/o")"
+	grep -q 'too permissive' "$work/o" && die "misleading: $(cat "$work/o")"
+	chown 0 "$work/s/keys"
+}
+
 test_cli_unknown_command_named_once() {
 	run frobnicate
 	[ "$rc" = 2 ] || die "exit $rc"
