@@ -132,18 +132,18 @@ describe_files(const struct medsec_update_pack_args *a,
     struct medsec_update_file *files, uint8_t *buf, char *err, size_t errlen)
 {
 	struct stat sb;
-	size_t i, j;
+	size_t i;
 	int fd, r;
 
-	for (i = 0; i < a->n_files; i++) {
+	/* Names first: nothing is read for a package that cannot install. */
+	for (i = 0; i < a->n_files; i++)
 		if (!update_valid_name(a->names[i]))
 			return medsec_errf(err, errlen, MEDSEC_ERR_INVALID,
 			    "%s: unsafe name in package", a->names[i]);
-		for (j = 0; j < i; j++)
-			if (strcmp(a->names[j], a->names[i]) == 0)
-				return medsec_errf(err, errlen,
-				    MEDSEC_ERR_INVALID, "%s given twice",
-				    a->names[i]);
+	if ((r = update_names_conflict(a->names, a->n_files, err, errlen)) !=
+	    MEDSEC_OK)
+		return r == MEDSEC_ERR_FORMAT ? MEDSEC_ERR_INVALID : r;
+	for (i = 0; i < a->n_files; i++) {
 		if ((fd = open_regular(a->paths[i], &sb)) < 0)
 			return medsec_errf(err, errlen, MEDSEC_ERR_INVALID,
 			    "%s: not a regular file (links are not followed)",
