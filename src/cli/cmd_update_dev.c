@@ -215,6 +215,22 @@ update_setup(int argc, char **argv)
 	return dev_close(&d, r);
 }
 
+/* "REFUSED: FILE: why", the file named once, both escaped. */
+static void
+refused(const char *file, const char *why)
+{
+	char shown[300];
+
+	if (strstr(why, file) != NULL) {
+		cli_fail_escaped("REFUSED: ", why);
+		return;
+	}
+	cli_escape(file, shown, sizeof(shown));
+	fprintf(stderr, "medsec: REFUSED: %s: ", shown);
+	cli_print_escaped(stderr, why);
+	fputc('\n', stderr);
+}
+
 static int
 update_stage(int argc, char **argv)
 {
@@ -231,8 +247,7 @@ update_stage(int argc, char **argv)
 		return r;
 	if ((r = medsec_updater_stage(d.u, a.arg, &who, &id, err,
 	    sizeof(err))) != MEDSEC_OK)
-		cli_fail_escaped("REFUSED: ", err[0] ? err :
-		    medsec_strerror(r));
+		refused(a.arg, err[0] ? err : medsec_strerror(r));
 	else
 		printf("update %" PRId64 " staged and verified; awaiting "
 		    "approval (medsec update status)\n", id);

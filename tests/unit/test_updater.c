@@ -538,7 +538,7 @@ test_req_1_13_disk_full_during_install_leaves_system_running(void **state)
 }
 
 static void
-test_req_1_13_clock_set_back_does_not_revive_expired(void **state)
+test_updater_clock_set_back_does_not_revive_expired(void **state)
 {
 	char old[160], err[256] = "";
 	int64_t t0, id = 0;
@@ -567,7 +567,7 @@ test_req_1_13_clock_set_back_does_not_revive_expired(void **state)
 }
 
 static void
-test_req_1_13_dead_clock_battery_does_not_brick(void **state)
+test_updater_dead_clock_battery_does_not_brick(void **state)
 {
 	char pkg[160], err[256] = "";
 	struct dev d;
@@ -763,8 +763,8 @@ static const struct CMUnitTest tests[] = {
 	cmocka_unit_test(test_req_1_13_disk_full_during_install_leaves_system_running),
 	cmocka_unit_test(test_req_1_12_approval_not_transferable),
 	cmocka_unit_test(test_req_1_13_staged_copy_is_what_installs),
-	cmocka_unit_test(test_req_1_13_clock_set_back_does_not_revive_expired),
-	cmocka_unit_test(test_req_1_13_dead_clock_battery_does_not_brick),
+	cmocka_unit_test(test_updater_clock_set_back_does_not_revive_expired),
+	cmocka_unit_test(test_updater_dead_clock_battery_does_not_brick),
 	cmocka_unit_test(test_req_1_13_refused_package_recorded_nothing_installed),
 	cmocka_unit_test(test_req_1_13_power_loss_during_install_process_kill),
 	cmocka_unit_test(test_req_1_13_power_loss_during_install_power_cut),
