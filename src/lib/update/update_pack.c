@@ -222,6 +222,11 @@ write_package(const char *out_path, const char *manifest,
 	    MEDSEC_OK || (r = medsec_io_fsync(fd)) != MEDSEC_OK)
 		goto fail;
 	medsec_io_close(fd);
+	/*
+	 * The temporary file is never read as a package (the output name
+	 * is only ever renamed into place), so a failed removal of it
+	 * leaves litter, not a wrong result; r says what failed.
+	 */
 	if ((r = medsec_io_rename(tmp, out_path)) != MEDSEC_OK)
 		(void)medsec_io_unlink(tmp);
 	return r;
@@ -342,6 +347,7 @@ rewrite_with_sigs(const char *pkg_path, int in, const struct update_header *h,
 out:
 	if (fd >= 0)
 		medsec_io_close(fd);
+	/* Litter at worst: the package itself was not replaced. */
 	if (r != MEDSEC_OK)
 		(void)medsec_io_unlink(tmp);
 	free(buf);

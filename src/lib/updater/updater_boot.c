@@ -149,10 +149,12 @@ refresh_current(struct medsec_updater *u, const char *active)
 	if (n == 1 && have[0] == active[0])
 		return MEDSEC_OK;
 	snprintf(tmp, sizeof(tmp), "%s/.current.tmp", dir);
+	/* A leftover link; symlink() below fails if it is still there. */
 	(void)unlink(tmp);
 	if (symlink(active, tmp) != 0)
 		return MEDSEC_ERR_IO;
 	if (medsec_io_rename(tmp, cur) != MEDSEC_OK) {
+		/* Removed again before the next attempt (above). */
 		(void)unlink(tmp);
 		return MEDSEC_ERR_IO;
 	}

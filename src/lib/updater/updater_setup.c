@@ -70,26 +70,6 @@ prepare_dir(const char *dir, const uint8_t *root, size_t root_len,
 	return medsec_io_fsync_dir(dir);
 }
 
-/*
- * Puts fresh in place of dir in one step: exchanged with the old
- * directory (left at fresh), or renamed when there was none. *had_old
- * says which, for undo_swap().
- */
-static int
-swap_in(const char *fresh, const char *dir, const char *parent,
-    int *had_old)
-{
-	struct stat sb;
-
-	*had_old = lstat(dir, &sb) == 0;
-	if (*had_old && !S_ISDIR(sb.st_mode))
-		return MEDSEC_ERR_STATE;
-	if (*had_old ? renameat2(AT_FDCWD, fresh, AT_FDCWD, dir,
-	    RENAME_EXCHANGE) != 0 : rename(fresh, dir) != 0)
-		return errno == ENOSPC ? MEDSEC_ERR_NOSPACE : MEDSEC_ERR_IO;
-	return medsec_io_fsync_dir(parent);
-}
-
 static int
 undo_swap(const char *fresh, const char *dir, const char *parent,
     int had_old)
@@ -98,6 +78,33 @@ undo_swap(const char *fresh, const char *dir, const char *parent,
 	    RENAME_EXCHANGE) != 0 : rename(dir, fresh) != 0)
 		return MEDSEC_ERR_IO;
 	return medsec_io_fsync_dir(parent);
+}
+
+/*
+ * Puts fresh in place of dir in one step: exchanged with the old
+ * directory (left at fresh), or renamed when there was none. *had_old
+ * says which, for undo_swap(). A swap whose directory sync fails is
+ * undone, so an error means the old files are in place; *stuck says the
+ * undo failed too (the new files stay).
+ */
+static int
+swap_in(const char *fresh, const char *dir, const char *parent,
+    int *had_old, int *stuck)
+{
+	struct stat sb;
+	int r;
+
+	*stuck = 0;
+	*had_old = lstat(dir, &sb) == 0;
+	if (*had_old && !S_ISDIR(sb.st_mode))
+		return MEDSEC_ERR_STATE;
+	if (*had_old ? renameat2(AT_FDCWD, fresh, AT_FDCWD, dir,
+	    RENAME_EXCHANGE) != 0 : rename(fresh, dir) != 0)
+		return errno == ENOSPC ? MEDSEC_ERR_NOSPACE : MEDSEC_ERR_IO;
+	if ((r = medsec_io_fsync_dir(parent)) != MEDSEC_OK &&
+	    undo_swap(fresh, dir, parent, *had_old) != MEDSEC_OK)
+		*stuck = 1;
+	return r;
 }
 
 static int
@@ -124,7 +131,7 @@ install(struct medsec_updater *u, const struct medsec_updater_setup *s,
     size_t keyset_len, uint64_t version, char *err, size_t errlen)
 {
 	char parent[4096], fresh[4200], *slash;
-	int had_old = 0, r, r2;
+	int had_old = 0, stuck = 0, r, r2;
 
 	snprintf(parent, sizeof(parent), "%s", u->trust_dir);
 	if ((slash = strrchr(parent, '/')) != NULL)
@@ -146,12 +153,17 @@ install(struct medsec_updater *u, const struct medsec_updater_setup *s,
 		    "cannot record the key set floor and settings: %s; nothing "
 		    "changed", medsec_strerror(r));
 	}
-	if ((r = swap_in(fresh, u->trust_dir, parent, &had_old)) != MEDSEC_OK) {
+	if ((r = swap_in(fresh, u->trust_dir, parent, &had_old, &stuck)) !=
+	    MEDSEC_OK) {
+		/* Rolls back (r is not MEDSEC_OK) and returns r itself. */
 		(void)updater_txn_end(u, r);
-		updater_rmrf(fresh);
+		if (!stuck)
+			updater_rmrf(fresh);
 		return medsec_errf(err, errlen, r, "cannot install the trust "
-		    "directory %.200s: %s; nothing changed", u->trust_dir,
-		    medsec_strerror(r));
+		    "directory %.200s: %s; %s", u->trust_dir,
+		    medsec_strerror(r), stuck ? "the new trust files may be "
+		    "in place without the raised floor: run setup again" :
+		    "nothing changed");
 	}
 	if ((r = updater_txn_end(u, MEDSEC_OK)) != MEDSEC_OK) {
 		/* The files go back to match the floor that was kept. */
