@@ -8,6 +8,7 @@ trap 'rm -rf "$work"' EXIT
 state=$work/dev
 admin_pw='Adm1n-Pass!word'
 nurse_pw='Correct-Horse-7'
+initial_pw='Initial-Pass-4u'
 
 die() { echo "FAIL: $*" >&2; exit 1; }
 
@@ -24,9 +25,14 @@ setup_admin() {
 	printf '%s\n%s\n' "$code" "$admin_pw" | ms user setup chief --password-stdin >"$work/setup.out" 2>&1 || die "setup: $(cat "$work/setup.out")"
 }
 
-add_nurse() {
-	printf '%s\n%s\n' "$admin_pw" "$nurse_pw" | ms user add nurse01 --role clinician --as chief --password-stdin >"$work/add.out" 2>&1 || die "add: $(cat "$work/add.out")"
+# An account made by an administrator, whose user then replaces the
+# initial password (until then it can do nothing else).
+add_user() { # name role
+	printf '%s\n%s\n' "$admin_pw" "$initial_pw" | ms user add "$1" --role "$2" --as chief --password-stdin >"$work/add.out" 2>&1 || die "add: $(cat "$work/add.out")"
+	printf '%s\n%s\n' "$initial_pw" "$nurse_pw" | ms passwd "$1" --password-stdin >"$work/first.out" 2>&1 || die "first change: $(cat "$work/first.out")"
 }
+
+add_nurse() { add_user nurse01 clinician; }
 
 login() { printf '%s\n' "$2" | ms session login "$1" --password-stdin 2>"$work/login.err"; }
 
@@ -98,7 +104,7 @@ test_req_1_11_cli_password_never_from_argv() {
 	# Nothing typed ends up in the trail.
 	add_nurse
 	"$MEDSEC" audit export --state "$state" --format jsonl --out "$work/t.jsonl" >/dev/null 2>&1 || die "export"
-	if grep -qF "$nurse_pw" "$work/t.jsonl" || grep -qF "$admin_pw" "$work/t.jsonl"; then die "password in the audit trail"; fi
+	if grep -qF "$nurse_pw" "$work/t.jsonl" || grep -qF "$admin_pw" "$work/t.jsonl" || grep -qF "$initial_pw" "$work/t.jsonl"; then die "password in the audit trail"; fi
 	if grep -rqF "$nurse_pw" "$state"; then die "password stored in clear"; fi
 }
 
