@@ -539,6 +539,7 @@ medsec_identity_reauth(struct medsec_identity *id, const char *token,
 	memset(&row, 0, sizeof(row));
 	if (id == NULL || password == NULL || newtoken == NULL)
 		return MEDSEC_ERR_INVALID;
+	memset(newtoken, 0, MEDSEC_TOKEN_TEXT_LEN);
 	source = safe_source(source);
 	if ((r = identity_ready(id)) != MEDSEC_OK)
 		return r;
