@@ -34,17 +34,16 @@ env_setup(struct env *e, mode_t mode)
 	assert_int_equal(chmod(e->path, mode), 0);
 }
 
-/* Loads e->path; asserts it is refused, cfg untouched, message built. */
+/* Loads path; asserts it is refused with code, cfg untouched, path named. */
 static void
-expect_refused(const char *path, char *msg, size_t msglen)
+expect_refused(const char *path, int code, char *msg, size_t msglen)
 {
 	struct medsec_config cfg, before;
 	struct medsec_config_error err;
 
 	medsec_config_defaults(&cfg);
 	before = cfg;
-	assert_int_equal(medsec_config_load(path, &cfg, &err),
-	    MEDSEC_ERR_PERMISSION);
+	assert_int_equal(medsec_config_load(path, &cfg, &err), code);
 	assert_memory_equal(&cfg, &before, sizeof(cfg));
 	assert_int_equal(cfg.auth_max_failures, 5);
 	medsec_config_error_format(&err, msg, msglen);
@@ -63,7 +62,8 @@ test_req_2_2_attack_i4_config_group_or_world_writable_refused(void **state)
 	(void)state;
 	for (i = 0; i < sizeof(modes) / sizeof(modes[0]); i++) {
 		env_setup(&e, modes[i]);
-		expect_refused(e.path, msg, sizeof(msg));
+		expect_refused(e.path, MEDSEC_ERR_PERMISSION, msg,
+		    sizeof(msg));
 		snprintf(want, sizeof(want), "mode %04o", (unsigned)modes[i]);
 		if (strstr(msg, want) == NULL || strstr(msg, "uid ") == NULL ||
 		    strstr(msg, "chmod go-w") == NULL)
@@ -95,10 +95,9 @@ test_req_2_2_attack_i4_config_owned_by_another_user_refused(void **state)
 		skip(); /* only root can give a file away */
 	env_setup(&e, 0644);
 	assert_int_equal(chown(e.path, 4242, 4242), 0);
-	expect_refused(e.path, msg, sizeof(msg));
-	if (strstr(msg, "owner uid 4242") == NULL ||
-	    strstr(msg, "neither the service user") == NULL ||
-	    strstr(msg, "mode 0644") == NULL)
+	expect_refused(e.path, MEDSEC_ERR_NOT_OWNER, msg, sizeof(msg));
+	if (strstr(msg, "owner uid 4242 is not root, the service user") ==
+	    NULL || strstr(msg, "mode 0644") == NULL)
 		fail_msg("%s", msg);
 	/* Root's own file is trusted whoever the service user is. */
 	assert_int_equal(chown(e.path, 0, 0), 0);
@@ -123,7 +122,7 @@ test_req_2_2_attack_i4_config_symlink_refused_and_named(void **state)
 	env_setup(&e, 0644);
 	snprintf(link, sizeof(link), "%s/link.conf", e.dir);
 	assert_int_equal(symlink(e.path, link), 0);
-	expect_refused(link, msg, sizeof(msg));
+	expect_refused(link, MEDSEC_ERR_PERMISSION, msg, sizeof(msg));
 	if (strstr(msg, "symbolic link") == NULL)
 		fail_msg("%s", msg);
 	fixture_rmrf(e.dir);

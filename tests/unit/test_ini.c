@@ -352,14 +352,15 @@ test_ini_syntax_refused_naming_line(void **state)
 	char text[64];
 
 	(void)state;
-	refused("[s]\nk v\n", 2, "", "expected 'key = value'");
+	refused("[s]\nk v\n", 2, "", "expected 'key = value', found 'k v'");
 	refused("[s]\n = v\n", 2, "", "missing key name");
 	refused("[s]\nk y = v\n", 2, "", "invalid key name 'k y'");
 	refused("[s]\nk:y = v\n", 2, "", "invalid key name 'k:y'");
 	refused("[s]\nk\x01 = v\n", 2, "", "invalid key name 'k?'");
-	refused("\n[s\nk = v\n", 2, "", "section header without closing ']'");
-	refused("[s] x\n", 1, "", "unexpected text after section header");
-	refused("[s]]\n", 1, "", "unexpected text after section header");
+	refused("\n[s\nk = v\n", 2, "",
+	    "section header without closing ']': '[s'");
+	refused("[s] x\n", 1, "", "unexpected text after section header: 'x'");
+	refused("[s]]\n", 1, "", "unexpected text after section header: ']'");
 	/* Key names: 40 characters fit, 41 do not. */
 	snprintf(text, sizeof(text), "%.40s = 1\n",
 	    "abcdefghijabcdefghijabcdefghijabcdefghijabcdefghij");
@@ -417,7 +418,7 @@ test_ini_fault_hook_rewords(void **state)
 	/* Faults it leaves alone keep the standard wording. */
 	assert_int_equal(parse_len(&s, "[s]\nk\n", 6, &h, &err),
 	    MEDSEC_ERR_CONFIG);
-	assert_string_equal(err.message, "expected 'key = value'");
+	assert_string_equal(err.message, "expected 'key = value', found 'k'");
 }
 
 static void

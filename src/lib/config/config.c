@@ -569,6 +569,49 @@ medsec_config_load(const char *path, struct medsec_config *cfg,
 	return medsec_ini_load(path, parse_any, cfg, err);
 }
 
+struct keep_text {
+	struct medsec_config *cfg;
+	char *text;
+};
+
+static int
+parse_keep(const char *name, const char *text, size_t len, void *out,
+    struct medsec_config_error *err)
+{
+	struct keep_text *k = out;
+	struct medsec_config cfg = *k->cfg;
+	int r;
+
+	if ((r = medsec_config_parse(name, text, len, &cfg, err)) != MEDSEC_OK)
+		return r;
+	if ((k->text = malloc(len + 1)) == NULL) {
+		medsec_ini_err(err, 0, NULL, NULL, "out of memory");
+		return MEDSEC_ERR_NOMEM;
+	}
+	memcpy(k->text, text, len);
+	k->text[len] = '\0';
+	*k->cfg = cfg;
+	return MEDSEC_OK;
+}
+
+int
+medsec_config_load_text(const char *path, struct medsec_config *cfg,
+    char **textp, struct medsec_config_error *err)
+{
+	struct keep_text k;
+	int r;
+
+	if (textp != NULL)
+		*textp = NULL;
+	k.cfg = cfg;
+	k.text = NULL;
+	r = medsec_ini_load(path, parse_keep, cfg != NULL && textp != NULL ?
+	    &k : NULL, err);
+	if (r == MEDSEC_OK)
+		*textp = k.text;
+	return r;
+}
+
 void
 medsec_config_error_format(const struct medsec_config_error *err,
     char *buf, size_t buflen)

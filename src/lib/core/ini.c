@@ -115,10 +115,15 @@ untrusted_reason(struct medsec_config_error *err, const struct stat *st)
 	unsigned mode = (unsigned)(st->st_mode & 07777);
 
 	describe_owner(owner, sizeof(owner), st->st_uid);
-	if ((st->st_mode & (S_IWGRP | S_IWOTH)) != 0) {
+	if (st->st_uid == geteuid() || st->st_uid == 0) {
 		medsec_ini_err(err, 0, NULL, NULL, "mode %04o (owner %s) lets "
 		    "%s write it; remove that with chmod go-w", mode, owner,
 		    (st->st_mode & S_IWOTH) != 0 ? "any user" : "its group");
+		return;
+	}
+	if (geteuid() == 0) {
+		medsec_ini_err(err, 0, NULL, NULL, "owner %s is not root, the "
+		    "service user (mode %04o)", owner, mode);
 		return;
 	}
 	describe_owner(service, sizeof(service), geteuid());
@@ -172,10 +177,14 @@ medsec_ini_load(const char *path, medsec_ini_parse_fn parse, void *out,
 		r = MEDSEC_ERR_CONFIG;
 		break;
 	case MEDSEC_ERR_PERMISSION:
+	case MEDSEC_ERR_NOT_OWNER:
 		if (st.st_mode != 0)
 			untrusted_reason(err, &st);
 		else
 			open_refused_reason(err, path);
+		break;
+	case MEDSEC_ERR_DENIED:
+		open_refused_reason(err, path);
 		break;
 	case MEDSEC_ERR_NOT_FOUND:
 		medsec_ini_err(err, 0, NULL, NULL, "no such file");
@@ -257,16 +266,19 @@ refuse(struct reader *rd, enum medsec_ini_fault fault, const char *text,
 		    "line longer than %zu bytes", rd->line_max);
 		break;
 	case MEDSEC_INI_NO_BRACKET:
+		medsec_ini_excerpt(shown, sizeof(shown), text, len);
 		medsec_ini_err(err, line, NULL, NULL,
-		    "section header without closing ']'");
+		    "section header without closing ']': '%s'", shown);
 		break;
 	case MEDSEC_INI_AFTER_HEADER:
+		medsec_ini_excerpt(shown, sizeof(shown), text, len);
 		medsec_ini_err(err, line, NULL, NULL,
-		    "unexpected text after section header");
+		    "unexpected text after section header: '%s'", shown);
 		break;
 	case MEDSEC_INI_NO_EQUALS:
+		medsec_ini_excerpt(shown, sizeof(shown), text, len);
 		medsec_ini_err(err, line, NULL, NULL,
-		    "expected 'key = value'");
+		    "expected 'key = value', found '%s'", shown);
 		break;
 	case MEDSEC_INI_NO_KEY:
 		medsec_ini_err(err, line, NULL, NULL, "missing key name");
@@ -376,14 +388,14 @@ read_section(struct reader *rd, char *str, int num, const char *s,
 
 	end = memchr(s, ']', n);
 	if (end == NULL) {
-		refuse(rd, MEDSEC_INI_NO_BRACKET, NULL, 0);
+		refuse(rd, MEDSEC_INI_NO_BRACKET, s, n);
 		return NULL;
 	}
 	after = end + 1;
 	afterlen = strip_comment(after, n - (size_t)(after - s));
 	medsec_ini_trim(&after, &afterlen);
 	if (afterlen != 0) {
-		refuse(rd, MEDSEC_INI_AFTER_HEADER, NULL, 0);
+		refuse(rd, MEDSEC_INI_AFTER_HEADER, after, afterlen);
 		return NULL;
 	}
 	r = rd->h->section(rd->ctx, s + 1, (size_t)(end - s - 1), rd->lineno,
@@ -406,7 +418,7 @@ read_key(struct reader *rd, char *str, int num, const char *s, size_t n)
 
 	eq = memchr(s, '=', n);
 	if (eq == NULL) {
-		refuse(rd, MEDSEC_INI_NO_EQUALS, NULL, 0);
+		refuse(rd, MEDSEC_INI_NO_EQUALS, s, n);
 		return NULL;
 	}
 	klen = (size_t)(eq - s);

@@ -78,8 +78,11 @@ struct medsec_ini_handler {
 
 	/*
 	 * Optional: rewords a syntax fault the reader refused. err already
-	 * holds the standard message; [text, text + len) is the key name for
-	 * MEDSEC_INI_NO_KEY and MEDSEC_INI_BAD_KEY, else empty.
+	 * holds the standard message, which quotes what was written;
+	 * [text, text + len) is the key name for MEDSEC_INI_NO_KEY and
+	 * MEDSEC_INI_BAD_KEY, the trimmed line for MEDSEC_INI_NO_EQUALS and
+	 * MEDSEC_INI_NO_BRACKET, the text after ']' for
+	 * MEDSEC_INI_AFTER_HEADER, else empty.
 	 */
 	void (*fault)(void *ctx, enum medsec_ini_fault fault, const char *text,
 	    size_t len, struct medsec_config_error *err);
