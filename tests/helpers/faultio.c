@@ -167,11 +167,16 @@ crash(void)
 	_exit(FAULTIO_CRASH_EXIT);
 }
 
-/* Counts one operation; returns -1 with errno set if it must fail. */
+/*
+ * Counts one operation; returns -1 with errno set if it must fail. With
+ * FAULTIO_TRACE set, names each operation on stderr (to find what op k is).
+ */
 static int
-tick(void)
+tick(const char *what)
 {
 	counter++;
+	if (getenv("FAULTIO_TRACE") != NULL)
+		fprintf(stderr, "faultio: op %lu: %s\n", counter, what);
 	if (crash_k != 0 && counter == crash_k)
 		crash();
 	if (fail_k != 0 && (counter == fail_k ||
@@ -220,7 +225,7 @@ f_open(void *ctx, const char *path, int flags, mode_t mode)
 	if ((flags & O_CREAT) == 0)
 		return posix->open(NULL, path, flags, mode);
 	existed = lstat(path, &sb) == 0;
-	if (tick() != 0)
+	if (tick("create") != 0)
 		return -1;
 	fd = posix->open(NULL, path, flags, mode);
 	if (fd >= 0 && !existed) {
@@ -240,7 +245,7 @@ f_pwrite(void *ctx, int fd, const void *buf, size_t len, off_t off)
 	ssize_t got;
 
 	(void)ctx;
-	if (tick() != 0)
+	if (tick("write") != 0)
 		return -1;
 	if (fstat(fd, &sb) != 0)
 		return -1;
@@ -266,7 +271,7 @@ static int
 f_fsync(void *ctx, int fd)
 {
 	(void)ctx;
-	if (tick() != 0)
+	if (tick("fsync") != 0)
 		return -1;
 	if (fsync(fd) != 0)
 		return -1;
@@ -278,7 +283,7 @@ static int
 f_fdatasync(void *ctx, int fd)
 {
 	(void)ctx;
-	if (tick() != 0)
+	if (tick("fdatasync") != 0)
 		return -1;
 	if (fdatasync(fd) != 0)
 		return -1;
@@ -293,7 +298,7 @@ f_ftruncate(void *ctx, int fd, off_t len)
 	struct stat sb;
 
 	(void)ctx;
-	if (tick() != 0 || fstat(fd, &sb) != 0)
+	if (tick("truncate") != 0 || fstat(fd, &sb) != 0)
 		return -1;
 	u = undo_new(U_WRITE);
 	u->dev = sb.st_dev;
@@ -329,7 +334,7 @@ f_rename(void *ctx, const char *from, const char *to)
 	struct stat sb;
 
 	(void)ctx;
-	if (tick() != 0)
+	if (tick("rename") != 0)
 		return -1;
 	u = undo_new(U_RENAME);
 	snprintf(u->path, sizeof(u->path), "%s", to);
@@ -350,7 +355,7 @@ f_unlink(void *ctx, const char *path)
 	struct undo *u;
 
 	(void)ctx;
-	if (tick() != 0)
+	if (tick("unlink") != 0)
 		return -1;
 	u = undo_new(U_UNLINK);
 	snprintf(u->path, sizeof(u->path), "%s", path);
@@ -367,7 +372,7 @@ static int
 f_mkdir(void *ctx, const char *path, mode_t mode)
 {
 	(void)ctx;
-	if (tick() != 0)
+	if (tick("mkdir") != 0)
 		return -1;
 	return mkdir(path, mode);
 }
@@ -457,9 +462,9 @@ faultio_active(void)
 }
 
 int
-faultio_tick(void)
+faultio_tick(const char *what)
 {
-	return tick();
+	return tick(what);
 }
 
 void

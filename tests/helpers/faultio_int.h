@@ -13,8 +13,8 @@
 
 /* True between faultio_install() and faultio_uninstall(). */
 int faultio_active(void);
-/* Counts one operation; may crash; -1 with errno if it must fail. */
-int faultio_tick(void);
+/* Counts one operation (what: for tracing); may crash; -1 if it fails. */
+int faultio_tick(const char *what);
 /*
  * Before len bytes are written at off of the file at path (sb its
  * identity, oldsize its size): old holds the oldlen bytes there now.

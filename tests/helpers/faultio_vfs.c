@@ -103,7 +103,7 @@ fv_write(sqlite3_file *f, const void *buf, int amt, sqlite3_int64 off)
 	int rc;
 
 	if (p->tracked && faultio_active()) {
-		if (faultio_tick() != 0)
+		if (faultio_tick("db write") != 0)
 			return injected(SQLITE_IOERR_WRITE);
 		if ((rc = log_old_bytes(p, off, (size_t)amt, 0)) != SQLITE_OK)
 			return rc;
@@ -118,7 +118,7 @@ fv_truncate(sqlite3_file *f, sqlite3_int64 size)
 	int rc;
 
 	if (p->tracked && faultio_active()) {
-		if (faultio_tick() != 0)
+		if (faultio_tick("db truncate") != 0)
 			return injected(SQLITE_IOERR_TRUNCATE);
 		if ((rc = log_old_bytes(p, size, 0, 1)) != SQLITE_OK)
 			return rc;
@@ -136,7 +136,7 @@ fv_sync(sqlite3_file *f, int flags)
 	struct fv_file *p = fv(f);
 	int rc;
 
-	if (p->tracked && faultio_active() && faultio_tick() != 0)
+	if (p->tracked && faultio_active() && faultio_tick("db sync") != 0)
 		return injected(SQLITE_IOERR_FSYNC);
 	rc = p->real->pMethods->xSync(p->real, flags);
 	if (rc == SQLITE_OK && p->tracked && faultio_active())
@@ -247,7 +247,7 @@ fv_open(sqlite3_vfs *vfs, const char *name, sqlite3_file *f, int flags,
 	if (p->tracked) {
 		snprintf(p->path, sizeof(p->path), "%s", name);
 		if ((flags & SQLITE_OPEN_CREATE) != 0 && lstat(name, &sb) != 0) {
-			if (faultio_tick() != 0)
+			if (faultio_tick("db create") != 0)
 				return SQLITE_CANTOPEN;
 			created = 1;
 		}
@@ -277,7 +277,7 @@ fv_delete(sqlite3_vfs *vfs, const char *name, int sync_dir)
 
 	(void)vfs;
 	if (faultio_active()) {
-		if (faultio_tick() != 0)
+		if (faultio_tick("db delete") != 0)
 			return SQLITE_IOERR_DELETE;
 		if (!sync_dir)
 			faultio_log_unlink(name);
