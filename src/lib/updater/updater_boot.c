@@ -461,7 +461,8 @@ roll_back(struct medsec_updater *u, struct medsec_update_boot *b,
  *    finished (the counter is already raised; never roll that back).
  */
 static int
-reconcile(struct medsec_updater *u, struct medsec_update_boot *b)
+reconcile(struct medsec_updater *u, struct medsec_update_boot *b,
+    int *audit_r)
 {
 	struct medsec_update_record rec;
 	char path[4096];
@@ -484,9 +485,9 @@ reconcile(struct medsec_updater *u, struct medsec_update_boot *b)
 		if ((r = updater_set_state(u, rec.id, MEDSEC_UPD_ROLLED_BACK,
 		    "rolled back (recorded after a restart)")) == MEDSEC_OK) {
 			rec.state = MEDSEC_UPD_ROLLED_BACK;
-			r = updater_audit(u, MEDSEC_EV_UPDATE_ROLLED_BACK, NULL,
-			    &rec, MEDSEC_AUDIT_FAILURE, "rolled back (recorded "
-			    "after a restart)");
+			*audit_r = updater_audit(u, MEDSEC_EV_UPDATE_ROLLED_BACK,
+			    NULL, &rec, MEDSEC_AUDIT_FAILURE, "rolled back "
+			    "(recorded after a restart)");
 		}
 	}
 	if (r != MEDSEC_OK && r != MEDSEC_ERR_NOT_FOUND)
@@ -517,13 +518,13 @@ int
 medsec_updater_boot(struct medsec_updater *u, struct medsec_update_boot *boot)
 {
 	struct medsec_update_boot b;
-	int r;
+	int r, audit_r = MEDSEC_OK;
 
 	if (u == NULL)
 		return MEDSEC_ERR_INVALID;
 	if ((r = updater_boot_read(u, &b)) != MEDSEC_OK)
 		return r;
-	if ((r = reconcile(u, &b)) != MEDSEC_OK)
+	if ((r = reconcile(u, &b, &audit_r)) != MEDSEC_OK)
 		return r;
 	/* Repaired at the next start if it fails; the record is the truth. */
 	(void)refresh_current(u, b.active);
@@ -534,12 +535,18 @@ medsec_updater_boot(struct medsec_updater *u, struct medsec_update_boot *boot)
 			    "a commit (failed health checks)");
 		else
 			r = updater_boot_write(u, &b);
+		/* A record that failed does not change which slot runs. */
+		if (r == MEDSEC_ERR_AUDIT_DEGRADED ||
+		    r == MEDSEC_ERR_AUDIT_UNAVAILABLE) {
+			audit_r = r;
+			r = MEDSEC_OK;
+		}
 		if (r != MEDSEC_OK)
 			return r;
 	}
 	if (boot != NULL)
 		*boot = b;
-	return MEDSEC_OK;
+	return audit_r;
 }
 
 /* Not refused on a full trail either: it returns to the known-good slot. */
