@@ -6,6 +6,7 @@
  * interrupted install) is reconciled from it at the next start.
  */
 #define _XOPEN_SOURCE 700
+#include <dirent.h>
 #include <ftw.h>
 #include <inttypes.h>
 #include <stdio.h>
@@ -451,6 +452,25 @@ roll_back(struct medsec_updater *u, struct medsec_update_boot *b,
 	    MEDSEC_AUDIT_FAILURE, why);
 }
 
+/* Removes updates/.incoming-*.msu, copies a crash cut short. */
+static void
+remove_incoming(struct medsec_updater *u)
+{
+	char dir[4096], path[4400];
+	struct dirent *e;
+	DIR *d;
+
+	if (updater_path(u, dir, sizeof(dir), "updates") != MEDSEC_OK ||
+	    (d = opendir(dir)) == NULL)
+		return;
+	while ((e = readdir(d)) != NULL)
+		if (strncmp(e->d_name, ".incoming-", 10) == 0 &&
+		    (size_t)snprintf(path, sizeof(path), "%s/%s", dir,
+		    e->d_name) < sizeof(path))
+			updater_rmrf(path);
+	closedir(d);
+}
+
 /*
  * The database is the truth about packages, the boot record about slots;
  * after a crash or a failed write between the two, this brings the
@@ -502,10 +522,21 @@ reconcile(struct medsec_updater *u, struct medsec_update_boot *b,
 	}
 	if (r != MEDSEC_OK && r != MEDSEC_ERR_NOT_FOUND)
 		return r;
+	/*
+	 * Scratch of writes a crash interrupted: staging directories, the
+	 * boot record's and the link's temporary files, copies of offers.
+	 * Nothing reads them; at a start nothing is writing them.
+	 */
 	if (updater_path(u, path, sizeof(path), "slots/.a.new") == MEDSEC_OK)
 		updater_rmrf(path);
 	if (updater_path(u, path, sizeof(path), "slots/.b.new") == MEDSEC_OK)
 		updater_rmrf(path);
+	if (updater_path(u, path, sizeof(path), "slots/.boot.tmp") == MEDSEC_OK)
+		updater_rmrf(path);
+	if (updater_path(u, path, sizeof(path), "slots/.current.tmp") ==
+	    MEDSEC_OK)
+		updater_rmrf(path);
+	remove_incoming(u);
 	return MEDSEC_OK;
 }
 
