@@ -14,6 +14,7 @@
 #include "medsec/signkey.h"
 #include "medsec/update.h"
 #include "cli.h"
+#include "cli_escape.h"
 #include "cli_people.h"
 #include "cli_update.h"
 
@@ -22,11 +23,13 @@
 static int
 load_pubkeys(const char *const *paths, size_t n, struct medsec_pubkey *keys)
 {
+	char shown[300];
 	int r;
 
 	for (size_t i = 0; i < n; i++)
 		if ((r = medsec_pubkey_load(paths[i], &keys[i])) != MEDSEC_OK) {
-			cli_error(r, "public key %s", paths[i]);
+			cli_escape(paths[i], shown, sizeof(shown));
+			cli_error(r, "public key %s", shown);
 			return r;
 		}
 	return MEDSEC_OK;
@@ -37,6 +40,7 @@ cli_load_signkey(const char *path, int from_stdin, const char *passfile,
     struct medsec_signkey **kp)
 {
 	struct cli_secret pass;
+	char shown[300];
 	int r;
 
 	memset(&pass, 0, sizeof(pass));
@@ -45,13 +49,14 @@ cli_load_signkey(const char *path, int from_stdin, const char *passfile,
 		return r;
 	r = medsec_signkey_load(path, pass.buf, pass.len, kp);
 	cli_secret_wipe(&pass);
+	cli_escape(path, shown, sizeof(shown));
 	if (r == MEDSEC_ERR_AUTH)
-		cli_fail("%s: wrong passphrase (or the file was altered)", path);
+		cli_fail("%s: wrong passphrase (or the file was altered)", shown);
 	else if (r == MEDSEC_ERR_PERMISSION)
 		cli_fail("%s: a secret key file must be private (mode 0600, "
-		    "yours, not a link)", path);
+		    "yours, not a link)", shown);
 	else if (r != MEDSEC_OK)
-		cli_error(r, "secret key %s", path);
+		cli_error(r, "secret key %s", shown);
 	return r;
 }
 
@@ -91,7 +96,7 @@ update_root(int argc, char **argv)
 		return CLI_EXIT_FAIL;
 	if ((r = medsec_update_root_write(out, (unsigned)threshold, keys, n,
 	    err, sizeof(err))) != MEDSEC_OK) {
-		cli_fail("%s", err);
+		cli_fail_escaped("", err);
 		return CLI_EXIT_FAIL;
 	}
 	printf("root key set: %zu key(s), threshold %" PRIu64 ", in %s\n", n,
@@ -192,7 +197,7 @@ update_keyset(int argc, char **argv)
 	if ((r = medsec_update_keyset_write(a.out, a.version, a.expires_us,
 	    (unsigned)a.threshold, keys, a.n_keys, a.revoked, a.n_revoked,
 	    roots, a.n_root, err, sizeof(err))) != MEDSEC_OK)
-		cli_fail("%s", err);
+		cli_fail_escaped("", err);
 	else
 		printf("signing key set v%" PRIu64 ": %zu key(s), threshold "
 		    "%" PRIu64 ", %zu revoked, signed by %zu root key(s), in "

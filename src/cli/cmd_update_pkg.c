@@ -99,7 +99,7 @@ pack_args(int argc, char **argv, struct pack_cli *p)
 		return -1;
 	}
 	if (medsec_pubkey_load(signer, &p->signer) != MEDSEC_OK) {
-		cli_fail("%s: not a medsec public key", signer);
+		cli_fail_escaped("not a medsec public key: ", signer);
 		return -1;
 	}
 	p->a.distributor_key = p->signer.key_id;
@@ -126,11 +126,15 @@ cli_update_pack(int argc, char **argv)
 	    MEDSEC_OK)
 		cli_fail_escaped("pack: ", err[0] ? err :
 		    medsec_strerror(r));
-	else
-		printf("package %s: %s %s, %zu file(s), security counter %"
-		    PRIu64 " (unsigned: sign it with medsec update sign)\n",
-		    p->out, p->a.product, p->a.version, p->a.n_files,
+	else {
+		/* Pack accepted these values: validated labels and version. */
+		printf("package ");
+		cli_print_escaped(stdout, p->out);
+		printf(": %s %s, %zu file(s), security counter %" PRIu64
+		    " (unsigned: sign it with medsec update sign)\n",
+		    p->a.product, p->a.version, p->a.n_files,
 		    p->a.security_counter);
+	}
 	free(p);
 	return r == MEDSEC_OK ? CLI_EXIT_OK : CLI_EXIT_FAIL;
 }
@@ -168,10 +172,12 @@ cli_update_sign(int argc, char **argv)
 	    MEDSEC_OK)
 		cli_fail_escaped("sign: ", err[0] ? err :
 		    medsec_strerror(r));
-	else
-		printf("%s signed by %s (%s)\n", argv[optind],
-		    medsec_signkey_public(k)->name,
-		    medsec_signkey_public(k)->key_id);
+	else {
+		cli_print_escaped(stdout, argv[optind]);
+		printf(" signed by ");
+		cli_print_escaped(stdout, medsec_signkey_public(k)->name);
+		printf(" (%s)\n", medsec_signkey_public(k)->key_id);
+	}
 	medsec_signkey_free(k);
 	return r == MEDSEC_OK ? CLI_EXIT_OK : CLI_EXIT_FAIL;
 }

@@ -690,6 +690,37 @@ test_attack_u3_non_canonical_manifest_refused(void **state)
 	updates_teardown(&u);
 }
 
+/*
+ * U22: digests and key ids are lowercase hex, not just the right length:
+ * a downgrade_of of 64 other bytes (here with a terminal escape) is
+ * refused, so nothing but hex reaches a screen or a comparison.
+ */
+static void
+test_attack_u22_digest_fields_must_be_hex(void **state)
+{
+	const struct medsec_signkey *signers[1];
+	char manifest[2048], pkg[160], down[80];
+	struct updates u;
+	char *p;
+
+	(void)state;
+	updates_setup(&u, 1);
+	signers[0] = u.rel[0];
+	/* ESC (as a JSON escape) and 63 more: 64 characters, not hex. */
+	memcpy(down, "\\u001b", 6);
+	memset(down + 6, 'z', 63);
+	down[69] = '\0';
+	canonical_manifest(&u, EMPTY_FILE("a"), manifest, sizeof(manifest));
+	assert_non_null(p = strstr(manifest, "\"downgrade_of\":\"\""));
+	memmove(p + 16 + 69, p + 16, strlen(p + 16) + 1);
+	memcpy(p + 16, down, 69);
+	snprintf(pkg, sizeof(pkg), "%s/down.msu", u.dir);
+	updates_raw(pkg, manifest, signers, 1, "", 0);
+	refused(&u, pkg, 0, MEDSEC_ERR_FORMAT, "downgrade_of is not a "
+	    "SHA-256 digest");
+	updates_teardown(&u);
+}
+
 static const struct CMUnitTest tests[] = {
 	cmocka_unit_test(test_req_1_14_attack_good_package_accepted),
 	cmocka_unit_test(test_req_1_14_attack_unsigned),
@@ -716,6 +747,7 @@ static const struct CMUnitTest tests[] = {
 	cmocka_unit_test(test_attack_i4_signing_key_file_permissions),
 	cmocka_unit_test(test_attack_u22_file_and_directory_same_prefix),
 	cmocka_unit_test(test_attack_u3_non_canonical_manifest_refused),
+	cmocka_unit_test(test_attack_u22_digest_fields_must_be_hex),
 };
 
 MEDSEC_TEST_MAIN(tests)

@@ -654,11 +654,71 @@ test_attack_u12_stage_refuses_fifo_device_and_unreadable(void **state)
 	dev_teardown(&d);
 }
 
+/*
+ * U21: each file write of a commit fails in turn (the boot record's
+ * temporary file, its sync, its rename, the audit record): the database
+ * committed the release and raised the counter first, so the counter
+ * stays raised, the caller hears of the failure, and the next starts
+ * finish the commit instead of counting trial starts and rolling the
+ * release back.
+ */
+static void
+test_attack_u21_commit_boot_record_write_fails(void **state)
+{
+	struct medsec_update_boot b;
+	unsigned long k, ops = 0, faults = 0, trial_left = 0;
+	char pkg[160];
+	struct dev d;
+	int64_t id;
+	int r;
+
+	(void)state;
+	for (k = 1; k < 100; k++) {
+		dev_setup(&d);
+		make_pkg(&d, "p", 4, pkg, sizeof(pkg));
+		id = trial_of(&d, pkg);
+		faultio_install();
+		faultio_fail_at(k, EIO, 0);
+		r = medsec_updater_commit(d.up, &d.p.admin);
+		ops = faultio_count();
+		faultio_uninstall();
+		if (medsec_audit_degraded(d.p.audit, NULL, NULL))
+			assert_int_equal(medsec_audit_reopen(d.p.audit),
+			    MEDSEC_OK);
+		assert_int_equal(counter_of(&d), 4);
+		assert_int_equal(record_of(&d, id).state, MEDSEC_UPD_COMMITTED);
+		if (r == MEDSEC_OK && k > ops) {
+			dev_teardown(&d);
+			break;
+		}
+		/* Some failures are tolerated (a stale temporary file). */
+		faults += r != MEDSEC_OK;
+		assert_int_equal(medsec_updater_boot_state(d.up, &b), MEDSEC_OK);
+		trial_left += b.trial != 0;
+		for (unsigned i = 0; i <= d.o.max_trial_starts + 1; i++) {
+			assert_int_equal(medsec_updater_boot(d.up, &b),
+			    MEDSEC_OK);
+			assert_false(b.trial);
+			assert_string_equal(b.active, "b");
+		}
+		assert_int_equal(record_of(&d, id).state, MEDSEC_UPD_COMMITTED);
+		assert_int_equal(counter_of(&d), 4);
+		dev_teardown(&d);
+	}
+	/* Every write was failed once; some failed the commit, some left
+	 * the trial flag set for the next start to clear. */
+	assert_true(k < 100);
+	assert_true(ops >= 3);
+	assert_true(faults >= 2);
+	assert_true(trial_left >= 1);
+}
+
 static const struct CMUnitTest tests[] = {
 	cmocka_unit_test(test_attack_u21_commit_counter_write_fails),
 	cmocka_unit_test(test_attack_u21_commit_time_floor_write_fails),
 	cmocka_unit_test(test_attack_u21_commit_state_write_fails),
 	cmocka_unit_test(test_attack_u21_commit_superseded_write_fails),
+	cmocka_unit_test(test_attack_u21_commit_boot_record_write_fails),
 	cmocka_unit_test(test_attack_u21_stage_keyset_floor_write_fails),
 	cmocka_unit_test(test_attack_u21_approve_state_write_fails),
 	cmocka_unit_test(test_attack_l8_update_refused_while_trail_cannot_record),

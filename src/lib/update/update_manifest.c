@@ -351,6 +351,18 @@ parse_hardware(json_t *arr, struct medsec_update_manifest *m, char *err,
 	return MEDSEC_OK;
 }
 
+/* Exactly len lowercase hex digits. */
+static int
+lower_hex(const char *s, size_t len)
+{
+	size_t i;
+
+	for (i = 0; s[i] != '\0'; i++)
+		if (!((s[i] >= '0' && s[i] <= '9') || (s[i] >= 'a' && s[i] <= 'f')))
+			return 0;
+	return i == len;
+}
+
 static int
 parse_fields(json_t *root, struct medsec_update_manifest *m, char *err,
     size_t errlen)
@@ -376,7 +388,7 @@ parse_fields(json_t *root, struct medsec_update_manifest *m, char *err,
 	if (!valid_label(product, sizeof(m->product)) ||
 	    !valid_semver(version) || counter < 0 ||
 	    !valid_label(dist, sizeof(m->distributor)) ||
-	    strlen(key) != MEDSEC_KEY_ID_LEN - 1)
+	    !lower_hex(key, MEDSEC_KEY_ID_LEN - 1))
 		return medsec_errf(err, errlen, MEDSEC_ERR_FORMAT,
 		    "manifest: bad product, version (semantic x.y.z), counter "
 		    "or distributor");
@@ -384,7 +396,7 @@ parse_fields(json_t *root, struct medsec_update_manifest *m, char *err,
 	    !parse_time(expires, &m->expires_us))
 		return medsec_errf(err, errlen, MEDSEC_ERR_FORMAT,
 		    "manifest: built/expires not RFC 3339");
-	if (*down != '\0' && strlen(down) != 64)
+	if (*down != '\0' && !lower_hex(down, 64))
 		return medsec_errf(err, errlen, MEDSEC_ERR_FORMAT,
 		    "manifest: downgrade_of is not a SHA-256 digest");
 	snprintf(m->product, sizeof(m->product), "%s", product);

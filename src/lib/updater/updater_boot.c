@@ -6,6 +6,7 @@
  * interrupted install) is reconciled from it at the next start.
  */
 #define _XOPEN_SOURCE 700
+#include <dirent.h>
 #include <ftw.h>
 #include <inttypes.h>
 #include <stdio.h>
@@ -451,6 +452,25 @@ roll_back(struct medsec_updater *u, struct medsec_update_boot *b,
 	    MEDSEC_AUDIT_FAILURE, why);
 }
 
+/* Removes updates/.incoming-*.msu, copies a crash cut short. */
+static void
+remove_incoming(struct medsec_updater *u)
+{
+	char dir[4096], path[4400];
+	struct dirent *e;
+	DIR *d;
+
+	if (updater_path(u, dir, sizeof(dir), "updates") != MEDSEC_OK ||
+	    (d = opendir(dir)) == NULL)
+		return;
+	while ((e = readdir(d)) != NULL)
+		if (strncmp(e->d_name, ".incoming-", 10) == 0 &&
+		    (size_t)snprintf(path, sizeof(path), "%s/%s", dir,
+		    e->d_name) < sizeof(path))
+			updater_rmrf(path);
+	closedir(d);
+}
+
 /*
  * The database is the truth about packages, the boot record about slots;
  * after a crash or a failed write between the two, this brings the
@@ -461,7 +481,8 @@ roll_back(struct medsec_updater *u, struct medsec_update_boot *b,
  *    finished (the counter is already raised; never roll that back).
  */
 static int
-reconcile(struct medsec_updater *u, struct medsec_update_boot *b)
+reconcile(struct medsec_updater *u, struct medsec_update_boot *b,
+    int *audit_r)
 {
 	struct medsec_update_record rec;
 	char path[4096];
@@ -484,9 +505,9 @@ reconcile(struct medsec_updater *u, struct medsec_update_boot *b)
 		if ((r = updater_set_state(u, rec.id, MEDSEC_UPD_ROLLED_BACK,
 		    "rolled back (recorded after a restart)")) == MEDSEC_OK) {
 			rec.state = MEDSEC_UPD_ROLLED_BACK;
-			r = updater_audit(u, MEDSEC_EV_UPDATE_ROLLED_BACK, NULL,
-			    &rec, MEDSEC_AUDIT_FAILURE, "rolled back (recorded "
-			    "after a restart)");
+			*audit_r = updater_audit(u, MEDSEC_EV_UPDATE_ROLLED_BACK,
+			    NULL, &rec, MEDSEC_AUDIT_FAILURE, "rolled back "
+			    "(recorded after a restart)");
 		}
 	}
 	if (r != MEDSEC_OK && r != MEDSEC_ERR_NOT_FOUND)
@@ -501,10 +522,21 @@ reconcile(struct medsec_updater *u, struct medsec_update_boot *b)
 	}
 	if (r != MEDSEC_OK && r != MEDSEC_ERR_NOT_FOUND)
 		return r;
+	/*
+	 * Scratch of writes a crash interrupted: staging directories, the
+	 * boot record's and the link's temporary files, copies of offers.
+	 * Nothing reads them; at a start nothing is writing them.
+	 */
 	if (updater_path(u, path, sizeof(path), "slots/.a.new") == MEDSEC_OK)
 		updater_rmrf(path);
 	if (updater_path(u, path, sizeof(path), "slots/.b.new") == MEDSEC_OK)
 		updater_rmrf(path);
+	if (updater_path(u, path, sizeof(path), "slots/.boot.tmp") == MEDSEC_OK)
+		updater_rmrf(path);
+	if (updater_path(u, path, sizeof(path), "slots/.current.tmp") ==
+	    MEDSEC_OK)
+		updater_rmrf(path);
+	remove_incoming(u);
 	return MEDSEC_OK;
 }
 
@@ -517,13 +549,13 @@ int
 medsec_updater_boot(struct medsec_updater *u, struct medsec_update_boot *boot)
 {
 	struct medsec_update_boot b;
-	int r;
+	int r, audit_r = MEDSEC_OK;
 
 	if (u == NULL)
 		return MEDSEC_ERR_INVALID;
 	if ((r = updater_boot_read(u, &b)) != MEDSEC_OK)
 		return r;
-	if ((r = reconcile(u, &b)) != MEDSEC_OK)
+	if ((r = reconcile(u, &b, &audit_r)) != MEDSEC_OK)
 		return r;
 	/* Repaired at the next start if it fails; the record is the truth. */
 	(void)refresh_current(u, b.active);
@@ -534,12 +566,18 @@ medsec_updater_boot(struct medsec_updater *u, struct medsec_update_boot *boot)
 			    "a commit (failed health checks)");
 		else
 			r = updater_boot_write(u, &b);
+		/* A record that failed does not change which slot runs. */
+		if (r == MEDSEC_ERR_AUDIT_DEGRADED ||
+		    r == MEDSEC_ERR_AUDIT_UNAVAILABLE) {
+			audit_r = r;
+			r = MEDSEC_OK;
+		}
 		if (r != MEDSEC_OK)
 			return r;
 	}
 	if (boot != NULL)
 		*boot = b;
-	return MEDSEC_OK;
+	return audit_r;
 }
 
 /* Not refused on a full trail either: it returns to the known-good slot. */
