@@ -164,8 +164,9 @@ int medsec_identity_user_roles(struct medsec_identity *id,
 
 /*
  * Changes a password and ends the account's live sessions. By the user:
- * old password required (counts as a login attempt). By an administrator for someone else (old NULL): the
- * user must change it at next login.
+ * old password required (counts as a login attempt; the only use a
+ * password that must be changed has). By an administrator for someone
+ * else (old NULL): the user must change it before anything else.
  */
 int medsec_identity_password_change(struct medsec_identity *id,
     const struct medsec_subject *actor, const char *name, const char *old,

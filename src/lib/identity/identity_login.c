@@ -457,7 +457,7 @@ medsec_identity_login(struct medsec_identity *id, const char *name,
 	r = medsec_session_begin(id->sessions, row.acct.name, row.acct.roles,
 	    session_policy(id, row.acct.roles), source, 0, token, &si);
 	if (r == MEDSEC_ERR_SESSION_ACTIVE) {
-		refuse(id, name, source, "another session is active and the "
+		r = refuse(id, name, source, "another session is active and the "
 		    "role's policy is refuse (MFDS 1.2)", r);
 		goto out;
 	}
