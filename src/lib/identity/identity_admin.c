@@ -376,10 +376,13 @@ static int
 change_account(struct medsec_identity *id, const char *name,
     struct medsec_db_stmt *st, int guard)
 {
+	int64_t before = 0;
 	int r;
 
 	if ((r = medsec_db_begin(id->db)) != MEDSEC_OK)
 		return r;
+	if (guard && (r = identity_usable_admins(id, &before)) != MEDSEC_OK)
+		goto fail;
 	if ((r = medsec_db_step(st)) != MEDSEC_DB_DONE) {
 		r = r < 0 ? r : MEDSEC_ERR_DB;
 		goto fail;
@@ -388,7 +391,7 @@ change_account(struct medsec_identity *id, const char *name,
 		r = MEDSEC_ERR_NOT_FOUND;
 		goto fail;
 	}
-	if (guard && (r = identity_keep_an_admin(id, name, NULL, 0)) !=
+	if (guard && (r = identity_keep_an_admin(id, name, before, NULL, 0)) !=
 	    MEDSEC_OK)
 		goto fail;
 	if ((r = medsec_db_commit(id->db)) != MEDSEC_OK)
