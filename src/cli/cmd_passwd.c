@@ -62,8 +62,8 @@ cmd_passwd(int argc, char **argv)
 	else if (r == MEDSEC_ERR_DENIED)
 		cli_fail("permission denied (user-admin needed)");
 	else if (r == MEDSEC_ERR_AUDIT_DEGRADED)
-		cli_fail("password for %s changed, but the record of the change "
-		    "could not be written to the audit trail (audit storage "
+		cli_fail("password for %s changed, but the record of the "
+		    "change could not be written to the audit trail (audit storage "
 		    "failed): the new password is in force; repair the audit "
 		    "storage", a.name);
 	else if (r == MEDSEC_ERR_AUDIT_UNAVAILABLE)

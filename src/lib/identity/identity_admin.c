@@ -234,7 +234,8 @@ medsec_identity_bootstrap(struct medsec_identity *id, const char *code,
 	if ((r = setup_code_check(id, code)) != MEDSEC_OK) {
 		/* The answer is a refusal whether or not this is held. */
 		(void)identity_audit(id, MEDSEC_EV_LOGIN_FAILURE, name, source,
-		    "setup-code", MEDSEC_AUDIT_FAILURE, r == MEDSEC_ERR_EXPIRED ?
+		    "setup-code", MEDSEC_AUDIT_FAILURE,
+		    r == MEDSEC_ERR_EXPIRED ?
 		    "setup code expired" : "wrong or used setup code", NULL);
 		return r;
 	}
@@ -281,7 +282,8 @@ medsec_identity_user_add(struct medsec_identity *id,
     int64_t expires_us, const char *password, size_t pwlen, char *why,
     size_t whylen)
 {
-	char hash[MEDSEC_PWHASH_STR_LEN], details[192], when[MEDSEC_RFC3339_LEN];
+	char hash[MEDSEC_PWHASH_STR_LEN], details[192];
+	char when[MEDSEC_RFC3339_LEN];
 	int r;
 
 	if (id == NULL || password == NULL || !medsec_identity_valid_name(name))
@@ -614,8 +616,8 @@ medsec_identity_user_roles(struct medsec_identity *id,
 	    (r = medsec_db_bind_text(st, 2, roles)) != MEDSEC_OK ||
 	    (r = change_account(id, name, st, remove != NULL)) != MEDSEC_OK)
 		goto out;
-	snprintf(details, sizeof(details), "{\"before\":\"%s\",\"after\":\"%s\"}",
-	    row.acct.roles, roles);
+	snprintf(details, sizeof(details),
+	    "{\"before\":\"%s\",\"after\":\"%s\"}", row.acct.roles, roles);
 	a = identity_committed(id, MEDSEC_EV_ROLE_CHANGED, actor->user,
 	    actor->source, name, "roles changed", details);
 	/* A live session carries the old roles: end it. */

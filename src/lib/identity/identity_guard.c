@@ -44,7 +44,7 @@ count_usable(struct medsec_identity *id, const char *except, int64_t *np)
 	int r;
 
 	*np = 0;
-	/* An expiry of any date is a time bomb for the last one: not counted. */
+	/* An expiry of any date is a time bomb for the last one. */
 	if ((r = medsec_db_prepare(id->db, "SELECT name, roles, pwhash IS NOT "
 	    "NULL, disabled, coalesce(expires_us, 0) FROM account", &st)) !=
 	    MEDSEC_OK)
