@@ -98,7 +98,10 @@ void medsec_identity_close(struct medsec_identity *id);
 
 /*
  * Issues the one-time setup code, replacing an unused one. Refused with
- * MEDSEC_ERR_STATE once any account exists.
+ * MEDSEC_ERR_STATE while a usable administrator exists (enabled, with a
+ * password, user-admin, no expiry): a new device, or the recovery of one
+ * that lost all its administrators (docs/access-control.md). A code whose
+ * issue cannot be recorded is not returned (MEDSEC_ERR_AUDIT_UNAVAILABLE).
  */
 int medsec_identity_setup_code_issue(struct medsec_identity *id,
     char code[MEDSEC_SETUP_CODE_LEN]);
@@ -115,8 +118,19 @@ int medsec_identity_bootstrap(struct medsec_identity *id, const char *code,
 /* ---- accounts (administration: actor needs user-admin) ---- */
 
 /*
+ * Common to the changes below. Each is one transaction and is recorded
+ * after it commits. MEDSEC_ERR_AUDIT_UNAVAILABLE: refused before anything
+ * changed, the trail cannot take a record (changes that grant or keep
+ * access; those that only take access away go ahead). MEDSEC_ERR_AUDIT_
+ * DEGRADED: the change WAS made, but its record could not be made durable
+ * (held in memory, trail flagged): report exactly that. MEDSEC_ERR_STATE:
+ * refused, the change would leave no usable administrator.
+ */
+
+/*
  * Adds an interactive account with an initial password the user must
- * change at first login. expires_us 0: no expiry (1.7).
+ * change before anything else. expires_us 0: no expiry (1.7); an expiry
+ * not in the future is refused (MEDSEC_ERR_INVALID, why names it).
  */
 int medsec_identity_user_add(struct medsec_identity *id,
     const struct medsec_subject *actor, const char *name, const char *roles,
@@ -150,8 +164,9 @@ int medsec_identity_user_roles(struct medsec_identity *id,
 
 /*
  * Changes a password and ends the account's live sessions. By the user:
- * old password required (counts as a login attempt). By an administrator for someone else (old NULL): the
- * user must change it at next login.
+ * old password required (counts as a login attempt; the only use a
+ * password that must be changed has). By an administrator for someone
+ * else (old NULL): the user must change it before anything else.
  */
 int medsec_identity_password_change(struct medsec_identity *id,
     const struct medsec_subject *actor, const char *name, const char *old,

@@ -61,6 +61,17 @@ cmd_passwd(int argc, char **argv)
 		cli_login_failed(r);
 	else if (r == MEDSEC_ERR_DENIED)
 		cli_fail("permission denied (user-admin needed)");
+	else if (r == MEDSEC_ERR_AUDIT_DEGRADED)
+		cli_fail("password for %s changed, but the record of the "
+		    "change could not be written to the audit trail (audit storage "
+		    "failed): the new password is in force; repair the audit "
+		    "storage", a.name);
+	else if (r == MEDSEC_ERR_AUDIT_UNAVAILABLE)
+		cli_fail("passwd %s: refused: the audit trail cannot take a "
+		    "record (storage failed or nearly full); nothing was "
+		    "changed", a.name);
+	else if (r == MEDSEC_ERR_STATE)
+		cli_fail("passwd %s: a machine peer has no password", a.name);
 	else if (r != MEDSEC_OK)
 		cli_error(r, "passwd %s", a.name);
 	else

@@ -37,9 +37,9 @@ report(int r, const char *what, const char *name, const char *why)
 		    "written (audit storage failed): the change stands; repair "
 		    "the audit storage before anything else", what, name);
 	else if (r == MEDSEC_ERR_AUDIT_UNAVAILABLE)
-		cli_fail("%s %s: refused: the audit trail cannot take a record "
-		    "(storage failed or nearly full); nothing was changed", what,
-		    name);
+		cli_fail("%s %s: refused: the audit trail cannot take a "
+		    "record (storage failed or nearly full); nothing was "
+		    "changed", what, name);
 	else if (r == MEDSEC_ERR_POLICY || (why != NULL && *why != '\0'))
 		cli_fail("%s %s: %s", what, name, why);
 	else if (r == MEDSEC_ERR_DENIED)
@@ -278,8 +278,8 @@ user_role(int argc, char **argv)
 	if (r == MEDSEC_ERR_INVALID)
 		cli_fail("role %s: unknown or not grantable", a.add);
 	else if (r == MEDSEC_ERR_STATE)
-		cli_fail("role %s: refused: an account keeps at least one role, "
-		    "and the device keeps an administrator who can manage "
+		cli_fail("role %s: refused: an account keeps at least one "
+		    "role, and the device keeps an administrator who can manage "
 		    "accounts (enabled, with a password and no expiry date); "
 		    "nothing was changed", a.name);
 	else

@@ -289,4 +289,22 @@ test_req_1_7_cli_expiry_in_past_refused() {
 	return 0
 }
 
+# Finding 10: the audit store fails after the account was created; the
+# error says exactly that (the account exists, its record is not written).
+# strace fails the second write to the trail's segment: the first is the
+# administrator's LOGIN_SUCCESS, the second USER_CREATED.
+test_req_2_1_cli_user_add_record_failure_said_exactly() {
+	command -v strace >/dev/null || { echo "strace not installed"; exit 77; }
+	strace -f -o /dev/null -e trace=none true 2>/dev/null || { echo "ptrace not permitted"; exit 77; }
+	setup_admin
+	seg=$(ls "$state"/audit/seg-*.log | tail -1)
+	if printf '%s\n%s\n' "$admin_pw" "$initial_pw" | strace -f -o /dev/null -P "$seg" -e trace=pwrite64 \
+	    -e inject=pwrite64:error=ENOSPC:when=2 "$MEDSEC" user add nurse02 --role clinician --as chief \
+	    --state "$state" --password-stdin >"$work/o" 2>&1; then die "exit 0 with the record lost"; fi
+	grep -q "user nurse02 was created (clinician), but the record of its creation could not be written" "$work/o" ||
+	    die "unclear: $(cat "$work/o")"
+	if grep -q "nurse02 added" "$work/o"; then die "reported as a plain success: $(cat "$work/o")"; fi
+	ms user list | grep -q '^nurse02 ' || die "the message says the account exists, but it does not"
+}
+
 "$1"

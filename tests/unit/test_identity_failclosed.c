@@ -333,6 +333,32 @@ test_req_1_1_one_of_two_admins_may_go_but_not_both(void **state)
 }
 
 static void
+test_req_1_1_admin_guard_refuses_only_the_last_loss(void **state)
+{
+	struct medsec_account a;
+	struct people p;
+
+	(void)state;
+	people_setup(&p);
+	people_add(&p, "nurse01", "clinician");
+	/* An older device whose only administrator has an expiry date. */
+	assert_int_equal(medsec_db_exec(p.db, "UPDATE account SET expires_us "
+			     "= 4102444800000000 WHERE name = 'admin'"), MEDSEC_OK);
+	/* Nothing left to lose: ordinary changes go on. */
+	assert_int_equal(medsec_identity_user_set_disabled(p.id, &p.admin,
+			     "nurse01", 1), MEDSEC_OK);
+	assert_int_equal(medsec_identity_user_get(p.id, "nurse01", &a),
+	    MEDSEC_OK);
+	assert_true(a.disabled);
+	/* Removing the expiry makes it usable; then it is guarded again. */
+	assert_int_equal(medsec_identity_user_set_expiry(p.id, &p.admin,
+			     "admin", 0), MEDSEC_OK);
+	assert_int_equal(medsec_identity_user_set_disabled(p.id, &p.admin,
+			     "admin", 1), MEDSEC_ERR_STATE);
+	people_teardown(&p);
+}
+
+static void
 test_req_1_4_last_admin_lock_until_unlock_is_timed(void **state)
 {
 	struct people p;
@@ -580,6 +606,7 @@ static const struct CMUnitTest tests[] = {
 	cmocka_unit_test(test_req_1_1_initial_password_opens_nothing_but_its_change),
 	cmocka_unit_test(test_req_1_1_last_admin_cannot_disable_expire_or_demote_itself),
 	cmocka_unit_test(test_req_1_1_one_of_two_admins_may_go_but_not_both),
+	cmocka_unit_test(test_req_1_1_admin_guard_refuses_only_the_last_loss),
 	cmocka_unit_test(test_req_1_4_last_admin_lock_until_unlock_is_timed),
 	cmocka_unit_test(test_req_1_10_device_without_admin_recovers_with_setup_code),
 	cmocka_unit_test(test_req_1_3_unknown_name_costs_one_argon2id_from_cold),

@@ -234,7 +234,8 @@ medsec_identity_bootstrap(struct medsec_identity *id, const char *code,
 	if ((r = setup_code_check(id, code)) != MEDSEC_OK) {
 		/* The answer is a refusal whether or not this is held. */
 		(void)identity_audit(id, MEDSEC_EV_LOGIN_FAILURE, name, source,
-		    "setup-code", MEDSEC_AUDIT_FAILURE, r == MEDSEC_ERR_EXPIRED ?
+		    "setup-code", MEDSEC_AUDIT_FAILURE,
+		    r == MEDSEC_ERR_EXPIRED ?
 		    "setup code expired" : "wrong or used setup code", NULL);
 		return r;
 	}
@@ -281,7 +282,8 @@ medsec_identity_user_add(struct medsec_identity *id,
     int64_t expires_us, const char *password, size_t pwlen, char *why,
     size_t whylen)
 {
-	char hash[MEDSEC_PWHASH_STR_LEN], details[192], when[MEDSEC_RFC3339_LEN];
+	char hash[MEDSEC_PWHASH_STR_LEN], details[192];
+	char when[MEDSEC_RFC3339_LEN];
 	int r;
 
 	if (id == NULL || password == NULL || !medsec_identity_valid_name(name))
@@ -376,10 +378,13 @@ static int
 change_account(struct medsec_identity *id, const char *name,
     struct medsec_db_stmt *st, int guard)
 {
+	int64_t before = 0;
 	int r;
 
 	if ((r = medsec_db_begin(id->db)) != MEDSEC_OK)
 		return r;
+	if (guard && (r = identity_usable_admins(id, &before)) != MEDSEC_OK)
+		goto fail;
 	if ((r = medsec_db_step(st)) != MEDSEC_DB_DONE) {
 		r = r < 0 ? r : MEDSEC_ERR_DB;
 		goto fail;
@@ -388,7 +393,7 @@ change_account(struct medsec_identity *id, const char *name,
 		r = MEDSEC_ERR_NOT_FOUND;
 		goto fail;
 	}
-	if (guard && (r = identity_keep_an_admin(id, name, NULL, 0)) !=
+	if (guard && (r = identity_keep_an_admin(id, name, before, NULL, 0)) !=
 	    MEDSEC_OK)
 		goto fail;
 	if ((r = medsec_db_commit(id->db)) != MEDSEC_OK)
@@ -611,8 +616,8 @@ medsec_identity_user_roles(struct medsec_identity *id,
 	    (r = medsec_db_bind_text(st, 2, roles)) != MEDSEC_OK ||
 	    (r = change_account(id, name, st, remove != NULL)) != MEDSEC_OK)
 		goto out;
-	snprintf(details, sizeof(details), "{\"before\":\"%s\",\"after\":\"%s\"}",
-	    row.acct.roles, roles);
+	snprintf(details, sizeof(details),
+	    "{\"before\":\"%s\",\"after\":\"%s\"}", row.acct.roles, roles);
 	a = identity_committed(id, MEDSEC_EV_ROLE_CHANGED, actor->user,
 	    actor->source, name, "roles changed", details);
 	/* A live session carries the old roles: end it. */

@@ -124,14 +124,14 @@ medsec_identity_emergency_login(struct medsec_identity *id,
 	 * trail fails (trail flagged degraded), hence the (void)s below.
 	 */
 	if (!id->o.emergency_access) {
-		(void)identity_audit(id, MEDSEC_EV_EMERGENCY_ACCESS, person, source,
-		    "emergency-credential", MEDSEC_AUDIT_FAILURE,
+		(void)identity_audit(id, MEDSEC_EV_EMERGENCY_ACCESS, person,
+		    source, "emergency-credential", MEDSEC_AUDIT_FAILURE,
 		    "emergency access is not enabled", NULL);
 		return MEDSEC_ERR_STATE;
 	}
 	if ((r = spend_emergency(id, code, person)) != MEDSEC_OK) {
-		(void)identity_audit(id, MEDSEC_EV_EMERGENCY_ACCESS, person, source,
-		    "emergency-credential", MEDSEC_AUDIT_FAILURE,
+		(void)identity_audit(id, MEDSEC_EV_EMERGENCY_ACCESS, person,
+		    source, "emergency-credential", MEDSEC_AUDIT_FAILURE,
 		    "wrong or already used emergency credential", NULL);
 		return r == MEDSEC_ERR_AUTH ? MEDSEC_ERR_LOGIN_FAILED : r;
 	}

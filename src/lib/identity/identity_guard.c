@@ -44,7 +44,7 @@ count_usable(struct medsec_identity *id, const char *except, int64_t *np)
 	int r;
 
 	*np = 0;
-	/* An expiry of any date is a time bomb for the last one: not counted. */
+	/* An expiry of any date is a time bomb for the last one. */
 	if ((r = medsec_db_prepare(id->db, "SELECT name, roles, pwhash IS NOT "
 	    "NULL, disabled, coalesce(expires_us, 0) FROM account", &st)) !=
 	    MEDSEC_OK)
@@ -69,14 +69,18 @@ identity_usable_admins(struct medsec_identity *id, int64_t *np)
 
 int
 identity_keep_an_admin(struct medsec_identity *id, const char *name,
-    char *why, size_t whylen)
+    int64_t before, char *why, size_t whylen)
 {
 	int64_t n;
 	int r;
 
 	if ((r = count_usable(id, NULL, &n)) != MEDSEC_OK)
 		return r;
-	if (n > 0)
+	/*
+	 * Only a change that takes the last one away is refused: on a device
+	 * that has none (being recovered), other changes go on.
+	 */
+	if (n > 0 || before == 0)
 		return MEDSEC_OK;
 	if (why != NULL && whylen > 0)
 		snprintf(why, whylen, "%s is the last administrator who can "

@@ -79,11 +79,12 @@ void identity_rollback(struct medsec_identity *id);
  */
 int identity_usable_admins(struct medsec_identity *id, int64_t *np);
 /*
- * Inside a transaction that has just changed `name`: MEDSEC_ERR_STATE
- * (with why) if the change left no usable administrator.
+ * Inside a transaction that has just changed `name`, with `before` usable
+ * administrators counted before the change: MEDSEC_ERR_STATE (with why)
+ * if the change left none.
  */
 int identity_keep_an_admin(struct medsec_identity *id, const char *name,
-    char *why, size_t whylen);
+    int64_t before, char *why, size_t whylen);
 /* Whether `name` is the only usable administrator. */
 int identity_is_last_admin(struct medsec_identity *id, const char *name);
 

@@ -457,8 +457,8 @@ medsec_identity_login(struct medsec_identity *id, const char *name,
 	r = medsec_session_begin(id->sessions, row.acct.name, row.acct.roles,
 	    session_policy(id, row.acct.roles), source, 0, token, &si);
 	if (r == MEDSEC_ERR_SESSION_ACTIVE) {
-		refuse(id, name, source, "another session is active and the "
-		    "role's policy is refuse (MFDS 1.2)", r);
+		r = refuse(id, name, source, "another session is active and "
+		    "the role's policy is refuse (MFDS 1.2)", r);
 		goto out;
 	}
 	if (r != MEDSEC_OK)
@@ -559,7 +559,8 @@ medsec_identity_reauth(struct medsec_identity *id, const char *token,
 		goto out;
 	}
 	if (row.acct.state != MEDSEC_ACCOUNT_ACTIVE) {
-		r = row.acct.state == MEDSEC_ACCOUNT_LOCKED ? MEDSEC_ERR_LOCKED :
+		r = row.acct.state == MEDSEC_ACCOUNT_LOCKED ?
+		    MEDSEC_ERR_LOCKED :
 		    row.acct.state == MEDSEC_ACCOUNT_EXPIRED ?
 		    MEDSEC_ERR_EXPIRED : MEDSEC_ERR_DISABLED;
 		goto out;
@@ -573,7 +574,7 @@ medsec_identity_reauth(struct medsec_identity *id, const char *token,
 	if ((r = identity_audit(id, MEDSEC_EV_LOGIN_SUCCESS, row.acct.name,
 	    source, row.acct.name, MEDSEC_AUDIT_SUCCESS, "re-authenticated; "
 	    "the session has a new token", details)) != MEDSEC_OK) {
-		/* As in login: an unrecorded session is ended, not handed out. */
+		/* As in login: an unrecorded session is ended. */
 		(void)medsec_session_logout(id->sessions, newtoken);
 		sodium_memzero(newtoken, MEDSEC_TOKEN_TEXT_LEN);
 		goto out;
@@ -631,9 +632,9 @@ medsec_identity_peer_authenticate(struct medsec_identity *id,
 	 * its record is durable (held for a degraded trail), hence (void).
 	 */
 	if (medsec_identity_cert_check(id, cert_sha256) != MEDSEC_OK) {
-		(void)identity_audit(id, MEDSEC_EV_PEER_REFUSED, cert_sha256, source,
-		    cert_sha256, MEDSEC_AUDIT_FAILURE, "certificate revoked",
-		    NULL);
+		(void)identity_audit(id, MEDSEC_EV_PEER_REFUSED, cert_sha256,
+		    source, cert_sha256, MEDSEC_AUDIT_FAILURE,
+		    "certificate revoked", NULL);
 		return MEDSEC_ERR_DISABLED;
 	}
 	if ((r = medsec_db_prepare(id->db, "SELECT name FROM account WHERE "
@@ -645,13 +646,14 @@ medsec_identity_peer_authenticate(struct medsec_identity *id,
 		    medsec_db_column_text(st, 0));
 	medsec_db_finalize(st);
 	if (name[0] == '\0' || identity_row_get(id, name, &row) != MEDSEC_OK) {
-		(void)identity_audit(id, MEDSEC_EV_PEER_REFUSED, cert_sha256, source,
-		    cert_sha256, MEDSEC_AUDIT_FAILURE, "unknown peer", NULL);
+		(void)identity_audit(id, MEDSEC_EV_PEER_REFUSED, cert_sha256,
+		    source, cert_sha256, MEDSEC_AUDIT_FAILURE, "unknown peer",
+		    NULL);
 		return MEDSEC_ERR_LOGIN_FAILED;
 	}
 	if (row.acct.state != MEDSEC_ACCOUNT_ACTIVE) {
-		(void)identity_audit(id, MEDSEC_EV_PEER_REFUSED, name, source, name,
-		    MEDSEC_AUDIT_FAILURE,
+		(void)identity_audit(id, MEDSEC_EV_PEER_REFUSED, name, source,
+		    name, MEDSEC_AUDIT_FAILURE,
 		    medsec_account_state_name(row.acct.state), NULL);
 		r = row.acct.state == MEDSEC_ACCOUNT_EXPIRED ?
 		    MEDSEC_ERR_EXPIRED : MEDSEC_ERR_DISABLED;

@@ -181,6 +181,10 @@ medsec_sessions_close(struct medsec_sessions *s)
 {
 	if (s == NULL)
 		return;
+	/*
+	 * Only last-activity times, kept no earlier than the stored ones;
+	 * a failure here makes a session look idle sooner, never longer.
+	 */
 	if (s->tab != NULL)
 		(void)medsec_session_sync(s);
 	session_table_free(s);
@@ -248,6 +252,10 @@ touch(struct medsec_sessions *s, struct session_entry *e, int64_t mono)
 	/* Stored times never move backwards with a stepped clock. */
 	if (wall > e->info.last_us)
 		e->info.last_us = wall;
+	/*
+	 * Best effort: a time not stored only makes the session look idle
+	 * sooner to other processes; this process keeps the right one.
+	 */
 	if (e->info.last_us - e->persisted_last_us >= PERSIST_EVERY_US)
 		(void)session_store_last(s, e);
 }
