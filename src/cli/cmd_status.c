@@ -128,8 +128,9 @@ show_updates(struct medsec_db *db)
 		printf("updates: not set up (medsec update setup)\n");
 		return;
 	}
-	(void)medsec_db_meta_get(db, "update_counter", counter,
-	    sizeof(counter));
+	if (medsec_db_meta_get(db, "update_counter", counter,
+		sizeof(counter)) != MEDSEC_OK)
+		snprintf(counter, sizeof(counter), "unreadable");
 	snprintf(sql, sizeof(sql), "SELECT count(*) FROM update_package WHERE "
 	    "state = %d", MEDSEC_UPD_AWAITING_APPROVAL);
 	printf("updates: hardware %s, security counter %s, %" PRId64
