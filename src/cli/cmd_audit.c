@@ -12,6 +12,7 @@
 #include "medsec/clock.h"
 #include "medsec/err.h"
 #include "cli.h"
+#include "cli_escape.h"
 
 struct audit_args {
 	const char *state;
@@ -310,16 +311,11 @@ audit_export(int argc, char **argv)
 	return r == MEDSEC_OK ? CLI_EXIT_OK : CLI_EXIT_FAIL;
 }
 
-/* Prints a field with anything unprintable escaped: no terminal tricks. */
+/* A field with anything unprintable escaped: no terminal tricks. */
 static void
 print_safe(const char *s)
 {
-	for (const unsigned char *p = (const unsigned char *)s; *p; p++) {
-		if (*p < 0x20 || *p == 0x7f || *p == '\\')
-			printf("\\x%02x", *p);
-		else
-			putchar(*p);
-	}
+	cli_print_escaped(stdout, s);
 }
 
 static void

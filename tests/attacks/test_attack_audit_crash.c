@@ -29,6 +29,7 @@ struct outcome {
 	uint64_t acked[MAX_ACKED];
 	size_t nacked;
 	unsigned long ops;
+	unsigned long faults; /* injected I/O errors that fired */
 	int status;
 };
 
@@ -227,6 +228,7 @@ test_req_2_1_attack_l7_crash_during_recovery(void **state)
 	fresh_copy(root, sizeof(root));
 	run_child(root, 0, FAULTIO_POWER_GARBLE, RECORDS, &count);
 	fixture_rmrf(root);
+	assert_true(count.ops > 0);
 	for (k = 3; k <= count.ops; k += 3) {
 		fresh_copy(root, sizeof(root));
 		run_child(root, k, FAULTIO_POWER_GARBLE, RECORDS, &out);
@@ -236,6 +238,7 @@ test_req_2_1_attack_l7_crash_during_recovery(void **state)
 		fixture_copy_tree(root, copy);
 		run_child(copy, 0, FAULTIO_POWER_DROP, 0, &rec);
 		fixture_rmrf(copy);
+		assert_int_equal(rec.status, 0);
 		for (j = 1; j <= rec.ops; j++) {
 			struct outcome again;
 
@@ -244,6 +247,7 @@ test_req_2_1_attack_l7_crash_during_recovery(void **state)
 			fixture_copy_tree(root, copy);
 			run_child(copy, j, j % 2 ? FAULTIO_POWER_DROP
 						 : FAULTIO_PROCESS, 0, &again);
+			assert_int_equal(again.status, FAULTIO_CRASH_EXIT);
 			check_recovered(copy, out.acked, out.nacked);
 			fixture_rmrf(copy);
 			points++;
@@ -261,12 +265,13 @@ test_req_2_1_attack_l7_random_multi_crash(void **state)
 	uint64_t acked[MAX_ACKED];
 	size_t nacked;
 	char root[64];
-	unsigned seed = 12345;
+	unsigned seed = 12345, crashes = 0;
 
 	(void)state;
 	fresh_copy(root, sizeof(root));
 	run_child(root, 0, FAULTIO_POWER_GARBLE, RECORDS, &count);
 	fixture_rmrf(root);
+	assert_true(count.ops > 0);
 	for (int run = 0; run < 5; run++) {
 		fresh_copy(root, sizeof(root));
 		nacked = 0;
@@ -274,6 +279,7 @@ test_req_2_1_attack_l7_random_multi_crash(void **state)
 			seed = seed * 1103515245u + 12345u;
 			run_child(root, 1 + (seed >> 8) % count.ops,
 			    1 + (int)((seed >> 4) % 3), RECORDS, &out);
+			crashes += out.status == FAULTIO_CRASH_EXIT;
 			for (size_t i = 0; i < out.nacked && nacked < MAX_ACKED;
 			     i++)
 				acked[nacked++] = out.acked[i];
@@ -281,6 +287,8 @@ test_req_2_1_attack_l7_random_multi_crash(void **state)
 		check_recovered(root, acked, nacked);
 		fixture_rmrf(root);
 	}
+	printf("random multi-crash: %u crashes in 20 runs\n", crashes);
+	assert_true(crashes > 0);
 }
 
 /* Appends with an I/O error armed at op k; checks fail-closed behaviour. */
@@ -320,6 +328,7 @@ error_run(const char *root, unsigned long k, int err, int persistent,
 		medsec_audit_close(a);
 	}
 	out->ops = faultio_count();
+	out->faults = faultio_faults();
 	faultio_uninstall();
 	medsec_keystore_close(ks);
 }
@@ -329,16 +338,27 @@ error_loop(int err, int persistent)
 {
 	struct outcome count, out;
 	char root[64];
+	unsigned long fired = 0;
 
 	fresh_copy(root, sizeof(root));
 	error_run(root, 0, err, persistent, &count);
 	fixture_rmrf(root);
+	/* A loop over nothing proves nothing. */
+	assert_int_equal(count.nacked, RECORDS);
+	assert_true(count.ops > 0);
+	assert_int_equal(count.faults, 0);
 	for (unsigned long k = 1; k <= count.ops; k++) {
 		fresh_copy(root, sizeof(root));
 		error_run(root, k, err, persistent, &out);
+		/* the first k - 1 operations are the counted run's: k happens */
+		assert_true(out.faults > 0);
+		fired++;
 		check_recovered(root, out.acked, out.nacked);
 		fixture_rmrf(root);
 	}
+	printf("I/O-error loop (errno %d%s): %lu of %lu operations failed\n",
+	    err, persistent ? ", persistent" : "", fired, count.ops);
+	assert_int_equal(fired, count.ops);
 }
 
 static void

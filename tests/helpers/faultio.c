@@ -8,6 +8,7 @@
 #include <unistd.h>
 
 #include "faultio.h"
+#include "faultio_int.h"
 #include "io/io.h"
 
 #define UNDO_MAX 4096
@@ -19,7 +20,7 @@ struct undo {
 	int kind;
 	dev_t dev;
 	ino_t ino;
-	int fd;		/* dup of the file, for writes */
+	int fd;		/* dup of the file, for writes; -1: reopen path */
 	off_t off;
 	size_t len;	/* bytes written */
 	uint8_t *old;	/* previous bytes in [off, off + oldlen) */
@@ -34,8 +35,8 @@ struct undo {
 
 static struct undo undo[UNDO_MAX];
 static size_t nundo;
-static unsigned long counter, fail_k, crash_k;
-static int fail_err, fail_persistent, crash_mode, failing;
+static unsigned long counter, fail_k, crash_k, faults;
+static int fail_err, fail_persistent, crash_mode, failing, installed;
 static unsigned backups;
 
 static void
@@ -80,13 +81,9 @@ next_random(void)
 }
 
 static void
-undo_write(struct undo *u, int garble)
+undo_bytes(const struct undo *u, int fd, int garble)
 {
-	uint64_t choice = garble ? next_random() % 3 : 1;
-
-	if (choice == 0)
-		return; /* this write happened to reach the disk */
-	if (choice == 2) {
+	if (garble) {
 		uint8_t junk[4096];
 
 		for (size_t done = 0; done < u->len; done += sizeof(junk)) {
@@ -95,15 +92,35 @@ undo_write(struct undo *u, int garble)
 
 			for (size_t i = 0; i < n; i++)
 				junk[i] = (uint8_t)next_random();
-			if (pwrite(u->fd, junk, n, u->off + (off_t)done) < 0)
+			if (pwrite(fd, junk, n, u->off + (off_t)done) < 0)
 				perror("faultio: garble");
 		}
 		return;
 	}
-	if (u->oldlen > 0 && pwrite(u->fd, u->old, u->oldlen, u->off) < 0)
+	if (u->oldlen > 0 && pwrite(fd, u->old, u->oldlen, u->off) < 0)
 		perror("faultio: restore");
-	if (ftruncate(u->fd, u->oldsize) != 0)
+	if (ftruncate(fd, u->oldsize) != 0)
 		perror("faultio: truncate");
+}
+
+static void
+undo_write(struct undo *u, int garble)
+{
+	uint64_t choice = garble ? next_random() % 3 : 1;
+	int fd = u->fd;
+
+	if (choice == 0)
+		return; /* this write happened to reach the disk */
+	/*
+	 * Database files are known by name, not by a descriptor of ours:
+	 * closing a second descriptor would drop SQLite's POSIX locks. The
+	 * process is about to exit, so opening one now is harmless.
+	 */
+	if (fd < 0 && (fd = open(u->path, O_WRONLY | O_CLOEXEC)) < 0)
+		return; /* the file is gone: nothing of it survived */
+	undo_bytes(u, fd, choice == 2);
+	if (fd != u->fd)
+		close(fd);
 }
 
 static void
@@ -143,19 +160,29 @@ crash(void)
 				undo_one(&undo[i], crash_mode ==
 				    FAULTIO_POWER_GARBLE);
 	}
+	/* The links kept to undo renames and unlinks are the shim's own. */
+	for (size_t i = 0; i < nundo; i++)
+		if (undo[i].backup[0] != '\0')
+			unlink(undo[i].backup);
 	_exit(FAULTIO_CRASH_EXIT);
 }
 
-/* Counts one operation; returns -1 with errno set if it must fail. */
+/*
+ * Counts one operation; returns -1 with errno set if it must fail. With
+ * FAULTIO_TRACE set, names each operation on stderr (to find what op k is).
+ */
 static int
-tick(void)
+tick(const char *what)
 {
 	counter++;
+	if (getenv("FAULTIO_TRACE") != NULL)
+		fprintf(stderr, "faultio: op %lu: %s\n", counter, what);
 	if (crash_k != 0 && counter == crash_k)
 		crash();
 	if (fail_k != 0 && (counter == fail_k ||
 			       (fail_persistent && counter > fail_k))) {
 		failing = 1;
+		faults++;
 		errno = fail_err;
 		return -1;
 	}
@@ -198,7 +225,7 @@ f_open(void *ctx, const char *path, int flags, mode_t mode)
 	if ((flags & O_CREAT) == 0)
 		return posix->open(NULL, path, flags, mode);
 	existed = lstat(path, &sb) == 0;
-	if (tick() != 0)
+	if (tick("create") != 0)
 		return -1;
 	fd = posix->open(NULL, path, flags, mode);
 	if (fd >= 0 && !existed) {
@@ -218,7 +245,7 @@ f_pwrite(void *ctx, int fd, const void *buf, size_t len, off_t off)
 	ssize_t got;
 
 	(void)ctx;
-	if (tick() != 0)
+	if (tick("write") != 0)
 		return -1;
 	if (fstat(fd, &sb) != 0)
 		return -1;
@@ -244,7 +271,7 @@ static int
 f_fsync(void *ctx, int fd)
 {
 	(void)ctx;
-	if (tick() != 0)
+	if (tick("fsync") != 0)
 		return -1;
 	if (fsync(fd) != 0)
 		return -1;
@@ -256,7 +283,7 @@ static int
 f_fdatasync(void *ctx, int fd)
 {
 	(void)ctx;
-	if (tick() != 0)
+	if (tick("fdatasync") != 0)
 		return -1;
 	if (fdatasync(fd) != 0)
 		return -1;
@@ -271,7 +298,7 @@ f_ftruncate(void *ctx, int fd, off_t len)
 	struct stat sb;
 
 	(void)ctx;
-	if (tick() != 0 || fstat(fd, &sb) != 0)
+	if (tick("truncate") != 0 || fstat(fd, &sb) != 0)
 		return -1;
 	u = undo_new(U_WRITE);
 	u->dev = sb.st_dev;
@@ -307,7 +334,7 @@ f_rename(void *ctx, const char *from, const char *to)
 	struct stat sb;
 
 	(void)ctx;
-	if (tick() != 0)
+	if (tick("rename") != 0)
 		return -1;
 	u = undo_new(U_RENAME);
 	snprintf(u->path, sizeof(u->path), "%s", to);
@@ -328,7 +355,7 @@ f_unlink(void *ctx, const char *path)
 	struct undo *u;
 
 	(void)ctx;
-	if (tick() != 0)
+	if (tick("unlink") != 0)
 		return -1;
 	u = undo_new(U_UNLINK);
 	snprintf(u->path, sizeof(u->path), "%s", path);
@@ -345,7 +372,7 @@ static int
 f_mkdir(void *ctx, const char *path, mode_t mode)
 {
 	(void)ctx;
-	if (tick() != 0)
+	if (tick("mkdir") != 0)
 		return -1;
 	return mkdir(path, mode);
 }
@@ -371,7 +398,7 @@ reset(void)
 			unlink(undo[i].backup);
 	}
 	nundo = 0;
-	counter = fail_k = crash_k = 0;
+	counter = fail_k = crash_k = faults = 0;
 	fail_err = fail_persistent = crash_mode = failing = 0;
 }
 
@@ -379,12 +406,15 @@ void
 faultio_install(void)
 {
 	reset();
+	faultio_vfs_register();
+	installed = 1;
 	medsec_io_set_ops(&faultio_ops);
 }
 
 void
 faultio_uninstall(void)
 {
+	installed = 0;
 	reset();
 	medsec_io_set_ops(NULL);
 }
@@ -393,6 +423,12 @@ unsigned long
 faultio_count(void)
 {
 	return counter;
+}
+
+unsigned long
+faultio_faults(void)
+{
+	return faults;
 }
 
 void
@@ -415,4 +451,75 @@ faultio_heal(void)
 {
 	fail_k = 0;
 	failing = 0;
+}
+
+/* The hooks of the SQLite VFS (faultio_vfs.c). */
+
+int
+faultio_active(void)
+{
+	return installed;
+}
+
+int
+faultio_tick(const char *what)
+{
+	return tick(what);
+}
+
+void
+faultio_log_write(const struct stat *sb, const char *path, off_t off,
+    size_t len, const void *old, size_t oldlen, off_t oldsize)
+{
+	struct undo *u = undo_new(U_WRITE);
+
+	u->dev = sb->st_dev;
+	u->ino = sb->st_ino;
+	snprintf(u->path, sizeof(u->path), "%s", path);
+	u->off = off;
+	u->len = len;
+	u->oldsize = oldsize;
+	if (oldlen > 0) {
+		if ((u->old = malloc(oldlen)) == NULL) {
+			fprintf(stderr, "faultio: out of memory\n");
+			abort();
+		}
+		memcpy(u->old, old, oldlen);
+		u->oldlen = oldlen;
+	}
+}
+
+void
+faultio_log_create(const char *path)
+{
+	struct undo *u = undo_new(U_CREATE);
+
+	snprintf(u->path, sizeof(u->path), "%s", path);
+	parent_dir(path, u->dir, sizeof(u->dir));
+}
+
+void
+faultio_log_unlink(const char *path)
+{
+	struct undo *u = undo_new(U_UNLINK);
+
+	snprintf(u->path, sizeof(u->path), "%s", path);
+	parent_dir(path, u->dir, sizeof(u->dir));
+	keep_backup(u, path);
+}
+
+void
+faultio_log_synced(const struct stat *sb, const char *path)
+{
+	for (size_t i = 0; i < nundo; i++) {
+		struct undo *u = &undo[i];
+
+		if (!u->live)
+			continue;
+		if (u->kind == U_WRITE && u->ino == sb->st_ino &&
+		    u->dev == sb->st_dev)
+			u->live = 0;
+		else if (u->kind == U_CREATE && strcmp(u->path, path) == 0)
+			u->live = 0;
+	}
 }

@@ -13,6 +13,12 @@
  *
  * Killing a process is not a power cut (the page cache keeps what it
  * wrote): FAULTIO_PROCESS models the former, the POWER modes the latter.
+ *
+ * The SQLite database is under the same seam: installing the shim also
+ * makes a wrapping VFS SQLite's default (faultio_vfs.c), which counts,
+ * fails and undoes the database's xWrite, xSync, xTruncate, xDelete and
+ * file creation exactly like medsec's own file operations. Only database
+ * connections opened while the shim is installed are faulted.
  */
 #ifndef MEDSEC_FAULTIO_H
 #define MEDSEC_FAULTIO_H
@@ -31,6 +37,8 @@ void faultio_install(void);
 void faultio_uninstall(void);
 /* Mutating operations counted since install. */
 unsigned long faultio_count(void);
+/* Operations failed since install (at least one, if a fault fired). */
+unsigned long faultio_faults(void);
 /* Fails operation k (1-based) with err; persistent: and every later one. */
 void faultio_fail_at(unsigned long k, int err, int persistent);
 /* Crashes at operation k in the given mode. */

@@ -2,6 +2,12 @@
  * Runs a cmocka group, or only the test named in argv[1]. CTest calls each
  * test by name so that the JUnit report lists every test function. A name
  * that matches nothing is an error, never a silent pass.
+ *
+ * cmocka's skip() counts as a pass in the exit status, and a skipped
+ * test_req_* reported as passed would be false evidence. skip() is
+ * therefore redefined here to remember the skip, and the run exits with
+ * MEDSEC_TEST_SKIPPED (CTest's SKIP_RETURN_CODE) when nothing failed but
+ * something was skipped. Include this header after <cmocka.h>.
  */
 #ifndef MEDSEC_TESTMAIN_H
 #define MEDSEC_TESTMAIN_H
@@ -11,6 +17,14 @@
 #include <stddef.h>
 #include <stdint.h>
 #include <cmocka.h>
+
+#define MEDSEC_TEST_SKIPPED 77
+
+/* Records that the running test skipped, then lets cmocka skip it. */
+void medsec_test_skip(const char *file, int line);
+
+#undef skip
+#define skip() medsec_test_skip(__FILE__, __LINE__)
 
 int medsec_test_run(const char *group, const struct CMUnitTest *tests,
     size_t count, int argc, char **argv);
