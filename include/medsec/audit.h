@@ -182,8 +182,9 @@ struct medsec_audit;
  * Creates a new audit trail in dir (mode 0700) bound to the keystore's
  * "identity" key pair: generates the initial MAC key, writes it to
  * verifier_key_path (mode 0600, refusing to overwrite) for the operator to
- * move off the device, stores it sealed as "audit-mac", and writes the
- * first segment and an AUDIT_STARTED record. MEDSEC_ERR_EXISTS if dir
+ * move off the device, stores it sealed as "audit-mac", writes the
+ * genesis anchor and then the first segment and an AUDIT_STARTED record
+ * (so no trail is ever without an anchor). MEDSEC_ERR_EXISTS if dir
  * already holds a trail.
  */
 int medsec_audit_create(const char *dir, struct medsec_keystore *ks,

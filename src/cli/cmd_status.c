@@ -128,8 +128,9 @@ show_updates(struct medsec_db *db)
 		printf("updates: not set up (medsec update setup)\n");
 		return;
 	}
-	(void)medsec_db_meta_get(db, "update_counter", counter,
-	    sizeof(counter));
+	if (medsec_db_meta_get(db, "update_counter", counter,
+		sizeof(counter)) != MEDSEC_OK)
+		snprintf(counter, sizeof(counter), "unreadable");
 	snprintf(sql, sizeof(sql), "SELECT count(*) FROM update_package WHERE "
 	    "state = %d", MEDSEC_UPD_AWAITING_APPROVAL);
 	printf("updates: hardware %s, security counter %s, %" PRId64
@@ -145,7 +146,8 @@ cmd_status(int argc, char **argv)
 	struct cli_device dev;
 	const char *state = NULL;
 	char profile[32] = "?";
-	int bad, c, version = 0;
+	struct medsec_audit_options audit_opts;
+	int bad, c, settings_bad = 0, version = 0;
 
 	optind = 1;
 	while ((c = getopt_long(argc, argv, "s:", opts, NULL)) != -1) {
@@ -171,7 +173,14 @@ cmd_status(int argc, char **argv)
 	show_keys(dev.ks);
 	show_people(dev.db);
 	show_updates(dev.db);
+	if (cli_audit_options(&dev, &audit_opts) != MEDSEC_OK)
+		settings_bad = 1;
+	else
+		printf("audit settings: checkpoint every %" PRIu32 " records "
+		       "or %" PRIu32 " s, segments of %" PRIu64 " bytes\n",
+		    audit_opts.epoch_records, audit_opts.epoch_seconds,
+		    audit_opts.segment_bytes);
 	bad = show_audit(&dev);
 	cli_device_close(&dev);
-	return bad ? CLI_EXIT_FAIL : CLI_EXIT_OK;
+	return bad || settings_bad ? CLI_EXIT_FAIL : CLI_EXIT_OK;
 }

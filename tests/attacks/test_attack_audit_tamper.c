@@ -455,6 +455,274 @@ test_req_2_1_torn_tail_reported_then_recovered(void **state)
 	fixture_teardown(&f);
 }
 
+
+/* The writer refuses the trail, saying why, and changes nothing. */
+static void
+expect_open_refused(struct fixture *f, const char *why)
+{
+	struct medsec_audit_open_report rep;
+	struct medsec_audit *a = NULL;
+	char cmd[700];
+
+	snprintf(cmd, sizeof(cmd), "ls %s | grep -q recovered", f->audit);
+	assert_int_equal(medsec_audit_open(f->audit, f->ks, &f->opts, &a, &rep),
+	    MEDSEC_ERR_TAMPERED);
+	assert_null(a);
+	if (strstr(rep.message, why) == NULL)
+		fail_msg("open refused, but the reason '%s' does not say '%s'",
+		    rep.message, why);
+	assert_int_not_equal(system(cmd), 0); /* nothing cut as "recovered" */
+}
+
+static void
+remove_anchor(const struct fixture *f)
+{
+	char path[600];
+
+	snprintf(path, sizeof(path), "%s/anchor", f->audit);
+	assert_int_equal(unlink(path), 0);
+}
+
+static void
+test_req_2_1_attack_l3_anchor_deleted_detected(void **state)
+{
+	struct fixture f;
+
+	(void)state;
+	build(&f, 10, 1 << 20, 40);
+	remove_anchor(&f);
+	expect(&f, 1, MEDSEC_AUDIT_TRUNCATED, 0);
+	expect(&f, 0, MEDSEC_AUDIT_TRUNCATED, 0);
+	expect_open_refused(&f, "anchor file is missing");
+	fixture_teardown(&f);
+}
+
+static void
+test_req_2_1_attack_l3_cut_at_checkpoint_no_anchor(void **state)
+{
+	struct fixture f;
+	struct seg s;
+	size_t i;
+
+	(void)state;
+	build(&f, 10, 1 << 20, 40);
+	seg_load(&s, f.audit, 1);
+	/* cut right after a checkpoint that is not the newest one */
+	i = s.nrec - 1;
+	while (s.rec[i].event != MEDSEC_EV_AUDIT_CHECKPOINT)
+		i--;
+	i--;
+	while (s.rec[i].event != MEDSEC_EV_AUDIT_CHECKPOINT)
+		i--;
+	s.len = s.off[i] + s.rec[i].len;
+	seg_save(&s);
+	remove_anchor(&f);
+	expect(&f, 1, MEDSEC_AUDIT_TRUNCATED, 0);
+	expect(&f, 0, MEDSEC_AUDIT_TRUNCATED, 0);
+	expect_open_refused(&f, "");
+	fixture_teardown(&f);
+}
+
+static void
+test_req_2_1_attack_l3_last_segments_gone_no_anchor(void **state)
+{
+	struct medsec_audit_verify_result res;
+	struct fixture f;
+	char path[600];
+	int last = 1;
+
+	(void)state;
+	build(&f, 50, 8192, 300);
+	assert_int_equal(fixture_verify(&f, 1, &res), MEDSEC_OK);
+	assert_true(res.segments >= 3);
+	last = (int)res.segments;
+	for (int i = last; i > last - 2; i--) {
+		snprintf(path, sizeof(path), "%s/seg-%016d.log", f.audit, i);
+		assert_int_equal(unlink(path), 0);
+	}
+	remove_anchor(&f);
+	expect(&f, 1, MEDSEC_AUDIT_TRUNCATED, 0);
+	expect(&f, 0, MEDSEC_AUDIT_TRUNCATED, 0);
+	expect_open_refused(&f, "");
+	fixture_teardown(&f);
+}
+
+/*
+ * An older copy of audit/ put back whole is consistent in itself: the
+ * verifier key alone cannot tell. The device can (its sealed MAC key has
+ * moved on), and so can a head kept off the device.
+ */
+static void
+test_req_2_1_attack_l3_older_trail_put_back_detected(void **state)
+{
+	struct medsec_audit_verify_result res, old;
+	struct medsec_audit_verifier v;
+	struct medsec_audit_verify_options opts;
+	struct medsec_audit_expect kept, device;
+	struct medsec_audit *a;
+	struct fixture f;
+	char copy[600];
+
+	(void)state;
+	build(&f, 10, 1 << 20, 25);
+	snprintf(copy, sizeof(copy), "%s/audit-copy", f.root);
+	fixture_copy_tree(f.audit, copy);
+	assert_int_equal(medsec_audit_open(f.audit, f.ks, &f.opts, &a, NULL),
+	    MEDSEC_OK);
+	fixture_append(a, 26, 30);
+	assert_int_equal(medsec_audit_checkpoint(a), MEDSEC_OK);
+	assert_int_equal(medsec_audit_close(a), MEDSEC_OK);
+	assert_int_equal(fixture_verify(&f, 1, &res), MEDSEC_OK);
+	fixture_rmrf(f.audit);
+	assert_int_equal(rename(copy, f.audit), 0);
+	/* consistent in itself */
+	assert_int_equal(fixture_verify(&f, 1, &old), MEDSEC_OK);
+	assert_true(old.head_seq < res.head_seq);
+	/* the device's key epoch and a head kept off the device say not */
+	memset(&device, 0, sizeof(device));
+	device.source = "the keystore";
+	device.have_mac_epoch = 1;
+	assert_int_equal(medsec_audit_key_epoch(f.ks, &device.mac_epoch),
+	    MEDSEC_OK);
+	memset(&kept, 0, sizeof(kept));
+	kept.source = "the kept head";
+	kept.head_seq = res.head_seq;
+	memcpy(kept.head_chain, res.head_chain, sizeof(kept.head_chain));
+	assert_int_equal(medsec_audit_read_verifier(f.verifier, &v), MEDSEC_OK);
+	memset(&opts, 0, sizeof(opts));
+	opts.public_key = v.public_key;
+	opts.public_key_len = v.public_key_len;
+	opts.public_key_alg = v.public_key_alg;
+	opts.verifier_key = v.mac_key;
+	opts.verifier_key_len = v.mac_key_len;
+	assert_int_equal(medsec_audit_verify_against(f.audit, &opts, &device, 1,
+			     &old), MEDSEC_ERR_TAMPERED);
+	assert_int_equal(old.problem, MEDSEC_AUDIT_ROLLED_BACK);
+	assert_non_null(strstr(old.message, "the keystore"));
+	assert_int_equal(medsec_audit_verify_against(f.audit, &opts, &kept, 1,
+			     &old), MEDSEC_ERR_TAMPERED);
+	assert_int_equal(old.problem, MEDSEC_AUDIT_ROLLED_BACK);
+	assert_non_null(strstr(old.message, "the kept head"));
+	medsec_wipe(&v, sizeof(v));
+	expect_open_refused(&f, "sealed MAC key is at epoch");
+	fixture_teardown(&f);
+}
+
+/* Records after the newest checkpoint, as a crash or a running writer
+ * leaves them. */
+static void
+build_open_tail(struct fixture *f, struct seg *s)
+{
+	build(f, 10, 1 << 20, 25);
+	seg_load(s, f->audit, 1);
+	assert_int_not_equal(s->rec[s->nrec - 1].event,
+	    MEDSEC_EV_AUDIT_CHECKPOINT);
+	assert_int_not_equal(s->rec[s->nrec - 2].event,
+	    MEDSEC_EV_AUDIT_CHECKPOINT);
+}
+
+static void
+test_req_2_1_attack_l1_altered_after_checkpoint(void **state)
+{
+	struct fixture f;
+	struct seg s;
+	uint64_t seq;
+	size_t i;
+
+	(void)state;
+	build_open_tail(&f, &s);
+	i = s.nrec - 2;
+	seq = s.rec[i].seq;
+	s.buf[s.off[i] + AUDIT_REC_FIXED_LEN + 2] ^= 0x01; /* in the actor */
+	seg_save(&s);
+	expect_open_refused(&f, "changed after it was written");
+	expect(&f, 1, MEDSEC_AUDIT_MODIFIED, seq);
+	fixture_teardown(&f);
+}
+
+/* The chain hash recomputed, as anyone can: only the MAC tells. */
+static void
+test_req_2_1_attack_l1_rechained_after_checkpoint(void **state)
+{
+	struct fixture f;
+	struct seg s;
+	uint64_t seq;
+	size_t i;
+
+	(void)state;
+	build_open_tail(&f, &s);
+	i = s.nrec - 2;
+	seq = s.rec[i].seq;
+	s.buf[s.off[i] + AUDIT_REC_FIXED_LEN + 2] ^= 0x01;
+	seg_rechain(&s, i, NULL);
+	seg_save(&s);
+	expect_open_refused(&f, "MAC does not verify");
+	expect(&f, 1, MEDSEC_AUDIT_RESEALED, seq);
+	fixture_teardown(&f);
+}
+
+static void
+test_req_2_1_attack_l2_removed_after_checkpoint(void **state)
+{
+	struct fixture f;
+	struct seg s;
+
+	(void)state;
+	build_open_tail(&f, &s);
+	seg_remove(&s, s.nrec - 2);
+	seg_save(&s);
+	expect_open_refused(&f, "records were removed");
+	fixture_teardown(&f);
+}
+
+static void
+test_req_2_1_writer_refuses_segment_of_another_device(void **state)
+{
+	struct medsec_audit_verify_result res;
+	struct fixture f, other;
+	char mine[600], theirs[600];
+
+	(void)state;
+	build(&f, 50, 8192, 200);
+	build(&other, 50, 8192, 200);
+	assert_int_equal(fixture_verify(&f, 1, &res), MEDSEC_OK);
+	assert_true(res.segments >= 3);
+	snprintf(mine, sizeof(mine), "%s/seg-%016d.log", f.audit, 1);
+	snprintf(theirs, sizeof(theirs), "%s/seg-%016d.log", other.audit, 1);
+	fixture_copy_tree(theirs, mine);
+	expect_open_refused(&f, "another device");
+	fixture_teardown(&other);
+	fixture_teardown(&f);
+}
+
+static void
+test_req_2_1_writer_refuses_segment_not_continuing(void **state)
+{
+	struct medsec_audit *a;
+	struct fixture f;
+	char old[600], seg[600];
+	struct medsec_audit_verify_result res;
+
+	(void)state;
+	build(&f, 50, 8192, 60);
+	assert_int_equal(fixture_verify(&f, 1, &res), MEDSEC_OK);
+	snprintf(seg, sizeof(seg), "%s/seg-%016d.log", f.audit,
+	    (int)res.segments - 1);
+	snprintf(old, sizeof(old), "%s/old-seg", f.root);
+	fixture_copy_tree(seg, old);
+	assert_int_equal(medsec_audit_open(f.audit, f.ks, &f.opts, &a, NULL),
+	    MEDSEC_OK);
+	fixture_append(a, 61, 150);
+	assert_int_equal(medsec_audit_close(a), MEDSEC_OK);
+	/* the older copy of what is now the second-to-last segment */
+	assert_int_equal(fixture_verify(&f, 1, &res), MEDSEC_OK);
+	snprintf(seg, sizeof(seg), "%s/seg-%016d.log", f.audit,
+	    (int)res.segments - 1);
+	fixture_copy_tree(old, seg);
+	expect_open_refused(&f, "");
+	fixture_teardown(&f);
+}
+
 static const struct CMUnitTest tests[] = {
 	cmocka_unit_test(test_req_2_1_attack_l1_modified_record_detected),
 	cmocka_unit_test(test_req_2_1_attack_l2_deleted_record_detected),
@@ -470,6 +738,15 @@ static const struct CMUnitTest tests[] = {
 	cmocka_unit_test(test_req_2_1_foreign_verifier_mac_key_detected),
 	cmocka_unit_test(test_req_2_1_damaged_anchor_detected),
 	cmocka_unit_test(test_req_2_1_torn_tail_reported_then_recovered),
+	cmocka_unit_test(test_req_2_1_attack_l3_anchor_deleted_detected),
+	cmocka_unit_test(test_req_2_1_attack_l3_cut_at_checkpoint_no_anchor),
+	cmocka_unit_test(test_req_2_1_attack_l3_last_segments_gone_no_anchor),
+	cmocka_unit_test(test_req_2_1_attack_l3_older_trail_put_back_detected),
+	cmocka_unit_test(test_req_2_1_attack_l1_altered_after_checkpoint),
+	cmocka_unit_test(test_req_2_1_attack_l1_rechained_after_checkpoint),
+	cmocka_unit_test(test_req_2_1_attack_l2_removed_after_checkpoint),
+	cmocka_unit_test(test_req_2_1_writer_refuses_segment_of_another_device),
+	cmocka_unit_test(test_req_2_1_writer_refuses_segment_not_continuing),
 };
 
 MEDSEC_TEST_MAIN(tests)

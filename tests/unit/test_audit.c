@@ -8,6 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "testmain.h"
@@ -33,6 +34,50 @@ count_records(const char *dir)
 	uint64_t seqs[1];
 
 	return fixture_read_seqs(dir, seqs, 0);
+}
+
+
+/*
+ * Flips the first byte of record seq's actor, as an editor of the file
+ * would (layout: docs/formats/audit-log.md).
+ */
+static void
+flip_byte_of_record(const struct fixture *f, uint64_t seq)
+{
+	char path[600];
+	uint8_t *buf;
+	FILE *fp;
+	long len;
+	size_t off = 128;
+	int hit = 0;
+
+	snprintf(path, sizeof(path), "%s/seg-%016d.log", f->audit, 1);
+	assert_non_null(fp = fopen(path, "r+b"));
+	fseek(fp, 0, SEEK_END);
+	len = ftell(fp);
+	fseek(fp, 0, SEEK_SET);
+	assert_non_null(buf = malloc((size_t)len));
+	assert_int_equal(fread(buf, 1, (size_t)len, fp), (size_t)len);
+	while (off + 44 <= (size_t)len) {
+		uint32_t rlen = (uint32_t)buf[off] | (uint32_t)buf[off + 1] << 8 |
+		    (uint32_t)buf[off + 2] << 16 | (uint32_t)buf[off + 3] << 24;
+		uint64_t rseq = 0;
+
+		for (int k = 7; k >= 0; k--)
+			rseq = rseq << 8 | buf[off + 8 + k];
+		if (rseq == seq) {
+			buf[off + 44] ^= 0x01;
+			hit = 1;
+			break;
+		}
+		assert_true(rlen > 44);
+		off += rlen;
+	}
+	assert_true(hit);
+	fseek(fp, 0, SEEK_SET);
+	assert_int_equal(fwrite(buf, 1, (size_t)len, fp), (size_t)len);
+	fclose(fp);
+	free(buf);
 }
 
 static void
@@ -80,23 +125,33 @@ test_req_2_1_record_carries_who_what_where_when_outcome(void **state)
 	fixture_teardown(&f);
 }
 
+/*
+ * Every event of the vocabulary (access, PHR create/read/update/delete,
+ * administration, updates, incidents) is recorded with its time, actor,
+ * source, object and outcome, read back as written, and verifies.
+ */
 static void
 test_req_2_1_every_event_type_recorded_and_verified(void **state)
 {
 	struct medsec_audit_verify_result res;
 	const struct medsec_audit_event_info *ev;
+	struct medsec_audit_reader *rd;
+	struct medsec_audit_record rec;
 	struct fixture f;
 	struct medsec_audit *a;
-	size_t n, before;
+	int64_t t0, t1;
+	size_t n, before, found = 0;
+	int r;
 
 	(void)state;
 	fixture_setup(&f, 16, 1 << 20);
 	before = count_records(f.audit);
 	ev = medsec_audit_events(&n);
 	a = open_trail(&f);
+	t0 = medsec_clock_wall_us();
 	for (size_t i = 0; i < n; i++) {
 		struct medsec_audit_event_in in = { ev[i].event, "tester",
-			"local", ev[i].name, MEDSEC_AUDIT_SUCCESS, NULL, NULL };
+			"192.0.2.1", ev[i].name, (int)(i % 2), NULL, NULL };
 
 		/* only the writer makes checkpoints: callers cannot forge one */
 		assert_int_equal(medsec_audit_append(a, &in, NULL),
@@ -104,7 +159,27 @@ test_req_2_1_every_event_type_recorded_and_verified(void **state)
 			? MEDSEC_ERR_INVALID : MEDSEC_OK);
 	}
 	assert_int_equal(medsec_audit_close(a), MEDSEC_OK);
-	assert_true(count_records(f.audit) >= before + n);
+	t1 = medsec_clock_wall_us();
+	assert_true(count_records(f.audit) >= before + n - 1);
+	assert_int_equal(medsec_audit_reader_open(f.audit, &rd), MEDSEC_OK);
+	while ((r = medsec_audit_reader_next(rd, &rec)) == 1) {
+		const struct medsec_audit_event_info *info;
+
+		if (strcmp(rec.actor, "tester") != 0)
+			continue;
+		info = medsec_audit_event_info(rec.event);
+		assert_non_null(info);
+		assert_string_equal(rec.object, info->name);
+		assert_string_equal(rec.source, "192.0.2.1");
+		for (size_t i = 0; i < n; i++)
+			if (ev[i].event == rec.event)
+				assert_int_equal(rec.outcome, (int)(i % 2));
+		assert_true(rec.time_us >= t0 && rec.time_us <= t1);
+		found++;
+	}
+	assert_int_equal(r, 0);
+	medsec_audit_reader_close(rd);
+	assert_int_equal(found, n - 1); /* all but the forged checkpoint */
 	assert_int_equal(fixture_verify(&f, 1, &res), MEDSEC_OK);
 	assert_true(res.macs_checked);
 	assert_true(res.checkpoints >= n / 16);
@@ -195,6 +270,14 @@ test_req_2_1_verify_intact_with_and_without_verifier_key(void **state)
 	assert_int_equal(res.macs_checked, 1);
 	assert_int_equal(fixture_verify(&f, 0, &res), MEDSEC_OK);
 	assert_int_equal(res.macs_checked, 0);
+	/* and a changed record is found, with the key and without it */
+	flip_byte_of_record(&f, 50);
+	assert_int_equal(fixture_verify(&f, 1, &res), MEDSEC_ERR_TAMPERED);
+	assert_int_equal(res.problem, MEDSEC_AUDIT_MODIFIED);
+	assert_int_equal(res.bad_seq, 50);
+	assert_int_equal(fixture_verify(&f, 0, &res), MEDSEC_ERR_TAMPERED);
+	assert_int_equal(res.problem, MEDSEC_AUDIT_MODIFIED);
+	assert_int_equal(res.bad_seq, 50);
 	fixture_teardown(&f);
 }
 
@@ -248,16 +331,69 @@ test_audit_checkpoint_after_time_span(void **state)
 static void
 test_audit_second_writer_refused_busy(void **state)
 {
+	struct medsec_audit_open_report rep;
 	struct fixture f;
 	struct medsec_audit *a, *b = NULL;
 
 	(void)state;
 	fixture_setup(&f, 1000, 1 << 20);
 	a = open_trail(&f);
-	assert_int_equal(medsec_audit_open(f.audit, f.ks, &f.opts, &b, NULL),
+	f.opts.lock_wait_ms = 50; /* bounded: gives up, naming what is busy */
+	assert_int_equal(medsec_audit_open(f.audit, f.ks, &f.opts, &b, &rep),
 	    MEDSEC_ERR_BUSY);
 	assert_null(b);
+	assert_non_null(strstr(rep.message, "another process is writing the "
+					    "audit trail"));
 	assert_int_equal(medsec_audit_close(a), MEDSEC_OK);
+	fixture_teardown(&f);
+}
+
+struct opener {
+	struct fixture *f;
+	struct medsec_audit *b;
+	int r;
+};
+
+static void *
+open_second(void *p)
+{
+	struct opener *o = p;
+
+	o->r = medsec_audit_open(o->f->audit, o->f->ks, &o->f->opts, &o->b,
+	    NULL);
+	return NULL;
+}
+
+/*
+ * A second command arriving while the first holds the trail waits for it
+ * instead of failing at once with "resource busy".
+ */
+static void
+test_audit_second_writer_waits_for_the_first(void **state)
+{
+	const struct timespec pause = { 0, 200 * 1000000L };
+	struct medsec_audit_verify_result res;
+	struct opener o;
+	struct fixture f;
+	struct medsec_audit *a;
+	pthread_t t;
+
+	(void)state;
+	fixture_setup(&f, 1000, 1 << 20);
+	a = open_trail(&f);
+	memset(&o, 0, sizeof(o));
+	o.f = &f;
+	assert_int_equal(f.opts.lock_wait_ms, MEDSEC_AUDIT_LOCK_WAIT_MS);
+	assert_int_equal(pthread_create(&t, NULL, open_second, &o), 0);
+	/* The first command goes on working meanwhile, then ends. */
+	fixture_append(a, 1, 3);
+	nanosleep(&pause, NULL);
+	assert_int_equal(medsec_audit_close(a), MEDSEC_OK);
+	pthread_join(t, NULL);
+	assert_int_equal(o.r, MEDSEC_OK);
+	fixture_append(o.b, 4, 1);
+	assert_int_equal(medsec_audit_close(o.b), MEDSEC_OK);
+	assert_int_equal(fixture_verify(&f, 1, &res), MEDSEC_OK);
 	fixture_teardown(&f);
 }
 
@@ -427,6 +563,7 @@ static const struct CMUnitTest tests[] = {
 	cmocka_unit_test(test_audit_segments_rotate_and_chain_across),
 	cmocka_unit_test(test_audit_checkpoint_after_time_span),
 	cmocka_unit_test(test_audit_second_writer_refused_busy),
+	cmocka_unit_test(test_audit_second_writer_waits_for_the_first),
 	cmocka_unit_test(test_audit_create_refuses_existing_trail),
 	cmocka_unit_test(test_req_1_17_verifier_key_with_wide_permissions_refused),
 	cmocka_unit_test(test_audit_group_commit_shares_syncs_between_writers),

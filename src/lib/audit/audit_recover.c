@@ -315,7 +315,9 @@ check_headers(struct medsec_audit *a, const uint64_t *segs, size_t n,
 		if (r != MEDSEC_OK)
 			return r;
 		if (strcmp(h.identity_key_id, a->identity_key_id) != 0) {
-			if (i == 0) /* the keystore is not this trail's */
+			/* The segment to append to is not ours: the keystore
+			 * is not this trail's. */
+			if (i + 1 == n)
 				return MEDSEC_ERR_KEY_MISMATCH;
 			return tampered(st, "segment %llu was written under "
 			    "identity key %s, not this device's %s: it comes "

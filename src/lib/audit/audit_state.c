@@ -225,14 +225,14 @@ medsec_audit_check_state(struct medsec_audit *a,
 		    "back or its end was cut", (unsigned long long)head, src,
 		    (unsigned long long)e->head_seq);
 	if (e->head_seq > 0) {
-		if (e->head_seq < head &&
-		    (r = audit_stored_chain_at(a->dir, e->head_seq, chain)) !=
-			MEDSEC_OK)
-			return r == MEDSEC_ERR_NOT_FOUND || r == MEDSEC_ERR_FORMAT
-			    ? say(msg, msglen, "record %llu, saved by %s as "
-				  "the trail's head, cannot be found",
-				  (unsigned long long)e->head_seq, src)
-			    : r;
+		if (e->head_seq < head)
+			r = audit_stored_chain_at(a->dir, e->head_seq, chain);
+		if (r == MEDSEC_ERR_NOT_FOUND || r == MEDSEC_ERR_FORMAT)
+			return say(msg, msglen, "record %llu, saved by %s as "
+			    "the trail's head, cannot be found",
+			    (unsigned long long)e->head_seq, src);
+		if (r != MEDSEC_OK)
+			return r;
 		if (!medsec_ct_equal(chain, e->head_chain,
 			MEDSEC_AUDIT_CHAIN_LEN))
 			return say(msg, msglen, "record %llu differs from the "

@@ -197,6 +197,10 @@ audit_segment_create(struct medsec_audit *a, uint64_t segno)
 	    (r = medsec_io_fsync(fd)) != MEDSEC_OK ||
 	    (r = medsec_io_fsync_dir(a->dir)) != MEDSEC_OK) {
 		medsec_io_close(fd);
+		/* The write error is what the caller must see. Should the
+		 * unlink fail too, what is left is at most a header that
+		 * continues the chain: the next open carries on in it, or
+		 * sets it aside as a torn segment if it is short. */
 		(void)medsec_io_unlink(path);
 		return r;
 	}
