@@ -251,6 +251,7 @@ check_store(const char *root, const struct outcome *o, const char *what)
 			assert_false(o->acked[i]);
 		return;
 	}
+	faultio_install(); /* nothing armed: only the syncs are simulated */
 	if ((r = medsec_db_open_with(path, 1, schema, 1, &db)) != MEDSEC_OK)
 		fail_msg("%s: the store does not open: %d", what, r);
 	assert_int_equal(medsec_db_prepare(db, "PRAGMA integrity_check", &st),
@@ -282,6 +283,7 @@ check_store(const char *root, const struct outcome *o, const char *what)
 		assert_int_equal(t1[i], v[0]);
 	}
 	medsec_db_close(db);
+	faultio_uninstall();
 }
 
 /* A new state directory; with create, an empty store made durable. */
@@ -296,9 +298,12 @@ fresh_dir(char *root, size_t len, int create)
 	if (!create)
 		return;
 	db_path(root, path, sizeof(path));
+	/* The shim with nothing armed: syncs simulated, and fast. */
+	faultio_install();
 	assert_int_equal(medsec_db_open_with(path, 1, schema, 1, &db),
 	    MEDSEC_OK);
 	medsec_db_close(db);
+	faultio_uninstall();
 }
 
 /* The loops fault the transactions; creation has its own loop. */
