@@ -646,7 +646,7 @@ oom_shutdown(void *ctx)
 static const sqlite3_mem_methods oom_methods = { oom_malloc, oom_free,
 	oom_realloc, oom_size, oom_roundup, oom_init, oom_shutdown, NULL };
 
-/* Open, three transactions, close, with allocation k failing. */
+/* Open, one transaction, close, with allocation k failing. */
 static void
 oom_run(const char *root, unsigned long k, int persistent,
     struct outcome *o)
@@ -660,18 +660,17 @@ oom_run(const char *root, unsigned long k, int persistent,
 	alloc_failed = 0;
 	fail_alloc = k;
 	fail_alloc_persistent = persistent;
+	faultio_install(); /* nothing armed: only the syncs are simulated */
 	if (medsec_db_open_with(path, 1, schema, 1, &db) == MEDSEC_OK) {
 		o->opened = 1;
-		for (int i = 1; i <= 3; i++) {
-			if (transaction(db, i) != MEDSEC_OK)
-				break;
-			o->acked[i] = 1;
-		}
+		if (transaction(db, 1) == MEDSEC_OK)
+			o->acked[1] = 1;
 		medsec_db_close(db);
 	}
 	o->ops = allocs;
 	o->faults = alloc_failed;
 	fail_alloc = 0;
+	faultio_uninstall();
 }
 
 static void
@@ -684,7 +683,7 @@ oom_loop(int persistent)
 	fresh_dir(root, sizeof(root), 0);
 	oom_run(root, 0, 0, &o);
 	n = o.ops;
-	assert_true(o.opened && o.acked[3]);
+	assert_true(o.opened && o.acked[1]);
 	fixture_rmrf(root);
 	assert_true(n > 0);
 	for (unsigned long k = 1; k <= n; k++) {
