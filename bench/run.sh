@@ -77,6 +77,7 @@ printf '%-12s %-10s %-10s %s\n' case p50_ms p95_ms ""
 printf '%-12s %-10s %-10s\n' "unknown user" "$(echo "$line" | field unknown_p50_ms)" "$(echo "$line" | field unknown_p95_ms)"
 printf '%-12s %-10s %-10s median difference %s%%\n' "wrong pass" "$(echo "$line" | field wrong_p50_ms)" \
     "$(echo "$line" | field wrong_p95_ms)" "$(echo "$line" | field p50_diff_pct)"
+echo "## the same from the CLI, a cold process per attempt (hyperfine)"; "$(dirname "$0")/login_timing.sh" "$build" "$data"
 
 echo
 echo "## session validation per request, one core: in-process table vs SQLite lookup by token hash"

@@ -165,9 +165,15 @@ struct medsec_audit_options {
 	uint32_t epoch_records; /* checkpoint after this many records */
 	uint32_t epoch_seconds; /* ...or once this much time passed; 0 off */
 	uint64_t segment_bytes; /* rotate segments at this size */
+	/* How long medsec_audit_open() waits for another process's writer
+	 * to finish before it gives up with MEDSEC_ERR_BUSY; 0: not at all. */
+	uint32_t lock_wait_ms;
 };
 
-/* Fills the defaults: 1000 records, 3600 s, 16 MiB. */
+#define MEDSEC_AUDIT_LOCK_WAIT_MS 5000
+#define MEDSEC_AUDIT_CHAIN_LEN 32
+
+/* Fills the defaults: 1000 records, 3600 s, 16 MiB, 5 s lock wait. */
 void medsec_audit_options_default(struct medsec_audit_options *opts);
 
 struct medsec_audit;
@@ -190,16 +196,22 @@ struct medsec_audit_open_report {
 	uint64_t cut_bytes;    /* torn tail removed (0 if none) */
 	uint64_t cut_from_seq; /* first sequence number cut away */
 	int recovered;	       /* a LOG_RECOVERED record was written */
+	/* When the trail is refused as tampered: what was found, where. */
+	char message[256];
 };
 
 /*
- * Opens the trail for appending, taking an exclusive lock (MEDSEC_ERR_BUSY
- * if another process holds it). The last segment is scanned: a torn tail
- * left by a crash (bytes after the last record that checks out) is cut
- * away, kept for review in audit/recovered-*.bin, and reported with a
- * LOG_RECOVERED record. A missing segment, a damaged segment header, or a
- * trail shorter than its signed anchor or key epoch is tampering and
- * refused with MEDSEC_ERR_TAMPERED. Older segments are not re-read here:
+ * Opens the trail for appending, taking an exclusive lock: while another
+ * process holds it, waits up to opts->lock_wait_ms, then MEDSEC_ERR_BUSY.
+ * The last segment is scanned: an incomplete record at its end (a torn
+ * write left by a crash) is cut away, kept for review in
+ * audit/recovered-*.bin, and reported with a LOG_RECOVERED record. A
+ * complete record that does not check out (sequence, epoch, chain hash or
+ * MAC) was changed after it was written: that is tampering, not a crash.
+ * So are a missing segment or anchor, a segment header of another trail or
+ * device, and a trail shorter than its signed anchor or key epoch: all are
+ * refused with MEDSEC_ERR_TAMPERED and report->message says what was
+ * found. Records of older segments are not re-read here:
  * medsec_audit_verify() checks everything. report may be NULL; opts NULL
  * means defaults.
  */
@@ -256,6 +268,64 @@ int medsec_audit_degraded(struct medsec_audit *a, size_t *heldp,
  */
 int medsec_audit_reopen(struct medsec_audit *a);
 
+/*
+ * The device's security state as its database records it, and the trail's
+ * head as a trusted copy last saw it: what the trail is cross-checked
+ * against, so that putting back an older trail or an older database is
+ * detected (docs/formats/audit-log.md, "Rollback").
+ */
+struct medsec_audit_expect {
+	const char *source; /* where the values come from, for messages */
+	/* The trail reached record head_seq with this chain hash (0: none). */
+	uint64_t head_seq;
+	uint8_t head_chain[MEDSEC_AUDIT_CHAIN_LEN];
+	/* The sealed MAC key's epoch: the trail reached it. */
+	int have_mac_epoch;
+	uint64_t mac_epoch;
+	/* The database's state generation: no older than any the trail
+	 * recorded. */
+	int have_generation;
+	uint64_t generation;
+};
+
+struct medsec_db;
+
+/*
+ * Reads the database's state generation (bumped by every change to a
+ * security table, in the same transaction) and the trail head saved by
+ * medsec_audit_save_head() into *e; source is set to "the database".
+ */
+int medsec_audit_db_state(struct medsec_db *db, struct medsec_audit_expect *e);
+
+/*
+ * Cross-checks an open trail against *e: MEDSEC_ERR_TAMPERED, with both
+ * values named in msg, if the trail is shorter than or differs from the
+ * saved head (an older trail put back) or recorded a newer generation than
+ * the database has (an older database put back). From then on the
+ * trail's checkpoints record e->generation (see medsec_audit_note_state).
+ */
+int medsec_audit_check_state(struct medsec_audit *a,
+    const struct medsec_audit_expect *e, char *msg, size_t msglen);
+
+/*
+ * The database's state generation now: the next checkpoint records it,
+ * so a database later put back to an older copy is detected.
+ */
+void medsec_audit_note_state(struct medsec_audit *a, uint64_t generation);
+
+/* The newest durable record's sequence number and chain hash. */
+int medsec_audit_head(struct medsec_audit *a, uint64_t *seqp,
+    uint8_t chain[MEDSEC_AUDIT_CHAIN_LEN]);
+
+/*
+ * Saves the trail's head into the database (after a checkpoint), so a
+ * trail later put back to an older copy is detected.
+ */
+int medsec_audit_save_head(struct medsec_db *db, struct medsec_audit *a);
+
+/* The epoch of the sealed MAC key in the keystore (no secret leaves). */
+int medsec_audit_key_epoch(struct medsec_keystore *ks, uint64_t *epochp);
+
 /* Writes a signed checkpoint now, closing the current epoch. */
 int medsec_audit_checkpoint(struct medsec_audit *a);
 
@@ -294,6 +364,8 @@ enum medsec_audit_problem {
 	MEDSEC_AUDIT_BAD_CHECKPOINT,	 /* signature fails or wrong key */
 	MEDSEC_AUDIT_RESEALED,		 /* MAC fails: re-forged with a later key */
 	MEDSEC_AUDIT_WRONG_VERIFIER_KEY, /* verifier key is not this trail's */
+	MEDSEC_AUDIT_ROLLED_BACK,	 /* trail older than the device state */
+	MEDSEC_AUDIT_STATE_ROLLED_BACK,	 /* database older than the trail */
 };
 
 struct medsec_audit_verify_options {
@@ -319,6 +391,13 @@ struct medsec_audit_verify_result {
 	uint64_t bad_segment; /* and the segment holding it */
 	uint64_t bad_offset;  /* and its byte offset there */
 	char message[256];    /* one sentence describing the problem */
+	/* When intact: the newest record, its chain hash (keep it off the
+	 * device to detect a later rollback), the epoch reached and the
+	 * newest state generation a checkpoint recorded. */
+	uint64_t head_seq;
+	uint8_t head_chain[MEDSEC_AUDIT_CHAIN_LEN];
+	uint64_t epoch;
+	uint64_t state_generation;
 };
 
 /*
@@ -329,6 +408,18 @@ struct medsec_audit_verify_result {
  */
 int medsec_audit_verify(const char *dir,
     const struct medsec_audit_verify_options *opts,
+    struct medsec_audit_verify_result *result);
+
+/*
+ * As medsec_audit_verify(), and the trail must also agree with each of
+ * expect[0..nexpect): on the device, the keystore's MAC-key epoch and the
+ * database (medsec_audit_db_state); off it, a head kept from an earlier
+ * verification. A trail that falls short is MEDSEC_AUDIT_ROLLED_BACK; a
+ * database older than the trail is MEDSEC_AUDIT_STATE_ROLLED_BACK.
+ */
+int medsec_audit_verify_against(const char *dir,
+    const struct medsec_audit_verify_options *opts,
+    const struct medsec_audit_expect *expect, size_t nexpect,
     struct medsec_audit_verify_result *result);
 
 /* Text for a medsec_audit_problem value. */

@@ -91,13 +91,26 @@ struct medsec_config_error {
 void medsec_config_defaults(struct medsec_config *cfg);
 
 /*
- * Loads and validates a file (at most MEDSEC_CONFIG_FILE_MAX bytes, not a
- * symlink). Keys absent from the file keep their value in cfg (call
- * medsec_config_defaults first). On error returns MEDSEC_ERR_CONFIG (or an
- * I/O code), fills *err and leaves cfg unchanged.
+ * Loads and validates a file (at most MEDSEC_CONFIG_FILE_MAX bytes, UTF-8).
+ * The file must not be a symlink or writable by group or others
+ * (MEDSEC_ERR_PERMISSION), and must belong to the service user (the
+ * effective uid) or root (MEDSEC_ERR_NOT_OWNER): whoever can write it
+ * sets the device's security settings. Keys absent from the file keep
+ * their value in cfg (call medsec_config_defaults first). On error returns
+ * MEDSEC_ERR_CONFIG (or an I/O code), fills *err (naming the path, and
+ * the owner and mode when they are the reason) and leaves cfg unchanged.
  */
 int medsec_config_load(const char *path, struct medsec_config *cfg,
     struct medsec_config_error *err);
+
+/*
+ * As medsec_config_load(), and *textp receives the very text that was
+ * checked and parsed (malloc'd, NUL-terminated; the caller frees it), for
+ * a caller that records the configuration: reading the file a second time
+ * could see other bytes.
+ */
+int medsec_config_load_text(const char *path, struct medsec_config *cfg,
+    char **textp, struct medsec_config_error *err);
 
 /* As medsec_config_load() on text already in memory; name is for errors. */
 int medsec_config_parse(const char *name, const char *text, size_t len,

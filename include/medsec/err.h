@@ -21,7 +21,7 @@ enum medsec_err {
 	MEDSEC_ERR_CRYPTO = -7,		  /* the crypto library failed */
 	MEDSEC_ERR_WEAK_ALGORITHM = -8,	  /* below 112-bit strength (MFDS 1.17) */
 	MEDSEC_ERR_UNKNOWN_ALGORITHM = -9, /* algorithm id or name not known */
-	MEDSEC_ERR_PERMISSION = -10,	  /* file mode or owner too permissive */
+	MEDSEC_ERR_PERMISSION = -10,	  /* file mode too permissive, or a link */
 	MEDSEC_ERR_EXISTS = -11,	  /* refusing to overwrite */
 	MEDSEC_ERR_NOT_FOUND = -12,	  /* file, key or record absent */
 	MEDSEC_ERR_FORMAT = -13,	  /* malformed stored or received data */
@@ -46,7 +46,9 @@ enum medsec_err {
 	MEDSEC_ERR_POLICY = -32,	  /* refused by the password policy */
 	MEDSEC_ERR_THROTTLED = -33,	  /* too many attempts from this source */
 	MEDSEC_ERR_SESSION_ACTIVE = -34,  /* one session per user: refused */
-	MEDSEC_ERR__LAST = -35
+	MEDSEC_ERR_NOT_OWNER = -35,	  /* file owned by another user */
+	MEDSEC_ERR_READ_ONLY = -36,	  /* no permission to write there */
+	MEDSEC_ERR__LAST = -37
 };
 
 /* Returns a static, human-readable description of a medsec error code. */

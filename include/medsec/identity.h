@@ -163,27 +163,55 @@ int medsec_identity_password_change(struct medsec_identity *id,
 /*
  * Verifies a name and password with lockout accounting, without starting
  * a session (one-shot CLI commands). MEDSEC_OK with *acct filled;
- * MEDSEC_ERR_LOGIN_FAILED (unknown user or wrong password, same work,
- * same answer), MEDSEC_ERR_THROTTLED, and only after a correct password
- * MEDSEC_ERR_LOCKED / _DISABLED / _EXPIRED, or MEDSEC_ERR_DENIED for a
- * machine account. All audited.
+ * MEDSEC_ERR_LOGIN_FAILED (unknown user or wrong password, same work:
+ * one Argon2id run, one counted transaction; same answer),
+ * MEDSEC_ERR_THROTTLED, and only after a correct password
+ * MEDSEC_ERR_LOCKED / _DISABLED / _EXPIRED, MEDSEC_ERR_DENIED for a
+ * machine account, or MEDSEC_ERR_STATE when the password must be changed
+ * first (an initial password set by an administrator, or one past its
+ * maximum age): such an account can do nothing but
+ * medsec_identity_password_change(). All audited.
+ *
+ * Fail closed: MEDSEC_ERR_AUDIT_UNAVAILABLE (nothing changed) when the
+ * trail cannot take a record; a failure count or lock that cannot be
+ * written refuses the login with the storage error (MEDSEC_ERR_DB,
+ * MEDSEC_ERR_BUSY, ...) and changes nothing: the failed attempt, the
+ * counters and the lock are one transaction, recorded after it commits.
+ *
+ * Source throttling: a source with source_max_failures failures in the
+ * window gets MEDSEC_ERR_THROTTLED, except for an account with no failure
+ * since its last login given its correct password, so that guessing
+ * names from one source (the CLI is always "local") cannot lock out an
+ * administrator. A throttled attempt costs the same work and gets the
+ * same answer whether or not the name exists.
  */
 int medsec_identity_authenticate(struct medsec_identity *id, const char *name,
     const char *password, size_t pwlen, const char *source,
     struct medsec_account *acct);
 
-/* authenticate, then a session under the role's one-session policy. */
+/*
+ * authenticate, then a session under the role's one-session policy. No
+ * session is started for a password that must be changed
+ * (MEDSEC_ERR_STATE); a session whose LOGIN_SUCCESS record cannot be
+ * written is ended again and the error returned.
+ */
 int medsec_identity_login(struct medsec_identity *id, const char *name,
     const char *password, size_t pwlen, const char *source,
     char token[MEDSEC_TOKEN_TEXT_LEN], struct medsec_session_info *info);
 
 /*
  * Re-authentication for a dangerous action: the session's user gives the
- * password again. medsec_identity_require_fresh() then says whether the
- * session re-authenticated within reauth_seconds (MEDSEC_ERR_STATE if not).
+ * password again. On success the session continues under a NEW token in
+ * newtoken (its id changes too; its lifetime does not restart) and the
+ * presented token is dead (MEDSEC_ERR_DISABLED, end reason "rotated"), as
+ * after any change of privilege (catalog D2). A wrong password counts as
+ * a failed login (MEDSEC_ERR_AUTH). medsec_identity_require_fresh() then
+ * says whether the session re-authenticated within reauth_seconds
+ * (MEDSEC_ERR_STATE if not).
  */
 int medsec_identity_reauth(struct medsec_identity *id, const char *token,
-    const char *password, size_t pwlen, const char *source);
+    const char *password, size_t pwlen, const char *source,
+    char newtoken[MEDSEC_TOKEN_TEXT_LEN], struct medsec_session_info *info);
 int medsec_identity_require_fresh(struct medsec_identity *id,
     const char *token);
 
@@ -234,6 +262,12 @@ int medsec_identity_cert_check(struct medsec_identity *id,
  */
 int medsec_identity_revocation_list(struct medsec_identity *id,
     char **textp);
+
+/*
+ * How many Argon2id computations (hashes and verifications) this handle
+ * has run: a login costs exactly one whether or not the name exists.
+ */
+uint64_t medsec_identity_pwhash_runs(const struct medsec_identity *id);
 
 /* The account's state name ("active", "locked", ...). */
 const char *medsec_account_state_name(int state);

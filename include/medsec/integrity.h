@@ -321,6 +321,58 @@ MEDSEC_MUST_CHECK int medsec_integrity_check_file(const char *manifest_path,
     const struct medsec_integrity_options *opts,
     struct medsec_integrity_check_result *res);
 
+/* ---- the anti-rollback floor on a device ---- */
+
+struct medsec_db;
+
+/* What a floor check or raise found and did. */
+struct medsec_integrity_floor {
+	int64_t previous_us; /* the floor before; 0 when none was recorded */
+	int64_t floor_us;    /* the floor now */
+	int raised;	     /* 1 if this call raised it */
+};
+
+/*
+ * The floor for the tree under root: the creation time of the newest
+ * signed manifest whose tree verified on this device (one floor per root,
+ * by its real path), kept in the device database so that putting an
+ * older signed manifest file back cannot lower it. *floor_usp is 0 when
+ * none was recorded. A caller of medsec_integrity_check() passes it as
+ * policy.min_created_us.
+ */
+int medsec_integrity_floor_get(struct medsec_db *db, const char *root,
+    int64_t *floor_usp);
+
+/*
+ * Before verifying: refuses a signed manifest created before root's floor
+ * with MEDSEC_ERR_TAMPERED (err names both creation times) and an
+ * INTEGRITY_FAILURE record ("manifest-rollback"). Changes nothing. actor
+ * may be NULL ("medsec-integrity"); out may be NULL.
+ */
+MEDSEC_MUST_CHECK int medsec_integrity_floor_check(struct medsec_db *db,
+    struct medsec_audit *audit, const char *actor, const char *root,
+    const struct medsec_integrity_manifest *m,
+    struct medsec_integrity_floor *out, char *err, size_t errlen);
+
+/*
+ * After the tree verified against m: raises root's floor to m's creation
+ * time. The floor is re-read, compared and written in one transaction
+ * (BEGIN IMMEDIATE ... COMMIT), so a concurrent raise is never undone: a
+ * manifest older than the floor found there is refused as by
+ * medsec_integrity_floor_check(). Refuses with
+ * MEDSEC_ERR_AUDIT_UNAVAILABLE, before changing anything, when the trail
+ * cannot take a record (medsec_audit_ready). After the commit, an
+ * INTEGRITY_OK record ("manifest floor raised") names the root and the
+ * previous and new floor; if that record cannot be written the floor
+ * stays raised and its error is returned with err saying so. A failed
+ * database write is returned (rolled back, nothing changed). A manifest
+ * as old as the floor changes nothing and records nothing.
+ */
+MEDSEC_MUST_CHECK int medsec_integrity_floor_raise(struct medsec_db *db,
+    struct medsec_audit *audit, const char *actor, const char *root,
+    const struct medsec_integrity_manifest *m,
+    struct medsec_integrity_floor *out, char *err, size_t errlen);
+
 #ifdef __cplusplus
 }
 #endif

@@ -75,11 +75,12 @@ int medsec_keystore_create(const char *keydir,
     const struct medsec_crypto_profile *profile, struct medsec_keystore **ksp);
 
 /*
- * Opens an existing keystore. Returns MEDSEC_ERR_PERMISSION if the master
- * key file is a symlink, not owned by the current user or accessible by
- * group/others, or if keydir is not a directory of the current user that
- * group/others cannot write; MEDSEC_ERR_NOT_FOUND if absent;
- * MEDSEC_ERR_FORMAT if malformed.
+ * Opens an existing keystore. Returns MEDSEC_ERR_NOT_OWNER if keydir or
+ * the master key file belongs to another user than the current one;
+ * MEDSEC_ERR_PERMISSION if the master key file is a symlink or accessible
+ * by group/others, or if keydir is not a directory or group/others can
+ * write it; MEDSEC_ERR_NOT_FOUND if absent; MEDSEC_ERR_FORMAT if
+ * malformed.
  */
 int medsec_keystore_open(const char *keydir, struct medsec_keystore **ksp);
 

@@ -45,6 +45,7 @@ enum medsec_session_end {
 	MEDSEC_SESSION_END_KILLED = 5,	 /* by an administrator */
 	MEDSEC_SESSION_END_REVOKED = 6,	 /* account disabled/deleted */
 	MEDSEC_SESSION_END_CLOCK = 7,	 /* wall clock went backwards */
+	MEDSEC_SESSION_END_ROTATED = 8,	 /* new token after re-authentication */
 };
 
 /* Flags for medsec_session_begin(). */
@@ -93,7 +94,11 @@ void medsec_sessions_close(struct medsec_sessions *s);
  * MEDSEC_ERR_SESSION_ACTIVE. The check and the insert are one database
  * transaction and a unique index allows one live session per user, so
  * concurrent logins resolve to exactly one live session. token receives
- * the bearer token (shown to the caller once, never stored).
+ * the bearer token (shown to the caller once, never stored). Refused
+ * with MEDSEC_ERR_AUDIT_UNAVAILABLE, nothing changed, when the trail
+ * cannot take a record (medsec_audit_ready()). Ending sessions (logout,
+ * kill, expiry, revocation) is never refused for that reason: it takes
+ * access away, and its record is held for a degraded trail.
  */
 int medsec_session_begin(struct medsec_sessions *s, const char *user,
     const char *roles, int policy, const char *source, unsigned flags,
@@ -104,7 +109,9 @@ int medsec_session_begin(struct medsec_sessions *s, const char *user,
  * filled; MEDSEC_ERR_SESSION_REPLACED ("ended by a newer login"),
  * MEDSEC_ERR_SESSION_EXPIRED (idle, lifetime, clock), MEDSEC_ERR_DISABLED
  * (ended by logout, kill or revocation: the token is dead), or
- * MEDSEC_ERR_LOGIN_FAILED for a token this device never issued. info is
+ * MEDSEC_ERR_LOGIN_FAILED for a token this device never issued, or
+ * MEDSEC_ERR_STATE for a session marked must_change (only the password
+ * change is allowed; identity no longer starts such sessions). info is
  * filled for an ended session too, so the caller can say why.
  */
 int medsec_session_check(struct medsec_sessions *s, const char *token,
@@ -129,8 +136,18 @@ int medsec_session_end_user(struct medsec_sessions *s, const char *user,
 int medsec_session_set_therapy(struct medsec_sessions *s, const char *token,
     int on);
 
-/* Records that the session's user presented the password again. */
-int medsec_session_mark_reauth(struct medsec_sessions *s, const char *token);
+/*
+ * After the session's user presented the password again: the session
+ * continues under a new token (newtoken, shown once) and a new id, with
+ * its creation time kept (the lifetime does not restart) and its
+ * re-authentication time set to now. The old token's row ends with
+ * reason "rotated" in the same transaction, so it is dead at once, in
+ * every process. Callers: identity's re-authentication. Refused with
+ * MEDSEC_ERR_AUDIT_UNAVAILABLE, nothing changed, if the trail cannot take
+ * a record.
+ */
+int medsec_session_rotate(struct medsec_sessions *s, const char *token,
+    char newtoken[MEDSEC_TOKEN_TEXT_LEN], struct medsec_session_info *info);
 
 /*
  * MEDSEC_OK if the session's user presented the password within

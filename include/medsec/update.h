@@ -127,6 +127,14 @@ struct medsec_update_trust;
 int medsec_update_trust_load(const char *dir, int64_t now_us,
     uint64_t min_keyset_version, struct medsec_update_trust **tp, char *err,
     size_t errlen);
+/*
+ * The same checks on trust file contents already in memory (what
+ * medsec_updater_setup() verifies before it installs anything).
+ */
+int medsec_update_trust_parse(const char *root_json, size_t root_len,
+    const char *keyset_json, size_t keyset_len, int64_t now_us,
+    uint64_t min_keyset_version, struct medsec_update_trust **tp, char *err,
+    size_t errlen);
 void medsec_update_trust_free(struct medsec_update_trust *t);
 uint64_t medsec_update_trust_keyset_version(
     const struct medsec_update_trust *t);

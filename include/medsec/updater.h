@@ -26,10 +26,23 @@
  * boot record naming a complete slot.
  *
  * Time: expiry is checked against the later of the wall clock and the
- * newest time already seen in signed metadata (built times), so setting
- * the clock back does not revive an expired manifest, and a clock reset to
- * 1970 by a dead battery does not make every package look "not yet
- * valid" (medsec never refuses for that reason).
+ * device's trusted-time floor, the newest build time of a package it
+ * committed (docs/updates.md). A package the device did not install never
+ * moves that floor, and a package built more than
+ * MEDSEC_UPDATE_MAX_AHEAD_US after a working wall clock (not below the
+ * floor or MEDSEC_UPDATE_CLOCK_EPOCH_US) is refused, so a
+ * validly signed time far in the future cannot poison the device's notion
+ * of time. Setting the clock back does not revive an expired manifest, and
+ * a clock reset to 1970 by a dead battery does not make every package look
+ * "not yet valid" (medsec never refuses for that reason).
+ *
+ * Every state change and the floors it raises (anti-rollback counter,
+ * key set version, trusted time) are one database transaction; the audit
+ * record, written after the commit, says what was committed. Operations
+ * that change state check first that the audit trail can take a record
+ * (medsec_audit_ready()) and refuse otherwise, except the device start and
+ * the health-check rollback, which return the device to its known-good
+ * release and must not be prevented by a full trail.
  */
 #ifndef MEDSEC_UPDATER_H
 #define MEDSEC_UPDATER_H
@@ -46,6 +59,16 @@ extern "C" {
 
 struct medsec_db;
 struct medsec_audit;
+
+/* How far a signed build time may be ahead of a working wall clock. */
+#define MEDSEC_UPDATE_MAX_AHEAD_US (INT64_C(24) * 3600 * 1000000)
+/*
+ * A wall clock before this (2026-01-01T00:00:00Z, before this software
+ * existed) is not working, e.g. an RTC reset by a dead battery.
+ */
+#define MEDSEC_UPDATE_CLOCK_EPOCH_US (INT64_C(1767225600) * 1000000)
+/* The largest package stage accepts (the offered file's size). */
+#define MEDSEC_UPDATE_PACKAGE_MAX (UINT64_C(32) << 30)
 
 struct medsec_updater_options {
 	const char *state_dir;	/* slots/, updates/ live here */
@@ -93,12 +116,37 @@ struct medsec_update_boot {
 
 struct medsec_updater;
 
+/* audit is required: the updater refuses to run without a trail. */
 int medsec_updater_open(struct medsec_db *db, struct medsec_audit *audit,
     const struct medsec_roles *roles,
     const struct medsec_updater_options *opts, struct medsec_updater **up);
 void medsec_updater_close(struct medsec_updater *u);
 
 const char *medsec_update_state_name(int state);
+
+struct medsec_updater_setup {
+	const char *root_path;	 /* root.json to install */
+	const char *keyset_path; /* keyset.json to install */
+	const char *hardware_id;
+	const char *product;	 /* or NULL */
+	int two_person;
+};
+
+/*
+ * Installs the trust files and the device's update settings. who needs
+ * the config permission. The files are verified first, from the bytes
+ * read once (root.json well-formed; keyset.json signed by root's
+ * threshold, not expired, version not below the device's key set floor),
+ * then installed atomically (a new trust directory swapped in) in the
+ * same database transaction that raises the key set floor to this key
+ * set's version and records the settings. Refusals (MEDSEC_ERR_STATE for
+ * an older key set, MEDSEC_ERR_AUTH, MEDSEC_ERR_EXPIRED, MEDSEC_ERR_FORMAT,
+ * MEDSEC_ERR_INVALID) change nothing; both outcomes are audited
+ * (CONFIG_CHANGED).
+ */
+int medsec_updater_setup(struct medsec_updater *u,
+    const struct medsec_updater_setup *s, const struct medsec_subject *who,
+    char *err, size_t errlen);
 
 /*
  * Receives and verifies a package (signatures, trust, expiry, hardware,
@@ -157,6 +205,11 @@ int medsec_updater_list(struct medsec_updater *u,
     int (*fn)(const struct medsec_update_record *, void *), void *ctx);
 /* The highest committed security counter (anti-rollback floor). */
 int medsec_updater_counter(struct medsec_updater *u, uint64_t *counterp);
+/* The lowest key set version the device accepts (key set floor). */
+int medsec_updater_keyset_floor(struct medsec_updater *u,
+    uint64_t *versionp);
+/* The trusted-time floor: newest build time of a committed package. */
+int medsec_updater_time_floor(struct medsec_updater *u, int64_t *usp);
 
 #ifdef __cplusplus
 }

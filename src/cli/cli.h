@@ -65,6 +65,25 @@ int cli_device_open(struct cli_device *dev, const char *state, int what);
 /* Seals the audit trail with a checkpoint and closes everything. */
 int cli_device_close(struct cli_device *dev);
 
+/* The audit settings this device was provisioned with ([audit]). */
+int cli_audit_options(struct cli_device *dev, struct medsec_audit_options *o);
+
+/* What the trail was checked against on the device. */
+struct cli_device_check {
+	int keystore, database;
+	uint64_t mac_epoch, generation, head_seq;
+};
+
+/*
+ * Verifies the device's audit trail, and against the keystore's MAC-key
+ * epoch and the database's generation and saved head when dev holds them
+ * open, and against `given` (may be NULL).
+ */
+int cli_verify_trail(struct cli_device *dev,
+    const struct medsec_audit_verify_options *opts,
+    const struct medsec_audit_expect *given,
+    struct medsec_audit_verify_result *res, struct cli_device_check *chk);
+
 /* Records an operator action; prints the error if it cannot. */
 int cli_audit(struct cli_device *dev, int event, const char *object,
     int outcome, const char *reason, const char *details);

@@ -5,6 +5,7 @@
 
 #include "cli.h"
 #include "cli_args.h"
+#include "cli_text.h"
 
 int
 cli_people_args(int argc, char **argv, struct cli_people_args *a,
@@ -47,8 +48,10 @@ cli_people_args(int argc, char **argv, struct cli_people_args *a,
 		return -1;
 	}
 	if (argc - optind > (positional != 0)) {
-		cli_fail("unexpected argument '%s'",
-		    argv[optind + (positional != 0)]);
+		char shown[CLI_SHOWN_MAX];
+
+		cli_shown(shown, argv[optind + (positional != 0)]);
+		cli_fail("unexpected argument '%s'", shown);
 		return -1;
 	}
 	if (positional == 1 && argc - optind < 1) {

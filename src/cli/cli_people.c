@@ -273,11 +273,18 @@ cli_secret_wipe(struct cli_secret *s)
 	s->len = 0;
 }
 
-/* The reply to a failed login: the same words whatever the cause. */
+/*
+ * The reply to a failed login: the same words for an unknown name and a
+ * wrong password; states only after the correct password; anything else
+ * (storage, audit trail) said as it is, never as a wrong password.
+ */
 void
 cli_login_failed(int r)
 {
 	switch (r) {
+	case MEDSEC_ERR_LOGIN_FAILED:
+		cli_fail("login failed: wrong name or password");
+		break;
 	case MEDSEC_ERR_LOCKED:
 	case MEDSEC_ERR_DISABLED:
 	case MEDSEC_ERR_EXPIRED:
@@ -285,8 +292,16 @@ cli_login_failed(int r)
 	case MEDSEC_ERR_DENIED:
 		cli_fail("login refused: %s", medsec_strerror(r));
 		break;
+	case MEDSEC_ERR_STATE:
+		cli_fail("login refused: the password must be changed before "
+		    "anything else; change it with medsec passwd NAME");
+		break;
+	case MEDSEC_ERR_AUDIT_UNAVAILABLE:
+		cli_fail("login refused: the audit trail cannot take a record "
+		    "(storage failed or nearly full); nothing was changed");
+		break;
 	default:
-		cli_fail("login failed: wrong name or password");
+		cli_error(r, "login refused; nothing was changed");
 	}
 }
 

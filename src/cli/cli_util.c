@@ -7,6 +7,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "medsec/config.h"
 #include "medsec/err.h"
 #include "cli.h"
 #include "io/io.h"
@@ -66,6 +67,98 @@ cli_dispatch(const char *group, const struct cli_command *cmds, size_t ncmds,
 	return CLI_EXIT_USAGE;
 }
 
+/*
+ * The [audit] settings given to `medsec init --config`, kept in the
+ * database as the configuration text: every command writes the trail
+ * with them, not with the defaults.
+ */
+static int
+audit_options_load(struct cli_device *dev, struct medsec_audit_options *o)
+{
+	struct medsec_config cfg;
+	struct medsec_config_error err;
+	char *text, msg[640];
+	int r;
+
+	medsec_audit_options_default(o);
+	if ((text = malloc(MEDSEC_CONFIG_FILE_MAX + 1)) == NULL)
+		return MEDSEC_ERR_NOMEM;
+	r = medsec_db_meta_get(dev->db, "config_at_init", text,
+	    MEDSEC_CONFIG_FILE_MAX + 1);
+	if (r == MEDSEC_ERR_NOT_FOUND) {
+		r = MEDSEC_OK; /* provisioned without --config */
+		goto out;
+	}
+	if (r != MEDSEC_OK) {
+		cli_error(r, "the configuration stored at provisioning");
+		goto out;
+	}
+	medsec_config_defaults(&cfg);
+	if ((r = medsec_config_parse("configuration stored at provisioning",
+		 text, strlen(text), &cfg, &err)) != MEDSEC_OK) {
+		medsec_config_error_format(&err, msg, sizeof(msg));
+		cli_fail("%s", msg);
+		goto out;
+	}
+	o->epoch_records = cfg.audit_epoch_records;
+	o->epoch_seconds = cfg.audit_epoch_seconds;
+	o->segment_bytes = cfg.audit_segment_bytes;
+out:
+	free(text);
+	return r;
+}
+
+int
+cli_audit_options(struct cli_device *dev, struct medsec_audit_options *o)
+{
+	return audit_options_load(dev, o);
+}
+
+static int
+audit_open(struct cli_device *dev, const char *path)
+{
+	struct medsec_audit_options opts;
+	struct medsec_audit_open_report rep;
+	struct medsec_audit_expect db;
+	char why[256];
+	int r;
+
+	if ((r = audit_options_load(dev, &opts)) != MEDSEC_OK)
+		return r;
+	if ((r = medsec_audit_open(path, dev->ks, &opts, &dev->audit, &rep)) !=
+	    MEDSEC_OK) {
+		if (rep.message[0] != '\0')
+			cli_fail("%s: audit trail refused: %s", path,
+			    rep.message);
+		cli_error(r, "%s: cannot open the audit trail", path);
+		return r;
+	}
+	if (rep.recovered)
+		fprintf(stderr, "medsec: audit: recovered from a crash: "
+		    "%llu bytes of a torn tail kept and cut away\n",
+		    (unsigned long long)rep.cut_bytes);
+	/* An older trail or an older database put back is refused here,
+	 * before the command changes anything. */
+	why[0] = '\0';
+	if ((r = medsec_audit_db_state(dev->db, &db)) != MEDSEC_OK ||
+	    (r = medsec_audit_check_state(dev->audit, &db, why,
+		 sizeof(why))) != MEDSEC_OK) {
+		if (why[0] != '\0')
+			cli_fail("%s: audit trail and database disagree: %s",
+			    path, why);
+		cli_error(r, "%s: cannot check the audit trail against the "
+		    "database", path);
+		/* Closed unsealed: saving this trail's head or recording
+		 * this generation would make the rollback look legitimate.
+		 * The refusal above is the error; a failure to close adds
+		 * nothing the caller could act on. */
+		(void)medsec_audit_close(dev->audit);
+		dev->audit = NULL;
+		return r;
+	}
+	return MEDSEC_OK;
+}
+
 int
 cli_device_open(struct cli_device *dev, const char *state, int what)
 {
@@ -95,25 +188,38 @@ cli_device_open(struct cli_device *dev, const char *state, int what)
 			sizeof(dev->device_id)) != MEDSEC_OK)
 			snprintf(dev->device_id, sizeof(dev->device_id), "unknown");
 	}
-	if ((what & CLI_OPEN_AUDIT) != 0) {
-		struct medsec_audit_open_report rep;
-
-		if ((r = cli_state_path(path, sizeof(path), state, "audit")) !=
-			MEDSEC_OK ||
-		    (r = medsec_audit_open(path, dev->ks, NULL, &dev->audit,
-			 &rep)) != MEDSEC_OK) {
-			cli_error(r, "%s: cannot open the audit trail", path);
-			goto fail;
-		}
-		if (rep.recovered)
-			fprintf(stderr, "medsec: audit: recovered from a crash: "
-			    "%llu bytes of a torn tail kept and cut away\n",
-			    (unsigned long long)rep.cut_bytes);
-	}
+	if ((what & CLI_OPEN_AUDIT) != 0 &&
+	    ((r = cli_state_path(path, sizeof(path), state, "audit")) !=
+		MEDSEC_OK ||
+		(r = audit_open(dev, path)) != MEDSEC_OK))
+		goto fail;
 	return MEDSEC_OK;
 fail:
 	cli_device_close(dev);
 	return r;
+}
+
+/*
+ * Seals what this command wrote with a checkpoint that records the
+ * database's state generation, then saves the trail's head in the
+ * database: each is the other's evidence against a rollback.
+ */
+static int
+audit_seal(struct cli_device *dev)
+{
+	struct medsec_audit_expect db;
+	int r;
+
+	if (dev->db != NULL) {
+		if ((r = medsec_audit_db_state(dev->db, &db)) != MEDSEC_OK)
+			return r;
+		if (db.have_generation)
+			medsec_audit_note_state(dev->audit, db.generation);
+	}
+	if ((r = medsec_audit_checkpoint(dev->audit)) != MEDSEC_OK)
+		return r;
+	return dev->db != NULL ? medsec_audit_save_head(dev->db, dev->audit)
+			       : MEDSEC_OK;
 }
 
 int
@@ -122,9 +228,7 @@ cli_device_close(struct cli_device *dev)
 	int r = MEDSEC_OK;
 
 	if (dev->audit != NULL) {
-		/* Seal what this command wrote so that cutting it off is
-		 * detectable from the signed anchor. */
-		r = medsec_audit_checkpoint(dev->audit);
+		r = audit_seal(dev);
 		if (medsec_audit_close(dev->audit) != MEDSEC_OK && r == MEDSEC_OK)
 			r = MEDSEC_ERR_AUDIT_UNAVAILABLE;
 		if (r != MEDSEC_OK)
@@ -134,6 +238,50 @@ cli_device_close(struct cli_device *dev)
 	medsec_keystore_close(dev->ks);
 	memset(dev, 0, sizeof(*dev));
 	return r;
+}
+
+int
+cli_verify_trail(struct cli_device *dev,
+    const struct medsec_audit_verify_options *opts,
+    const struct medsec_audit_expect *given,
+    struct medsec_audit_verify_result *res, struct cli_device_check *chk)
+{
+	struct medsec_audit_expect expect[3];
+	char dir[4096];
+	size_t n = 0;
+	int r;
+
+	memset(chk, 0, sizeof(*chk));
+	if ((r = cli_state_path(dir, sizeof(dir), dev->state, "audit")) !=
+	    MEDSEC_OK)
+		return r;
+	if (dev->ks != NULL) {
+		memset(&expect[n], 0, sizeof(expect[n]));
+		expect[n].source = "the keystore";
+		if ((r = medsec_audit_key_epoch(dev->ks,
+			 &expect[n].mac_epoch)) != MEDSEC_OK) {
+			cli_error(r, "the audit MAC key in the keystore");
+			return r;
+		}
+		expect[n].have_mac_epoch = 1;
+		chk->mac_epoch = expect[n].mac_epoch;
+		chk->keystore = 1;
+		n++;
+	}
+	if (dev->db != NULL) {
+		if ((r = medsec_audit_db_state(dev->db, &expect[n])) !=
+		    MEDSEC_OK) {
+			cli_error(r, "the database's record of the audit trail");
+			return r;
+		}
+		chk->generation = expect[n].generation;
+		chk->head_seq = expect[n].head_seq;
+		chk->database = 1;
+		n++;
+	}
+	if (given != NULL)
+		expect[n++] = *given;
+	return medsec_audit_verify_against(dir, opts, expect, n, res);
 }
 
 int

@@ -12,6 +12,7 @@
 #include "medsec/clock.h"
 #include "medsec/err.h"
 #include "cli.h"
+#include "cli_escape.h"
 
 struct audit_args {
 	const char *state;
@@ -20,6 +21,7 @@ struct audit_args {
 	const char *since;
 	const char *until;
 	const char *out;
+	const char *expect_head;
 	long lines;
 	int follow;
 };
@@ -31,15 +33,16 @@ parse(int argc, char **argv, struct audit_args *a)
 		{ "verifier-key", 1, NULL, 'k' }, { "format", 1, NULL, 'F' },
 		{ "since", 1, NULL, 'S' }, { "until", 1, NULL, 'U' },
 		{ "out", 1, NULL, 'o' }, { "lines", 1, NULL, 'n' },
-		{ "follow", 0, NULL, 'f' }, { NULL, 0, NULL, 0 } };
+		{ "follow", 0, NULL, 'f' }, { "expect-head", 1, NULL, 'e' },
+		{ NULL, 0, NULL, 0 } };
 	char *end;
 	int c;
 
 	memset(a, 0, sizeof(*a));
 	a->lines = 20;
 	optind = 1;
-	while ((c = getopt_long(argc, argv, "s:k:F:S:U:o:n:f", opts, NULL)) !=
-	    -1) {
+	while ((c = getopt_long(argc, argv, "s:k:F:S:U:o:n:fe:", opts,
+		    NULL)) != -1) {
 		switch (c) {
 		case 's': a->state = optarg; break;
 		case 'k': a->verifier = optarg; break;
@@ -48,6 +51,7 @@ parse(int argc, char **argv, struct audit_args *a)
 		case 'U': a->until = optarg; break;
 		case 'o': a->out = optarg; break;
 		case 'f': a->follow = 1; break;
+		case 'e': a->expect_head = optarg; break;
 		case 'n':
 			a->lines = strtol(optarg, &end, 10);
 			if (*end != '\0' || a->lines < 1 || a->lines > 1000000)
@@ -65,28 +69,12 @@ audit_dir(char *out, size_t len, const char *state)
 	return cli_state_path(out, len, state, "audit");
 }
 
-static int
-public_key_from_device(const char *state, struct medsec_audit_verifier *v)
-{
-	struct cli_device dev;
-	struct medsec_key_info info;
-	int r;
-
-	if ((r = cli_device_open(&dev, state, CLI_OPEN_KEYS)) != MEDSEC_OK)
-		return r;
-	r = medsec_keystore_public(dev.ks, "identity", v->public_key,
-	    &v->public_key_len, &info);
-	if (r == MEDSEC_OK)
-		v->public_key_alg = info.alg;
-	else
-		cli_error(r, "identity public key");
-	cli_device_close(&dev);
-	return r;
-}
-
 static void
-report(const struct medsec_audit_verify_result *res, int r)
+report(const struct medsec_audit_verify_result *res,
+    const struct cli_device_check *chk, int r)
 {
+	char head[2 * MEDSEC_AUDIT_CHAIN_LEN + 1];
+
 	if (r == MEDSEC_OK) {
 		printf("audit trail intact: %" PRIu64 " records, %" PRIu64
 		       " checkpoints in %" PRIu64 " segments verified\n",
@@ -96,6 +84,21 @@ report(const struct medsec_audit_verify_result *res, int r)
 			  "signatures, anchor\n"
 			: "checked: hash chain, checkpoint signatures, anchor; "
 			  "MACs NOT checked (no --verifier-key given)\n");
+		if (chk->keystore || chk->database)
+			printf("checked against the device: MAC key epoch %"
+			       PRIu64 " (trail: %" PRIu64 "), database state "
+			       "generation %" PRIu64 " (trail recorded %" PRIu64
+			       "), saved head record %" PRIu64 "\n",
+			    chk->mac_epoch, res->epoch, chk->generation,
+			    res->state_generation, chk->head_seq);
+		else
+			printf("NOT checked against the device (no keystore "
+			       "here): a rollback of the whole trail is "
+			       "detected only with --expect-head\n");
+		medsec_hex(res->head_chain, sizeof(res->head_chain), head);
+		printf("head: %" PRIu64 ":%s\n  (keep it off the device; "
+		       "--expect-head with it later detects an older trail "
+		       "put back)\n", res->head_seq, head);
 		return;
 	}
 	if (r == MEDSEC_ERR_TAMPERED) {
@@ -110,6 +113,38 @@ report(const struct medsec_audit_verify_result *res, int r)
 	cli_error(r, "audit verify");
 }
 
+/* "SEQ:HEX", as `audit verify` prints the head. */
+static int
+parse_head(const char *s, struct medsec_audit_expect *e)
+{
+	const char *colon = strchr(s, ':');
+	char digits[24];
+
+	memset(e, 0, sizeof(*e));
+	e->source = "the head given with --expect-head";
+	if (colon == NULL || colon == s ||
+	    (size_t)(colon - s) >= sizeof(digits) ||
+	    strlen(colon + 1) != 2 * MEDSEC_AUDIT_CHAIN_LEN)
+		return -1;
+	memcpy(digits, s, (size_t)(colon - s));
+	digits[colon - s] = '\0';
+	if (cli_parse_u64(digits, &e->head_seq) != 0 || e->head_seq == 0 ||
+	    medsec_unhex(colon + 1, e->head_chain, MEDSEC_AUDIT_CHAIN_LEN) !=
+		MEDSEC_OK)
+		return -1;
+	return 0;
+}
+
+/* Whether DIR holds a device (a keystore), not a copy of a trail. */
+static int
+is_device(const char *state)
+{
+	char path[4096];
+
+	return cli_state_path(path, sizeof(path), state, "keys") == MEDSEC_OK &&
+	    access(path, F_OK) == 0;
+}
+
 static int
 audit_verify(int argc, char **argv)
 {
@@ -117,22 +152,49 @@ audit_verify(int argc, char **argv)
 	struct medsec_audit_verifier v;
 	struct medsec_audit_verify_options opts;
 	struct medsec_audit_verify_result res;
-	char dir[4096];
+	struct medsec_audit_expect given;
+	struct medsec_key_info info;
+	struct cli_device_check chk;
+	struct cli_device dev;
 	int r;
 
 	if (parse(argc, argv, &a) != 0) {
 		fprintf(stderr, "usage: medsec audit verify --state DIR "
-				"[--verifier-key FILE]\n");
+				"[--verifier-key FILE] [--expect-head SEQ:HEX]\n");
+		return CLI_EXIT_USAGE;
+	}
+	if (a.expect_head != NULL && parse_head(a.expect_head, &given) != 0) {
+		cli_fail("--expect-head: '%.80s' is not SEQ:HEX as audit verify "
+		    "prints the head (a record number, a colon, 64 hex digits)",
+		    a.expect_head);
 		return CLI_EXIT_USAGE;
 	}
 	memset(&v, 0, sizeof(v));
+	memset(&dev, 0, sizeof(dev));
+	if (is_device(a.state)) {
+		/* On the device: the keystore and the database are checked
+		 * against the trail too. */
+		if (cli_device_open(&dev, a.state, CLI_OPEN_DB) != MEDSEC_OK)
+			return CLI_EXIT_FAIL;
+	} else if (strlen(a.state) < sizeof(dev.state)) {
+		memcpy(dev.state, a.state, strlen(a.state) + 1);
+	}
 	if (a.verifier != NULL) {
 		if ((r = medsec_audit_read_verifier(a.verifier, &v)) != MEDSEC_OK) {
 			cli_error(r, "%s: cannot read the verifier key", a.verifier);
-			return CLI_EXIT_FAIL;
+			goto out;
 		}
-	} else if (public_key_from_device(a.state, &v) != MEDSEC_OK) {
-		return CLI_EXIT_FAIL;
+	} else if (dev.ks == NULL) {
+		cli_fail("%s: no keystore here to take the device's public key "
+		    "from: give --verifier-key", a.state);
+		r = MEDSEC_ERR_INVALID;
+		goto out;
+	} else if ((r = medsec_keystore_public(dev.ks, "identity",
+			v.public_key, &v.public_key_len, &info)) != MEDSEC_OK) {
+		cli_error(r, "identity public key");
+		goto out;
+	} else {
+		v.public_key_alg = info.alg;
 	}
 	memset(&opts, 0, sizeof(opts));
 	opts.public_key = v.public_key;
@@ -142,10 +204,14 @@ audit_verify(int argc, char **argv)
 		opts.verifier_key = v.mac_key;
 		opts.verifier_key_len = v.mac_key_len;
 	}
-	if ((r = audit_dir(dir, sizeof(dir), a.state)) == MEDSEC_OK)
-		r = medsec_audit_verify(dir, &opts, &res);
+	memset(&res, 0, sizeof(res));
+	r = cli_verify_trail(&dev, &opts, a.expect_head ? &given : NULL, &res,
+	    &chk);
+	report(&res, &chk, r);
+out:
 	medsec_wipe(&v, sizeof(v));
-	report(&res, r);
+	if (dev.ks != NULL)
+		cli_device_close(&dev);
 	return r == MEDSEC_OK ? CLI_EXIT_OK : CLI_EXIT_FAIL;
 }
 
@@ -245,16 +311,11 @@ audit_export(int argc, char **argv)
 	return r == MEDSEC_OK ? CLI_EXIT_OK : CLI_EXIT_FAIL;
 }
 
-/* Prints a field with anything unprintable escaped: no terminal tricks. */
+/* A field with anything unprintable escaped: no terminal tricks. */
 static void
 print_safe(const char *s)
 {
-	for (const unsigned char *p = (const unsigned char *)s; *p; p++) {
-		if (*p < 0x20 || *p == 0x7f || *p == '\\')
-			printf("\\x%02x", *p);
-		else
-			putchar(*p);
-	}
+	cli_print_escaped(stdout, s);
 }
 
 static void

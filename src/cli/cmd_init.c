@@ -4,8 +4,11 @@
  * so a failure or a crash never leaves a half-provisioned device.
  */
 #define _XOPEN_SOURCE 700
+#include <dirent.h>
+#include <errno.h>
 #include <ftw.h>
 #include <getopt.h>
+#include <pwd.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -21,6 +24,7 @@
 #include "medsec/keystore.h"
 #include "cli.h"
 #include "cli_people.h"
+#include "cli_text.h"
 #include "io/io.h"
 
 struct init_args {
@@ -190,6 +194,21 @@ remove_entry(const char *path, const struct stat *sb, int flag,
 	return remove(path);
 }
 
+/*
+ * Removes the verifier key a failed init wrote outside the stage: a key
+ * for a trail that does not exist would only mislead. Absent is fine
+ * (the failure came before it was written); any other failure is told.
+ */
+static void
+remove_verifier(const char *path)
+{
+	int r = medsec_io_unlink(path);
+
+	if (r != MEDSEC_OK && r != MEDSEC_ERR_NOT_FOUND)
+		cli_error(r, "%s: could not remove the verifier key of the "
+		    "failed init; remove it by hand", path);
+}
+
 /* Removes our own staging directory after a failure. */
 static void
 remove_stage(const char *dir)
@@ -229,6 +248,103 @@ already_provisioned(const char *state)
 }
 
 static int
+is_id_char(char c)
+{
+	return (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') ||
+	    (c >= '0' && c <= '9') || c == '.' || c == '_' || c == '-';
+}
+
+/*
+ * --device-id obeys the configuration file's rule for [device] id: it is
+ * recorded in the database and the audit trail exactly as given, so a
+ * value that does not fit is refused, never cut.
+ */
+static int
+check_device_id(const char *id)
+{
+	char shown[CLI_SHOWN_MAX];
+	size_t n = strlen(id), i;
+
+	cli_shown(shown, id);
+	if (n == 0 || n >= MEDSEC_CONFIG_ID_MAX) {
+		cli_fail("--device-id '%s': %zu characters; a device id has 1 "
+		    "to %d", shown, n, MEDSEC_CONFIG_ID_MAX - 1);
+		return MEDSEC_ERR_INVALID;
+	}
+	for (i = 0; i < n; i++)
+		if (!is_id_char(id[i])) {
+			cli_fail("--device-id '%s': invalid character at "
+			    "position %zu (allowed: A-Z a-z 0-9 . _ -)", shown,
+			    i + 1);
+			return MEDSEC_ERR_INVALID;
+		}
+	return MEDSEC_OK;
+}
+
+/* "uid 1001 (name)" for messages. */
+static void
+describe_uid(char *out, size_t outlen, uid_t uid)
+{
+	struct passwd *pw = getpwuid(uid);
+
+	if (pw != NULL)
+		snprintf(out, outlen, "uid %lu (%s)", (unsigned long)uid,
+		    pw->pw_name);
+	else
+		snprintf(out, outlen, "uid %lu", (unsigned long)uid);
+}
+
+/*
+ * The state directory is built beside its place and renamed into it, so
+ * it must be absent or an empty directory, and its parent must be ours
+ * to write. Checked up front so that the refusal says which, instead of
+ * what rename() would report after all the work.
+ */
+static int
+check_state_dir(const char *state, const char *parent)
+{
+	char shown[CLI_SHOWN_MAX], owner[160], service[160];
+	struct dirent *de;
+	struct stat sb;
+	DIR *d;
+
+	if (lstat(state, &sb) == 0) {
+		if (!S_ISDIR(sb.st_mode)) {
+			cli_fail("%s: exists and is not a directory; give an "
+			    "empty or absent directory", state);
+			return MEDSEC_ERR_EXISTS;
+		}
+		if ((d = opendir(state)) == NULL) {
+			cli_fail("%s: cannot read the directory: %s", state,
+			    strerror(errno));
+			return MEDSEC_ERR_DENIED;
+		}
+		while ((de = readdir(d)) != NULL &&
+		    (strcmp(de->d_name, ".") == 0 ||
+		    strcmp(de->d_name, "..") == 0))
+			;
+		if (de != NULL) {
+			cli_shown(shown, de->d_name);
+			closedir(d);
+			cli_fail("%s: the state directory is not empty (it holds "
+			    "'%s'); give an empty or absent directory", state,
+			    shown);
+			return MEDSEC_ERR_EXISTS;
+		}
+		closedir(d);
+	}
+	if (parent[0] == '\0' || access(parent, W_OK | X_OK) == 0 ||
+	    stat(parent, &sb) != 0)
+		return MEDSEC_OK; /* absent: created below, errors named there */
+	describe_uid(owner, sizeof(owner), sb.st_uid);
+	describe_uid(service, sizeof(service), geteuid());
+	cli_fail("%s: cannot create the state directory: %s may not write to "
+	    "%s (owner %s, mode %04o)", state, service, parent, owner,
+	    (unsigned)(sb.st_mode & 07777));
+	return MEDSEC_ERR_READ_ONLY;
+}
+
+static int
 pick_identity(const struct init_args *a, const struct medsec_config *cfg,
     char *device_id, size_t len, const struct medsec_crypto_profile **profp)
 {
@@ -238,6 +354,9 @@ pick_identity(const struct init_args *a, const struct medsec_config *cfg,
 	    : cfg->crypto_profile[0] ? cfg->crypto_profile : "approved";
 	int r;
 
+	if (a->device_id != NULL && (r = check_device_id(a->device_id)) !=
+	    MEDSEC_OK)
+		return r;
 	if (a->device_id != NULL)
 		snprintf(device_id, len, "%s", a->device_id);
 	else if (cfg->device_id[0] != '\0')
@@ -249,7 +368,10 @@ pick_identity(const struct init_args *a, const struct medsec_config *cfg,
 		    rnd[1], rnd[2], rnd[3]);
 	}
 	if ((r = medsec_crypto_profile_by_name(profile, profp)) != MEDSEC_OK) {
-		cli_fail("unknown crypto profile '%s' (approved, kcmvp)", profile);
+		char shown[CLI_SHOWN_MAX];
+
+		cli_shown(shown, profile);
+		cli_fail("unknown crypto profile '%s' (approved, kcmvp)", shown);
 		return r;
 	}
 	if ((r = medsec_crypto_profile_check(*profp, why, sizeof(why))) !=
@@ -265,24 +387,18 @@ load_config(const char *path, struct medsec_config *cfg, char **textp)
 {
 	struct medsec_config_error err;
 	char msg[640];
-	uint8_t *buf = NULL;
-	size_t len;
 	int r;
 
 	medsec_config_defaults(cfg);
 	*textp = NULL;
 	if (path == NULL)
 		return MEDSEC_OK;
-	if ((r = medsec_config_load(path, cfg, &err)) != MEDSEC_OK) {
+	if ((r = medsec_config_load_text(path, cfg, textp, &err)) !=
+	    MEDSEC_OK) {
 		medsec_config_error_format(&err, msg, sizeof(msg));
 		cli_fail("%s", msg);
-		return r;
 	}
-	if ((r = medsec_io_read_file(path, MEDSEC_CONFIG_FILE_MAX, 0, &buf,
-		 &len)) != MEDSEC_OK)
-		return r;
-	*textp = (char *)buf;
-	return MEDSEC_OK;
+	return r;
 }
 
 static void
@@ -348,6 +464,9 @@ provision(const struct init_args *a)
 	    slash ? (int)(slash - parent + 1) : 0, parent, (long)getpid());
 	if (slash != NULL)
 		*slash = '\0';
+	if ((r = check_state_dir(a->state, slash == NULL ? "." :
+	    parent[0] != '\0' ? parent : "/")) != MEDSEC_OK)
+		goto out;
 	if (slash != NULL && parent[0] != '\0') {
 		char dirs[4100];
 
@@ -372,7 +491,7 @@ provision(const struct init_args *a)
 	if (r != MEDSEC_OK) {
 		remove_stage(stage);
 		if (a->verifier != NULL && r != MEDSEC_ERR_EXISTS)
-			(void)medsec_io_unlink(a->verifier);
+			remove_verifier(a->verifier);
 		goto out;
 	}
 	if (a->verifier == NULL &&

@@ -6,9 +6,11 @@
  */
 #include <getopt.h>
 #include <inttypes.h>
+#include <pwd.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "medsec/clock.h"
 #include "medsec/err.h"
@@ -16,6 +18,7 @@
 #include "medsec/signkey.h"
 #include "cli.h"
 #include "cli_people.h"
+#include "cli_text.h"
 
 struct manifest_args {
 	const char *root;
@@ -27,6 +30,7 @@ struct manifest_args {
 	const char *pub[MEDSEC_INTEGRITY_TRUSTED_MAX];
 	size_t npub;
 	const char *file; /* verify: the manifest */
+	const char *state; /* verify on a device: its state directory */
 	unsigned threads;
 	int pass_stdin;
 	int json;
@@ -46,7 +50,11 @@ verify_usage(void)
 {
 	fprintf(stderr, "usage: medsec manifest verify FILE --root DIR --pub "
 	    "K.pub [--pub K2.pub ...] [--json]\n"
-	    "                              [--threads N]\n");
+	    "                              [--threads N] [--state DIR]\n"
+	    "  --state DIR: on a device, refuse a manifest older than the "
+	    "newest one\n"
+	    "               verified there, raise that floor, and audit "
+	    "both\n");
 }
 
 static int
@@ -101,7 +109,7 @@ parse(int argc, char **argv, struct manifest_args *a)
 		{ "passphrase-stdin", 0, NULL, 's' },
 		{ "passphrase-file", 1, NULL, 'f' }, { "pub", 1, NULL, 'p' },
 		{ "json", 0, NULL, 'j' }, { "threads", 1, NULL, 't' },
-		{ NULL, 0, NULL, 0 } };
+		{ "state", 1, NULL, 'S' }, { NULL, 0, NULL, 0 } };
 	unsigned long n;
 	int c;
 
@@ -117,13 +125,18 @@ parse(int argc, char **argv, struct manifest_args *a)
 		case 's': a->pass_stdin = 1; break;
 		case 'f': a->passfile = optarg; break;
 		case 'j': a->json = 1; break;
+		case 'S': a->state = optarg; break;
 		case 'p':
 			if (add_pub(a, optarg) != 0)
 				return -1;
 			break;
 		case 't':
 			if (parse_uint(optarg, 64, &n) != 0 || n == 0) {
-				cli_fail("--threads: expected 1 to 64");
+				char shown[CLI_SHOWN_MAX];
+
+				cli_shown(shown, optarg);
+				cli_fail("--threads '%s': expected 1 to 64",
+				    shown);
 				return -1;
 			}
 			a->threads = (unsigned)n;
@@ -187,14 +200,18 @@ manifest_create(int argc, char **argv)
 	int r;
 
 	if (parse(argc, argv, &a) != 0 || a.root == NULL || a.key == NULL ||
-	    a.out == NULL || a.file != NULL || a.npub != 0 || a.json) {
+	    a.out == NULL || a.file != NULL || a.npub != 0 || a.json ||
+	    a.state != NULL) {
 		create_usage();
 		return CLI_EXIT_USAGE;
 	}
 	medsec_integrity_options_default(&o);
 	o.root_label = a.label;
 	if (a.owner != NULL && parse_owner(a.owner, &o) != 0) {
-		cli_fail("--owner: expected UID:GID (numbers)");
+		char shown[CLI_SHOWN_MAX];
+
+		cli_shown(shown, a.owner);
+		cli_fail("--owner '%s': expected UID:GID (numbers)", shown);
 		return CLI_EXIT_USAGE;
 	}
 	if ((r = load_key(&a, &k)) != MEDSEC_OK)
@@ -286,29 +303,107 @@ print_json(const struct medsec_integrity_report *rep)
 	return MEDSEC_OK;
 }
 
+/* The audit actor of this command: the operating-system account. */
+static void
+os_actor(char *out, size_t outlen)
+{
+	struct passwd *pw = getpwuid(getuid());
+
+	snprintf(out, outlen, "os:%s", pw != NULL ? pw->pw_name : "?");
+}
+
+static void
+print_floor(const struct medsec_integrity_floor *fl)
+{
+	char from[MEDSEC_RFC3339_LEN], to[MEDSEC_RFC3339_LEN];
+
+	if (medsec_time_format_digits(fl->previous_us, 0, from,
+	    sizeof(from)) != MEDSEC_OK || fl->previous_us == 0)
+		snprintf(from, sizeof(from), "none");
+	if (medsec_time_format_digits(fl->floor_us, 0, to, sizeof(to)) !=
+	    MEDSEC_OK)
+		snprintf(to, sizeof(to), "?");
+	if (fl->raised)
+		printf("manifest floor on this device: raised from %s to %s\n",
+		    from, to);
+	else
+		printf("manifest floor on this device: %s (unchanged)\n", to);
+}
+
+/* On a device: the verification's outcome goes to the audit trail. */
+static int
+record_outcome(struct cli_device *dev, const struct medsec_integrity_manifest
+    *m, const struct medsec_integrity_report *rep)
+{
+	char details[96];
+
+	snprintf(details, sizeof(details), "{\"entries\":%zu,\"findings\":"
+	    "%zu}", rep->entries, rep->count);
+	return cli_audit(dev, rep->count == 0 ? MEDSEC_EV_INTEGRITY_OK :
+	    MEDSEC_EV_INTEGRITY_FAILURE, medsec_integrity_header(m)->root_label,
+	    rep->count == 0 ? MEDSEC_AUDIT_SUCCESS : MEDSEC_AUDIT_FAILURE,
+	    rep->count == 0 ? "tree matches the manifest" :
+	    "tree does not match the manifest", details);
+}
+
+/*
+ * With --state, the floor is checked before the tree is walked (an older
+ * manifest is refused outright) and raised only once the tree verified.
+ */
 static int
 run_verify(const struct manifest_args *a, const struct medsec_pubkey *keys)
 {
 	struct medsec_integrity_manifest *m = NULL;
 	struct medsec_integrity_report *rep = NULL;
 	struct medsec_integrity_options o;
-	char err[512];
-	int r;
+	struct medsec_integrity_floor fl;
+	struct cli_device dev;
+	char err[1024], actor[80];
+	int r, rr;
 
+	memset(&dev, 0, sizeof(dev));
+	os_actor(actor, sizeof(actor));
 	if ((r = medsec_integrity_load(a->file, keys, a->npub, &m, err,
 	    sizeof(err))) != MEDSEC_OK) {
 		cli_fail("%s: manifest refused: %s", a->file, err);
 		return r;
 	}
+	if (a->state != NULL) {
+		if ((r = cli_device_open(&dev, a->state, CLI_OPEN_DB |
+		    CLI_OPEN_AUDIT)) != MEDSEC_OK)
+			goto out;
+		if ((r = medsec_integrity_floor_check(dev.db, dev.audit, actor,
+		    a->root, m, &fl, err, sizeof(err))) != MEDSEC_OK) {
+			cli_fail("%s: manifest refused: %s", a->file, err);
+			goto out;
+		}
+	}
 	medsec_integrity_options_default(&o);
 	o.threads = a->threads;
 	r = medsec_integrity_verify(m, a->root, &o, &rep, err, sizeof(err));
-	if (rep == NULL)
+	if (rep == NULL) {
 		cli_fail("manifest verify: %s", err);
-	else if (a->json && print_json(rep) != MEDSEC_OK)
+		goto out;
+	}
+	if (a->json && print_json(rep) != MEDSEC_OK)
 		r = MEDSEC_ERR_NOMEM;
 	else if (!a->json)
 		print_report(m, rep);
+	if (a->state == NULL)
+		goto out;
+	if ((rr = record_outcome(&dev, m, rep)) != MEDSEC_OK && r == MEDSEC_OK)
+		r = rr;
+	if (r != MEDSEC_OK)
+		goto out;
+	if ((r = medsec_integrity_floor_raise(dev.db, dev.audit, actor,
+	    a->root, m, &fl, err, sizeof(err))) != MEDSEC_OK)
+		cli_fail("%s: %s", a->file, err);
+	else if (!a->json)
+		print_floor(&fl);
+out:
+	if (a->state != NULL && dev.ks != NULL &&
+	    cli_device_close(&dev) != MEDSEC_OK && r == MEDSEC_OK)
+		r = MEDSEC_ERR_AUDIT_UNAVAILABLE;
 	medsec_integrity_report_free(rep);
 	medsec_integrity_free(m);
 	return r;

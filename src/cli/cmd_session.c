@@ -35,6 +35,10 @@ session_list(int argc, char **argv)
 
 	if ((r = cli_people_begin(argc, argv, 0, &a, &p)) != CLI_EXIT_OK)
 		return r;
+	/*
+	 * Best effort, so the list shows what is really live; a sweep that
+	 * fails leaves sessions that every check still ends at their limit.
+	 */
 	(void)medsec_session_sweep(p.sessions, NULL);
 	printf("%-16s %-20s %-22s %-16s %-20s %-20s %s\n", "ID", "USER",
 	    "ROLES", "SOURCE", "STARTED", "LAST ACTIVITY", "STATE");
@@ -113,6 +117,11 @@ session_refused(int r, const struct medsec_session_info *info)
 	else if (r == MEDSEC_ERR_DISABLED)
 		cli_fail("session %s ended (%s)", info->id,
 		    medsec_session_end_name(info->end_reason));
+	else if (r == MEDSEC_ERR_STATE)
+		cli_fail("session %s may only change its password (medsec "
+		    "passwd %s)", info->id, info->user);
+	else if (r != MEDSEC_ERR_LOGIN_FAILED)
+		cli_error(r, "session");
 	else
 		cli_fail("not a session of this device");
 }
@@ -137,6 +146,7 @@ session_token_verb(int argc, char **argv)
 	if (strcmp(verb, "check") == 0)
 		r = medsec_session_check(p.sessions, tok.buf, &info);
 	else if (strcmp(verb, "logout") == 0) {
+		/* Only fills info for the message; logout decides. */
 		(void)medsec_session_check(p.sessions, tok.buf, &info);
 		r = medsec_session_logout(p.sessions, tok.buf);
 	} else

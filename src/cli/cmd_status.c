@@ -36,28 +36,53 @@ show_keys(struct medsec_keystore *ks)
 	}
 }
 
-static void
-show_audit(const char *state)
+/*
+ * The trail is verified, not just counted: a status that reads "fine"
+ * over a tampered trail would hide the one thing an operator must act on.
+ * Returns nonzero when the trail is tampered or cannot be checked.
+ */
+static int
+show_audit(struct cli_device *dev)
 {
-	struct medsec_audit_reader *rd;
-	struct medsec_audit_record rec;
-	char dir[4096], when[MEDSEC_RFC3339_LEN] = "-";
-	uint64_t n = 0, last_seq = 0;
+	struct medsec_audit_verify_options opts;
+	struct medsec_audit_verify_result res;
+	struct medsec_key_info info;
+	struct cli_device_check chk;
+	uint8_t pk[MEDSEC_SIGN_PUBLIC_MAX];
+	size_t pklen = 0;
 	int r;
 
-	if (cli_state_path(dir, sizeof(dir), state, "audit") != MEDSEC_OK ||
-	    medsec_audit_reader_open(dir, &rd) != MEDSEC_OK) {
-		printf("audit trail: unreadable\n");
-		return;
+	memset(&opts, 0, sizeof(opts));
+	memset(&res, 0, sizeof(res));
+	if ((r = medsec_keystore_public(dev->ks, "identity", pk, &pklen,
+		 &info)) != MEDSEC_OK) {
+		cli_error(r, "identity public key");
+		printf("audit trail: NOT VERIFIED (no identity key)\n");
+		return 1;
 	}
-	while ((r = medsec_audit_reader_next(rd, &rec)) == 1) {
-		n++;
-		last_seq = rec.seq;
-		medsec_time_format(rec.time_us, when, sizeof(when));
+	opts.public_key = pk;
+	opts.public_key_len = pklen;
+	opts.public_key_alg = info.alg;
+	r = cli_verify_trail(dev, &opts, NULL, &res, &chk);
+	if (r == MEDSEC_ERR_TAMPERED) {
+		printf("WARNING: audit trail TAMPERED (%s): first bad record %"
+		       PRIu64 " (segment %" PRIu64 ", offset %" PRIu64 "): %s\n",
+		    medsec_audit_problem_name(res.problem), res.bad_seq,
+		    res.bad_segment, res.bad_offset, res.message);
+		fprintf(stderr, "medsec: audit trail TAMPERED: %s\n",
+		    res.message);
+		return 1;
 	}
-	medsec_audit_reader_close(rd);
-	printf("audit trail: %" PRIu64 " records, last #%" PRIu64 " at %s%s\n",
-	    n, last_seq, when, r < 0 ? " (damaged record found)" : "");
+	if (r != MEDSEC_OK) {
+		cli_error(r, "audit trail");
+		printf("audit trail: NOT VERIFIED (%s)\n", medsec_strerror(r));
+		return 1;
+	}
+	printf("audit trail: intact, %" PRIu64 " records in %" PRIu64
+	       " segments, last #%" PRIu64 " (chain, checkpoint signatures, "
+	       "anchor, keystore epoch and database checked)\n", res.records,
+	    res.segments, res.head_seq);
+	return 0;
 }
 
 /* One integer from a parameterless query, or -1. */
@@ -120,7 +145,7 @@ cmd_status(int argc, char **argv)
 	struct cli_device dev;
 	const char *state = NULL;
 	char profile[32] = "?";
-	int c, version = 0;
+	int bad, c, version = 0;
 
 	optind = 1;
 	while ((c = getopt_long(argc, argv, "s:", opts, NULL)) != -1) {
@@ -146,7 +171,7 @@ cmd_status(int argc, char **argv)
 	show_keys(dev.ks);
 	show_people(dev.db);
 	show_updates(dev.db);
-	show_audit(state);
+	bad = show_audit(&dev);
 	cli_device_close(&dev);
-	return CLI_EXIT_OK;
+	return bad ? CLI_EXIT_FAIL : CLI_EXIT_OK;
 }

@@ -16,6 +16,7 @@
 #include "medsec/updater.h"
 #include "cli.h"
 #include "cli_args.h"
+#include "cli_escape.h"
 #include "cli_people.h"
 #include "cli_update.h"
 
@@ -92,17 +93,28 @@ dev_open(struct dev *d, const struct dev_args *a, int need_setup)
 	memset(d, 0, sizeof(*d));
 	if ((r = cli_people_open(&d->p, a->state, NULL)) != MEDSEC_OK)
 		return r;
-	(void)cli_state_path(d->trust, sizeof(d->trust), a->state, "trust");
-	if (medsec_db_meta_get(d->p.dev.db, "update_hardware_id", d->hardware,
-	    sizeof(d->hardware)) != MEDSEC_OK && need_setup) {
-		cli_fail("updates are not set up: run medsec update setup");
-		(void)cli_people_close(&d->p);
-		return MEDSEC_ERR_STATE;
+	if ((r = cli_state_path(d->trust, sizeof(d->trust), a->state,
+	    "trust")) != MEDSEC_OK) {
+		cli_error(r, "state directory path");
+		goto fail;
 	}
-	(void)medsec_db_meta_get(d->p.dev.db, "update_product", d->product,
-	    sizeof(d->product));
-	(void)medsec_db_meta_get(d->p.dev.db, "update_two_person", two,
-	    sizeof(two));
+	if ((r = medsec_db_meta_get(d->p.dev.db, "update_hardware_id",
+	    d->hardware, sizeof(d->hardware))) == MEDSEC_ERR_NOT_FOUND &&
+	    need_setup) {
+		cli_fail("updates are not set up: run medsec update setup");
+		r = MEDSEC_ERR_STATE;
+		goto fail;
+	}
+	/* Unset settings are defaults; unreadable ones are not (two-person). */
+	if ((r != MEDSEC_OK && r != MEDSEC_ERR_NOT_FOUND) ||
+	    ((r = medsec_db_meta_get(d->p.dev.db, "update_product",
+	    d->product, sizeof(d->product))) != MEDSEC_OK &&
+	    r != MEDSEC_ERR_NOT_FOUND) ||
+	    ((r = medsec_db_meta_get(d->p.dev.db, "update_two_person", two,
+	    sizeof(two))) != MEDSEC_OK && r != MEDSEC_ERR_NOT_FOUND)) {
+		cli_error(r, "update settings");
+		goto fail;
+	}
 	memset(&o, 0, sizeof(o));
 	o.state_dir = a->state;
 	o.trust_dir = d->trust;
@@ -110,10 +122,12 @@ dev_open(struct dev *d, const struct dev_args *a, int need_setup)
 	o.product = d->product;
 	o.two_person = strcmp(two, "1") == 0;
 	if ((r = medsec_updater_open(d->p.dev.db, d->p.dev.audit, &d->p.roles,
-	    &o, &d->u)) != MEDSEC_OK) {
-		cli_error(r, "updater");
-		(void)cli_people_close(&d->p);
-	}
+	    &o, &d->u)) == MEDSEC_OK)
+		return MEDSEC_OK;
+	cli_error(r, "updater");
+fail:
+	/* Already failing with r; a close error would not change the exit. */
+	(void)cli_people_close(&d->p);
 	return r;
 }
 
@@ -154,33 +168,20 @@ parse_id(const char *s, int64_t *idp)
 		*idp = (int64_t)v;
 		return 0;
 	}
-	cli_fail("invalid update id '%s' (see medsec update status)",
-	    s != NULL ? s : "");
+	char shown[96];
+
+	cli_escape(s != NULL ? s : "", shown, sizeof(shown));
+	cli_fail("invalid update id '%s' (see medsec update status)", shown);
 	return -1;
-}
-
-static int
-copy_trust(const char *from, const char *dir, const char *name)
-{
-	uint8_t *buf = NULL;
-	size_t len = 0;
-	int r;
-
-	if ((r = medsec_io_read_file(from, MEDSEC_UPDATE_TRUST_MAX, 0, &buf,
-	    &len)) != MEDSEC_OK)
-		return r;
-	r = medsec_io_write_file_atomic(dir, name, buf, len, 0644);
-	free(buf);
-	return r;
 }
 
 static int
 update_setup(int argc, char **argv)
 {
-	struct medsec_update_trust *t = NULL;
+	struct medsec_updater_setup s;
 	struct dev_args a;
 	struct dev d;
-	char err[256] = "";
+	char err[512] = "";
 	int r;
 
 	if (dev_args(argc, argv, &a, 0) != 0 || a.hardware == NULL ||
@@ -194,35 +195,40 @@ update_setup(int argc, char **argv)
 		return CLI_EXIT_FAIL;
 	if ((r = cli_people_admin(&d.p, a.as, a.password_stdin)) != MEDSEC_OK)
 		return dev_close(&d, r);
-	if ((r = medsec_access_check(&d.p.roles, d.p.dev.audit, &d.p.admin,
-	    MEDSEC_PERM_CONFIG, "update-setup")) != MEDSEC_OK) {
-		cli_fail("permission denied (config needed)");
-		return dev_close(&d, r);
-	}
-	(void)medsec_io_mkdir(d.trust, 0755);
-	if ((r = copy_trust(a.root, d.trust, "root.json")) != MEDSEC_OK ||
-	    (r = copy_trust(a.keyset, d.trust, "keyset.json")) != MEDSEC_OK ||
-	    (r = medsec_update_trust_load(d.trust, medsec_clock_wall_us(), 0,
-	    &t, err, sizeof(err))) != MEDSEC_OK) {
-		cli_fail("trust: %s", err[0] ? err : medsec_strerror(r));
-		return dev_close(&d, r);
-	}
-	medsec_update_trust_free(t);
-	if ((r = medsec_db_meta_set(d.p.dev.db, "update_hardware_id",
-	    a.hardware)) == MEDSEC_OK &&
-	    (r = medsec_db_meta_set(d.p.dev.db, "update_product",
-	    a.product != NULL ? a.product : "")) == MEDSEC_OK)
-		r = medsec_db_meta_set(d.p.dev.db, "update_two_person",
-		    a.two_person ? "1" : "0");
-	if (r == MEDSEC_OK) {
-		cli_audit(&d.p.dev, MEDSEC_EV_CONFIG_CHANGED, "update-trust",
-		    MEDSEC_AUDIT_SUCCESS, "update trust and hardware id set",
-		    NULL);
-		printf("updates set up: hardware %s, trust in %s%s\n",
-		    a.hardware, d.trust, a.two_person ?
-		    ", two approvers required" : "");
+	memset(&s, 0, sizeof(s));
+	s.root_path = a.root;
+	s.keyset_path = a.keyset;
+	s.hardware_id = a.hardware;
+	s.product = a.product;
+	s.two_person = a.two_person;
+	if ((r = medsec_updater_setup(d.u, &s, &d.p.admin, err,
+	    sizeof(err))) != MEDSEC_OK)
+		cli_fail_escaped("update setup refused: ", err[0] ? err :
+		    medsec_strerror(r));
+	else {
+		printf("updates set up: hardware ");
+		cli_print_escaped(stdout, a.hardware);
+		printf(", trust in ");
+		cli_print_escaped(stdout, d.trust);
+		printf("%s\n", a.two_person ? ", two approvers required" : "");
 	}
 	return dev_close(&d, r);
+}
+
+/* "REFUSED: FILE: why", the file named once, both escaped. */
+static void
+refused(const char *file, const char *why)
+{
+	char shown[300];
+
+	if (strstr(why, file) != NULL) {
+		cli_fail_escaped("REFUSED: ", why);
+		return;
+	}
+	cli_escape(file, shown, sizeof(shown));
+	fprintf(stderr, "medsec: REFUSED: %s: ", shown);
+	cli_print_escaped(stderr, why);
+	fputc('\n', stderr);
 }
 
 static int
@@ -241,7 +247,7 @@ update_stage(int argc, char **argv)
 		return r;
 	if ((r = medsec_updater_stage(d.u, a.arg, &who, &id, err,
 	    sizeof(err))) != MEDSEC_OK)
-		cli_fail("REFUSED: %s", err);
+		refused(a.arg, err[0] ? err : medsec_strerror(r));
 	else
 		printf("update %" PRId64 " staged and verified; awaiting "
 		    "approval (medsec update status)\n", id);
@@ -269,7 +275,8 @@ update_approve(int argc, char **argv)
 		return r;
 	if ((r = medsec_updater_approve(d.u, id, a.digest, &d.p.admin, 1, err,
 	    sizeof(err))) != MEDSEC_OK)
-		cli_fail("approve: %s", err[0] ? err : medsec_strerror(r));
+		cli_fail_escaped("approve: ", err[0] ? err :
+		    medsec_strerror(r));
 	else
 		printf("update %" PRId64 " approved by %s\n", id, d.p.admin.user);
 	return dev_close(&d, r);
@@ -313,7 +320,8 @@ update_install(int argc, char **argv)
 		return r;
 	if ((r = medsec_updater_install(d.u, id, err,
 	    sizeof(err))) != MEDSEC_OK)
-		cli_fail("install: %s", err[0] ? err : medsec_strerror(r));
+		cli_fail_escaped("install: ", err[0] ? err :
+		    medsec_strerror(r));
 	else
 		printf("update %s installed; the next start runs it in trial "
 		    "mode\n", a.arg);
@@ -351,8 +359,10 @@ update_commit(int argc, char **argv)
 		return CLI_EXIT_USAGE;
 	if ((r = dev_start(&a, 1, 1, &d)) != CLI_EXIT_OK)
 		return r;
-	if ((r = medsec_updater_commit(d.u, &d.p.admin)) != MEDSEC_OK)
+	if ((r = medsec_updater_commit(d.u, &d.p.admin)) == MEDSEC_ERR_STATE)
 		cli_fail("commit: no trial to commit");
+	else if (r != MEDSEC_OK)
+		cli_error(r, "commit");
 	else
 		printf("trial committed\n");
 	return dev_close(&d, r);
@@ -369,8 +379,11 @@ update_health_failed(int argc, char **argv)
 		return CLI_EXIT_USAGE;
 	if ((r = dev_start(&a, 1, 0, &d)) != CLI_EXIT_OK)
 		return r;
-	if ((r = medsec_updater_health_failed(d.u, a.reason)) != MEDSEC_OK)
+	if ((r = medsec_updater_health_failed(d.u, a.reason)) ==
+	    MEDSEC_ERR_STATE)
 		cli_fail("no trial to roll back");
+	else if (r != MEDSEC_OK)
+		cli_error(r, "roll back");
 	else
 		printf("rolled back to the previous slot\n");
 	return dev_close(&d, r);
@@ -379,10 +392,15 @@ update_health_failed(int argc, char **argv)
 static int
 print_record(const struct medsec_update_record *r, void *ctx)
 {
+	char version[sizeof(r->version) * 4], reason[sizeof(r->reason) * 4];
+
 	(void)ctx;
+	/* The reason carries operator text (--reason) and file names. */
+	cli_escape(r->version, version, sizeof(version));
+	cli_escape(r->reason, reason, sizeof(reason));
 	printf("%-4" PRId64 " %-18s %-10s %-8" PRIu64 " %.16s  %s%s\n", r->id,
-	    medsec_update_state_name(r->state), r->version,
-	    r->security_counter, r->digest[0] ? r->digest : "-", r->reason,
+	    medsec_update_state_name(r->state), version,
+	    r->security_counter, r->digest[0] ? r->digest : "-", reason,
 	    r->downgrade ? " [downgrade]" : "");
 	return 0;
 }
@@ -400,10 +418,18 @@ update_status(int argc, char **argv)
 		return CLI_EXIT_USAGE;
 	if ((r = dev_start(&a, 1, 0, &d)) != CLI_EXIT_OK)
 		return r;
-	(void)medsec_updater_counter(d.u, &counter);
-	if (medsec_updater_boot_state(d.u, &b) == MEDSEC_OK)
-		printf("slot %s%s, security counter %" PRIu64 ", hardware %s\n",
-		    b.active, b.trial ? " (TRIAL)" : "", counter, d.hardware);
+	if ((r = medsec_updater_counter(d.u, &counter)) != MEDSEC_OK) {
+		cli_error(r, "security counter");
+		return dev_close(&d, r);
+	}
+	if ((r = medsec_updater_boot_state(d.u, &b)) != MEDSEC_OK) {
+		cli_error(r, "boot record");
+		return dev_close(&d, r);
+	}
+	printf("slot %s%s, security counter %" PRIu64 ", hardware ", b.active,
+	    b.trial ? " (TRIAL)" : "", counter);
+	cli_print_escaped(stdout, d.hardware);
+	putchar('\n');
 	printf("%-4s %-18s %-10s %-8s %-16s  %s\n", "ID", "STATE", "VERSION",
 	    "COUNTER", "DIGEST", "REASON");
 	r = medsec_updater_list(d.u, print_record, NULL);

@@ -11,6 +11,7 @@
 #include "medsec/signkey.h"
 #include "medsec/update.h"
 #include "cli.h"
+#include "cli_escape.h"
 #include "cli_people.h"
 #include "cli_update.h"
 
@@ -123,7 +124,8 @@ cli_update_pack(int argc, char **argv)
 	}
 	if ((r = medsec_update_pack(&p->a, p->out, err, sizeof(err))) !=
 	    MEDSEC_OK)
-		cli_fail("pack: %s", err[0] ? err : medsec_strerror(r));
+		cli_fail_escaped("pack: ", err[0] ? err :
+		    medsec_strerror(r));
 	else
 		printf("package %s: %s %s, %zu file(s), security counter %"
 		    PRIu64 " (unsigned: sign it with medsec update sign)\n",
@@ -164,7 +166,8 @@ cli_update_sign(int argc, char **argv)
 		return CLI_EXIT_FAIL;
 	if ((r = medsec_update_sign(argv[optind], k, err, sizeof(err))) !=
 	    MEDSEC_OK)
-		cli_fail("sign: %s", err[0] ? err : medsec_strerror(r));
+		cli_fail_escaped("sign: ", err[0] ? err :
+		    medsec_strerror(r));
 	else
 		printf("%s signed by %s (%s)\n", argv[optind],
 		    medsec_signkey_public(k)->name,
@@ -217,7 +220,8 @@ cli_update_inspect(int argc, char **argv)
 	}
 	if ((r = medsec_update_inspect(argv[1], &m, &json, &nsigs, err,
 	    sizeof(err))) != MEDSEC_OK) {
-		cli_fail("inspect: %s", err[0] ? err : medsec_strerror(r));
+		cli_fail_escaped("inspect: ", err[0] ? err :
+		    medsec_strerror(r));
 		return CLI_EXIT_FAIL;
 	}
 	if (as_json)
@@ -266,7 +270,8 @@ cli_update_verify(int argc, char **argv)
 	    sizeof(err))) != MEDSEC_OK ||
 	    (r = medsec_update_verify(argv[optind], t, &pol, &m, err,
 	    sizeof(err))) != MEDSEC_OK)
-		cli_fail("REFUSED: %s", err[0] ? err : medsec_strerror(r));
+		cli_fail_escaped("REFUSED: ", err[0] ? err :
+		    medsec_strerror(r));
 	else
 		printf("verified: %s %s, security counter %" PRIu64 ", %zu "
 		    "file(s), threshold of trusted signatures met\n",

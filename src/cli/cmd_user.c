@@ -21,6 +21,7 @@ open_as_admin(struct cli_people *p, const struct cli_people_args *a)
 
 	if ((r = cli_people_open(p, a->state, a->config)) != MEDSEC_OK)
 		return r;
+	/* The refusal is what the caller reports; closing only releases. */
 	if ((r = cli_people_admin(p, a->as, a->password_stdin)) != MEDSEC_OK)
 		(void)cli_people_close(p);
 	return r;
@@ -31,7 +32,15 @@ report(int r, const char *what, const char *name, const char *why)
 {
 	if (r == MEDSEC_OK)
 		return;
-	if (r == MEDSEC_ERR_POLICY || (why != NULL && *why != '\0'))
+	if (r == MEDSEC_ERR_AUDIT_DEGRADED)
+		cli_fail("%s %s: done, but its audit record could not be "
+		    "written (audit storage failed): the change stands; repair "
+		    "the audit storage before anything else", what, name);
+	else if (r == MEDSEC_ERR_AUDIT_UNAVAILABLE)
+		cli_fail("%s %s: refused: the audit trail cannot take a record "
+		    "(storage failed or nearly full); nothing was changed", what,
+		    name);
+	else if (r == MEDSEC_ERR_POLICY || (why != NULL && *why != '\0'))
 		cli_fail("%s %s: %s", what, name, why != NULL ? why : "refused");
 	else if (r == MEDSEC_ERR_DENIED)
 		cli_fail("%s %s: permission denied (user-admin needed)", what,
@@ -98,8 +107,9 @@ user_setup_code(int argc, char **argv)
 		return r;
 	r = medsec_identity_setup_code_issue(p.id, code);
 	if (r == MEDSEC_ERR_STATE)
-		cli_fail("accounts exist: setup codes are only for a device "
-		    "without any");
+		cli_fail("an administrator who can manage accounts exists: "
+		    "setup codes are only for a new device or one that has "
+		    "lost all its administrators");
 	else if (r != MEDSEC_OK)
 		cli_error(r, "setup code");
 	else
@@ -127,6 +137,11 @@ user_add(int argc, char **argv)
 	if (a.expires != NULL && cli_parse_date(a.expires, &expires) !=
 	    MEDSEC_OK)
 		return CLI_EXIT_USAGE;
+	if (a.expires != NULL && expires <= medsec_clock_wall_us()) {
+		cli_fail("--expires '%s' is not in the future: the account "
+		    "would be created expired; nothing was changed", a.expires);
+		return CLI_EXIT_USAGE;
+	}
 	if (open_as_admin(&p, &a) != MEDSEC_OK)
 		return CLI_EXIT_FAIL;
 	if (a.cert != NULL) {
@@ -144,7 +159,13 @@ user_add(int argc, char **argv)
 	r = medsec_identity_user_add(p.id, &p.admin, a.name, a.role, expires,
 	    pw.buf, pw.len, why, sizeof(why));
 	cli_secret_wipe(&pw);
-	report(r, "add", a.name, why);
+	if (r == MEDSEC_ERR_AUDIT_DEGRADED)
+		cli_fail("user %s was created (%s), but the record of its "
+		    "creation could not be written to the audit trail (audit "
+		    "storage failed): the account exists; repair the audit "
+		    "storage, then review the account", a.name, a.role);
+	else
+		report(r, "add", a.name, why);
 	if (r == MEDSEC_OK)
 		printf("user %s added (%s); the password must be changed at "
 		    "first login\n", a.name, a.role);
@@ -221,9 +242,15 @@ user_change(int argc, char **argv)
 		    a.expires != NULL ? when : medsec_clock_wall_us());
 	else
 		r = medsec_identity_user_delete(p.id, &p.admin, a.name);
-	if (r == MEDSEC_ERR_STATE && strcmp(verb, "delete") == 0)
+	if (r == MEDSEC_ERR_STATE && strcmp(verb, "delete") == 0 &&
+	    strcmp(a.name, p.admin.user) == 0)
 		cli_fail("delete %s: an administrator cannot delete the "
 		    "account it is using", a.name);
+	else if (r == MEDSEC_ERR_STATE)
+		cli_fail("%s %s: refused: it would leave no administrator who "
+		    "can manage accounts (enabled, with a password and no "
+		    "expiry date); add another administrator first; nothing "
+		    "was changed", verb, a.name);
 	else
 		report(r, verb, a.name, NULL);
 	if (r == MEDSEC_OK)
@@ -251,7 +278,10 @@ user_role(int argc, char **argv)
 	if (r == MEDSEC_ERR_INVALID)
 		cli_fail("role %s: unknown or not grantable", a.add);
 	else if (r == MEDSEC_ERR_STATE)
-		cli_fail("role %s: an account keeps at least one role", a.name);
+		cli_fail("role %s: refused: an account keeps at least one role, "
+		    "and the device keeps an administrator who can manage "
+		    "accounts (enabled, with a password and no expiry date); "
+		    "nothing was changed", a.name);
 	else
 		report(r, "role", a.name, NULL);
 	return cli_people_finish(&p, r);

@@ -8,6 +8,7 @@
 #include "medsec/crypto.h"
 #include "medsec/err.h"
 #include "cli.h"
+#include "cli_text.h"
 
 static const struct cli_command groups[] = {
 	{ "init", cmd_init, "provision a new device (keys, database, audit)" },
@@ -24,6 +25,20 @@ static const struct cli_command groups[] = {
 	{ "report", cmd_report, "build the MFDS submission package from test evidence" },
 };
 
+/* A command group, or one of the words cli_dispatch() answers itself. */
+static int
+known_group(const char *name)
+{
+	size_t i;
+
+	if (strcmp(name, "--help") == 0 || strcmp(name, "-h") == 0)
+		return 1;
+	for (i = 0; i < sizeof(groups) / sizeof(groups[0]); i++)
+		if (strcmp(name, groups[i].name) == 0)
+			return 1;
+	return 0;
+}
+
 int
 main(int argc, char **argv)
 {
@@ -35,6 +50,15 @@ main(int argc, char **argv)
 	if (medsec_crypto_init() != MEDSEC_OK) {
 		cli_fail("cannot initialise the crypto library");
 		return CLI_EXIT_FAIL;
+	}
+	if (argc >= 2 && !known_group(argv[1])) {
+		char shown[CLI_SHOWN_MAX];
+
+		cli_shown(shown, argv[1]);
+		cli_fail("unknown command '%s'", shown);
+		fprintf(stderr, "usage: medsec <command> [options]; "
+		    "'medsec --help' lists the commands\n");
+		return CLI_EXIT_USAGE;
 	}
 	return cli_dispatch("medsec", groups, sizeof(groups) / sizeof(groups[0]),
 	    argc, argv);

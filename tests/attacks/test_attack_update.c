@@ -179,7 +179,7 @@ test_req_1_14_attack_duplicate_signature_counts_once(void **state)
 }
 
 static void
-test_req_1_13_attack_rollback_counter(void **state)
+test_attack_u4_rollback_counter(void **state)
 {
 	struct updates u;
 	char pkg[160];
@@ -192,7 +192,7 @@ test_req_1_13_attack_rollback_counter(void **state)
 }
 
 static void
-test_req_1_13_attack_keyset_rollback(void **state)
+test_attack_u9_keyset_below_floor_refused(void **state)
 {
 	struct medsec_update_trust *t = NULL;
 	struct updates u;
@@ -224,7 +224,7 @@ test_req_1_14_attack_keyset_signed_by_non_root(void **state)
 }
 
 static void
-test_req_1_13_attack_expired_manifest(void **state)
+test_attack_u8_expired_manifest(void **state)
 {
 	struct updates u;
 	char pkg[160];
@@ -251,7 +251,7 @@ patch_tail(const char *path, long from_end, const void *bytes, size_t len)
 }
 
 static void
-test_req_1_14_attack_payload_swapped(void **state)
+test_req_1_13_attack_payload_swapped(void **state)
 {
 	struct updates u;
 	char pkg[160];
@@ -266,7 +266,7 @@ test_req_1_14_attack_payload_swapped(void **state)
 
 /* Verification alone runs chunks on every core: same verdicts. */
 static void
-test_req_1_14_attack_multi_chunk_tamper_parallel(void **state)
+test_req_1_13_attack_multi_chunk_tamper_parallel(void **state)
 {
 	static const size_t sizes[] = { 3 * 1048576 + 777, 5, 1048576 };
 	struct medsec_update_trust *t = NULL;
@@ -293,7 +293,7 @@ test_req_1_14_attack_multi_chunk_tamper_parallel(void **state)
 }
 
 static void
-test_req_1_14_attack_payload_longer(void **state)
+test_req_1_13_attack_payload_longer(void **state)
 {
 	struct updates u;
 	char pkg[160];
@@ -310,7 +310,7 @@ test_req_1_14_attack_payload_longer(void **state)
 }
 
 static void
-test_req_1_14_attack_payload_shorter(void **state)
+test_req_1_13_attack_payload_shorter(void **state)
 {
 	struct updates u;
 	char pkg[160];
@@ -326,7 +326,7 @@ test_req_1_14_attack_payload_shorter(void **state)
 }
 
 static void
-test_req_1_14_attack_wrong_hardware(void **state)
+test_attack_u11_wrong_hardware(void **state)
 {
 	struct medsec_update_trust *t = NULL;
 	struct medsec_update_policy p;
@@ -369,7 +369,7 @@ hostile_name(struct updates *u, const char *name, const char *reason)
 }
 
 static void
-test_req_1_14_attack_hostile_file_names(void **state)
+test_attack_u22_hostile_file_names(void **state)
 {
 	struct updates u;
 
@@ -384,7 +384,7 @@ test_req_1_14_attack_hostile_file_names(void **state)
 }
 
 static void
-test_req_1_14_attack_duplicate_names(void **state)
+test_attack_u22_duplicate_names(void **state)
 {
 	const struct medsec_signkey *signers[1];
 	struct updates u;
@@ -409,7 +409,7 @@ test_req_1_14_attack_duplicate_names(void **state)
 }
 
 static void
-test_req_1_14_attack_setuid_mode(void **state)
+test_attack_u22_setuid_mode(void **state)
 {
 	const struct medsec_signkey *signers[1];
 	struct updates u;
@@ -434,7 +434,7 @@ test_req_1_14_attack_setuid_mode(void **state)
 
 /* U7: a missing or garbage security counter is refused, never wrapped. */
 static void
-test_req_1_13_attack_garbage_counter(void **state)
+test_attack_u7_garbage_counter(void **state)
 {
 	static const char *const counters[] = {
 		"", "\"security_counter\":-1,", "\"security_counter\":\"5\",",
@@ -468,7 +468,7 @@ test_req_1_13_attack_garbage_counter(void **state)
 }
 
 static void
-test_req_1_14_attack_pack_refuses_links_and_devices(void **state)
+test_attack_i4_pack_refuses_links_and_devices(void **state)
 {
 	static const char *const hw[] = { "hw-1" };
 	struct medsec_update_pack_args a;
@@ -504,7 +504,7 @@ test_req_1_14_attack_pack_refuses_links_and_devices(void **state)
 }
 
 static void
-test_req_1_14_attack_huge_manifest(void **state)
+test_attack_u12_huge_manifest(void **state)
 {
 	uint8_t hdr[MEDSEC_UPDATE_HEADER_LEN];
 	struct updates u;
@@ -530,7 +530,7 @@ test_req_1_14_attack_huge_manifest(void **state)
 }
 
 static void
-test_req_1_14_attack_truncated_package(void **state)
+test_attack_u22_truncated_package(void **state)
 {
 	struct updates u;
 	char pkg[160];
@@ -546,7 +546,7 @@ test_req_1_14_attack_truncated_package(void **state)
 }
 
 static void
-test_req_1_14_attack_key_file_permissions(void **state)
+test_attack_i4_signing_key_file_permissions(void **state)
 {
 	struct medsec_signkey *k = NULL;
 	struct updates u;
@@ -565,6 +565,131 @@ test_req_1_14_attack_key_file_permissions(void **state)
 	updates_teardown(&u);
 }
 
+/* The canonical manifest of one empty file NAME (sorted, compact). */
+static void
+canonical_manifest(struct updates *u, const char *files, char *out,
+    size_t len)
+{
+	snprintf(out, len, "{\"built\":\"2026-01-01T00:00:00Z\","
+	    "\"distributor\":{\"keyid\":\"%s\",\"name\":\"x\"},"
+	    "\"downgrade_of\":\"\",\"expires\":\"2099-01-01T00:00:00Z\","
+	    "\"files\":[%s],\"format\":1,\"hardware\":[\"hw-1\"],"
+	    "\"hash\":\"sha256\",\"product\":\"carelink\","
+	    "\"security_counter\":9,\"version\":\"1.0.0\"}",
+	    medsec_signkey_public(u->rel[0])->key_id, files);
+}
+
+#define EMPTY_FILE(name) "{\"chunk\":1048576,\"chunks\":[],\"mode\":" \
+	"\"0644\",\"name\":\"" name "\",\"sha256\":\"e3b0c44298fc1c149afbf4c8" \
+	"996fb92427ae41e4649b934ca495991b7852b855\",\"size\":0}"
+
+/*
+ * U22: "bin" and "bin/app" (a file that is also a directory) cannot be
+ * installed: refused by verify (before stage and approval) and by pack.
+ */
+static void
+test_attack_u22_file_and_directory_same_prefix(void **state)
+{
+	static const char *const hw[] = { "hw-1" };
+	const struct medsec_signkey *signers[1];
+	const char *paths[2], *names[2] = { "bin", "bin/app" };
+	struct medsec_update_pack_args a;
+	char manifest[2048], pkg[160], data[160], err[256] = "";
+	struct updates u;
+	FILE *f;
+
+	(void)state;
+	updates_setup(&u, 1);
+	signers[0] = u.rel[0];
+	canonical_manifest(&u, EMPTY_FILE("bin") "," EMPTY_FILE("bin/app"),
+	    manifest, sizeof(manifest));
+	snprintf(pkg, sizeof(pkg), "%s/prefix.msu", u.dir);
+	updates_raw(pkg, manifest, signers, 1, "", 0);
+	refused(&u, pkg, 0, MEDSEC_ERR_FORMAT, "bin is also a directory of "
+	    "file bin/app");
+	/* Control: either file alone is a valid package. */
+	canonical_manifest(&u, EMPTY_FILE("bin/app"), manifest,
+	    sizeof(manifest));
+	(void)unlink(pkg);
+	updates_raw(pkg, manifest, signers, 1, "", 0);
+	{
+		struct attempt ok;
+
+		attempt(&u, pkg, 0, &ok);
+		assert_int_equal(ok.code, MEDSEC_OK);
+	}
+	snprintf(data, sizeof(data), "%s/data", u.dir);
+	assert_non_null(f = fopen(data, "w"));
+	fputs("x", f);
+	fclose(f);
+	paths[0] = paths[1] = data;
+	memset(&a, 0, sizeof(a));
+	a.product = "carelink";
+	a.hardware = hw;
+	a.n_hardware = 1;
+	a.version = "1.0.0";
+	a.expires_us = u.now_us + 1000000000;
+	a.distributor = "x";
+	a.distributor_key = medsec_signkey_public(u.rel[0])->key_id;
+	a.paths = paths;
+	a.names = names;
+	a.n_files = 2;
+	snprintf(pkg, sizeof(pkg), "%s/packed.msu", u.dir);
+	assert_int_equal(medsec_update_pack(&a, pkg, err, sizeof(err)),
+	    MEDSEC_ERR_INVALID);
+	assert_non_null(strstr(err, "bin is also a directory of file bin/app"));
+	assert_int_not_equal(access(pkg, F_OK), 0);
+	updates_teardown(&u);
+}
+
+/*
+ * U3: one release, one digest. The same signed content spelled another
+ * way (a space, another key order, an escaped letter) is refused even
+ * with valid signatures over those bytes; the canonical spelling passes.
+ */
+static void
+test_attack_u3_non_canonical_manifest_refused(void **state)
+{
+	const struct medsec_signkey *signers[1];
+	char canon[2048], variant[2100], pkg[160];
+	struct attempt a;
+	struct updates u;
+	char *p;
+
+	(void)state;
+	updates_setup(&u, 1);
+	signers[0] = u.rel[0];
+	snprintf(pkg, sizeof(pkg), "%s/canon.msu", u.dir);
+	canonical_manifest(&u, EMPTY_FILE("a"), canon, sizeof(canon));
+	updates_raw(pkg, canon, signers, 1, "", 0);
+	attempt(&u, pkg, 0, &a);
+	assert_int_equal(a.code, MEDSEC_OK);
+	snprintf(variant, sizeof(variant), "rm -r %s/extract", u.dir);
+	assert_int_equal(system(variant), 0);
+	/* A space after the opening brace. */
+	snprintf(variant, sizeof(variant), "{ %s", canon + 1);
+	(void)unlink(pkg);
+	updates_raw(pkg, variant, signers, 1, "", 0);
+	refused(&u, pkg, 0, MEDSEC_ERR_FORMAT, "canonical");
+	/* "version" moved to the front. */
+	snprintf(variant, sizeof(variant), "{\"version\":\"1.0.0\",%s",
+	    canon + 1);
+	assert_non_null(p = strstr(variant, ",\"version\":\"1.0.0\"}"));
+	memcpy(p, "}", 2);
+	(void)unlink(pkg);
+	updates_raw(pkg, variant, signers, 1, "", 0);
+	refused(&u, pkg, 0, MEDSEC_ERR_FORMAT, "canonical");
+	/* The file name "a" written as an escape. */
+	snprintf(variant, sizeof(variant), "%s", canon);
+	assert_non_null(p = strstr(variant, "\"name\":\"a\""));
+	memmove(p + 14, p + 9, strlen(p + 9) + 1);
+	memcpy(p + 8, "\\u0061", 6);
+	(void)unlink(pkg);
+	updates_raw(pkg, variant, signers, 1, "", 0);
+	refused(&u, pkg, 0, MEDSEC_ERR_FORMAT, "canonical");
+	updates_teardown(&u);
+}
+
 static const struct CMUnitTest tests[] = {
 	cmocka_unit_test(test_req_1_14_attack_good_package_accepted),
 	cmocka_unit_test(test_req_1_14_attack_unsigned),
@@ -572,23 +697,25 @@ static const struct CMUnitTest tests[] = {
 	cmocka_unit_test(test_req_1_14_attack_revoked_key),
 	cmocka_unit_test(test_req_1_14_attack_threshold_not_met),
 	cmocka_unit_test(test_req_1_14_attack_duplicate_signature_counts_once),
-	cmocka_unit_test(test_req_1_13_attack_rollback_counter),
-	cmocka_unit_test(test_req_1_13_attack_keyset_rollback),
+	cmocka_unit_test(test_attack_u4_rollback_counter),
+	cmocka_unit_test(test_attack_u9_keyset_below_floor_refused),
 	cmocka_unit_test(test_req_1_14_attack_keyset_signed_by_non_root),
-	cmocka_unit_test(test_req_1_13_attack_expired_manifest),
-	cmocka_unit_test(test_req_1_14_attack_payload_swapped),
-	cmocka_unit_test(test_req_1_14_attack_multi_chunk_tamper_parallel),
-	cmocka_unit_test(test_req_1_14_attack_payload_longer),
-	cmocka_unit_test(test_req_1_14_attack_payload_shorter),
-	cmocka_unit_test(test_req_1_14_attack_wrong_hardware),
-	cmocka_unit_test(test_req_1_14_attack_hostile_file_names),
-	cmocka_unit_test(test_req_1_14_attack_duplicate_names),
-	cmocka_unit_test(test_req_1_14_attack_setuid_mode),
-	cmocka_unit_test(test_req_1_13_attack_garbage_counter),
-	cmocka_unit_test(test_req_1_14_attack_pack_refuses_links_and_devices),
-	cmocka_unit_test(test_req_1_14_attack_huge_manifest),
-	cmocka_unit_test(test_req_1_14_attack_truncated_package),
-	cmocka_unit_test(test_req_1_14_attack_key_file_permissions),
+	cmocka_unit_test(test_attack_u8_expired_manifest),
+	cmocka_unit_test(test_req_1_13_attack_payload_swapped),
+	cmocka_unit_test(test_req_1_13_attack_multi_chunk_tamper_parallel),
+	cmocka_unit_test(test_req_1_13_attack_payload_longer),
+	cmocka_unit_test(test_req_1_13_attack_payload_shorter),
+	cmocka_unit_test(test_attack_u11_wrong_hardware),
+	cmocka_unit_test(test_attack_u22_hostile_file_names),
+	cmocka_unit_test(test_attack_u22_duplicate_names),
+	cmocka_unit_test(test_attack_u22_setuid_mode),
+	cmocka_unit_test(test_attack_u7_garbage_counter),
+	cmocka_unit_test(test_attack_i4_pack_refuses_links_and_devices),
+	cmocka_unit_test(test_attack_u12_huge_manifest),
+	cmocka_unit_test(test_attack_u22_truncated_package),
+	cmocka_unit_test(test_attack_i4_signing_key_file_permissions),
+	cmocka_unit_test(test_attack_u22_file_and_directory_same_prefix),
+	cmocka_unit_test(test_attack_u3_non_canonical_manifest_refused),
 };
 
 MEDSEC_TEST_MAIN(tests)

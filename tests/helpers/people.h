@@ -38,6 +38,8 @@ void people_restart(struct people *p);
 void people_teardown(struct people *p);
 /* Adds an account (initial password PEOPLE_PASSWORD, no must-change). */
 void people_add(struct people *p, const char *name, const char *roles);
+/* Clears the must-change mark of an account made by user_add. */
+void people_skip_first_change(struct people *p, const char *name);
 /* Advances both clocks. */
 void people_advance(struct people *p, int64_t seconds);
 /* Counts audit records of an event (and, if reason, with that reason). */

@@ -137,4 +137,88 @@ test_cli_manifest_wrong_passphrase_and_usage() {
 	grep -q 'cannot open the root directory' "$work/o" || die "root message"
 }
 
+test_cli_manifest_bad_option_values_named() {
+	setup
+	"$MEDSEC" manifest verify "$work/m" --root "$root" --pub "$work/rel.pub" \
+	    --threads 65 >"$work/o" 2>&1
+	[ $? = 2 ] || die "--threads 65 accepted"
+	grep -q "^medsec: --threads '65': expected 1 to 64" "$work/o" ||
+	    die "message: $(cat "$work/o")"
+	"$MEDSEC" manifest create --root "$root" --key "$work/rel.key" \
+	    --out "$work/m3" --owner $'0:\e[2J' --passphrase-file "$work/pass" \
+	    >"$work/o" 2>&1
+	[ $? = 2 ] || die "bad --owner accepted"
+	grep -qF "medsec: --owner '0:\x1b[2J': expected UID:GID (numbers)" "$work/o" ||
+	    die "message: $(cat -v "$work/o")"
+}
+
+# TESTING.md I2 on a device: once a newer signed manifest verified there,
+# putting the older (validly signed) manifest file back is refused, with
+# both creation times named, and audited; the floor is in the device's
+# database, so replacing the manifest file cannot lower it.
+test_req_2_2_cli_manifest_older_manifest_put_back_refused_on_device() {
+	command -v faketime >/dev/null ||
+	    { echo "skipped: needs faketime for two creation times"; return 77; }
+	setup
+	TZ=UTC faketime -f '2026-03-01 00:00:00' "$MEDSEC" manifest create --root "$root" \
+	    --key "$work/rel.key" --out "$work/old" --passphrase-file "$work/pass" \
+	    >/dev/null 2>&1 || die "old manifest"
+	TZ=UTC faketime -f '2026-04-01 00:00:00' "$MEDSEC" manifest create --root "$root" \
+	    --key "$work/rel.key" --out "$work/new" --passphrase-file "$work/pass" \
+	    >/dev/null 2>&1 || die "new manifest"
+	"$MEDSEC" init --state "$work/st" >/dev/null 2>&1 || die "init"
+	cp "$work/new" "$work/installed"
+	"$MEDSEC" manifest verify "$work/installed" --root "$root" \
+	    --pub "$work/rel.pub" --state "$work/st" >"$work/v.out" 2>&1 ||
+	    die "new manifest refused: $(cat "$work/v.out")"
+	grep -q 'manifest floor on this device: raised from none to 2026-04-01T00:00:00Z' \
+	    "$work/v.out" || die "floor not raised: $(cat "$work/v.out")"
+	# The attacker puts the older signed manifest back in its place.
+	cp "$work/old" "$work/installed"
+	"$MEDSEC" manifest verify "$work/installed" --root "$root" \
+	    --pub "$work/rel.pub" --state "$work/st" >"$work/v.out" 2>&1
+	[ $? = 1 ] || die "older manifest accepted: $(cat "$work/v.out")"
+	grep -q "manifest refused: the manifest was created 2026-03-01T00:00:00Z, before the newest manifest verified on this device for .* (created 2026-04-01T00:00:00Z)" \
+	    "$work/v.out" || die "message: $(cat "$work/v.out")"
+	grep -q 'tree matches' "$work/v.out" && die "the tree was checked against it"
+	"$MEDSEC" audit tail --state "$work/st" -n 50 >"$work/a.out" 2>&1 ||
+	    die "audit tail: $(cat "$work/a.out")"
+	grep -q 'INTEGRITY_FAILURE failure .*reason=manifest-rollback' "$work/a.out" ||
+	    die "refusal not audited: $(cat "$work/a.out")"
+	grep -q 'INTEGRITY_OK success .*reason=manifest floor raised .*"floor_us":1775001600000000' \
+	    "$work/a.out" || die "raise not audited: $(cat "$work/a.out")"
+	"$MEDSEC" audit verify --state "$work/st" >/dev/null 2>&1 || die "trail does not verify"
+	# The newer one still verifies, and off the device (no --state) the
+	# older manifest is only a statement about the tree, as before.
+	cp "$work/new" "$work/installed"
+	"$MEDSEC" manifest verify "$work/installed" --root "$root" \
+	    --pub "$work/rel.pub" --state "$work/st" >"$work/v.out" 2>&1 ||
+	    die "newer manifest refused: $(cat "$work/v.out")"
+	grep -q 'manifest floor on this device: 2026-04-01T00:00:00Z (unchanged)' \
+	    "$work/v.out" || die "floor line: $(cat "$work/v.out")"
+}
+
+# A tree that does not match does not raise the floor.
+test_req_2_2_cli_manifest_floor_not_raised_by_mismatching_tree() {
+	command -v faketime >/dev/null ||
+	    { echo "skipped: needs faketime for two creation times"; return 77; }
+	setup
+	TZ=UTC faketime -f '2026-03-01 00:00:00' "$MEDSEC" manifest create --root "$root" \
+	    --key "$work/rel.key" --out "$work/old" --passphrase-file "$work/pass" \
+	    >/dev/null 2>&1 || die "old manifest"
+	printf 'next release\n' >"$root/lib/libx.so"
+	TZ=UTC faketime -f '2026-04-01 00:00:00' "$MEDSEC" manifest create --root "$root" \
+	    --key "$work/rel.key" --out "$work/new" --passphrase-file "$work/pass" \
+	    >/dev/null 2>&1 || die "new manifest"
+	printf 'library\n' >"$root/lib/libx.so"
+	"$MEDSEC" init --state "$work/st" >/dev/null 2>&1 || die "init"
+	"$MEDSEC" manifest verify "$work/new" --root "$root" \
+	    --pub "$work/rel.pub" --state "$work/st" >"$work/v.out" 2>&1
+	[ $? = 1 ] || die "mismatching tree accepted"
+	grep -q 'manifest floor' "$work/v.out" && die "floor raised: $(cat "$work/v.out")"
+	"$MEDSEC" manifest verify "$work/old" --root "$root" \
+	    --pub "$work/rel.pub" --state "$work/st" >"$work/v.out" 2>&1 ||
+	    die "old manifest of the running tree refused: $(cat "$work/v.out")"
+}
+
 "$1"

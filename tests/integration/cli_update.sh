@@ -106,7 +106,7 @@ test_req_1_12_cli_approve_needs_digest_and_admin() {
 }
 
 # Bad input: clear errors, nothing staged or installed.
-test_req_1_12_cli_bad_input_changes_nothing() {
+test_cli_update_bad_input_changes_nothing() {
 	manufacturer
 	device
 	for id in abc 0 12x 99999999999999999999; do
@@ -126,7 +126,7 @@ test_req_1_12_cli_bad_input_changes_nothing() {
 	[ -z "$(ls "$state/updates")" ] || die "package kept: $(ls "$state/updates")"
 }
 
-test_req_1_14_cli_keygen_passphrase_never_in_argv() {
+test_cli_keygen_passphrase_never_in_argv() {
 	if ms keygen --out k --passphrase "$pass" >/dev/null 2>&1; then die "passphrase accepted from argv"; fi
 	echo "$pass" | ms keygen --out k --passphrase-stdin >/dev/null || die "keygen"
 	[ "$(stat -c %a k.key)" = 600 ] || die "secret key mode"
@@ -137,6 +137,79 @@ test_req_1_14_cli_keygen_passphrase_never_in_argv() {
 	    --distributor d --signer k.pub --out p.msu f=f >/dev/null || die "pack"
 	if echo "$pass" | ms update sign p.msu --key k.key --passphrase-stdin >"$work/o" 2>&1; then die "world-readable key used"; fi
 	grep -q "must be private" "$work/o" || die "unclear: $(cat "$work/o")"
+}
+
+# keyset_v VERSION OUT [--revoke ID] [--root-key K]: a signing key set.
+keyset_v() {
+	v=$1 out=$2
+	shift 2
+	root=root1.key
+	[ "${1:-}" = --root-key ] && { root=$2; shift 2; }
+	echo "$pass" | ms update keyset --root-key "$root" --key rel1.pub --key rel2.pub \
+	    --threshold 1 --version "$v" --expires 2099-01-01 --out "$out" --passphrase-stdin "$@" >/dev/null || die "keyset v$v"
+}
+
+setup_keyset() {
+	echo "$admin_pw" | ms update setup --state "$state" --hardware clg-200 --product carelink \
+	    --root trust/root.json --keyset "$1" --as chief --password-stdin
+}
+
+# U9: a key set installed raises the floor in the database; setup with an
+# older one is refused naming both versions, and the older file put back
+# by hand is refused at the next stage (the revoked key never signs again).
+test_attack_u9_cli_setup_older_keyset_refused() {
+	manufacturer
+	release v1 1.1.0 2
+	device
+	rel1=$(awk '/^key-id:/ { print $2 }' rel1.pub)
+	keyset_v 2 ks2.json --revoke "$rel1"
+	setup_keyset ks2.json >/dev/null 2>&1 || die "setup with key set 2"
+	cmp -s ks2.json "$state/trust/keyset.json" || die "key set 2 not installed"
+	if setup_keyset trust/keyset.json >"$work/o" 2>&1; then die "older key set installed"; fi
+	grep -q "version 1 is older than version 2" "$work/o" || die "unclear: $(cat "$work/o")"
+	cmp -s ks2.json "$state/trust/keyset.json" || die "refused key set still written"
+	cp trust/keyset.json "$state/trust/keyset.json"
+	if ms update stage v1.msu --state "$state" >"$work/o" 2>&1; then die "package staged under a rolled-back key set"; fi
+	grep -q "rollback" "$work/o" || die "unclear: $(cat "$work/o")"
+	ms audit export --state "$state" --format jsonl --out "$work/t.jsonl" >/dev/null 2>&1 || die "export"
+	grep '"CONFIG_CHANGED"' "$work/t.jsonl" | grep -q 'version 1 is older' || die "refusal not audited"
+}
+
+# setup verifies before it writes: a key set signed by a release key
+# instead of root is refused, the installed one stays, updates go on.
+test_attack_u9_cli_setup_broken_keyset_not_installed() {
+	manufacturer
+	release v1 1.1.0 2
+	device
+	cp "$state/trust/keyset.json" before.json
+	keyset_v 2 forged.json --root-key rel1.key
+	if setup_keyset forged.json >"$work/o" 2>&1; then die "forged key set installed"; fi
+	grep -q "valid root signature" "$work/o" || die "unclear: $(cat "$work/o")"
+	cmp -s before.json "$state/trust/keyset.json" || die "forged key set written"
+	ms update stage v1.msu --state "$state" >"$work/o" 2>&1 || die "stage after refusal: $(cat "$work/o")"
+	ms audit export --state "$state" --format jsonl --out "$work/t.jsonl" >/dev/null 2>&1 || die "export"
+	grep '"CONFIG_CHANGED"' "$work/t.jsonl" | grep -q 'valid root signature' || die "refusal not audited"
+}
+
+# L5: operator-supplied text (a file name, a reason) reaches the terminal
+# escaped: no escape sequence from an offer or a record is interpreted.
+test_attack_l5_cli_update_text_escaped() {
+	manufacturer
+	release v1 1.1.0 2
+	device
+	esc=$(printf '\033')
+	evil="evil${esc}[2J.msu"
+	printf 'junk' >"$evil"
+	if ms update stage "$evil" --state "$state" >"$work/o" 2>&1; then die "junk staged"; fi
+	grep -qF 'evil\x1b[2J.msu' "$work/o" || die "name not shown escaped: $(cat -v "$work/o")"
+	if grep -q "$esc" "$work/o"; then die "raw escape printed"; fi
+	ms update stage v1.msu --state "$state" >/dev/null 2>&1 || die "stage"
+	id=$(ms update status --state "$state" | awk '/awaiting-approval/ { print $1 }')
+	echo "$admin_pw" | ms update reject "$id" --reason "bad${esc}]0;owned${esc}\\" --as chief --state "$state" \
+	    --password-stdin >/dev/null 2>&1 || die "reject"
+	ms update status --state "$state" >"$work/s" 2>&1 || die "status"
+	grep -qF 'bad\x1b]0;owned\x1b\x5c' "$work/s" || die "reason not shown escaped: $(cat -v "$work/s")"
+	if grep -q "$esc" "$work/s"; then die "raw escape in status"; fi
 }
 
 "$1"

@@ -8,6 +8,7 @@ trap 'rm -rf "$work"' EXIT
 state=$work/dev
 admin_pw='Adm1n-Pass!word'
 nurse_pw='Correct-Horse-7'
+initial_pw='Initial-Pass-4u'
 
 die() { echo "FAIL: $*" >&2; exit 1; }
 
@@ -24,9 +25,14 @@ setup_admin() {
 	printf '%s\n%s\n' "$code" "$admin_pw" | ms user setup chief --password-stdin >"$work/setup.out" 2>&1 || die "setup: $(cat "$work/setup.out")"
 }
 
-add_nurse() {
-	printf '%s\n%s\n' "$admin_pw" "$nurse_pw" | ms user add nurse01 --role clinician --as chief --password-stdin >"$work/add.out" 2>&1 || die "add: $(cat "$work/add.out")"
+# An account made by an administrator, whose user then replaces the
+# initial password (until then it can do nothing else).
+add_user() { # name role
+	printf '%s\n%s\n' "$admin_pw" "$initial_pw" | ms user add "$1" --role "$2" --as chief --password-stdin >"$work/add.out" 2>&1 || die "add: $(cat "$work/add.out")"
+	printf '%s\n%s\n' "$initial_pw" "$nurse_pw" | ms passwd "$1" --password-stdin >"$work/first.out" 2>&1 || die "first change: $(cat "$work/first.out")"
 }
+
+add_nurse() { add_user nurse01 clinician; }
 
 login() { printf '%s\n' "$2" | ms session login "$1" --password-stdin 2>"$work/login.err"; }
 
@@ -98,7 +104,7 @@ test_req_1_11_cli_password_never_from_argv() {
 	# Nothing typed ends up in the trail.
 	add_nurse
 	"$MEDSEC" audit export --state "$state" --format jsonl --out "$work/t.jsonl" >/dev/null 2>&1 || die "export"
-	if grep -qF "$nurse_pw" "$work/t.jsonl" || grep -qF "$admin_pw" "$work/t.jsonl"; then die "password in the audit trail"; fi
+	if grep -qF "$nurse_pw" "$work/t.jsonl" || grep -qF "$admin_pw" "$work/t.jsonl" || grep -qF "$initial_pw" "$work/t.jsonl"; then die "password in the audit trail"; fi
 	if grep -rqF "$nurse_pw" "$state"; then die "password stored in clear"; fi
 }
 
@@ -226,6 +232,61 @@ test_req_1_4_cli_break_glass_off_by_default() {
 	setup_admin
 	if printf '%s\n' "$admin_pw" | ms user emergency-seal --as chief --password-stdin >"$work/o" 2>&1; then die "sealed while off"; fi
 	grep -q "emergency access is off" "$work/o" || die "unclear error: $(cat "$work/o")"
+}
+
+# Finding 1: an administrator made by another must change the initial
+# password before it can do anything, on every path.
+test_req_1_1_cli_initial_password_opens_nothing() {
+	setup_admin
+	printf '%s\n%s\n' "$admin_pw" "$initial_pw" | ms user add chief2 --role administrator --as chief --password-stdin >/dev/null 2>&1 || die "add chief2"
+	if printf '%s\n%s\n' "$initial_pw" 'Another-Pass-9' | ms user add eve --role administrator --as chief2 --password-stdin >"$work/o1" 2>&1; then die "initial password added an administrator"; fi
+	grep -q "password must be changed" "$work/o1" || die "unclear: $(cat "$work/o1")"
+	if printf '%s\n' "$initial_pw" | ms user disable chief --as chief2 --password-stdin >"$work/o2" 2>&1; then die "initial password disabled an administrator"; fi
+	if login chief2 "$initial_pw" >/dev/null; then die "initial password got a session"; fi
+	grep -q "password must be changed" "$work/login.err" || die "unclear: $(cat "$work/login.err")"
+	[ "$(ms session list | grep -c live)" -eq 0 ] || die "a session was started"
+	ms user list | grep -q '^eve ' && die "eve was created"
+	ms user list | grep '^chief ' | grep -q active || die "chief changed"
+	# The one thing it can do; then it is a full administrator.
+	printf '%s\n%s\n' "$initial_pw" "$nurse_pw" | ms passwd chief2 --password-stdin >/dev/null 2>&1 || die "first change"
+	printf '%s\n%s\n' "$nurse_pw" 'Another-Pass-9' | ms user add eve --role clinician --as chief2 --password-stdin >"$work/o3" 2>&1 || die "after the change: $(cat "$work/o3")"
+	verify_trail
+}
+
+# Finding 5: the last administrator cannot disable, expire or demote itself.
+test_req_1_1_cli_last_admin_cannot_remove_itself() {
+	setup_admin
+	before=$(ms user list | awk '$1 == "chief" { print $1, $2, $3, $4 }')
+	for cmd in "disable chief" "expire chief" "expire chief --expires 2099-01-01" "role chief --add technician --remove administrator" "delete chief"; do
+		# shellcheck disable=SC2086
+		if printf '%s\n' "$admin_pw" | ms user $cmd --as chief --password-stdin >"$work/o" 2>&1; then die "$cmd accepted"; fi
+		grep -Eq "administrator who can manage accounts|account it is using" "$work/o" || die "$cmd: unclear: $(cat "$work/o")"
+	done
+	[ "$(ms user list | awk '$1 == "chief" { print $1, $2, $3, $4 }')" = "$before" ] || die "chief changed: $(ms user list)"
+	login chief "$admin_pw" >/dev/null || die "chief cannot log in: $(cat "$work/login.err")"
+	verify_trail
+}
+
+# Finding 8: names guessed from the CLI (source "local") do not lock out
+# the administrator; they stay throttled.
+test_req_1_4_cli_guessed_names_do_not_lock_out_admin() {
+	setup_admin
+	for i in $(seq 1 22); do
+		if login "madeup$i" 'Wrong-Password-1' >/dev/null; then die "made-up name logged in"; fi
+	done
+	grep -q "too many attempts\|throttled\|login refused" "$work/login.err" || die "guessing not throttled: $(cat "$work/login.err")"
+	login chief "$admin_pw" >/dev/null || die "administrator locked out: $(cat "$work/login.err")"
+	printf '%s\n' "$admin_pw" | ms user unlock chief --as chief --password-stdin >"$work/o" 2>&1 || die "--as chief refused: $(cat "$work/o")"
+	verify_trail
+}
+
+# Finding 10: an expiry in the past is refused, naming the value.
+test_req_1_7_cli_expiry_in_past_refused() {
+	setup_admin
+	if printf '%s\n%s\n' "$admin_pw" "$nurse_pw" | ms user add locum --role clinician --expires 2020-01-01 --as chief --password-stdin >"$work/o" 2>&1; then die "past expiry accepted"; fi
+	grep -q "'2020-01-01' is not in the future" "$work/o" || die "unclear: $(cat "$work/o")"
+	ms user list | grep -q '^locum ' && die "expired account created"
+	return 0
 }
 
 "$1"

@@ -722,7 +722,7 @@ test_profile_error_unknown_function_names_line(void **state)
 	refused("[device]\nclass = 2\nfunctions = none, measurement\n", 3,
 	    "device.functions", "'none' cannot be combined");
 	refused("[device]\nclass = 2\nfunctions = measurement,\n", 3,
-	    "device.functions", "empty list item");
+	    "device.functions", "empty item in list");
 	refused("[device]\nclass = 2\nfunctions = treatment, treatment\n", 3,
 	    "device.functions", "twice");
 }
@@ -767,8 +767,70 @@ test_profile_error_bad_values_name_line(void **state)
 	    4, "communication.public_network", "yes or no");
 	refused("[device]\nclass = 2\nname = a\x01z\n", 3, "device.name",
 	    "control characters");
-	refused("[device]\nclass = 2\nname = \xff\xfe\n", 3, "device.name",
-	    "UTF-8");
+	refused("[device]\nclass = 2\nname = \xff\xfe\n", 3, "",
+	    "not UTF-8 (CP949/EUC-KR?) at line 3 byte 8");
+}
+
+/* Every refusal quotes what was written, beside file:line:key. */
+static void
+test_profile_error_names_the_offending_value(void **state)
+{
+	(void)state;
+	refused("[device]\nclass = 2\nfunctions = measurement, telepathy\n",
+	    3, "device.functions", "unknown function 'telepathy'; expected "
+	    "surgery,");
+	refused("[device]\nclass = 2\nworst_harm = death\n", 3,
+	    "device.worst_harm", "unknown harm level 'death'; expected "
+	    "death-or-serious-injury");
+	refused("[device]\nclass = 7\n", 2, "device.class",
+	    "MFDS class '7'");
+	refused("[device]\nclass = 2\nimplantable = maybe\n", 3,
+	    "device.implantable", "value 'maybe'; expected yes or no");
+	refused("[device]\nclass = 2\n[communication]\npurposes = billing\n",
+	    4, "communication.purposes", "unknown purpose 'billing'");
+	refused("[device]\nclass = 2\nfunctions = surgery, surgery\n", 3,
+	    "device.functions", "function 'surgery'; listed twice");
+	refused("[device]\nclass = 2\nname = a\x01z\n", 3, "device.name",
+	    "value 'a?z'; control characters");
+	/* Terminal escapes in a value never reach the message raw. */
+	refused("[device]\nclass = 2\nworst_harm = \x1b[31mred\n", 3,
+	    "device.worst_harm", "unknown harm level '?[31mred'");
+	/* A long value is shortened. */
+	refused("[device]\nclass = 2\nfunctions = "
+	    "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa\n",
+	    3, "device.functions", "unknown function 'aaaaaaaaaaaaaaaaaaaaaaaa"
+	    "aaaaaaaaaaaaaaaaaaaa...'");
+}
+
+/* "Ethernet (DICOM, HL7)" is one technology: its comma is inside (). */
+static void
+test_profile_list_item_keeps_comma_inside_parentheses(void **state)
+{
+	static const char text[] = "[device]\nclass = 2\n[communication]\n"
+	    "technologies = Ethernet (DICOM, HL7), Wi-Fi (802.11ac), "
+	    "BLE (GATT (v5.0), LE)\n";
+	struct medsec_profile p;
+
+	(void)state;
+	assert_int_equal(medsec_profile_parse("g.ini", text, strlen(text), &p,
+	    NULL), MEDSEC_OK);
+	assert_int_equal(p.n_technologies, 3);
+	assert_string_equal(p.technologies[0], "Ethernet (DICOM, HL7)");
+	assert_string_equal(p.technologies[1], "Wi-Fi (802.11ac)");
+	assert_string_equal(p.technologies[2], "BLE (GATT (v5.0), LE)");
+	refused("[device]\nclass = 2\n[communication]\n"
+	    "technologies = Ethernet (DICOM, HL7\n", 4,
+	    "communication.technologies", "list 'Ethernet (DICOM, HL7'; "
+	    "unbalanced parentheses");
+	refused("[device]\nclass = 2\n[communication]\n"
+	    "technologies = LTE), Wi-Fi\n", 4, "communication.technologies",
+	    "unbalanced parentheses");
+	refused("[device]\nclass = 2\n[communication]\n"
+	    "technologies = LTE,, Wi-Fi\n", 4, "communication.technologies",
+	    "empty item in list 'LTE,, Wi-Fi'");
+	refused("[device]\nclass = 2\n[communication]\n"
+	    "technologies = LTE,\n", 4, "communication.technologies",
+	    "empty item in list 'LTE,'");
 }
 
 static void
@@ -884,6 +946,8 @@ static const struct CMUnitTest tests[] = {
 	cmocka_unit_test(test_profile_error_duplicate_key_names_both_lines),
 	cmocka_unit_test(test_profile_error_bad_declaration_names_line),
 	cmocka_unit_test(test_profile_error_syntax_names_line),
+	cmocka_unit_test(test_profile_error_names_the_offending_value),
+	cmocka_unit_test(test_profile_list_item_keeps_comma_inside_parentheses),
 	cmocka_unit_test(test_profile_error_nul_byte_names_line),
 	cmocka_unit_test(test_profile_error_format_names_file_line_key),
 };

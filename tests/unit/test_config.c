@@ -370,6 +370,52 @@ test_config_bad_id_refused(void **state)
 	expect_error(text, 2, "device.id");
 }
 
+/* Asserts the refusal of text also quotes what was written. */
+static void
+expect_quoted(const char *text, int line, const char *key, const char *want)
+{
+	struct medsec_config cfg;
+	struct medsec_config_error err;
+
+	expect_error(text, line, key);
+	medsec_config_defaults(&cfg);
+	assert_int_equal(parse(text, &cfg, &err), MEDSEC_ERR_CONFIG);
+	if (strstr(err.message, want) == NULL)
+		fail_msg("'%s' not in: %s", want, err.message);
+}
+
+static void
+test_config_refusals_name_the_value(void **state)
+{
+	char text[200];
+
+	(void)state;
+	expect_quoted("[device]\nid = gw 0001\n", 2, "device.id",
+	    "value 'gw 0001': invalid character at position 3");
+	expect_quoted("[device]\nstate_dir = var/lib/medsec\n", 2,
+	    "device.state_dir", "'var/lib/medsec' is not an absolute path");
+	expect_quoted("[device]\nstate_dir = /a\tb\n", 2, "device.state_dir",
+	    "value '/a?b': invalid character at position 3");
+	expect_quoted("[auth]\nroles_file = roles.ini\n", 2, "auth.roles_file",
+	    "'roles.ini' is not an absolute path");
+	expect_quoted("[audit]\nhostname = gw\x7f" "1\n", 2, "audit.hostname",
+	    "value 'gw?1': invalid character at position 3");
+	snprintf(text, sizeof(text), "[device]\nid = %s\n",
+	    "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa");
+	expect_quoted(text, 2, "device.id", "is 64 characters, longer than 63");
+	expect_quoted(text, 2, "device.id", "value 'aaaaaaaaaa");
+	expect_quoted(text, 2, "device.id", "...'");
+}
+
+/* A configuration saved in CP949 is refused as such, not as a bad key. */
+static void
+test_config_cp949_file_refused_as_not_utf8(void **state)
+{
+	(void)state;
+	expect_quoted("[device]\nid = gw-1\nsite = \xbc\xad\xbf\xef\n", 3,
+	    "", "not UTF-8 (CP949/EUC-KR?) at line 3 byte 8");
+}
+
 static void
 test_config_state_dir_must_be_absolute(void **state)
 {
@@ -684,6 +730,8 @@ static const struct CMUnitTest tests[] = {
 	cmocka_unit_test(test_config_header_example_accepted),
 	cmocka_unit_test(test_config_overflow_message_names_range),
 	cmocka_unit_test(test_config_bad_id_refused),
+	cmocka_unit_test(test_config_refusals_name_the_value),
+	cmocka_unit_test(test_config_cp949_file_refused_as_not_utf8),
 	cmocka_unit_test(test_config_state_dir_must_be_absolute),
 	cmocka_unit_test(test_config_unknown_profile_refused),
 	cmocka_unit_test(test_config_over_long_line_refused),

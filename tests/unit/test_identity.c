@@ -40,6 +40,14 @@ count_accounts(const struct medsec_account *a, void *ctx)
 	return 0;
 }
 
+static int
+count_sessions(const struct medsec_session_info *si, void *ctx)
+{
+	(void)si;
+	(*(size_t *)ctx)++;
+	return 0;
+}
+
 /* A device with a database but nobody created yet. */
 static void
 bare_device(struct people *p)
@@ -312,6 +320,9 @@ test_req_1_4_source_throttled(void **state)
 	(void)state;
 	people_setup(&p);
 	people_add(&p, "nurse01", "clinician");
+	/* nurse01 has a failure on record: not clean. */
+	assert_int_equal(try_login(&p, "nurse01", "Wrong-Password-1",
+			     "192.0.2.9"), MEDSEC_ERR_LOGIN_FAILED);
 	/* Spraying many names from one address. */
 	for (i = 0; i < 20; i++) {
 		snprintf(name, sizeof(name), "guess%d", i);
@@ -320,13 +331,19 @@ test_req_1_4_source_throttled(void **state)
 	}
 	assert_int_equal(try_login(&p, "nurse01", PEOPLE_PASSWORD,
 			     "203.0.113.66"), MEDSEC_ERR_THROTTLED);
+	/* Unknown names and wrong passwords get the same answer. */
+	assert_int_equal(try_login(&p, "guess99", "Wrong-Password-1",
+			     "203.0.113.66"), MEDSEC_ERR_THROTTLED);
+	assert_int_equal(try_login(&p, "admin", "Wrong-Password-1",
+			     "203.0.113.66"), MEDSEC_ERR_THROTTLED);
 	/* Other sources are unaffected; the window runs out. */
 	assert_int_equal(try_login(&p, "nurse01", PEOPLE_PASSWORD,
 			     "192.0.2.1"), MEDSEC_OK);
 	people_advance(&p, 301);
 	assert_int_equal(try_login(&p, "nurse01", PEOPLE_PASSWORD,
 			     "203.0.113.66"), MEDSEC_OK);
-	assert_true(people_count_events(&p, MEDSEC_EV_THROTTLED, NULL) >= 1);
+	assert_int_equal(people_count_events(&p, MEDSEC_EV_THROTTLED, NULL),
+	    3);
 	people_teardown(&p);
 }
 
@@ -344,6 +361,7 @@ test_req_1_7_expired_account_refused(void **state)
 			     "clinician", tomorrow, PEOPLE_PASSWORD,
 			     strlen(PEOPLE_PASSWORD), why, sizeof(why)),
 	    MEDSEC_OK);
+	people_skip_first_change(&p, "locum");
 	assert_int_equal(try_login(&p, "locum", PEOPLE_PASSWORD, "local"),
 	    MEDSEC_OK);
 	people_advance(&p, 86400);
@@ -610,6 +628,8 @@ test_req_1_9_password_reuse_refused(void **state)
 static void
 test_req_1_9_initial_password_must_change(void **state)
 {
+	static const char fresh[] = "Fresh-Secret-42";
+	struct medsec_subject nurse = { "nurse01", "local", "clinician" };
 	char why[256];
 	struct medsec_account a;
 	struct people p;
@@ -620,15 +640,24 @@ test_req_1_9_initial_password_must_change(void **state)
 			     "clinician", 0, PEOPLE_PASSWORD,
 			     strlen(PEOPLE_PASSWORD), why, sizeof(why)),
 	    MEDSEC_OK);
+	assert_int_equal(medsec_identity_user_get(p.id, "nurse01", &a),
+	    MEDSEC_OK);
+	assert_true(a.must_change);
+	/* The initial password authenticates nothing but its change. */
 	assert_int_equal(medsec_identity_authenticate(p.id, "nurse01",
 			     PEOPLE_PASSWORD, strlen(PEOPLE_PASSWORD), "local",
-			     &a), MEDSEC_OK);
-	assert_true(a.must_change);
+			     &a), MEDSEC_ERR_STATE);
+	assert_int_equal(medsec_identity_password_change(p.id, &nurse,
+			     "nurse01", PEOPLE_PASSWORD, strlen(PEOPLE_PASSWORD),
+			     fresh, strlen(fresh), why, sizeof(why)), MEDSEC_OK);
+	assert_int_equal(medsec_identity_authenticate(p.id, "nurse01", fresh,
+			     strlen(fresh), "local", &a), MEDSEC_OK);
+	assert_false(a.must_change);
 	people_teardown(&p);
 }
 
 static void
-test_req_1_9_must_change_session_only_changes_password(void **state)
+test_req_1_9_must_change_gets_no_session(void **state)
 {
 	static const char fresh[] = "Fresh-Secret-42";
 	struct medsec_subject nurse = { "nurse01", "local", "clinician" };
@@ -636,6 +665,7 @@ test_req_1_9_must_change_session_only_changes_password(void **state)
 	struct medsec_session_info info;
 	struct medsec_subject who;
 	struct people p;
+	size_t n = 0;
 
 	(void)state;
 	people_setup(&p);
@@ -645,16 +675,15 @@ test_req_1_9_must_change_session_only_changes_password(void **state)
 	    MEDSEC_OK);
 	assert_int_equal(medsec_identity_login(p.id, "nurse01",
 			     PEOPLE_PASSWORD, strlen(PEOPLE_PASSWORD), "local", t,
-			     &info), MEDSEC_OK);
-	assert_true(info.must_change);
-	assert_int_equal(medsec_identity_session_subject(p.id, t, &info, &who),
-	    MEDSEC_ERR_STATE);
+			     &info), MEDSEC_ERR_STATE);
+	assert_int_equal(medsec_session_list(p.sessions, 1, count_sessions, &n),
+	    MEDSEC_OK);
+	assert_int_equal(n, 0);
+	assert_int_equal(people_count_events(&p, MEDSEC_EV_LOGIN_FAILURE,
+			     "must be changed"), 1);
 	assert_int_equal(medsec_identity_password_change(p.id, &nurse,
 			     "nurse01", PEOPLE_PASSWORD, strlen(PEOPLE_PASSWORD),
 			     fresh, strlen(fresh), why, sizeof(why)), MEDSEC_OK);
-	/* The old session ends; a new login is unrestricted. */
-	assert_int_equal(medsec_session_check(p.sessions, t, NULL),
-	    MEDSEC_ERR_DISABLED);
 	assert_int_equal(medsec_identity_login(p.id, "nurse01", fresh,
 			     strlen(fresh), "local", t, &info), MEDSEC_OK);
 	assert_false(info.must_change);
@@ -683,7 +712,9 @@ test_req_1_9_password_max_age_forces_change(void **state)
 	people_advance(&p, 91 * 86400);
 	assert_int_equal(medsec_identity_authenticate(p.id, "nurse01",
 			     PEOPLE_PASSWORD, strlen(PEOPLE_PASSWORD), "local",
-			     &a), MEDSEC_OK);
+			     &a), MEDSEC_ERR_STATE);
+	assert_int_equal(medsec_identity_user_get(p.id, "nurse01", &a),
+	    MEDSEC_OK);
 	assert_true(a.must_change);
 	people_teardown(&p);
 }
@@ -742,6 +773,7 @@ test_req_1_9_long_passphrase_not_truncated(void **state)
 	assert_int_equal(medsec_identity_user_add(p.id, &p.admin, "nurse01",
 			     "clinician", 0, pw, 200, why, sizeof(why)),
 	    MEDSEC_OK);
+	people_skip_first_change(&p, "nurse01");
 	assert_int_equal(medsec_identity_authenticate(p.id, "nurse01", pw, 200,
 			     "local", NULL), MEDSEC_OK);
 	pw[199] = 'X';
@@ -755,7 +787,7 @@ test_req_1_9_long_passphrase_not_truncated(void **state)
 static void
 test_req_1_1_reauth_required_for_dangerous_action(void **state)
 {
-	char t[MEDSEC_TOKEN_TEXT_LEN];
+	char t[MEDSEC_TOKEN_TEXT_LEN], t2[MEDSEC_TOKEN_TEXT_LEN];
 	struct people p;
 
 	(void)state;
@@ -771,12 +803,13 @@ test_req_1_1_reauth_required_for_dangerous_action(void **state)
 	assert_int_equal(medsec_identity_require_fresh(p.id, t),
 	    MEDSEC_ERR_STATE);
 	assert_int_equal(medsec_identity_reauth(p.id, t, "Wrong-Password-1",
-			     16, "local"), MEDSEC_ERR_AUTH);
+			     16, "local", t2, NULL), MEDSEC_ERR_AUTH);
 	assert_int_equal(medsec_identity_require_fresh(p.id, t),
 	    MEDSEC_ERR_STATE);
 	assert_int_equal(medsec_identity_reauth(p.id, t, PEOPLE_PASSWORD,
-			     strlen(PEOPLE_PASSWORD), "local"), MEDSEC_OK);
-	assert_int_equal(medsec_identity_require_fresh(p.id, t), MEDSEC_OK);
+			     strlen(PEOPLE_PASSWORD), "local", t2, NULL),
+	    MEDSEC_OK);
+	assert_int_equal(medsec_identity_require_fresh(p.id, t2), MEDSEC_OK);
 	assert_int_equal(people_count_events(&p, MEDSEC_EV_REAUTH_FAILURE,
 			     NULL), 1);
 	people_teardown(&p);
@@ -962,7 +995,7 @@ static const struct CMUnitTest tests[] = {
 	cmocka_unit_test(test_req_1_9_policy_refusal_names_rule),
 	cmocka_unit_test(test_req_1_9_password_reuse_refused),
 	cmocka_unit_test(test_req_1_9_initial_password_must_change),
-	cmocka_unit_test(test_req_1_9_must_change_session_only_changes_password),
+	cmocka_unit_test(test_req_1_9_must_change_gets_no_session),
 	cmocka_unit_test(test_req_1_9_password_max_age_forces_change),
 	cmocka_unit_test(test_req_1_9_weak_argon2_parameters_refused),
 	cmocka_unit_test(test_req_1_9_password_stored_as_argon2id),

@@ -352,14 +352,15 @@ test_ini_syntax_refused_naming_line(void **state)
 	char text[64];
 
 	(void)state;
-	refused("[s]\nk v\n", 2, "", "expected 'key = value'");
+	refused("[s]\nk v\n", 2, "", "expected 'key = value', found 'k v'");
 	refused("[s]\n = v\n", 2, "", "missing key name");
 	refused("[s]\nk y = v\n", 2, "", "invalid key name 'k y'");
 	refused("[s]\nk:y = v\n", 2, "", "invalid key name 'k:y'");
 	refused("[s]\nk\x01 = v\n", 2, "", "invalid key name 'k?'");
-	refused("\n[s\nk = v\n", 2, "", "section header without closing ']'");
-	refused("[s] x\n", 1, "", "unexpected text after section header");
-	refused("[s]]\n", 1, "", "unexpected text after section header");
+	refused("\n[s\nk = v\n", 2, "",
+	    "section header without closing ']': '[s'");
+	refused("[s] x\n", 1, "", "unexpected text after section header: 'x'");
+	refused("[s]]\n", 1, "", "unexpected text after section header: ']'");
 	/* Key names: 40 characters fit, 41 do not. */
 	snprintf(text, sizeof(text), "%.40s = 1\n",
 	    "abcdefghijabcdefghijabcdefghijabcdefghijabcdefghij");
@@ -417,7 +418,7 @@ test_ini_fault_hook_rewords(void **state)
 	/* Faults it leaves alone keep the standard wording. */
 	assert_int_equal(parse_len(&s, "[s]\nk\n", 6, &h, &err),
 	    MEDSEC_ERR_CONFIG);
-	assert_string_equal(err.message, "expected 'key = value'");
+	assert_string_equal(err.message, "expected 'key = value', found 'k'");
 }
 
 static void
@@ -553,7 +554,7 @@ test_ini_load_reads_file_or_says_why_not(void **state)
 	    MEDSEC_ERR_PERMISSION);
 	assert_string_equal(err.file, link);
 	assert_string_equal(err.message,
-	    "cannot open: symbolic link or permission denied");
+	    "is a symbolic link; name the file itself");
 	assert_int_equal(medsec_ini_load(dir, load_parse, &s, &err),
 	    MEDSEC_ERR_FORMAT);
 	assert_string_equal(err.message, "not a regular file");
@@ -578,7 +579,41 @@ test_ini_load_reads_file_or_says_why_not(void **state)
 	    MEDSEC_ERR_INVALID);
 }
 
+/*
+ * Every INI reader starts with medsec_ini_begin(): a file saved in CP949
+ * or EUC-KR (Korean Windows editors) is named as such, with the line and
+ * the byte, wherever the bytes are (a value, a key, even a comment).
+ */
+static void
+test_ini_begin_refuses_text_that_is_not_utf8(void **state)
+{
+	/* "한국" in CP949: c7 d1 b1 b9. */
+	static const char cp949[] = "[s]\nk = v\n; \xc7\xd1\xb1\xb9\n";
+	static const char utf8[] = "[s]\nk = \xed\x95\x9c\xea\xb5\xad\n";
+	static const char truncated[] = "[s]\nk = \xed\x95";
+	struct medsec_config_error scratch, *err = NULL;
+
+	(void)state;
+	assert_int_equal(medsec_ini_begin("t.ini", cp949, strlen(cp949), 1,
+	    &err, &scratch), MEDSEC_ERR_CONFIG);
+	assert_ptr_equal(err, &scratch);
+	assert_string_equal(err->file, "t.ini");
+	assert_int_equal(err->line, 3);
+	assert_string_equal(err->message, "not UTF-8 (CP949/EUC-KR?) at line "
+	    "3 byte 3 (0xc7); save the file as UTF-8");
+	err = NULL;
+	assert_int_equal(medsec_ini_begin("t.ini", truncated,
+	    strlen(truncated), 1, &err, &scratch), MEDSEC_ERR_CONFIG);
+	assert_int_equal(err->line, 2);
+	assert_non_null(strstr(err->message, "line 2 byte 5 (0xed)"));
+	err = NULL;
+	assert_int_equal(medsec_ini_begin("t.ini", utf8, strlen(utf8), 1,
+	    &err, &scratch), MEDSEC_OK);
+	assert_string_equal(err->message, "");
+}
+
 static const struct CMUnitTest tests[] = {
+	cmocka_unit_test(test_ini_begin_refuses_text_that_is_not_utf8),
 	cmocka_unit_test(test_ini_sections_and_keys_report_their_lines),
 	cmocka_unit_test(test_ini_indented_line_is_not_a_continuation),
 	cmocka_unit_test(test_ini_bom_skipped_on_first_line_only),

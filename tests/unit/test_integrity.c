@@ -22,6 +22,7 @@
 #include "medsec/crypto.h"
 #include "medsec/err.h"
 #include "medsec/integrity.h"
+#include "medsec/db.h"
 #include "medsec/signkey.h"
 
 /* A fixed creation time keeps manifests byte-identical between runs. */
@@ -992,7 +993,148 @@ test_req_2_2_check_file_audits_refused_manifest(void **state)
 	env_teardown(&e);
 }
 
+/* A manifest of e->root signed at created_us (parsed, the caller's). */
+static struct medsec_integrity_manifest *
+manifest_at(struct env *e, int64_t created_us)
+{
+	struct medsec_integrity_manifest *m = NULL;
+	struct medsec_integrity_options o;
+	char err[512], *text = NULL;
+	size_t len;
+
+	medsec_integrity_options_default(&o);
+	o.created_us = created_us;
+	o.root_label = "/opt/medsec";
+	assert_int_equal(medsec_integrity_create(e->root, e->key, &o, &text,
+			     &len, err, sizeof(err)), MEDSEC_OK);
+	assert_int_equal(medsec_integrity_parse(text, len,
+			     medsec_signkey_public(e->key), 1, &m, err,
+			     sizeof(err)), MEDSEC_OK);
+	free(text);
+	return m;
+}
+
+static struct medsec_db *
+device_db(const struct trail *t)
+{
+	struct medsec_db *db = NULL;
+	char path[400];
+
+	snprintf(path, sizeof(path), "%s/medsec.db", t->f.root);
+	assert_int_equal(medsec_db_open(path, 1, &db), MEDSEC_OK);
+	return db;
+}
+
+/*
+ * TESTING.md I2: once a newer signed manifest verified on the device, the
+ * older one (validly signed, its file put back) is refused: the floor is
+ * in the device database, not beside the manifest, and is checked and
+ * raised in one transaction. Both creation times are named; the refusal
+ * and the raise are audited.
+ */
+static void
+test_req_2_2_older_manifest_refused_by_floor_in_database(void **state)
+{
+	struct medsec_integrity_manifest *v2;
+	struct medsec_integrity_check_result res;
+	struct medsec_integrity_policy p;
+	struct medsec_integrity_floor fl;
+	struct medsec_db *db;
+	char err[1024];
+	int64_t floor_us;
+	struct trail t;
+	struct env e;
+
+	(void)state;
+	env_setup(&e);
+	trail_open(&t);
+	db = device_db(&t);
+	v2 = manifest_at(&e, CREATED_US + 86400000000LL);
+	/* Nothing recorded yet: v1 passes the check, and v2 raises the floor. */
+	assert_int_equal(medsec_integrity_floor_get(db, e.root, &floor_us),
+	    MEDSEC_OK);
+	assert_int_equal(floor_us, 0);
+	assert_int_equal(medsec_integrity_floor_check(db, t.a, NULL, e.root,
+			     e.m, &fl, err, sizeof(err)), MEDSEC_OK);
+	assert_int_equal(medsec_integrity_floor_raise(db, t.a, NULL, e.root,
+			     v2, &fl, err, sizeof(err)), MEDSEC_OK);
+	assert_true(fl.raised);
+	assert_int_equal(fl.previous_us, 0);
+	assert_int_equal(fl.floor_us, CREATED_US + 86400000000LL);
+	/* The same manifest again changes nothing. */
+	assert_int_equal(medsec_integrity_floor_raise(db, t.a, NULL, e.root,
+			     v2, &fl, err, sizeof(err)), MEDSEC_OK);
+	assert_false(fl.raised);
+	/* The older one is refused, before and after a verification. */
+	assert_int_equal(medsec_integrity_floor_check(db, t.a, NULL, e.root,
+			     e.m, &fl, err, sizeof(err)), MEDSEC_ERR_TAMPERED);
+	assert_non_null(strstr(err, "created 2026-01-01T00:00:00Z, before the "
+	    "newest manifest verified on this device"));
+	assert_non_null(strstr(err, "(created 2026-01-02T00:00:00Z)"));
+	assert_int_equal(medsec_integrity_floor_raise(db, t.a, NULL, e.root,
+			     e.m, &fl, err, sizeof(err)), MEDSEC_ERR_TAMPERED);
+	assert_int_equal(medsec_integrity_floor_get(db, e.root, &floor_us),
+	    MEDSEC_OK);
+	assert_int_equal(floor_us, CREATED_US + 86400000000LL);
+	/* The same root by another spelling has the same floor. */
+	{
+		char other[200];
+
+		snprintf(other, sizeof(other), "%s/./bin/..//", e.root);
+		assert_int_equal(medsec_integrity_floor_check(db, t.a, NULL,
+				     other, e.m, NULL, err, sizeof(err)),
+		    MEDSEC_ERR_TAMPERED);
+	}
+	/* A daemon's periodic check is held to the stored floor too. */
+	policy_init(&p, &e);
+	p.min_created_us = floor_us;
+	assert_int_equal(medsec_integrity_check(e.m, e.root, &p, t.a, NULL,
+			     &res), MEDSEC_ERR_TAMPERED);
+	medsec_db_close(db);
+	/* The floor survives closing and reopening the database. */
+	db = device_db(&t);
+	assert_int_equal(medsec_integrity_floor_get(db, e.root, &floor_us),
+	    MEDSEC_OK);
+	assert_int_equal(floor_us, CREATED_US + 86400000000LL);
+	medsec_db_close(db);
+	assert_int_equal(trail_count(&t, MEDSEC_EV_INTEGRITY_OK,
+			     "\"floor_us\":1767312000000000"), 1);
+	assert_int_equal(trail_count(&t, MEDSEC_EV_INTEGRITY_FAILURE,
+			     "\"finding\":\"manifest-rollback\""), 4);
+	medsec_integrity_free(v2);
+	trail_close(&t);
+	env_teardown(&e);
+}
+
+/* An unsigned scan has no signed time: it can neither pass nor raise. */
+static void
+test_req_2_2_floor_refuses_unsigned_scan(void **state)
+{
+	struct medsec_integrity_manifest *scan = NULL;
+	struct medsec_db *db;
+	char err[512];
+	struct trail t;
+	struct env e;
+
+	(void)state;
+	env_setup(&e);
+	trail_open(&t);
+	db = device_db(&t);
+	assert_int_equal(medsec_integrity_scan(e.root, NULL, &scan, err,
+			     sizeof(err)), MEDSEC_OK);
+	assert_int_equal(medsec_integrity_floor_raise(db, t.a, NULL, e.root,
+			     scan, NULL, err, sizeof(err)), MEDSEC_ERR_STATE);
+	assert_int_equal(medsec_integrity_floor_check(db, t.a, NULL, e.root,
+			     scan, NULL, err, sizeof(err)), MEDSEC_ERR_STATE);
+	medsec_integrity_free(scan);
+	medsec_db_close(db);
+	trail_close(&t);
+	env_teardown(&e);
+}
+
 static const struct CMUnitTest tests[] = {
+	cmocka_unit_test(test_req_2_2_older_manifest_refused_by_floor_in_database),
+	cmocka_unit_test(test_req_2_2_floor_refuses_unsigned_scan),
 	cmocka_unit_test(test_req_2_2_clean_tree_verifies),
 	cmocka_unit_test(test_req_2_2_modified_content_detected),
 	cmocka_unit_test(test_req_2_2_missing_file_detected),

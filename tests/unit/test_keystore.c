@@ -317,8 +317,34 @@ test_req_1_17_master_key_of_another_user_refused(void **state)
 	key_path(&e, "master.key", path, sizeof(path));
 	assert_int_equal(chown(path, 1, 1), 0);
 	assert_int_equal(medsec_keystore_open(e.keys, &ks),
-	    MEDSEC_ERR_PERMISSION);
+	    MEDSEC_ERR_NOT_OWNER);
 	assert_null(ks);
+	env_teardown(&e);
+}
+
+/*
+ * A keydir of another user is refused, and the reason says so: it is not
+ * a matter of permissions being too wide (mode 0700 is as tight as any).
+ */
+static void
+test_req_1_17_keydir_of_another_user_refused_as_not_owned(void **state)
+{
+	struct medsec_keystore *ks = NULL;
+	struct ks_env e;
+
+	(void)state;
+	if (geteuid() != 0)
+		skip(); /* only root can hand a directory to another user */
+	env_setup(&e, "approved");
+	assert_int_equal(chown(e.keys, 4242, 4242), 0);
+	assert_int_equal(medsec_keystore_open(e.keys, &ks),
+	    MEDSEC_ERR_NOT_OWNER);
+	assert_null(ks);
+	assert_null(strstr(medsec_strerror(MEDSEC_ERR_NOT_OWNER),
+	    "permissive"));
+	assert_non_null(strstr(medsec_strerror(MEDSEC_ERR_NOT_OWNER),
+	    "another user"));
+	assert_int_equal(chown(e.keys, 0, 0), 0);
 	env_teardown(&e);
 }
 
@@ -1199,6 +1225,7 @@ static const struct CMUnitTest tests[] = {
 	cmocka_unit_test(test_keystore_open_missing_or_malformed_refused),
 	cmocka_unit_test(test_req_1_17_master_key_with_wide_permissions_refused),
 	cmocka_unit_test(test_req_1_17_master_key_of_another_user_refused),
+	cmocka_unit_test(test_req_1_17_keydir_of_another_user_refused_as_not_owned),
 	cmocka_unit_test(test_req_1_17_sealed_key_with_wide_permissions_refused),
 	cmocka_unit_test(test_req_1_17_symlinked_master_key_refused),
 	cmocka_unit_test(test_req_1_17_symlinked_sealed_key_refused),

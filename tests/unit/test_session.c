@@ -1,5 +1,9 @@
 /*
- * Sessions: one per user (MFDS 1.2) and timeouts (MFDS 1.8).
+ * Sessions: one per user (MFDS 1.2: never two valid tokens for a user,
+ * checked in the database and from another process), timeouts (MFDS 1.8:
+ * the token is refused after the limit, everywhere, and the end is
+ * recorded), and tokens that are refused once ended or never issued
+ * (MFDS 1.4). Token quality (catalog D1) is not an MFDS item: untagged.
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -35,6 +39,37 @@ check(struct people *p, const char *token)
 	return medsec_session_check(p->sessions, token, &info);
 }
 
+static size_t
+count_live(struct people *p)
+{
+	struct medsec_db_stmt *st = NULL;
+	size_t n;
+
+	assert_int_equal(medsec_db_prepare(p->db, "SELECT count(*) FROM "
+			     "session WHERE ended_us IS NULL", &st), MEDSEC_OK);
+	assert_int_equal(medsec_db_step(st), MEDSEC_DB_ROW);
+	n = (size_t)medsec_db_column_int64(st, 0);
+	medsec_db_finalize(st);
+	return n;
+}
+
+/* Checks a token through a second connection: another process's view. */
+static int
+check_elsewhere(struct people *p, const char *token)
+{
+	struct medsec_sessions *other = NULL;
+	struct medsec_db *db2 = NULL;
+	int r;
+
+	assert_int_equal(medsec_db_open(p->dbpath, 0, &db2), MEDSEC_OK);
+	assert_int_equal(medsec_sessions_open(db2, NULL, &p->sopts, &other),
+	    MEDSEC_OK);
+	r = medsec_session_check(other, token, NULL);
+	medsec_sessions_close(other);
+	medsec_db_close(db2);
+	return r;
+}
+
 static void
 test_req_1_2_second_login_replaces_first(void **state)
 {
@@ -55,6 +90,10 @@ test_req_1_2_second_login_replaces_first(void **state)
 	assert_string_equal(medsec_strerror(MEDSEC_ERR_SESSION_REPLACED),
 	    "session ended by a newer login");
 	assert_int_equal(check(&p, t2), MEDSEC_OK);
+	/* Never two valid tokens for one user, here or in another process. */
+	assert_int_equal(check_elsewhere(&p, t1), MEDSEC_ERR_SESSION_REPLACED);
+	assert_int_equal(check_elsewhere(&p, t2), MEDSEC_OK);
+	assert_int_equal(count_live(&p), 1);
 	assert_int_equal(people_count_events(&p, MEDSEC_EV_SESSION_ENDED,
 			     "newer login"), 1);
 	people_teardown(&p);
@@ -76,21 +115,27 @@ test_req_1_2_refuse_policy_rejects_second_login(void **state)
 			     sizeof(roles) - 1, &p.roles, &err), MEDSEC_OK);
 	people_add(&p, "nurse01", "clinician");
 	login(&p, "nurse01", t1);
+	memset(t2, 'x', sizeof(t2));
 	assert_int_equal(medsec_identity_login(p.id, "nurse01",
 			     PEOPLE_PASSWORD, strlen(PEOPLE_PASSWORD), "192.0.2.8",
 			     t2, NULL), MEDSEC_ERR_SESSION_ACTIVE);
+	/* The second access gets no token; the first is untouched. */
+	assert_int_equal(t2[0], '\0');
 	assert_int_equal(check(&p, t1), MEDSEC_OK);
+	assert_int_equal(count_live(&p), 1);
 	assert_int_equal(people_count_events(&p, MEDSEC_EV_LOGIN_FAILURE,
 			     "policy is refuse"), 1);
-	/* After logout the next login is accepted. */
+	/* After logout the next login is accepted, and still only one. */
 	assert_int_equal(medsec_session_logout(p.sessions, t1), MEDSEC_OK);
 	login(&p, "nurse01", t2);
+	assert_int_equal(check(&p, t1), MEDSEC_ERR_DISABLED);
+	assert_int_equal(count_live(&p), 1);
 	people_teardown(&p);
 }
 
 /* Children race to log in the same user; each has its own connection. */
 static void
-race_child(const char *dbpath, const struct people *p)
+race_child(const char *dbpath, const struct people *p, int out)
 {
 	struct medsec_sessions *s = NULL;
 	struct medsec_identity *id = NULL;
@@ -105,24 +150,50 @@ race_child(const char *dbpath, const struct people *p)
 		_exit(3);
 	r = medsec_identity_login(id, "nurse01", PEOPLE_PASSWORD,
 	    strlen(PEOPLE_PASSWORD), "192.0.2.9", token, NULL);
+	if (r != MEDSEC_OK)
+		memset(token, 0, sizeof(token));
+	if (write(out, token, sizeof(token)) != (ssize_t)sizeof(token))
+		r = MEDSEC_ERR_IO;
 	medsec_identity_close(id);
 	medsec_sessions_close(s);
 	medsec_db_close(db);
 	_exit(r == MEDSEC_OK ? 0 : r == MEDSEC_ERR_SESSION_ACTIVE ? 1 : 2);
 }
 
-static size_t
-count_live(struct people *p)
+/*
+ * Runs four racing logins; returns how many of the tokens they were given
+ * are valid afterwards (the property 1.2 asks for: never two).
+ */
+static int
+race(struct people *p, int *won, int *refused)
 {
-	struct medsec_db_stmt *st = NULL;
-	size_t n;
+	char tokens[4][MEDSEC_TOKEN_TEXT_LEN];
+	int i, status, fds[2], valid = 0;
+	pid_t pids[4];
 
-	assert_int_equal(medsec_db_prepare(p->db, "SELECT count(*) FROM "
-			     "session WHERE ended_us IS NULL", &st), MEDSEC_OK);
-	assert_int_equal(medsec_db_step(st), MEDSEC_DB_ROW);
-	n = (size_t)medsec_db_column_int64(st, 0);
-	medsec_db_finalize(st);
-	return n;
+	*won = *refused = 0;
+	for (i = 0; i < 4; i++) {
+		assert_int_equal(pipe(fds), 0);
+		pids[i] = fork();
+		assert_true(pids[i] >= 0);
+		if (pids[i] == 0) {
+			close(fds[0]);
+			race_child(p->dbpath, p, fds[1]);
+		}
+		close(fds[1]);
+		assert_int_equal(read(fds[0], tokens[i], sizeof(tokens[i])),
+		    sizeof(tokens[i]));
+		close(fds[0]);
+	}
+	for (i = 0; i < 4; i++) {
+		assert_int_equal(waitpid(pids[i], &status, 0), pids[i]);
+		assert_true(WIFEXITED(status));
+		*won += WEXITSTATUS(status) == 0;
+		*refused += WEXITSTATUS(status) == 1;
+		if (tokens[i][0] != '\0' && check(p, tokens[i]) == MEDSEC_OK)
+			valid++;
+	}
+	return valid;
 }
 
 static void
@@ -132,28 +203,14 @@ test_req_1_2_concurrent_logins_one_wins(void **state)
 	    "permissions = phr-read\nsession_policy = refuse\n";
 	struct medsec_config_error err;
 	struct people p;
-	int i, status, won = 0, refused = 0;
-	pid_t pids[4];
+	int won, refused;
 
 	(void)state;
 	people_setup(&p);
 	assert_int_equal(medsec_roles_parse("roles.ini", roles,
 			     sizeof(roles) - 1, &p.roles, &err), MEDSEC_OK);
 	people_add(&p, "nurse01", "clinician");
-	for (i = 0; i < 4; i++) {
-		pids[i] = fork();
-		assert_true(pids[i] >= 0);
-		if (pids[i] == 0)
-			race_child(p.dbpath, &p);
-	}
-	for (i = 0; i < 4; i++) {
-		assert_int_equal(waitpid(pids[i], &status, 0), pids[i]);
-		assert_true(WIFEXITED(status));
-		if (WEXITSTATUS(status) == 0)
-			won++;
-		else if (WEXITSTATUS(status) == 1)
-			refused++;
-	}
+	assert_int_equal(race(&p, &won, &refused), 1);
 	assert_int_equal(won, 1);
 	assert_int_equal(refused, 3);
 	assert_int_equal(count_live(&p), 1);
@@ -164,23 +221,14 @@ static void
 test_req_1_2_concurrent_replace_leaves_one_live(void **state)
 {
 	struct people p;
-	int i, status;
-	pid_t pids[4];
+	int won, refused;
 
 	(void)state;
 	people_setup(&p);
 	people_add(&p, "nurse01", "clinician");
-	for (i = 0; i < 4; i++) {
-		pids[i] = fork();
-		assert_true(pids[i] >= 0);
-		if (pids[i] == 0)
-			race_child(p.dbpath, &p);
-	}
-	for (i = 0; i < 4; i++) {
-		assert_int_equal(waitpid(pids[i], &status, 0), pids[i]);
-		assert_true(WIFEXITED(status));
-		assert_int_equal(WEXITSTATUS(status), 0);
-	}
+	/* Every login succeeds in turn; exactly one token stays valid. */
+	assert_int_equal(race(&p, &won, &refused), 1);
+	assert_int_equal(won, 4);
 	assert_int_equal(count_live(&p), 1);
 	people_teardown(&p);
 }
@@ -202,8 +250,10 @@ test_req_1_8_idle_timeout_ends_session(void **state)
 	assert_int_equal(medsec_session_check(p.sessions, t, &info),
 	    MEDSEC_ERR_SESSION_EXPIRED);
 	assert_int_equal(info.end_reason, MEDSEC_SESSION_END_IDLE);
-	/* And it stays dead. */
+	/* And it stays dead, here and in another process. */
 	assert_int_equal(check(&p, t), MEDSEC_ERR_SESSION_EXPIRED);
+	assert_int_equal(check_elsewhere(&p, t), MEDSEC_ERR_SESSION_EXPIRED);
+	assert_int_equal(count_live(&p), 0);
 	assert_int_equal(people_count_events(&p, MEDSEC_EV_SESSION_EXPIRED,
 			     "idle"), 1);
 	people_teardown(&p);
@@ -230,6 +280,10 @@ test_req_1_8_lifetime_ends_active_session(void **state)
 	assert_int_equal(medsec_session_check(p.sessions, t, &info),
 	    MEDSEC_ERR_SESSION_EXPIRED);
 	assert_int_equal(info.end_reason, MEDSEC_SESSION_END_LIFETIME);
+	assert_int_equal(check_elsewhere(&p, t), MEDSEC_ERR_SESSION_EXPIRED);
+	assert_int_equal(count_live(&p), 0);
+	assert_int_equal(people_count_events(&p, MEDSEC_EV_SESSION_EXPIRED,
+			     "lifetime"), 1);
 	people_teardown(&p);
 }
 
@@ -335,13 +389,16 @@ test_req_1_8_sweep_ends_expired_sessions(void **state)
 	people_advance(&p, 400);
 	assert_int_equal(medsec_session_sweep(p.sessions, &ended), MEDSEC_OK);
 	assert_int_equal(ended, 1);
+	assert_int_equal(check(&p, t1), MEDSEC_ERR_SESSION_EXPIRED);
 	assert_int_equal(check(&p, t2), MEDSEC_OK);
 	assert_int_equal(count_live(&p), 1);
+	assert_int_equal(people_count_events(&p, MEDSEC_EV_SESSION_EXPIRED,
+			     "idle"), 1);
 	people_teardown(&p);
 }
 
 static void
-test_req_1_2_logout_kills_token(void **state)
+test_req_1_4_token_refused_after_logout(void **state)
 {
 	char t[MEDSEC_TOKEN_TEXT_LEN];
 	struct people p;
@@ -352,14 +409,16 @@ test_req_1_2_logout_kills_token(void **state)
 	login(&p, "nurse01", t);
 	assert_int_equal(medsec_session_logout(p.sessions, t), MEDSEC_OK);
 	assert_int_equal(check(&p, t), MEDSEC_ERR_DISABLED);
+	assert_int_equal(check_elsewhere(&p, t), MEDSEC_ERR_DISABLED);
 	assert_int_equal(medsec_session_logout(p.sessions, t),
 	    MEDSEC_ERR_DISABLED);
+	assert_int_equal(count_live(&p), 0);
 	assert_int_equal(people_count_events(&p, MEDSEC_EV_LOGOUT, NULL), 1);
 	people_teardown(&p);
 }
 
 static void
-test_req_1_2_unknown_and_malformed_tokens_fail(void **state)
+test_req_1_4_unknown_and_malformed_tokens_refused(void **state)
 {
 	static const char *const bad[] = {
 		"", "x", "AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA",
@@ -369,16 +428,24 @@ test_req_1_2_unknown_and_malformed_tokens_fail(void **state)
 	struct people p;
 	size_t i;
 
+	char t[MEDSEC_TOKEN_TEXT_LEN];
+
 	(void)state;
 	people_setup(&p);
+	people_add(&p, "nurse01", "clinician");
+	login(&p, "nurse01", t);
 	for (i = 0; i < sizeof(bad) / sizeof(bad[0]); i++)
 		assert_int_equal(check(&p, bad[i]), MEDSEC_ERR_LOGIN_FAILED);
 	assert_int_equal(check(&p, NULL), MEDSEC_ERR_LOGIN_FAILED);
+	/* A token one character off is someone else's: refused too. */
+	t[0] = t[0] == 'A' ? 'B' : 'A';
+	assert_int_equal(check(&p, t), MEDSEC_ERR_LOGIN_FAILED);
+	assert_int_equal(count_live(&p), 1);
 	people_teardown(&p);
 }
 
 static void
-test_req_1_2_token_from_other_device_fails(void **state)
+test_req_1_4_token_from_other_device_refused(void **state)
 {
 	char t[MEDSEC_TOKEN_TEXT_LEN];
 	struct people a, b;
@@ -395,7 +462,7 @@ test_req_1_2_token_from_other_device_fails(void **state)
 }
 
 static void
-test_req_1_2_admin_kills_session(void **state)
+test_req_1_4_killed_session_token_refused(void **state)
 {
 	char t[MEDSEC_TOKEN_TEXT_LEN];
 	struct medsec_session_info info;
@@ -419,7 +486,7 @@ test_req_1_2_admin_kills_session(void **state)
 }
 
 static void
-test_req_1_2_kill_by_other_process_seen(void **state)
+test_req_1_4_kill_by_other_process_refuses_token(void **state)
 {
 	char t[MEDSEC_TOKEN_TEXT_LEN];
 	struct medsec_session_info info;
@@ -464,7 +531,7 @@ file_contains(const char *path, const void *needle, size_t n)
 }
 
 static void
-test_req_1_2_token_stored_only_as_hash(void **state)
+test_session_token_stored_only_as_hash(void **state)
 {
 	char t[MEDSEC_TOKEN_TEXT_LEN], wal[400];
 	struct people p;
@@ -483,7 +550,7 @@ test_req_1_2_token_stored_only_as_hash(void **state)
 }
 
 static void
-test_req_1_2_tokens_are_256_bit_and_distinct(void **state)
+test_session_tokens_are_256_bit_and_distinct(void **state)
 {
 	char t1[MEDSEC_TOKEN_TEXT_LEN], t2[MEDSEC_TOKEN_TEXT_LEN];
 	struct people p;
@@ -502,7 +569,7 @@ test_req_1_2_tokens_are_256_bit_and_distinct(void **state)
 
 /* D1: 1,000 tokens: right length, all distinct, bytes look uniform. */
 static void
-test_req_1_2_tokens_unpredictable(void **state)
+test_session_tokens_unpredictable(void **state)
 {
 	static char tokens[1000][MEDSEC_TOKEN_TEXT_LEN];
 	static unsigned counts[256];
@@ -550,14 +617,14 @@ static const struct CMUnitTest tests[] = {
 	cmocka_unit_test(test_req_1_8_clock_backwards_across_restart_ends_session),
 	cmocka_unit_test(test_req_1_8_session_survives_restart_within_limits),
 	cmocka_unit_test(test_req_1_8_sweep_ends_expired_sessions),
-	cmocka_unit_test(test_req_1_2_logout_kills_token),
-	cmocka_unit_test(test_req_1_2_unknown_and_malformed_tokens_fail),
-	cmocka_unit_test(test_req_1_2_token_from_other_device_fails),
-	cmocka_unit_test(test_req_1_2_admin_kills_session),
-	cmocka_unit_test(test_req_1_2_kill_by_other_process_seen),
-	cmocka_unit_test(test_req_1_2_token_stored_only_as_hash),
-	cmocka_unit_test(test_req_1_2_tokens_are_256_bit_and_distinct),
-	cmocka_unit_test(test_req_1_2_tokens_unpredictable),
+	cmocka_unit_test(test_req_1_4_token_refused_after_logout),
+	cmocka_unit_test(test_req_1_4_unknown_and_malformed_tokens_refused),
+	cmocka_unit_test(test_req_1_4_token_from_other_device_refused),
+	cmocka_unit_test(test_req_1_4_killed_session_token_refused),
+	cmocka_unit_test(test_req_1_4_kill_by_other_process_refuses_token),
+	cmocka_unit_test(test_session_token_stored_only_as_hash),
+	cmocka_unit_test(test_session_tokens_are_256_bit_and_distinct),
+	cmocka_unit_test(test_session_tokens_unpredictable),
 };
 
 MEDSEC_TEST_MAIN(tests)

@@ -509,6 +509,15 @@ test_req_1_13_disk_full_during_install_leaves_system_running(void **state)
 			assert_int_equal(medsec_audit_reopen(d.p.audit),
 			    MEDSEC_OK);
 		assert_int_equal(medsec_updater_boot_state(d.up, &b), MEDSEC_OK);
+		/*
+		 * Installed, but only its record was held in memory: the
+		 * caller was told so, and the record is written now.
+		 */
+		if (r == MEDSEC_ERR_AUDIT_DEGRADED) {
+			assert_non_null(strstr(err, "installed"));
+			assert_int_equal(state_of(&d, id), MEDSEC_UPD_INSTALLED);
+			r = MEDSEC_OK;
+		}
 		if (r == MEDSEC_OK)
 			break;
 		/* Clean error, nothing half-made, still approved, old slot. */
@@ -529,9 +538,9 @@ test_req_1_13_disk_full_during_install_leaves_system_running(void **state)
 }
 
 static void
-test_req_1_13_clock_set_back_does_not_revive_expired(void **state)
+test_updater_clock_set_back_does_not_revive_expired(void **state)
 {
-	char old[160], pkg[160], err[256] = "";
+	char old[160], err[256] = "";
 	int64_t t0, id = 0;
 	struct dev d;
 
@@ -539,12 +548,17 @@ test_req_1_13_clock_set_back_does_not_revive_expired(void **state)
 	dev_setup(&d, 0);
 	t0 = d.p.clock.wall_us;
 	make_pkg(&d, "old", 4, old, sizeof(old)); /* expires t0 + 1 year */
-	/* Two years on, a new package teaches the device the time. */
+	/*
+	 * Two years on, a new release is installed and committed: that
+	 * teaches the device the time (only a committed install does).
+	 */
 	d.p.clock.wall_us += INT64_C(2) * 365 * 86400 * 1000000;
 	d.u.now_us = d.p.clock.wall_us;
-	make_pkg(&d, "new", 5, pkg, sizeof(pkg));
-	assert_int_equal(medsec_updater_stage(d.up, pkg, NULL, &id, err,
-			     sizeof(err)), MEDSEC_OK);
+	id = stage_approve(&d, "new", 5);
+	assert_int_equal(medsec_updater_install(d.up, id, err, sizeof(err)),
+	    MEDSEC_OK);
+	assert_int_equal(medsec_updater_boot(d.up, NULL), MEDSEC_OK);
+	assert_int_equal(medsec_updater_commit(d.up, &d.approver), MEDSEC_OK);
 	/* The clock set back: the old manifest stays expired. */
 	d.p.clock.wall_us = t0;
 	assert_int_equal(medsec_updater_stage(d.up, old, NULL, &id, err,
@@ -553,7 +567,7 @@ test_req_1_13_clock_set_back_does_not_revive_expired(void **state)
 }
 
 static void
-test_req_1_13_dead_clock_battery_does_not_brick(void **state)
+test_updater_dead_clock_battery_does_not_brick(void **state)
 {
 	char pkg[160], err[256] = "";
 	struct dev d;
@@ -749,8 +763,8 @@ static const struct CMUnitTest tests[] = {
 	cmocka_unit_test(test_req_1_13_disk_full_during_install_leaves_system_running),
 	cmocka_unit_test(test_req_1_12_approval_not_transferable),
 	cmocka_unit_test(test_req_1_13_staged_copy_is_what_installs),
-	cmocka_unit_test(test_req_1_13_clock_set_back_does_not_revive_expired),
-	cmocka_unit_test(test_req_1_13_dead_clock_battery_does_not_brick),
+	cmocka_unit_test(test_updater_clock_set_back_does_not_revive_expired),
+	cmocka_unit_test(test_updater_dead_clock_battery_does_not_brick),
 	cmocka_unit_test(test_req_1_13_refused_package_recorded_nothing_installed),
 	cmocka_unit_test(test_req_1_13_power_loss_during_install_process_kill),
 	cmocka_unit_test(test_req_1_13_power_loss_during_install_power_cut),

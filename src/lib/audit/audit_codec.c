@@ -428,17 +428,21 @@ audit_checkpoint_parse(const uint8_t *details, size_t len,
     struct audit_checkpoint *cp)
 {
 	json_t *root;
-	json_int_t epoch = -1;
+	json_int_t epoch = -1, state = -1;
 	const char *sig = NULL;
 	int r = MEDSEC_ERR_FORMAT;
 
 	root = json_loadb((const char *)details, len, 0, NULL);
 	if (root == NULL)
 		return MEDSEC_ERR_FORMAT;
-	if (json_unpack(root, "{s:I, s:s}", "epoch", &epoch, "sig", &sig) == 0 &&
+	/* "state" is absent when the writer was not told a generation. */
+	if (json_unpack(root, "{s:I, s:s, s?I}", "epoch", &epoch, "sig", &sig,
+		"state", &state) == 0 &&
 	    epoch >= 0 && strlen(sig) == 2 * MEDSEC_SIGN_LEN &&
 	    medsec_unhex(sig, cp->sig, MEDSEC_SIGN_LEN) == MEDSEC_OK) {
 		cp->epoch = (uint64_t)epoch;
+		cp->have_state = state >= 0;
+		cp->state = state >= 0 ? (uint64_t)state : 0;
 		r = MEDSEC_OK;
 	}
 	json_decref(root);

@@ -79,6 +79,8 @@ enum { F_ACTOR, F_SOURCE, F_OBJECT, F_REASON, F_DETAILS };
 struct audit_checkpoint {
 	uint64_t epoch;
 	uint8_t sig[MEDSEC_SIGN_LEN];
+	int have_state;
+	uint64_t state; /* the database's state generation, when recorded */
 };
 
 /* Segment headers. */
@@ -136,8 +138,20 @@ size_t audit_anchor_signed_part(const struct audit_anchor *a, uint8_t *out);
 void audit_anchor_encode(const struct audit_anchor *a,
     uint8_t out[AUDIT_ANCHOR_LEN]);
 int audit_anchor_decode(const uint8_t *in, size_t len, struct audit_anchor *a);
-/* Reads dir/anchor; MEDSEC_ERR_NOT_FOUND if none was written yet. */
+/*
+ * Reads dir/anchor; MEDSEC_ERR_NOT_FOUND if there is none. Every trail has
+ * one from its creation on: seq 0 (the genesis anchor) signs the hash of
+ * segment 1's header, later ones the newest checkpoint.
+ */
 int audit_anchor_read(const char *dir, struct audit_anchor *a);
+
+/*
+ * The stored chain hash of record seq, found through the segment headers
+ * (framing only: medsec_audit_verify() recomputes). MEDSEC_ERR_NOT_FOUND
+ * if the trail has no such record.
+ */
+int audit_stored_chain_at(const char *dir, uint64_t seq,
+    uint8_t chain[AUDIT_CHAIN_LEN]);
 
 
 /*
@@ -166,5 +180,12 @@ int audit_scan_open(struct audit_scan *s, const char *path,
 int audit_scan_next(struct audit_scan *s, struct audit_rec *rec,
     uint64_t *offp);
 void audit_scan_close(struct audit_scan *s);
+/*
+ * Framing only: the sequence number and stored chain hash of record seq
+ * in the segment at path, or of its last complete record when seq is 0.
+ * MEDSEC_ERR_NOT_FOUND if there is no such record.
+ */
+int audit_scan_find(const char *path, uint64_t seq, uint64_t *seqp,
+    uint8_t hash[AUDIT_CHAIN_LEN]);
 
 #endif

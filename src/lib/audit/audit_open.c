@@ -11,6 +11,7 @@
 #include <sys/file.h>
 #include <sys/stat.h>
 #include <sys/statvfs.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "medsec/audit.h"
@@ -115,9 +116,12 @@ fail:
 	return r;
 }
 
+#define LOCK_NAP_MS 10
+
 static int
 take_lock(struct medsec_audit *a)
 {
+	const struct timespec nap = { 0, LOCK_NAP_MS * 1000000L };
 	char path[4096];
 	int r;
 
@@ -129,9 +133,23 @@ take_lock(struct medsec_audit *a)
 		a->lockfd = -1;
 		return r;
 	}
-	if (flock(a->lockfd, LOCK_EX | LOCK_NB) != 0)
-		return errno == EWOULDBLOCK ? MEDSEC_ERR_BUSY : MEDSEC_ERR_IO;
-	return MEDSEC_OK;
+	/*
+	 * Another command holding the trail finishes in moments: wait for it,
+	 * but boundedly, so a stuck writer is reported instead of hanging
+	 * every caller. Counting naps, not reading a clock, keeps the bound
+	 * independent of the (settable) clocks records are stamped with.
+	 */
+	for (uint32_t waited = 0;; waited += LOCK_NAP_MS) {
+		if (flock(a->lockfd, LOCK_EX | LOCK_NB) == 0)
+			return MEDSEC_OK;
+		if (errno == EINTR)
+			continue;
+		if (errno != EWOULDBLOCK)
+			return MEDSEC_ERR_IO;
+		if (waited >= a->opts.lock_wait_ms)
+			return MEDSEC_ERR_BUSY;
+		nanosleep(&nap, NULL);
+	}
 }
 
 int
@@ -148,10 +166,17 @@ medsec_audit_open(const char *dir, struct medsec_keystore *ks,
 	*ap = NULL;
 	if (report == NULL)
 		report = &ignored;
+	memset(report, 0, sizeof(*report));
 	if ((r = audit_new(dir, ks, opts, &a)) != MEDSEC_OK)
 		return r;
-	if ((r = take_lock(a)) != MEDSEC_OK)
+	if ((r = take_lock(a)) != MEDSEC_OK) {
+		if (r == MEDSEC_ERR_BUSY)
+			snprintf(report->message, sizeof(report->message),
+			    "another process is writing the audit trail "
+			    "(its lock was held for the %u ms waited)",
+			    a->opts.lock_wait_ms);
 		goto fail;
+	}
 	pthread_mutex_lock(&a->lock);
 	r = audit_load_state(a, report);
 	pthread_mutex_unlock(&a->lock);

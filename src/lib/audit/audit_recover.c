@@ -11,6 +11,7 @@
  * LOG_RECOVERED record names them and their SHA-256.
  */
 #include <fcntl.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -35,6 +36,15 @@ struct scan_state {
 	int64_t max_time_us;
 	uint8_t chain[AUDIT_CHAIN_LEN];
 	struct audit_seg_header header;
+	/* The MAC key of epoch key_epoch, evolved as checkpoints pass:
+	 * records of that epoch and later are MAC-checked. */
+	struct medsec_hmac_ctx *mac;
+	uint8_t key[AUDIT_MAC_LEN];
+	uint64_t key_epoch;
+	/* The newest database state generation a checkpoint recorded. */
+	int have_state;
+	uint64_t state;
+	char why[256];
 };
 
 static int
@@ -49,46 +59,153 @@ seg_path(const struct medsec_audit *a, uint64_t segno, char *path,
 	return medsec_io_path(path, len, a->dir, name);
 }
 
+static int tampered(struct scan_state *st, const char *fmt, ...)
+    __attribute__((format(printf, 2, 3)));
+
+static int
+tampered(struct scan_state *st, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(st->why, sizeof(st->why), fmt, ap);
+	va_end(ap);
+	return MEDSEC_ERR_TAMPERED;
+}
+
+static int
+mac_ok(struct scan_state *st, const struct audit_rec *rec)
+{
+	uint8_t mac[AUDIT_MAC_LEN];
+	int ok;
+
+	if (st->mac == NULL || rec->epoch != st->key_epoch)
+		return 1; /* an epoch closed before the key we hold */
+	ok = medsec_hmac_ctx_mac(st->mac, rec->hash, AUDIT_CHAIN_LEN, mac) ==
+		MEDSEC_OK &&
+	    medsec_ct_equal(mac, rec->mac, AUDIT_MAC_LEN);
+	medsec_wipe(mac, sizeof(mac));
+	return ok;
+}
+
+/* Moves the scan's MAC key forward to the scan's epoch. */
+static int
+key_forward(struct scan_state *st)
+{
+	int r;
+
+	if (st->mac == NULL || st->key_epoch >= st->epoch)
+		return MEDSEC_OK;
+	medsec_hmac_free(st->mac);
+	st->mac = NULL;
+	/* reconcile_key() refuses a key this far behind */
+	if (st->epoch - st->key_epoch > 1000000)
+		return MEDSEC_OK;
+	while (st->key_epoch < st->epoch)
+		if ((r = audit_evolve_key(st->key, ++st->key_epoch)) !=
+		    MEDSEC_OK)
+			return r;
+	return medsec_hmac_new(MEDSEC_ALG_HMAC_SHA256, st->key, AUDIT_MAC_LEN,
+	    &st->mac);
+}
+
+/*
+ * A complete record (its full length is there) that does not continue the
+ * chain was changed, removed or inserted after it was written: a crash
+ * leaves only an incomplete record at the end, never a complete wrong one.
+ */
 static int
 record_follows(struct scan_state *st, struct medsec_hash_ctx *h,
-    const struct audit_rec *rec, const uint8_t *raw)
+    const struct audit_rec *rec, const uint8_t *raw, uint64_t off)
 {
+	struct audit_checkpoint cp;
 	uint8_t chain[AUDIT_CHAIN_LEN];
+	int r;
 
-	if (rec->seq != st->next_seq || rec->epoch != st->epoch)
-		return 0;
-	if (audit_chain_hash(h, st->chain, raw, rec->body_len, chain) !=
-		MEDSEC_OK ||
-	    !medsec_ct_equal(chain, rec->hash, AUDIT_CHAIN_LEN))
-		return 0;
+	if (rec->seq != st->next_seq)
+		return tampered(st, "segment %llu offset %llu holds record %llu "
+		    "where record %llu belongs: records were removed, "
+		    "inserted or reordered", (unsigned long long)st->segno,
+		    (unsigned long long)off, (unsigned long long)rec->seq,
+		    (unsigned long long)st->next_seq);
+	if (rec->epoch != st->epoch)
+		return tampered(st, "record %llu (segment %llu offset %llu) "
+		    "claims epoch %llu in epoch %llu",
+		    (unsigned long long)rec->seq, (unsigned long long)st->segno,
+		    (unsigned long long)off, (unsigned long long)rec->epoch,
+		    (unsigned long long)st->epoch);
+	if ((r = audit_chain_hash(h, st->chain, raw, rec->body_len, chain)) !=
+	    MEDSEC_OK)
+		return r;
+	if (!medsec_ct_equal(chain, rec->hash, AUDIT_CHAIN_LEN))
+		return tampered(st, "record %llu (segment %llu offset %llu) is "
+		    "complete but its chain hash does not match its content: "
+		    "it was changed after it was written",
+		    (unsigned long long)rec->seq, (unsigned long long)st->segno,
+		    (unsigned long long)off);
+	if (!mac_ok(st, rec))
+		return tampered(st, "record %llu (segment %llu offset %llu) is "
+		    "complete but its MAC does not verify under epoch %llu's "
+		    "key: it was rewritten after it was written",
+		    (unsigned long long)rec->seq, (unsigned long long)st->segno,
+		    (unsigned long long)off, (unsigned long long)rec->epoch);
 	memcpy(st->chain, chain, AUDIT_CHAIN_LEN);
 	if (rec->time_us > st->max_time_us)
 		st->max_time_us = rec->time_us;
 	st->next_seq++;
 	st->epoch_count++;
 	if (rec->event == MEDSEC_EV_AUDIT_CHECKPOINT) {
+		if (audit_checkpoint_parse(rec->field[F_DETAILS],
+			rec->field_len[F_DETAILS], &cp) == MEDSEC_OK &&
+		    cp.have_state && (!st->have_state || cp.state > st->state)) {
+			st->have_state = 1;
+			st->state = cp.state;
+		}
 		st->epoch++;
 		st->epoch_count = 0;
+		return key_forward(st);
 	}
-	return 1;
+	return MEDSEC_OK;
 }
 
-/* Scans one segment, finding where its checked-out records end. */
+static void
+scan_state_free(struct scan_state *st)
+{
+	medsec_hmac_free(st->mac);
+	st->mac = NULL;
+	medsec_wipe(st->key, sizeof(st->key));
+}
+
+/*
+ * Scans one segment, finding where its checked-out records end. key (of
+ * key_epoch) is NULL when MACs are not to be checked.
+ */
 static int
-scan_segment(struct medsec_audit *a, uint64_t segno, struct scan_state *st)
+scan_segment(struct medsec_audit *a, uint64_t segno, const uint8_t *key,
+    uint64_t key_epoch, struct scan_state *st)
 {
 	uint8_t raw[AUDIT_SEG_HEADER_LEN];
 	struct audit_scan s;
 	struct audit_rec rec;
 	struct stat sb;
+	char path[4096];
 	uint64_t off;
 	int r;
 
+	scan_state_free(st);
 	memset(st, 0, sizeof(*st));
 	st->segno = segno;
-	char path[4096];
+	memset(&s, 0, sizeof(s));
+	s.fd = -1;
 	if ((r = seg_path(a, segno, path, sizeof(path))) != MEDSEC_OK)
 		return r;
+	if (key != NULL) {
+		memcpy(st->key, key, AUDIT_MAC_LEN);
+		st->key_epoch = key_epoch;
+		if ((r = medsec_hmac_new(MEDSEC_ALG_HMAC_SHA256, st->key,
+			 AUDIT_MAC_LEN, &st->mac)) != MEDSEC_OK)
+			return r;
+	}
 	r = audit_scan_open(&s, path, &st->header, raw);
 	if (r == MEDSEC_OK && fstat(s.fd, &sb) != 0)
 		r = MEDSEC_ERR_IO;
@@ -99,14 +216,16 @@ scan_segment(struct medsec_audit *a, uint64_t segno, struct scan_state *st)
 	st->next_seq = st->header.first_seq;
 	st->epoch = st->header.epoch;
 	if ((r = medsec_hash(MEDSEC_ALG_SHA256, raw, sizeof(raw), st->chain)) !=
-	    MEDSEC_OK)
+		MEDSEC_OK ||
+	    (r = key_forward(st)) != MEDSEC_OK)
 		goto out;
 	while ((r = audit_scan_next(&s, &rec, &off)) == 1) {
-		if (!record_follows(st, a->hash, &rec,
-			s.buf + s.start - rec.len))
-			break;
+		if ((r = record_follows(st, a->hash, &rec,
+			 s.buf + s.start - rec.len, off)) != MEDSEC_OK)
+			goto out;
 		st->good_end = off + rec.len;
 	}
+	/* An incomplete record or bytes that cannot be one: a torn write. */
 	r = r < 0 && r != MEDSEC_ERR_FORMAT ? r : MEDSEC_OK;
 out:
 	audit_scan_close(&s);
@@ -150,48 +269,165 @@ set_aside_torn_segment(struct medsec_audit *a, uint64_t segno)
 }
 
 static int
-scan_last(struct medsec_audit *a, struct scan_state *st)
+read_header(struct medsec_audit *a, uint64_t segno,
+    struct audit_seg_header *h)
+{
+	uint8_t raw[AUDIT_SEG_HEADER_LEN];
+	char path[4096];
+	int fd, r;
+
+	if ((r = seg_path(a, segno, path, sizeof(path))) != MEDSEC_OK)
+		return r;
+	if ((fd = medsec_io_open(path, O_RDONLY, 0)) < 0)
+		return fd;
+	r = pread(fd, raw, sizeof(raw), 0) == (ssize_t)sizeof(raw)
+	    ? audit_seg_header_decode(raw, h) : MEDSEC_ERR_FORMAT;
+	medsec_io_close(fd);
+	return r;
+}
+
+/*
+ * Every segment must be this trail's: written under this device's identity
+ * key and the MAC key the trail was created with, numbered and starting
+ * where the one before left off. The last one must continue the one before
+ * it exactly (its header holds that segment's last chain hash), so a
+ * writer never appends after a segment swapped in from another trail or
+ * device. Older links are checked in full by medsec_audit_verify().
+ */
+static int
+check_headers(struct medsec_audit *a, const uint64_t *segs, size_t n,
+    struct scan_state *st)
+{
+	struct audit_seg_header h, first, prev;
+	uint8_t last_hash[AUDIT_CHAIN_LEN];
+	char path[4096];
+	uint64_t last_seq;
+	int r;
+
+	memset(&first, 0, sizeof(first));
+	memset(&prev, 0, sizeof(prev));
+	for (size_t i = 0; i < n; i++) {
+		if ((r = read_header(a, segs[i], &h)) == MEDSEC_ERR_FORMAT ||
+		    (r == MEDSEC_OK && h.segno != segs[i]))
+			return tampered(st, "segment %llu: its header is damaged "
+			    "or names another segment",
+			    (unsigned long long)segs[i]);
+		if (r != MEDSEC_OK)
+			return r;
+		if (strcmp(h.identity_key_id, a->identity_key_id) != 0) {
+			if (i == 0) /* the keystore is not this trail's */
+				return MEDSEC_ERR_KEY_MISMATCH;
+			return tampered(st, "segment %llu was written under "
+			    "identity key %s, not this device's %s: it comes "
+			    "from another device", (unsigned long long)segs[i],
+			    h.identity_key_id, a->identity_key_id);
+		}
+		if (i == 0 && (h.first_seq != 1 || h.epoch != 0))
+			return tampered(st, "segment 1 starts at record %llu "
+			    "epoch %llu, not at record 1 epoch 0",
+			    (unsigned long long)h.first_seq,
+			    (unsigned long long)h.epoch);
+		if (i > 0 && strcmp(h.mac_key_id, first.mac_key_id) != 0)
+			return tampered(st, "segment %llu belongs to the trail of "
+			    "MAC key %s, not to this one (%s): it was swapped in",
+			    (unsigned long long)segs[i], h.mac_key_id,
+			    first.mac_key_id);
+		if (i > 0 && (h.first_seq <= prev.first_seq ||
+				 h.epoch < prev.epoch))
+			return tampered(st, "segment %llu (from record %llu "
+			    "epoch %llu) does not follow segment %llu (from "
+			    "record %llu epoch %llu)", (unsigned long long)segs[i],
+			    (unsigned long long)h.first_seq,
+			    (unsigned long long)h.epoch,
+			    (unsigned long long)segs[i - 1],
+			    (unsigned long long)prev.first_seq,
+			    (unsigned long long)prev.epoch);
+		if (i == 0)
+			first = h;
+		prev = h;
+	}
+	if (n < 2)
+		return MEDSEC_OK;
+	if ((r = seg_path(a, segs[n - 2], path, sizeof(path))) != MEDSEC_OK)
+		return r;
+	r = audit_scan_find(path, 0, &last_seq, last_hash);
+	if (r != MEDSEC_OK && r != MEDSEC_ERR_NOT_FOUND)
+		return r;
+	if (r == MEDSEC_ERR_NOT_FOUND || last_seq + 1 != h.first_seq ||
+	    !medsec_ct_equal(last_hash, h.prev_chain, AUDIT_CHAIN_LEN))
+		return tampered(st, "segment %llu does not continue segment "
+		    "%llu (which ends at record %llu): one of them was "
+		    "replaced by another copy", (unsigned long long)segs[n - 1],
+		    (unsigned long long)segs[n - 2],
+		    (unsigned long long)(r == MEDSEC_OK ? last_seq : 0));
+	return MEDSEC_OK;
+}
+
+static int
+scan_last(struct medsec_audit *a, const uint8_t *key, uint64_t key_epoch,
+    struct scan_state *st)
 {
 	uint64_t *segs = NULL;
 	size_t n = 0;
 	int r;
 
-	if ((r = segments_check(a, &segs, &n)) != MEDSEC_OK)
+	if ((r = segments_check(a, &segs, &n)) != MEDSEC_OK) {
+		if (r == MEDSEC_ERR_TAMPERED)
+			r = tampered(st, "a segment is missing: the numbers "
+			    "of the segments present have a gap");
 		goto out;
-	r = scan_segment(a, segs[n - 1], st);
+	}
+	r = scan_segment(a, segs[n - 1], key, key_epoch, st);
 	if ((r == AUDIT_SCAN_TORN || r == MEDSEC_ERR_FORMAT) && n > 1 &&
-	    (r = set_aside_torn_segment(a, segs[n - 1])) == MEDSEC_OK)
-		r = scan_segment(a, segs[n - 2], st);
+	    (r = set_aside_torn_segment(a, segs[n - 1])) == MEDSEC_OK) {
+		n--;
+		r = scan_segment(a, segs[n - 1], key, key_epoch, st);
+	}
 	if (r == AUDIT_SCAN_TORN || r == MEDSEC_ERR_FORMAT)
-		r = MEDSEC_ERR_TAMPERED;
-	if (r == MEDSEC_OK && strcmp(st->header.identity_key_id,
-				  a->identity_key_id) != 0)
-		r = MEDSEC_ERR_KEY_MISMATCH;
+		r = tampered(st, "segment %llu: its header is damaged",
+		    (unsigned long long)segs[n - 1]);
+	if (r == MEDSEC_OK)
+		r = check_headers(a, segs, n, st);
 out:
 	free(segs);
 	return r;
 }
 
-/* The MAC key on disk must match the epoch the trail has reached. */
+/*
+ * The MAC key on disk must match the epoch the trail has reached, and the
+ * trail must reach its signed anchor: both move forward only once what
+ * they vouch for is durable, so a trail behind either lost records.
+ */
 static int
-reconcile_key(struct medsec_audit *a, const struct scan_state *st,
-    int *key_behindp)
+reconcile_key(struct medsec_audit *a, struct scan_state *st,
+    uint64_t key_epoch, int *key_behindp)
 {
-	uint64_t key_epoch;
 	struct audit_anchor anchor;
 	int r;
 
-	if ((r = audit_mac_key_load(a, &key_epoch)) != MEDSEC_OK)
-		return r;
-	/* The key moves forward only after its checkpoint is durable: a key
-	 * ahead of the trail means checkpointed records were removed. */
-	if (key_epoch > st->epoch || st->epoch - key_epoch > 1000000)
-		return MEDSEC_ERR_TAMPERED;
+	if (key_epoch > st->epoch)
+		return tampered(st, "the sealed MAC key is at epoch %llu but the "
+		    "trail ends at record %llu in epoch %llu: checkpointed "
+		    "records were removed or an older trail put back",
+		    (unsigned long long)key_epoch,
+		    (unsigned long long)(st->next_seq - 1),
+		    (unsigned long long)st->epoch);
+	if (st->epoch - key_epoch > 1000000)
+		return tampered(st, "the trail claims epoch %llu, the sealed "
+		    "MAC key is at epoch %llu", (unsigned long long)st->epoch,
+		    (unsigned long long)key_epoch);
 	r = audit_anchor_read(a->dir, &anchor);
-	if (r == MEDSEC_OK && anchor.seq >= st->next_seq)
-		return MEDSEC_ERR_TAMPERED;
-	if (r != MEDSEC_OK && r != MEDSEC_ERR_NOT_FOUND)
-		return MEDSEC_ERR_TAMPERED;
+	if (r == MEDSEC_ERR_NOT_FOUND)
+		return tampered(st, "the anchor file is missing: every trail "
+		    "has one from its creation on, so its end may have been "
+		    "cut");
+	if (r != MEDSEC_OK)
+		return tampered(st, "the anchor file is damaged");
+	if (anchor.seq >= st->next_seq)
+		return tampered(st, "the trail ends at record %llu but the "
+		    "signed anchor vouches for record %llu: the tail was cut",
+		    (unsigned long long)(st->next_seq - 1),
+		    (unsigned long long)anchor.seq);
 	for (uint64_t e = key_epoch + 1; e <= st->epoch; e++)
 		if ((r = audit_evolve_key(a->mac_key, e)) != MEDSEC_OK)
 			return r;
@@ -277,6 +513,10 @@ apply_state(struct medsec_audit *a, const struct scan_state *st)
 	a->batch.len = 0;
 	a->batch.count = 0;
 	a->ckpt_seq = 0;
+	if (st->have_state && (!a->have_state_gen || st->state > a->state_gen)) {
+		a->have_state_gen = 1;
+		a->state_gen = st->state;
+	}
 }
 
 static int
@@ -310,32 +550,36 @@ audit_load_state(struct medsec_audit *a,
 {
 	struct scan_state st;
 	uint8_t digest[AUDIT_CHAIN_LEN];
-	char kept[96];
+	char kept[96], path[4096];
+	uint64_t key_epoch;
 	int key_behind = 0, r;
 
 	memset(report, 0, sizeof(*report));
-	if ((r = scan_last(a, &st)) != MEDSEC_OK ||
-	    (r = reconcile_key(a, &st, &key_behind)) != MEDSEC_OK)
-		return r;
+	memset(&st, 0, sizeof(st));
+	if ((r = audit_mac_key_load(a, &key_epoch)) != MEDSEC_OK)
+		goto out;
+	if ((r = scan_last(a, a->mac_key, key_epoch, &st)) != MEDSEC_OK ||
+	    (r = reconcile_key(a, &st, key_epoch, &key_behind)) != MEDSEC_OK)
+		goto out;
 	if (st.good_end < st.file_size &&
 	    (r = cut_tail(a, &st, kept, sizeof(kept), digest)) != MEDSEC_OK)
-		return r;
+		goto out;
 	if (key_behind && (r = audit_mac_key_store(a->ks, st.epoch,
 			       a->mac_key)) != MEDSEC_OK)
-		return r;
+		goto out;
 	if (a->segfd >= 0)
 		medsec_io_close(a->segfd);
-	char path[4096];
+	a->segfd = -1;
 	if ((r = seg_path(a, st.segno, path, sizeof(path))) != MEDSEC_OK)
-		return r;
+		goto out;
 	if ((a->segfd = medsec_io_open(path, O_RDWR, 0)) < 0) {
 		r = a->segfd;
 		a->segfd = -1;
-		return r;
+		goto out;
 	}
 	apply_state(a, &st);
 	if ((r = audit_mac_rekey(a)) != MEDSEC_OK)
-		return r;
+		goto out;
 	report->next_seq = st.next_seq;
 	if (st.good_end < st.file_size) {
 		report->cut_bytes = st.file_size - st.good_end;
@@ -344,5 +588,10 @@ audit_load_state(struct medsec_audit *a,
 		r = write_recovered(a, &st, kept, digest);
 		report->next_seq = a->next_seq;
 	}
+out:
+	if (r == MEDSEC_ERR_TAMPERED)
+		snprintf(report->message, sizeof(report->message), "%s",
+		    st.why[0] ? st.why : "the trail does not check out");
+	scan_state_free(&st);
 	return r;
 }

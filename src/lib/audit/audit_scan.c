@@ -89,3 +89,31 @@ audit_scan_close(struct audit_scan *s)
 		medsec_io_close(s->fd);
 	s->fd = -1;
 }
+
+int
+audit_scan_find(const char *path, uint64_t seq, uint64_t *seqp,
+    uint8_t hash[AUDIT_CHAIN_LEN])
+{
+	struct audit_seg_header h;
+	struct audit_scan s;
+	struct audit_rec rec;
+	uint64_t off;
+	int found = 0, r;
+
+	r = audit_scan_open(&s, path, &h, NULL);
+	while (r == MEDSEC_OK && (r = audit_scan_next(&s, &rec, &off)) == 1) {
+		r = MEDSEC_OK;
+		if (seq != 0 && rec.seq != seq)
+			continue;
+		found = 1;
+		*seqp = rec.seq;
+		memcpy(hash, rec.hash, AUDIT_CHAIN_LEN);
+		if (seq != 0)
+			break;
+	}
+	audit_scan_close(&s);
+	/* A torn end is the writer's to recover: what came before counts. */
+	if (r < 0 && r != MEDSEC_ERR_FORMAT)
+		return r;
+	return found ? MEDSEC_OK : MEDSEC_ERR_NOT_FOUND;
+}

@@ -17,6 +17,8 @@
 
 struct vstate {
 	const struct medsec_audit_verify_options *opts;
+	const struct medsec_audit_expect *expect;
+	size_t nexpect;
 	struct medsec_audit_verify_result *res;
 	struct medsec_hash_ctx *hash;
 	struct medsec_hmac_ctx *mac;
@@ -30,6 +32,9 @@ struct vstate {
 	struct audit_anchor anchor;
 	int have_anchor, anchor_seen;
 	uint64_t segno;
+	/* newest state generation a checkpoint recorded, and where */
+	int have_state;
+	uint64_t state, state_seq;
 };
 
 static int fail(struct vstate *v, int problem, uint64_t seq, uint64_t off,
@@ -54,7 +59,7 @@ fail(struct vstate *v, int problem, uint64_t seq, uint64_t off,
 static const char *const problem_names[] = { "intact", "malformed",
 	"modified", "deleted", "inserted", "reordered", "truncated",
 	"segment replaced", "bad checkpoint", "resealed with a later key",
-	"wrong verifier key" };
+	"wrong verifier key", "rolled back", "database rolled back" };
 
 const char *
 medsec_audit_problem_name(int problem)
@@ -83,6 +88,8 @@ static int
 check_header(struct vstate *v, const struct audit_seg_header *h,
     const uint8_t *raw)
 {
+	int r;
+
 	if (h->segno != v->segno)
 		return fail(v, MEDSEC_AUDIT_DELETED, v->next_seq, 0,
 		    "segment %llu is missing",
@@ -103,8 +110,18 @@ check_header(struct vstate *v, const struct audit_seg_header *h,
 		return fail(v, MEDSEC_AUDIT_SEGMENT_REPLACED, h->first_seq, 0,
 		    "segment does not continue the previous one (an older or "
 		    "foreign copy)");
-	return medsec_hash(MEDSEC_ALG_SHA256, raw, AUDIT_SEG_HEADER_LEN,
-	    v->chain);
+	if ((r = medsec_hash(MEDSEC_ALG_SHA256, raw, AUDIT_SEG_HEADER_LEN,
+		 v->chain)) != MEDSEC_OK)
+		return r;
+	/* The genesis anchor vouches for segment 1's header. */
+	if (h->segno == 1 && v->have_anchor && v->anchor.seq == 0) {
+		if (!medsec_ct_equal(v->chain, v->anchor.chain, AUDIT_CHAIN_LEN))
+			return fail(v, MEDSEC_AUDIT_MODIFIED, 1, 0,
+			    "segment 1's header differs from the signed "
+			    "anchor");
+		v->anchor_seen = 1;
+	}
+	return MEDSEC_OK;
 }
 
 static int
@@ -151,6 +168,11 @@ check_checkpoint(struct vstate *v, const struct audit_rec *rec,
 		    "device key: records of epoch %llu were altered or the "
 		    "checkpoint forged", (unsigned long long)rec->seq,
 		    (unsigned long long)v->epoch);
+	if (cp.have_state && (!v->have_state || cp.state >= v->state)) {
+		v->have_state = 1;
+		v->state = cp.state;
+		v->state_seq = rec->seq;
+	}
 	v->res->checkpoints++;
 	v->epoch++;
 	if (!v->have_key)
@@ -203,6 +225,17 @@ check_record(struct vstate *v, const struct audit_rec *rec,
 			    "record %llu differs from the signed anchor",
 			    (unsigned long long)rec->seq);
 		v->anchor_seen = 1;
+	}
+	for (size_t i = 0; i < v->nexpect; i++) {
+		const struct medsec_audit_expect *e = &v->expect[i];
+
+		if (e->head_seq == rec->seq &&
+		    !medsec_ct_equal(v->chain, e->head_chain, AUDIT_CHAIN_LEN))
+			return fail(v, MEDSEC_AUDIT_ROLLED_BACK, rec->seq, off,
+			    "record %llu differs from the one %s saw as the "
+			    "trail's head: the trail was replaced by another "
+			    "copy", (unsigned long long)rec->seq,
+			    e->source ? e->source : "the given head");
 	}
 	memcpy(v->last_hash, rec->hash, AUDIT_CHAIN_LEN);
 	v->next_seq++;
@@ -273,14 +306,55 @@ out:
 static int
 check_anchor(struct vstate *v)
 {
+	/* The anchor is written before the first segment: a trail without
+	 * one had it removed, and with it the evidence of a cut tail. */
 	if (!v->have_anchor)
-		return MEDSEC_OK;
+		return fail(v, MEDSEC_AUDIT_TRUNCATED, v->next_seq, 0,
+		    "the anchor file is missing: every trail has one from its "
+		    "creation on, so the end of the trail may have been cut");
 	if (!v->anchor_seen)
 		return fail(v, MEDSEC_AUDIT_TRUNCATED, v->next_seq, 0,
 		    "trail ends at record %llu but the signed anchor "
 		    "records %llu: the tail was cut",
 		    (unsigned long long)(v->next_seq - 1),
 		    (unsigned long long)v->anchor.seq);
+	return MEDSEC_OK;
+}
+
+/* The trail against what the device (or a trusted copy) says it holds. */
+static int
+check_expected(struct vstate *v)
+{
+	uint64_t head = v->next_seq - 1;
+
+	for (size_t i = 0; i < v->nexpect; i++) {
+		const struct medsec_audit_expect *e = &v->expect[i];
+		const char *src = e->source ? e->source : "the given head";
+
+		if (e->head_seq > head)
+			return fail(v, MEDSEC_AUDIT_ROLLED_BACK, v->next_seq, 0,
+			    "the trail ends at record %llu but %s saw it reach "
+			    "record %llu: an older trail was put back or its "
+			    "end was cut", (unsigned long long)head, src,
+			    (unsigned long long)e->head_seq);
+		if (e->have_mac_epoch && e->mac_epoch > v->epoch)
+			return fail(v, MEDSEC_AUDIT_ROLLED_BACK, v->next_seq, 0,
+			    "the trail ends in epoch %llu but %s holds the MAC "
+			    "key of epoch %llu: checkpointed records are gone "
+			    "(an older trail was put back)",
+			    (unsigned long long)v->epoch, src,
+			    (unsigned long long)e->mac_epoch);
+		if (e->have_generation && v->have_state &&
+		    v->state > e->generation)
+			return fail(v, MEDSEC_AUDIT_STATE_ROLLED_BACK,
+			    v->state_seq, 0,
+			    "checkpoint %llu recorded database state generation "
+			    "%llu but %s is at generation %llu: an older copy of "
+			    "the database was put back",
+			    (unsigned long long)v->state_seq,
+			    (unsigned long long)v->state, src,
+			    (unsigned long long)e->generation);
+	}
 	return MEDSEC_OK;
 }
 
@@ -329,6 +403,15 @@ medsec_audit_verify(const char *dir,
     const struct medsec_audit_verify_options *opts,
     struct medsec_audit_verify_result *res)
 {
+	return medsec_audit_verify_against(dir, opts, NULL, 0, res);
+}
+
+int
+medsec_audit_verify_against(const char *dir,
+    const struct medsec_audit_verify_options *opts,
+    const struct medsec_audit_expect *expect, size_t nexpect,
+    struct medsec_audit_verify_result *res)
+{
 	struct vstate v;
 	uint64_t *segs = NULL;
 	size_t n = 0;
@@ -336,16 +419,19 @@ medsec_audit_verify(const char *dir,
 	int r;
 
 	memset(res, 0, sizeof(*res));
-	if (dir == NULL || opts == NULL)
+	if (dir == NULL || opts == NULL || (expect == NULL && nexpect > 0))
 		return MEDSEC_ERR_INVALID;
 	if ((r = vstate_init(&v, dir, opts, res)) != MEDSEC_OK)
 		goto out;
+	v.expect = expect;
+	v.nexpect = nexpect;
 	if ((r = audit_seg_list(dir, &segs, &n)) != MEDSEC_OK)
 		goto out;
 	if (n == 0) {
 		r = MEDSEC_ERR_NOT_FOUND;
 		goto out;
 	}
+
 	for (size_t i = 0; i < n; i++) {
 		v.segno = i + 1;
 		if (segs[i] != i + 1) {
@@ -360,7 +446,14 @@ medsec_audit_verify(const char *dir,
 			goto out;
 		res->segments++;
 	}
-	r = check_anchor(&v);
+	if ((r = check_anchor(&v)) == MEDSEC_OK)
+		r = check_expected(&v);
+	if (r == MEDSEC_OK) {
+		res->head_seq = v.next_seq - 1;
+		memcpy(res->head_chain, v.chain, AUDIT_CHAIN_LEN);
+		res->epoch = v.epoch;
+		res->state_generation = v.have_state ? v.state : 0;
+	}
 out:
 	free(segs);
 	medsec_hash_free(v.hash);

@@ -55,6 +55,7 @@ medsec_audit_options_default(struct medsec_audit_options *opts)
 	opts->epoch_records = 1000;
 	opts->epoch_seconds = 3600;
 	opts->segment_bytes = 16u << 20;
+	opts->lock_wait_ms = MEDSEC_AUDIT_LOCK_WAIT_MS;
 }
 
 int
@@ -62,7 +63,7 @@ audit_options_check(const struct medsec_audit_options *o)
 {
 	if (o->epoch_records < 2 || o->epoch_records > 1000000 ||
 	    o->epoch_seconds > 86400 || o->segment_bytes < 4096 ||
-	    o->segment_bytes > (1ULL << 32))
+	    o->segment_bytes > (1ULL << 32) || o->lock_wait_ms > 600000)
 		return MEDSEC_ERR_INVALID;
 	return MEDSEC_OK;
 }
@@ -128,6 +129,43 @@ audit_identity_load(struct medsec_audit *a)
 
 /* ---- segments ---- */
 
+static int
+anchor_sign(struct medsec_audit *a, struct audit_anchor *an)
+{
+	uint8_t msg[AUDIT_ANCHOR_LEN];
+	size_t n = audit_anchor_signed_part(an, msg);
+
+	return medsec_keystore_sign(a->ks, AUDIT_IDENTITY_KEY_NAME, msg, n,
+	    an->sig);
+}
+
+/*
+ * The anchor exists before the first segment does, so a trail without one
+ * never arises from a crash: a missing anchor is always tampering. It
+ * signs the hash of segment 1's header, the chain's starting point.
+ */
+static int
+genesis_anchor_write(struct medsec_audit *a,
+    const uint8_t raw[AUDIT_SEG_HEADER_LEN])
+{
+	struct audit_anchor an;
+	uint8_t enc[AUDIT_ANCHOR_LEN];
+	int r;
+
+	memset(&an, 0, sizeof(an));
+	an.sign_alg = (uint16_t)a->sign_alg;
+	an.seq = 0;
+	an.epoch = 0;
+	an.time_us = a->seg.created_us;
+	if ((r = medsec_hash(MEDSEC_ALG_SHA256, raw, AUDIT_SEG_HEADER_LEN,
+		 an.chain)) != MEDSEC_OK ||
+	    (r = anchor_sign(a, &an)) != MEDSEC_OK)
+		return r;
+	audit_anchor_encode(&an, enc);
+	return medsec_io_write_file_atomic(a->dir, AUDIT_ANCHOR_NAME, enc,
+	    sizeof(enc), 0600);
+}
+
 int
 audit_segment_create(struct medsec_audit *a, uint64_t segno)
 {
@@ -149,6 +187,8 @@ audit_segment_create(struct medsec_audit *a, uint64_t segno)
 	audit_seg_header_encode(&a->seg, raw);
 	if ((r = audit_seg_name(name, sizeof(name), segno)) != MEDSEC_OK ||
 	    (r = medsec_io_path(path, sizeof(path), a->dir, name)) != MEDSEC_OK)
+		return r;
+	if (segno == 1 && (r = genesis_anchor_write(a, raw)) != MEDSEC_OK)
 		return r;
 	fd = medsec_io_open(path, O_RDWR | O_CREAT | O_EXCL, 0600);
 	if (fd < 0)
@@ -222,17 +262,12 @@ encode_locked(struct medsec_audit *a, const struct medsec_audit_event_in *ev,
 static int
 anchor_prepare(struct medsec_audit *a, uint64_t seq, int64_t time_us)
 {
-	uint8_t msg[AUDIT_ANCHOR_LEN];
-	size_t n;
-
 	a->anchor.sign_alg = (uint16_t)a->sign_alg;
 	a->anchor.seq = seq;
 	a->anchor.epoch = a->epoch;
 	a->anchor.time_us = time_us;
 	memcpy(a->anchor.chain, a->chain, AUDIT_CHAIN_LEN);
-	n = audit_anchor_signed_part(&a->anchor, msg);
-	return medsec_keystore_sign(a->ks, AUDIT_IDENTITY_KEY_NAME, msg, n,
-	    a->anchor.sig);
+	return anchor_sign(a, &a->anchor);
 }
 
 /*
@@ -244,7 +279,8 @@ static int
 checkpoint_locked(struct medsec_audit *a)
 {
 	uint8_t msg[128], sig[MEDSEC_SIGN_LEN];
-	char hex[2 * MEDSEC_SIGN_LEN + 1], details[256], object[48];
+	char hex[2 * MEDSEC_SIGN_LEN + 1], details[320], object[48];
+	char state[40] = "";
 	struct medsec_audit_event_in ev = { MEDSEC_EV_AUDIT_CHECKPOINT,
 		"medsec-audit", "local", object, MEDSEC_AUDIT_SUCCESS, NULL,
 		details };
@@ -260,9 +296,13 @@ checkpoint_locked(struct medsec_audit *a)
 	medsec_hex(sig, sizeof(sig), hex);
 	snprintf(object, sizeof(object), "epoch %llu",
 	    (unsigned long long)a->epoch);
+	if (a->have_state_gen)
+		snprintf(state, sizeof(state), ",\"state\":%llu",
+		    (unsigned long long)a->state_gen);
 	snprintf(details, sizeof(details),
-	    "{\"epoch\":%llu,\"through_seq\":%llu,\"sig\":\"%s\"}",
-	    (unsigned long long)a->epoch, (unsigned long long)(seq - 1), hex);
+	    "{\"epoch\":%llu,\"through_seq\":%llu,\"sig\":\"%s\"%s}",
+	    (unsigned long long)a->epoch, (unsigned long long)(seq - 1), hex,
+	    state);
 	if ((r = encode_locked(a, &ev, details, now, 0, NULL)) != MEDSEC_OK ||
 	    (r = anchor_prepare(a, seq, now)) != MEDSEC_OK)
 		return r;
@@ -584,5 +624,60 @@ medsec_audit_checkpoint(struct medsec_audit *a)
 			r = wait_durable_locked(a, a->next_seq - 1);
 	}
 	pthread_mutex_unlock(&a->lock);
+	return r;
+}
+
+void
+medsec_audit_note_state(struct medsec_audit *a, uint64_t generation)
+{
+	if (a == NULL)
+		return;
+	pthread_mutex_lock(&a->lock);
+	a->state_gen = generation;
+	a->have_state_gen = 1;
+	pthread_mutex_unlock(&a->lock);
+}
+
+int
+medsec_audit_head(struct medsec_audit *a, uint64_t *seqp,
+    uint8_t chain[MEDSEC_AUDIT_CHAIN_LEN])
+{
+	int r;
+
+	if (a == NULL || seqp == NULL || chain == NULL)
+		return MEDSEC_ERR_INVALID;
+	pthread_mutex_lock(&a->lock);
+	while (a->flushing || a->batch.len > 0) {
+		if (!a->flushing && a->failed == 0)
+			lead_flush_locked(a);
+		else if (a->flushing)
+			audit_wait_flush_locked(a);
+		else
+			break;
+	}
+	r = a->failed;
+	if (r == 0) {
+		*seqp = a->next_seq - 1;
+		memcpy(chain, a->chain, AUDIT_CHAIN_LEN);
+	}
+	pthread_mutex_unlock(&a->lock);
+	return r;
+}
+
+int
+medsec_audit_key_epoch(struct medsec_keystore *ks, uint64_t *epochp)
+{
+	uint8_t secret[MEDSEC_KEY_SECRET_MAX];
+	size_t len = 0;
+	int r;
+
+	if (ks == NULL || epochp == NULL)
+		return MEDSEC_ERR_INVALID;
+	r = medsec_keystore_get(ks, AUDIT_MAC_KEY_NAME, secret, &len, NULL);
+	if (r == MEDSEC_OK && len != MAC_SECRET_LEN)
+		r = MEDSEC_ERR_FORMAT;
+	if (r == MEDSEC_OK)
+		*epochp = get_le64(secret);
+	medsec_wipe(secret, sizeof(secret));
 	return r;
 }

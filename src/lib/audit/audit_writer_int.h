@@ -63,6 +63,10 @@ struct medsec_audit {
 	 * truncation). */
 	uint64_t ckpt_seq;
 	struct audit_anchor anchor;
+	/* The database's state generation, recorded in every checkpoint
+	 * once known: the newest the trail holds, or the caller's newer one. */
+	int have_state_gen;
+	uint64_t state_gen;
 	struct held_event held[HELD_MAX];
 	size_t nheld;
 	uint64_t dropped;
@@ -74,6 +78,7 @@ int audit_mac_key_store(struct medsec_keystore *ks, uint64_t epoch,
     const uint8_t *key);
 int audit_mac_key_load(struct medsec_audit *a, uint64_t *epochp);
 int audit_identity_load(struct medsec_audit *a);
+/* Starts segment segno; segment 1 gets the genesis anchor first. */
 int audit_segment_create(struct medsec_audit *a, uint64_t segno);
 void audit_wait_flush_locked(struct medsec_audit *a);
 int audit_options_check(const struct medsec_audit_options *o);
@@ -81,7 +86,10 @@ int audit_append_locked(struct medsec_audit *a,
     const struct medsec_audit_event_in *ev, const char *details,
     int64_t time_us, uint16_t flags, uint64_t *seqp);
 
-/* audit_recover.c: loads the chain state from disk, cutting a torn tail. */
+/*
+ * audit_recover.c: loads the chain state from disk, cutting a torn tail;
+ * MEDSEC_ERR_TAMPERED with report->message saying why.
+ */
 int audit_load_state(struct medsec_audit *a,
     struct medsec_audit_open_report *report);
 

@@ -237,7 +237,7 @@ add_declaration(struct parse *p, const char *name, const char *v,
 	struct medsec_profile *pr = &p->prof;
 	struct medsec_profile_decl *d;
 	size_t n = strlen(name), i;
-	char msg[96];
+	char msg[128];
 
 	if (!id_syntax_ok(name, n))
 		return fail_at(p, SEC_IMPLEMENTATION, name, n, "expected a "
@@ -251,9 +251,16 @@ add_declaration(struct parse *p, const char *name, const char *v,
 	if (pr->n_decls >= MEDSEC_PROFILE_DECL_MAX)
 		return fail_at(p, SEC_IMPLEMENTATION, name, n,
 		    "too many declarations");
-	if (vlen == 0 || !cmp_text_ok(v, vlen))
-		return fail_at(p, SEC_IMPLEMENTATION, name, n,
-		    "empty value or control characters");
+	if (vlen == 0)
+		return fail_at(p, SEC_IMPLEMENTATION, name, n, "empty value");
+	if (!cmp_text_ok(v, vlen)) {
+		char shown[48];
+
+		medsec_ini_excerpt(shown, sizeof(shown), v, vlen);
+		snprintf(msg, sizeof(msg), "value '%s': control characters or "
+		    "invalid UTF-8", shown);
+		return fail_at(p, SEC_IMPLEMENTATION, name, n, msg);
+	}
 	d = &pr->decls[pr->n_decls++];
 	medsec_ini_copy(d->id, sizeof(d->id), name, n);
 	d->line = p->lineno;
@@ -305,6 +312,23 @@ bad(struct parse *p, const struct key_def *k, const char *msg)
 	return fail_at(p, k->section, k->name, strlen(k->name), msg);
 }
 
+/*
+ * Refuses what was written for key k: "<what> '<value>'; <hint>", the
+ * value shortened and with control and non-ASCII bytes shown as '?', so
+ * the reader sees the offending text without it reaching a terminal raw.
+ */
+static int
+bad_value(struct parse *p, const struct key_def *k, const char *what,
+    const char *v, size_t n, const char *hint)
+{
+	char shown[48], msg[sizeof(p->err->message)];
+
+	medsec_ini_excerpt(shown, sizeof(shown), v, n);
+	snprintf(msg, sizeof(msg), "%s '%s'%s%s", what, shown,
+	    hint != NULL ? "; " : "", hint != NULL ? hint : "");
+	return bad(p, k, msg);
+}
+
 static int
 set_text(struct parse *p, const struct key_def *k, const char *v, size_t n)
 {
@@ -317,9 +341,10 @@ set_text(struct parse *p, const struct key_def *k, const char *v, size_t n)
 	else
 		dst = p->prof.manufacturer;
 	if (n >= MEDSEC_PROFILE_TEXT_MAX)
-		return bad(p, k, "value longer than 127 bytes");
+		return bad_value(p, k, "value", v, n, "longer than 127 bytes");
 	if (!cmp_text_ok(v, n))
-		return bad(p, k, "control characters or invalid UTF-8");
+		return bad_value(p, k, "value", v, n, "control characters or "
+		    "invalid UTF-8");
 	medsec_ini_copy(dst, MEDSEC_PROFILE_TEXT_MAX, v, n);
 	return MEDSEC_OK;
 }
@@ -328,7 +353,8 @@ static int
 set_class(struct parse *p, const struct key_def *k, const char *v, size_t n)
 {
 	if (n != 1 || v[0] < '1' || v[0] > '4')
-		return bad(p, k, "MFDS class must be 1, 2, 3 or 4");
+		return bad_value(p, k, "MFDS class", v, n,
+		    "expected 1, 2, 3 or 4");
 	p->prof.device_class = v[0] - '0';
 	return MEDSEC_OK;
 }
@@ -343,12 +369,36 @@ set_yesno(struct parse *p, const struct key_def *k, const char *v, size_t n)
 	else if (n == 2 && memcmp(v, "no", 2) == 0)
 		yes = 0;
 	else
-		return bad(p, k, "expected yes or no");
+		return bad_value(p, k, "value", v, n, "expected yes or no");
 	if (strcmp(k->name, "implantable") == 0)
 		p->prof.implantable = yes;
 	else
 		p->prof.public_network = yes;
 	return MEDSEC_OK;
+}
+
+/*
+ * The comma that ends the item starting at v, or NULL: a comma inside
+ * parentheses belongs to the item ("Ethernet (DICOM, HL7)" is one
+ * technology). *unbalanced is set for a ')' without its '(' or a '('
+ * left open.
+ */
+static const char *
+item_end(const char *v, size_t n, int *unbalanced)
+{
+	size_t i, depth = 0;
+
+	*unbalanced = 0;
+	for (i = 0; i < n; i++) {
+		if (v[i] == '(')
+			depth++;
+		else if (v[i] == ')' && depth-- == 0)
+			break;
+		else if (v[i] == ',' && depth == 0)
+			return v + i;
+	}
+	*unbalanced = i < n || depth != 0;
+	return NULL;
 }
 
 /*
@@ -360,25 +410,27 @@ each_item(struct parse *p, const struct key_def *k, const char *v, size_t n,
     int (*each)(struct parse *, const struct key_def *, const char *,
     size_t))
 {
-	const char *s, *c;
-	size_t len;
-	int r;
+	const char *list = v, *s, *c;
+	size_t listlen = n, len;
+	int r, unbalanced;
 
 	while (n > 0) {
-		c = memchr(v, ',', n);
+		c = item_end(v, n, &unbalanced);
+		if (unbalanced)
+			return bad_value(p, k, "list", list, listlen,
+			    "unbalanced parentheses");
 		len = c != NULL ? (size_t)(c - v) : n;
 		s = v;
 		medsec_ini_trim(&s, &len);
-		if (len == 0)
-			return bad(p, k, "empty list item");
+		if (len == 0 || (c != NULL && (size_t)(c - v) + 1 == n))
+			return bad_value(p, k, "empty item in list", list,
+			    listlen, NULL);
 		if ((r = each(p, k, s, len)) != MEDSEC_OK)
 			return r;
 		if (c == NULL)
 			break;
 		n -= (size_t)(c - v) + 1;
 		v = c + 1;
-		if (n == 0)
-			return bad(p, k, "empty list item");
 	}
 	return MEDSEC_OK;
 }
@@ -401,12 +453,12 @@ one_function(struct parse *p, const struct key_def *k, const char *s,
 	unsigned bit;
 
 	if (!lookup(functions, s, n, &bit))
-		return bad(p, k, "unknown function; expected surgery, "
-		    "radiation-therapy, life-support, defibrillation, "
+		return bad_value(p, k, "unknown function", s, n, "expected "
+		    "surgery, radiation-therapy, life-support, defibrillation, "
 		    "vital-sign-alarm, vital-sign-transmission, measurement, "
 		    "analysis-diagnosis, treatment or none");
 	if (p->prof.functions & bit)
-		return bad(p, k, "function listed twice");
+		return bad_value(p, k, "function", s, n, "listed twice");
 	p->prof.functions |= bit;
 	return MEDSEC_OK;
 }
@@ -431,8 +483,9 @@ set_harm(struct parse *p, const struct key_def *k, const char *v, size_t n)
 	unsigned bit;
 
 	if (!lookup(harms, v, n, &bit))
-		return bad(p, k, "expected death-or-serious-injury, "
-		    "temporary-injury or temporary-discomfort");
+		return bad_value(p, k, "unknown harm level", v, n, "expected "
+		    "death-or-serious-injury, temporary-injury or "
+		    "temporary-discomfort");
 	p->prof.worst_harm = (enum medsec_harm)bit;
 	return MEDSEC_OK;
 }
@@ -446,10 +499,14 @@ one_technology(struct parse *p, const struct key_def *k, const char *s,
 	if (n == 4 && memcmp(s, "none", 4) == 0)
 		return MEDSEC_OK;
 	if (pr->n_technologies >= MEDSEC_PROFILE_TECH_MAX)
-		return bad(p, k, "more than 16 technologies");
-	if (n >= MEDSEC_PROFILE_TEXT_MAX || !cmp_text_ok(s, n))
-		return bad(p, k, "technology longer than 127 bytes or with "
-		    "control characters");
+		return bad_value(p, k, "technology", s, n,
+		    "more than 16 technologies");
+	if (n >= MEDSEC_PROFILE_TEXT_MAX)
+		return bad_value(p, k, "technology", s, n,
+		    "longer than 127 bytes");
+	if (!cmp_text_ok(s, n))
+		return bad_value(p, k, "technology", s, n,
+		    "control characters or invalid UTF-8");
 	medsec_ini_copy(pr->technologies[pr->n_technologies++],
 	    MEDSEC_PROFILE_TEXT_MAX, s, n);
 	return MEDSEC_OK;
@@ -469,10 +526,10 @@ one_purpose(struct parse *p, const struct key_def *k, const char *s,
 	unsigned bit;
 
 	if (!lookup(purposes, s, n, &bit))
-		return bad(p, k, "unknown purpose; expected health-records, "
-		    "control, maintenance or none");
+		return bad_value(p, k, "unknown purpose", s, n, "expected "
+		    "health-records, control, maintenance or none");
 	if (bit != 0 && (p->prof.purposes & bit))
-		return bad(p, k, "purpose listed twice");
+		return bad_value(p, k, "purpose", s, n, "listed twice");
 	p->prof.purposes |= bit;
 	return MEDSEC_OK;
 }

@@ -181,19 +181,21 @@ set_id(struct parse *p, const struct key_def *k, const char *v, size_t n)
 {
 	char *dst = strcmp(k->name, "id") == 0 ? p->cfg.device_id :
 	    p->cfg.site_id;
+	char shown[48];
 	size_t i;
 
+	medsec_ini_excerpt(shown, sizeof(shown), v, n);
 	if (n >= MEDSEC_CONFIG_ID_MAX) {
 		medsec_ini_err(p->err, p->lineno, k->section, k->name,
-		    "value longer than %d characters",
+		    "value '%s' is %zu characters, longer than %d", shown, n,
 		    MEDSEC_CONFIG_ID_MAX - 1);
 		return MEDSEC_ERR_CONFIG;
 	}
 	for (i = 0; i < n; i++)
 		if (!is_id_char(v[i])) {
 			medsec_ini_err(p->err, p->lineno, k->section, k->name,
-			    "invalid character at position %zu "
-			    "(allowed: A-Z a-z 0-9 . _ -)", i + 1);
+			    "value '%s': invalid character at position %zu "
+			    "(allowed: A-Z a-z 0-9 . _ -)", shown, i + 1);
 			return MEDSEC_ERR_CONFIG;
 		}
 	medsec_ini_copy(dst, MEDSEC_CONFIG_ID_MAX, v, n);
@@ -205,12 +207,15 @@ static int
 check_printable(struct parse *p, const struct key_def *k, const char *v,
     size_t n, char lo)
 {
+	char shown[48];
 	size_t i;
 
 	for (i = 0; i < n; i++)
 		if (v[i] < lo || v[i] > '~') {
+			medsec_ini_excerpt(shown, sizeof(shown), v, n);
 			medsec_ini_err(p->err, p->lineno, k->section, k->name,
-			    "invalid character at position %zu", i + 1);
+			    "value '%s': invalid character at position %zu",
+			    shown, i + 1);
 			return MEDSEC_ERR_CONFIG;
 		}
 	return MEDSEC_OK;
@@ -220,15 +225,19 @@ static int
 set_state_dir(struct parse *p, const struct key_def *k, const char *v,
     size_t n)
 {
+	char shown[48];
+
 	if (n >= MEDSEC_CONFIG_PATH_MAX) {
+		medsec_ini_excerpt(shown, sizeof(shown), v, n);
 		medsec_ini_err(p->err, p->lineno, k->section, k->name,
-		    "path longer than %d characters",
+		    "path '%s' longer than %d characters", shown,
 		    MEDSEC_CONFIG_PATH_MAX - 1);
 		return MEDSEC_ERR_CONFIG;
 	}
 	if (v[0] != '/') {
+		medsec_ini_excerpt(shown, sizeof(shown), v, n);
 		medsec_ini_err(p->err, p->lineno, k->section, k->name,
-		    "must be an absolute path");
+		    "'%s' is not an absolute path", shown);
 		return MEDSEC_ERR_CONFIG;
 	}
 	if (check_printable(p, k, v, n, ' ') != MEDSEC_OK)
@@ -259,10 +268,13 @@ static int
 set_hostname(struct parse *p, const struct key_def *k, const char *v,
     size_t n)
 {
+	char shown[48];
+
 	/* RFC 5424 HOSTNAME: 1*255 PRINTUSASCII (no space). */
 	if (n >= sizeof(p->cfg.audit_hostname)) {
+		medsec_ini_excerpt(shown, sizeof(shown), v, n);
 		medsec_ini_err(p->err, p->lineno, k->section, k->name,
-		    "value longer than %zu characters",
+		    "value '%s' longer than %zu characters", shown,
 		    sizeof(p->cfg.audit_hostname) - 1);
 		return MEDSEC_ERR_CONFIG;
 	}
@@ -444,19 +456,23 @@ static int
 set_roles_file(struct parse *p, const struct key_def *k, const char *v,
     size_t n)
 {
+	char shown[48];
+
 	if (n == 0) {
 		p->cfg.auth_roles_file[0] = '\0';
 		return MEDSEC_OK;
 	}
 	if (n >= sizeof(p->cfg.auth_roles_file)) {
+		medsec_ini_excerpt(shown, sizeof(shown), v, n);
 		medsec_ini_err(p->err, p->lineno, k->section, k->name,
-		    "path longer than %zu characters",
+		    "path '%s' longer than %zu characters", shown,
 		    sizeof(p->cfg.auth_roles_file) - 1);
 		return MEDSEC_ERR_CONFIG;
 	}
 	if (v[0] != '/') {
+		medsec_ini_excerpt(shown, sizeof(shown), v, n);
 		medsec_ini_err(p->err, p->lineno, k->section, k->name,
-		    "must be an absolute path");
+		    "'%s' is not an absolute path", shown);
 		return MEDSEC_ERR_CONFIG;
 	}
 	if (check_printable(p, k, v, n, ' ') != MEDSEC_OK)
@@ -551,6 +567,49 @@ medsec_config_load(const char *path, struct medsec_config *cfg,
     struct medsec_config_error *err)
 {
 	return medsec_ini_load(path, parse_any, cfg, err);
+}
+
+struct keep_text {
+	struct medsec_config *cfg;
+	char *text;
+};
+
+static int
+parse_keep(const char *name, const char *text, size_t len, void *out,
+    struct medsec_config_error *err)
+{
+	struct keep_text *k = out;
+	struct medsec_config cfg = *k->cfg;
+	int r;
+
+	if ((r = medsec_config_parse(name, text, len, &cfg, err)) != MEDSEC_OK)
+		return r;
+	if ((k->text = malloc(len + 1)) == NULL) {
+		medsec_ini_err(err, 0, NULL, NULL, "out of memory");
+		return MEDSEC_ERR_NOMEM;
+	}
+	memcpy(k->text, text, len);
+	k->text[len] = '\0';
+	*k->cfg = cfg;
+	return MEDSEC_OK;
+}
+
+int
+medsec_config_load_text(const char *path, struct medsec_config *cfg,
+    char **textp, struct medsec_config_error *err)
+{
+	struct keep_text k;
+	int r;
+
+	if (textp != NULL)
+		*textp = NULL;
+	k.cfg = cfg;
+	k.text = NULL;
+	r = medsec_ini_load(path, parse_keep, cfg != NULL && textp != NULL ?
+	    &k : NULL, err);
+	if (r == MEDSEC_OK)
+		*textp = k.text;
+	return r;
 }
 
 void

@@ -36,6 +36,8 @@ static const char *const messages[] = {
 	"refused by the password policy",
 	"too many attempts; try again later",
 	"another session is active for this user",
+	"owned by another user, not the service user",
+	"read-only: no permission to write there",
 };
 
 const char *

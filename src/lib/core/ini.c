@@ -2,15 +2,19 @@
  * Strict INI reading: inih parses, our ini_reader feeds it one checked,
  * normalised line at a time (see ini.h for why and what is checked).
  */
+#include <pwd.h>
 #include <stdarg.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 #include <ini.h>
 
 #include "core/ini.h"
+#include "core/utf8.h"
 #include "io/io.h"
 #include "medsec/err.h"
 
@@ -88,11 +92,68 @@ medsec_ini_err(struct medsec_config_error *err, int line,
 	va_end(ap);
 }
 
+/* "uid 1001 (name)", or "uid 1001" when the account has no name. */
+static void
+describe_owner(char *out, size_t outlen, uid_t uid)
+{
+	struct passwd pw, *found = NULL;
+	char buf[1024];
+
+	if (getpwuid_r(uid, &pw, buf, sizeof(buf), &found) == 0 &&
+	    found != NULL)
+		snprintf(out, outlen, "uid %lu (%s)", (unsigned long)uid,
+		    found->pw_name);
+	else
+		snprintf(out, outlen, "uid %lu", (unsigned long)uid);
+}
+
+/* Says why a file we could open is not one we may trust. */
+static void
+untrusted_reason(struct medsec_config_error *err, const struct stat *st)
+{
+	char owner[160], service[160];
+	unsigned mode = (unsigned)(st->st_mode & 07777);
+
+	describe_owner(owner, sizeof(owner), st->st_uid);
+	if (st->st_uid == geteuid() || st->st_uid == 0) {
+		medsec_ini_err(err, 0, NULL, NULL, "mode %04o (owner %s) lets "
+		    "%s write it; remove that with chmod go-w", mode, owner,
+		    (st->st_mode & S_IWOTH) != 0 ? "any user" : "its group");
+		return;
+	}
+	if (geteuid() == 0) {
+		medsec_ini_err(err, 0, NULL, NULL, "owner %s is not root, the "
+		    "service user (mode %04o)", owner, mode);
+		return;
+	}
+	describe_owner(service, sizeof(service), geteuid());
+	medsec_ini_err(err, 0, NULL, NULL, "owner %s is neither the service "
+	    "user, %s, nor root (mode %04o)", owner, service, mode);
+}
+
+/* Says why a file could not be opened for reading. */
+static void
+open_refused_reason(struct medsec_config_error *err, const char *path)
+{
+	struct stat st;
+	char service[160];
+
+	if (lstat(path, &st) == 0 && S_ISLNK(st.st_mode)) {
+		medsec_ini_err(err, 0, NULL, NULL, "is a symbolic link; name "
+		    "the file itself");
+		return;
+	}
+	describe_owner(service, sizeof(service), geteuid());
+	medsec_ini_err(err, 0, NULL, NULL, "the service user, %s, may not "
+	    "read it (or a directory on its path)", service);
+}
+
 int
 medsec_ini_load(const char *path, medsec_ini_parse_fn parse, void *out,
     struct medsec_config_error *err)
 {
 	struct medsec_config_error scratch;
+	struct stat st;
 	uint8_t *buf = NULL;
 	size_t len = 0;
 	int r = MEDSEC_ERR_INTERNAL;
@@ -104,7 +165,8 @@ medsec_ini_load(const char *path, medsec_ini_parse_fn parse, void *out,
 		medsec_ini_err(err, 0, NULL, NULL, "invalid arguments");
 		return MEDSEC_ERR_INVALID;
 	}
-	r = medsec_io_read_file(path, MEDSEC_CONFIG_FILE_MAX, 0, &buf, &len);
+	r = medsec_io_read_file_stat(path, MEDSEC_CONFIG_FILE_MAX,
+	    MEDSEC_IO_TRUSTED, &buf, &len, &st);
 	switch (r) {
 	case MEDSEC_OK:
 		r = parse(path, (const char *)buf, len, out, err);
@@ -115,8 +177,14 @@ medsec_ini_load(const char *path, medsec_ini_parse_fn parse, void *out,
 		r = MEDSEC_ERR_CONFIG;
 		break;
 	case MEDSEC_ERR_PERMISSION:
-		medsec_ini_err(err, 0, NULL, NULL,
-		    "cannot open: symbolic link or permission denied");
+	case MEDSEC_ERR_NOT_OWNER:
+		if (st.st_mode != 0)
+			untrusted_reason(err, &st);
+		else
+			open_refused_reason(err, path);
+		break;
+	case MEDSEC_ERR_DENIED:
+		open_refused_reason(err, path);
 		break;
 	case MEDSEC_ERR_NOT_FOUND:
 		medsec_ini_err(err, 0, NULL, NULL, "no such file");
@@ -198,16 +266,19 @@ refuse(struct reader *rd, enum medsec_ini_fault fault, const char *text,
 		    "line longer than %zu bytes", rd->line_max);
 		break;
 	case MEDSEC_INI_NO_BRACKET:
+		medsec_ini_excerpt(shown, sizeof(shown), text, len);
 		medsec_ini_err(err, line, NULL, NULL,
-		    "section header without closing ']'");
+		    "section header without closing ']': '%s'", shown);
 		break;
 	case MEDSEC_INI_AFTER_HEADER:
+		medsec_ini_excerpt(shown, sizeof(shown), text, len);
 		medsec_ini_err(err, line, NULL, NULL,
-		    "unexpected text after section header");
+		    "unexpected text after section header: '%s'", shown);
 		break;
 	case MEDSEC_INI_NO_EQUALS:
+		medsec_ini_excerpt(shown, sizeof(shown), text, len);
 		medsec_ini_err(err, line, NULL, NULL,
-		    "expected 'key = value'");
+		    "expected 'key = value', found '%s'", shown);
 		break;
 	case MEDSEC_INI_NO_KEY:
 		medsec_ini_err(err, line, NULL, NULL, "missing key name");
@@ -317,14 +388,14 @@ read_section(struct reader *rd, char *str, int num, const char *s,
 
 	end = memchr(s, ']', n);
 	if (end == NULL) {
-		refuse(rd, MEDSEC_INI_NO_BRACKET, NULL, 0);
+		refuse(rd, MEDSEC_INI_NO_BRACKET, s, n);
 		return NULL;
 	}
 	after = end + 1;
 	afterlen = strip_comment(after, n - (size_t)(after - s));
 	medsec_ini_trim(&after, &afterlen);
 	if (afterlen != 0) {
-		refuse(rd, MEDSEC_INI_AFTER_HEADER, NULL, 0);
+		refuse(rd, MEDSEC_INI_AFTER_HEADER, after, afterlen);
 		return NULL;
 	}
 	r = rd->h->section(rd->ctx, s + 1, (size_t)(end - s - 1), rd->lineno,
@@ -347,7 +418,7 @@ read_key(struct reader *rd, char *str, int num, const char *s, size_t n)
 
 	eq = memchr(s, '=', n);
 	if (eq == NULL) {
-		refuse(rd, MEDSEC_INI_NO_EQUALS, NULL, 0);
+		refuse(rd, MEDSEC_INI_NO_EQUALS, s, n);
 		return NULL;
 	}
 	klen = (size_t)(eq - s);
@@ -476,6 +547,38 @@ medsec_ini_parse(const char *text, size_t len, size_t line_max,
 	return MEDSEC_OK;
 }
 
+/*
+ * Every INI file we read is UTF-8. A file saved in a legacy encoding
+ * (Korean Windows editors still default to CP949, a superset of EUC-KR)
+ * would otherwise surface as a puzzling error about some value, or, for
+ * bytes inside a comment, not at all; name the cause and the first byte.
+ */
+static int
+check_utf8(const char *text, size_t len, struct medsec_config_error *err)
+{
+	const unsigned char *u = (const unsigned char *)text;
+	size_t i = 0, line_start = 0, k;
+	uint32_t cp;
+	int line = 1;
+
+	while (i < len) {
+		if (u[i] == '\n') {
+			line++;
+			line_start = ++i;
+			continue;
+		}
+		if ((k = medsec_utf8_decode(u + i, len - i, &cp)) == 0) {
+			medsec_ini_err(err, line, NULL, NULL,
+			    "not UTF-8 (CP949/EUC-KR?) at line %d byte %zu "
+			    "(0x%02x); save the file as UTF-8", line,
+			    i - line_start + 1, u[i]);
+			return MEDSEC_ERR_CONFIG;
+		}
+		i += k;
+	}
+	return MEDSEC_OK;
+}
+
 int
 medsec_ini_begin(const char *name, const char *text, size_t len,
     int args_ok, struct medsec_config_error **errp,
@@ -493,5 +596,5 @@ medsec_ini_begin(const char *name, const char *text, size_t len,
 		    MEDSEC_CONFIG_FILE_MAX);
 		return MEDSEC_ERR_CONFIG;
 	}
-	return MEDSEC_OK;
+	return check_utf8(text, len, *errp);
 }

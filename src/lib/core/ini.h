@@ -78,8 +78,11 @@ struct medsec_ini_handler {
 
 	/*
 	 * Optional: rewords a syntax fault the reader refused. err already
-	 * holds the standard message; [text, text + len) is the key name for
-	 * MEDSEC_INI_NO_KEY and MEDSEC_INI_BAD_KEY, else empty.
+	 * holds the standard message, which quotes what was written;
+	 * [text, text + len) is the key name for MEDSEC_INI_NO_KEY and
+	 * MEDSEC_INI_BAD_KEY, the trimmed line for MEDSEC_INI_NO_EQUALS and
+	 * MEDSEC_INI_NO_BRACKET, the text after ']' for
+	 * MEDSEC_INI_AFTER_HEADER, else empty.
 	 */
 	void (*fault)(void *ctx, enum medsec_ini_fault fault, const char *text,
 	    size_t len, struct medsec_config_error *err);
@@ -101,10 +104,13 @@ typedef int (*medsec_ini_parse_fn)(const char *name, const char *text,
     size_t len, void *out, struct medsec_config_error *err);
 
 /*
- * Reads the file at path (a symbolic link is refused, at most
- * MEDSEC_CONFIG_FILE_MAX bytes) and hands it to parse with path as its
- * name. err (may be NULL) names the file and says why it could not be
- * read: no such file, not a regular file, permission, too large (then
+ * Reads the file at path (at most MEDSEC_CONFIG_FILE_MAX bytes) and hands
+ * it to parse with path as its name. The keystore's rules apply, checked
+ * on the opened file: not a symbolic link, not writable by group or
+ * others, owned by the service user (the effective uid) or root; else
+ * MEDSEC_ERR_PERMISSION. err (may be NULL) names the file and says why it
+ * could not be read: no such file, a symbolic link, not a regular file,
+ * its owner or mode (both named), unreadable, too large (then
  * MEDSEC_ERR_CONFIG), or the I/O error, which is returned. Returns
  * MEDSEC_ERR_INVALID for a NULL path or out, else what parse returned.
  */
@@ -116,7 +122,9 @@ int medsec_ini_load(const char *path, medsec_ini_parse_fn parse, void *out,
  * when *errp is NULL) is cleared and named; args_ok false, or NULL text
  * with a length, is MEDSEC_ERR_INVALID ("invalid arguments"); more than
  * MEDSEC_CONFIG_FILE_MAX bytes is MEDSEC_ERR_CONFIG. On return *errp is
- * the error to fill.
+ * the error to fill. Text that is not UTF-8 is MEDSEC_ERR_CONFIG, named
+ * as such with its line and byte ("not UTF-8 (CP949/EUC-KR?) at line N
+ * byte M"), before any other check can misread it.
  */
 int medsec_ini_begin(const char *name, const char *text, size_t len,
     int args_ok, struct medsec_config_error **errp,

@@ -8,6 +8,13 @@
 
 #include "db/db_int.h"
 
+/* Raises the state generation whenever a row of table t changes. */
+#define BUMP_ONE(t, op) \
+	"CREATE TRIGGER " #t "_" #op "_generation AFTER " #op " ON " #t \
+	" BEGIN UPDATE state_generation SET generation = generation + 1 " \
+	"WHERE id = 1; END;"
+#define BUMP_ON(t) BUMP_ONE(t, INSERT) BUMP_ONE(t, UPDATE) BUMP_ONE(t, DELETE)
+
 static const char *const migrations[] = {
 	/* 1: key/value metadata, the device identity, config snapshots. */
 	"CREATE TABLE meta("
@@ -104,6 +111,36 @@ static const char *const migrations[] = {
 	    "approved_by2 TEXT NOT NULL DEFAULT '', "
 	    "received_us INTEGER NOT NULL, "
 	    "changed_us INTEGER NOT NULL);",
+	/*
+	 * 4: rollback evidence (docs/formats/audit-log.md, "Rollback").
+	 * state_generation rises in the same transaction as every change to
+	 * a table that holds security state, by trigger, so no writer can
+	 * forget it; the audit trail records it at each checkpoint, and a
+	 * database put back to an older copy is below what the trail saw.
+	 * audit_head is the trail's newest record (sequence number and chain
+	 * hash) saved after each command: a trail put back to an older copy
+	 * falls short of it.
+	 */
+	"CREATE TABLE state_generation("
+	    "id INTEGER PRIMARY KEY CHECK (id = 1), "
+	    "generation INTEGER NOT NULL);"
+	"INSERT INTO state_generation (id, generation) VALUES (1, 0);"
+	"CREATE TABLE audit_head("
+	    "id INTEGER PRIMARY KEY CHECK (id = 1), "
+	    "seq INTEGER NOT NULL, "
+	    "chain BLOB NOT NULL, "
+	    "saved_us INTEGER NOT NULL);"
+	BUMP_ON(meta)
+	BUMP_ON(device)
+	BUMP_ON(config_snapshot)
+	BUMP_ON(account)
+	BUMP_ON(password_history)
+	BUMP_ON(source_failure)
+	BUMP_ON(setup_code)
+	BUMP_ON(emergency_credential)
+	BUMP_ON(session)
+	BUMP_ON(revoked_certificate)
+	BUMP_ON(update_package),
 };
 
 const char *const *

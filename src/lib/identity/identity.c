@@ -80,6 +80,31 @@ medsec_identity_options_from_config(const struct medsec_config *cfg,
 	return MEDSEC_OK;
 }
 
+/*
+ * The hash an unknown name is checked against. It is an Argon2id string
+ * with this handle's parameters, a fixed salt and a fixed digest that no
+ * password produces, so checking it costs exactly one Argon2id run, as a
+ * real account's does, and nothing is computed to build it: a fresh
+ * process answers an unknown name after the same work as a known one.
+ * (Building it with Argon2id once per process, as before, made the first
+ * unknown name of every CLI command cost two runs.)
+ */
+static void
+identity_dummy_hash(struct medsec_identity *id)
+{
+	static const uint8_t salt[16] = "medsec-no-user!";
+	static const uint8_t digest[32] = "no password hashes to this one";
+	char salt64[32], digest64[48];
+
+	sodium_bin2base64(salt64, sizeof(salt64), salt, sizeof(salt),
+	    sodium_base64_VARIANT_ORIGINAL_NO_PADDING);
+	sodium_bin2base64(digest64, sizeof(digest64), digest, sizeof(digest),
+	    sodium_base64_VARIANT_ORIGINAL_NO_PADDING);
+	snprintf(id->dummy_hash, sizeof(id->dummy_hash),
+	    "$argon2id$v=19$m=%u,t=%u,p=1$%s$%s", id->o.pwhash_mem / 1024,
+	    id->o.pwhash_ops, salt64, digest64);
+}
+
 int
 medsec_identity_open(struct medsec_db *db, struct medsec_audit *audit,
     const struct medsec_roles *roles, struct medsec_sessions *sessions,
@@ -104,8 +129,15 @@ medsec_identity_open(struct medsec_db *db, struct medsec_audit *audit,
 	id->roles = roles;
 	id->sessions = sessions;
 	id->o = *opts;
+	identity_dummy_hash(id);
 	*idp = id;
 	return MEDSEC_OK;
+}
+
+uint64_t
+medsec_identity_pwhash_runs(const struct medsec_identity *id)
+{
+	return id != NULL ? id->pwhash_runs : 0;
 }
 
 void
@@ -130,7 +162,7 @@ identity_json_safe(char *out, size_t outlen, const char *in)
 	out[i] = '\0';
 }
 
-void
+int
 identity_audit(struct medsec_identity *id, int event, const char *actor,
     const char *source, const char *object, int outcome, const char *reason,
     const char *details)
@@ -138,7 +170,7 @@ identity_audit(struct medsec_identity *id, int event, const char *actor,
 	struct medsec_audit_event_in ev;
 
 	if (id->audit == NULL)
-		return;
+		return MEDSEC_OK;
 	memset(&ev, 0, sizeof(ev));
 	ev.event = event;
 	ev.actor = actor;
@@ -148,10 +180,64 @@ identity_audit(struct medsec_identity *id, int event, const char *actor,
 	ev.reason = reason;
 	ev.details = details;
 	/*
-	 * Security events must not be lost: when storage fails they are held
-	 * in memory and the trail is flagged degraded.
+	 * The change this records is already committed: when storage fails
+	 * the event is held in memory and the trail flagged degraded, and
+	 * the caller hears of it through the return value.
 	 */
-	(void)medsec_audit_append_critical(id->audit, &ev, NULL);
+	return medsec_audit_append_critical(id->audit, &ev, NULL);
+}
+
+int
+identity_committed(struct medsec_identity *id, int event, const char *actor,
+    const char *source, const char *object, const char *reason,
+    const char *details)
+{
+	return identity_audit(id, event, actor, source, object,
+	    MEDSEC_AUDIT_SUCCESS, reason, details) == MEDSEC_OK ? MEDSEC_OK :
+	    MEDSEC_ERR_AUDIT_DEGRADED;
+}
+
+int
+identity_ready(struct medsec_identity *id)
+{
+	return id->audit != NULL ? medsec_audit_ready(id->audit) : MEDSEC_OK;
+}
+
+void
+identity_rollback(struct medsec_identity *id)
+{
+	/*
+	 * Nothing of the transaction is visible if this fails too: SQLite
+	 * discards an uncommitted WAL transaction when the connection next
+	 * reads or closes. The caller reports the error that got us here.
+	 */
+	(void)medsec_db_rollback(id->db);
+}
+
+int
+identity_pwhash_verify(struct medsec_identity *id, const char *hash,
+    const char *pw, size_t pwlen)
+{
+	id->pwhash_runs++;
+	return medsec_pwhash_str_verify(hash, pw, pwlen);
+}
+
+int
+identity_interactive(struct medsec_identity *id, const char *roles)
+{
+	char buf[128], *p, *save = NULL;
+	const struct medsec_role *role;
+	int any = 0;
+
+	snprintf(buf, sizeof(buf), "%s", roles);
+	for (p = strtok_r(buf, ", ", &save); p != NULL;
+	    p = strtok_r(NULL, ", ", &save)) {
+		if ((role = medsec_roles_find(id->roles, p)) != NULL &&
+		    !role->interactive)
+			return 0;
+		any = 1;
+	}
+	return any;
 }
 
 int
@@ -274,6 +360,7 @@ int
 identity_hash_password(struct medsec_identity *id, const char *pw,
     size_t pwlen, char out[MEDSEC_PWHASH_STR_LEN])
 {
+	id->pwhash_runs++;
 	return medsec_pwhash_str(out, pw, pwlen, id->o.pwhash_ops,
 	    id->o.pwhash_mem);
 }

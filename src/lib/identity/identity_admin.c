@@ -47,10 +47,16 @@ medsec_identity_setup_code_issue(struct medsec_identity *id,
 
 	if (id == NULL || code == NULL)
 		return MEDSEC_ERR_INVALID;
-	if ((r = account_count(id, &n)) != MEDSEC_OK)
+	/*
+	 * A device with nobody left who can manage accounts takes a setup
+	 * code too: that is its recovery (docs/access-control.md).
+	 */
+	if ((r = identity_usable_admins(id, &n)) != MEDSEC_OK)
 		return r;
 	if (n > 0)
 		return MEDSEC_ERR_STATE;
+	if ((r = identity_ready(id)) != MEDSEC_OK)
+		return r;
 	if ((r = identity_code_new(code, hash)) != MEDSEC_OK)
 		goto out;
 	expires = medsec_clock_wall_us() +
@@ -64,10 +70,13 @@ medsec_identity_setup_code_issue(struct medsec_identity *id,
 	    (r = medsec_db_bind_int64(st, 2, expires)) != MEDSEC_OK)
 		goto out;
 	r = medsec_db_step(st) == MEDSEC_DB_DONE ? MEDSEC_OK : MEDSEC_ERR_DB;
-	if (r == MEDSEC_OK)
-		identity_audit(id, MEDSEC_EV_SETUP_CODE_ISSUED, "system",
-		    "local", "setup-code", MEDSEC_AUDIT_SUCCESS,
-		    "first-administrator code issued", NULL);
+	/* A code whose issue is not on record is not shown (wiped below). */
+	if (r == MEDSEC_OK && identity_audit(id, MEDSEC_EV_SETUP_CODE_ISSUED,
+	    "system", "local", "setup-code", MEDSEC_AUDIT_SUCCESS, n == 0 &&
+	    account_count(id, &n) == MEDSEC_OK && n > 0 ? "recovery code "
+	    "issued: no usable administrator is left" :
+	    "first-administrator code issued", NULL) != MEDSEC_OK)
+		r = MEDSEC_ERR_AUDIT_UNAVAILABLE;
 out:
 	medsec_db_finalize(st);
 	sodium_memzero(hash, sizeof(hash));
@@ -179,6 +188,7 @@ roles_known(struct medsec_identity *id, const char *roles)
 
 	if (roles == NULL || *roles == '\0' || strlen(roles) >= sizeof(buf))
 		return 0;
+	/* Only the count of unknown names matters here, not the grant. */
 	(void)medsec_roles_permissions(id->roles, roles, &unknown);
 	if (unknown != 0)
 		return 0;
@@ -213,14 +223,17 @@ medsec_identity_bootstrap(struct medsec_identity *id, const char *code,
     const char *source, char *why, size_t whylen)
 {
 	char hash[MEDSEC_PWHASH_STR_LEN];
-	int64_t n;
+	int64_t n, accounts = 0;
 	int r;
 
 	if (id == NULL || password == NULL ||
 	    !medsec_identity_valid_name(name))
 		return MEDSEC_ERR_INVALID;
+	if ((r = identity_ready(id)) != MEDSEC_OK)
+		return r;
 	if ((r = setup_code_check(id, code)) != MEDSEC_OK) {
-		identity_audit(id, MEDSEC_EV_LOGIN_FAILURE, name, source,
+		/* The answer is a refusal whether or not this is held. */
+		(void)identity_audit(id, MEDSEC_EV_LOGIN_FAILURE, name, source,
 		    "setup-code", MEDSEC_AUDIT_FAILURE, r == MEDSEC_ERR_EXPIRED ?
 		    "setup code expired" : "wrong or used setup code", NULL);
 		return r;
@@ -233,24 +246,30 @@ medsec_identity_bootstrap(struct medsec_identity *id, const char *code,
 		return r;
 	if ((r = medsec_db_begin(id->db)) != MEDSEC_OK)
 		goto out;
-	/* Re-checked inside the transaction: two racing setups, one wins. */
-	if ((r = account_count(id, &n)) != MEDSEC_OK || n > 0 ||
+	/*
+	 * Re-checked inside the transaction: two racing setups, one wins;
+	 * and a recovery code is spent only while no usable administrator
+	 * exists.
+	 */
+	if ((r = identity_usable_admins(id, &n)) != MEDSEC_OK || n > 0 ||
+	    (r = account_count(id, &accounts)) != MEDSEC_OK ||
 	    (r = spend_setup_code(id)) != MEDSEC_OK ||
 	    medsec_db_changes(id->db) != 1 ||
 	    (r = insert_account(id, name, "administrator", hash, NULL, 0, 0)) !=
 	    MEDSEC_OK) {
 		if (r == MEDSEC_OK)
 			r = MEDSEC_ERR_AUTH;
-		(void)medsec_db_rollback(id->db);
+		identity_rollback(id);
 		goto out;
 	}
 	if ((r = medsec_db_commit(id->db)) != MEDSEC_OK) {
-		(void)medsec_db_rollback(id->db);
+		identity_rollback(id);
 		goto out;
 	}
-	identity_audit(id, MEDSEC_EV_USER_CREATED, name, source, name,
-	    MEDSEC_AUDIT_SUCCESS, "first administrator created with the "
-	    "setup code", "{\"roles\":\"administrator\"}");
+	r = identity_committed(id, MEDSEC_EV_USER_CREATED, name, source, name,
+	    accounts > 0 ? "recovery administrator created with the setup "
+	    "code (no usable administrator was left)" : "first administrator "
+	    "created with the setup code", "{\"roles\":\"administrator\"}");
 out:
 	sodium_memzero(hash, sizeof(hash));
 	return r;
@@ -262,13 +281,24 @@ medsec_identity_user_add(struct medsec_identity *id,
     int64_t expires_us, const char *password, size_t pwlen, char *why,
     size_t whylen)
 {
-	char hash[MEDSEC_PWHASH_STR_LEN], details[192];
+	char hash[MEDSEC_PWHASH_STR_LEN], details[192], when[MEDSEC_RFC3339_LEN];
 	int r;
 
 	if (id == NULL || password == NULL || !medsec_identity_valid_name(name))
 		return MEDSEC_ERR_INVALID;
 	if ((r = identity_admin_check(id, actor, name)) != MEDSEC_OK)
 		return r;
+	if (expires_us != 0 && expires_us <= medsec_clock_wall_us()) {
+		if (why != NULL && whylen > 0) {
+			if (medsec_time_format(expires_us, when,
+			    sizeof(when)) != MEDSEC_OK)
+				snprintf(when, sizeof(when), "%" PRId64 " us",
+				    expires_us);
+			snprintf(why, whylen, "expiry %s is not in the future: "
+			    "the account would be created expired", when);
+		}
+		return MEDSEC_ERR_INVALID;
+	}
 	if (!roles_known(id, roles)) {
 		if (why != NULL && whylen > 0)
 			snprintf(why, whylen, "unknown role, or the emergency "
@@ -278,6 +308,8 @@ medsec_identity_user_add(struct medsec_identity *id,
 	}
 	if ((r = identity_password_acceptable(id, name, password, pwlen, why,
 	    whylen)) != MEDSEC_OK)
+		return r;
+	if ((r = identity_ready(id)) != MEDSEC_OK)
 		return r;
 	if ((r = identity_hash_password(id, password, pwlen, hash)) !=
 	    MEDSEC_OK)
@@ -289,9 +321,8 @@ medsec_identity_user_add(struct medsec_identity *id,
 		return r;
 	snprintf(details, sizeof(details), "{\"roles\":\"%s\",\"expires_us\":"
 	    "%" PRId64 "}", roles, expires_us);
-	identity_audit(id, MEDSEC_EV_USER_CREATED, actor->user, actor->source,
-	    name, MEDSEC_AUDIT_SUCCESS, "account created", details);
-	return MEDSEC_OK;
+	return identity_committed(id, MEDSEC_EV_USER_CREATED, actor->user,
+	    actor->source, name, "account created", details);
 }
 
 int
@@ -309,14 +340,17 @@ medsec_identity_peer_add(struct medsec_identity *id,
 		return r;
 	if (medsec_identity_cert_check(id, cert_sha256) != MEDSEC_OK)
 		return MEDSEC_ERR_DISABLED;
+	if (expires_us != 0 && expires_us <= medsec_clock_wall_us())
+		return MEDSEC_ERR_INVALID;
+	if ((r = identity_ready(id)) != MEDSEC_OK)
+		return r;
 	if ((r = insert_account(id, name, "machine", NULL, cert_sha256,
 	    expires_us, 0)) != MEDSEC_OK)
 		return r;
 	snprintf(details, sizeof(details), "{\"roles\":\"machine\","
 	    "\"cert_sha256\":\"%s\"}", cert_sha256);
-	identity_audit(id, MEDSEC_EV_USER_CREATED, actor->user, actor->source,
-	    name, MEDSEC_AUDIT_SUCCESS, "machine peer added", details);
-	return MEDSEC_OK;
+	return identity_committed(id, MEDSEC_EV_USER_CREATED, actor->user,
+	    actor->source, name, "machine peer added", details);
 }
 
 /* Loads the target account after the permission check. */
@@ -333,20 +367,81 @@ target(struct medsec_identity *id, const struct medsec_subject *actor,
 	return identity_row_get(id, name, row);
 }
 
+/*
+ * Runs one UPDATE/DELETE on `name` in a transaction, refusing it if it
+ * leaves no usable administrator (guard). MEDSEC_ERR_NOT_FOUND if the
+ * account vanished meanwhile.
+ */
+static int
+change_account(struct medsec_identity *id, const char *name,
+    struct medsec_db_stmt *st, int guard)
+{
+	int r;
+
+	if ((r = medsec_db_begin(id->db)) != MEDSEC_OK)
+		return r;
+	if ((r = medsec_db_step(st)) != MEDSEC_DB_DONE) {
+		r = r < 0 ? r : MEDSEC_ERR_DB;
+		goto fail;
+	}
+	if (medsec_db_changes(id->db) != 1) {
+		r = MEDSEC_ERR_NOT_FOUND;
+		goto fail;
+	}
+	if (guard && (r = identity_keep_an_admin(id, name, NULL, 0)) !=
+	    MEDSEC_OK)
+		goto fail;
+	if ((r = medsec_db_commit(id->db)) != MEDSEC_OK)
+		goto fail;
+	return MEDSEC_OK;
+fail:
+	identity_rollback(id);
+	return r;
+}
+
+/* change_account() for a statement whose only parameter is the name. */
+static int
+change_by_name(struct medsec_identity *id, const char *sql,
+    const char *name, int guard)
+{
+	struct medsec_db_stmt *st = NULL;
+	int r;
+
+	if ((r = medsec_db_prepare(id->db, sql, &st)) != MEDSEC_OK)
+		return r;
+	if ((r = medsec_db_bind_text(st, 1, name)) == MEDSEC_OK)
+		r = change_account(id, name, st, guard);
+	medsec_db_finalize(st);
+	return r;
+}
+
+/*
+ * Taking access away (disable, expire, delete, revoke) goes ahead even
+ * when the trail cannot take a record: refusing would keep a person or
+ * peer in whom the administrator wants out. The record is then held and
+ * the caller told (MEDSEC_ERR_AUDIT_DEGRADED). Everything that grants or
+ * keeps access is refused first (identity_ready).
+ */
 int
 medsec_identity_user_set_disabled(struct medsec_identity *id,
     const struct medsec_subject *actor, const char *name, int disabled)
 {
 	struct identity_row row;
-	int r;
+	int r, a;
 
 	if ((r = target(id, actor, name, &row)) != MEDSEC_OK)
 		goto out;
-	if ((r = identity_exec_name(id, disabled ?
-	    "UPDATE account SET disabled = 1 WHERE name = ?1" :
-	    "UPDATE account SET disabled = 0 WHERE name = ?1", name)) !=
-	    MEDSEC_OK)
+	if (!disabled && (r = identity_ready(id)) != MEDSEC_OK)
 		goto out;
+	if ((r = change_by_name(id, disabled ?
+	    "UPDATE account SET disabled = 1 WHERE name = ?1" :
+	    "UPDATE account SET disabled = 0 WHERE name = ?1", name,
+	    disabled)) != MEDSEC_OK)
+		goto out;
+	a = identity_committed(id, disabled ? MEDSEC_EV_USER_DISABLED :
+	    MEDSEC_EV_USER_MODIFIED, actor->user, actor->source, name,
+	    disabled ? "account disabled; its sessions end" :
+	    "account enabled", NULL);
 	if (disabled) {
 		/* 1.6: credentials stop working everywhere, at once. */
 		if ((r = medsec_session_end_user(id->sessions, name,
@@ -358,10 +453,7 @@ medsec_identity_user_set_disabled(struct medsec_identity *id,
 		    row.acct.cert_sha256, name, "peer disabled")) != MEDSEC_OK)
 			goto out;
 	}
-	identity_audit(id, disabled ? MEDSEC_EV_USER_DISABLED :
-	    MEDSEC_EV_USER_MODIFIED, actor->user, actor->source, name,
-	    MEDSEC_AUDIT_SUCCESS, disabled ? "account disabled, sessions "
-	    "ended" : "account enabled", NULL);
+	r = a;
 out:
 	sodium_memzero(&row, sizeof(row));
 	return r;
@@ -376,12 +468,13 @@ medsec_identity_user_unlock(struct medsec_identity *id,
 
 	if ((r = target(id, actor, name, &row)) != MEDSEC_OK)
 		goto out;
-	if ((r = identity_exec_name(id, "UPDATE account SET failures = 0, "
-	    "locked_until_us = 0 WHERE name = ?1", name)) != MEDSEC_OK)
+	if ((r = identity_ready(id)) != MEDSEC_OK)
 		goto out;
-	identity_audit(id, MEDSEC_EV_ACCOUNT_UNLOCKED, actor->user,
-	    actor->source, name, MEDSEC_AUDIT_SUCCESS,
-	    "unlocked by an administrator", NULL);
+	if ((r = change_by_name(id, "UPDATE account SET failures = 0, "
+	    "locked_until_us = 0 WHERE name = ?1", name, 0)) != MEDSEC_OK)
+		goto out;
+	r = identity_committed(id, MEDSEC_EV_ACCOUNT_UNLOCKED, actor->user,
+	    actor->source, name, "unlocked by an administrator", NULL);
 out:
 	sodium_memzero(&row, sizeof(row));
 	return r;
@@ -395,30 +488,33 @@ medsec_identity_user_set_expiry(struct medsec_identity *id,
 	struct identity_row row;
 	int64_t now = medsec_clock_wall_us();
 	char details[64];
-	int r;
+	int r, a;
 
 	if ((r = target(id, actor, name, &row)) != MEDSEC_OK)
 		goto out;
 	if (expires_us != 0 && expires_us < now)
 		expires_us = now;
+	/* Removing or moving out an expiry keeps access: needs a trail. */
+	if ((expires_us == 0 || expires_us > now) &&
+	    (r = identity_ready(id)) != MEDSEC_OK)
+		goto out;
 	if ((r = medsec_db_prepare(id->db, "UPDATE account SET expires_us = ?2 "
 	    "WHERE name = ?1", &st)) != MEDSEC_OK ||
 	    (r = medsec_db_bind_text(st, 1, name)) != MEDSEC_OK ||
 	    (r = expires_us != 0 ? medsec_db_bind_int64(st, 2, expires_us) :
 	    medsec_db_bind_null(st, 2)) != MEDSEC_OK)
 		goto out;
-	if ((r = medsec_db_step(st) == MEDSEC_DB_DONE ? MEDSEC_OK :
-	    MEDSEC_ERR_DB) != MEDSEC_OK)
+	if ((r = change_account(id, name, st, expires_us != 0)) != MEDSEC_OK)
 		goto out;
+	snprintf(details, sizeof(details), "{\"expires_us\":%" PRId64 "}",
+	    expires_us);
+	a = identity_committed(id, MEDSEC_EV_USER_MODIFIED, actor->user,
+	    actor->source, name, "account expiry set (MFDS 1.7)", details);
 	if (expires_us != 0 && expires_us <= now &&
 	    (r = medsec_session_end_user(id->sessions, name,
 	    MEDSEC_SESSION_END_REVOKED, actor->user, NULL)) != MEDSEC_OK)
 		goto out;
-	snprintf(details, sizeof(details), "{\"expires_us\":%" PRId64 "}",
-	    expires_us);
-	identity_audit(id, MEDSEC_EV_USER_MODIFIED, actor->user, actor->source,
-	    name, MEDSEC_AUDIT_SUCCESS, "account expiry set (MFDS 1.7)",
-	    details);
+	r = a;
 out:
 	medsec_db_finalize(st);
 	sodium_memzero(&row, sizeof(row));
@@ -430,7 +526,7 @@ medsec_identity_user_delete(struct medsec_identity *id,
     const struct medsec_subject *actor, const char *name)
 {
 	struct identity_row row;
-	int r;
+	int r, a;
 
 	if ((r = target(id, actor, name, &row)) != MEDSEC_OK)
 		goto out;
@@ -438,6 +534,11 @@ medsec_identity_user_delete(struct medsec_identity *id,
 		r = MEDSEC_ERR_STATE; /* never lock the device out by mistake */
 		goto out;
 	}
+	if ((r = change_by_name(id, "DELETE FROM account WHERE name = ?1", name,
+	    1)) != MEDSEC_OK)
+		goto out;
+	a = identity_committed(id, MEDSEC_EV_USER_DELETED, actor->user,
+	    actor->source, name, "account deleted", NULL);
 	if ((r = medsec_session_end_user(id->sessions, name,
 	    MEDSEC_SESSION_END_REVOKED, actor->user, NULL)) != MEDSEC_OK)
 		goto out;
@@ -445,11 +546,7 @@ medsec_identity_user_delete(struct medsec_identity *id,
 	    (r = medsec_identity_cert_revoke(id, actor, row.acct.cert_sha256,
 	    name, "peer deleted")) != MEDSEC_OK)
 		goto out;
-	if ((r = identity_exec_name(id, "DELETE FROM account WHERE name = ?1",
-	    name)) != MEDSEC_OK)
-		goto out;
-	identity_audit(id, MEDSEC_EV_USER_DELETED, actor->user, actor->source,
-	    name, MEDSEC_AUDIT_SUCCESS, "account deleted", NULL);
+	r = a;
 out:
 	sodium_memzero(&row, sizeof(row));
 	return r;
@@ -490,9 +587,11 @@ medsec_identity_user_roles(struct medsec_identity *id,
 	struct medsec_db_stmt *st = NULL;
 	struct identity_row row;
 	char roles[128], details[320];
-	int r;
+	int r, a;
 
 	if ((r = target(id, actor, name, &row)) != MEDSEC_OK)
+		goto out;
+	if (add != NULL && (r = identity_ready(id)) != MEDSEC_OK)
 		goto out;
 	if (add != NULL && (medsec_roles_find(id->roles, add) == NULL ||
 	    strcmp(add, "emergency") == 0)) {
@@ -510,17 +609,17 @@ medsec_identity_user_roles(struct medsec_identity *id,
 	    "WHERE name = ?1", &st)) != MEDSEC_OK ||
 	    (r = medsec_db_bind_text(st, 1, name)) != MEDSEC_OK ||
 	    (r = medsec_db_bind_text(st, 2, roles)) != MEDSEC_OK ||
-	    (r = medsec_db_step(st) == MEDSEC_DB_DONE ? MEDSEC_OK :
-	    MEDSEC_ERR_DB) != MEDSEC_OK)
+	    (r = change_account(id, name, st, remove != NULL)) != MEDSEC_OK)
 		goto out;
+	snprintf(details, sizeof(details), "{\"before\":\"%s\",\"after\":\"%s\"}",
+	    row.acct.roles, roles);
+	a = identity_committed(id, MEDSEC_EV_ROLE_CHANGED, actor->user,
+	    actor->source, name, "roles changed", details);
 	/* A live session carries the old roles: end it. */
 	if ((r = medsec_session_end_user(id->sessions, name,
 	    MEDSEC_SESSION_END_REVOKED, actor->user, NULL)) != MEDSEC_OK)
 		goto out;
-	snprintf(details, sizeof(details), "{\"before\":\"%s\",\"after\":\"%s\"}",
-	    row.acct.roles, roles);
-	identity_audit(id, MEDSEC_EV_ROLE_CHANGED, actor->user, actor->source,
-	    name, MEDSEC_AUDIT_SUCCESS, "roles changed", details);
+	r = a;
 out:
 	medsec_db_finalize(st);
 	sodium_memzero(&row, sizeof(row));
@@ -534,18 +633,23 @@ medsec_identity_password_change(struct medsec_identity *id,
     size_t whylen)
 {
 	struct medsec_account acct;
-	int self, r;
+	int self, r, a;
 
 	if (id == NULL || actor == NULL || actor->user == NULL ||
 	    password == NULL || !medsec_identity_valid_name(name))
 		return MEDSEC_ERR_INVALID;
 	self = strcmp(actor->user, name) == 0;
 	if (old != NULL) {
-		/* The old password is a login attempt: counted and locked. */
-		if ((r = medsec_identity_authenticate(id, name, old, oldlen,
+		/*
+		 * The old password is a login attempt: counted and locked.
+		 * The one thing a password that must be changed allows.
+		 */
+		if ((r = identity_authenticate_for_change(id, name, old, oldlen,
 		    actor->source, &acct)) != MEDSEC_OK)
 			return r;
-	} else if ((r = identity_admin_check(id, actor, name)) != MEDSEC_OK)
+	} else if ((r = identity_ready(id)) != MEDSEC_OK)
+		return r;
+	else if ((r = identity_admin_check(id, actor, name)) != MEDSEC_OK)
 		return r;
 	else if ((r = medsec_identity_user_get(id, name, &acct)) != MEDSEC_OK)
 		return r;
@@ -557,13 +661,12 @@ medsec_identity_password_change(struct medsec_identity *id,
 	if ((r = identity_password_store(id, name, password, pwlen,
 	    !(self && old != NULL))) != MEDSEC_OK)
 		return r;
+	a = identity_committed(id, MEDSEC_EV_PASSWORD_CHANGED, actor->user,
+	    actor->source, name, self && old != NULL ? "changed by the user" :
+	    "reset by an administrator; change at next login", NULL);
 	/* Sessions opened with the old password end: log in with the new. */
 	if ((r = medsec_session_end_user(id->sessions, name,
 	    MEDSEC_SESSION_END_REVOKED, actor->user, NULL)) != MEDSEC_OK)
 		return r;
-	identity_audit(id, MEDSEC_EV_PASSWORD_CHANGED, actor->user,
-	    actor->source, name, MEDSEC_AUDIT_SUCCESS, self && old != NULL ?
-	    "changed by the user" : "reset by an administrator; change at "
-	    "next login", NULL);
-	return MEDSEC_OK;
+	return a;
 }

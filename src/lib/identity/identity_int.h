@@ -16,9 +16,13 @@ struct medsec_identity {
 	const struct medsec_roles *roles;
 	struct medsec_sessions *sessions;
 	struct medsec_identity_options o;
-	/* Verified against for unknown users, so they cost the same work. */
+	/*
+	 * Verified against for unknown users, so they cost the same work:
+	 * a fixed string with this handle's Argon2id parameters, built
+	 * without running Argon2id (see identity_dummy_hash()).
+	 */
 	char dummy_hash[MEDSEC_PWHASH_STR_LEN];
-	int have_dummy;
+	uint64_t pwhash_runs; /* Argon2id computations, hash or verify */
 };
 
 /* An account row with its stored password hash. */
@@ -29,9 +33,23 @@ struct identity_row {
 };
 
 /* identity.c */
-void identity_audit(struct medsec_identity *id, int event, const char *actor,
+/*
+ * Records an event. MEDSEC_OK once it is durable; otherwise the event is
+ * held in memory, the trail is flagged degraded and the error (usually
+ * MEDSEC_ERR_AUDIT_DEGRADED) is returned for the caller to report.
+ */
+int identity_audit(struct medsec_identity *id, int event, const char *actor,
     const char *source, const char *object, int outcome, const char *reason,
     const char *details);
+/*
+ * Records a change that is already committed: MEDSEC_OK, or
+ * MEDSEC_ERR_AUDIT_DEGRADED when the record could not be made durable
+ * (held in memory, trail flagged), which the caller must report as "done,
+ * but not on record".
+ */
+int identity_committed(struct medsec_identity *id, int event,
+    const char *actor, const char *source, const char *object,
+    const char *reason, const char *details);
 int identity_row_get(struct medsec_identity *id, const char *name,
     struct identity_row *row);
 int identity_state(const struct medsec_account *a, int64_t now);
@@ -44,9 +62,40 @@ int identity_hash_password(struct medsec_identity *id, const char *pw,
 void identity_json_safe(char *out, size_t outlen, const char *in);
 int identity_exec_name(struct medsec_identity *id, const char *sql,
     const char *name);
+/* medsec_audit_ready() for a handle with a trail (tests may have none). */
+int identity_ready(struct medsec_identity *id);
+/* Argon2id verify through the handle, counted in pwhash_runs. */
+int identity_pwhash_verify(struct medsec_identity *id, const char *hash,
+    const char *pw, size_t pwlen);
+/* Whether every role of the list may log in with a password. */
+int identity_interactive(struct medsec_identity *id, const char *roles);
+/* Rolls back after a failure; the failure is what the caller reports. */
+void identity_rollback(struct medsec_identity *id);
+
+/* identity_guard.c */
+/*
+ * Administrators who can still manage accounts: enabled, with a
+ * password, interactive roles, user-admin granted and no expiry date.
+ */
+int identity_usable_admins(struct medsec_identity *id, int64_t *np);
+/*
+ * Inside a transaction that has just changed `name`: MEDSEC_ERR_STATE
+ * (with why) if the change left no usable administrator.
+ */
+int identity_keep_an_admin(struct medsec_identity *id, const char *name,
+    char *why, size_t whylen);
+/* Whether `name` is the only usable administrator. */
+int identity_is_last_admin(struct medsec_identity *id, const char *name);
 
 /* identity_login.c */
 int identity_valid_cert(const char *sha256_hex);
+/*
+ * medsec_identity_authenticate() for the password change itself: a
+ * password that must be changed is accepted here, and only here.
+ */
+int identity_authenticate_for_change(struct medsec_identity *id,
+    const char *name, const char *password, size_t pwlen, const char *source,
+    struct medsec_account *acct);
 
 /* identity_password.c */
 int identity_password_acceptable(struct medsec_identity *id,

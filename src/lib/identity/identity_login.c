@@ -20,26 +20,22 @@
 #include "medsec/session.h"
 #include "identity/identity_int.h"
 
-/* The hash unknown users are checked against: same parameters, same cost. */
-static int
-dummy_hash(struct medsec_identity *id, const char **hashp)
-{
-	uint8_t pw[32];
-	int r;
+#define AUTH_AUDIT_SUCCESS 0x1	/* record LOGIN_SUCCESS here */
+#define AUTH_ALLOW_MUST_CHANGE 0x2 /* the password change itself */
 
-	if (!id->have_dummy) {
-		if ((r = medsec_random(pw, sizeof(pw))) != MEDSEC_OK)
-			return r;
-		r = identity_hash_password(id, (const char *)pw, sizeof(pw),
-		    id->dummy_hash);
-		sodium_memzero(pw, sizeof(pw));
-		if (r != MEDSEC_OK)
-			return r;
-		id->have_dummy = 1;
-	}
-	*hashp = id->dummy_hash;
-	return MEDSEC_OK;
-}
+/*
+ * A lock "until an administrator unlocks it" would be for ever on the last
+ * administrator (nobody is left to unlock it): that one lasts this long.
+ */
+#define LAST_ADMIN_LOCK_SECONDS 900
+
+/* What a failed attempt committed, for the record written after it. */
+struct failure_outcome {
+	int64_t failures;
+	int64_t locked_until_us;
+	int newly_locked;
+	int last_admin;
+};
 
 static const char *
 safe_source(const char *source)
@@ -48,136 +44,200 @@ safe_source(const char *source)
 	    strnlen(source, 64) < 64 ? source : "local";
 }
 
-/* Whether this source is over its failure budget in the current window. */
+/* 1 if this source is over its failure budget in the current window. */
 static int
 source_throttled(struct medsec_identity *id, const char *source, int64_t now)
 {
 	struct medsec_db_stmt *st = NULL;
-	int throttled = 0;
+	int r;
 
-	if (medsec_db_prepare(id->db, "SELECT failures, window_start_us FROM "
-	    "source_failure WHERE source = ?1", &st) != MEDSEC_OK)
-		return 1; /* cannot tell: fail closed */
-	if (medsec_db_bind_text(st, 1, source) == MEDSEC_OK &&
-	    medsec_db_step(st) == MEDSEC_DB_ROW)
-		throttled = medsec_db_column_int64(st, 0) >=
+	if ((r = medsec_db_prepare(id->db, "SELECT failures, window_start_us "
+	    "FROM source_failure WHERE source = ?1", &st)) != MEDSEC_OK)
+		return r;
+	if ((r = medsec_db_bind_text(st, 1, source)) != MEDSEC_OK)
+		goto out;
+	if ((r = medsec_db_step(st)) == MEDSEC_DB_ROW)
+		r = medsec_db_column_int64(st, 0) >=
 		    id->o.source_max_failures &&
 		    now - medsec_db_column_int64(st, 1) <
 		    (int64_t)id->o.source_window_seconds * US_PER_S;
+	else if (r == MEDSEC_DB_DONE)
+		r = 0;
+out:
 	medsec_db_finalize(st);
-	return throttled;
+	return r;
 }
 
-static void
+static int
 source_failed(struct medsec_identity *id, const char *source, int64_t now)
 {
 	struct medsec_db_stmt *st = NULL;
+	int r;
 
 	/* A window that has run out starts again at this failure. */
-	if (medsec_db_prepare(id->db, "INSERT INTO source_failure (source, "
-	    "failures, window_start_us) VALUES (?1, 1, ?2) ON CONFLICT "
-	    "(source) DO UPDATE SET failures = CASE WHEN ?2 - window_start_us "
-	    ">= ?3 THEN 1 ELSE failures + 1 END, window_start_us = CASE WHEN "
-	    "?2 - window_start_us >= ?3 THEN ?2 ELSE window_start_us END",
-	    &st) != MEDSEC_OK)
-		return;
-	if (medsec_db_bind_text(st, 1, source) == MEDSEC_OK &&
-	    medsec_db_bind_int64(st, 2, now) == MEDSEC_OK &&
-	    medsec_db_bind_int64(st, 3,
-	    (int64_t)id->o.source_window_seconds * US_PER_S) == MEDSEC_OK)
-		(void)medsec_db_step(st);
+	if ((r = medsec_db_prepare(id->db, "INSERT INTO source_failure "
+	    "(source, failures, window_start_us) VALUES (?1, 1, ?2) ON "
+	    "CONFLICT (source) DO UPDATE SET failures = CASE WHEN ?2 - "
+	    "window_start_us >= ?3 THEN 1 ELSE failures + 1 END, "
+	    "window_start_us = CASE WHEN ?2 - window_start_us >= ?3 THEN ?2 "
+	    "ELSE window_start_us END", &st)) != MEDSEC_OK)
+		return r;
+	if ((r = medsec_db_bind_text(st, 1, source)) == MEDSEC_OK &&
+	    (r = medsec_db_bind_int64(st, 2, now)) == MEDSEC_OK &&
+	    (r = medsec_db_bind_int64(st, 3,
+	    (int64_t)id->o.source_window_seconds * US_PER_S)) == MEDSEC_OK)
+		r = medsec_db_step(st) == MEDSEC_DB_DONE ? MEDSEC_OK :
+		    MEDSEC_ERR_DB;
 	medsec_db_finalize(st);
+	return r;
 }
 
 /*
- * Counts a wrong password against an existing account and locks it at
- * the limit. An expired lock starts the count again.
+ * Counts a wrong password against an account and locks it at the limit,
+ * inside the caller's transaction. An expired lock starts the count
+ * again. The values are read and written in the transaction, so *fo is
+ * exactly what the commit will make durable.
  */
-static void
-account_failed(struct medsec_identity *id, const struct identity_row *row,
-    const char *source, int64_t now)
+static int
+account_failed(struct medsec_identity *id, const char *name, int64_t now,
+    struct failure_outcome *fo)
 {
 	struct medsec_db_stmt *st = NULL;
-	int64_t failures = 0, locked = 0, until;
-	char details[96];
+	int64_t failures, locked;
+	int r;
 
-	if (medsec_db_prepare(id->db, "UPDATE account SET failures = CASE "
-	    "WHEN locked_until_us > 0 AND locked_until_us <= ?2 THEN 1 ELSE "
-	    "failures + 1 END, locked_until_us = CASE WHEN locked_until_us > 0 "
-	    "AND locked_until_us <= ?2 THEN 0 ELSE locked_until_us END "
-	    "WHERE name = ?1 RETURNING failures, locked_until_us", &st) !=
-	    MEDSEC_OK)
-		return;
-	if (medsec_db_bind_text(st, 1, row->acct.name) == MEDSEC_OK &&
-	    medsec_db_bind_int64(st, 2, now) == MEDSEC_OK &&
-	    medsec_db_step(st) == MEDSEC_DB_ROW) {
-		failures = medsec_db_column_int64(st, 0);
-		locked = medsec_db_column_int64(st, 1);
+	if ((r = medsec_db_prepare(id->db, "SELECT failures, locked_until_us "
+	    "FROM account WHERE name = ?1", &st)) != MEDSEC_OK)
+		return r;
+	if ((r = medsec_db_bind_text(st, 1, name)) != MEDSEC_OK ||
+	    (r = medsec_db_step(st)) != MEDSEC_DB_ROW) {
+		medsec_db_finalize(st);
+		/* Deleted since it was read: nothing left to count. */
+		return r == MEDSEC_DB_DONE ? MEDSEC_OK : r < 0 ? r :
+		    MEDSEC_ERR_DB;
 	}
+	failures = medsec_db_column_int64(st, 0);
+	locked = medsec_db_column_int64(st, 1);
 	medsec_db_finalize(st);
-	if (locked != 0 || failures < id->o.max_failures)
-		return;
-	until = id->o.lock_seconds == 0 ? -1 :
-	    now + (int64_t)id->o.lock_seconds * US_PER_S;
-	if (medsec_db_prepare(id->db, "UPDATE account SET locked_until_us = ?2 "
-	    "WHERE name = ?1", &st) != MEDSEC_OK)
-		return;
-	if (medsec_db_bind_text(st, 1, row->acct.name) == MEDSEC_OK &&
-	    medsec_db_bind_int64(st, 2, until) == MEDSEC_OK)
-		(void)medsec_db_step(st);
+	st = NULL;
+	if (locked > 0 && locked <= now)
+		failures = locked = 0;
+	failures++;
+	if (locked == 0 && failures >= id->o.max_failures) {
+		fo->newly_locked = 1;
+		if (id->o.lock_seconds != 0)
+			locked = now + (int64_t)id->o.lock_seconds * US_PER_S;
+		else if ((fo->last_admin = identity_is_last_admin(id,
+		    name)) != 0)
+			locked = now + LAST_ADMIN_LOCK_SECONDS * US_PER_S;
+		else
+			locked = -1;
+	}
+	if ((r = medsec_db_prepare(id->db, "UPDATE account SET failures = ?2, "
+	    "locked_until_us = ?3 WHERE name = ?1", &st)) != MEDSEC_OK)
+		return r;
+	if ((r = medsec_db_bind_text(st, 1, name)) == MEDSEC_OK &&
+	    (r = medsec_db_bind_int64(st, 2, failures)) == MEDSEC_OK &&
+	    (r = medsec_db_bind_int64(st, 3, locked)) == MEDSEC_OK)
+		r = medsec_db_step(st) == MEDSEC_DB_DONE &&
+		    medsec_db_changes(id->db) == 1 ? MEDSEC_OK : MEDSEC_ERR_DB;
 	medsec_db_finalize(st);
+	if (r == MEDSEC_OK) {
+		fo->failures = failures;
+		fo->locked_until_us = locked;
+	}
+	return r;
+}
+
+/*
+ * One transaction for a failed attempt: the source's count, and when
+ * name is an account its count and lock. A write that fails rolls all
+ * of it back and is returned: the login is then refused with that error,
+ * never answered as if the failure had been counted.
+ */
+static int
+record_failure(struct medsec_identity *id, const char *name,
+    const char *source, int64_t now, struct failure_outcome *fo)
+{
+	int r;
+
+	memset(fo, 0, sizeof(*fo));
+	if ((r = medsec_db_begin(id->db)) != MEDSEC_OK)
+		return r;
+	if ((r = source_failed(id, source, now)) != MEDSEC_OK ||
+	    (name != NULL && (r = account_failed(id, name, now, fo)) !=
+	    MEDSEC_OK) ||
+	    (r = medsec_db_commit(id->db)) != MEDSEC_OK) {
+		identity_rollback(id);
+		memset(fo, 0, sizeof(*fo));
+		return r;
+	}
+	return MEDSEC_OK;
+}
+
+/*
+ * Records a lock once it is committed. The login it ends is refused
+ * whatever happens here; a record that cannot be made durable is held
+ * and the trail flagged degraded (identity_audit), which the operator
+ * sees and the next security operation is refused for.
+ */
+static void
+audit_lock(struct medsec_identity *id, const char *name, const char *source,
+    const struct failure_outcome *fo)
+{
+	char details[128];
+
+	if (!fo->newly_locked)
+		return;
 	snprintf(details, sizeof(details), "{\"failures\":%" PRId64
-	    ",\"lock_seconds\":%u}", failures, id->o.lock_seconds);
-	identity_audit(id, MEDSEC_EV_ACCOUNT_LOCKED, row->acct.name, source,
-	    row->acct.name, MEDSEC_AUDIT_SUCCESS, id->o.lock_seconds == 0 ?
+	    ",\"locked_until_us\":%" PRId64 "}", fo->failures,
+	    fo->locked_until_us);
+	(void)identity_audit(id, MEDSEC_EV_ACCOUNT_LOCKED, name, source, name,
+	    MEDSEC_AUDIT_SUCCESS, fo->last_admin ? "locked for 15 minutes: "
+	    "the last administrator is never locked until unlocked" :
+	    fo->locked_until_us == -1 ?
 	    "locked until an administrator unlocks it" :
 	    "locked for the configured time", details);
 }
 
-static void
+/*
+ * A correct password: the failure count starts again. complete says
+ * whether this is a login (last_login_us moves) or only a password
+ * check that is refused for a pending change.
+ */
+static int
 login_succeeded(struct medsec_identity *id, struct identity_row *row,
-    int64_t now)
+    int64_t now, int complete)
 {
 	struct medsec_db_stmt *st = NULL;
-	int64_t max_age = (int64_t)id->o.password_max_age_days * 86400 *
-	    US_PER_S;
+	int r;
 
-	if (max_age > 0 && now - row->acct.password_changed_us >= max_age)
-		row->acct.must_change = 1;
-	if (medsec_db_prepare(id->db, "UPDATE account SET failures = 0, "
-	    "locked_until_us = 0, last_login_us = ?2, must_change = ?3 "
-	    "WHERE name = ?1", &st) != MEDSEC_OK)
-		return;
-	if (medsec_db_bind_text(st, 1, row->acct.name) == MEDSEC_OK &&
-	    medsec_db_bind_int64(st, 2, now) == MEDSEC_OK &&
-	    medsec_db_bind_int64(st, 3, row->acct.must_change) == MEDSEC_OK)
-		(void)medsec_db_step(st);
+	if ((r = medsec_db_prepare(id->db, "UPDATE account SET failures = 0, "
+	    "locked_until_us = 0, must_change = ?3, last_login_us = "
+	    "coalesce(?2, last_login_us) WHERE name = ?1", &st)) != MEDSEC_OK)
+		return r;
+	if ((r = medsec_db_bind_text(st, 1, row->acct.name)) == MEDSEC_OK &&
+	    (r = complete ? medsec_db_bind_int64(st, 2, now) :
+	    medsec_db_bind_null(st, 2)) == MEDSEC_OK &&
+	    (r = medsec_db_bind_int64(st, 3, row->acct.must_change)) ==
+	    MEDSEC_OK)
+		r = medsec_db_step(st) == MEDSEC_DB_DONE ? MEDSEC_OK :
+		    MEDSEC_ERR_DB;
 	medsec_db_finalize(st);
+	if (r != MEDSEC_OK)
+		return r;
 	row->acct.failures = 0;
 	row->acct.locked_until_us = 0;
-	row->acct.last_login_us = now;
+	if (complete)
+		row->acct.last_login_us = now;
 	row->acct.state = MEDSEC_ACCOUNT_ACTIVE;
+	return MEDSEC_OK;
 }
 
-/* Whether every role of the account may log in with a password. */
-static int
-interactive(struct medsec_identity *id, const char *roles)
-{
-	char buf[128], *p, *save = NULL;
-	const struct medsec_role *role;
-	int any = 0;
-
-	snprintf(buf, sizeof(buf), "%s", roles);
-	for (p = strtok_r(buf, ", ", &save); p != NULL;
-	    p = strtok_r(NULL, ", ", &save)) {
-		if ((role = medsec_roles_find(id->roles, p)) != NULL &&
-		    !role->interactive)
-			return 0;
-		any = 1;
-	}
-	return any;
-}
-
+/*
+ * Records a refused login and returns code. The refusal stands whether
+ * or not its record is durable (see audit_lock).
+ */
 static int
 refuse(struct medsec_identity *id, const char *name, const char *source,
     const char *reason, int code)
@@ -185,60 +245,112 @@ refuse(struct medsec_identity *id, const char *name, const char *source,
 	char shown[MEDSEC_USER_NAME_MAX + 8];
 
 	identity_json_safe(shown, sizeof(shown), name);
-	identity_audit(id, MEDSEC_EV_LOGIN_FAILURE, shown, source, shown,
+	(void)identity_audit(id, MEDSEC_EV_LOGIN_FAILURE, shown, source, shown,
 	    MEDSEC_AUDIT_FAILURE, reason, NULL);
 	return code;
 }
 
+static int
+refuse_throttled(struct medsec_identity *id, const char *name,
+    const char *source)
+{
+	char shown[MEDSEC_USER_NAME_MAX + 8];
+
+	identity_json_safe(shown, sizeof(shown), name);
+	/* As refuse(): the answer is a refusal either way. */
+	(void)identity_audit(id, MEDSEC_EV_THROTTLED, shown, source, "login",
+	    MEDSEC_AUDIT_FAILURE, "too many failed logins from this source",
+	    NULL);
+	return MEDSEC_ERR_THROTTLED;
+}
+
 /*
- * The shared core: *rowp is the account on success. audit_success says
- * whether to record LOGIN_SUCCESS here (login records it with the
- * session id instead).
+ * A failed password check: counted, then refused. A count that cannot
+ * be written refuses the login with the storage error.
+ */
+static int
+failed_attempt(struct medsec_identity *id, const char *name,
+    const struct identity_row *row, int found, const char *source,
+    int64_t now)
+{
+	struct failure_outcome fo;
+	int counted = found && row->has_password;
+	int r;
+
+	r = record_failure(id, counted ? row->acct.name : NULL, source, now,
+	    &fo);
+	if (r != MEDSEC_OK)
+		return refuse(id, name, source, "login failed and the failure "
+		    "could not be recorded", r);
+	if (counted)
+		audit_lock(id, row->acct.name, source, &fo);
+	return refuse(id, name, source, !found ? "unknown user" :
+	    !row->has_password ? "machine account has no password" :
+	    "wrong password", MEDSEC_ERR_LOGIN_FAILED);
+}
+
+/*
+ * The source throttle (finding: one throttle for every local user). A
+ * source over its budget is refused, except for an account whose own
+ * record is clean (no failure since its last login) given its correct
+ * password: guessing names from one source must not lock out the
+ * administrator. Every throttled attempt still costs one Argon2id run and
+ * one counted transaction, and gets the same answer whether the name
+ * exists or not, so the throttle tells nothing about accounts.
+ */
+static int
+throttled_attempt(struct medsec_identity *id, const char *name,
+    const struct identity_row *row, int found, int ok, const char *source,
+    int64_t now)
+{
+	struct failure_outcome fo;
+	int counted = found && row->has_password && !ok;
+	int r;
+
+	r = record_failure(id, counted ? row->acct.name : NULL, source, now,
+	    &fo);
+	if (r != MEDSEC_OK)
+		return refuse(id, name, source, "login throttled and the "
+		    "attempt could not be recorded", r);
+	if (counted)
+		audit_lock(id, row->acct.name, source, &fo);
+	return refuse_throttled(id, name, source);
+}
+
+/*
+ * The shared core: *row is the account on success. Exactly one Argon2id
+ * run on every path, found or not, throttled or not.
  */
 static int
 authenticate(struct medsec_identity *id, const char *name,
     const char *password, size_t pwlen, const char *source,
-    struct identity_row *row, int audit_success)
+    struct identity_row *row, int flags)
 {
-	const char *hash = NULL;
 	int64_t now = medsec_clock_wall_us();
-	int exists, ok, r;
+	int64_t max_age = (int64_t)id->o.password_max_age_days * 86400 *
+	    US_PER_S;
+	int found, ok, throttled, r;
 
+	memset(row, 0, sizeof(*row));
 	source = safe_source(source);
 	if (password == NULL)
 		return MEDSEC_ERR_INVALID;
-	if (source_throttled(id, source, now)) {
-		identity_audit(id, MEDSEC_EV_THROTTLED, "-", source, "login",
-		    MEDSEC_AUDIT_FAILURE, "too many failed logins from this "
-		    "source", NULL);
-		return MEDSEC_ERR_THROTTLED;
-	}
+	/* A login changes counters and sessions: refused without a trail. */
+	if ((r = identity_ready(id)) != MEDSEC_OK)
+		return r;
+	if ((throttled = source_throttled(id, source, now)) < 0)
+		return throttled;
 	r = identity_row_get(id, name, row);
 	if (r != MEDSEC_OK && r != MEDSEC_ERR_NOT_FOUND)
 		return r;
-	exists = r == MEDSEC_OK;
-	if (exists && row->has_password)
-		hash = row->pwhash;
-	else if ((r = dummy_hash(id, &hash)) != MEDSEC_OK)
-		return r;
-	ok = pwlen <= MEDSEC_PASSWORD_MAX &&
-	    medsec_pwhash_str_verify(hash, password, pwlen) == MEDSEC_OK;
-	if (!exists || !row->has_password || !ok) {
-		/*
-		 * One transaction (one sync) whether or not the account
-		 * exists, so the reply's timing does not tell them apart.
-		 */
-		int txn = medsec_db_begin(id->db) == MEDSEC_OK;
-
-		source_failed(id, source, now);
-		if (exists && row->has_password)
-			account_failed(id, row, source, now);
-		if (txn && medsec_db_commit(id->db) != MEDSEC_OK)
-			(void)medsec_db_rollback(id->db);
-		return refuse(id, name, source, !exists ? "unknown user" :
-		    !row->has_password ? "machine account has no password" :
-		    "wrong password", MEDSEC_ERR_LOGIN_FAILED);
-	}
+	found = r == MEDSEC_OK;
+	ok = pwlen <= MEDSEC_PASSWORD_MAX && identity_pwhash_verify(id,
+	    found && row->has_password ? row->pwhash : id->dummy_hash,
+	    password, pwlen) == MEDSEC_OK && found && row->has_password;
+	if (throttled && !(ok && row->acct.failures == 0))
+		return throttled_attempt(id, name, row, found, ok, source, now);
+	if (!ok)
+		return failed_attempt(id, name, row, found, source, now);
 	switch (row->acct.state) {
 	case MEDSEC_ACCOUNT_DISABLED:
 		return refuse(id, name, source, "account disabled",
@@ -252,15 +364,52 @@ authenticate(struct medsec_identity *id, const char *name,
 	default:
 		break;
 	}
-	if (!interactive(id, row->acct.roles))
+	if (!identity_interactive(id, row->acct.roles))
 		return refuse(id, name, source,
 		    "machine role cannot log in interactively",
 		    MEDSEC_ERR_DENIED);
-	login_succeeded(id, row, now);
-	if (audit_success)
-		identity_audit(id, MEDSEC_EV_LOGIN_SUCCESS, name, source, name,
-		    MEDSEC_AUDIT_SUCCESS, "authenticated", NULL);
+	if (max_age > 0 && now - row->acct.password_changed_us >= max_age)
+		row->acct.must_change = 1;
+	/* An initial or aged password opens nothing but its own change. */
+	if (row->acct.must_change && !(flags & AUTH_ALLOW_MUST_CHANGE)) {
+		if ((r = login_succeeded(id, row, now, 0)) != MEDSEC_OK)
+			return r;
+		return refuse(id, name, source, "the password must be changed "
+		    "before anything else", MEDSEC_ERR_STATE);
+	}
+	if ((r = login_succeeded(id, row, now, 1)) != MEDSEC_OK)
+		return r;
+	if ((flags & AUTH_AUDIT_SUCCESS) &&
+	    (r = identity_audit(id, MEDSEC_EV_LOGIN_SUCCESS, name, source, name,
+	    MEDSEC_AUDIT_SUCCESS, "authenticated", NULL)) != MEDSEC_OK)
+		return r; /* an access nobody can review is not granted */
 	return MEDSEC_OK;
+}
+
+static int
+authenticate_acct(struct medsec_identity *id, const char *name,
+    const char *password, size_t pwlen, const char *source,
+    struct medsec_account *acct, int flags)
+{
+	struct identity_row row;
+	int r;
+
+	if (id == NULL)
+		return MEDSEC_ERR_INVALID;
+	r = authenticate(id, name, password, pwlen, source, &row, flags);
+	if (r == MEDSEC_OK && acct != NULL)
+		*acct = row.acct;
+	sodium_memzero(&row, sizeof(row));
+	return r;
+}
+
+int
+identity_authenticate_for_change(struct medsec_identity *id,
+    const char *name, const char *password, size_t pwlen, const char *source,
+    struct medsec_account *acct)
+{
+	return authenticate_acct(id, name, password, pwlen, source, acct,
+	    AUTH_AUDIT_SUCCESS | AUTH_ALLOW_MUST_CHANGE);
 }
 
 int
@@ -268,16 +417,8 @@ medsec_identity_authenticate(struct medsec_identity *id, const char *name,
     const char *password, size_t pwlen, const char *source,
     struct medsec_account *acct)
 {
-	struct identity_row row;
-	int r;
-
-	if (id == NULL)
-		return MEDSEC_ERR_INVALID;
-	r = authenticate(id, name, password, pwlen, source, &row, 1);
-	if (r == MEDSEC_OK && acct != NULL)
-		*acct = row.acct;
-	sodium_memzero(&row, sizeof(row));
-	return r;
+	return authenticate_acct(id, name, password, pwlen, source, acct,
+	    AUTH_AUDIT_SUCCESS);
 }
 
 /* The strictest one-session policy among the account's roles. */
@@ -309,12 +450,12 @@ medsec_identity_login(struct medsec_identity *id, const char *name,
 	if (id == NULL || token == NULL)
 		return MEDSEC_ERR_INVALID;
 	source = safe_source(source);
+	/* No session at all for a password that must be changed first. */
 	if ((r = authenticate(id, name, password, pwlen, source, &row, 0)) !=
 	    MEDSEC_OK)
 		goto out;
 	r = medsec_session_begin(id->sessions, row.acct.name, row.acct.roles,
-	    session_policy(id, row.acct.roles), source, row.acct.must_change ?
-	    MEDSEC_SESSION_FLAG_MUST_CHANGE : 0, token, &si);
+	    session_policy(id, row.acct.roles), source, 0, token, &si);
 	if (r == MEDSEC_ERR_SESSION_ACTIVE) {
 		refuse(id, name, source, "another session is active and the "
 		    "role's policy is refuse (MFDS 1.2)", r);
@@ -322,11 +463,19 @@ medsec_identity_login(struct medsec_identity *id, const char *name,
 	}
 	if (r != MEDSEC_OK)
 		goto out;
-	snprintf(details, sizeof(details), "{\"session\":\"%s\","
-	    "\"must_change_password\":%s}", si.id,
-	    row.acct.must_change ? "true" : "false");
-	identity_audit(id, MEDSEC_EV_LOGIN_SUCCESS, row.acct.name, source,
-	    row.acct.name, MEDSEC_AUDIT_SUCCESS, "session started", details);
+	snprintf(details, sizeof(details), "{\"session\":\"%s\"}", si.id);
+	if ((r = identity_audit(id, MEDSEC_EV_LOGIN_SUCCESS, row.acct.name,
+	    source, row.acct.name, MEDSEC_AUDIT_SUCCESS, "session started",
+	    details)) != MEDSEC_OK) {
+		/*
+		 * A session nobody can review is not handed out: end it. Its
+		 * end is held with the start for the degraded trail; should
+		 * ending fail too, the token is wiped below and never shown.
+		 */
+		(void)medsec_session_logout(id->sessions, token);
+		sodium_memzero(token, MEDSEC_TOKEN_TEXT_LEN);
+		goto out;
+	}
 	if (info != NULL)
 		*info = si;
 out:
@@ -356,37 +505,81 @@ medsec_identity_session_subject(struct medsec_identity *id,
 	return MEDSEC_OK;
 }
 
-int
-medsec_identity_reauth(struct medsec_identity *id, const char *token,
-    const char *password, size_t pwlen, const char *source)
+/* A wrong password on re-authentication counts as a failed login. */
+static int
+reauth_failed(struct medsec_identity *id, const struct identity_row *row,
+    const char *source)
 {
-	struct medsec_session_info info;
-	struct identity_row row;
-	const char *hash;
+	struct failure_outcome fo;
 	int r;
 
-	if (id == NULL || password == NULL)
+	r = record_failure(id, row->has_password ? row->acct.name : NULL,
+	    source, medsec_clock_wall_us(), &fo);
+	/* As refuse(): the answer is a refusal whether or not it is held. */
+	(void)identity_audit(id, MEDSEC_EV_REAUTH_FAILURE, row->acct.name,
+	    source, row->acct.name, MEDSEC_AUDIT_FAILURE, r == MEDSEC_OK ?
+	    "wrong password on re-authentication" : "wrong password on "
+	    "re-authentication; the failure could not be recorded", NULL);
+	if (r != MEDSEC_OK)
+		return r;
+	audit_lock(id, row->acct.name, source, &fo);
+	return MEDSEC_ERR_AUTH;
+}
+
+int
+medsec_identity_reauth(struct medsec_identity *id, const char *token,
+    const char *password, size_t pwlen, const char *source,
+    char newtoken[MEDSEC_TOKEN_TEXT_LEN], struct medsec_session_info *info)
+{
+	struct medsec_session_info old, si;
+	struct identity_row row;
+	char details[128];
+	int r;
+
+	memset(&row, 0, sizeof(row));
+	if (id == NULL || password == NULL || newtoken == NULL)
 		return MEDSEC_ERR_INVALID;
-	if ((r = medsec_session_check(id->sessions, token, &info)) !=
+	memset(newtoken, 0, MEDSEC_TOKEN_TEXT_LEN);
+	source = safe_source(source);
+	if ((r = identity_ready(id)) != MEDSEC_OK)
+		return r;
+	if ((r = medsec_session_check(id->sessions, token, &old)) !=
 	    MEDSEC_OK)
 		return r;
-	if (info.emergency)
+	if (old.emergency || old.must_change)
 		return MEDSEC_ERR_DENIED;
-	if ((r = identity_row_get(id, info.user, &row)) != MEDSEC_OK)
-		return r == MEDSEC_ERR_NOT_FOUND ? MEDSEC_ERR_DISABLED : r;
-	hash = row.has_password ? row.pwhash : NULL;
-	if (hash == NULL || pwlen > MEDSEC_PASSWORD_MAX ||
-	    medsec_pwhash_str_verify(hash, password, pwlen) != MEDSEC_OK) {
-		identity_audit(id, MEDSEC_EV_REAUTH_FAILURE, info.user,
-		    safe_source(source), info.user, MEDSEC_AUDIT_FAILURE,
-		    "wrong password on re-authentication", NULL);
-		source_failed(id, safe_source(source), medsec_clock_wall_us());
-		account_failed(id, &row, safe_source(source),
-		    medsec_clock_wall_us());
-		r = MEDSEC_ERR_AUTH;
+	if ((r = identity_row_get(id, old.user, &row)) != MEDSEC_OK) {
+		r = r == MEDSEC_ERR_NOT_FOUND ? MEDSEC_ERR_DISABLED : r;
 		goto out;
 	}
-	r = medsec_session_mark_reauth(id->sessions, token);
+	if (pwlen > MEDSEC_PASSWORD_MAX || identity_pwhash_verify(id,
+	    row.has_password ? row.pwhash : id->dummy_hash, password, pwlen) !=
+	    MEDSEC_OK || !row.has_password) {
+		r = reauth_failed(id, &row, source);
+		goto out;
+	}
+	if (row.acct.state != MEDSEC_ACCOUNT_ACTIVE) {
+		r = row.acct.state == MEDSEC_ACCOUNT_LOCKED ? MEDSEC_ERR_LOCKED :
+		    row.acct.state == MEDSEC_ACCOUNT_EXPIRED ?
+		    MEDSEC_ERR_EXPIRED : MEDSEC_ERR_DISABLED;
+		goto out;
+	}
+	/* A fresh proof of identity gets a fresh token (catalog D2). */
+	if ((r = medsec_session_rotate(id->sessions, token, newtoken, &si)) !=
+	    MEDSEC_OK)
+		goto out;
+	snprintf(details, sizeof(details), "{\"session\":\"%s\","
+	    "\"previous_session\":\"%s\"}", si.id, old.id);
+	if ((r = identity_audit(id, MEDSEC_EV_LOGIN_SUCCESS, row.acct.name,
+	    source, row.acct.name, MEDSEC_AUDIT_SUCCESS, "re-authenticated; "
+	    "the session has a new token", details)) != MEDSEC_OK) {
+		/* As in login: an unrecorded session is ended, not handed out. */
+		(void)medsec_session_logout(id->sessions, newtoken);
+		sodium_memzero(newtoken, MEDSEC_TOKEN_TEXT_LEN);
+		goto out;
+	}
+	if (info != NULL)
+		*info = si;
 out:
 	sodium_memzero(&row, sizeof(row));
 	return r;
@@ -433,8 +626,12 @@ medsec_identity_peer_authenticate(struct medsec_identity *id,
 	if (id == NULL || !valid_sha256_hex(cert_sha256))
 		return MEDSEC_ERR_INVALID;
 	source = safe_source(source);
+	/*
+	 * Nothing here changes state; each refusal stands whether or not
+	 * its record is durable (held for a degraded trail), hence (void).
+	 */
 	if (medsec_identity_cert_check(id, cert_sha256) != MEDSEC_OK) {
-		identity_audit(id, MEDSEC_EV_PEER_REFUSED, cert_sha256, source,
+		(void)identity_audit(id, MEDSEC_EV_PEER_REFUSED, cert_sha256, source,
 		    cert_sha256, MEDSEC_AUDIT_FAILURE, "certificate revoked",
 		    NULL);
 		return MEDSEC_ERR_DISABLED;
@@ -448,12 +645,12 @@ medsec_identity_peer_authenticate(struct medsec_identity *id,
 		    medsec_db_column_text(st, 0));
 	medsec_db_finalize(st);
 	if (name[0] == '\0' || identity_row_get(id, name, &row) != MEDSEC_OK) {
-		identity_audit(id, MEDSEC_EV_PEER_REFUSED, cert_sha256, source,
+		(void)identity_audit(id, MEDSEC_EV_PEER_REFUSED, cert_sha256, source,
 		    cert_sha256, MEDSEC_AUDIT_FAILURE, "unknown peer", NULL);
 		return MEDSEC_ERR_LOGIN_FAILED;
 	}
 	if (row.acct.state != MEDSEC_ACCOUNT_ACTIVE) {
-		identity_audit(id, MEDSEC_EV_PEER_REFUSED, name, source, name,
+		(void)identity_audit(id, MEDSEC_EV_PEER_REFUSED, name, source, name,
 		    MEDSEC_AUDIT_FAILURE,
 		    medsec_account_state_name(row.acct.state), NULL);
 		r = row.acct.state == MEDSEC_ACCOUNT_EXPIRED ?

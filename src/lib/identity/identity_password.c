@@ -36,8 +36,8 @@ reused(struct medsec_identity *id, const char *name, const char *pw,
 	    MEDSEC_OK)
 		goto out;
 	while (!found && (r = medsec_db_step(st)) == MEDSEC_DB_ROW)
-		found = medsec_pwhash_str_verify(medsec_db_column_text(st, 0),
-		    pw, pwlen) == MEDSEC_OK;
+		found = identity_pwhash_verify(id,
+		    medsec_db_column_text(st, 0), pw, pwlen) == MEDSEC_OK;
 out:
 	medsec_db_finalize(st);
 	return found;
@@ -120,7 +120,7 @@ identity_password_store(struct medsec_identity *id, const char *name,
 		goto out;
 fail:
 	medsec_db_finalize(st);
-	(void)medsec_db_rollback(id->db);
+	identity_rollback(id);
 out:
 	sodium_memzero(hash, sizeof(hash));
 	return r;

@@ -87,6 +87,7 @@ integrity_hash_fd(struct ihasher *h, int fd, struct ientry *e)
 	ssize_t n;
 	int r;
 
+	/* A read-ahead hint only: reading works the same if it is refused. */
 	(void)posix_fadvise(fd, 0, 0, POSIX_FADV_SEQUENTIAL);
 	if ((r = medsec_hash_reset(h->ctx)) != MEDSEC_OK)
 		return r;
@@ -210,6 +211,11 @@ integrity_pool_start(int alg, unsigned nthreads, struct ipool **pp)
 	while (p->started < nthreads && r == MEDSEC_OK)
 		r = start_one(p, alg);
 	if (r != MEDSEC_OK) {
+		/*
+		 * Joins the workers that did start. Nothing was submitted, so
+		 * no worker can have an error of its own to report: the one
+		 * that stopped the start is r.
+		 */
 		(void)integrity_pool_finish(p, NULL, NULL);
 		return r;
 	}

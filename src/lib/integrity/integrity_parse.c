@@ -45,8 +45,10 @@ pfail(struct parser *ps, const char *fmt, ...)
 	va_start(ap, fmt);
 	vsnprintf(msg, sizeof(msg), fmt, ap);
 	va_end(ap);
-	return medsec_errf(ps->err, ps->errlen, MEDSEC_ERR_FORMAT,
-	    "line %d: %s", ps->line, msg);
+	medsec_errf(ps->err, ps->errlen, MEDSEC_ERR_FORMAT, "line %d: %s",
+	    ps->line, msg);
+	/* Visibly nonzero here, so no caller's out-params look used unset. */
+	return MEDSEC_ERR_FORMAT;
 }
 
 static int
@@ -55,6 +57,9 @@ next_line(struct parser *ps, const char **lp, size_t *lenp)
 	const char *nl;
 	size_t i;
 
+	/* Out-params are defined on every path, failure included. */
+	*lp = NULL;
+	*lenp = 0;
 	ps->line++;
 	if (ps->p >= ps->end)
 		return pfail(ps, "the manifest ends early");

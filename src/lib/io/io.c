@@ -89,11 +89,16 @@ medsec_io_posix_ops(void)
 	return &posix_ops;
 }
 
+/* The code for a failed write, create, rename or removal. */
 static int
 errno_code(void)
 {
-	return errno == ENOSPC || errno == EDQUOT ? MEDSEC_ERR_NOSPACE
-						  : MEDSEC_ERR_IO;
+	if (errno == ENOSPC || errno == EDQUOT)
+		return MEDSEC_ERR_NOSPACE;
+	/* Not an I/O fault: the file or its directory is not ours to change. */
+	if (errno == EACCES || errno == EPERM || errno == EROFS)
+		return MEDSEC_ERR_READ_ONLY;
+	return MEDSEC_ERR_IO;
 }
 
 int
@@ -111,8 +116,12 @@ medsec_io_open(const char *path, int flags, mode_t mode)
 		return MEDSEC_ERR_NOT_FOUND;
 	if (errno == EEXIST)
 		return MEDSEC_ERR_EXISTS;
-	if (errno == ELOOP || errno == EACCES || errno == EPERM)
+	/* O_NOFOLLOW met a symbolic link. */
+	if (errno == ELOOP)
 		return MEDSEC_ERR_PERMISSION;
+	if ((errno == EACCES || errno == EPERM) &&
+	    (flags & (O_WRONLY | O_RDWR | O_CREAT)) == 0)
+		return MEDSEC_ERR_DENIED;
 	return errno_code();
 }
 
@@ -240,12 +249,21 @@ medsec_io_write_file_atomic(const char *dir, const char *name,
 	if ((r = medsec_io_path(tmp, sizeof(tmp), dir, tmpname)) != MEDSEC_OK ||
 	    (r = medsec_io_path(dst, sizeof(dst), dir, name)) != MEDSEC_OK)
 		return r;
-	/* A temporary left by an earlier crash is stale: replace it. */
+	/*
+	 * A temporary left by an earlier crash is stale: replace it. Absent
+	 * is the usual case; if it is there and cannot be removed, the
+	 * exclusive create below fails and that error is returned.
+	 */
 	(void)medsec_io_unlink(tmp);
 	r = write_synced(tmp, O_EXCL, buf, len, mode);
 	if (r == MEDSEC_OK)
 		r = medsec_io_rename(tmp, dst);
 	if (r != MEDSEC_OK) {
+		/*
+		 * The write's error is the one to report; the old file is
+		 * untouched either way, and a temporary left behind is
+		 * replaced by the next write.
+		 */
 		(void)medsec_io_unlink(tmp);
 		return r;
 	}
@@ -265,6 +283,12 @@ medsec_io_write_file_new(const char *dir, const char *name, const void *buf,
 	if (r == MEDSEC_ERR_EXISTS)
 		return r;
 	if (r != MEDSEC_OK) {
+		/*
+		 * The write's error is the one to report. A partial file that
+		 * cannot be removed stays under its name, where every reader
+		 * refuses it (the sealed and signed formats are checked) and
+		 * the next exclusive create fails with MEDSEC_ERR_EXISTS.
+		 */
 		(void)medsec_io_unlink(path);
 		return r;
 	}
@@ -280,7 +304,19 @@ medsec_io_check_private(int fd)
 		return MEDSEC_ERR_IO;
 	if (!S_ISREG(st.st_mode))
 		return MEDSEC_ERR_FORMAT;
-	if ((st.st_mode & (S_IRWXG | S_IRWXO)) != 0 || st.st_uid != geteuid())
+	if (st.st_uid != geteuid())
+		return MEDSEC_ERR_NOT_OWNER;
+	if ((st.st_mode & (S_IRWXG | S_IRWXO)) != 0)
+		return MEDSEC_ERR_PERMISSION;
+	return MEDSEC_OK;
+}
+
+int
+medsec_io_check_trusted(const struct stat *st)
+{
+	if (st->st_uid != geteuid() && st->st_uid != 0)
+		return MEDSEC_ERR_NOT_OWNER;
+	if ((st->st_mode & (S_IWGRP | S_IWOTH)) != 0)
 		return MEDSEC_ERR_PERMISSION;
 	return MEDSEC_OK;
 }
@@ -289,6 +325,13 @@ int
 medsec_io_read_file(const char *path, size_t maxlen, int flags,
     uint8_t **bufp, size_t *lenp)
 {
+	return medsec_io_read_file_stat(path, maxlen, flags, bufp, lenp, NULL);
+}
+
+int
+medsec_io_read_file_stat(const char *path, size_t maxlen, int flags,
+    uint8_t **bufp, size_t *lenp, struct stat *stp)
+{
 	struct stat st;
 	uint8_t *buf = NULL;
 	size_t got = 0;
@@ -296,19 +339,28 @@ medsec_io_read_file(const char *path, size_t maxlen, int flags,
 
 	*bufp = NULL;
 	*lenp = 0;
+	memset(&st, 0, sizeof(st));
+	if (stp != NULL)
+		*stp = st;
 	fd = medsec_io_open(path, O_RDONLY, 0);
 	if (fd < 0)
 		return fd;
 	if (fstat(fd, &st) != 0) {
+		memset(&st, 0, sizeof(st));
 		r = MEDSEC_ERR_IO;
 		goto out;
 	}
+	if (stp != NULL)
+		*stp = st;
 	if (!S_ISREG(st.st_mode)) {
 		r = MEDSEC_ERR_FORMAT;
 		goto out;
 	}
 	if ((flags & MEDSEC_IO_PRIVATE) &&
 	    (r = medsec_io_check_private(fd)) != MEDSEC_OK)
+		goto out;
+	if ((flags & MEDSEC_IO_TRUSTED) &&
+	    (r = medsec_io_check_trusted(&st)) != MEDSEC_OK)
 		goto out;
 	if ((uint64_t)st.st_size > maxlen) {
 		r = MEDSEC_ERR_TOO_LARGE;

@@ -6,13 +6,18 @@
  *
  * All functions return MEDSEC_OK (or a non-negative count or descriptor)
  * on success, and a negative MEDSEC_ERR_* code on failure; ENOSPC becomes
- * MEDSEC_ERR_NOSPACE, other errors MEDSEC_ERR_IO (errno is preserved).
+ * MEDSEC_ERR_NOSPACE, a write refused by the file system's permissions
+ * (EACCES, EPERM, EROFS) MEDSEC_ERR_READ_ONLY, other errors MEDSEC_ERR_IO
+ * (errno is preserved). An open for reading that permissions refuse is
+ * MEDSEC_ERR_DENIED; a symbolic link met by O_NOFOLLOW is
+ * MEDSEC_ERR_PERMISSION.
  */
 #ifndef MEDSEC_IO_H
 #define MEDSEC_IO_H
 
 #include <stddef.h>
 #include <stdint.h>
+#include <sys/stat.h>
 #include <sys/types.h>
 
 /*
@@ -70,17 +75,36 @@ int medsec_io_write_file_new(const char *dir, const char *name,
 
 /* Flags for medsec_io_read_file(). */
 #define MEDSEC_IO_PRIVATE 0x1 /* refuse unless mode has no group/other bits */
+/*
+ * Refuse a file that neither the effective user (the service user) nor
+ * root owns (MEDSEC_ERR_NOT_OWNER), or that group or others can write
+ * (MEDSEC_ERR_PERMISSION): whoever can write a configuration file can
+ * change the device's security settings.
+ */
+#define MEDSEC_IO_TRUSTED 0x2
 
 /*
  * Reads a whole regular file (never following a symlink) of at most maxlen
  * bytes into a new buffer (plus a NUL terminator not counted in *lenp).
- * With MEDSEC_IO_PRIVATE, refuses with MEDSEC_ERR_PERMISSION a file that
- * group or others can access, or that another user owns. On success the
+ * With MEDSEC_IO_PRIVATE, refuses with MEDSEC_ERR_NOT_OWNER a file that
+ * another user owns and with MEDSEC_ERR_PERMISSION one that group or
+ * others can access. On success the
  * caller owns *bufp and frees it with free() (wiping first if secret).
  * A file longer than maxlen gives MEDSEC_ERR_TOO_LARGE.
  */
 int medsec_io_read_file(const char *path, size_t maxlen, int flags,
     uint8_t **bufp, size_t *lenp);
+
+/*
+ * As medsec_io_read_file(), and *stp (may be NULL) receives what fstat
+ * said of the opened file, so a refusal can name its owner and mode;
+ * st_mode is 0 when the file could not be opened or stat'ed.
+ */
+int medsec_io_read_file_stat(const char *path, size_t maxlen, int flags,
+    uint8_t **bufp, size_t *lenp, struct stat *stp);
+
+/* Checks an open fd's stat as MEDSEC_IO_TRUSTED does. */
+int medsec_io_check_trusted(const struct stat *st);
 
 /* Checks an open fd as MEDSEC_IO_PRIVATE does. */
 int medsec_io_check_private(int fd);

@@ -125,8 +125,11 @@ check_keydir(const char *dir)
 
 	if (lstat(dir, &sb) != 0)
 		return MEDSEC_ERR_NOT_FOUND;
-	if (!S_ISDIR(sb.st_mode) || sb.st_uid != geteuid() ||
-	    (sb.st_mode & (S_IWGRP | S_IWOTH)) != 0)
+	if (!S_ISDIR(sb.st_mode))
+		return MEDSEC_ERR_PERMISSION;
+	if (sb.st_uid != geteuid())
+		return MEDSEC_ERR_NOT_OWNER;
+	if ((sb.st_mode & (S_IWGRP | S_IWOTH)) != 0)
 		return MEDSEC_ERR_PERMISSION;
 	return MEDSEC_OK;
 }

@@ -102,6 +102,12 @@ store_new(struct medsec_keystore *ks, const char *name,
 	r = ks_seal_store(ks, name, 0, h, secret, KS_WRITE_NEW);
 	if (r != MEDSEC_OK && pklen > 0 &&
 	    ks_path(ks, path, name, 0, "pub") == MEDSEC_OK) {
+		/*
+		 * Best effort, and safe to ignore: the seal error r is what
+		 * the caller sees. A .pub this cannot remove (or that a crash
+		 * brings back) makes the next generate of the name fail with
+		 * MEDSEC_ERR_EXISTS, never pair with another secret.
+		 */
 		(void)medsec_io_unlink(path);
 		(void)medsec_io_fsync_dir(ks->dir);
 	}

@@ -29,7 +29,7 @@
 
 static const char *const end_names[] = {
 	"live", "logout", "replaced", "idle", "lifetime", "killed", "revoked",
-	"clock",
+	"clock", "rotated",
 };
 
 const char *
@@ -91,12 +91,22 @@ session_audit(struct medsec_sessions *s, int event, const char *actor,
 	ev.reason = reason;
 	ev.details = details;
 	/*
-	 * A session change is already in the database; if the trail cannot
-	 * take the record, the critical path keeps it in memory and flags
-	 * the trail degraded rather than undoing a logout.
+	 * The change is already committed. Starting a session is refused
+	 * beforehand when the trail cannot take a record (session_ready);
+	 * what is recorded here after the fact either ends access (logout,
+	 * expiry, revocation: never undone for want of a record) or marks a
+	 * running therapy, which must not stop because the trail failed. So
+	 * a failed append is held in memory and the trail flagged degraded,
+	 * which the operator sees and the next login is refused for.
 	 */
 	(void)medsec_audit_append_critical(s->audit, &ev, NULL);
 	free(details);
+}
+
+int
+session_ready(struct medsec_sessions *s)
+{
+	return s->audit != NULL ? medsec_audit_ready(s->audit) : MEDSEC_OK;
 }
 
 int
@@ -275,6 +285,14 @@ live_entry(struct medsec_sessions *s, const char *token, int force_poll,
 }
 
 int
+session_live_entry(struct medsec_sessions *s, const char *token,
+    int force_poll, struct session_entry **ep,
+    struct medsec_session_info *info)
+{
+	return live_entry(s, token, force_poll, ep, info);
+}
+
+int
 medsec_session_check(struct medsec_sessions *s, const char *token,
     struct medsec_session_info *info)
 {
@@ -285,9 +303,12 @@ medsec_session_check(struct medsec_sessions *s, const char *token,
 		return MEDSEC_ERR_INVALID;
 	if ((r = live_entry(s, token, 0, &e, info)) != MEDSEC_OK)
 		return r;
-	touch(s, e, medsec_clock_mono_us());
 	if (info != NULL)
 		*info = e->info;
+	/* A pending password change: not a session that may act. */
+	if (e->info.must_change)
+		return MEDSEC_ERR_STATE;
+	touch(s, e, medsec_clock_mono_us());
 	return MEDSEC_OK;
 }
 
@@ -365,22 +386,6 @@ medsec_session_set_therapy(struct medsec_sessions *s, const char *token,
 	    on ? "supervising an active therapy: idle timeout suspended" :
 	    "therapy supervision ended: idle timeout applies");
 	return MEDSEC_OK;
-}
-
-int
-medsec_session_mark_reauth(struct medsec_sessions *s, const char *token)
-{
-	struct session_entry *e;
-	int r;
-
-	if (s == NULL)
-		return MEDSEC_ERR_INVALID;
-	if ((r = live_entry(s, token, 1, &e, NULL)) != MEDSEC_OK)
-		return r;
-	e->info.reauth_us = medsec_clock_wall_us();
-	e->reauth_mono = medsec_clock_mono_us();
-	touch(s, e, e->reauth_mono);
-	return session_store_reauth(s, e);
 }
 
 int

@@ -62,6 +62,17 @@ out:
 	return r;
 }
 
+static void
+session_rollback(struct medsec_sessions *s)
+{
+	/*
+	 * Nothing of the transaction is visible if this fails too: SQLite
+	 * discards an uncommitted WAL transaction when the connection next
+	 * reads or closes. The caller reports the error that got us here.
+	 */
+	(void)medsec_db_rollback(s->db);
+}
+
 static int
 end_row(struct medsec_sessions *s, const struct live_row *row, int reason,
     int64_t now)
@@ -111,7 +122,7 @@ insert_row(struct medsec_sessions *s, const struct session_entry *e)
 	if ((r = medsec_db_prepare(s->db, "INSERT INTO session (token_sha256, "
 	    "id, name, roles, source, created_us, last_us, reauth_us, "
 	    "therapy, emergency, must_change) VALUES (?1, ?2, ?3, ?4, ?5, ?6, "
-	    "?6, ?6, 0, ?7, ?8)", &st)) != MEDSEC_OK)
+	    "?9, ?10, ?11, ?7, ?8)", &st)) != MEDSEC_OK)
 		return r;
 	if ((r = medsec_db_bind_blob(st, 1, e->hash, SESSION_HASH_LEN)) !=
 	    MEDSEC_OK ||
@@ -123,7 +134,11 @@ insert_row(struct medsec_sessions *s, const struct session_entry *e)
 	    MEDSEC_OK ||
 	    (r = medsec_db_bind_int64(st, 7, e->info.emergency)) != MEDSEC_OK ||
 	    (r = medsec_db_bind_int64(st, 8, e->info.must_change)) !=
-	    MEDSEC_OK)
+	    MEDSEC_OK ||
+	    (r = medsec_db_bind_int64(st, 9, e->info.last_us)) != MEDSEC_OK ||
+	    (r = medsec_db_bind_int64(st, 10, e->info.reauth_us)) !=
+	    MEDSEC_OK ||
+	    (r = medsec_db_bind_int64(st, 11, e->info.therapy)) != MEDSEC_OK)
 		goto out;
 	r = medsec_db_step(st) == MEDSEC_DB_DONE ? MEDSEC_OK : MEDSEC_ERR_DB;
 out:
@@ -191,7 +206,7 @@ begin_txn(struct medsec_sessions *s, const struct session_entry *e,
 		goto fail;
 	return MEDSEC_OK;
 fail:
-	(void)medsec_db_rollback(s->db);
+	session_rollback(s);
 	*endreasonp = MEDSEC_SESSION_LIVE;
 	return r;
 }
@@ -223,6 +238,13 @@ medsec_session_begin(struct medsec_sessions *s, const char *user,
 	    medsec_clock_wall_us();
 	e.persisted_last_us = e.info.last_us;
 	e.created_mono = e.last_mono = e.reauth_mono = medsec_clock_mono_us();
+	/*
+	 * Refused before anything changes if it could not be recorded;
+	 * break-glass only is not: it keeps a therapy supervised, and its
+	 * records are held for a degraded trail.
+	 */
+	if (!e.info.emergency && (r = session_ready(s)) != MEDSEC_OK)
+		goto out;
 	if ((r = new_token(s, token, &e)) != MEDSEC_OK)
 		goto out;
 	if ((r = begin_txn(s, &e, policy, &ended, &reason)) != MEDSEC_OK)
@@ -254,6 +276,78 @@ medsec_session_begin(struct medsec_sessions *s, const char *user,
 out:
 	if (r != MEDSEC_OK)
 		sodium_memzero(token, MEDSEC_TOKEN_TEXT_LEN);
+	sodium_memzero(&e, sizeof(e));
+	return r;
+}
+
+/* Ends the old row and inserts the new one: one transaction. */
+static int
+rotate_txn(struct medsec_sessions *s, const struct session_entry *old,
+    const struct session_entry *e, int64_t now)
+{
+	struct live_row row;
+	int r;
+
+	memset(&row, 0, sizeof(row));
+	memcpy(row.hash, old->hash, SESSION_HASH_LEN);
+	if ((r = medsec_db_begin(s->db)) != MEDSEC_OK)
+		return r;
+	if ((r = end_row(s, &row, MEDSEC_SESSION_END_ROTATED, now)) !=
+	    MEDSEC_OK || medsec_db_changes(s->db) != 1) {
+		if (r == MEDSEC_OK)
+			r = MEDSEC_ERR_DISABLED; /* ended meanwhile */
+		session_rollback(s);
+		return r;
+	}
+	if ((r = insert_row(s, e)) != MEDSEC_OK ||
+	    (r = medsec_db_commit(s->db)) != MEDSEC_OK) {
+		session_rollback(s);
+		return r;
+	}
+	return MEDSEC_OK;
+}
+
+int
+medsec_session_rotate(struct medsec_sessions *s, const char *token,
+    char newtoken[MEDSEC_TOKEN_TEXT_LEN], struct medsec_session_info *info)
+{
+	struct medsec_session_info ended;
+	struct session_entry e, *old;
+	int64_t now = medsec_clock_wall_us();
+	int r;
+
+	memset(&e, 0, sizeof(e));
+	if (s == NULL || newtoken == NULL)
+		return MEDSEC_ERR_INVALID;
+	if ((r = session_ready(s)) != MEDSEC_OK)
+		goto out;
+	if ((r = session_live_entry(s, token, 1, &old, NULL)) != MEDSEC_OK)
+		goto out;
+	/* Same session, same lifetime; new token, id and proof time. */
+	e = *old;
+	if (now > e.info.last_us)
+		e.info.last_us = now;
+	e.info.reauth_us = e.info.last_us;
+	e.persisted_last_us = e.info.last_us;
+	e.last_mono = e.reauth_mono = medsec_clock_mono_us();
+	if ((r = new_token(s, newtoken, &e)) != MEDSEC_OK)
+		goto out;
+	if ((r = rotate_txn(s, old, &e, now)) != MEDSEC_OK)
+		goto out;
+	ended = old->info;
+	ended.ended_us = now;
+	ended.end_reason = MEDSEC_SESSION_END_ROTATED;
+	session_table_remove(s, old);
+	session_audit(s, MEDSEC_EV_SESSION_ENDED, NULL, &ended,
+	    "token replaced after re-authentication");
+	if ((r = session_table_put(s, &e)) != MEDSEC_OK)
+		goto out;
+	if (info != NULL)
+		*info = e.info;
+	r = MEDSEC_OK;
+out:
+	if (r != MEDSEC_OK)
+		sodium_memzero(newtoken, MEDSEC_TOKEN_TEXT_LEN);
 	sodium_memzero(&e, sizeof(e));
 	return r;
 }

@@ -63,9 +63,17 @@ int session_lookup_ended(struct medsec_sessions *s,
 int session_store_last(struct medsec_sessions *s, struct session_entry *e);
 int session_store_flag(struct medsec_sessions *s, struct session_entry *e,
     const char *column, int value);
-int session_store_reauth(struct medsec_sessions *s, struct session_entry *e);
 
 /* session.c */
+/* medsec_audit_ready() for a handle with a trail (tests may have none). */
+int session_ready(struct medsec_sessions *s);
+/*
+ * The live entry of a token, ending it if past a limit. force_poll: look
+ * for other processes' changes now. info describes an ended one too.
+ */
+int session_live_entry(struct medsec_sessions *s, const char *token,
+    int force_poll, struct session_entry **ep,
+    struct medsec_session_info *info);
 int session_token_hash(struct medsec_sessions *s, const char *token,
     uint8_t hash[SESSION_HASH_LEN]);
 int session_end_error(int reason);

@@ -266,10 +266,3 @@ session_store_flag(struct medsec_sessions *s, struct session_entry *e,
 	return store_int(s, e, "UPDATE session SET therapy = ?1 "
 	    "WHERE token_sha256 = ?2 AND ended_us IS NULL", value);
 }
-
-int
-session_store_reauth(struct medsec_sessions *s, struct session_entry *e)
-{
-	return store_int(s, e, "UPDATE session SET reauth_us = ?1 "
-	    "WHERE token_sha256 = ?2 AND ended_us IS NULL", e->info.reauth_us);
-}

@@ -64,6 +64,12 @@ int update_valid_name(const char *name);
 
 /* update_manifest.c */
 void update_files_free(struct medsec_update_file *files, size_t n);
+/*
+ * MEDSEC_ERR_FORMAT (with the names in err) if a name repeats or a name
+ * is also a directory of another ("bin" and "bin/app").
+ */
+int update_names_conflict(const char *const *names, size_t n, char *err,
+    size_t errlen);
 char *update_manifest_build(const struct medsec_update_pack_args *a,
     const struct medsec_update_file *files, char *err, size_t errlen);
 

@@ -234,12 +234,76 @@ parse_file(json_t *o, struct medsec_update_file *f, char *err, size_t errlen,
 	return parse_chunks(chunks, f, err, errlen);
 }
 
+struct name_key {
+	const char *s;
+	size_t len;
+};
+
+static int
+name_cmp(const void *a, const void *b)
+{
+	const struct name_key *x = a;
+	const char *const *y = b;
+	int c = strncmp(x->s, *y, x->len);
+
+	return c != 0 ? c : (*y)[x->len] == '\0' ? 0 : -1;
+}
+
+static int
+str_cmp(const void *a, const void *b)
+{
+	return strcmp(*(const char *const *)a, *(const char *const *)b);
+}
+
+int
+update_names_conflict(const char *const *names, size_t n, char *err,
+    size_t errlen)
+{
+	const char **sorted;
+	struct name_key key;
+	const char *slash;
+	size_t i;
+	int r = MEDSEC_OK;
+
+	if (n < 2)
+		return MEDSEC_OK;
+	if ((sorted = malloc(n * sizeof(*sorted))) == NULL)
+		return MEDSEC_ERR_NOMEM;
+	memcpy(sorted, names, n * sizeof(*sorted));
+	qsort(sorted, n, sizeof(*sorted), str_cmp);
+	for (i = 0; r == MEDSEC_OK && i + 1 < n; i++)
+		if (strcmp(sorted[i], sorted[i + 1]) == 0)
+			r = medsec_errf(err, errlen, MEDSEC_ERR_FORMAT,
+			    "file %s listed twice", sorted[i]);
+	/*
+	 * A file that is also a directory of another ("bin" and "bin/app")
+	 * cannot be extracted: refused here, not at install.
+	 */
+	for (i = 0; r == MEDSEC_OK && i < n; i++) {
+		for (slash = strchr(names[i], '/'); slash != NULL;
+		    slash = strchr(slash + 1, '/')) {
+			key.s = names[i];
+			key.len = (size_t)(slash - names[i]);
+			if (bsearch(&key, sorted, n, sizeof(*sorted),
+			    name_cmp) != NULL) {
+				r = medsec_errf(err, errlen, MEDSEC_ERR_FORMAT,
+				    "file %.*s is also a directory of file %s",
+				    (int)key.len, names[i], names[i]);
+				break;
+			}
+		}
+	}
+	free(sorted);
+	return r;
+}
+
 static int
 parse_files(json_t *arr, struct medsec_update_manifest *m, char *err,
     size_t errlen)
 {
+	const char **names;
 	json_t *it;
-	size_t i, j;
+	size_t i;
 	int r;
 
 	if (json_array_size(arr) == 0 ||
@@ -254,14 +318,15 @@ parse_files(json_t *arr, struct medsec_update_manifest *m, char *err,
 		if ((r = parse_file(it, &m->files[i], err, errlen, i)) !=
 		    MEDSEC_OK)
 			return r;
-		for (j = 0; j < i; j++)
-			if (strcmp(m->files[j].name, m->files[i].name) == 0)
-				return medsec_errf(err, errlen,
-				    MEDSEC_ERR_FORMAT, "file %s listed twice",
-				    m->files[i].name);
 		m->n_files = i + 1;
 	}
-	return MEDSEC_OK;
+	if ((names = malloc(m->n_files * sizeof(*names))) == NULL)
+		return MEDSEC_ERR_NOMEM;
+	for (i = 0; i < m->n_files; i++)
+		names[i] = m->files[i].name;
+	r = update_names_conflict(names, m->n_files, err, errlen);
+	free(names);
+	return r;
 }
 
 static int
@@ -333,6 +398,34 @@ parse_fields(json_t *root, struct medsec_update_manifest *m, char *err,
 	return parse_files(files, m, err, errlen);
 }
 
+/*
+ * One release, one digest: the manifest bytes must be exactly what the
+ * packer writes for their content (docs/formats/update-package.md,
+ * "Canonical form"), so no second spelling of a signed manifest (spaces,
+ * key order, escapes, number forms) is another valid package.
+ */
+static int
+check_canonical(json_t *root, const char *json, size_t len, char *err,
+    size_t errlen)
+{
+	char *canon;
+	size_t n, at;
+	int r = MEDSEC_OK;
+
+	if ((canon = json_dumps(root, JSON_COMPACT | JSON_SORT_KEYS)) == NULL)
+		return MEDSEC_ERR_NOMEM;
+	n = strlen(canon);
+	if (n != len || memcmp(canon, json, len) != 0) {
+		for (at = 0; at < n && at < len && canon[at] == json[at]; at++)
+			;
+		r = medsec_errf(err, errlen, MEDSEC_ERR_FORMAT, "manifest is "
+		    "not in canonical form (compact JSON, sorted keys): it "
+		    "differs at byte %zu", at);
+	}
+	free(canon);
+	return r;
+}
+
 int
 medsec_update_manifest_parse(const char *json, size_t len,
     struct medsec_update_manifest **mp, char *err, size_t errlen)
@@ -357,6 +450,7 @@ medsec_update_manifest_parse(const char *json, size_t len,
 		goto out;
 	}
 	if ((r = parse_fields(root, m, err, errlen)) != MEDSEC_OK ||
+	    (r = check_canonical(root, json, len, err, errlen)) != MEDSEC_OK ||
 	    (r = medsec_hash(MEDSEC_ALG_SHA256, json, len, m->digest)) !=
 	    MEDSEC_OK)
 		goto out;

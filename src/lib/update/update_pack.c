@@ -132,18 +132,18 @@ describe_files(const struct medsec_update_pack_args *a,
     struct medsec_update_file *files, uint8_t *buf, char *err, size_t errlen)
 {
 	struct stat sb;
-	size_t i, j;
+	size_t i;
 	int fd, r;
 
-	for (i = 0; i < a->n_files; i++) {
+	/* Names first: nothing is read for a package that cannot install. */
+	for (i = 0; i < a->n_files; i++)
 		if (!update_valid_name(a->names[i]))
 			return medsec_errf(err, errlen, MEDSEC_ERR_INVALID,
 			    "%s: unsafe name in package", a->names[i]);
-		for (j = 0; j < i; j++)
-			if (strcmp(a->names[j], a->names[i]) == 0)
-				return medsec_errf(err, errlen,
-				    MEDSEC_ERR_INVALID, "%s given twice",
-				    a->names[i]);
+	if ((r = update_names_conflict(a->names, a->n_files, err, errlen)) !=
+	    MEDSEC_OK)
+		return r == MEDSEC_ERR_FORMAT ? MEDSEC_ERR_INVALID : r;
+	for (i = 0; i < a->n_files; i++) {
 		if ((fd = open_regular(a->paths[i], &sb)) < 0)
 			return medsec_errf(err, errlen, MEDSEC_ERR_INVALID,
 			    "%s: not a regular file (links are not followed)",
@@ -222,6 +222,11 @@ write_package(const char *out_path, const char *manifest,
 	    MEDSEC_OK || (r = medsec_io_fsync(fd)) != MEDSEC_OK)
 		goto fail;
 	medsec_io_close(fd);
+	/*
+	 * The temporary file is never read as a package (the output name
+	 * is only ever renamed into place), so a failed removal of it
+	 * leaves litter, not a wrong result; r says what failed.
+	 */
 	if ((r = medsec_io_rename(tmp, out_path)) != MEDSEC_OK)
 		(void)medsec_io_unlink(tmp);
 	return r;
@@ -342,6 +347,7 @@ rewrite_with_sigs(const char *pkg_path, int in, const struct update_header *h,
 out:
 	if (fd >= 0)
 		medsec_io_close(fd);
+	/* Litter at worst: the package itself was not replaced. */
 	if (r != MEDSEC_OK)
 		(void)medsec_io_unlink(tmp);
 	free(buf);

@@ -145,27 +145,36 @@ out:
 	return r;
 }
 
+/* Parses trust file text; what names the file in errors. */
 static int
-load_json(const char *dir, const char *name, json_t **out, char *err,
-    size_t errlen)
+parse_json(const char *text, size_t len, const char *what, json_t **out,
+    char *err, size_t errlen)
+{
+	json_error_t je;
+
+	if (len > MEDSEC_UPDATE_TRUST_MAX)
+		return medsec_errf(err, errlen, MEDSEC_ERR_TOO_LARGE,
+		    "%s: over %u bytes", what, MEDSEC_UPDATE_TRUST_MAX);
+	*out = json_loadb(text, len, JSON_REJECT_DUPLICATES, &je);
+	if (*out == NULL)
+		return medsec_errf(err, errlen, MEDSEC_ERR_FORMAT,
+		    "%s: %s (line %d)", what, je.text, je.line);
+	return MEDSEC_OK;
+}
+
+static int
+read_trust_file(const char *dir, const char *name, uint8_t **bufp,
+    size_t *lenp, char *err, size_t errlen)
 {
 	char path[4096];
-	json_error_t je;
-	uint8_t *buf = NULL;
-	size_t len = 0;
 	int r;
 
 	if ((r = medsec_io_path(path, sizeof(path), dir, name)) != MEDSEC_OK)
 		return r;
-	if ((r = medsec_io_read_file(path, MEDSEC_UPDATE_TRUST_MAX, 0, &buf,
-	    &len)) != MEDSEC_OK)
+	if ((r = medsec_io_read_file(path, MEDSEC_UPDATE_TRUST_MAX, 0, bufp,
+	    lenp)) != MEDSEC_OK)
 		return medsec_errf(err, errlen, r, "%s: %s", path,
 		    medsec_strerror(r));
-	*out = json_loadb((const char *)buf, len, JSON_REJECT_DUPLICATES, &je);
-	free(buf);
-	if (*out == NULL)
-		return medsec_errf(err, errlen, MEDSEC_ERR_FORMAT,
-		    "%s: %s (line %d)", path, je.text, je.line);
 	return MEDSEC_OK;
 }
 
@@ -186,14 +195,15 @@ keys_from_json(json_t *arr, struct medsec_pubkey *keys, size_t *np)
 }
 
 static int
-load_root(const char *dir, struct medsec_update_trust *t, char *err,
-    size_t errlen)
+parse_root(const char *text, size_t len, struct medsec_update_trust *t,
+    char *err, size_t errlen)
 {
 	json_t *root = NULL, *keys;
 	const char *type;
 	int format, threshold, r = MEDSEC_ERR_FORMAT;
 
-	if ((r = load_json(dir, "root.json", &root, err, errlen)) != MEDSEC_OK)
+	if ((r = parse_json(text, len, "root.json", &root, err, errlen)) !=
+	    MEDSEC_OK)
 		return r;
 	if (json_unpack(root, "{s:s, s:i, s:i, s:o !}", "type", &type,
 	    "format", &format, "threshold", &threshold, "keys", &keys) != 0 ||
@@ -246,8 +256,8 @@ keyset_fields(json_t *sp, struct medsec_update_trust *t, char *err,
 }
 
 static int
-load_keyset(const char *dir, struct medsec_update_trust *t, int64_t now_us,
-    uint64_t min_version, char *err, size_t errlen)
+parse_keyset(const char *text, size_t len, struct medsec_update_trust *t,
+    int64_t now_us, uint64_t min_version, char *err, size_t errlen)
 {
 	struct update_sig sigs[MEDSEC_UPDATE_KEYS_MAX];
 	json_t *doc = NULL, *sp, *sa, *wrap = NULL;
@@ -257,7 +267,7 @@ load_keyset(const char *dir, struct medsec_update_trust *t, int64_t now_us,
 	unsigned valid;
 	int r;
 
-	if ((r = load_json(dir, "keyset.json", &doc, err, errlen)) !=
+	if ((r = parse_json(text, len, "keyset.json", &doc, err, errlen)) !=
 	    MEDSEC_OK)
 		return r;
 	r = medsec_errf(err, errlen, MEDSEC_ERR_FORMAT,
@@ -283,8 +293,9 @@ load_keyset(const char *dir, struct medsec_update_trust *t, int64_t now_us,
 		    t->root_threshold);
 	else if (t->keyset_version < min_version)
 		r = medsec_errf(err, errlen, MEDSEC_ERR_STATE, "keyset.json: "
-		    "version %" PRIu64 " older than %" PRIu64 " already seen "
-		    "(rollback)", t->keyset_version, min_version);
+		    "version %" PRIu64 " is older than version %" PRIu64
+		    " already installed on this device (key set rollback "
+		    "refused)", t->keyset_version, min_version);
 	else if (now_us >= t->keyset_expires_us)
 		r = medsec_errf(err, errlen, MEDSEC_ERR_EXPIRED,
 		    "keyset.json: signing key set expired");
@@ -297,7 +308,8 @@ out:
 }
 
 int
-medsec_update_trust_load(const char *dir, int64_t now_us,
+medsec_update_trust_parse(const char *root_json, size_t root_len,
+    const char *keyset_json, size_t keyset_len, int64_t now_us,
     uint64_t min_keyset_version, struct medsec_update_trust **tp, char *err,
     size_t errlen)
 {
@@ -307,18 +319,45 @@ medsec_update_trust_load(const char *dir, int64_t now_us,
 	if (tp == NULL)
 		return MEDSEC_ERR_INVALID;
 	*tp = NULL;
-	if (dir == NULL)
+	if (root_json == NULL || keyset_json == NULL)
 		return MEDSEC_ERR_INVALID;
 	if ((t = calloc(1, sizeof(*t))) == NULL)
 		return MEDSEC_ERR_NOMEM;
-	if ((r = load_root(dir, t, err, errlen)) != MEDSEC_OK ||
-	    (r = load_keyset(dir, t, now_us, min_keyset_version, err,
-	    errlen)) != MEDSEC_OK) {
+	if ((r = parse_root(root_json, root_len, t, err, errlen)) !=
+	    MEDSEC_OK ||
+	    (r = parse_keyset(keyset_json, keyset_len, t, now_us,
+	    min_keyset_version, err, errlen)) != MEDSEC_OK) {
 		free(t);
 		return r;
 	}
 	*tp = t;
 	return MEDSEC_OK;
+}
+
+int
+medsec_update_trust_load(const char *dir, int64_t now_us,
+    uint64_t min_keyset_version, struct medsec_update_trust **tp, char *err,
+    size_t errlen)
+{
+	uint8_t *root = NULL, *keyset = NULL;
+	size_t root_len = 0, keyset_len = 0;
+	int r;
+
+	if (tp == NULL)
+		return MEDSEC_ERR_INVALID;
+	*tp = NULL;
+	if (dir == NULL)
+		return MEDSEC_ERR_INVALID;
+	if ((r = read_trust_file(dir, "root.json", &root, &root_len, err,
+	    errlen)) == MEDSEC_OK &&
+	    (r = read_trust_file(dir, "keyset.json", &keyset, &keyset_len, err,
+	    errlen)) == MEDSEC_OK)
+		r = medsec_update_trust_parse((const char *)root, root_len,
+		    (const char *)keyset, keyset_len, now_us,
+		    min_keyset_version, tp, err, errlen);
+	free(root);
+	free(keyset);
+	return r;
 }
 
 void

@@ -457,6 +457,11 @@ extract(int in, uint64_t base, const struct medsec_update_manifest *m,
 	    0)
 		r = medsec_errf(err, errlen, MEDSEC_ERR_IO, "%s: sync failed",
 		    dir);
+	/*
+	 * Verification failed: r is the answer. What a failed removal
+	 * leaves is a directory no caller uses after a failure (the
+	 * updater removes its staging directory before every install).
+	 */
 	if (r != MEDSEC_OK)
 		(void)nftw(dir, rm_entry, 16, FTW_DEPTH | FTW_PHYS);
 	return r;

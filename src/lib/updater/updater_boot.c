@@ -17,6 +17,7 @@
 #include "core/errf.h"
 #include "io/io.h"
 #include "medsec/audit.h"
+#include "medsec/clock.h"
 #include "medsec/crypto.h"
 #include "medsec/db.h"
 #include "medsec/err.h"
@@ -148,10 +149,12 @@ refresh_current(struct medsec_updater *u, const char *active)
 	if (n == 1 && have[0] == active[0])
 		return MEDSEC_OK;
 	snprintf(tmp, sizeof(tmp), "%s/.current.tmp", dir);
+	/* A leftover link; symlink() below fails if it is still there. */
 	(void)unlink(tmp);
 	if (symlink(active, tmp) != 0)
 		return MEDSEC_ERR_IO;
 	if (medsec_io_rename(tmp, cur) != MEDSEC_OK) {
+		/* Removed again before the next attempt (above). */
 		(void)unlink(tmp);
 		return MEDSEC_ERR_IO;
 	}
@@ -176,7 +179,10 @@ updater_boot_write(struct medsec_updater *u,
 	if ((r = medsec_io_write_file_atomic(dir, "boot", text, (size_t)n,
 	    0644)) != MEDSEC_OK)
 		return r;
-	/* The link follows the record; a failure here is repaired at boot. */
+	/*
+	 * The link follows the record (the truth): a failure here is
+	 * repaired by the next start, which rebuilds it.
+	 */
 	(void)refresh_current(u, b->active);
 	return MEDSEC_OK;
 }
@@ -190,8 +196,12 @@ rm_entry(const char *path, const struct stat *sb, int flag, struct FTW *ftw)
 	return remove(path);
 }
 
-static void
-rmrf(const char *path)
+/*
+ * Removes scratch trees (staging, a swapped-out trust directory). What a
+ * failure leaves is never read: the next run removes it before use.
+ */
+void
+updater_rmrf(const char *path)
 {
 	struct stat sb;
 
@@ -264,9 +274,11 @@ extract_to(struct medsec_updater *u, int64_t id, const char *digest,
 	memset(&p, 0, sizeof(p));
 	p.hardware_id = u->hardware_id;
 	p.product = u->product[0] != '\0' ? u->product : NULL;
-	p.now_us = updater_now(u);
 	p.extract_dir = dir;
-	(void)updater_meta_u64(u, "update_keyset_version", &ksv);
+	if ((r = updater_now(u, &p.now_us)) != MEDSEC_OK ||
+	    (r = updater_meta_u64(u, UPDATER_KEYSET_KEY, &ksv)) != MEDSEC_OK)
+		return medsec_errf(err, errlen, r, "cannot read the device's "
+		    "update floors: %s", medsec_strerror(r));
 	if ((r = medsec_update_trust_load(u->trust_dir, p.now_us, ksv, &t, err,
 	    errlen)) == MEDSEC_OK)
 		r = medsec_update_verify(file, t, &p, &m, err, errlen);
@@ -300,7 +312,7 @@ medsec_updater_install(struct medsec_updater *u, int64_t id, char *err,
 	struct medsec_update_boot b;
 	char staging[4096], slot[4096], slots[4096], why[200] = "";
 	const char *target;
-	int r;
+	int r, r2;
 
 	if (u == NULL)
 		return MEDSEC_ERR_INVALID;
@@ -321,21 +333,26 @@ medsec_updater_install(struct medsec_updater *u, int64_t id, char *err,
 			    "roll it back first");
 		return MEDSEC_ERR_STATE;
 	}
+	if ((r = updater_audit_ready(u, err, errlen)) != MEDSEC_OK)
+		return r;
 	target = other_slot(b.active);
-	if ((r = updater_set_state(u, id, MEDSEC_UPD_INSTALLING,
-	    "installing")) != MEDSEC_OK ||
-	    (r = updater_path(u, staging, sizeof(staging), "slots/.%s.new",
+	if ((r = updater_path(u, staging, sizeof(staging), "slots/.%s.new",
 	    target)) != MEDSEC_OK ||
 	    (r = updater_path(u, slot, sizeof(slot), "slots/%s", target)) !=
 	    MEDSEC_OK ||
 	    (r = updater_path(u, slots, sizeof(slots), "slots")) != MEDSEC_OK)
 		return r;
-	rmrf(staging);
+	/* Marked before any slot write: a crash is found by reconcile(). */
+	if ((r = updater_set_state(u, id, MEDSEC_UPD_INSTALLING,
+	    "installing")) != MEDSEC_OK)
+		return medsec_errf(err, errlen, r, "cannot record the install "
+		    "(%s): nothing changed", medsec_strerror(r));
+	updater_rmrf(staging);
 	if ((r = extract_to(u, id, rec.digest, staging, why, sizeof(why))) !=
 	    MEDSEC_OK)
 		goto fail;
 	/* The inactive slot is not running: replace it whole. */
-	rmrf(slot);
+	updater_rmrf(slot);
 	if ((r = medsec_io_rename(staging, slot)) != MEDSEC_OK ||
 	    (r = medsec_io_fsync_dir(slots)) != MEDSEC_OK)
 		goto fail;
@@ -346,15 +363,30 @@ medsec_updater_install(struct medsec_updater *u, int64_t id, char *err,
 	snprintf(b.digest, sizeof(b.digest), "%s", rec.digest);
 	if ((r = updater_boot_write(u, &b)) != MEDSEC_OK && !switched(u, &b))
 		goto fail;
-	(void)updater_set_state(u, id, MEDSEC_UPD_INSTALLED,
-	    "installed in slot; trial at next start");
 	rec.state = MEDSEC_UPD_INSTALLED;
-	updater_audit(u, MEDSEC_EV_UPDATE_INSTALLED, NULL, &rec,
+	if ((r = updater_set_state(u, id, MEDSEC_UPD_INSTALLED,
+	    "installed in slot; trial at next start")) != MEDSEC_OK) {
+		/* The switch happened: the next start records it. */
+		snprintf(rec.reason, sizeof(rec.reason), "installed and the "
+		    "boot record switched, but the database could not record "
+		    "it (%s); the next start completes the record",
+		    medsec_strerror(r));
+		rec.state = MEDSEC_UPD_INSTALLING;
+		if (err != NULL)
+			snprintf(err, errlen, "%s", rec.reason);
+		r2 = updater_audit(u, MEDSEC_EV_UPDATE_INSTALLED, NULL, &rec,
+		    MEDSEC_AUDIT_FAILURE, rec.reason);
+		return r != MEDSEC_OK ? r : r2;
+	}
+	if ((r = updater_audit(u, MEDSEC_EV_UPDATE_INSTALLED, NULL, &rec,
 	    MEDSEC_AUDIT_SUCCESS, "installed into the inactive slot; boot "
-	    "record switched (trial)");
+	    "record switched (trial)")) != MEDSEC_OK)
+		return medsec_errf(err, errlen, r, "update %" PRId64 " installed "
+		    "(trial at next start), but its audit record could not be "
+		    "written (%s)", id, medsec_strerror(r));
 	return MEDSEC_OK;
 fail:
-	rmrf(staging);
+	updater_rmrf(staging);
 	/*
 	 * Storage trouble (full, I/O error) leaves the package approved, to
 	 * be installed again once it is fixed; a package that no longer
@@ -365,15 +397,26 @@ fail:
 	snprintf(rec.reason, sizeof(rec.reason), "install failed: %s%s",
 	    why[0] ? why : medsec_strerror(r), rec.state == MEDSEC_UPD_APPROVED ?
 	    "; still approved, install again" : "");
-	(void)updater_set_state(u, id, rec.state, rec.reason);
-	updater_audit(u, MEDSEC_EV_UPDATE_REJECTED, NULL, &rec,
+	/* Not recorded, the record stays installing: reconcile() ends it. */
+	if ((r2 = updater_set_state(u, id, rec.state, rec.reason)) !=
+	    MEDSEC_OK) {
+		rec.state = MEDSEC_UPD_INSTALLING;
+		updater_why_add(rec.reason, sizeof(rec.reason), "the outcome could "
+		    "not be recorded; the next start does", r2);
+	}
+	/* The install failed either way: that is what the caller hears. */
+	(void)updater_audit(u, MEDSEC_EV_UPDATE_REJECTED, NULL, &rec,
 	    MEDSEC_AUDIT_FAILURE, rec.reason);
 	if (err != NULL)
 		snprintf(err, errlen, "%s", rec.reason);
 	return r;
 }
 
-/* Goes back to the previous slot; the trial package is rolled back. */
+/*
+ * Goes back to the previous slot; the trial package is rolled back. The
+ * boot record goes first (the device must run the known-good release),
+ * then the record: a record not written is finished by reconcile().
+ */
 static int
 roll_back(struct medsec_updater *u, struct medsec_update_boot *b,
     const char *why)
@@ -384,8 +427,11 @@ roll_back(struct medsec_updater *u, struct medsec_update_boot *b,
 	if (!b->trial || b->previous[0] == '\0')
 		return MEDSEC_ERR_STATE;
 	/* Back to the committed release (none: the factory software). */
-	if (updater_find_state(u, MEDSEC_UPD_COMMITTED, &running) != MEDSEC_OK)
+	if ((r = updater_find_state(u, MEDSEC_UPD_COMMITTED, &running)) ==
+	    MEDSEC_ERR_NOT_FOUND)
 		running.digest[0] = '\0';
+	else if (r != MEDSEC_OK)
+		return r;
 	snprintf(b->active, sizeof(b->active), "%s", b->previous);
 	b->previous[0] = '\0';
 	b->trial = 0;
@@ -393,37 +439,80 @@ roll_back(struct medsec_updater *u, struct medsec_update_boot *b,
 	snprintf(b->digest, sizeof(b->digest), "%s", running.digest);
 	if ((r = updater_boot_write(u, b)) != MEDSEC_OK)
 		return r;
-	if (updater_find_state(u, MEDSEC_UPD_INSTALLED, &rec) == MEDSEC_OK) {
-		(void)updater_set_state(u, rec.id, MEDSEC_UPD_ROLLED_BACK, why);
-		rec.state = MEDSEC_UPD_ROLLED_BACK;
-		updater_audit(u, MEDSEC_EV_UPDATE_ROLLED_BACK, NULL, &rec,
-		    MEDSEC_AUDIT_FAILURE, why);
-	}
-	return MEDSEC_OK;
+	if ((r = updater_find_state(u, MEDSEC_UPD_INSTALLED, &rec)) ==
+	    MEDSEC_ERR_NOT_FOUND)
+		return MEDSEC_OK;
+	if (r != MEDSEC_OK ||
+	    (r = updater_set_state(u, rec.id, MEDSEC_UPD_ROLLED_BACK, why)) !=
+	    MEDSEC_OK)
+		return r;
+	rec.state = MEDSEC_UPD_ROLLED_BACK;
+	return updater_audit(u, MEDSEC_EV_UPDATE_ROLLED_BACK, NULL, &rec,
+	    MEDSEC_AUDIT_FAILURE, why);
 }
 
-/* An install cut short: the boot record tells whether it got through. */
-static void
-reconcile(struct medsec_updater *u, const struct medsec_update_boot *b)
+/*
+ * The database is the truth about packages, the boot record about slots;
+ * after a crash or a failed write between the two, this brings the
+ * records in line with what runs:
+ *  - installing: the switch went through (installed) or not (approved);
+ *  - installed but not in trial on the boot record: rolled back;
+ *  - committed while the boot record still says trial: the commit is
+ *    finished (the counter is already raised; never roll that back).
+ */
+static int
+reconcile(struct medsec_updater *u, struct medsec_update_boot *b)
 {
 	struct medsec_update_record rec;
 	char path[4096];
+	int r;
 
-	if (updater_find_state(u, MEDSEC_UPD_INSTALLING, &rec) == MEDSEC_OK) {
+	if ((r = updater_find_state(u, MEDSEC_UPD_INSTALLING, &rec)) ==
+	    MEDSEC_OK) {
 		if (b->trial && strcmp(b->digest, rec.digest) == 0)
-			(void)updater_set_state(u, rec.id, MEDSEC_UPD_INSTALLED,
+			r = updater_set_state(u, rec.id, MEDSEC_UPD_INSTALLED,
 			    "installed (switch completed before a restart)");
 		else
-			(void)updater_set_state(u, rec.id, MEDSEC_UPD_APPROVED,
+			r = updater_set_state(u, rec.id, MEDSEC_UPD_APPROVED,
 			    "install interrupted; still approved, install "
 			    "again");
 	}
+	if (r != MEDSEC_OK && r != MEDSEC_ERR_NOT_FOUND)
+		return r;
+	if ((r = updater_find_state(u, MEDSEC_UPD_INSTALLED, &rec)) ==
+	    MEDSEC_OK && !(b->trial && strcmp(b->digest, rec.digest) == 0)) {
+		if ((r = updater_set_state(u, rec.id, MEDSEC_UPD_ROLLED_BACK,
+		    "rolled back (recorded after a restart)")) == MEDSEC_OK) {
+			rec.state = MEDSEC_UPD_ROLLED_BACK;
+			r = updater_audit(u, MEDSEC_EV_UPDATE_ROLLED_BACK, NULL,
+			    &rec, MEDSEC_AUDIT_FAILURE, "rolled back (recorded "
+			    "after a restart)");
+		}
+	}
+	if (r != MEDSEC_OK && r != MEDSEC_ERR_NOT_FOUND)
+		return r;
+	if (b->trial && b->digest[0] != '\0' &&
+	    (r = updater_find_state(u, MEDSEC_UPD_COMMITTED, &rec)) ==
+	    MEDSEC_OK && strcmp(rec.digest, b->digest) == 0) {
+		b->trial = 0;
+		b->trial_starts = 0;
+		if ((r = updater_boot_write(u, b)) != MEDSEC_OK)
+			return r;
+	}
+	if (r != MEDSEC_OK && r != MEDSEC_ERR_NOT_FOUND)
+		return r;
 	if (updater_path(u, path, sizeof(path), "slots/.a.new") == MEDSEC_OK)
-		rmrf(path);
+		updater_rmrf(path);
 	if (updater_path(u, path, sizeof(path), "slots/.b.new") == MEDSEC_OK)
-		rmrf(path);
+		updater_rmrf(path);
+	return MEDSEC_OK;
 }
 
+/*
+ * A device start is not refused when the audit trail is full: it must
+ * run a complete slot and may have to roll back to the known-good one.
+ * Its records are appended as usual and their failure returned.
+ */
 int
 medsec_updater_boot(struct medsec_updater *u, struct medsec_update_boot *boot)
 {
@@ -434,7 +523,9 @@ medsec_updater_boot(struct medsec_updater *u, struct medsec_update_boot *boot)
 		return MEDSEC_ERR_INVALID;
 	if ((r = updater_boot_read(u, &b)) != MEDSEC_OK)
 		return r;
-	reconcile(u, &b);
+	if ((r = reconcile(u, &b)) != MEDSEC_OK)
+		return r;
+	/* Repaired at the next start if it fails; the record is the truth. */
 	(void)refresh_current(u, b.active);
 	if (b.trial) {
 		b.trial_starts++;
@@ -451,6 +542,7 @@ medsec_updater_boot(struct medsec_updater *u, struct medsec_update_boot *boot)
 	return MEDSEC_OK;
 }
 
+/* Not refused on a full trail either: it returns to the known-good slot. */
 int
 medsec_updater_health_failed(struct medsec_updater *u, const char *why)
 {
@@ -467,14 +559,84 @@ medsec_updater_health_failed(struct medsec_updater *u, const char *why)
 	return roll_back(u, &b, reason);
 }
 
+/*
+ * The release, the one it supersedes and the floors it raises, in one
+ * transaction: the anti-rollback counter (never lowered, even after an
+ * authorised downgrade) and the trusted-time floor, raised to the
+ * release's build time but by at most MEDSEC_UPDATE_MAX_AHEAD_US past
+ * what the device already knew (wall clock or floor).
+ */
+static int
+record_commit(struct medsec_updater *u, const struct medsec_update_record *rec,
+    int64_t built_us, uint64_t *counterp, uint64_t *timep)
+{
+	struct medsec_update_record old;
+	uint64_t counter = 0, floor = 0, bound;
+	int64_t wall = medsec_clock_wall_us();
+	int r;
+
+	if ((r = medsec_db_begin(u->db)) != MEDSEC_OK)
+		return r;
+	if ((r = updater_meta_u64(u, UPDATER_COUNTER_KEY, &counter)) !=
+	    MEDSEC_OK ||
+	    (r = updater_meta_u64(u, UPDATER_TIME_KEY, &floor)) != MEDSEC_OK)
+		goto out;
+	if ((r = updater_find_state(u, MEDSEC_UPD_COMMITTED, &old)) ==
+	    MEDSEC_OK)
+		r = updater_set_state(u, old.id, MEDSEC_UPD_SUPERSEDED,
+		    "replaced by a newer committed update");
+	if (r != MEDSEC_OK && r != MEDSEC_ERR_NOT_FOUND)
+		goto out;
+	if ((r = updater_set_state(u, rec->id, MEDSEC_UPD_COMMITTED,
+	    "committed")) != MEDSEC_OK)
+		goto out;
+	if (rec->security_counter > counter)
+		counter = rec->security_counter;
+	if (wall < MEDSEC_UPDATE_CLOCK_EPOCH_US)
+		wall = MEDSEC_UPDATE_CLOCK_EPOCH_US;
+	bound = (uint64_t)wall > floor ? (uint64_t)wall : floor;
+	bound += MEDSEC_UPDATE_MAX_AHEAD_US;
+	if (built_us > 0 && (uint64_t)built_us > floor)
+		floor = (uint64_t)built_us < bound ? (uint64_t)built_us : bound;
+	if ((r = updater_meta_raise(u, UPDATER_COUNTER_KEY, counter)) !=
+	    MEDSEC_OK ||
+	    (r = updater_meta_raise(u, UPDATER_TIME_KEY, floor)) != MEDSEC_OK)
+		goto out;
+	*counterp = counter;
+	*timep = floor;
+out:
+	return updater_txn_end(u, r);
+}
+
+/* The trial's signed build time, from its parked package. */
+static int
+trial_built(struct medsec_updater *u, const struct medsec_update_record *rec,
+    int64_t *builtp)
+{
+	struct medsec_update_manifest *m = NULL;
+	char file[4096];
+	int r;
+
+	if ((r = package_file(u, rec->id, file, sizeof(file))) != MEDSEC_OK ||
+	    (r = medsec_update_inspect(file, &m, NULL, NULL, NULL, 0)) !=
+	    MEDSEC_OK)
+		return r;
+	*builtp = is_approved(m, rec->digest) ? m->built_us : 0;
+	r = is_approved(m, rec->digest) ? MEDSEC_OK : MEDSEC_ERR_TAMPERED;
+	medsec_update_manifest_free(m);
+	return r;
+}
+
 int
 medsec_updater_commit(struct medsec_updater *u,
     const struct medsec_subject *who)
 {
-	struct medsec_update_record rec, old;
+	struct medsec_update_record rec;
 	struct medsec_update_boot b;
-	uint64_t counter = 0;
-	int r;
+	uint64_t counter = 0, floor = 0;
+	int64_t built = 0;
+	char reason[256], when[MEDSEC_RFC3339_LEN];
+	int r, rb;
 
 	if (u == NULL)
 		return MEDSEC_ERR_INVALID;
@@ -483,24 +645,30 @@ medsec_updater_commit(struct medsec_updater *u,
 	if (!b.trial || updater_find_state(u, MEDSEC_UPD_INSTALLED, &rec) !=
 	    MEDSEC_OK || strcmp(rec.digest, b.digest) != 0)
 		return MEDSEC_ERR_STATE;
+	if ((r = updater_audit_ready(u, NULL, 0)) != MEDSEC_OK ||
+	    (r = trial_built(u, &rec, &built)) != MEDSEC_OK)
+		return r;
+	/*
+	 * The database first: once the counter is raised the release is
+	 * permanent. A boot record still saying trial afterwards is
+	 * finished by reconcile(), never rolled back.
+	 */
+	if ((r = record_commit(u, &rec, built, &counter, &floor)) != MEDSEC_OK)
+		return r;
 	b.trial = 0;
 	b.trial_starts = 0;
-	if ((r = updater_boot_write(u, &b)) != MEDSEC_OK)
-		return r;
-	if (updater_find_state(u, MEDSEC_UPD_COMMITTED, &old) == MEDSEC_OK)
-		(void)updater_set_state(u, old.id, MEDSEC_UPD_SUPERSEDED,
-		    "replaced by a newer committed update");
-	(void)updater_set_state(u, rec.id, MEDSEC_UPD_COMMITTED, "committed");
-	/* The floor never goes down, even after an authorised downgrade. */
-	(void)updater_meta_u64(u, "update_counter", &counter);
-	if (rec.security_counter > counter)
-		(void)updater_meta_set_u64(u, "update_counter",
-		    rec.security_counter);
+	rb = updater_boot_write(u, &b);
+	if (medsec_time_format_digits(floor > (uint64_t)INT64_MAX ? INT64_MAX :
+	    (int64_t)floor, 0, when, sizeof(when)) != MEDSEC_OK)
+		snprintf(when, sizeof(when), "?");
+	snprintf(reason, sizeof(reason), "trial committed; anti-rollback "
+	    "counter %" PRIu64 ", trusted time %s%s", counter, when,
+	    rb != MEDSEC_OK ? "; boot record not yet updated (the next start "
+	    "does)" : "");
 	rec.state = MEDSEC_UPD_COMMITTED;
-	updater_audit(u, MEDSEC_EV_UPDATE_COMMITTED, who != NULL ? who->user :
-	    NULL, &rec, MEDSEC_AUDIT_SUCCESS, "trial committed; anti-rollback "
-	    "counter raised");
-	return MEDSEC_OK;
+	r = updater_audit(u, MEDSEC_EV_UPDATE_COMMITTED, who != NULL ?
+	    who->user : NULL, &rec, MEDSEC_AUDIT_SUCCESS, reason);
+	return rb != MEDSEC_OK ? rb : r;
 }
 
 int

@@ -46,7 +46,7 @@ disarm(void)
 }
 
 static void
-test_req_1_14_manifest_parse_survives_oom(void **state)
+test_attack_s4_update_manifest_parse_survives_oom(void **state)
 {
 	static const size_t sizes[] = { 2000000, 7 };
 	struct medsec_update_manifest *m = NULL;
@@ -86,7 +86,7 @@ test_req_1_14_manifest_parse_survives_oom(void **state)
 }
 
 static void
-test_req_1_14_trust_load_survives_oom(void **state)
+test_attack_s4_update_trust_load_survives_oom(void **state)
 {
 	struct medsec_update_trust *t = NULL;
 	struct updates u;
@@ -116,7 +116,7 @@ test_req_1_14_trust_load_survives_oom(void **state)
 }
 
 static void
-test_catalog_parse_survives_oom(void **state)
+test_attack_s4_catalog_parse_survives_oom(void **state)
 {
 	struct medsec_catalog *cat = NULL;
 	struct medsec_config_error err;
@@ -157,9 +157,9 @@ test_catalog_parse_survives_oom(void **state)
 }
 
 static const struct CMUnitTest tests[] = {
-	cmocka_unit_test(test_req_1_14_manifest_parse_survives_oom),
-	cmocka_unit_test(test_req_1_14_trust_load_survives_oom),
-	cmocka_unit_test(test_catalog_parse_survives_oom),
+	cmocka_unit_test(test_attack_s4_update_manifest_parse_survives_oom),
+	cmocka_unit_test(test_attack_s4_update_trust_load_survives_oom),
+	cmocka_unit_test(test_attack_s4_catalog_parse_survives_oom),
 };
 
 MEDSEC_TEST_MAIN(tests)
