@@ -2,12 +2,15 @@
 BUILD      ?= build
 ASAN_BUILD ?= build-asan
 FUZZ_BUILD ?= build-fuzz
+RELEASE_BUILD ?= build-release
+CLANG_BUILD ?= build-clang
 PREFIX     ?= /usr/local
 JOBS       ?= $(shell nproc)
 FUZZ_SECONDS ?= 60
 STATE      ?= var/demo
 
-.PHONY: all deps build build-asan check test test-asan run bench fuzz install clean report
+.PHONY: all deps build build-asan build-release build-clang check test test-asan \
+	test-clang run bench fuzz install clean report
 
 all: build
 
@@ -26,6 +29,26 @@ $(ASAN_BUILD)/CMakeCache.txt:
 build-asan: deps $(ASAN_BUILD)/CMakeCache.txt
 	cmake --build $(ASAN_BUILD) -j $(JOBS)
 
+# What a packager builds: -O3 (Release) with GCC, and with clang. Both
+# warn about things the default build does not see (maybe-uninitialized
+# at -O3), and warnings are errors, so both are built by `make check`.
+$(RELEASE_BUILD)/CMakeCache.txt:
+	cmake -S . -B $(RELEASE_BUILD) -DCMAKE_BUILD_TYPE=Release
+
+build-release: deps $(RELEASE_BUILD)/CMakeCache.txt
+	cmake --build $(RELEASE_BUILD) -j $(JOBS)
+
+$(CLANG_BUILD)/CMakeCache.txt:
+	cmake -S . -B $(CLANG_BUILD) -DCMAKE_C_COMPILER=clang -DCMAKE_BUILD_TYPE=Release
+
+build-clang: deps $(CLANG_BUILD)/CMakeCache.txt
+	cmake --build $(CLANG_BUILD) -j $(JOBS)
+
+# The unit tests (fast) on the clang build: its optimiser may break what
+# GCC's does not.
+test-clang: build-clang
+	cd $(CLANG_BUILD) && ctest -j $(JOBS) -L unit --output-on-failure
+
 test: build
 	cd $(BUILD) && ctest -j $(JOBS) --output-on-failure --output-junit junit.xml
 
@@ -34,8 +57,10 @@ test-asan: build-asan
 	    UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
 	    ctest -j $(JOBS) --output-on-failure --output-junit junit.xml
 
-# The whole suite twice: the normal build, then ASan + UBSan.
-check: test test-asan
+# The GCC Release build, the clang Release build with its unit tests (a
+# compiler warning fails fast), then the whole suite twice: the normal
+# build, then ASan + UBSan.
+check: build-release test-clang test test-asan
 	./scripts/checksrc.sh
 
 run: build
@@ -58,4 +83,4 @@ install: build
 	cmake --install $(BUILD) --prefix $(PREFIX)
 
 clean:
-	rm -rf $(BUILD) $(ASAN_BUILD) $(FUZZ_BUILD)
+	rm -rf $(BUILD) $(ASAN_BUILD) $(FUZZ_BUILD) $(RELEASE_BUILD) $(CLANG_BUILD)

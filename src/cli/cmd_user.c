@@ -41,7 +41,7 @@ report(int r, const char *what, const char *name, const char *why)
 		    "record (storage failed or nearly full); nothing was "
 		    "changed", what, name);
 	else if (r == MEDSEC_ERR_POLICY || (why != NULL && *why != '\0'))
-		cli_fail("%s %s: %s", what, name, why);
+		cli_fail("%s %s: %s", what, name, why != NULL ? why : "refused");
 	else if (r == MEDSEC_ERR_DENIED)
 		cli_fail("%s %s: permission denied (user-admin needed)", what,
 		    name);

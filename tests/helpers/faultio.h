@@ -13,6 +13,10 @@
  *
  * Killing a process is not a power cut (the page cache keeps what it
  * wrote): FAULTIO_PROCESS models the former, the POWER modes the latter.
+ * Since durability is modelled by the undo log, a sync under the shim
+ * only marks what it covers as durable and does not reach the disk:
+ * crash loops run thousands of syncs, and the real ones would prove
+ * nothing more (SQLite's crash VFS does not sync either).
  *
  * The SQLite database is under the same seam: installing the shim also
  * makes a wrapping VFS SQLite's default (faultio_vfs.c), which counts,

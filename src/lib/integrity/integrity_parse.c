@@ -79,8 +79,8 @@ next_line(struct parser *ps, const char **lp, size_t *lenp)
 static int
 field(struct parser *ps, const char *name, char *out, size_t outlen)
 {
-	size_t n, nlen = strlen(name);
-	const char *l;
+	size_t n = 0, nlen = strlen(name);
+	const char *l = NULL;
 	int r;
 
 	if ((r = next_line(ps, &l, &n)) != MEDSEC_OK)
