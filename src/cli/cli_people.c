@@ -300,6 +300,10 @@ cli_login_failed(int r)
 		cli_fail("login refused: the audit trail cannot take a record "
 		    "(storage failed or nearly full); nothing was changed");
 		break;
+	case MEDSEC_ERR_AUDIT_DEGRADED:
+		cli_fail("login refused; the attempt was counted but its audit "
+		    "record could not be written (audit storage failed)");
+		break;
 	default:
 		cli_error(r, "login refused; nothing was changed");
 	}

@@ -1099,7 +1099,7 @@ recovery_fault_loop(struct scenario *sc)
 	char crashed[64], root[64];
 	struct report rep;
 
-	for (unsigned long k = 2; k <= n; k += 3) {
+	for (unsigned long k = 2; k <= n; k += 5) {
 		fresh_copy(sc->tree, crashed, sizeof(crashed));
 		assert_true(run_child(sc, crashed, k, FAULTIO_POWER_GARBLE, 0,
 		    0, &rep));

@@ -178,21 +178,21 @@ record_failure(struct medsec_identity *id, const char *name,
 /*
  * Records a lock once it is committed. The login it ends is refused
  * whatever happens here; a record that cannot be made durable is held
- * and the trail flagged degraded (identity_audit), which the operator
- * sees and the next security operation is refused for.
+ * and the trail flagged degraded (identity_audit), and the caller is
+ * told (the refusal then carries MEDSEC_ERR_AUDIT_DEGRADED).
  */
-static void
+static int
 audit_lock(struct medsec_identity *id, const char *name, const char *source,
     const struct failure_outcome *fo)
 {
 	char details[128];
 
 	if (!fo->newly_locked)
-		return;
+		return MEDSEC_OK;
 	snprintf(details, sizeof(details), "{\"failures\":%" PRId64
 	    ",\"locked_until_us\":%" PRId64 "}", fo->failures,
 	    fo->locked_until_us);
-	(void)identity_audit(id, MEDSEC_EV_ACCOUNT_LOCKED, name, source, name,
+	return identity_audit(id, MEDSEC_EV_ACCOUNT_LOCKED, name, source, name,
 	    MEDSEC_AUDIT_SUCCESS, fo->last_admin ? "locked for 15 minutes: "
 	    "the last administrator is never locked until unlocked" :
 	    fo->locked_until_us == -1 ?
@@ -235,33 +235,45 @@ login_succeeded(struct medsec_identity *id, struct identity_row *row,
 }
 
 /*
- * Records a refused login and returns code. The refusal stands whether
- * or not its record is durable (see audit_lock).
+ * Records a refused login and returns code, or MEDSEC_ERR_AUDIT_DEGRADED
+ * (still a refusal) when the record, or an earlier one of this attempt
+ * (prior), could not be made durable: a failed write is an error the
+ * caller sees, never an ordinary answer.
  */
+static int
+refuse_prior(struct medsec_identity *id, const char *name,
+    const char *source, const char *reason, int code, int prior)
+{
+	char shown[MEDSEC_USER_NAME_MAX + 8];
+	int r;
+
+	identity_json_safe(shown, sizeof(shown), name);
+	r = identity_audit(id, MEDSEC_EV_LOGIN_FAILURE, shown, source, shown,
+	    MEDSEC_AUDIT_FAILURE, reason, NULL);
+	return r == MEDSEC_OK && prior == MEDSEC_OK ? code :
+	    MEDSEC_ERR_AUDIT_DEGRADED;
+}
+
 static int
 refuse(struct medsec_identity *id, const char *name, const char *source,
     const char *reason, int code)
 {
-	char shown[MEDSEC_USER_NAME_MAX + 8];
-
-	identity_json_safe(shown, sizeof(shown), name);
-	(void)identity_audit(id, MEDSEC_EV_LOGIN_FAILURE, shown, source, shown,
-	    MEDSEC_AUDIT_FAILURE, reason, NULL);
-	return code;
+	return refuse_prior(id, name, source, reason, code, MEDSEC_OK);
 }
 
 static int
 refuse_throttled(struct medsec_identity *id, const char *name,
-    const char *source)
+    const char *source, int prior)
 {
 	char shown[MEDSEC_USER_NAME_MAX + 8];
+	int r;
 
 	identity_json_safe(shown, sizeof(shown), name);
-	/* As refuse(): the answer is a refusal either way. */
-	(void)identity_audit(id, MEDSEC_EV_THROTTLED, shown, source, "login",
+	r = identity_audit(id, MEDSEC_EV_THROTTLED, shown, source, "login",
 	    MEDSEC_AUDIT_FAILURE, "too many failed logins from this source",
 	    NULL);
-	return MEDSEC_ERR_THROTTLED;
+	return r == MEDSEC_OK && prior == MEDSEC_OK ? MEDSEC_ERR_THROTTLED :
+	    MEDSEC_ERR_AUDIT_DEGRADED;
 }
 
 /*
@@ -282,11 +294,10 @@ failed_attempt(struct medsec_identity *id, const char *name,
 	if (r != MEDSEC_OK)
 		return refuse(id, name, source, "login failed and the failure "
 		    "could not be recorded", r);
-	if (counted)
-		audit_lock(id, row->acct.name, source, &fo);
-	return refuse(id, name, source, !found ? "unknown user" :
+	return refuse_prior(id, name, source, !found ? "unknown user" :
 	    !row->has_password ? "machine account has no password" :
-	    "wrong password", MEDSEC_ERR_LOGIN_FAILED);
+	    "wrong password", MEDSEC_ERR_LOGIN_FAILED, counted ?
+	    audit_lock(id, row->acct.name, source, &fo) : MEDSEC_OK);
 }
 
 /*
@@ -312,9 +323,8 @@ throttled_attempt(struct medsec_identity *id, const char *name,
 	if (r != MEDSEC_OK)
 		return refuse(id, name, source, "login throttled and the "
 		    "attempt could not be recorded", r);
-	if (counted)
-		audit_lock(id, row->acct.name, source, &fo);
-	return refuse_throttled(id, name, source);
+	return refuse_throttled(id, name, source, counted ?
+	    audit_lock(id, row->acct.name, source, &fo) : MEDSEC_OK);
 }
 
 /*
@@ -511,18 +521,19 @@ reauth_failed(struct medsec_identity *id, const struct identity_row *row,
     const char *source)
 {
 	struct failure_outcome fo;
-	int r;
+	int r, a;
 
 	r = record_failure(id, row->has_password ? row->acct.name : NULL,
 	    source, medsec_clock_wall_us(), &fo);
-	/* As refuse(): the answer is a refusal whether or not it is held. */
-	(void)identity_audit(id, MEDSEC_EV_REAUTH_FAILURE, row->acct.name,
+	a = identity_audit(id, MEDSEC_EV_REAUTH_FAILURE, row->acct.name,
 	    source, row->acct.name, MEDSEC_AUDIT_FAILURE, r == MEDSEC_OK ?
 	    "wrong password on re-authentication" : "wrong password on "
 	    "re-authentication; the failure could not be recorded", NULL);
 	if (r != MEDSEC_OK)
 		return r;
-	audit_lock(id, row->acct.name, source, &fo);
+	if (audit_lock(id, row->acct.name, source, &fo) != MEDSEC_OK ||
+	    a != MEDSEC_OK)
+		return MEDSEC_ERR_AUDIT_DEGRADED; /* refused, not recorded */
 	return MEDSEC_ERR_AUTH;
 }
 
