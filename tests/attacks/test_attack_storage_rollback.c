@@ -30,9 +30,21 @@
 #include "medsec/integrity.h"
 #include "medsec/signkey.h"
 
+/*
+ * Closes as a device does (src/cli/cli_util.c until the device core
+ * owns it): a checkpoint recording the database's state generation, then
+ * the trail's head saved in the database.
+ */
 static void
 close_people(struct people *p)
 {
+	struct medsec_audit_expect e;
+
+	assert_int_equal(medsec_audit_db_state(p->db, &e), MEDSEC_OK);
+	if (e.have_generation)
+		medsec_audit_note_state(p->audit, e.generation);
+	assert_int_equal(medsec_audit_checkpoint(p->audit), MEDSEC_OK);
+	assert_int_equal(medsec_audit_save_head(p->db, p->audit), MEDSEC_OK);
 	medsec_identity_close(p->id);
 	medsec_sessions_close(p->sessions);
 	assert_int_equal(medsec_audit_close(p->audit), MEDSEC_OK);
@@ -47,12 +59,19 @@ close_people(struct people *p)
 static int
 open_people(struct people *p)
 {
+	struct medsec_audit_expect e;
+	char why[512];
 	int r;
 
 	if ((r = medsec_db_open(p->dbpath, 0, &p->db)) != MEDSEC_OK)
 		return r;
 	if ((r = medsec_audit_open(p->f.audit, p->f.ks, &p->f.opts, &p->audit,
 		 NULL)) != MEDSEC_OK)
+		return r;
+	/* A start checks the trail against the database before anything. */
+	if ((r = medsec_audit_db_state(p->db, &e)) != MEDSEC_OK ||
+	    (r = medsec_audit_check_state(p->audit, &e, why, sizeof(why))) !=
+		MEDSEC_OK)
 		return r;
 	if ((r = medsec_sessions_open(p->db, p->audit, &p->sopts,
 		 &p->sessions)) != MEDSEC_OK)

@@ -283,12 +283,12 @@ open_handle(const char *path, int flags, sqlite3 **hp)
 
 /* Reads user_version through a read-only connection: writes nothing. */
 static int
-probe_version(const char *path, size_t nmigrations)
+probe_version_with(const char *path, int flags, size_t nmigrations)
 {
 	sqlite3 *h = NULL;
 	int r, v = 0;
 
-	if ((r = open_handle(path, SQLITE_OPEN_READONLY, &h)) != MEDSEC_OK)
+	if ((r = open_handle(path, flags, &h)) != MEDSEC_OK)
 		goto out;
 	if ((r = query_int(h, "PRAGMA user_version", &v)) != MEDSEC_OK)
 		goto out;
@@ -300,6 +300,24 @@ probe_version(const char *path, size_t nmigrations)
 out:
 	sqlite3_close_v2(h);
 	return r;
+}
+
+/*
+ * A read-only handle cannot roll back the hot journal that a crash
+ * leaves behind (SQLite then refuses to read at all), so a failed
+ * read-only probe is retried read-write: the rollback only restores the
+ * last committed state, and no migration runs before the version is known.
+ */
+static int
+probe_version(const char *path, size_t nmigrations)
+{
+	int r;
+
+	r = probe_version_with(path, SQLITE_OPEN_READONLY, nmigrations);
+	if (r == MEDSEC_OK || r == MEDSEC_ERR_SCHEMA_NEWER ||
+	    r == MEDSEC_ERR_NOMEM)
+		return r;
+	return probe_version_with(path, SQLITE_OPEN_READWRITE, nmigrations);
 }
 
 /*
