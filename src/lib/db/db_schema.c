@@ -94,7 +94,7 @@ static const char *const migrations[] = {
 	/*
 	 * 3: software updates (MFDS 1.12-1.14). digest is the manifest's
 	 * SHA-256 (NULL for a package too damaged to have one); the device's
-	 * counters live in meta (update_counter, update_newest_seen_us,
+	 * counters live in meta (update_counter, update_trusted_time_us,
 	 * update_keyset_version); the running release is the COMMITTED row.
 	 */
 	"CREATE TABLE update_package("
