@@ -164,9 +164,12 @@ audit_verify(int argc, char **argv)
 		return CLI_EXIT_USAGE;
 	}
 	if (a.expect_head != NULL && parse_head(a.expect_head, &given) != 0) {
-		cli_fail("--expect-head: '%.80s' is not SEQ:HEX as audit verify "
+		char shown[128];
+
+		cli_escape(a.expect_head, shown, sizeof(shown));
+		cli_fail("--expect-head: '%s' is not SEQ:HEX as audit verify "
 		    "prints the head (a record number, a colon, 64 hex digits)",
-		    a.expect_head);
+		    shown);
 		return CLI_EXIT_USAGE;
 	}
 	memset(&v, 0, sizeof(v));

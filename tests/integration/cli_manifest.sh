@@ -10,6 +10,16 @@ root=$work/root
 
 die() { echo "FAIL: $*" >&2; exit 1; }
 
+# Runs a command at a fixed wall time (libfaketime). Under ASan the
+# preloaded library comes before the sanitizer runtime, which ASan
+# refuses unless told that the order is intended.
+at_time() {
+	when=$1
+	shift
+	ASAN_OPTIONS="${ASAN_OPTIONS:+$ASAN_OPTIONS:}verify_asan_link_order=0" \
+	    TZ=UTC faketime -f "$when" "$@"
+}
+
 # A key pair (work/rel.key, work/rel.pub), a tree and its manifest.
 setup() {
 	printf 'correct horse battery\n' >"$work/pass"
@@ -160,10 +170,10 @@ test_req_2_2_cli_manifest_older_manifest_put_back_refused_on_device() {
 	command -v faketime >/dev/null ||
 	    { echo "skipped: needs faketime for two creation times"; return 77; }
 	setup
-	TZ=UTC faketime -f '2026-03-01 00:00:00' "$MEDSEC" manifest create --root "$root" \
+	at_time '2026-03-01 00:00:00' "$MEDSEC" manifest create --root "$root" \
 	    --key "$work/rel.key" --out "$work/old" --passphrase-file "$work/pass" \
 	    >/dev/null 2>&1 || die "old manifest"
-	TZ=UTC faketime -f '2026-04-01 00:00:00' "$MEDSEC" manifest create --root "$root" \
+	at_time '2026-04-01 00:00:00' "$MEDSEC" manifest create --root "$root" \
 	    --key "$work/rel.key" --out "$work/new" --passphrase-file "$work/pass" \
 	    >/dev/null 2>&1 || die "new manifest"
 	"$MEDSEC" init --state "$work/st" >/dev/null 2>&1 || die "init"
@@ -203,11 +213,11 @@ test_req_2_2_cli_manifest_floor_not_raised_by_mismatching_tree() {
 	command -v faketime >/dev/null ||
 	    { echo "skipped: needs faketime for two creation times"; return 77; }
 	setup
-	TZ=UTC faketime -f '2026-03-01 00:00:00' "$MEDSEC" manifest create --root "$root" \
+	at_time '2026-03-01 00:00:00' "$MEDSEC" manifest create --root "$root" \
 	    --key "$work/rel.key" --out "$work/old" --passphrase-file "$work/pass" \
 	    >/dev/null 2>&1 || die "old manifest"
 	printf 'next release\n' >"$root/lib/libx.so"
-	TZ=UTC faketime -f '2026-04-01 00:00:00' "$MEDSEC" manifest create --root "$root" \
+	at_time '2026-04-01 00:00:00' "$MEDSEC" manifest create --root "$root" \
 	    --key "$work/rel.key" --out "$work/new" --passphrase-file "$work/pass" \
 	    >/dev/null 2>&1 || die "new manifest"
 	printf 'library\n' >"$root/lib/libx.so"

@@ -527,6 +527,8 @@ test_req_1_13_disk_full_during_install_leaves_system_running(void **state)
 		assert_int_equal(state_of(&d, id), MEDSEC_UPD_APPROVED);
 	}
 	assert_int_equal(r, MEDSEC_OK);
+	/* The first k - 1 operations each failed the install once. */
+	assert_true(k > 1);
 	assert_string_equal(b.active, "b");
 	assert_int_equal(medsec_audit_checkpoint(d.p.audit), MEDSEC_OK);
 	{
@@ -673,6 +675,8 @@ rollback_crash_sweep(int mode)
 		dev_teardown(&d);
 	}
 	assert_true(done);
+	/* k - 1 ran to the end; each earlier run crashed at its k. */
+	assert_true(k - 1 > 1);
 }
 
 static void
@@ -734,6 +738,8 @@ crash_sweep(int mode)
 		dev_teardown(&d);
 	}
 	assert_true(done);
+	/* k - 1 ran to the end; each earlier run crashed at its k. */
+	assert_true(k - 1 > 1);
 }
 
 static void

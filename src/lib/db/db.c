@@ -455,6 +455,7 @@ medsec_db_schema_latest(void)
 {
 	size_t n;
 
+	/* Returns the list itself, not an error: only the count is wanted. */
 	(void)medsec_db_migrations(&n);
 	return (int)n;
 }

@@ -312,6 +312,11 @@ medsec_signkey_save(const struct medsec_signkey *k, const char *secret_path,
 	    MEDSEC_SIGNKEY_KDF_OPS, MEDSEC_SIGNKEY_KDF_MEM >> 10, hs, hn, hx);
 	if ((r = write_new(secret_path, text, 0600)) != MEDSEC_OK)
 		goto out;
+	/*
+	 * Without its public half the secret file is of no use; removing it
+	 * is tidying, and r (the public file's failure) is what the caller
+	 * must hear whether or not the removal works.
+	 */
 	if ((r = write_new(public_path, pub, 0644)) != MEDSEC_OK)
 		(void)medsec_io_unlink(secret_path);
 out:

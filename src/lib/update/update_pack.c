@@ -232,6 +232,7 @@ write_package(const char *out_path, const char *manifest,
 	return r;
 fail:
 	medsec_io_close(fd);
+	/* As above: litter at worst, and r already says what failed. */
 	(void)medsec_io_unlink(tmp);
 	return r;
 }
