@@ -88,27 +88,9 @@ static int
 record(struct checker *c, int event, int outcome, const char *reason,
     json_t *details)
 {
-	struct medsec_audit_event_in ev;
-	char *text;
-	int r;
-
-	if (details == NULL)
-		return MEDSEC_ERR_NOMEM;
-	text = json_dumps(details, JSON_COMPACT | JSON_PRESERVE_ORDER);
-	json_decref(details);
-	if (text == NULL)
-		return MEDSEC_ERR_NOMEM;
-	memset(&ev, 0, sizeof(ev));
-	ev.event = event;
-	ev.actor = c->pol->actor != NULL ? c->pol->actor : "medsec-integrity";
-	ev.source = "local";
-	ev.object = c->m != NULL ? c->m->hdr.root_label : "manifest";
-	ev.outcome = outcome;
-	ev.reason = reason;
-	ev.details = text;
-	r = medsec_audit_append(c->audit, &ev, NULL);
-	free(text);
-	return r;
+	return integrity_record(c->audit, c->pol->actor,
+	    c->m != NULL ? c->m->hdr.root_label : "manifest", event, outcome,
+	    reason, details);
 }
 
 static int

@@ -85,9 +85,8 @@ when(int64_t us, char *out, size_t outlen)
 		snprintf(out, outlen, "%" PRId64 " us", us);
 }
 
-/* Appends one record; details (stolen) becomes its JSON object. */
-static int
-record(struct medsec_audit *audit, const char *actor, const char *object,
+int
+integrity_record(struct medsec_audit *audit, const char *actor, const char *object,
     int event, int outcome, const char *reason, json_t *details)
 {
 	struct medsec_audit_event_in ev;
@@ -124,7 +123,7 @@ refuse(struct medsec_audit *audit, const char *actor, const char *rootesc,
 
 	when(m->hdr.created_us, created, sizeof(created));
 	when(floor_us, newest, sizeof(newest));
-	r = record(audit, actor, rootesc, MEDSEC_EV_INTEGRITY_FAILURE,
+	r = integrity_record(audit, actor, rootesc, MEDSEC_EV_INTEGRITY_FAILURE,
 	    MEDSEC_AUDIT_FAILURE, "manifest-rollback", json_pack(
 	    "{s:s, s:s, s:s, s:s, s:I, s:I}", "path", ".", "finding",
 	    "manifest-rollback", "action", "refuse", "root", rootesc,
@@ -281,7 +280,7 @@ medsec_integrity_floor_raise(struct medsec_db *db,
 	if (!raised)
 		goto out;
 	/* Committed: now say so, with what was committed. */
-	r = record(audit, actor, rootesc, MEDSEC_EV_INTEGRITY_OK,
+	r = integrity_record(audit, actor, rootesc, MEDSEC_EV_INTEGRITY_OK,
 	    MEDSEC_AUDIT_SUCCESS, "manifest floor raised", json_pack(
 	    "{s:s, s:I, s:I, s:s}", "root", rootesc, "previous_floor_us",
 	    (json_int_t)previous, "floor_us", (json_int_t)m->hdr.created_us,

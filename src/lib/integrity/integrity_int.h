@@ -86,6 +86,17 @@ int integrity_open_beneath(const char *dirpath, const char *relpath,
 /* Maps errno after an open to a MEDSEC_ERR_* code. */
 int integrity_errno_code(int e);
 
+/*
+ * Appends one audit record as "medsec-integrity" (or actor), source
+ * "local"; details (a JSON object, stolen; NULL is MEDSEC_ERR_NOMEM)
+ * becomes its details text.
+ */
+struct medsec_audit;
+struct json_t;
+int integrity_record(struct medsec_audit *audit, const char *actor,
+    const char *object, int event, int outcome, const char *reason,
+    struct json_t *details);
+
 /* ---- hashing (integrity_hash.c) ---- */
 struct ihasher; /* one worker's context and buffer */
 struct ipool;
