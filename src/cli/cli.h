@@ -54,6 +54,13 @@ struct cli_device {
 	struct medsec_db *db;
 	struct medsec_audit *audit;
 	char device_id[64];
+	/* At open, the trail already sealed: its head was the head saved
+	 * in the database. Then with nothing written since, the command
+	 * closes without a checkpoint (a read-only command leaves no
+	 * record). */
+	int opened_sealed;
+	uint64_t opened_seq;
+	uint64_t opened_generation;
 };
 
 #define CLI_OPEN_KEYS 0x1

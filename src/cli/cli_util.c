@@ -8,6 +8,7 @@
 #include <unistd.h>
 
 #include "medsec/config.h"
+#include "medsec/crypto.h"
 #include "medsec/err.h"
 #include "cli.h"
 #include "io/io.h"
@@ -114,6 +115,22 @@ cli_audit_options(struct cli_device *dev, struct medsec_audit_options *o)
 	return audit_options_load(dev, o);
 }
 
+/* Whether the trail's newest record is the head the database saved. */
+static void
+note_sealed(struct cli_device *dev, const struct medsec_audit_expect *db)
+{
+	uint8_t chain[MEDSEC_AUDIT_CHAIN_LEN];
+
+	dev->opened_sealed = 0;
+	if (medsec_audit_head(dev->audit, &dev->opened_seq, chain) !=
+	    MEDSEC_OK)
+		return; /* unknown: the command seals as before */
+	dev->opened_generation = db->generation;
+	dev->opened_sealed = db->have_generation && db->head_seq != 0 &&
+	    db->head_seq == dev->opened_seq &&
+	    medsec_ct_equal(db->head_chain, chain, sizeof(chain)) == 1;
+}
+
 static int
 audit_open(struct cli_device *dev, const char *path)
 {
@@ -156,6 +173,7 @@ audit_open(struct cli_device *dev, const char *path)
 		dev->audit = NULL;
 		return r;
 	}
+	note_sealed(dev, &db);
 	return MEDSEC_OK;
 }
 
@@ -204,6 +222,26 @@ fail:
  * database's state generation, then saves the trail's head in the
  * database: each is the other's evidence against a rollback.
  */
+/*
+ * Sealed at open, no record written and no security state changed since:
+ * the saved head still names the trail's newest record, so a checkpoint
+ * would only add a record for a command that changed nothing.
+ */
+static int
+nothing_since_open(struct cli_device *dev,
+    const struct medsec_audit_expect *db)
+{
+	uint8_t chain[MEDSEC_AUDIT_CHAIN_LEN];
+	uint64_t seq;
+
+	if (!dev->opened_sealed || !db->have_generation ||
+	    db->generation != dev->opened_generation)
+		return 0;
+	if (medsec_audit_head(dev->audit, &seq, chain) != MEDSEC_OK)
+		return 0;
+	return seq == dev->opened_seq;
+}
+
 static int
 audit_seal(struct cli_device *dev)
 {
@@ -213,6 +251,8 @@ audit_seal(struct cli_device *dev)
 	if (dev->db != NULL) {
 		if ((r = medsec_audit_db_state(dev->db, &db)) != MEDSEC_OK)
 			return r;
+		if (nothing_since_open(dev, &db))
+			return MEDSEC_OK;
 		if (db.have_generation)
 			medsec_audit_note_state(dev->audit, db.generation);
 	}
