@@ -16,7 +16,7 @@
 #include "compliance/compliance_int.h"
 #include "core/ini.h"
 #include "io/io.h"
-#include "medsec/compliance.h"
+#include "medsec-tools/compliance.h"
 #include "medsec/err.h"
 
 /* No list in a catalog item has a reason to be longer. */
