@@ -16,6 +16,8 @@
 #ifndef MEDSEC_ACCESS_H
 #define MEDSEC_ACCESS_H
 
+#include "medsec/base.h"
+
 #include <stddef.h>
 #include <stdint.h>
 
@@ -64,8 +66,10 @@ struct medsec_roles {
 };
 
 /* "phr-read" etc.; NULL when out of range. */
+MEDSEC_API
 const char *medsec_permission_name(int perm);
 /* The permission for a name, or -1. */
+MEDSEC_API
 int medsec_permission_by_name(const char *name);
 
 /*
@@ -75,6 +79,7 @@ int medsec_permission_by_name(const char *name);
  * only), machine (data-upload; not interactive), and emergency (phr-read,
  * device-control; granted only by break-glass).
  */
+MEDSEC_API
 void medsec_roles_defaults(struct medsec_roles *roles);
 
 /*
@@ -87,6 +92,7 @@ void medsec_roles_defaults(struct medsec_roles *roles);
  * medsec_roles_defaults() to extend the built-ins. The format is in
  * docs/access-control.md.
  */
+MEDSEC_API MEDSEC_MUST_CHECK
 int medsec_roles_parse(const char *name, const char *text, size_t len,
     struct medsec_roles *roles, struct medsec_config_error *err);
 /*
@@ -94,10 +100,12 @@ int medsec_roles_parse(const char *name, const char *text, size_t len,
  * not a symlink). I/O failures fill err and return their own code
  * (MEDSEC_ERR_PERMISSION, MEDSEC_ERR_NOT_FOUND, ...).
  */
+MEDSEC_API MEDSEC_MUST_CHECK
 int medsec_roles_load(const char *path, struct medsec_roles *roles,
     struct medsec_config_error *err);
 
 /* The role called name, or NULL. */
+MEDSEC_API
 const struct medsec_role *medsec_roles_find(const struct medsec_roles *roles,
     const char *name);
 
@@ -106,6 +114,7 @@ const struct medsec_role *medsec_roles_find(const struct medsec_roles *roles,
  * technician"). Unknown role names grant nothing (deny by default) and
  * are counted in *unknownp when non-NULL.
  */
+MEDSEC_API
 uint32_t medsec_roles_permissions(const struct medsec_roles *roles,
     const char *role_list, size_t *unknownp);
 
@@ -124,6 +133,7 @@ struct medsec_subject {
  * audit when audit is non-NULL. If that record cannot be written the
  * answer is still a denial.
  */
+MEDSEC_API MEDSEC_MUST_CHECK
 int medsec_access_check(const struct medsec_roles *roles,
     struct medsec_audit *audit, const struct medsec_subject *who, int perm,
     const char *object);

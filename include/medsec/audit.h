@@ -21,6 +21,8 @@
 #ifndef MEDSEC_AUDIT_H
 #define MEDSEC_AUDIT_H
 
+#include "medsec/base.h"
+
 #include <stddef.h>
 #include <stdint.h>
 
@@ -116,10 +118,13 @@ struct medsec_audit_event_info {
 };
 
 /* NULL for an unknown event. */
+MEDSEC_API
 const struct medsec_audit_event_info *medsec_audit_event_info(int event);
+MEDSEC_API
 const struct medsec_audit_event_info *medsec_audit_event_by_name(
     const char *name);
 /* All events, for iteration; *np gets the count. */
+MEDSEC_API
 const struct medsec_audit_event_info *medsec_audit_events(size_t *np);
 
 enum medsec_audit_outcome {
@@ -174,6 +179,7 @@ struct medsec_audit_options {
 #define MEDSEC_AUDIT_CHAIN_LEN 32
 
 /* Fills the defaults: 1000 records, 3600 s, 16 MiB, 5 s lock wait. */
+MEDSEC_API
 void medsec_audit_options_default(struct medsec_audit_options *opts);
 
 struct medsec_audit;
@@ -187,6 +193,7 @@ struct medsec_audit;
  * (so no trail is ever without an anchor). MEDSEC_ERR_EXISTS if dir
  * already holds a trail.
  */
+MEDSEC_API MEDSEC_MUST_CHECK
 int medsec_audit_create(const char *dir, struct medsec_keystore *ks,
     const struct medsec_audit_options *opts, const char *device_id,
     const char *verifier_key_path);
@@ -216,6 +223,7 @@ struct medsec_audit_open_report {
  * medsec_audit_verify() checks everything. report may be NULL; opts NULL
  * means defaults.
  */
+MEDSEC_API MEDSEC_MUST_CHECK
 int medsec_audit_open(const char *dir, struct medsec_keystore *ks,
     const struct medsec_audit_options *opts, struct medsec_audit **ap,
     struct medsec_audit_open_report *report);
@@ -228,6 +236,7 @@ int medsec_audit_open(const char *dir, struct medsec_keystore *ks,
  * trail is reopened). A security operation that needs a record MUST NOT
  * proceed unless this returns MEDSEC_OK.
  */
+MEDSEC_API MEDSEC_MUST_CHECK
 int medsec_audit_append(struct medsec_audit *a,
     const struct medsec_audit_event_in *ev, uint64_t *seqp);
 
@@ -241,6 +250,7 @@ int medsec_audit_append(struct medsec_audit *a,
  * "held", first thing when the trail is reopened on the same handle with
  * medsec_audit_reopen().
  */
+MEDSEC_API MEDSEC_MUST_CHECK
 int medsec_audit_append_critical(struct medsec_audit *a,
     const struct medsec_audit_event_in *ev, uint64_t *seqp);
 
@@ -253,12 +263,14 @@ int medsec_audit_append_critical(struct medsec_audit *a,
  * anything changes; the record itself is still appended after the commit.
  */
 #define MEDSEC_AUDIT_RESERVE_BYTES (64u * 1024u)
+MEDSEC_API MEDSEC_MUST_CHECK
 int medsec_audit_ready(struct medsec_audit *a);
 
 /*
  * Nonzero while the trail is failed or holds unwritten events; *heldp and
  * *droppedp (may be NULL) count events held and lost to queue overflow.
  */
+MEDSEC_API
 int medsec_audit_degraded(struct medsec_audit *a, size_t *heldp,
     uint64_t *droppedp);
 
@@ -267,6 +279,7 @@ int medsec_audit_degraded(struct medsec_audit *a, size_t *heldp,
  * clears the failure, and writes held events followed by an
  * AUDIT_DEGRADED record counting them.
  */
+MEDSEC_API
 int medsec_audit_reopen(struct medsec_audit *a);
 
 /*
@@ -296,6 +309,7 @@ struct medsec_db;
  * security table, in the same transaction) and the trail head saved by
  * medsec_audit_save_head() into *e; source is set to "the database".
  */
+MEDSEC_API
 int medsec_audit_db_state(struct medsec_db *db, struct medsec_audit_expect *e);
 
 /*
@@ -305,6 +319,7 @@ int medsec_audit_db_state(struct medsec_db *db, struct medsec_audit_expect *e);
  * the database has (an older database put back). From then on the
  * trail's checkpoints record e->generation (see medsec_audit_note_state).
  */
+MEDSEC_API MEDSEC_MUST_CHECK
 int medsec_audit_check_state(struct medsec_audit *a,
     const struct medsec_audit_expect *e, char *msg, size_t msglen);
 
@@ -312,9 +327,11 @@ int medsec_audit_check_state(struct medsec_audit *a,
  * The database's state generation now: the next checkpoint records it,
  * so a database later put back to an older copy is detected.
  */
+MEDSEC_API
 void medsec_audit_note_state(struct medsec_audit *a, uint64_t generation);
 
 /* The newest durable record's sequence number and chain hash. */
+MEDSEC_API
 int medsec_audit_head(struct medsec_audit *a, uint64_t *seqp,
     uint8_t chain[MEDSEC_AUDIT_CHAIN_LEN]);
 
@@ -322,15 +339,19 @@ int medsec_audit_head(struct medsec_audit *a, uint64_t *seqp,
  * Saves the trail's head into the database (after a checkpoint), so a
  * trail later put back to an older copy is detected.
  */
+MEDSEC_API
 int medsec_audit_save_head(struct medsec_db *db, struct medsec_audit *a);
 
 /* The epoch of the sealed MAC key in the keystore (no secret leaves). */
+MEDSEC_API
 int medsec_audit_key_epoch(struct medsec_keystore *ks, uint64_t *epochp);
 
 /* Writes a signed checkpoint now, closing the current epoch. */
+MEDSEC_API
 int medsec_audit_checkpoint(struct medsec_audit *a);
 
 /* Syncs and closes; NULL is a no-op. Returns the sticky error, if any. */
+MEDSEC_API
 int medsec_audit_close(struct medsec_audit *a);
 
 /* ---- reading ---- */
@@ -338,6 +359,7 @@ int medsec_audit_close(struct medsec_audit *a);
 struct medsec_audit_reader;
 
 /* Opens the trail in dir for reading (no lock, no key needed). */
+MEDSEC_API
 int medsec_audit_reader_open(const char *dir,
     struct medsec_audit_reader **rp);
 
@@ -346,8 +368,10 @@ int medsec_audit_reader_open(const char *dir,
  * 0 at the end, or a negative error for malformed data. The reader checks
  * framing only; use medsec_audit_verify() for tamper evidence.
  */
+MEDSEC_API MEDSEC_MUST_CHECK
 int medsec_audit_reader_next(struct medsec_audit_reader *r,
     struct medsec_audit_record *rec);
+MEDSEC_API
 void medsec_audit_reader_close(struct medsec_audit_reader *r);
 
 /* ---- verification ---- */
@@ -407,6 +431,7 @@ struct medsec_audit_verify_result {
  * an I/O error. Without a verifier key, MACs are not checked and
  * result->macs_checked is 0.
  */
+MEDSEC_API MEDSEC_MUST_CHECK
 int medsec_audit_verify(const char *dir,
     const struct medsec_audit_verify_options *opts,
     struct medsec_audit_verify_result *result);
@@ -418,12 +443,14 @@ int medsec_audit_verify(const char *dir,
  * verification. A trail that falls short is MEDSEC_AUDIT_ROLLED_BACK; a
  * database older than the trail is MEDSEC_AUDIT_STATE_ROLLED_BACK.
  */
+MEDSEC_API MEDSEC_MUST_CHECK
 int medsec_audit_verify_against(const char *dir,
     const struct medsec_audit_verify_options *opts,
     const struct medsec_audit_expect *expect, size_t nexpect,
     struct medsec_audit_verify_result *result);
 
 /* Text for a medsec_audit_problem value. */
+MEDSEC_API
 const char *medsec_audit_problem_name(int problem);
 
 /*
@@ -444,6 +471,7 @@ struct medsec_audit_verifier {
 };
 
 /* Reads and checks a verifier key file; wipe *v after use. */
+MEDSEC_API MEDSEC_MUST_CHECK
 int medsec_audit_read_verifier(const char *path,
     struct medsec_audit_verifier *v);
 

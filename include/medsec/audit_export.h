@@ -14,6 +14,8 @@
 #ifndef MEDSEC_AUDIT_EXPORT_H
 #define MEDSEC_AUDIT_EXPORT_H
 
+#include "medsec/base.h"
+
 #include <stddef.h>
 #include <stdint.h>
 
@@ -31,6 +33,7 @@ enum medsec_audit_format {
 };
 
 /* "jsonl", "syslog", "atna", "fhir" -> enum; MEDSEC_ERR_INVALID otherwise. */
+MEDSEC_API
 int medsec_audit_format_by_name(const char *name, int *fmtp);
 
 /* Who produced the records (AuditSourceIdentification, syslog header). */
@@ -49,12 +52,15 @@ struct medsec_audit_export_source {
  * record's position in the output (0 for the first), which the FHIR Bundle
  * needs to place commas.
  */
+MEDSEC_API
 int medsec_audit_export_begin(int fmt,
     const struct medsec_audit_export_source *src, char **outp, size_t *lenp);
+MEDSEC_API
 int medsec_audit_export_record(int fmt,
     const struct medsec_audit_export_source *src,
     const struct medsec_audit_record *rec, uint64_t index, char **outp,
     size_t *lenp);
+MEDSEC_API
 int medsec_audit_export_end(int fmt,
     const struct medsec_audit_export_source *src, uint64_t count,
     char **outp, size_t *lenp);
@@ -68,6 +74,7 @@ typedef int (*medsec_audit_write_fn)(void *ctx, const char *buf,
  * [since_us, until_us] (INT64_MIN / INT64_MAX for unbounded), streaming.
  * *countp (may be NULL) gets the number of records written.
  */
+MEDSEC_API
 int medsec_audit_export(const char *dir, int fmt,
     const struct medsec_audit_export_source *src, int64_t since_us,
     int64_t until_us, medsec_audit_write_fn write, void *ctx,

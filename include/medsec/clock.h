@@ -7,6 +7,8 @@
 #ifndef MEDSEC_CLOCK_H
 #define MEDSEC_CLOCK_H
 
+#include "medsec/base.h"
+
 #include <stddef.h>
 #include <stdint.h>
 
@@ -25,9 +27,12 @@ struct medsec_clock_ops {
  * (CLOCK_REALTIME and CLOCK_MONOTONIC). The ops struct must outlive its use.
  * Not thread-safe against concurrent readers: set it before starting work.
  */
+MEDSEC_API
 void medsec_clock_set(const struct medsec_clock_ops *ops);
 
+MEDSEC_API
 int64_t medsec_clock_wall_us(void);
+MEDSEC_API
 int64_t medsec_clock_mono_us(void);
 
 /* Length of "YYYY-MM-DDTHH:MM:SS.ffffffZ" plus its NUL. */
@@ -38,12 +43,14 @@ int64_t medsec_clock_mono_us(void);
  * buflen must be at least MEDSEC_RFC3339_LEN. Returns MEDSEC_OK or
  * MEDSEC_ERR_INVALID for a time outside years 0000-9999.
  */
+MEDSEC_API
 int medsec_time_format(int64_t us, char *buf, size_t buflen);
 
 /*
  * Formats like medsec_time_format() with `digits` fractional digits (0, 3
  * or 6), as some receivers want milliseconds.
  */
+MEDSEC_API
 int medsec_time_format_digits(int64_t us, int digits, char *buf, size_t buflen);
 
 /*
@@ -52,6 +59,7 @@ int medsec_time_format_digits(int64_t us, int digits, char *buf, size_t buflen);
  * as midnight UTC) into microseconds since the epoch. Returns MEDSEC_OK or
  * MEDSEC_ERR_FORMAT.
  */
+MEDSEC_API
 int medsec_time_parse(const char *s, int64_t *usp);
 
 #ifdef __cplusplus

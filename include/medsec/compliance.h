@@ -30,6 +30,8 @@
 #ifndef MEDSEC_COMPLIANCE_H
 #define MEDSEC_COMPLIANCE_H
 
+#include "medsec/base.h"
+
 #include <stddef.h>
 
 #include "medsec/config.h"
@@ -57,8 +59,10 @@ enum medsec_applicability {
 };
 
 /* "major", "moderate", "minor"; NULL for MEDSEC_LEVEL_NONE. */
+MEDSEC_API
 const char *medsec_level_name(enum medsec_level level);
 /* "required", "recommended", "may-exclude"; "not-applicable" for NONE. */
+MEDSEC_API
 const char *medsec_applicability_name(enum medsec_applicability a);
 
 /* ---- requirement catalog ---- */
@@ -105,10 +109,12 @@ struct medsec_catalog; /* opaque */
  * MEDSEC_CATALOG_DEFAULT). *catp receives a catalog the caller frees with
  * medsec_catalog_free(). MEDSEC_ERR_NOT_FOUND for an unknown name.
  */
+MEDSEC_API
 int medsec_catalog_builtin(const char *name, struct medsec_catalog **catp,
     struct medsec_config_error *err);
 
 /* Loads a catalog from a JSON file (at most MEDSEC_CATALOG_FILE_MAX). */
+MEDSEC_API
 int medsec_catalog_load(const char *path, struct medsec_catalog **catp,
     struct medsec_config_error *err);
 
@@ -118,24 +124,34 @@ int medsec_catalog_load(const char *path, struct medsec_catalog **catp,
  * applicability value is MEDSEC_ERR_FORMAT with err filled (line from the
  * JSON parser where it has one, key "items[i].field").
  */
+MEDSEC_API
 int medsec_catalog_parse(const char *name, const char *json, size_t len,
     struct medsec_catalog **catp, struct medsec_config_error *err);
 
+MEDSEC_API
 void medsec_catalog_free(struct medsec_catalog *cat);
 
 /* Names of the embedded catalogs, NULL-terminated. */
+MEDSEC_API
 const char *const *medsec_catalog_builtin_names(void);
 
 /* "mfds-2019-table3", its version, its title and the guideline cited. */
+MEDSEC_API
 const char *medsec_catalog_name(const struct medsec_catalog *cat);
+MEDSEC_API
 int medsec_catalog_version(const struct medsec_catalog *cat);
+MEDSEC_API
 const char *medsec_catalog_title(const struct medsec_catalog *cat);
+MEDSEC_API
 const char *medsec_catalog_source(const struct medsec_catalog *cat);
+MEDSEC_API
 size_t medsec_catalog_count(const struct medsec_catalog *cat);
 /* Items in checklist order; NULL when i is out of range. */
+MEDSEC_API
 const struct medsec_requirement *medsec_catalog_item(
     const struct medsec_catalog *cat, size_t i);
 /* By checklist id ("2.1"); NULL when absent. */
+MEDSEC_API
 const struct medsec_requirement *medsec_catalog_find(
     const struct medsec_catalog *cat, const char *id);
 
@@ -202,22 +218,29 @@ struct medsec_profile {
  * returns MEDSEC_ERR_CONFIG (or an I/O code), fills *err (file, line,
  * "section.key", message) and leaves *p unchanged.
  */
+MEDSEC_API
 int medsec_profile_load(const char *path, struct medsec_profile *p,
     struct medsec_config_error *err);
 
 /* As medsec_profile_load() on text in memory; name is for errors. */
+MEDSEC_API
 int medsec_profile_parse(const char *name, const char *text, size_t len,
     struct medsec_profile *p, struct medsec_config_error *err);
 
 /* The [implementation] text for an item, or NULL. */
+MEDSEC_API
 const char *medsec_profile_declaration(const struct medsec_profile *p,
     const char *id);
 
 /* Profile vocabulary: "vital-sign-alarm", "health-records", ... (NULL for
  * anything but a single known bit) and the Table 4 wording of a purpose. */
+MEDSEC_API
 const char *medsec_function_name(unsigned fn);
+MEDSEC_API
 const char *medsec_purpose_name(unsigned purpose);
+MEDSEC_API
 const char *medsec_purpose_label(unsigned purpose);
+MEDSEC_API
 const char *medsec_harm_name(enum medsec_harm harm);
 
 /* ---- classification ---- */
@@ -250,12 +273,15 @@ struct medsec_classification {
  * cat must outlive it. Never fails on a valid profile: contradictions
  * are warnings, not errors.
  */
+MEDSEC_API
 int medsec_classify(const struct medsec_catalog *cat,
     const struct medsec_profile *p, struct medsec_classification **outp);
 
+MEDSEC_API
 void medsec_classification_free(struct medsec_classification *c);
 
 /* The decision for an item id, or NULL. */
+MEDSEC_API
 const struct medsec_decision *medsec_classification_find(
     const struct medsec_classification *c, const char *id);
 
@@ -266,6 +292,7 @@ const struct medsec_decision *medsec_classification_find(
  *  "applicability":"required","reason":"..."}, ...]}
  * level is null and requirements [] when out of scope.
  */
+MEDSEC_API
 int medsec_classification_to_json(const struct medsec_classification *c,
     char **jsonp);
 
@@ -297,6 +324,7 @@ enum medsec_test_status {
 };
 
 /* "pass", "fail", "skip", "notrun". */
+MEDSEC_API
 const char *medsec_test_status_name(enum medsec_test_status s);
 
 struct medsec_junit_case {
@@ -325,13 +353,16 @@ struct medsec_junit {
  * line, and leaves *jp NULL. On success the caller frees *jp with
  * medsec_junit_free().
  */
+MEDSEC_API
 int medsec_junit_parse(const char *name, const char *xml, size_t len,
     struct medsec_junit **jp, struct medsec_config_error *err);
 
 /* As medsec_junit_parse() on a file of at most MEDSEC_JUNIT_FILE_MAX. */
+MEDSEC_API
 int medsec_junit_load(const char *path, struct medsec_junit **jp,
     struct medsec_config_error *err);
 
+MEDSEC_API
 void medsec_junit_free(struct medsec_junit *j);
 
 /*
@@ -354,14 +385,18 @@ void medsec_junit_free(struct medsec_junit *j);
 
 struct medsec_evidence; /* opaque */
 
+MEDSEC_API
 int medsec_evidence_load(const char *dir, struct medsec_evidence **evp,
     struct medsec_config_error *err);
+MEDSEC_API
 void medsec_evidence_free(struct medsec_evidence *ev);
 
 /* The JUnit results, or NULL when the directory had no junit.xml. */
+MEDSEC_API
 const struct medsec_junit *medsec_evidence_junit(
     const struct medsec_evidence *ev);
 /* The commit recorded by the evidence ("unknown" when not recorded). */
+MEDSEC_API
 const char *medsec_evidence_commit(const struct medsec_evidence *ev);
 
 /* The three documents of guideline IV and the formats of each. */
@@ -389,13 +424,17 @@ enum medsec_verdict {
 };
 
 /* "not-applicable", "met", "declared", "excluded", "gap". */
+MEDSEC_API
 const char *medsec_verdict_name(enum medsec_verdict v);
 
 /* File stem of a document: "checklist", "risk-management",
  * "verification-validation"; and its title. NULL when out of range. */
+MEDSEC_API
 const char *medsec_report_doc_stem(enum medsec_report_doc doc);
+MEDSEC_API
 const char *medsec_report_doc_title(enum medsec_report_doc doc);
 /* "md", "json", "html"; NULL when out of range. */
+MEDSEC_API
 const char *medsec_report_format_ext(enum medsec_report_format fmt);
 
 struct medsec_report; /* opaque */
@@ -406,13 +445,16 @@ struct medsec_report; /* opaque */
  * proves an item when its name starts with one of the item's catalog
  * test_tags. Free with medsec_report_free().
  */
+MEDSEC_API
 int medsec_report_build(const struct medsec_catalog *cat,
     const struct medsec_profile *p, const struct medsec_classification *c,
     const struct medsec_evidence *ev, struct medsec_report **outp);
 
+MEDSEC_API
 void medsec_report_free(struct medsec_report *r);
 
 /* The verdict for an item id; MEDSEC_VERDICT_NA when absent. */
+MEDSEC_API
 enum medsec_verdict medsec_report_verdict(const struct medsec_report *r,
     const char *id);
 
@@ -420,6 +462,7 @@ enum medsec_verdict medsec_report_verdict(const struct medsec_report *r,
  * Number of gaps: among required items only (what --strict refuses), or
  * among every item when required_only is 0.
  */
+MEDSEC_API
 size_t medsec_report_gap_count(const struct medsec_report *r,
     int required_only);
 
@@ -428,6 +471,7 @@ size_t medsec_report_gap_count(const struct medsec_report *r,
  * with free()). HTML is one self-contained page: inline CSS, no external
  * resource, every text from the profile, catalog or evidence escaped.
  */
+MEDSEC_API
 int medsec_report_render(const struct medsec_report *r,
     enum medsec_report_doc doc, enum medsec_report_format fmt, char **outp,
     size_t *lenp);
@@ -437,6 +481,7 @@ int medsec_report_render(const struct medsec_report *r,
  * have_pdf non-zero it links <stem>.pdf too, else it says the PDFs were
  * not rendered and why (pdf_note, may be NULL).
  */
+MEDSEC_API
 int medsec_report_render_index(const struct medsec_report *r, int have_pdf,
     const char *pdf_note, char **outp, size_t *lenp);
 

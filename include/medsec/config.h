@@ -41,6 +41,8 @@
 #ifndef MEDSEC_CONFIG_H
 #define MEDSEC_CONFIG_H
 
+#include "medsec/base.h"
+
 #include <stddef.h>
 #include <stdint.h>
 
@@ -88,6 +90,7 @@ struct medsec_config_error {
 };
 
 /* Fills cfg with the documented defaults. */
+MEDSEC_API
 void medsec_config_defaults(struct medsec_config *cfg);
 
 /*
@@ -100,6 +103,7 @@ void medsec_config_defaults(struct medsec_config *cfg);
  * MEDSEC_ERR_CONFIG (or an I/O code), fills *err (naming the path, and
  * the owner and mode when they are the reason) and leaves cfg unchanged.
  */
+MEDSEC_API MEDSEC_MUST_CHECK
 int medsec_config_load(const char *path, struct medsec_config *cfg,
     struct medsec_config_error *err);
 
@@ -109,14 +113,17 @@ int medsec_config_load(const char *path, struct medsec_config *cfg,
  * a caller that records the configuration: reading the file a second time
  * could see other bytes.
  */
+MEDSEC_API
 int medsec_config_load_text(const char *path, struct medsec_config *cfg,
     char **textp, struct medsec_config_error *err);
 
 /* As medsec_config_load() on text already in memory; name is for errors. */
+MEDSEC_API
 int medsec_config_parse(const char *name, const char *text, size_t len,
     struct medsec_config *cfg, struct medsec_config_error *err);
 
 /* Formats an error as "file:line: key: message" into buf. */
+MEDSEC_API
 void medsec_config_error_format(const struct medsec_config_error *err,
     char *buf, size_t buflen);
 

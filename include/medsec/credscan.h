@@ -20,6 +20,8 @@
 #ifndef MEDSEC_CREDSCAN_H
 #define MEDSEC_CREDSCAN_H
 
+#include "medsec/base.h"
+
 #include <stddef.h>
 #include <stdint.h>
 
@@ -45,13 +47,16 @@ struct medsec_cred_finding {
 };
 
 /* Rule id ("MDSEC-CRED-001"), short and full descriptions. */
+MEDSEC_API
 const char *medsec_cred_rule_id(int rule);
+MEDSEC_API
 const char *medsec_cred_rule_text(int rule);
 
 /*
  * Scans bytes as one file (untrusted input; bounded work per byte).
  * Calls fn for each finding; a non-zero return stops the scan.
  */
+MEDSEC_API
 int medsec_credscan_buffer(const char *path, const void *data, size_t len,
     int (*fn)(const struct medsec_cred_finding *, void *), void *ctx);
 
@@ -59,6 +64,7 @@ int medsec_credscan_buffer(const char *path, const void *data, size_t len,
  * Scans a file or a directory tree (symbolic links are not followed;
  * special files are skipped). Files up to 1 GiB.
  */
+MEDSEC_API
 int medsec_credscan_path(const char *path,
     int (*fn)(const struct medsec_cred_finding *, void *), void *ctx);
 

@@ -13,17 +13,13 @@
 #ifndef MEDSEC_CRYPTO_H
 #define MEDSEC_CRYPTO_H
 
+#include "medsec/base.h"
+
 #include <stddef.h>
 #include <stdint.h>
 
 #ifdef __cplusplus
 extern "C" {
-#endif
-
-#if defined(__GNUC__)
-#define MEDSEC_MUST_CHECK __attribute__((warn_unused_result))
-#else
-#define MEDSEC_MUST_CHECK
 #endif
 
 /*
@@ -92,7 +88,9 @@ struct medsec_alg_info {
 #define MEDSEC_MIN_STRENGTH_BITS 112
 
 /* Registry lookups; NULL when unknown. Names are case-insensitive. */
+MEDSEC_API
 const struct medsec_alg_info *medsec_crypto_alg_by_id(int id);
+MEDSEC_API
 const struct medsec_alg_info *medsec_crypto_alg_by_name(const char *name);
 
 /*
@@ -101,6 +99,7 @@ const struct medsec_alg_info *medsec_crypto_alg_by_name(const char *name);
  * MEDSEC_ERR_WEAK_ALGORITHM; on error writes a sentence naming the
  * algorithm and its strength into why (may be NULL).
  */
+MEDSEC_API
 int medsec_crypto_alg_check(int id, char *why, size_t whylen);
 
 /* A named set of algorithms, one per role. */
@@ -119,6 +118,7 @@ struct medsec_crypto_profile {
  * Finds a built-in profile by name ("approved", the default, or "kcmvp").
  * Returns MEDSEC_ERR_NOT_FOUND for an unknown name.
  */
+MEDSEC_API
 int medsec_crypto_profile_by_name(const char *name,
     const struct medsec_crypto_profile **profilep);
 
@@ -127,21 +127,29 @@ int medsec_crypto_profile_by_name(const char *name,
  * 112-bit floor. Returns MEDSEC_OK or the first error, with a sentence in
  * why naming the role and algorithm.
  */
+MEDSEC_API
 int medsec_crypto_profile_check(const struct medsec_crypto_profile *profile,
     char *why, size_t whylen);
 
 /* Initialises libsodium and OpenSSL; idempotent and thread-safe. */
+MEDSEC_API
 int medsec_crypto_init(void);
 
 /* Fills buf with bytes from the operating system's CSPRNG. */
+MEDSEC_API
 int medsec_random(void *buf, size_t len);
 
 /* ---- wiping, comparison, secure memory ---- */
 
 /* Zeroes memory in a way the compiler cannot elide (sodium_memzero). */
+MEDSEC_API
 void medsec_wipe(void *p, size_t len);
 
-/* Constant-time equality: 1 when equal, 0 otherwise. */
+/*
+ * Constant-time comparison: 0 when the len bytes are equal, -1 otherwise
+ * (as sodium_memcmp), so a forgotten comparison cannot read as "equal".
+ */
+MEDSEC_API MEDSEC_MUST_CHECK
 int medsec_ct_equal(const void *a, const void *b, size_t len);
 
 /*
@@ -149,11 +157,16 @@ int medsec_ct_equal(const void *a, const void *b, size_t len);
  * (sodium_malloc). NULL on failure. Free with medsec_secure_free(), which
  * wipes; NULL is a no-op.
  */
+MEDSEC_API
 void *medsec_secure_alloc(size_t len);
+MEDSEC_API
 void medsec_secure_free(void *p);
 /* Makes secure memory inaccessible / read-only / read-write. */
+MEDSEC_API
 int medsec_secure_noaccess(void *p);
+MEDSEC_API
 int medsec_secure_readonly(void *p);
+MEDSEC_API
 int medsec_secure_readwrite(void *p);
 
 /* ---- hashes ---- */
@@ -163,9 +176,11 @@ int medsec_secure_readwrite(void *p);
 #define MEDSEC_SHA384_LEN 48
 
 /* Digest length of a hash (or the hash under an HMAC); 0 if unknown. */
+MEDSEC_API
 size_t medsec_hash_len(int alg);
 
 /* One-shot hash into out (medsec_hash_len(alg) bytes). */
+MEDSEC_API
 int medsec_hash(int alg, const void *in, size_t inlen, uint8_t *out);
 
 /*
@@ -174,15 +189,21 @@ int medsec_hash(int alg, const void *in, size_t inlen, uint8_t *out);
  * with medsec_hash_reset.
  */
 struct medsec_hash_ctx;
+MEDSEC_API
 int medsec_hash_new(int alg, struct medsec_hash_ctx **ctxp);
+MEDSEC_API
 int medsec_hash_update(struct medsec_hash_ctx *ctx, const void *in,
     size_t inlen);
+MEDSEC_API
 int medsec_hash_final(struct medsec_hash_ctx *ctx, uint8_t *out);
+MEDSEC_API
 int medsec_hash_reset(struct medsec_hash_ctx *ctx);
+MEDSEC_API
 void medsec_hash_free(struct medsec_hash_ctx *ctx);
 
 /* ---- HMAC ---- */
 
+MEDSEC_API
 int medsec_hmac(int alg, const void *key, size_t keylen, const void *in,
     size_t inlen, uint8_t *out);
 
@@ -192,14 +213,18 @@ int medsec_hmac(int alg, const void *key, size_t keylen, const void *in,
  * MAC of `in` and leaves the context ready for the next.
  */
 struct medsec_hmac_ctx;
+MEDSEC_API
 int medsec_hmac_new(int alg, const void *key, size_t keylen,
     struct medsec_hmac_ctx **ctxp);
+MEDSEC_API
 int medsec_hmac_ctx_mac(struct medsec_hmac_ctx *ctx, const void *in,
     size_t inlen, uint8_t *out);
+MEDSEC_API
 void medsec_hmac_free(struct medsec_hmac_ctx *ctx); /* wipes */
 
 /* Constant-time MAC check; MEDSEC_ERR_AUTH on mismatch. */
-MEDSEC_MUST_CHECK int medsec_hmac_verify(int alg, const void *key,
+MEDSEC_API MEDSEC_MUST_CHECK
+int medsec_hmac_verify(int alg, const void *key,
     size_t keylen, const void *in, size_t inlen, const uint8_t *mac);
 
 /* ---- AEAD ---- */
@@ -213,6 +238,7 @@ MEDSEC_MUST_CHECK int medsec_hmac_verify(int alg, const void *key,
  * ptlen + MEDSEC_AEAD_TAG_LEN bytes. The nonce MUST never repeat under one
  * key; medsec_random() nonces are safe below 2^32 messages per key.
  */
+MEDSEC_API
 int medsec_aead_seal(int alg, const uint8_t key[MEDSEC_AEAD_KEY_LEN],
     const uint8_t nonce[MEDSEC_AEAD_NONCE_LEN], const void *ad, size_t adlen,
     const void *pt, size_t ptlen, uint8_t *ct);
@@ -221,7 +247,8 @@ int medsec_aead_seal(int alg, const uint8_t key[MEDSEC_AEAD_KEY_LEN],
  * Decrypts ct (ctlen bytes including the tag) into pt (ctlen - tag bytes).
  * Returns MEDSEC_ERR_AUTH and wipes pt if the tag does not verify.
  */
-MEDSEC_MUST_CHECK int medsec_aead_open(int alg,
+MEDSEC_API MEDSEC_MUST_CHECK
+int medsec_aead_open(int alg,
     const uint8_t key[MEDSEC_AEAD_KEY_LEN],
     const uint8_t nonce[MEDSEC_AEAD_NONCE_LEN], const void *ad, size_t adlen,
     const uint8_t *ct, size_t ctlen, uint8_t *pt);
@@ -233,17 +260,21 @@ MEDSEC_MUST_CHECK int medsec_aead_open(int alg,
 #define MEDSEC_SIGN_LEN 64	  /* Ed25519; P-256 as raw r || s */
 
 /* Generates a key pair; *pklen receives the public key length. */
+MEDSEC_API
 int medsec_sign_keygen(int alg, uint8_t sk[MEDSEC_SIGN_SECRET_LEN],
     uint8_t pk[MEDSEC_SIGN_PUBLIC_MAX], size_t *pklen);
 
 /* Derives the public key from a secret key. */
+MEDSEC_API
 int medsec_sign_public(int alg, const uint8_t sk[MEDSEC_SIGN_SECRET_LEN],
     uint8_t pk[MEDSEC_SIGN_PUBLIC_MAX], size_t *pklen);
 
+MEDSEC_API
 int medsec_sign(int alg, const uint8_t sk[MEDSEC_SIGN_SECRET_LEN],
     const void *msg, size_t msglen, uint8_t sig[MEDSEC_SIGN_LEN]);
 
-MEDSEC_MUST_CHECK int medsec_verify(int alg, const uint8_t *pk, size_t pklen,
+MEDSEC_API MEDSEC_MUST_CHECK
+int medsec_verify(int alg, const uint8_t *pk, size_t pklen,
     const void *msg, size_t msglen, const uint8_t sig[MEDSEC_SIGN_LEN]);
 
 /* ---- key agreement ---- */
@@ -252,6 +283,7 @@ MEDSEC_MUST_CHECK int medsec_verify(int alg, const uint8_t *pk, size_t pklen,
 #define MEDSEC_KEX_PUBLIC_MAX 65
 #define MEDSEC_KEX_SHARED_LEN 32
 
+MEDSEC_API
 int medsec_kex_keygen(int alg, uint8_t sk[MEDSEC_KEX_SECRET_LEN],
     uint8_t pk[MEDSEC_KEX_PUBLIC_MAX], size_t *pklen);
 
@@ -260,18 +292,21 @@ int medsec_kex_keygen(int alg, uint8_t sk[MEDSEC_KEX_SECRET_LEN],
  * low-order / invalid points with MEDSEC_ERR_AUTH. Feed the result to
  * medsec_hkdf(), never use it as a key directly.
  */
-MEDSEC_MUST_CHECK int medsec_kex(int alg,
+MEDSEC_API MEDSEC_MUST_CHECK
+int medsec_kex(int alg,
     const uint8_t sk[MEDSEC_KEX_SECRET_LEN], const uint8_t *peer_pk,
     size_t peer_pklen, uint8_t shared[MEDSEC_KEX_SHARED_LEN]);
 
 /* ---- key derivation ---- */
 
 /* HKDF (RFC 5869) extract-and-expand with MEDSEC_ALG_HKDF_SHA256. */
+MEDSEC_API
 int medsec_hkdf(int alg, const void *salt, size_t saltlen, const void *ikm,
     size_t ikmlen, const void *info, size_t infolen, uint8_t *out,
     size_t outlen);
 
 /* PBKDF2 (RFC 8018) with MEDSEC_ALG_PBKDF2_SHA256; iterations >= 1. */
+MEDSEC_API
 int medsec_pbkdf2(int alg, const void *pw, size_t pwlen, const void *salt,
     size_t saltlen, uint32_t iterations, uint8_t *out, size_t outlen);
 
@@ -281,14 +316,17 @@ int medsec_pbkdf2(int alg, const void *pw, size_t pwlen, const void *salt,
 #define MEDSEC_PWHASH_STR_LEN 128 /* crypto_pwhash_STRBYTES */
 
 /* Raw Argon2id v1.3: t = opslimit, m = memlimit bytes, p = 1. */
+MEDSEC_API
 int medsec_argon2id(uint8_t *out, size_t outlen, const void *pw,
     size_t pwlen, const uint8_t salt[MEDSEC_ARGON2_SALT_LEN],
     uint64_t opslimit, size_t memlimit);
 
 /* Encoded "$argon2id$v=19$m=...,t=...,p=1$salt$hash" string. */
+MEDSEC_API
 int medsec_pwhash_str(char out[MEDSEC_PWHASH_STR_LEN], const void *pw,
     size_t pwlen, uint64_t opslimit, size_t memlimit);
-MEDSEC_MUST_CHECK int medsec_pwhash_str_verify(const char *str,
+MEDSEC_API MEDSEC_MUST_CHECK
+int medsec_pwhash_str_verify(const char *str,
     const void *pw, size_t pwlen);
 
 /* ---- key identifiers ---- */
@@ -299,12 +337,15 @@ MEDSEC_MUST_CHECK int medsec_pwhash_str_verify(const char *str,
  * A key's identifier: the first 8 bytes of SHA-256(alg id as one byte ||
  * public key or key bytes), in lowercase hex.
  */
+MEDSEC_API
 int medsec_key_id(int alg, const void *key, size_t keylen,
     char out[MEDSEC_KEY_ID_LEN]);
 
 /* Lowercase hex of len bytes into out (2*len+1 bytes). */
+MEDSEC_API
 void medsec_hex(const void *in, size_t len, char *out);
 /* Parses exactly outlen bytes of hex; MEDSEC_ERR_FORMAT otherwise. */
+MEDSEC_API
 int medsec_unhex(const char *hex, uint8_t *out, size_t outlen);
 
 #ifdef __cplusplus

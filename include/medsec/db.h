@@ -11,6 +11,8 @@
 #ifndef MEDSEC_DB_H
 #define MEDSEC_DB_H
 
+#include "medsec/base.h"
+
 #include <stddef.h>
 #include <stdint.h>
 
@@ -37,6 +39,7 @@ struct medsec_db_stmt;
  * full; MEDSEC_ERR_DB otherwise, including a migration that fails (then
  * rolled back, the previous version intact). The caller closes *dbp.
  */
+MEDSEC_API MEDSEC_MUST_CHECK
 int medsec_db_open(const char *path, int create, struct medsec_db **dbp);
 
 /*
@@ -44,62 +47,87 @@ int medsec_db_open(const char *path, int create, struct medsec_db **dbp);
  * programs that embed their own tables): migrations[i] takes the schema
  * from version i to i + 1.
  */
+MEDSEC_API
 int medsec_db_open_with(const char *path, int create,
     const char *const *migrations, size_t nmigrations,
     struct medsec_db **dbp);
 
+MEDSEC_API
 void medsec_db_close(struct medsec_db *db);
 
 /* The schema version (PRAGMA user_version) and the newest this build has. */
+MEDSEC_API
 int medsec_db_schema_version(struct medsec_db *db, int *versionp);
+MEDSEC_API
 int medsec_db_schema_latest(void);
 
 /* Text of the last SQLite error on this handle (never NULL). */
+MEDSEC_API
 const char *medsec_db_errmsg(struct medsec_db *db);
 
 /* Transactions: BEGIN IMMEDIATE / COMMIT / ROLLBACK. */
+MEDSEC_API MEDSEC_MUST_CHECK
 int medsec_db_begin(struct medsec_db *db);
+MEDSEC_API MEDSEC_MUST_CHECK
 int medsec_db_commit(struct medsec_db *db);
+MEDSEC_API
 int medsec_db_rollback(struct medsec_db *db);
 
 /* Runs one parameterless statement (prepared internally). */
+MEDSEC_API
 int medsec_db_exec(struct medsec_db *db, const char *sql);
 
+MEDSEC_API
 int medsec_db_prepare(struct medsec_db *db, const char *sql,
     struct medsec_db_stmt **stp);
 /* Parameter indexes start at 1, as in SQLite. Text and blobs are copied. */
+MEDSEC_API
 int medsec_db_bind_int64(struct medsec_db_stmt *st, int idx, int64_t v);
+MEDSEC_API
 int medsec_db_bind_text(struct medsec_db_stmt *st, int idx, const char *s);
+MEDSEC_API
 int medsec_db_bind_blob(struct medsec_db_stmt *st, int idx, const void *p,
     size_t len);
+MEDSEC_API
 int medsec_db_bind_null(struct medsec_db_stmt *st, int idx);
 /* MEDSEC_DB_ROW, MEDSEC_DB_DONE or a negative error. */
+MEDSEC_API
 int medsec_db_step(struct medsec_db_stmt *st);
 /*
  * Column indexes start at 0. Pointers live until the next step/reset.
  * Text of a NULL column is "", never a NULL pointer.
  */
+MEDSEC_API
 int64_t medsec_db_column_int64(struct medsec_db_stmt *st, int col);
+MEDSEC_API
 const char *medsec_db_column_text(struct medsec_db_stmt *st, int col);
+MEDSEC_API
 const void *medsec_db_column_blob(struct medsec_db_stmt *st, int col,
     size_t *lenp);
+MEDSEC_API
 int medsec_db_column_is_null(struct medsec_db_stmt *st, int col);
+MEDSEC_API
 int medsec_db_reset(struct medsec_db_stmt *st);
+MEDSEC_API
 void medsec_db_finalize(struct medsec_db_stmt *st);
 
 /* Rows changed by the last INSERT, UPDATE or DELETE on this handle. */
+MEDSEC_API
 int medsec_db_changes(struct medsec_db *db);
 
 /*
  * PRAGMA data_version: changes whenever another connection commits, so a
  * process can tell cheaply that its cached view of a table is stale.
  */
+MEDSEC_API
 int medsec_db_data_version(struct medsec_db *db, int64_t *versionp);
 
 /* Convenience key/value in the `meta` table of schema 1. */
+MEDSEC_API
 int medsec_db_meta_set(struct medsec_db *db, const char *key,
     const char *value);
 /* Copies the value into buf; MEDSEC_ERR_NOT_FOUND if absent. */
+MEDSEC_API
 int medsec_db_meta_get(struct medsec_db *db, const char *key, char *buf,
     size_t buflen);
 

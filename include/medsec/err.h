@@ -6,6 +6,8 @@
 #ifndef MEDSEC_ERR_H
 #define MEDSEC_ERR_H
 
+#include "medsec/base.h"
+
 #ifdef __cplusplus
 extern "C" {
 #endif
@@ -52,6 +54,7 @@ enum medsec_err {
 };
 
 /* Returns a static, human-readable description of a medsec error code. */
+MEDSEC_API
 const char *medsec_strerror(int code);
 
 #ifdef __cplusplus

@@ -22,6 +22,8 @@
 #ifndef MEDSEC_IDENTITY_H
 #define MEDSEC_IDENTITY_H
 
+#include "medsec/base.h"
+
 #include <stddef.h>
 #include <stdint.h>
 
@@ -57,6 +59,7 @@ struct medsec_identity_options {
 };
 
 /* Options from a loaded configuration (see config.h [auth]). */
+MEDSEC_API
 int medsec_identity_options_from_config(const struct medsec_config *cfg,
     struct medsec_identity_options *o);
 
@@ -88,10 +91,12 @@ struct medsec_identity;
  * roles and sessions must outlive the handle. audit may be NULL only in
  * tests. Weak Argon2id parameters are refused (MEDSEC_ERR_WEAK_ALGORITHM).
  */
+MEDSEC_API MEDSEC_MUST_CHECK
 int medsec_identity_open(struct medsec_db *db, struct medsec_audit *audit,
     const struct medsec_roles *roles, struct medsec_sessions *sessions,
     const struct medsec_identity_options *opts,
     struct medsec_identity **idp);
+MEDSEC_API
 void medsec_identity_close(struct medsec_identity *id);
 
 /* ---- first administrator (1.10) ---- */
@@ -103,6 +108,7 @@ void medsec_identity_close(struct medsec_identity *id);
  * that lost all its administrators (docs/access-control.md). A code whose
  * issue cannot be recorded is not returned (MEDSEC_ERR_AUDIT_UNAVAILABLE).
  */
+MEDSEC_API
 int medsec_identity_setup_code_issue(struct medsec_identity *id,
     char code[MEDSEC_SETUP_CODE_LEN]);
 
@@ -111,6 +117,7 @@ int medsec_identity_setup_code_issue(struct medsec_identity *id,
  * expired codes: MEDSEC_ERR_AUTH / MEDSEC_ERR_EXPIRED; a password the
  * policy refuses: MEDSEC_ERR_POLICY with the rule in why.
  */
+MEDSEC_API MEDSEC_MUST_CHECK
 int medsec_identity_bootstrap(struct medsec_identity *id, const char *code,
     const char *name, const char *password, size_t pwlen,
     const char *source, char *why, size_t whylen);
@@ -132,32 +139,41 @@ int medsec_identity_bootstrap(struct medsec_identity *id, const char *code,
  * change before anything else. expires_us 0: no expiry (1.7); an expiry
  * not in the future is refused (MEDSEC_ERR_INVALID, why names it).
  */
+MEDSEC_API
 int medsec_identity_user_add(struct medsec_identity *id,
     const struct medsec_subject *actor, const char *name, const char *roles,
     int64_t expires_us, const char *password, size_t pwlen, char *why,
     size_t whylen);
 
 /* Adds a machine peer known by its certificate's SHA-256 (no password). */
+MEDSEC_API
 int medsec_identity_peer_add(struct medsec_identity *id,
     const struct medsec_subject *actor, const char *name,
     const char *cert_sha256, int64_t expires_us);
 
+MEDSEC_API
 int medsec_identity_user_get(struct medsec_identity *id, const char *name,
     struct medsec_account *acct);
+MEDSEC_API
 int medsec_identity_user_list(struct medsec_identity *id,
     int (*fn)(const struct medsec_account *, void *), void *ctx);
 
 /* Disabling ends the user's sessions and revokes a peer's certificate. */
+MEDSEC_API
 int medsec_identity_user_set_disabled(struct medsec_identity *id,
     const struct medsec_subject *actor, const char *name, int disabled);
+MEDSEC_API
 int medsec_identity_user_unlock(struct medsec_identity *id,
     const struct medsec_subject *actor, const char *name);
 /* Sets the expiry (0: never); a time not in the future expires it now. */
+MEDSEC_API
 int medsec_identity_user_set_expiry(struct medsec_identity *id,
     const struct medsec_subject *actor, const char *name, int64_t expires_us);
+MEDSEC_API
 int medsec_identity_user_delete(struct medsec_identity *id,
     const struct medsec_subject *actor, const char *name);
 /* Adds and/or removes one role (either may be NULL). */
+MEDSEC_API
 int medsec_identity_user_roles(struct medsec_identity *id,
     const struct medsec_subject *actor, const char *name, const char *add,
     const char *remove);
@@ -168,6 +184,7 @@ int medsec_identity_user_roles(struct medsec_identity *id,
  * password that must be changed has). By an administrator for someone
  * else (old NULL): the user must change it before anything else.
  */
+MEDSEC_API MEDSEC_MUST_CHECK
 int medsec_identity_password_change(struct medsec_identity *id,
     const struct medsec_subject *actor, const char *name, const char *old,
     size_t oldlen, const char *password, size_t pwlen, char *why,
@@ -200,6 +217,7 @@ int medsec_identity_password_change(struct medsec_identity *id,
  * administrator. A throttled attempt costs the same work and gets the
  * same answer whether or not the name exists.
  */
+MEDSEC_API MEDSEC_MUST_CHECK
 int medsec_identity_authenticate(struct medsec_identity *id, const char *name,
     const char *password, size_t pwlen, const char *source,
     struct medsec_account *acct);
@@ -210,6 +228,7 @@ int medsec_identity_authenticate(struct medsec_identity *id, const char *name,
  * (MEDSEC_ERR_STATE); a session whose LOGIN_SUCCESS record cannot be
  * written is ended again and the error returned.
  */
+MEDSEC_API MEDSEC_MUST_CHECK
 int medsec_identity_login(struct medsec_identity *id, const char *name,
     const char *password, size_t pwlen, const char *source,
     char token[MEDSEC_TOKEN_TEXT_LEN], struct medsec_session_info *info);
@@ -224,9 +243,11 @@ int medsec_identity_login(struct medsec_identity *id, const char *name,
  * says whether the session re-authenticated within reauth_seconds
  * (MEDSEC_ERR_STATE if not).
  */
+MEDSEC_API MEDSEC_MUST_CHECK
 int medsec_identity_reauth(struct medsec_identity *id, const char *token,
     const char *password, size_t pwlen, const char *source,
     char newtoken[MEDSEC_TOKEN_TEXT_LEN], struct medsec_session_info *info);
+MEDSEC_API MEDSEC_MUST_CHECK
 int medsec_identity_require_fresh(struct medsec_identity *id,
     const char *token);
 
@@ -235,11 +256,13 @@ int medsec_identity_require_fresh(struct medsec_identity *id,
  * (pointing into info). A session whose user must change the password
  * gets MEDSEC_ERR_STATE: only medsec_identity_password_change() helps.
  */
+MEDSEC_API MEDSEC_MUST_CHECK
 int medsec_identity_session_subject(struct medsec_identity *id,
     const char *token, struct medsec_session_info *info,
     struct medsec_subject *who);
 
 /* A machine peer by certificate: revoked, disabled, expired refused. */
+MEDSEC_API MEDSEC_MUST_CHECK
 int medsec_identity_peer_authenticate(struct medsec_identity *id,
     const char *cert_sha256, const char *source, struct medsec_account *acct);
 
@@ -249,6 +272,7 @@ int medsec_identity_peer_authenticate(struct medsec_identity *id,
  * Seals a new single-use emergency credential (shown once in code).
  * Needs emergency_access in the configuration and user-admin.
  */
+MEDSEC_API
 int medsec_identity_emergency_seal(struct medsec_identity *id,
     const struct medsec_subject *actor, char code[MEDSEC_EMERGENCY_CODE_LEN]);
 
@@ -258,16 +282,19 @@ int medsec_identity_emergency_seal(struct medsec_identity *id,
  * EMERGENCY_ACCESS record. The credential is spent; an administrator
  * seals a new one afterwards.
  */
+MEDSEC_API MEDSEC_MUST_CHECK
 int medsec_identity_emergency_login(struct medsec_identity *id,
     const char *code, const char *who, const char *source,
     char token[MEDSEC_TOKEN_TEXT_LEN], struct medsec_session_info *info);
 
 /* ---- peer certificate revocation list (1.6) ---- */
 
+MEDSEC_API
 int medsec_identity_cert_revoke(struct medsec_identity *id,
     const struct medsec_subject *actor, const char *cert_sha256,
     const char *subject, const char *reason);
 /* MEDSEC_OK if not revoked, MEDSEC_ERR_DISABLED if revoked. */
+MEDSEC_API MEDSEC_MUST_CHECK
 int medsec_identity_cert_check(struct medsec_identity *id,
     const char *cert_sha256);
 /*
@@ -275,6 +302,7 @@ int medsec_identity_cert_check(struct medsec_identity *id,
  * "medsec-revocation-list 1" then "sha256 revoked-at subject reason"
  * lines, for the daemon and for peers. Free *textp with free().
  */
+MEDSEC_API
 int medsec_identity_revocation_list(struct medsec_identity *id,
     char **textp);
 
@@ -282,12 +310,15 @@ int medsec_identity_revocation_list(struct medsec_identity *id,
  * How many Argon2id computations (hashes and verifications) this handle
  * has run: a login costs exactly one whether or not the name exists.
  */
+MEDSEC_API
 uint64_t medsec_identity_pwhash_runs(const struct medsec_identity *id);
 
 /* The account's state name ("active", "locked", ...). */
+MEDSEC_API
 const char *medsec_account_state_name(int state);
 
 /* Whether a user name is acceptable. */
+MEDSEC_API
 int medsec_identity_valid_name(const char *name);
 
 #ifdef __cplusplus

@@ -25,6 +25,8 @@
 #ifndef MEDSEC_INTEGRITY_H
 #define MEDSEC_INTEGRITY_H
 
+#include "medsec/base.h"
+
 #include <stddef.h>
 #include <stdint.h>
 
@@ -99,6 +101,7 @@ struct medsec_integrity_options {
 };
 
 /* Fills the defaults above (all zero). */
+MEDSEC_API
 void medsec_integrity_options_default(struct medsec_integrity_options *o);
 
 struct medsec_integrity_manifest;
@@ -113,6 +116,7 @@ struct medsec_integrity_manifest;
  * MEDSEC_ERR_STATE for an entry that changed while it was read.
  * opts may be NULL.
  */
+MEDSEC_API
 int medsec_integrity_scan(const char *root,
     const struct medsec_integrity_options *opts,
     struct medsec_integrity_manifest **mp, char *err, size_t errlen);
@@ -121,6 +125,7 @@ int medsec_integrity_scan(const char *root,
  * Scans root and writes the signed manifest text into *textp (malloc'd,
  * NUL-terminated, *lenp bytes without the NUL; the caller frees it).
  */
+MEDSEC_API
 int medsec_integrity_create(const char *root,
     const struct medsec_signkey *key,
     const struct medsec_integrity_options *opts, char **textp, size_t *lenp,
@@ -131,6 +136,7 @@ int medsec_integrity_create(const char *root,
  * 0644) atomically: an existing file is replaced only once the new one is
  * complete and synced.
  */
+MEDSEC_API
 int medsec_integrity_create_file(const char *root,
     const struct medsec_signkey *key,
     const struct medsec_integrity_options *opts, const char *out_path,
@@ -146,24 +152,30 @@ int medsec_integrity_create_file(const char *root,
  * MEDSEC_ERR_FORMAT with "line N: what" in err for malformed text,
  * MEDSEC_ERR_TOO_LARGE past a bound. On success *mp is the caller's.
  */
-MEDSEC_MUST_CHECK int medsec_integrity_parse(const void *text, size_t len,
+MEDSEC_API MEDSEC_MUST_CHECK
+int medsec_integrity_parse(const void *text, size_t len,
     const struct medsec_pubkey *trusted, size_t ntrusted,
     struct medsec_integrity_manifest **mp, char *err, size_t errlen);
 
 /* Reads a manifest file (not a symlink, at most MEDSEC_INTEGRITY_FILE_MAX
  * bytes) and parses it as above. */
-MEDSEC_MUST_CHECK int medsec_integrity_load(const char *path,
+MEDSEC_API MEDSEC_MUST_CHECK
+int medsec_integrity_load(const char *path,
     const struct medsec_pubkey *trusted, size_t ntrusted,
     struct medsec_integrity_manifest **mp, char *err, size_t errlen);
 
 /* NULL is a no-op. */
+MEDSEC_API
 void medsec_integrity_free(struct medsec_integrity_manifest *m);
 
 /* The header (signed manifests; zeroed for a scan) and the entries, sorted
  * by path bytes. Valid until the manifest is freed. */
+MEDSEC_API
 const struct medsec_integrity_header *medsec_integrity_header(
     const struct medsec_integrity_manifest *m);
+MEDSEC_API
 size_t medsec_integrity_count(const struct medsec_integrity_manifest *m);
+MEDSEC_API
 const struct medsec_integrity_entry *medsec_integrity_entry_at(
     const struct medsec_integrity_manifest *m, size_t i);
 
@@ -209,10 +221,12 @@ struct medsec_integrity_report {
  * only when there are none, MEDSEC_ERR_TAMPERED when there are, or the
  * error that stopped the walk (err says where; *repp is then NULL).
  */
+MEDSEC_API MEDSEC_MUST_CHECK
 int medsec_integrity_verify(const struct medsec_integrity_manifest *m,
     const char *root, const struct medsec_integrity_options *opts,
     struct medsec_integrity_report **repp, char *err, size_t errlen);
 
+MEDSEC_API
 void medsec_integrity_report_free(struct medsec_integrity_report *rep);
 
 /*
@@ -220,12 +234,15 @@ void medsec_integrity_report_free(struct medsec_integrity_report *rep);
  * "entries":N,...} into *jsonp (malloc'd; the caller frees it). Paths are
  * in their escaped form.
  */
+MEDSEC_API
 int medsec_integrity_report_json(const struct medsec_integrity_report *rep,
     char **jsonp);
 
 /* "content-changed", "missing", ...; "unknown" otherwise. */
+MEDSEC_API
 const char *medsec_integrity_finding_name(int kind);
 /* "file", "directory", "symlink", ...; "none" for 0. */
+MEDSEC_API
 const char *medsec_integrity_type_name(int type);
 
 /*
@@ -234,6 +251,7 @@ const char *medsec_integrity_type_name(int type);
  * and in JSON. MEDSEC_ERR_TOO_LARGE if out is too small (3 * len + 1
  * always suffices).
  */
+MEDSEC_API
 int medsec_integrity_escape(const char *raw, char *out, size_t outlen);
 
 /* ---- countermeasures ---- */
@@ -275,6 +293,7 @@ struct medsec_integrity_policy {
 };
 
 /* The action for a path under a policy. */
+MEDSEC_API
 int medsec_integrity_policy_action(const struct medsec_integrity_policy *p,
     const char *path);
 
@@ -304,7 +323,8 @@ struct medsec_integrity_check_result {
  * min_created_us, MEDSEC_ERR_AUDIT_UNAVAILABLE): these too mean do not
  * run. res may be NULL; opts may be NULL.
  */
-MEDSEC_MUST_CHECK int medsec_integrity_check(
+MEDSEC_API MEDSEC_MUST_CHECK
+int medsec_integrity_check(
     const struct medsec_integrity_manifest *m, const char *root,
     const struct medsec_integrity_policy *policy, struct medsec_audit *audit,
     const struct medsec_integrity_options *opts,
@@ -315,7 +335,8 @@ MEDSEC_MUST_CHECK int medsec_integrity_check(
  * medsec_integrity_check(). A manifest that does not parse or verify is
  * recorded as an INTEGRITY_FAILURE ("manifest") and its error returned.
  */
-MEDSEC_MUST_CHECK int medsec_integrity_check_file(const char *manifest_path,
+MEDSEC_API MEDSEC_MUST_CHECK
+int medsec_integrity_check_file(const char *manifest_path,
     const struct medsec_pubkey *trusted, size_t ntrusted, const char *root,
     const struct medsec_integrity_policy *policy, struct medsec_audit *audit,
     const struct medsec_integrity_options *opts,
@@ -340,6 +361,7 @@ struct medsec_integrity_floor {
  * none was recorded. A caller of medsec_integrity_check() passes it as
  * policy.min_created_us.
  */
+MEDSEC_API
 int medsec_integrity_floor_get(struct medsec_db *db, const char *root,
     int64_t *floor_usp);
 
@@ -349,7 +371,8 @@ int medsec_integrity_floor_get(struct medsec_db *db, const char *root,
  * INTEGRITY_FAILURE record ("manifest-rollback"). Changes nothing. actor
  * may be NULL ("medsec-integrity"); out may be NULL.
  */
-MEDSEC_MUST_CHECK int medsec_integrity_floor_check(struct medsec_db *db,
+MEDSEC_API MEDSEC_MUST_CHECK
+int medsec_integrity_floor_check(struct medsec_db *db,
     struct medsec_audit *audit, const char *actor, const char *root,
     const struct medsec_integrity_manifest *m,
     struct medsec_integrity_floor *out, char *err, size_t errlen);
@@ -368,7 +391,8 @@ MEDSEC_MUST_CHECK int medsec_integrity_floor_check(struct medsec_db *db,
  * database write is returned (rolled back, nothing changed). A manifest
  * as old as the floor changes nothing and records nothing.
  */
-MEDSEC_MUST_CHECK int medsec_integrity_floor_raise(struct medsec_db *db,
+MEDSEC_API MEDSEC_MUST_CHECK
+int medsec_integrity_floor_raise(struct medsec_db *db,
     struct medsec_audit *audit, const char *actor, const char *root,
     const struct medsec_integrity_manifest *m,
     struct medsec_integrity_floor *out, char *err, size_t errlen);

@@ -19,6 +19,8 @@
 #ifndef MEDSEC_KEYSTORE_H
 #define MEDSEC_KEYSTORE_H
 
+#include "medsec/base.h"
+
 #include <stddef.h>
 #include <stdint.h>
 
@@ -71,6 +73,7 @@ struct medsec_keystore;
  * MEDSEC_ERR_EXISTS if a master key is already there. On success *ksp is
  * an open keystore the caller closes.
  */
+MEDSEC_API MEDSEC_MUST_CHECK
 int medsec_keystore_create(const char *keydir,
     const struct medsec_crypto_profile *profile, struct medsec_keystore **ksp);
 
@@ -82,6 +85,7 @@ int medsec_keystore_create(const char *keydir,
  * write it; MEDSEC_ERR_NOT_FOUND if absent; MEDSEC_ERR_FORMAT if
  * malformed.
  */
+MEDSEC_API MEDSEC_MUST_CHECK
 int medsec_keystore_open(const char *keydir, struct medsec_keystore **ksp);
 
 /*
@@ -91,11 +95,13 @@ int medsec_keystore_open(const char *keydir, struct medsec_keystore **ksp);
  * still does. The profile is the one named in keydir/master.key if there
  * is one, else "approved". MEDSEC_ERR_INVALID without seal or unseal.
  */
+MEDSEC_API MEDSEC_MUST_CHECK
 int medsec_keystore_open_backend(const char *keydir,
     const struct medsec_keystore_backend *backend,
     struct medsec_keystore **ksp);
 
 /* Wipes and frees; NULL is a no-op. */
+MEDSEC_API
 void medsec_keystore_close(struct medsec_keystore *ks);
 
 /*
@@ -105,6 +111,7 @@ void medsec_keystore_close(struct medsec_keystore *ks);
  * public key kept by medsec_keystore_destroy() counts) and
  * MEDSEC_ERR_WEAK_ALGORITHM below 112 bits. infop may be NULL.
  */
+MEDSEC_API
 int medsec_keystore_generate(struct medsec_keystore *ks, const char *name,
     int alg, struct medsec_key_info *infop);
 
@@ -119,6 +126,7 @@ int medsec_keystore_generate(struct medsec_keystore *ks, const char *name,
  * (MEDSEC_ERR_INVALID). An I/O error can come after the new secret is in
  * place; calling put again is safe.
  */
+MEDSEC_API
 int medsec_keystore_put(struct medsec_keystore *ks, const char *name,
     int alg, const uint8_t *secret, size_t len,
     struct medsec_key_info *infop);
@@ -128,6 +136,7 @@ int medsec_keystore_put(struct medsec_keystore *ks, const char *name,
  * bytes), setting *lenp. The caller MUST medsec_wipe() it after use.
  * MEDSEC_ERR_AUTH if the sealed file was altered.
  */
+MEDSEC_API MEDSEC_MUST_CHECK
 int medsec_keystore_get(struct medsec_keystore *ks, const char *name,
     uint8_t *secret, size_t *lenp, struct medsec_key_info *infop);
 
@@ -137,6 +146,7 @@ int medsec_keystore_get(struct medsec_keystore *ks, const char *name,
  * edited; MEDSEC_ERR_KEY_MISMATCH if it does not match the sealed key of
  * its generation. infop->state is verify-only once the secret is gone.
  */
+MEDSEC_API
 int medsec_keystore_public(struct medsec_keystore *ks, const char *name,
     uint8_t pk[MEDSEC_SIGN_PUBLIC_MAX], size_t *pklen,
     struct medsec_key_info *infop);
@@ -146,6 +156,7 @@ int medsec_keystore_public(struct medsec_keystore *ks, const char *name,
  * MEDSEC_ERR_INVALID if `name` is not a signature key; MEDSEC_ERR_AUTH if
  * its sealed file was altered.
  */
+MEDSEC_API MEDSEC_MUST_CHECK
 int medsec_keystore_sign(struct medsec_keystore *ks, const char *name,
     const void *msg, size_t msglen, uint8_t sig[MEDSEC_SIGN_LEN]);
 
@@ -153,6 +164,7 @@ int medsec_keystore_sign(struct medsec_keystore *ks, const char *name,
  * Rotates `name`: the current generation becomes verify-only
  * (<name>.<gen>.key / .pub kept) and a new active key is generated.
  */
+MEDSEC_API
 int medsec_keystore_rotate(struct medsec_keystore *ks, const char *name,
     struct medsec_key_info *infop);
 
@@ -161,6 +173,7 @@ int medsec_keystore_rotate(struct medsec_keystore *ks, const char *name,
  * zeros, synced, and removed. Public keys are kept for verification unless
  * with_public is set.
  */
+MEDSEC_API
 int medsec_keystore_destroy(struct medsec_keystore *ks, const char *name,
     int with_public);
 
@@ -169,10 +182,12 @@ int medsec_keystore_destroy(struct medsec_keystore *ks, const char *name,
  * as verify-only), sorted by name and generation. *np gets the full count;
  * at most max entries are written (out may be NULL when max is 0).
  */
+MEDSEC_API
 int medsec_keystore_list(struct medsec_keystore *ks,
     struct medsec_key_info *out, size_t max, size_t *np);
 
 /* The profile the keystore was created with. */
+MEDSEC_API
 const struct medsec_crypto_profile *medsec_keystore_profile(
     const struct medsec_keystore *ks);
 

@@ -18,6 +18,8 @@
 #ifndef MEDSEC_PASSWORD_POLICY_H
 #define MEDSEC_PASSWORD_POLICY_H
 
+#include "medsec/base.h"
+
 #include <stddef.h>
 
 #ifdef __cplusplus
@@ -58,9 +60,11 @@ struct medsec_password_profile {
 };
 
 /* A profile by name ("kr-pipc", "nist-800-63b"), or NULL. */
+MEDSEC_API
 const struct medsec_password_profile *medsec_password_profile_find(
     const char *name);
 /* All profiles; *np gets the count. */
+MEDSEC_API
 const struct medsec_password_profile *medsec_password_profiles(size_t *np);
 
 /*
@@ -85,6 +89,7 @@ const struct medsec_password_profile *medsec_password_profiles(size_t *np);
  * compared without ASCII case. profile NULL means "kr-pipc". The message
  * never holds the password or the user id; it is truncated to msglen.
  */
+MEDSEC_API
 int medsec_password_check(const struct medsec_password_profile *profile,
     const char *user, const char *password, size_t len, char *msg,
     size_t msglen);
@@ -94,11 +99,13 @@ int medsec_password_check(const struct medsec_password_profile *profile,
  * medsec_password_check gives for rule under profile (NULL: "kr-pipc"),
  * e.g. for MEDSEC_PWRULE_REUSED, which the caller detects itself.
  */
+MEDSEC_API
 void medsec_password_rule_message(
     const struct medsec_password_profile *profile, int rule, char *msg,
     size_t msglen);
 
 /* Short stable name of a rule ("length", "common", ...); "unknown" if none. */
+MEDSEC_API
 const char *medsec_password_rule_name(int rule);
 
 /*
@@ -106,8 +113,10 @@ const char *medsec_password_rule_name(int rule);
  * compared without case; other bytes as they are. The list is public
  * data compiled into the library (data/passwords/README.md).
  */
+MEDSEC_API
 int medsec_password_is_common(const char *password, size_t len);
 /* Number of entries in the bundled list. */
+MEDSEC_API
 size_t medsec_password_common_count(void);
 
 #ifdef __cplusplus

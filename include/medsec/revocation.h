@@ -8,6 +8,8 @@
 #ifndef MEDSEC_REVOCATION_H
 #define MEDSEC_REVOCATION_H
 
+#include "medsec/base.h"
+
 #include <stddef.h>
 #include <stdint.h>
 
@@ -29,6 +31,7 @@ struct medsec_revoked {
  * validate only; a non-zero return stops and is returned). On a format
  * error returns MEDSEC_ERR_FORMAT with "line N: what" in err.
  */
+MEDSEC_API
 int medsec_revocation_parse(const char *text, size_t len,
     int (*fn)(const struct medsec_revoked *, void *), void *ctx, char *err,
     size_t errlen);
@@ -37,6 +40,7 @@ int medsec_revocation_parse(const char *text, size_t len,
  * MEDSEC_OK if the certificate is not on the list, MEDSEC_ERR_DISABLED if
  * it is, MEDSEC_ERR_FORMAT if the list is malformed (treat as revoked).
  */
+MEDSEC_API MEDSEC_MUST_CHECK
 int medsec_revocation_check(const char *text, size_t len,
     const char *cert_sha256);
 

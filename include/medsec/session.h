@@ -20,6 +20,8 @@
 #ifndef MEDSEC_SESSION_H
 #define MEDSEC_SESSION_H
 
+#include "medsec/base.h"
+
 #include <stddef.h>
 #include <stdint.h>
 
@@ -75,15 +77,18 @@ struct medsec_session_info {
 
 struct medsec_sessions;
 
+MEDSEC_API
 void medsec_session_options_default(struct medsec_session_options *o);
 
 /*
  * Opens the session table of a database (schema 2 or later). audit may
  * be NULL only in tests; every start and end is recorded otherwise.
  */
+MEDSEC_API
 int medsec_sessions_open(struct medsec_db *db, struct medsec_audit *audit,
     const struct medsec_session_options *opts, struct medsec_sessions **sp);
 /* Writes back last-activity times and frees the handle. */
+MEDSEC_API
 void medsec_sessions_close(struct medsec_sessions *s);
 
 /*
@@ -100,6 +105,7 @@ void medsec_sessions_close(struct medsec_sessions *s);
  * kill, expiry, revocation) is never refused for that reason: it takes
  * access away, and its record is held for a degraded trail.
  */
+MEDSEC_API MEDSEC_MUST_CHECK
 int medsec_session_begin(struct medsec_sessions *s, const char *user,
     const char *roles, int policy, const char *source, unsigned flags,
     char token[MEDSEC_TOKEN_TEXT_LEN], struct medsec_session_info *info);
@@ -114,16 +120,20 @@ int medsec_session_begin(struct medsec_sessions *s, const char *user,
  * change is allowed; identity no longer starts such sessions). info is
  * filled for an ended session too, so the caller can say why.
  */
+MEDSEC_API MEDSEC_MUST_CHECK
 int medsec_session_check(struct medsec_sessions *s, const char *token,
     struct medsec_session_info *info);
 
+MEDSEC_API
 int medsec_session_logout(struct medsec_sessions *s, const char *token);
 
 /* Ends a session by its public id (administrator kill). */
+MEDSEC_API
 int medsec_session_kill(struct medsec_sessions *s, const char *id,
     const char *actor);
 
 /* Ends every live session of a user (revocation, disable, delete). */
+MEDSEC_API
 int medsec_session_end_user(struct medsec_sessions *s, const char *user,
     int reason, const char *actor, size_t *endedp);
 
@@ -133,6 +143,7 @@ int medsec_session_end_user(struct medsec_sessions *s, const char *user,
  * explicit logout: stopping the supervision of a running infusion
  * because nobody touched the screen would be the greater harm. Audited.
  */
+MEDSEC_API
 int medsec_session_set_therapy(struct medsec_sessions *s, const char *token,
     int on);
 
@@ -146,6 +157,7 @@ int medsec_session_set_therapy(struct medsec_sessions *s, const char *token,
  * MEDSEC_ERR_AUDIT_UNAVAILABLE, nothing changed, if the trail cannot take
  * a record.
  */
+MEDSEC_API MEDSEC_MUST_CHECK
 int medsec_session_rotate(struct medsec_sessions *s, const char *token,
     char newtoken[MEDSEC_TOKEN_TEXT_LEN], struct medsec_session_info *info);
 
@@ -153,20 +165,25 @@ int medsec_session_rotate(struct medsec_sessions *s, const char *token,
  * MEDSEC_OK if the session's user presented the password within
  * reauth_seconds; MEDSEC_ERR_STATE if not (ask again).
  */
+MEDSEC_API MEDSEC_MUST_CHECK
 int medsec_session_reauth_fresh(struct medsec_sessions *s,
     const char *token);
 
 /* Ends every session past its idle or lifetime limit; counts them. */
+MEDSEC_API
 int medsec_session_sweep(struct medsec_sessions *s, size_t *endedp);
 
 /* Writes cached last-activity times to the database. */
+MEDSEC_API
 int medsec_session_sync(struct medsec_sessions *s);
 
 /* Calls fn for each session (live only unless all); stops on non-zero. */
+MEDSEC_API
 int medsec_session_list(struct medsec_sessions *s, int all,
     int (*fn)(const struct medsec_session_info *, void *), void *ctx);
 
 /* Short name of an end reason ("replaced", "idle", ...). */
+MEDSEC_API
 const char *medsec_session_end_name(int reason);
 
 #ifdef __cplusplus

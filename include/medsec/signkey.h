@@ -10,6 +10,8 @@
 #ifndef MEDSEC_SIGNKEY_H
 #define MEDSEC_SIGNKEY_H
 
+#include "medsec/base.h"
+
 #include <stddef.h>
 #include <stdint.h>
 
@@ -36,9 +38,12 @@ struct medsec_pubkey {
 struct medsec_signkey;
 
 /* A new key pair named name. */
+MEDSEC_API
 int medsec_signkey_generate(int alg, const char *name,
     struct medsec_signkey **kp);
+MEDSEC_API
 void medsec_signkey_free(struct medsec_signkey *k);
+MEDSEC_API
 const struct medsec_pubkey *medsec_signkey_public(
     const struct medsec_signkey *k);
 
@@ -47,6 +52,7 @@ const struct medsec_pubkey *medsec_signkey_public(
  * the passphrase, and the public key file (0644, refusing to overwrite).
  * An empty passphrase is refused.
  */
+MEDSEC_API
 int medsec_signkey_save(const struct medsec_signkey *k,
     const char *secret_path, const char *public_path, const char *pass,
     size_t passlen);
@@ -56,20 +62,26 @@ int medsec_signkey_save(const struct medsec_signkey *k,
  * by group or others (MEDSEC_ERR_PERMISSION). A wrong passphrase is
  * MEDSEC_ERR_AUTH.
  */
+MEDSEC_API MEDSEC_MUST_CHECK
 int medsec_signkey_load(const char *secret_path, const char *pass,
     size_t passlen, struct medsec_signkey **kp);
 
 /* Parses a public key file's text (untrusted): MEDSEC_ERR_FORMAT. */
+MEDSEC_API MEDSEC_MUST_CHECK
 int medsec_pubkey_parse(const char *text, size_t len,
     struct medsec_pubkey *pk);
+MEDSEC_API MEDSEC_MUST_CHECK
 int medsec_pubkey_load(const char *path, struct medsec_pubkey *pk);
 /* The public key file's text into buf. */
+MEDSEC_API
 int medsec_pubkey_format(const struct medsec_pubkey *pk, char *buf,
     size_t buflen);
 
+MEDSEC_API
 int medsec_signkey_sign(const struct medsec_signkey *k, const void *msg,
     size_t len, uint8_t sig[MEDSEC_SIGN_LEN]);
-MEDSEC_MUST_CHECK int medsec_pubkey_verify(const struct medsec_pubkey *pk,
+MEDSEC_API MEDSEC_MUST_CHECK
+int medsec_pubkey_verify(const struct medsec_pubkey *pk,
     const void *msg, size_t len, const uint8_t sig[MEDSEC_SIGN_LEN]);
 
 #ifdef __cplusplus

@@ -20,6 +20,8 @@
 #ifndef MEDSEC_UPDATE_H
 #define MEDSEC_UPDATE_H
 
+#include "medsec/base.h"
+
 #include <stddef.h>
 #include <stdint.h>
 
@@ -72,6 +74,7 @@ struct medsec_update_manifest {
 	uint8_t digest[32]; /* SHA-256 of the manifest bytes: its identity */
 };
 
+MEDSEC_API
 void medsec_update_manifest_free(struct medsec_update_manifest *m);
 
 /* ---- manufacturer side ---- */
@@ -92,10 +95,12 @@ struct medsec_update_pack_args {
 };
 
 /* Writes an unsigned package (0644, refusing to overwrite). */
+MEDSEC_API
 int medsec_update_pack(const struct medsec_update_pack_args *a,
     const char *out_path, char *err, size_t errlen);
 
 /* Adds a signature by k (rewrites the package atomically). */
+MEDSEC_API
 int medsec_update_sign(const char *pkg_path, const struct medsec_signkey *k,
     char *err, size_t errlen);
 
@@ -103,6 +108,7 @@ int medsec_update_sign(const char *pkg_path, const struct medsec_signkey *k,
  * Writes a signing key set signed by the given root keys (all of them):
  * version, expiry, threshold, public keys, revoked key ids.
  */
+MEDSEC_API
 int medsec_update_keyset_write(const char *out_path, uint64_t version,
     int64_t expires_us, unsigned threshold,
     const struct medsec_pubkey *keys, size_t n_keys,
@@ -111,6 +117,7 @@ int medsec_update_keyset_write(const char *out_path, uint64_t version,
     char *err, size_t errlen);
 
 /* Writes a root key set (the device's trust anchor). */
+MEDSEC_API
 int medsec_update_root_write(const char *out_path, unsigned threshold,
     const struct medsec_pubkey *keys, size_t n_keys, char *err,
     size_t errlen);
@@ -124,6 +131,7 @@ struct medsec_update_trust;
  * root (threshold of distinct root keys, not expired against now_us,
  * version not below min_keyset_version).
  */
+MEDSEC_API MEDSEC_MUST_CHECK
 int medsec_update_trust_load(const char *dir, int64_t now_us,
     uint64_t min_keyset_version, struct medsec_update_trust **tp, char *err,
     size_t errlen);
@@ -131,11 +139,14 @@ int medsec_update_trust_load(const char *dir, int64_t now_us,
  * The same checks on trust file contents already in memory (what
  * medsec_updater_setup() verifies before it installs anything).
  */
+MEDSEC_API MEDSEC_MUST_CHECK
 int medsec_update_trust_parse(const char *root_json, size_t root_len,
     const char *keyset_json, size_t keyset_len, int64_t now_us,
     uint64_t min_keyset_version, struct medsec_update_trust **tp, char *err,
     size_t errlen);
+MEDSEC_API
 void medsec_update_trust_free(struct medsec_update_trust *t);
+MEDSEC_API
 uint64_t medsec_update_trust_keyset_version(
     const struct medsec_update_trust *t);
 
@@ -160,16 +171,19 @@ struct medsec_update_policy {
  * MEDSEC_ERR_STATE (rollback, hardware, product), MEDSEC_ERR_TAMPERED
  * (payload does not match), with the reason in err.
  */
+MEDSEC_API MEDSEC_MUST_CHECK
 int medsec_update_verify(const char *pkg_path,
     const struct medsec_update_trust *t, const struct medsec_update_policy *p,
     struct medsec_update_manifest **mp, char *err, size_t errlen);
 
 /* Reads the manifest without checking signatures (for inspect). */
+MEDSEC_API MEDSEC_MUST_CHECK
 int medsec_update_inspect(const char *pkg_path,
     struct medsec_update_manifest **mp, char **manifest_json,
     size_t *n_signatures, char *err, size_t errlen);
 
 /* Parses manifest bytes (untrusted; strict schema). */
+MEDSEC_API MEDSEC_MUST_CHECK
 int medsec_update_manifest_parse(const char *json, size_t len,
     struct medsec_update_manifest **mp, char *err, size_t errlen);
 

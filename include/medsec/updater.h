@@ -47,6 +47,8 @@
 #ifndef MEDSEC_UPDATER_H
 #define MEDSEC_UPDATER_H
 
+#include "medsec/base.h"
+
 #include <stddef.h>
 #include <stdint.h>
 
@@ -117,11 +119,14 @@ struct medsec_update_boot {
 struct medsec_updater;
 
 /* audit is required: the updater refuses to run without a trail. */
+MEDSEC_API MEDSEC_MUST_CHECK
 int medsec_updater_open(struct medsec_db *db, struct medsec_audit *audit,
     const struct medsec_roles *roles,
     const struct medsec_updater_options *opts, struct medsec_updater **up);
+MEDSEC_API
 void medsec_updater_close(struct medsec_updater *u);
 
+MEDSEC_API
 const char *medsec_update_state_name(int state);
 
 struct medsec_updater_setup {
@@ -144,6 +149,7 @@ struct medsec_updater_setup {
  * MEDSEC_ERR_INVALID) change nothing; both outcomes are audited
  * (CONFIG_CHANGED).
  */
+MEDSEC_API
 int medsec_updater_setup(struct medsec_updater *u,
     const struct medsec_updater_setup *s, const struct medsec_subject *who,
     char *err, size_t errlen);
@@ -156,6 +162,7 @@ int medsec_updater_setup(struct medsec_updater *u,
  * medsec_update_verify). Staging the same manifest twice, or one already
  * installed, is refused (replay).
  */
+MEDSEC_API MEDSEC_MUST_CHECK
 int medsec_updater_stage(struct medsec_updater *u, const char *pkg_path,
     const struct medsec_subject *who, int64_t *idp, char *err,
     size_t errlen);
@@ -167,10 +174,12 @@ int medsec_updater_stage(struct medsec_updater *u, const char *pkg_path,
  * shown to the approver (binds the approval). With two_person, the first
  * approval leaves the package awaiting a second, different approver.
  */
+MEDSEC_API MEDSEC_MUST_CHECK
 int medsec_updater_approve(struct medsec_updater *u, int64_t id,
     const char *digest, const struct medsec_subject *who, int fresh_reauth,
     char *err, size_t errlen);
 
+MEDSEC_API
 int medsec_updater_reject(struct medsec_updater *u, int64_t id,
     const struct medsec_subject *who, const char *reason);
 
@@ -178,6 +187,7 @@ int medsec_updater_reject(struct medsec_updater *u, int64_t id,
  * Installs an approved package into the inactive slot and switches the
  * boot record to it in trial mode. Re-verifies the staged file first.
  */
+MEDSEC_API MEDSEC_MUST_CHECK
 int medsec_updater_install(struct medsec_updater *u, int64_t id, char *err,
     size_t errlen);
 
@@ -185,30 +195,39 @@ int medsec_updater_install(struct medsec_updater *u, int64_t id, char *err,
  * A start of the device: reconciles an interrupted install, counts trial
  * starts (rolling back past max_trial_starts) and fills boot.
  */
+MEDSEC_API MEDSEC_MUST_CHECK
 int medsec_updater_boot(struct medsec_updater *u,
     struct medsec_update_boot *boot);
 
 /* Reads the boot record without counting a start. */
+MEDSEC_API
 int medsec_updater_boot_state(struct medsec_updater *u,
     struct medsec_update_boot *boot);
 
 /* The running trial is healthy: make it permanent (raises the counter). */
+MEDSEC_API MEDSEC_MUST_CHECK
 int medsec_updater_commit(struct medsec_updater *u,
     const struct medsec_subject *who);
 
 /* The running trial failed its health check: switch back now. */
+MEDSEC_API
 int medsec_updater_health_failed(struct medsec_updater *u, const char *why);
 
+MEDSEC_API
 int medsec_updater_get(struct medsec_updater *u, int64_t id,
     struct medsec_update_record *rec);
+MEDSEC_API
 int medsec_updater_list(struct medsec_updater *u,
     int (*fn)(const struct medsec_update_record *, void *), void *ctx);
 /* The highest committed security counter (anti-rollback floor). */
+MEDSEC_API
 int medsec_updater_counter(struct medsec_updater *u, uint64_t *counterp);
 /* The lowest key set version the device accepts (key set floor). */
+MEDSEC_API
 int medsec_updater_keyset_floor(struct medsec_updater *u,
     uint64_t *versionp);
 /* The trusted-time floor: newest build time of a committed package. */
+MEDSEC_API
 int medsec_updater_time_floor(struct medsec_updater *u, int64_t *usp);
 
 #ifdef __cplusplus

@@ -257,7 +257,7 @@ cli_read_new_password(const char *who, int from_stdin, struct cli_secret *s)
 		return r;
 	}
 	if (again.len != s->len ||
-	    !medsec_ct_equal(again.buf, s->buf, s->len)) {
+	    medsec_ct_equal(again.buf, s->buf, s->len) != 0) {
 		cli_fail("the two passwords differ; nothing changed");
 		r = MEDSEC_ERR_INVALID;
 		cli_secret_wipe(s);

@@ -128,7 +128,7 @@ note_sealed(struct cli_device *dev, const struct medsec_audit_expect *db)
 	dev->opened_generation = db->generation;
 	dev->opened_sealed = db->have_generation && db->head_seq != 0 &&
 	    db->head_seq == dev->opened_seq &&
-	    medsec_ct_equal(db->head_chain, chain, sizeof(chain)) == 1;
+	    medsec_ct_equal(db->head_chain, chain, sizeof(chain)) == 0;
 }
 
 static int

@@ -147,7 +147,10 @@ session_token_verb(int argc, char **argv)
 		r = medsec_session_check(p.sessions, tok.buf, &info);
 	else if (strcmp(verb, "logout") == 0) {
 		/* Only fills info for the message; logout decides. */
-		(void)medsec_session_check(p.sessions, tok.buf, &info);
+		if (medsec_session_check(p.sessions, tok.buf, &info) !=
+		    MEDSEC_OK) {
+			/* info still names the session, if any */
+		}
 		r = medsec_session_logout(p.sessions, tok.buf);
 	} else
 		r = medsec_session_set_therapy(p.sessions, tok.buf,

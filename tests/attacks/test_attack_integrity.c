@@ -98,8 +98,10 @@ findings(struct env *e, const char *path, int kind)
 	char err[512];
 	size_t i, n = 0;
 
-	(void)medsec_integrity_verify(e->m, e->root, NULL, &rep, err,
-	    sizeof(err));
+	/* The findings are what this test reads, not the summary result. */
+	if (medsec_integrity_verify(e->m, e->root, NULL, &rep, err,
+	    sizeof(err)) == MEDSEC_OK) {
+	}
 	assert_non_null(rep);
 	for (i = 0; i < rep->count; i++)
 		n += rep->findings[i].kind == kind &&

@@ -288,13 +288,14 @@ test_wipe_and_ct_equal(void **state)
 	(void)state;
 	memset(a, 0x42, sizeof(a));
 	memcpy(b, a, sizeof(b));
-	assert_int_equal(medsec_ct_equal(a, b, sizeof(a)), 1);
-	b[31] ^= 0x80;
 	assert_int_equal(medsec_ct_equal(a, b, sizeof(a)), 0);
+	b[31] ^= 0x80;
+	assert_int_equal(medsec_ct_equal(a, b, sizeof(a)), -1);
 	b[31] ^= 0x80;
 	b[0] ^= 0x01;
-	assert_int_equal(medsec_ct_equal(a, b, sizeof(a)), 0);
-	assert_int_equal(medsec_ct_equal(a, b, 0), 1);
+	assert_int_equal(medsec_ct_equal(a, b, sizeof(a)), -1);
+	assert_int_equal(medsec_ct_equal(a, b, 0), 0);
+	assert_int_equal(medsec_ct_equal(NULL, b, sizeof(b)), -1);
 	medsec_wipe(a, sizeof(a));
 	memset(b, 0, sizeof(b));
 	assert_memory_equal(a, b, sizeof(a));

@@ -258,11 +258,12 @@ audit_denial(struct medsec_audit *audit, const struct medsec_subject *who,
 	/* rbuf may have been cut inside a UTF-8 sequence. */
 	ev.reason = audit_field(reason, sizeof(reason), rbuf);
 	ev.details = text;
-	/*
-	 * Nothing to do on failure: the answer is a denial either way, and a
-	 * trail that cannot be written reports itself (sticky error).
-	 */
-	(void)medsec_audit_append(audit, &ev, NULL);
+	if (medsec_audit_append(audit, &ev, NULL) != MEDSEC_OK) {
+		/*
+		 * Nothing to do: the answer is a denial either way, and a
+		 * trail that cannot be written reports itself (sticky error).
+		 */
+	}
 	free(text);
 }
 

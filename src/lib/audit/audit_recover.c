@@ -83,7 +83,7 @@ mac_ok(struct scan_state *st, const struct audit_rec *rec)
 		return 1; /* an epoch closed before the key we hold */
 	ok = medsec_hmac_ctx_mac(st->mac, rec->hash, AUDIT_CHAIN_LEN, mac) ==
 		MEDSEC_OK &&
-	    medsec_ct_equal(mac, rec->mac, AUDIT_MAC_LEN);
+	    medsec_ct_equal(mac, rec->mac, AUDIT_MAC_LEN) == 0;
 	medsec_wipe(mac, sizeof(mac));
 	return ok;
 }
@@ -137,7 +137,7 @@ record_follows(struct scan_state *st, struct medsec_hash_ctx *h,
 	if ((r = audit_chain_hash(h, st->chain, raw, rec->body_len, chain)) !=
 	    MEDSEC_OK)
 		return r;
-	if (!medsec_ct_equal(chain, rec->hash, AUDIT_CHAIN_LEN))
+	if (medsec_ct_equal(chain, rec->hash, AUDIT_CHAIN_LEN) != 0)
 		return tampered(st, "record %llu (segment %llu offset %llu) is "
 		    "complete but its chain hash does not match its content: "
 		    "it was changed after it was written",
@@ -356,7 +356,7 @@ check_headers(struct medsec_audit *a, const uint64_t *segs, size_t n,
 	if (r != MEDSEC_OK && r != MEDSEC_ERR_NOT_FOUND)
 		return r;
 	if (r == MEDSEC_ERR_NOT_FOUND || last_seq + 1 != h.first_seq ||
-	    !medsec_ct_equal(last_hash, h.prev_chain, AUDIT_CHAIN_LEN))
+	    medsec_ct_equal(last_hash, h.prev_chain, AUDIT_CHAIN_LEN) != 0)
 		return tampered(st, "segment %llu does not continue segment "
 		    "%llu (which ends at record %llu): one of them was "
 		    "replaced by another copy", (unsigned long long)segs[n - 1],

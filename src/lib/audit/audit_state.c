@@ -233,8 +233,8 @@ medsec_audit_check_state(struct medsec_audit *a,
 			    (unsigned long long)e->head_seq, src);
 		if (r != MEDSEC_OK)
 			return r;
-		if (!medsec_ct_equal(chain, e->head_chain,
-			MEDSEC_AUDIT_CHAIN_LEN))
+		if (medsec_ct_equal(chain, e->head_chain,
+			MEDSEC_AUDIT_CHAIN_LEN) != 0)
 			return say(msg, msglen, "record %llu differs from the "
 			    "one %s saved as the trail's head: the trail was "
 			    "replaced by another copy",

@@ -106,7 +106,7 @@ check_header(struct vstate *v, const struct audit_seg_header *h,
 	if (h->segno == 1 && v->have_anchor && check_anchor_signature(v) != 0)
 		return MEDSEC_ERR_TAMPERED;
 	if (h->first_seq != v->next_seq || h->epoch != v->epoch ||
-	    !medsec_ct_equal(h->prev_chain, v->chain, AUDIT_CHAIN_LEN))
+	    medsec_ct_equal(h->prev_chain, v->chain, AUDIT_CHAIN_LEN) != 0)
 		return fail(v, MEDSEC_AUDIT_SEGMENT_REPLACED, h->first_seq, 0,
 		    "segment does not continue the previous one (an older or "
 		    "foreign copy)");
@@ -115,7 +115,7 @@ check_header(struct vstate *v, const struct audit_seg_header *h,
 		return r;
 	/* The genesis anchor vouches for segment 1's header. */
 	if (h->segno == 1 && v->have_anchor && v->anchor.seq == 0) {
-		if (!medsec_ct_equal(v->chain, v->anchor.chain, AUDIT_CHAIN_LEN))
+		if (medsec_ct_equal(v->chain, v->anchor.chain, AUDIT_CHAIN_LEN) != 0)
 			return fail(v, MEDSEC_AUDIT_MODIFIED, 1, 0,
 			    "segment 1's header differs from the signed "
 			    "anchor");
@@ -134,7 +134,7 @@ check_sequence(struct vstate *v, const struct audit_rec *rec, uint64_t off)
 		    "records %llu..%llu are missing",
 		    (unsigned long long)v->next_seq,
 		    (unsigned long long)(rec->seq - 1));
-	if (medsec_ct_equal(rec->hash, v->last_hash, AUDIT_CHAIN_LEN) ||
+	if (medsec_ct_equal(rec->hash, v->last_hash, AUDIT_CHAIN_LEN) == 0 ||
 	    rec->seq + 1 == v->next_seq)
 		return fail(v, MEDSEC_AUDIT_INSERTED, v->next_seq, off,
 		    "record %llu appears again (replayed or inserted)",
@@ -204,7 +204,7 @@ check_record(struct vstate *v, const struct audit_rec *rec,
 	if ((r = audit_chain_hash(v->hash, prev, raw, rec->body_len,
 		 v->chain)) != MEDSEC_OK)
 		return r;
-	if (!medsec_ct_equal(v->chain, rec->hash, AUDIT_CHAIN_LEN))
+	if (medsec_ct_equal(v->chain, rec->hash, AUDIT_CHAIN_LEN) != 0)
 		return fail(v, MEDSEC_AUDIT_MODIFIED, rec->seq, off,
 		    "record %llu was modified (hash chain broken)",
 		    (unsigned long long)rec->seq);
@@ -212,7 +212,7 @@ check_record(struct vstate *v, const struct audit_rec *rec,
 		if ((r = medsec_hmac_ctx_mac(v->mac, rec->hash,
 			 AUDIT_CHAIN_LEN, mac)) != MEDSEC_OK)
 			return r;
-		if (!medsec_ct_equal(mac, rec->mac, AUDIT_MAC_LEN))
+		if (medsec_ct_equal(mac, rec->mac, AUDIT_MAC_LEN) != 0)
 			return fail(v, MEDSEC_AUDIT_RESEALED, rec->seq, off,
 			    "record %llu was rewritten: its MAC does not "
 			    "verify under epoch %llu's key",
@@ -220,7 +220,7 @@ check_record(struct vstate *v, const struct audit_rec *rec,
 			    (unsigned long long)v->epoch);
 	}
 	if (v->have_anchor && rec->seq == v->anchor.seq) {
-		if (!medsec_ct_equal(v->chain, v->anchor.chain, AUDIT_CHAIN_LEN))
+		if (medsec_ct_equal(v->chain, v->anchor.chain, AUDIT_CHAIN_LEN) != 0)
 			return fail(v, MEDSEC_AUDIT_MODIFIED, rec->seq, off,
 			    "record %llu differs from the signed anchor",
 			    (unsigned long long)rec->seq);
@@ -230,7 +230,7 @@ check_record(struct vstate *v, const struct audit_rec *rec,
 		const struct medsec_audit_expect *e = &v->expect[i];
 
 		if (e->head_seq == rec->seq &&
-		    !medsec_ct_equal(v->chain, e->head_chain, AUDIT_CHAIN_LEN))
+		    medsec_ct_equal(v->chain, e->head_chain, AUDIT_CHAIN_LEN) != 0)
 			return fail(v, MEDSEC_AUDIT_ROLLED_BACK, rec->seq, off,
 			    "record %llu differs from the one %s saw as the "
 			    "trail's head: the trail was replaced by another "

@@ -136,10 +136,10 @@ int
 medsec_ct_equal(const void *a, const void *b, size_t len)
 {
 	if (len == 0)
-		return 1;
-	if (a == NULL || b == NULL)
 		return 0;
-	return sodium_memcmp(a, b, len) == 0;
+	if (a == NULL || b == NULL)
+		return -1;
+	return sodium_memcmp(a, b, len) == 0 ? 0 : -1;
 }
 
 void *

@@ -302,7 +302,7 @@ medsec_hmac_verify(int alg, const void *key, size_t keylen, const void *in,
 		return MEDSEC_ERR_INVALID;
 	if ((r = medsec_hmac(alg, key, keylen, in, inlen, want)) != MEDSEC_OK)
 		goto out;
-	r = medsec_ct_equal(want, mac, medsec_hash_len(alg)) ? MEDSEC_OK :
+	r = medsec_ct_equal(want, mac, medsec_hash_len(alg)) == 0 ? MEDSEC_OK :
 	    MEDSEC_ERR_AUTH;
 out:
 	medsec_wipe(want, sizeof(want));

@@ -42,7 +42,7 @@ int
 ks_header_decode(const uint8_t *in, size_t len, struct ks_header *h)
 {
 	if (len <= KS_HEADER_LEN || len > KS_SEALED_MAX ||
-	    !medsec_ct_equal(in, "MEDSECSK", 8) ||
+	    medsec_ct_equal(in, "MEDSECSK", 8) != 0 ||
 	    get_le16(in + 8) != KS_VERSION || in[15] != 0)
 		return MEDSEC_ERR_FORMAT;
 	memset(h, 0, sizeof(*h));
@@ -224,7 +224,7 @@ pub_decode(const uint8_t *buf, size_t len, uint8_t *pk, size_t *pklen,
 {
 	size_t n;
 
-	if (len < KS_PUB_HEADER_LEN || !medsec_ct_equal(buf, "MEDSECPK", 8) ||
+	if (len < KS_PUB_HEADER_LEN || medsec_ct_equal(buf, "MEDSECPK", 8) != 0 ||
 	    get_le16(buf + 8) != KS_VERSION)
 		return MEDSEC_ERR_FORMAT;
 	n = get_le16(buf + 40);
@@ -260,7 +260,7 @@ ks_pub_load(const struct medsec_keystore *ks, const char *name, uint32_t gen,
 	/* The id is a hash of the key: an edited key (or a file of another
 	 * generation put in its place) shows here. */
 	if (medsec_key_id(h->alg, pk, *pklen, id) != MEDSEC_OK ||
-	    !medsec_ct_equal(id, h->key_id, KEY_ID_HEX) || h->generation == 0 ||
+	    medsec_ct_equal(id, h->key_id, KEY_ID_HEX) != 0 || h->generation == 0 ||
 	    (gen != 0 && h->generation != gen)) {
 		r = MEDSEC_ERR_AUTH;
 		goto out;

@@ -106,7 +106,7 @@ master_decode(const uint8_t *buf, size_t len,
 	const struct medsec_alg_info *info;
 	int r;
 
-	if (len != KS_MASTER_LEN || !medsec_ct_equal(buf, "MEDSECMK", 8) ||
+	if (len != KS_MASTER_LEN || medsec_ct_equal(buf, "MEDSECMK", 8) != 0 ||
 	    get_le16(buf + 8) != KS_VERSION)
 		return MEDSEC_ERR_FORMAT;
 	if ((r = decode_profile(buf + MASTER_PROFILE_OFF, pp)) != MEDSEC_OK)

@@ -375,7 +375,7 @@ check_pair(const struct medsec_keystore *ks, const char *name, uint32_t gen,
 	if (r != MEDSEC_OK)
 		return r;
 	if (kh.alg != ph->alg || kh.generation != ph->generation ||
-	    !medsec_ct_equal(kh.key_id, ph->key_id, MEDSEC_KEY_ID_LEN))
+	    medsec_ct_equal(kh.key_id, ph->key_id, MEDSEC_KEY_ID_LEN) != 0)
 		return MEDSEC_ERR_KEY_MISMATCH;
 	ph->state = kh.state;
 	return MEDSEC_OK;
@@ -457,7 +457,7 @@ archive_generation(struct medsec_keystore *ks, const char *name,
 		    MEDSEC_OK)
 			return r;
 		if (ph.generation != h->generation ||
-		    !medsec_ct_equal(ph.key_id, h->key_id, MEDSEC_KEY_ID_LEN))
+		    medsec_ct_equal(ph.key_id, h->key_id, MEDSEC_KEY_ID_LEN) != 0)
 			return MEDSEC_ERR_KEY_MISMATCH;
 	}
 	h->state = MEDSEC_KEY_VERIFY_ONLY;

@@ -99,7 +99,9 @@ session_audit(struct medsec_sessions *s, int event, const char *actor,
 	 * a failed append is held in memory and the trail flagged degraded,
 	 * which the operator sees and the next login is refused for.
 	 */
-	(void)medsec_audit_append_critical(s->audit, &ev, NULL);
+	if (medsec_audit_append_critical(s->audit, &ev, NULL) != MEDSEC_OK) {
+		/* Held and flagged, as above: nothing more to do here. */
+	}
 	free(details);
 }
 

@@ -336,7 +336,7 @@ matches_public(const struct medsec_signkey *k)
 	if ((r = medsec_sign_public(k->pub.alg, k->sk, pk, &pklen)) !=
 	    MEDSEC_OK)
 		return r;
-	if (pklen != k->pub.pklen || !medsec_ct_equal(pk, k->pub.pk, pklen))
+	if (pklen != k->pub.pklen || medsec_ct_equal(pk, k->pub.pk, pklen) != 0)
 		return MEDSEC_ERR_KEY_MISMATCH;
 	return MEDSEC_OK;
 }

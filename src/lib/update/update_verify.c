@@ -268,7 +268,7 @@ do_chunk(struct payload *p, size_t k, uint8_t *buf,
 		return;
 	}
 	if (medsec_hash(MEDSEC_ALG_SHA256, buf, len, sha) != MEDSEC_OK ||
-	    !medsec_ct_equal(sha, f->chunks[c], 32)) {
+	    medsec_ct_equal(sha, f->chunks[c], 32) != 0) {
 		payload_fail(p, MEDSEC_ERR_TAMPERED, f->name,
 		    "content does not match its signed hash");
 		return;
@@ -334,7 +334,7 @@ run_ordered(struct payload *p)
 		for (c = 0; c < p->m->files[fi].n_chunks && !p->failed; c++)
 			do_chunk(p, p->first[fi] + c, buf, whole);
 		if (!p->failed && (medsec_hash_final(whole, sha) != MEDSEC_OK ||
-		    !medsec_ct_equal(sha, p->m->files[fi].sha256, 32)))
+		    medsec_ct_equal(sha, p->m->files[fi].sha256, 32) != 0))
 			payload_fail(p, MEDSEC_ERR_TAMPERED,
 			    p->m->files[fi].name, "whole-file hash differs");
 		medsec_hash_free(whole);

@@ -765,7 +765,10 @@ medsec_updater_stage(struct medsec_updater *u, const char *pkg_path,
 	 * A first look, for the receipt record only: a package that cannot
 	 * be inspected is refused with the reason by the verification below.
 	 */
-	(void)medsec_update_inspect(tmp, &peek, NULL, NULL, NULL, 0);
+	if (medsec_update_inspect(tmp, &peek, NULL, NULL, NULL, 0) !=
+	    MEDSEC_OK) {
+		/* peek stays NULL; the verification below says why. */
+	}
 	if (peek != NULL) {
 		medsec_hex(peek->digest, 32, rec.digest);
 		snprintf(rec.version, sizeof(rec.version), "%s", peek->version);
