@@ -17,6 +17,7 @@
 #include "medsec/audit.h"
 #include "medsec/err.h"
 #include "audit_int.h"
+#include "core/utf8.h"
 
 #define TRUNC_SUFFIX "_truncated"
 /* U+2026 HORIZONTAL ELLIPSIS, the mark of a value cut on purpose. */
@@ -112,44 +113,6 @@ put_key(struct medsec_audit_detail *d, const char *key)
 }
 
 /*
- * Length of the well-formed UTF-8 sequence at p (at most n bytes), or 0:
- * no overlong forms, surrogates or code points above U+10FFFF, the same
- * rule the trail applies.
- */
-static size_t
-utf8_seq(const unsigned char *p, size_t n)
-{
-	size_t len, i;
-	uint32_t cp;
-
-	if (p[0] < 0x80)
-		return 1;
-	if ((p[0] & 0xe0) == 0xc0) {
-		len = 2;
-		cp = p[0] & 0x1f;
-	} else if ((p[0] & 0xf0) == 0xe0) {
-		len = 3;
-		cp = p[0] & 0x0f;
-	} else if ((p[0] & 0xf8) == 0xf0) {
-		len = 4;
-		cp = p[0] & 0x07;
-	} else
-		return 0;
-	if (len > n)
-		return 0;
-	for (i = 1; i < len; i++) {
-		if ((p[i] & 0xc0) != 0x80)
-			return 0;
-		cp = (cp << 6) | (p[i] & 0x3f);
-	}
-	if ((len == 2 && cp < 0x80) || (len == 3 && cp < 0x800) ||
-	    (len == 4 && (cp < 0x10000 || cp > 0x10ffff)) ||
-	    (cp >= 0xd800 && cp <= 0xdfff))
-		return 0;
-	return len;
-}
-
-/*
  * The escaped form of the character at p into out (at least 7 bytes);
  * returns its length and sets *used to the input bytes it stands for.
  */
@@ -157,6 +120,7 @@ static size_t
 escape_char(const unsigned char *p, size_t n, char *out, size_t *used)
 {
 	static const char hex[] = "0123456789ABCDEF";
+	uint32_t cp;
 	size_t len;
 
 	*used = 1;
@@ -189,7 +153,9 @@ escape_char(const unsigned char *p, size_t n, char *out, size_t *used)
 		out[5] = hex[p[0] & 0xf];
 		return 6;
 	}
-	if ((len = utf8_seq(p, n)) == 0) {
+	/* The same rule as the trail's: RFC 3629, no overlong forms,
+	 * surrogates or code points past U+10FFFF. */
+	if ((len = medsec_utf8_decode(p, n, &cp)) == 0) {
 		memcpy(out, REPLACEMENT, 3);
 		return 3;
 	}
