@@ -88,11 +88,22 @@ integrity_record(struct medsec_audit *audit, const char *actor, const char *obje
     int event, int outcome, const char *reason, struct medsec_audit_detail *d)
 {
 	struct medsec_audit_event_in ev;
+	char obj[MEDSEC_AUDIT_FIELD_MAX + 1];
 	const char *text;
 	int r;
 
 	if ((r = medsec_audit_detail_end(d, &text)) != MEDSEC_OK)
 		return r;
+	/*
+	 * A root path can outgrow a record's object field: its start and an
+	 * ellipsis go there, and the details keep more of it. Objects here
+	 * are escaped, printable ASCII, so the cut falls between characters.
+	 */
+	if (object != NULL && strlen(object) > MEDSEC_AUDIT_FIELD_MAX) {
+		snprintf(obj, sizeof(obj), "%.*s\xe2\x80\xa6",
+		    MEDSEC_AUDIT_FIELD_MAX - 3, object);
+		object = obj;
+	}
 	memset(&ev, 0, sizeof(ev));
 	ev.event = event;
 	ev.actor = actor != NULL ? actor : "medsec-integrity";
