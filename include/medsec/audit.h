@@ -213,7 +213,8 @@ void medsec_audit_detail_str(struct medsec_audit_detail *d, const char *key,
  * As medsec_audit_detail_str(), but the escaped value takes at most
  * max_bytes bytes between its quotes: a longer one is cut at a character
  * boundary, ends in "..." (U+2026, counted in max_bytes) and is followed
- * by a member "<key>_truncated": true. max_bytes below 3 is
+ * by a member "<key>_truncated": true. That name must be a valid, unused
+ * key whether or not the value is cut, and max_bytes at least 3; else
  * MEDSEC_ERR_INVALID.
  */
 MEDSEC_API MEDSEC_NONNULL(1, 2)

@@ -86,8 +86,13 @@ static int
 key_used(const struct medsec_audit_detail *d, const char *key)
 {
 	char needle[MEDSEC_AUDIT_DETAIL_KEY_MAX + 4];
+	size_t n = strlen(key);
 
-	snprintf(needle, sizeof(needle), "\"%s\":", key);
+	if (n > MEDSEC_AUDIT_DETAIL_KEY_MAX) /* never valid, never written */
+		return 0;
+	needle[0] = '"';
+	memcpy(needle + 1, key, n);
+	memcpy(needle + 1 + n, "\":", 3);
 	return strstr(d->text, needle) != NULL;
 }
 
@@ -237,7 +242,7 @@ medsec_audit_detail_str(struct medsec_audit_detail *d, const char *key,
 	if (value == NULL)
 		put(d, "null", 4);
 	else if (d->err == MEDSEC_OK)
-		(void)put_string(d, value, SIZE_MAX);
+		(void)put_string(d, value, SIZE_MAX); /* no bound: never cut */
 }
 
 void
@@ -247,10 +252,11 @@ medsec_audit_detail_str_trunc(struct medsec_audit_detail *d,
 	char flag[MEDSEC_AUDIT_DETAIL_KEY_MAX + sizeof(TRUNC_SUFFIX)];
 
 	/* The flag's name is checked up front: whether the value is cut
-	 * must not decide whether a bad key is noticed. */
+	 * must not decide whether a bad or taken name is noticed. */
 	snprintf(flag, sizeof(flag), "%s%s", key, TRUNC_SUFFIX);
 	if (max_bytes < ELLIPSIS_LEN || strlen(key) + strlen(TRUNC_SUFFIX) >
-	    MEDSEC_AUDIT_DETAIL_KEY_MAX || !key_valid(flag)) {
+	    MEDSEC_AUDIT_DETAIL_KEY_MAX || !key_valid(flag) ||
+	    key_used(d, flag)) {
 		fail(d, MEDSEC_ERR_INVALID);
 		return;
 	}
