@@ -102,19 +102,26 @@ test_audit_detail_keeps_non_ascii_utf8(void **state)
 	    "\xf0\x9f\x94\x92 \xe2\x80\xa8\"}");
 }
 
+#define R "\xef\xbf\xbd" /* U+FFFD */
+
 static void
 test_audit_detail_replaces_invalid_utf8(void **state)
 {
 	static const struct {
 		const char *in, *out;
 	} cases[] = {
-		{ "a\x80z", "a\xef\xbf\xbdz" },		  /* stray continuation */
-		{ "\xc0\x80", "\xef\xbf\xbd\xef\xbf\xbd" }, /* overlong NUL */
-		{ "\xed\xa0\x80", "\xef\xbf\xbd\xef\xbf\xbd\xef\xbf\xbd" },
-		{ "\xf4\x90\x80\x80", "\xef\xbf\xbd\xef\xbf\xbd\xef\xbf\xbd"
-		    "\xef\xbf\xbd" },			  /* above U+10FFFF */
-		{ "ok\xe2\x82", "ok\xef\xbf\xbd\xef\xbf\xbd" }, /* cut short */
-		{ "\xff\xfe", "\xef\xbf\xbd\xef\xbf\xbd" },
+		/* a stray continuation byte */
+		{ "a\x80z", "a" R "z" },
+		/* an overlong NUL */
+		{ "\xc0\x80", R R },
+		/* a surrogate, U+D800 */
+		{ "\xed\xa0\x80", R R R },
+		/* past U+10FFFF */
+		{ "\xf4\x90\x80\x80", R R R R },
+		/* a sequence cut short */
+		{ "ok\xe2\x82", "ok" R R },
+		/* bytes that never occur in UTF-8 */
+		{ "\xff\xfe", R R },
 	};
 	struct medsec_audit_detail d;
 	char expect[64];

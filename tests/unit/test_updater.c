@@ -643,7 +643,8 @@ check_update_records(struct dev *d, const char *product,
 		assert_int_equal(json_string_length(json_object_get(o,
 				     "digest")), 64);
 		assert_int_equal(json_integer_value(json_object_get(o,
-				     "security_counter")), received ? 0 : counter);
+				     "security_counter")),
+		    received ? 0 : counter);
 		json_decref(o);
 		n++;
 	}
@@ -654,9 +655,10 @@ check_update_records(struct dev *d, const char *product,
 
 /*
  * The longest product name (63 characters), version (31) and security
- * counter (19 digits) a manifest may carry: receipt, verification, approval, installation and commit are
- * each recorded, with both values whole. Their details once went through
- * a 256-byte buffer that cut them off, and the record was refused.
+ * counter (19 digits) a manifest may carry: receipt, verification,
+ * approval, installation and commit are each recorded, with all three
+ * whole. Their details once went through a 256-byte buffer that cut them
+ * off, and the record was refused.
  */
 static void
 test_req_2_1_update_records_keep_longest_product_and_version(void **state)
