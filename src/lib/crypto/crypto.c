@@ -178,6 +178,11 @@ medsec_wipe(void *p, size_t len)
 		sodium_memzero(p, len);
 }
 
+/*
+ * sodium_memcmp walks bytes through a volatile accumulator (about 50 ns
+ * for 32 bytes); crypto_verify_32, constant-time as well, compares
+ * vectors. The audit verifier compares a MAC per record, millions a run.
+ */
 int
 medsec_ct_equal(const void *a, const void *b, size_t len)
 {
@@ -185,6 +190,8 @@ medsec_ct_equal(const void *a, const void *b, size_t len)
 		return 1;
 	if (a == NULL || b == NULL)
 		return 0;
+	if (len == crypto_verify_32_BYTES)
+		return crypto_verify_32(a, b) == 0;
 	return sodium_memcmp(a, b, len) == 0;
 }
 
