@@ -21,6 +21,9 @@ static int digests_result = MEDSEC_ERR_INTERNAL;
 static int others_result = MEDSEC_ERR_INTERNAL;
 static struct crypto_lib lib;
 static pthread_key_t tls_key;
+static int digests_fetched;	  /* atomic: fetch_digests() ran */
+static int provider_configured; /* OPENSSL_CONF named a configuration */
+static size_t short_sha256_bytes; /* atomic: hashed by libsodium so far */
 
 /*
  * Each thread keeps its own digest contexts so that medsec_hash() neither
@@ -61,6 +64,7 @@ fetch_digests(void)
 	digests_result = lib.sha256 == NULL || lib.sha384 == NULL ||
 	    lib.sha512 == NULL || lib.hmac == NULL ? MEDSEC_ERR_CRYPTO :
 	    MEDSEC_OK;
+	__atomic_store_n(&digests_fetched, 1, __ATOMIC_RELEASE);
 }
 
 static void
@@ -87,8 +91,10 @@ openssl_start(void)
 {
 	uint64_t opts = OPENSSL_INIT_NO_LOAD_CONFIG;
 
-	if (secure_getenv("OPENSSL_CONF") != NULL)
+	if (secure_getenv("OPENSSL_CONF") != NULL) {
 		opts = OPENSSL_INIT_LOAD_CONFIG;
+		provider_configured = 1;
+	}
 	return OPENSSL_init_crypto(opts, NULL) == 1 ? MEDSEC_OK :
 	    MEDSEC_ERR_CRYPTO;
 }
@@ -123,6 +129,49 @@ crypto_lib_digests(void)
 	    digests_result != MEDSEC_OK)
 		return NULL;
 	return &lib;
+}
+
+/*
+ * OpenSSL 3.0's first fetch of any algorithm also copies every legacy
+ * algorithm name into its name map: about 3.7 million instructions, more
+ * than the rest of verifying a small update package. Until something
+ * fetches, short SHA-256 inputs (key ids, small files) are hashed by
+ * libsodium; past SHORT_SHA256_BUDGET bytes in all, or for any input
+ * longer than SHORT_SHA256_MAX, OpenSSL (SHA-NI where the CPU has it) is
+ * worth its start-up. A provider configuration (OPENSSL_CONF, a FIPS
+ * provider for one) sees every hash.
+ */
+#define SHORT_SHA256_MAX (16u * 1024u)
+#define SHORT_SHA256_BUDGET (1u << 20)
+
+int
+crypto_sha256_short(size_t len)
+{
+	size_t done;
+
+	if (provider_configured || len > SHORT_SHA256_MAX ||
+	    __atomic_load_n(&digests_fetched, __ATOMIC_ACQUIRE))
+		return 0;
+	done = __atomic_add_fetch(&short_sha256_bytes, len, __ATOMIC_RELAXED);
+	return done <= SHORT_SHA256_BUDGET;
+}
+
+int
+crypto_sha256_sodium(const void *a, size_t alen, const void *b, size_t blen,
+    uint8_t out[MEDSEC_SHA256_LEN])
+{
+	crypto_hash_sha256_state st;
+	int r = MEDSEC_ERR_CRYPTO;
+
+	if (crypto_hash_sha256_init(&st) != 0 ||
+	    (alen != 0 && crypto_hash_sha256_update(&st, a, alen) != 0) ||
+	    (blen != 0 && crypto_hash_sha256_update(&st, b, blen) != 0) ||
+	    crypto_hash_sha256_final(&st, out) != 0)
+		goto out;
+	r = MEDSEC_OK;
+out:
+	medsec_wipe(&st, sizeof(st));
+	return r;
 }
 
 const struct crypto_lib *

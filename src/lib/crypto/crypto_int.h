@@ -40,6 +40,10 @@ struct crypto_lib {
  * crypto_lib() everything; both return NULL if a fetch failed. */
 const struct crypto_lib *crypto_lib_digests(void);
 const struct crypto_lib *crypto_lib(void);
+/* Nonzero when a len-byte SHA-256 should go to crypto_sha256_sodium(). */
+int crypto_sha256_short(size_t len);
+int crypto_sha256_sodium(const void *a, size_t alen, const void *b,
+    size_t blen, uint8_t out[MEDSEC_SHA256_LEN]);
 EVP_MD_CTX *crypto_thread_md_ctx(int slot);
 
 /* crypto_registry.c */
