@@ -122,7 +122,9 @@ hash_refused(void)
 
 	if (medsec_crypto_init() != MEDSEC_OK)
 		return 0; /* refusing to start is refusing too */
-	return medsec_hash(MEDSEC_ALG_SHA256, "abc", 3, d) == MEDSEC_OK ? 20 : 0;
+	if (medsec_hash(MEDSEC_ALG_SHA256, "abc", 3, d) == MEDSEC_OK)
+		return 20;
+	return 0;
 }
 
 static void

@@ -439,10 +439,12 @@ walk_segments(struct vstate *v, const char *dir)
 		v->segno = i + 1;
 		if (segs[i] != i + 1) {
 			r = fail(v, MEDSEC_AUDIT_DELETED, v->next_seq, 0,
-			    "segment %llu is missing", (unsigned long long)(i + 1));
+			    "segment %llu is missing",
+			    (unsigned long long)(i + 1));
 			goto out;
 		}
-		if ((r = audit_seg_name(name, sizeof(name), segs[i])) != MEDSEC_OK ||
+		if ((r = audit_seg_name(name, sizeof(name), segs[i])) !=
+			MEDSEC_OK ||
 		    (r = medsec_io_path(path, sizeof(path), dir, name)) !=
 			MEDSEC_OK ||
 		    (r = verify_segment(v, path, i + 1 == n)) != MEDSEC_OK)

@@ -27,10 +27,10 @@
 
 enum audit_vcheck {
 	AUDIT_VCHECK_NONE = 0,
-	AUDIT_VCHECK_CHAIN,	/* H(previous || body) is not the stored hash */
+	AUDIT_VCHECK_CHAIN,	/* H(previous || body) is not the stored one */
 	AUDIT_VCHECK_MAC,	/* the stored MAC does not verify */
 	AUDIT_VCHECK_SIGNATURE, /* the checkpoint signature does not verify */
-	AUDIT_VCHECK_ERROR	/* a crypto or memory error: code says which */
+	AUDIT_VCHECK_ERROR	/* a crypto or memory error, in code */
 };
 
 /* Where and what the earliest failed check was. */

@@ -355,7 +355,9 @@ thread_count(void)
 
 	if (n < 1)
 		return 1;
-	return n > AUDIT_VPOOL_THREADS_MAX ? AUDIT_VPOOL_THREADS_MAX : (size_t)n;
+	if (n > AUDIT_VPOOL_THREADS_MAX)
+		return AUDIT_VPOOL_THREADS_MAX;
+	return (size_t)n;
 }
 
 static int
