@@ -149,7 +149,9 @@ crypto_sha256_short(size_t len)
 {
 	size_t done;
 
-	if (provider_configured || len > SHORT_SHA256_MAX ||
+	/* Initialised first: it decides provider_configured. */
+	if (medsec_crypto_init() != MEDSEC_OK || provider_configured ||
+	    len > SHORT_SHA256_MAX ||
 	    __atomic_load_n(&digests_fetched, __ATOMIC_ACQUIRE))
 		return 0;
 	done = __atomic_add_fetch(&short_sha256_bytes, len, __ATOMIC_RELAXED);

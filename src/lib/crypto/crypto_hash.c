@@ -103,11 +103,8 @@ crypto_hash2(int alg, const void *a, size_t alen, const void *b,
 	if (!is_hash(alg))
 		return crypto_refuse(alg, MEDSEC_KIND_HASH);
 	if (alg == MEDSEC_ALG_SHA256 && alen <= SIZE_MAX - blen &&
-	    crypto_sha256_short(alen + blen)) {
-		if ((r = medsec_crypto_init()) != MEDSEC_OK)
-			return r;
+	    crypto_sha256_short(alen + blen))
 		return crypto_sha256_sodium(a, alen, b, blen, out);
-	}
 	if ((r = crypto_md(alg, &md, NULL, &slot)) != MEDSEC_OK)
 		return r;
 	if ((c = crypto_thread_md_ctx(slot)) == NULL)
