@@ -321,6 +321,27 @@ const char *medsec_account_state_name(int state);
 MEDSEC_API
 int medsec_identity_valid_name(const char *name);
 
+/* ---- status ---- */
+
+/* The accounts of a device as of a moment (machine peers included). */
+struct medsec_identity_status {
+	uint64_t accounts;
+	uint64_t disabled;
+	uint64_t locked;      /* locked now, and not disabled */
+	uint64_t expired;     /* past their expiry, not disabled or locked */
+	uint64_t must_change; /* password to change before anything else */
+	uint64_t peers;	      /* machine accounts (certificate, no password) */
+};
+
+/*
+ * Counts the accounts in db as of now_us, with the state rules of
+ * medsec_account.state; a password older than max_age_days (0: no
+ * maximum) counts as must_change. Reads only.
+ */
+MEDSEC_API MEDSEC_MUST_CHECK
+int medsec_identity_status_read(struct medsec_db *db, int64_t now_us,
+    uint32_t max_age_days, struct medsec_identity_status *st);
+
 #ifdef __cplusplus
 }
 #endif
