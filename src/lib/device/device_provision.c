@@ -455,6 +455,28 @@ clean_up(const struct plan *p, int r0, char *err, size_t errlen)
 		    "key %s, remove it by hand", p->verifier);
 }
 
+/*
+ * The device is in place but the rename is not known to be durable: it is
+ * moved back and removed with the rest, so the caller's failure means no
+ * device. If even that fails, err says the device is there and complete
+ * (a power loss leaves it there or absent, never half-made).
+ */
+static void
+unplace(const struct plan *p, int r, char *err, size_t errlen)
+{
+	if (medsec_io_rename(p->o->state_dir, p->stage) == MEDSEC_OK) {
+		device_err(err, errlen, r, "%s: cannot sync the directory that "
+		    "holds the new device: %s; not provisioned", p->parent,
+		    medsec_strerror(r));
+		return;
+	}
+	device_err(err, errlen, r, "%s: cannot sync the directory that holds "
+	    "the new device: %s; the device in %s is complete but was not "
+	    "reported provisioned: issue a setup code with medsec user "
+	    "setup-code, or remove it and provision again", p->parent,
+	    medsec_strerror(r), p->o->state_dir);
+}
+
 static int
 load_config(struct plan *p, char *err, size_t errlen)
 {
@@ -511,8 +533,7 @@ medsec_device_provision(const struct medsec_device_provision_options *o,
 		    p->stage, o->state_dir, medsec_strerror(r));
 	if (r == MEDSEC_OK && (r = medsec_io_fsync_dir(p->parent)) !=
 	    MEDSEC_OK)
-		device_err(err, errlen, r, "%s: sync: %s", p->parent,
-		    medsec_strerror(r));
+		unplace(p, r, err, errlen);
 	if (r != MEDSEC_OK) {
 		clean_up(p, r, err, errlen);
 		goto out;
