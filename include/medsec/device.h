@@ -9,6 +9,12 @@
  *   keystore -> database -> configuration -> audit trail (cross-checked
  *   against the database) -> roles -> sessions -> identity -> updater
  *
+ * With identity open, every access decision taken with the device's roles
+ * (medsec_device_roles) also asks identity about the subject's account
+ * (medsec_identity_subject_check): a disabled, locked or expired account,
+ * or one that must change its password, is refused whatever roles the
+ * subject names.
+ *
  * The command-line tool, the daemon's privileged process and a
  * manufacturer's device software all go through it, so the cross-check
  * that refuses an older trail or an older database, and the closing
@@ -41,7 +47,7 @@ struct medsec_device;
 
 /* What medsec_device_open() opens besides keystore, database and trail. */
 #define MEDSEC_DEVICE_IDENTITY 0x1 /* roles, sessions and identity */
-#define MEDSEC_DEVICE_UPDATER 0x2  /* roles and the updater */
+#define MEDSEC_DEVICE_UPDATER 0x2  /* the above, and the updater */
 /*
  * Keystore and database only, no audit writer: for status and trail
  * verification, which must work on a trail that cannot be written and

@@ -321,6 +321,20 @@ const char *medsec_account_state_name(int state);
 MEDSEC_API
 int medsec_identity_valid_name(const char *name);
 
+/*
+ * The account behind a subject, for access decisions (the
+ * medsec_roles.subject_check that medsec_device_open() installs; ctx is
+ * the identity handle). MEDSEC_OK for an active account;
+ * MEDSEC_ERR_DISABLED, _LOCKED or _EXPIRED; MEDSEC_ERR_STATE when its
+ * password must be changed first (set by an administrator, or past its
+ * maximum age): such an account may only change its password, which is
+ * not an access decision (medsec_identity_password_change). A subject
+ * with no account (a break-glass session names the person as typed) is
+ * judged by its roles alone: MEDSEC_OK. Storage errors refuse.
+ */
+MEDSEC_API MEDSEC_MUST_CHECK
+int medsec_identity_subject_check(void *id, const struct medsec_subject *who);
+
 /* ---- status ---- */
 
 /* The accounts of a device as of a moment (machine peers included). */

@@ -701,6 +701,62 @@ test_req_1_12_device_status_reports_updater(void **state)
 	dev_teardown(&t);
 }
 
+/* ---- access decisions ask identity about the account ---- */
+
+static void
+test_req_1_1_device_access_refuses_must_change_subject(void **state)
+{
+	/* Built by hand, naming a role that grants everything asked. */
+	static const struct medsec_subject tech = { "tech", "local",
+		"administrator" };
+	static const struct medsec_subject glass = { "Dr Kim", "local",
+		"emergency" };
+	const struct medsec_roles *roles;
+	struct medsec_identity *id;
+	struct medsec_audit *audit;
+	char why[256];
+	struct dev t;
+
+	(void)state;
+	dev_setup(&t);
+	assert_int_equal(dev_open(&t, MEDSEC_DEVICE_IDENTITY), MEDSEC_OK);
+	id = medsec_device_identity(t.d);
+	roles = medsec_device_roles(t.d);
+	audit = medsec_device_audit(t.d);
+	bootstrap_admin(&t);
+	add_user(&t, "tech", "administrator");
+	/* An initial password: nothing but its own change. */
+	assert_int_equal(medsec_identity_subject_check(id, &tech),
+	    MEDSEC_ERR_STATE);
+	assert_int_equal(medsec_access_check(roles, audit, &tech,
+	    MEDSEC_PERM_CONFIG, "settings"), MEDSEC_ERR_DENIED);
+	assert_int_equal(medsec_identity_user_add(id, &tech, "nurse9",
+	    "clinician", 0, NURSE_PW, strlen(NURSE_PW), why, sizeof(why)),
+	    MEDSEC_ERR_DENIED);
+	assert_int_equal(medsec_identity_user_get(id, "nurse9",
+	    &(struct medsec_account){ 0 }), MEDSEC_ERR_NOT_FOUND);
+	/* The change itself is allowed, and then the rest. */
+	assert_int_equal(medsec_identity_password_change(id, &tech, "tech",
+	    NURSE_PW, strlen(NURSE_PW), "Fresh-Secret-42", 15, why,
+	    sizeof(why)), MEDSEC_OK);
+	assert_int_equal(medsec_access_check(roles, audit, &tech,
+	    MEDSEC_PERM_CONFIG, "settings"), MEDSEC_OK);
+	/* Disabled: refused whatever the subject says. */
+	assert_int_equal(medsec_identity_user_set_disabled(id, &chief, "tech",
+	    1), MEDSEC_OK);
+	assert_int_equal(medsec_identity_subject_check(id, &tech),
+	    MEDSEC_ERR_DISABLED);
+	assert_int_equal(medsec_access_check(roles, audit, &tech,
+	    MEDSEC_PERM_CONFIG, "settings"), MEDSEC_ERR_DENIED);
+	/* No account (break-glass names the person): its role decides. */
+	assert_int_equal(medsec_access_check(roles, audit, &glass,
+	    MEDSEC_PERM_PHR_READ, "record 7"), MEDSEC_OK);
+	assert_int_equal(medsec_access_check(roles, audit, &glass,
+	    MEDSEC_PERM_CONFIG, "settings"), MEDSEC_ERR_DENIED);
+	dev_close(&t);
+	dev_teardown(&t);
+}
+
 static const struct CMUnitTest tests[] = {
 	cmocka_unit_test(test_req_1_10_device_provision_open_close_round_trip),
 	cmocka_unit_test(test_req_2_1_device_provision_refuses_existing_device),
@@ -718,6 +774,7 @@ static const struct CMUnitTest tests[] = {
 	cmocka_unit_test(test_req_2_1_device_open_fault_closes_what_was_open),
 	cmocka_unit_test(test_req_1_4_device_status_counts_accounts),
 	cmocka_unit_test(test_req_1_12_device_status_reports_updater),
+	cmocka_unit_test(test_req_1_1_device_access_refuses_must_change_subject),
 };
 
 MEDSEC_TEST_MAIN(tests)

@@ -221,7 +221,8 @@ open_people(struct medsec_device *dev, char *err, size_t errlen)
 	struct medsec_session_options so;
 	int r;
 
-	if ((dev->flags & MEDSEC_DEVICE_IDENTITY) == 0)
+	if ((dev->flags & (MEDSEC_DEVICE_IDENTITY | MEDSEC_DEVICE_UPDATER)) ==
+	    0)
 		return MEDSEC_OK;
 	so.idle_seconds = dev->cfg.session_idle_seconds;
 	so.lifetime_seconds = dev->cfg.session_lifetime_seconds;
@@ -236,6 +237,10 @@ open_people(struct medsec_device *dev, char *err, size_t errlen)
 	    dev->sessions, &io, &dev->id)) != MEDSEC_OK)
 		return device_err(err, errlen, r, "%s: identity store: %s",
 		    dev->state_dir, medsec_strerror(r));
+	/* Every access decision from here on asks identity about the
+	 * subject's account: a subject is only names. */
+	dev->roles.subject_check = medsec_identity_subject_check;
+	dev->roles.subject_ctx = dev->id;
 	return MEDSEC_OK;
 }
 
@@ -320,6 +325,8 @@ close_all(struct medsec_device *dev, int seal)
 
 	medsec_updater_close(dev->updater);
 	dev->updater = NULL;
+	dev->roles.subject_check = NULL;
+	dev->roles.subject_ctx = NULL;
 	medsec_identity_close(dev->id);
 	dev->id = NULL;
 	medsec_sessions_close(dev->sessions);
