@@ -429,6 +429,46 @@ test_req_2_1_device_open_trail_gone_fails_closed(void **state)
 	missing_component("audit", "audit trail");
 }
 
+/* Overwrites one file with garbage; open fails naming it. */
+static void
+corrupt_component(const char *name, const char *component)
+{
+	static const char garbage[] = "this is not what medsec wrote\n";
+	char path[256];
+	struct dev t;
+	FILE *f;
+	int r;
+
+	dev_setup(&t);
+	state_path(&t, name, path, sizeof(path));
+	assert_non_null(f = fopen(path, "r+b"));
+	assert_int_equal(fwrite(garbage, 1, sizeof(garbage), f),
+	    sizeof(garbage));
+	assert_int_equal(fclose(f), 0);
+	snapshot(&t);
+	r = dev_open(&t, MEDSEC_DEVICE_IDENTITY);
+	assert_true(r < 0);
+	assert_null(t.d);
+	print_message("%s corrupt: %s\n", name, t.err);
+	assert_non_null(strstr(t.err, component));
+	assert_true(trees_equal(t.state, t.snap));
+	dev_teardown(&t);
+}
+
+static void
+test_req_2_1_device_open_corrupt_db_fails_closed(void **state)
+{
+	(void)state;
+	corrupt_component("medsec.db", "database");
+}
+
+static void
+test_req_1_17_device_open_corrupt_key_fails_closed(void **state)
+{
+	(void)state;
+	corrupt_component("keys/master.key", "keystore");
+}
+
 /* A file of the device put back from before a change. */
 static void
 put_back_after_change(const char *name, const char *why)
@@ -767,6 +807,8 @@ static const struct CMUnitTest tests[] = {
 	cmocka_unit_test(test_req_2_1_device_open_keystore_gone_fails_closed),
 	cmocka_unit_test(test_req_2_1_device_open_database_gone_fails_closed),
 	cmocka_unit_test(test_req_2_1_device_open_trail_gone_fails_closed),
+	cmocka_unit_test(test_req_2_1_device_open_corrupt_db_fails_closed),
+	cmocka_unit_test(test_req_1_17_device_open_corrupt_key_fails_closed),
 	cmocka_unit_test(test_req_2_1_device_trail_behind_database_refused),
 	cmocka_unit_test(test_req_2_1_device_trail_ahead_of_database_refused),
 	cmocka_unit_test(test_device_close_unchanged_leaves_trail_identical),
