@@ -322,9 +322,8 @@ MEDSEC_API
 int medsec_identity_valid_name(const char *name);
 
 /*
- * The account behind a subject, for access decisions (the
- * medsec_roles.subject_check that medsec_device_open() installs; ctx is
- * the identity handle). MEDSEC_OK for an active account;
+ * The account behind a subject, for access decisions (what the
+ * medsec_roles.subject_check that medsec_device_open() installs asks). MEDSEC_OK for an active account;
  * MEDSEC_ERR_DISABLED, _LOCKED or _EXPIRED; MEDSEC_ERR_STATE when its
  * password must be changed first (set by an administrator, or past its
  * maximum age): such an account may only change its password, which is
@@ -333,7 +332,8 @@ int medsec_identity_valid_name(const char *name);
  * judged by its roles alone: MEDSEC_OK. Storage errors refuse.
  */
 MEDSEC_API MEDSEC_MUST_CHECK
-int medsec_identity_subject_check(void *id, const struct medsec_subject *who);
+int medsec_identity_subject_check(struct medsec_identity *id,
+    const struct medsec_subject *who);
 
 /* ---- status ---- */
 

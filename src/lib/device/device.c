@@ -214,6 +214,13 @@ load_roles(struct medsec_device *dev, char *err, size_t errlen)
 	return MEDSEC_OK;
 }
 
+/* medsec_roles.subject_check: the account behind every decision. */
+static int
+subject_check(void *ctx, const struct medsec_subject *who)
+{
+	return medsec_identity_subject_check(ctx, who);
+}
+
 static int
 open_people(struct medsec_device *dev, char *err, size_t errlen)
 {
@@ -239,7 +246,7 @@ open_people(struct medsec_device *dev, char *err, size_t errlen)
 		    dev->state_dir, medsec_strerror(r));
 	/* Every access decision from here on asks identity about the
 	 * subject's account: a subject is only names. */
-	dev->roles.subject_check = medsec_identity_subject_check;
+	dev->roles.subject_check = subject_check;
 	dev->roles.subject_ctx = dev->id;
 	return MEDSEC_OK;
 }

@@ -23,9 +23,9 @@ password_stale(const struct medsec_identity *id,
 }
 
 int
-medsec_identity_subject_check(void *ctx, const struct medsec_subject *who)
+medsec_identity_subject_check(struct medsec_identity *id,
+    const struct medsec_subject *who)
 {
-	struct medsec_identity *id = ctx;
 	struct identity_row row;
 	int64_t now = medsec_clock_wall_us();
 	int r;
