@@ -365,16 +365,17 @@ first_records(const struct plan *p, struct medsec_device_provision_result *res,
 	struct medsec_device_options o = { p->stage, NULL,
 		MEDSEC_DEVICE_IDENTITY };
 	struct medsec_device *dev = NULL;
-	char details[160];
+	struct medsec_audit_detail d;
+	const char *details;
 	int r;
 
 	if ((r = medsec_device_open(&o, &dev, err, errlen)) != MEDSEC_OK)
 		return r;
-	/* device id and profile name are from fixed alphabets: no quoting. */
-	snprintf(details, sizeof(details),
-	    "{\"device\":\"%s\",\"crypto_profile\":\"%s\"}", p->device_id,
-	    p->prof->name);
-	if ((r = record(dev->audit, p, MEDSEC_EV_DEVICE_PROVISIONED,
+	medsec_audit_detail_init(&d);
+	medsec_audit_detail_str(&d, "device", p->device_id);
+	medsec_audit_detail_str(&d, "crypto_profile", p->prof->name);
+	if ((r = medsec_audit_detail_end(&d, &details)) != MEDSEC_OK ||
+	    (r = record(dev->audit, p, MEDSEC_EV_DEVICE_PROVISIONED,
 	    p->device_id, details)) != MEDSEC_OK ||
 	    (r = record(dev->audit, p, MEDSEC_EV_KEY_GENERATED, "identity",
 	    NULL)) != MEDSEC_OK ||
