@@ -146,7 +146,7 @@ struct medsec_subject {
  * audit when audit is non-NULL. If that record cannot be written the
  * answer is still a denial.
  */
-MEDSEC_API MEDSEC_MUST_CHECK
+MEDSEC_API MEDSEC_MUST_CHECK MEDSEC_NONNULL(1, 3)
 int medsec_access_check(const struct medsec_roles *roles,
     struct medsec_audit *audit, const struct medsec_subject *who, int perm,
     const char *object);

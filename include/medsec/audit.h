@@ -334,7 +334,7 @@ int medsec_audit_open(const char *dir, struct medsec_keystore *ks,
  * trail is reopened). A security operation that needs a record MUST NOT
  * proceed unless this returns MEDSEC_OK.
  */
-MEDSEC_API MEDSEC_MUST_CHECK
+MEDSEC_API MEDSEC_MUST_CHECK MEDSEC_NONNULL(1, 2)
 int medsec_audit_append(struct medsec_audit *a,
     const struct medsec_audit_event_in *ev, uint64_t *seqp);
 
@@ -348,7 +348,7 @@ int medsec_audit_append(struct medsec_audit *a,
  * "held", first thing when the trail is reopened on the same handle with
  * medsec_audit_reopen().
  */
-MEDSEC_API MEDSEC_MUST_CHECK
+MEDSEC_API MEDSEC_MUST_CHECK MEDSEC_NONNULL(1, 2)
 int medsec_audit_append_critical(struct medsec_audit *a,
     const struct medsec_audit_event_in *ev, uint64_t *seqp);
 
@@ -529,7 +529,7 @@ struct medsec_audit_verify_result {
  * an I/O error. Without a verifier key, MACs are not checked and
  * result->macs_checked is 0.
  */
-MEDSEC_API MEDSEC_MUST_CHECK
+MEDSEC_API MEDSEC_MUST_CHECK MEDSEC_NONNULL(1, 2, 3)
 int medsec_audit_verify(const char *dir,
     const struct medsec_audit_verify_options *opts,
     struct medsec_audit_verify_result *result);

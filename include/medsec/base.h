@@ -10,7 +10,8 @@
  * or an error that must not be lost (a verification, an access check, a
  * login, an audit append): ignoring it is a compile error under -Werror.
  * MEDSEC_NONNULL(...) names the pointer arguments that must not be NULL
- * (1-based); a NULL there is a programming error the compiler can see.
+ * (1-based); a NULL there is a programming error the caller's compiler
+ * reports, and the library still refuses it at run time.
  */
 #ifndef MEDSEC_BASE_H
 #define MEDSEC_BASE_H
@@ -18,7 +19,16 @@
 #if defined(__GNUC__) || defined(__clang__)
 #define MEDSEC_API __attribute__((visibility("default")))
 #define MEDSEC_MUST_CHECK __attribute__((warn_unused_result))
+#if defined(MEDSEC_BUILDING_LIBRARY)
+/*
+ * Inside the library the attribute is off: it would let the compiler drop
+ * the run-time NULL checks that still refuse a NULL from a caller who
+ * passed one the compiler could not see.
+ */
+#define MEDSEC_NONNULL(...)
+#else
 #define MEDSEC_NONNULL(...) __attribute__((nonnull(__VA_ARGS__)))
+#endif
 #define MEDSEC_PRINTF(fmt, first) __attribute__((format(printf, fmt, first)))
 #else
 #define MEDSEC_API

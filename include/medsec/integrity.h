@@ -221,7 +221,7 @@ struct medsec_integrity_report {
  * only when there are none, MEDSEC_ERR_TAMPERED when there are, or the
  * error that stopped the walk (err says where; *repp is then NULL).
  */
-MEDSEC_API MEDSEC_MUST_CHECK
+MEDSEC_API MEDSEC_MUST_CHECK MEDSEC_NONNULL(1, 2, 4)
 int medsec_integrity_verify(const struct medsec_integrity_manifest *m,
     const char *root, const struct medsec_integrity_options *opts,
     struct medsec_integrity_report **repp, char *err, size_t errlen);

@@ -85,7 +85,7 @@ int medsec_keystore_create(const char *keydir,
  * write it; MEDSEC_ERR_NOT_FOUND if absent; MEDSEC_ERR_FORMAT if
  * malformed.
  */
-MEDSEC_API MEDSEC_MUST_CHECK
+MEDSEC_API MEDSEC_MUST_CHECK MEDSEC_NONNULL(1, 2)
 int medsec_keystore_open(const char *keydir, struct medsec_keystore **ksp);
 
 /*

@@ -120,7 +120,7 @@ int medsec_session_begin(struct medsec_sessions *s, const char *user,
  * change is allowed; identity no longer starts such sessions). info is
  * filled for an ended session too, so the caller can say why.
  */
-MEDSEC_API MEDSEC_MUST_CHECK
+MEDSEC_API MEDSEC_MUST_CHECK MEDSEC_NONNULL(1, 2)
 int medsec_session_check(struct medsec_sessions *s, const char *token,
     struct medsec_session_info *info);
 
@@ -165,7 +165,7 @@ int medsec_session_rotate(struct medsec_sessions *s, const char *token,
  * MEDSEC_OK if the session's user presented the password within
  * reauth_seconds; MEDSEC_ERR_STATE if not (ask again).
  */
-MEDSEC_API MEDSEC_MUST_CHECK
+MEDSEC_API MEDSEC_MUST_CHECK MEDSEC_NONNULL(1, 2)
 int medsec_session_reauth_fresh(struct medsec_sessions *s,
     const char *token);
 

@@ -131,7 +131,7 @@ struct medsec_update_trust;
  * root (threshold of distinct root keys, not expired against now_us,
  * version not below min_keyset_version).
  */
-MEDSEC_API MEDSEC_MUST_CHECK
+MEDSEC_API MEDSEC_MUST_CHECK MEDSEC_NONNULL(1, 4)
 int medsec_update_trust_load(const char *dir, int64_t now_us,
     uint64_t min_keyset_version, struct medsec_update_trust **tp, char *err,
     size_t errlen);
@@ -171,7 +171,7 @@ struct medsec_update_policy {
  * MEDSEC_ERR_STATE (rollback, hardware, product), MEDSEC_ERR_TAMPERED
  * (payload does not match), with the reason in err.
  */
-MEDSEC_API MEDSEC_MUST_CHECK
+MEDSEC_API MEDSEC_MUST_CHECK MEDSEC_NONNULL(1, 2, 3)
 int medsec_update_verify(const char *pkg_path,
     const struct medsec_update_trust *t, const struct medsec_update_policy *p,
     struct medsec_update_manifest **mp, char *err, size_t errlen);

@@ -4,6 +4,8 @@
 
 #include "testmain.h"
 
+void *volatile medsec_test_null;
+
 static int skipped;
 
 void

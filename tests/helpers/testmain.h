@@ -36,4 +36,11 @@ int medsec_test_run(const char *group, const struct CMUnitTest *tests,
 		    sizeof(tests) / sizeof((tests)[0]), argc, argv);         \
 	}
 
+/*
+ * A NULL the compiler cannot see through, for tests that prove the library
+ * refuses NULL at run time where its headers declare MEDSEC_NONNULL (the
+ * caller's compiler would otherwise refuse the call itself).
+ */
+extern void *volatile medsec_test_null;
+
 #endif

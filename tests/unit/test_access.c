@@ -174,9 +174,9 @@ test_req_1_1_empty_roles_denied(void **state)
 		assert_int_equal(check(&roles, ",", p), MEDSEC_ERR_DENIED);
 		assert_int_equal(medsec_access_check(&roles, NULL, &who, p,
 		    "obj"), MEDSEC_ERR_DENIED);
-		assert_int_equal(medsec_access_check(&roles, NULL, NULL, p,
-		    "obj"), MEDSEC_ERR_DENIED);
-		assert_int_equal(medsec_access_check(NULL, NULL, &who, p,
+		assert_int_equal(medsec_access_check(&roles, NULL,
+		    medsec_test_null, p, "obj"), MEDSEC_ERR_DENIED);
+		assert_int_equal(medsec_access_check(medsec_test_null, NULL, &who, p,
 		    "obj"), MEDSEC_ERR_DENIED);
 	}
 	assert_int_equal(medsec_roles_permissions(&roles, "", &unknown), 0);
@@ -333,7 +333,7 @@ test_req_1_1_hostile_subject_still_audited(void **state)
 	    MEDSEC_PERM_CONFIG, "settings"), MEDSEC_ERR_DENIED);
 	assert_int_equal(medsec_access_check(&roles, a, &mal, 77, longobj),
 	    MEDSEC_ERR_DENIED);
-	assert_int_equal(medsec_access_check(&roles, a, NULL,
+	assert_int_equal(medsec_access_check(&roles, a, medsec_test_null,
 	    MEDSEC_PERM_PHR_READ, NULL), MEDSEC_ERR_DENIED);
 	assert_int_equal(medsec_audit_close(a), MEDSEC_OK);
 	assert_int_equal(scan_trail(f.audit, MEDSEC_EV_PERMISSION_DENIED,

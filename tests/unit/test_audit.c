@@ -243,7 +243,8 @@ test_audit_bad_event_refused_nothing_written(void **state)
 	a = open_trail(&f);
 	for (size_t i = 0; i < sizeof(evs) / sizeof(evs[0]); i++)
 		assert_true(medsec_audit_append(a, &evs[i], NULL) < 0);
-	assert_int_equal(medsec_audit_append(a, NULL, NULL), MEDSEC_ERR_INVALID);
+	assert_int_equal(medsec_audit_append(a, medsec_test_null, NULL),
+	    MEDSEC_ERR_INVALID);
 	/* Refusals are not storage failures: the trail still works. */
 	fixture_append(a, 1, 1);
 	assert_int_equal(medsec_audit_close(a), MEDSEC_OK);

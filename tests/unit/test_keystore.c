@@ -274,7 +274,7 @@ test_keystore_open_missing_or_malformed_refused(void **state)
 	assert_int_equal(unlink(path), 0);
 	assert_int_equal(medsec_keystore_open(e.keys, &ks),
 	    MEDSEC_ERR_NOT_FOUND);
-	assert_int_equal(medsec_keystore_open(NULL, &ks), MEDSEC_ERR_INVALID);
+	assert_int_equal(medsec_keystore_open(medsec_test_null, &ks), MEDSEC_ERR_INVALID);
 	env_teardown(&e);
 }
 

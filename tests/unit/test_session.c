@@ -436,7 +436,7 @@ test_req_1_4_unknown_and_malformed_tokens_refused(void **state)
 	login(&p, "nurse01", t);
 	for (i = 0; i < sizeof(bad) / sizeof(bad[0]); i++)
 		assert_int_equal(check(&p, bad[i]), MEDSEC_ERR_LOGIN_FAILED);
-	assert_int_equal(check(&p, NULL), MEDSEC_ERR_LOGIN_FAILED);
+	assert_int_equal(check(&p, medsec_test_null), MEDSEC_ERR_LOGIN_FAILED);
 	/* A token one character off is someone else's: refused too. */
 	t[0] = t[0] == 'A' ? 'B' : 'A';
 	assert_int_equal(check(&p, t), MEDSEC_ERR_LOGIN_FAILED);
