@@ -244,11 +244,16 @@ export_to(FILE *f, const struct audit_args *a, int fmt, int64_t since,
 {
 	struct medsec_audit_export_source src = { dev->device_id, NULL, NULL,
 		"medsec", MEDSEC_VERSION };
-	char dir[4096], details[160];
+	struct medsec_audit_detail d;
+	const char *details;
+	char dir[4096];
 	uint64_t count = 0;
 	int r;
 
-	snprintf(details, sizeof(details), "{\"format\":\"%s\"}", a->format);
+	medsec_audit_detail_init(&d);
+	medsec_audit_detail_str(&d, "format", a->format);
+	if ((r = medsec_audit_detail_end(&d, &details)) != MEDSEC_OK)
+		return r;
 	if ((r = cli_audit(dev, MEDSEC_EV_AUDIT_EXPORTED, "audit trail",
 		 MEDSEC_AUDIT_SUCCESS, NULL, details)) != MEDSEC_OK)
 		return r;

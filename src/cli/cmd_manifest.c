@@ -335,10 +335,15 @@ static int
 record_outcome(struct cli_device *dev, const struct medsec_integrity_manifest
     *m, const struct medsec_integrity_report *rep)
 {
-	char details[96];
+	struct medsec_audit_detail d;
+	const char *details;
+	int r;
 
-	snprintf(details, sizeof(details), "{\"entries\":%zu,\"findings\":"
-	    "%zu}", rep->entries, rep->count);
+	medsec_audit_detail_init(&d);
+	medsec_audit_detail_u64(&d, "entries", rep->entries);
+	medsec_audit_detail_u64(&d, "findings", rep->count);
+	if ((r = medsec_audit_detail_end(&d, &details)) != MEDSEC_OK)
+		return r;
 	return cli_audit(dev, rep->count == 0 ? MEDSEC_EV_INTEGRITY_OK :
 	    MEDSEC_EV_INTEGRITY_FAILURE, medsec_integrity_header(m)->root_label,
 	    rep->count == 0 ? MEDSEC_AUDIT_SUCCESS : MEDSEC_AUDIT_FAILURE,
