@@ -7,8 +7,6 @@
 #include <stdio.h>
 #include <string.h>
 
-#include <sodium.h>
-
 #include "medsec/access.h"
 #include "medsec/audit.h"
 #include "medsec/clock.h"
@@ -409,7 +407,7 @@ authenticate_acct(struct medsec_identity *id, const char *name,
 	r = authenticate(id, name, password, pwlen, source, &row, flags);
 	if (r == MEDSEC_OK && acct != NULL)
 		*acct = row.acct;
-	sodium_memzero(&row, sizeof(row));
+	medsec_wipe(&row, sizeof(row));
 	return r;
 }
 
@@ -483,13 +481,13 @@ medsec_identity_login(struct medsec_identity *id, const char *name,
 		 * ending fail too, the token is wiped below and never shown.
 		 */
 		(void)medsec_session_logout(id->sessions, token);
-		sodium_memzero(token, MEDSEC_TOKEN_TEXT_LEN);
+		medsec_wipe(token, MEDSEC_TOKEN_TEXT_LEN);
 		goto out;
 	}
 	if (info != NULL)
 		*info = si;
 out:
-	sodium_memzero(&row, sizeof(row));
+	medsec_wipe(&row, sizeof(row));
 	return r;
 }
 
@@ -587,13 +585,13 @@ medsec_identity_reauth(struct medsec_identity *id, const char *token,
 	    "the session has a new token", details)) != MEDSEC_OK) {
 		/* As in login: an unrecorded session is ended. */
 		(void)medsec_session_logout(id->sessions, newtoken);
-		sodium_memzero(newtoken, MEDSEC_TOKEN_TEXT_LEN);
+		medsec_wipe(newtoken, MEDSEC_TOKEN_TEXT_LEN);
 		goto out;
 	}
 	if (info != NULL)
 		*info = si;
 out:
-	sodium_memzero(&row, sizeof(row));
+	medsec_wipe(&row, sizeof(row));
 	return r;
 }
 
@@ -674,6 +672,6 @@ medsec_identity_peer_authenticate(struct medsec_identity *id,
 		*acct = row.acct;
 	r = MEDSEC_OK;
 out:
-	sodium_memzero(&row, sizeof(row));
+	medsec_wipe(&row, sizeof(row));
 	return r;
 }
