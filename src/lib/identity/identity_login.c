@@ -16,6 +16,7 @@
 #include "medsec/identity.h"
 #include "medsec/password_policy.h"
 #include "medsec/session.h"
+#include "core/log_int.h"
 #include "identity/identity_int.h"
 
 #define AUTH_AUDIT_SUCCESS 0x1	/* record LOGIN_SUCCESS here */
@@ -187,6 +188,9 @@ audit_lock(struct medsec_identity *id, const char *name, const char *source,
 
 	if (!fo->newly_locked)
 		return MEDSEC_OK;
+	medsec_log(MEDSEC_LOG_NOTICE, "identity", "account %s locked after "
+	    "%" PRId64 " failed logins (last from %s)", name, fo->failures,
+	    source);
 	snprintf(details, sizeof(details), "{\"failures\":%" PRId64
 	    ",\"locked_until_us\":%" PRId64 "}", fo->failures,
 	    fo->locked_until_us);
