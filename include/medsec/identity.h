@@ -240,10 +240,10 @@ int medsec_identity_login(struct medsec_identity *id, const char *name,
  * ---- login in three steps (for an event loop with a worker pool) ----
  *
  * medsec_identity_login() is these three calls in turn; a program that
- * must not block on Argon2id (tens of milliseconds at the minimum parameters)
- * makes them itself and runs the middle one on a worker thread. The
- * rules (failure count, lockout, throttle, expiry, must-change, session
- * policy, records) are the same code either way.
+ * must not block on Argon2id (tens of milliseconds even at the minimum
+ * parameters) makes them itself and runs the middle one on a worker
+ * thread. The rules (failure count, lockout, throttle, expiry,
+ * must-change, session policy, records) are the same code either way.
  *
  *   begin   on the handle's thread: reads the account and its stored
  *           password hash, or, for an unknown name or an account without
@@ -405,7 +405,8 @@ int medsec_identity_revocation_list(struct medsec_identity *id,
 
 /*
  * How many Argon2id computations (hashes and verifications) this handle
- * has run: a login costs exactly one whether or not the name exists.
+ * has run: a login costs exactly one whether or not the name exists. The
+ * check of a three-step login counts when its attempt is finished.
  */
 MEDSEC_API
 uint64_t medsec_identity_pwhash_runs(const struct medsec_identity *id);

@@ -255,14 +255,19 @@ static void
 count(void *ctx, int severity, const char *module, const char *message)
 {
 	struct tally *t = ctx;
-	unsigned long thread, seq;
-	char tail;
+	char expected[64];
+	unsigned long thread;
 
 	if (atomic_fetch_add(&t->inside, 1) != 0)
 		t->overlapped = 1;
+	/* "thread T message S", S counting up from 0 in each thread. */
+	thread = strncmp(message, "thread ", 7) == 0 ?
+	    strtoul(message + 7, NULL, 10) : THREADS;
+	if (thread < THREADS)
+		snprintf(expected, sizeof(expected), "thread %lu message %lu",
+		    thread, t->seen[thread]);
 	if (severity != MEDSEC_LOG_INFO || strcmp(module, "test") != 0 ||
-	    sscanf(message, "thread %lu message %lu%c", &thread, &seq,
-	    &tail) != 2 || thread >= THREADS || seq != t->seen[thread])
+	    thread >= THREADS || strcmp(message, expected) != 0)
 		t->malformed = 1;
 	else
 		t->seen[thread]++;

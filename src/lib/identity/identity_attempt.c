@@ -28,13 +28,13 @@ attempt_new(struct medsec_identity *id, int kind, const char *source,
     struct medsec_login_attempt **ap)
 {
 	struct medsec_login_attempt *a;
+	const char *from = identity_safe_source(source);
 
 	if ((a = calloc(1, sizeof(*a))) == NULL)
 		return MEDSEC_ERR_NOMEM;
 	a->kind = kind;
 	a->id = id;
-	memcpy(a->source, identity_safe_source(source),
-	    strlen(identity_safe_source(source)) + 1);
+	memcpy(a->source, from, strlen(from) + 1);
 	*ap = a;
 	return MEDSEC_OK;
 }
