@@ -14,8 +14,11 @@ STATE      ?= var/demo
 
 all: build
 
+# Each task installs its own set (scripts/deps.sh): the set is passed down
+# to the builds a target depends on, so `make run` never installs test tools.
+DEPS_SET ?= run
 deps:
-	./scripts/deps.sh
+	./scripts/deps.sh $(DEPS_SET)
 
 $(BUILD)/CMakeCache.txt:
 	cmake -S . -B $(BUILD) -DCMAKE_BUILD_TYPE=RelWithDebInfo -DCMAKE_INSTALL_PREFIX=$(PREFIX)
@@ -60,15 +63,19 @@ test-asan: build-asan
 # The GCC Release build, the clang Release build with its unit tests (a
 # compiler warning fails fast), then the whole suite twice: the normal
 # build, then ASan + UBSan.
+check test test-asan test-clang build-release build-clang build-asan: DEPS_SET = check
 check: build-release test-clang test test-asan
 	./scripts/checksrc.sh
 
+run: DEPS_SET = run
 run: build
 	./scripts/demo.sh $(BUILD)/bin/medsec $(STATE)
 
+bench: DEPS_SET = bench
 bench: build
 	./bench/run.sh $(BUILD)
 
+fuzz: DEPS_SET = fuzz
 fuzz: deps
 	cmake -S . -B $(FUZZ_BUILD) -DCMAKE_C_COMPILER=clang -DMEDSEC_FUZZ=ON -DMEDSEC_SANITIZE=ON -DCMAKE_BUILD_TYPE=Debug
 	cmake --build $(FUZZ_BUILD) -j $(JOBS)
@@ -76,6 +83,7 @@ fuzz: deps
 
 # The MFDS submission package for the reference device, from a fresh test
 # run: out/evidence (JUnit, commit, date, bench) and out/submission.
+report: DEPS_SET = report
 report: build
 	JOBS=$(JOBS) ./scripts/report.sh $(BUILD) out $(REPORT_FLAGS)
 

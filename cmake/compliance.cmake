@@ -1,5 +1,5 @@
-# Embeds the requirement catalogs (data/mfds/*.json) into libmedsec as C
-# byte arrays, so a device needs no data directory to classify or report.
+# Embeds the requirement catalogs (data/mfds/*.json) into libmedsec-tools
+# as C byte arrays, so classifying or reporting needs no data directory.
 # Pure CMake: each file is read as hex and rewritten as "0x..," bytes into
 # ${CMAKE_BINARY_DIR}/generated/catalog_data.c. The JSON files are
 # configure dependencies: editing or adding one re-runs this at build time.
@@ -43,4 +43,4 @@ string(APPEND medsec_catalog_src
 file(WRITE ${CMAKE_BINARY_DIR}/generated/catalog_data.c.tmp "${medsec_catalog_src}")
 configure_file(${CMAKE_BINARY_DIR}/generated/catalog_data.c.tmp
 	${MEDSEC_CATALOG_C} COPYONLY)
-list(APPEND MEDSEC_GENERATED_SOURCES ${MEDSEC_CATALOG_C})
+list(APPEND MEDSEC_TOOLS_GENERATED_SOURCES ${MEDSEC_CATALOG_C})

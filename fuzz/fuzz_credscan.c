@@ -7,7 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "medsec/credscan.h"
+#include "medsec-tools/credscan.h"
 #include "medsec/err.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);

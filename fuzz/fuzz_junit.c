@@ -9,7 +9,7 @@
 #include <string.h>
 
 #include "compliance/report_int.h"
-#include "medsec/compliance.h"
+#include "medsec-tools/compliance.h"
 #include "medsec/err.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);

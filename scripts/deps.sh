@@ -1,38 +1,84 @@
 #!/bin/sh
-# Installs every Debian package that building, testing, benchmarking and
-# fuzzing medsec needs. Idempotent: packages already installed are skipped,
-# and the package index is refreshed only when something is missing.
+# Installs the Debian packages one task needs, and nothing for the others:
+#
+#   deps.sh run     build medsec and run it (make run, make install)
+#   deps.sh check   run + what the test suite calls (make check)
+#   deps.sh bench   run + the tools the benchmarks compare against (make bench)
+#   deps.sh report  check + Chromium for the PDFs (make report)
+#   deps.sh fuzz    run + clang and its libFuzzer runtime (make fuzz)
+#
+# Idempotent: packages already installed are skipped, and the package index
+# is refreshed only when an install from the current index fails.
 set -eu
 
-PACKAGES="
+usage() {
+	echo "usage: $0 run|check|bench|report|fuzz" >&2
+	exit 2
+}
+
+[ $# -eq 1 ] || usage
+
+# Building and running: compiler, build tools, the libraries' headers, and
+# the command-line openssl and sqlite3 an operator inspects a device with.
+# libevent joins this set with the daemon that needs it.
+RUN="
 build-essential
 cmake
 pkg-config
-clang
-libclang-rt-14-dev
 libsodium-dev
 libssl-dev
 openssl
 libsqlite3-dev
 sqlite3
-libevent-dev
 libjansson-dev
 libinih-dev
+"
+
+# What the tests call: cmocka; clang for the clang build and its sanitizer
+# runtime; faketime (clock tests, libfaketime); xmllint (ATNA schema);
+# python3 (the CLI tests edit and read files with it); strace (the test
+# that no password reaches a system call's arguments); Chromium (the
+# submission package rendered and its links followed); Node.js for the FHIR
+# validator, added below.
+CHECK="
 libcmocka-dev
-libxml2-utils
+clang
+libclang-rt-14-dev
 faketime
-hyperfine
-aide
-b3sum
-minisign
-signify-openbsd
-time
+libxml2-utils
+python3
+strace
 chromium
 "
 
-# Node.js runs the FHIR validator in the tests; the machine's own node is
-# fine, Debian's is the fallback.
-if ! command -v node >/dev/null 2>&1 || ! command -v npm >/dev/null 2>&1; then
+# The tools the benchmarks run side by side with medsec.
+BENCH="
+hyperfine
+aide
+minisign
+signify-openbsd
+b3sum
+time
+"
+
+FUZZ="
+clang
+libclang-rt-14-dev
+"
+
+need_node=0
+case "$1" in
+run) PACKAGES="$RUN" ;;
+check | report) PACKAGES="$RUN $CHECK"; need_node=1 ;;
+bench) PACKAGES="$RUN $BENCH" ;;
+fuzz) PACKAGES="$RUN $FUZZ" ;;
+*) usage ;;
+esac
+
+# The machine's own node is fine for the validator; Debian's is the
+# fallback.
+if [ $need_node -eq 1 ] && { ! command -v node >/dev/null 2>&1 ||
+    ! command -v npm >/dev/null 2>&1; }; then
 	PACKAGES="$PACKAGES nodejs npm"
 fi
 
@@ -54,21 +100,22 @@ install_validators() {
 	fi
 }
 
-if [ -z "$missing" ]; then
-	echo "deps: all packages present"
+if [ -n "$missing" ]; then
+	echo "deps ($1): installing$missing"
+	SUDO=""
+	if [ "$(id -u)" -ne 0 ]; then
+		SUDO="sudo"
+	fi
+	export DEBIAN_FRONTEND=noninteractive
+	# apt-get update only when a package cannot be found in the current
+	# index.
+	if ! $SUDO apt-get install -y --no-install-recommends $missing; then
+		$SUDO apt-get update
+		$SUDO apt-get install -y --no-install-recommends $missing
+	fi
+else
+	echo "deps ($1): all packages present"
+fi
+if [ $need_node -eq 1 ]; then
 	install_validators
-	exit 0
 fi
-
-echo "deps: installing$missing"
-SUDO=""
-if [ "$(id -u)" -ne 0 ]; then
-	SUDO="sudo"
-fi
-export DEBIAN_FRONTEND=noninteractive
-# apt-get update only when a package cannot be found in the current index.
-if ! $SUDO apt-get install -y --no-install-recommends $missing; then
-	$SUDO apt-get update
-	$SUDO apt-get install -y --no-install-recommends $missing
-fi
-install_validators

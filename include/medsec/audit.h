@@ -153,6 +153,104 @@ struct medsec_audit_event_in {
 	const char *details;
 };
 
+/*
+ * Details, built typed and bounded: a flat JSON object that the trail
+ * always accepts, so a record is never refused for its details.
+ *
+ *	struct medsec_audit_detail d;
+ *	const char *text;
+ *
+ *	medsec_audit_detail_init(&d);
+ *	medsec_audit_detail_str(&d, "product", rec->product);
+ *	medsec_audit_detail_u64(&d, "security_counter", rec->counter);
+ *	if ((r = medsec_audit_detail_end(&d, &text)) != MEDSEC_OK)
+ *		goto out;
+ *	ev.details = text;
+ *
+ * The builder writes exactly what medsec_audit_append() stores (compact,
+ * members in the order added, escapes as RFC 8259 with \b \t \n \f \r and
+ * \u00XX for other control characters), and never more than
+ * MEDSEC_AUDIT_DETAILS_MAX bytes, the bound append enforces.
+ *
+ * Keys are 1 to MEDSEC_AUDIT_DETAIL_KEY_MAX characters of [a-z0-9_],
+ * starting with a letter, used once, and never a name the trail refuses as
+ * a credential (password, token, secret, key, pin, ...). A bad or repeated
+ * key is a programming error: MEDSEC_ERR_INVALID.
+ *
+ * Errors are sticky: the first one (MEDSEC_ERR_INVALID, or
+ * MEDSEC_ERR_TOO_LARGE when a member does not fit) is kept, later adds do
+ * nothing, and medsec_audit_detail_end() reports it. Callers check only
+ * that one result. A value that can legitimately be long (a path, a
+ * message from elsewhere) goes through medsec_audit_detail_str_trunc(), so
+ * it is shortened on purpose instead of costing the record.
+ *
+ * The struct lives on the caller's stack; it holds no pointer and needs
+ * no cleanup.
+ */
+#define MEDSEC_AUDIT_DETAIL_KEY_MAX 48
+
+struct medsec_audit_detail {
+	char text[MEDSEC_AUDIT_DETAILS_MAX + 1];
+	size_t len; /* bytes in text, without the closing brace */
+	int err;    /* first error, or MEDSEC_OK */
+};
+
+/* Starts an empty object. */
+MEDSEC_API MEDSEC_NONNULL(1)
+void medsec_audit_detail_init(struct medsec_audit_detail *d);
+
+/*
+ * Adds a string member; NULL is written as JSON null. The value is UTF-8:
+ * each byte that is not part of a well-formed UTF-8 sequence (overlong
+ * forms, surrogates and code points above U+10FFFF included) is written
+ * as U+FFFD, so hostile text is kept visible and never costs the record.
+ */
+MEDSEC_API MEDSEC_NONNULL(1, 2)
+void medsec_audit_detail_str(struct medsec_audit_detail *d, const char *key,
+    const char *value);
+
+/*
+ * As medsec_audit_detail_str(), but the escaped value takes at most
+ * max_bytes bytes between its quotes: a longer one is cut at a character
+ * boundary, ends in "..." (U+2026, counted in max_bytes) and is followed
+ * by a member "<key>_truncated": true. That name must be a valid, unused
+ * key whether or not the value is cut, and max_bytes at least 3; else
+ * MEDSEC_ERR_INVALID.
+ */
+MEDSEC_API MEDSEC_NONNULL(1, 2)
+void medsec_audit_detail_str_trunc(struct medsec_audit_detail *d,
+    const char *key, const char *value, size_t max_bytes);
+
+/*
+ * Adds an unsigned number. Values above INT64_MAX, which JSON readers
+ * (the trail's own included) cannot hold, are written as a string of
+ * their decimal digits.
+ */
+MEDSEC_API MEDSEC_NONNULL(1, 2)
+void medsec_audit_detail_u64(struct medsec_audit_detail *d, const char *key,
+    uint64_t value);
+MEDSEC_API MEDSEC_NONNULL(1, 2)
+void medsec_audit_detail_i64(struct medsec_audit_detail *d, const char *key,
+    int64_t value);
+MEDSEC_API MEDSEC_NONNULL(1, 2)
+void medsec_audit_detail_bool(struct medsec_audit_detail *d, const char *key,
+    int value);
+
+/* Adds bytes (a digest, a key id) as a string of lowercase hex digits. */
+MEDSEC_API MEDSEC_NONNULL(1, 2)
+void medsec_audit_detail_hex(struct medsec_audit_detail *d, const char *key,
+    const void *bytes, size_t len);
+
+/*
+ * Closes the object and points *textp at its text, valid while d is.
+ * Returns MEDSEC_OK, or the first error (*textp is then NULL and the
+ * caller MUST NOT append a record without its details). Adding after end
+ * and calling end again is allowed.
+ */
+MEDSEC_API MEDSEC_MUST_CHECK MEDSEC_NONNULL(1, 2)
+int medsec_audit_detail_end(struct medsec_audit_detail *d,
+    const char **textp);
+
 /* A record read back. Strings are NUL-terminated, never NULL. */
 struct medsec_audit_record {
 	uint64_t seq;

@@ -8,7 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "medsec/compliance.h"
+#include "medsec-tools/compliance.h"
 #include "medsec/err.h"
 #include "cli.h"
 

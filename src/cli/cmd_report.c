@@ -28,7 +28,7 @@
 
 #include <jansson.h>
 
-#include "medsec/compliance.h"
+#include "medsec-tools/compliance.h"
 #include "medsec/crypto.h"
 #include "medsec/err.h"
 #include "cli.h"

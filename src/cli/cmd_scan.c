@@ -12,7 +12,7 @@
 #include <jansson.h>
 
 #include "io/io.h"
-#include "medsec/credscan.h"
+#include "medsec-tools/credscan.h"
 #include "medsec/crypto.h"
 #include "medsec/err.h"
 #include "cli.h"

@@ -16,7 +16,7 @@
 
 #include "testmain.h"
 #include "updates.h"
-#include "medsec/compliance.h"
+#include "medsec-tools/compliance.h"
 #include "medsec/err.h"
 #include "medsec/update.h"
 

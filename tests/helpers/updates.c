@@ -96,7 +96,7 @@ updates_pack(struct updates *u, const char *name, uint64_t counter,
 		names[i] = names_buf[i];
 	}
 	memset(&a, 0, sizeof(a));
-	a.product = "carelink";
+	a.product = u->product != NULL ? u->product : "carelink";
 	a.hardware = hw;
 	a.n_hardware = 2;
 	a.version = version;

@@ -19,6 +19,7 @@ struct updates {
 	struct medsec_signkey *rel[3]; /* rel[2] is not in the key set */
 	int64_t now_us;
 	const char *downgrade_of; /* next packs authorise a downgrade */
+	const char *product;	  /* next packs' product (NULL: carelink) */
 };
 
 /* Keys, root.json and keyset.json (rel[0], rel[1]; threshold). */

@@ -11,7 +11,7 @@
 #include <jansson.h>
 
 #include "testmain.h"
-#include "medsec/compliance.h"
+#include "medsec-tools/compliance.h"
 #include "medsec/err.h"
 
 /* Table 3 columns Major / Moderate / Minor, typed from the guideline. */

@@ -9,7 +9,7 @@
 #include <string.h>
 
 #include "testmain.h"
-#include "medsec/compliance.h"
+#include "medsec-tools/compliance.h"
 #include "medsec/err.h"
 
 /*

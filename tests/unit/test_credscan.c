@@ -12,7 +12,7 @@
 #include <cmocka.h>
 
 #include "testmain.h"
-#include "medsec/credscan.h"
+#include "medsec-tools/credscan.h"
 #include "medsec/err.h"
 
 #define MAXF 16

@@ -1132,7 +1132,46 @@ test_req_2_2_floor_refuses_unsigned_scan(void **state)
 	env_teardown(&e);
 }
 
+/*
+ * A root directory whose path outgrows a record's object field and the
+ * bound on a path in details: the floor is raised and recorded, the path
+ * cut on purpose and marked (root_truncated), never the record refused.
+ */
+static void
+test_req_2_2_floor_of_a_very_long_root_is_recorded(void **state)
+{
+	struct medsec_integrity_floor fl;
+	char root[1400], part[201], err[512];
+	struct medsec_db *db;
+	struct trail t;
+	struct env e;
+	size_t n;
+
+	(void)state;
+	env_setup(&e);
+	trail_open(&t);
+	db = device_db(&t);
+	memset(part, 'd', 200);
+	part[200] = '\0';
+	snprintf(root, sizeof(root), "%s", e.dir);
+	for (int i = 0; i < 6; i++) {
+		n = strlen(root);
+		snprintf(root + n, sizeof(root) - n, "/%s", part);
+		assert_int_equal(mkdir(root, 0700), 0);
+	}
+	assert_true(strlen(root) > 1200);
+	assert_int_equal(medsec_integrity_floor_raise(db, t.a, NULL, root, e.m,
+			     &fl, err, sizeof(err)), MEDSEC_OK);
+	assert_true(fl.raised);
+	medsec_db_close(db);
+	assert_int_equal(trail_count(&t, MEDSEC_EV_INTEGRITY_OK,
+			     "\"root_truncated\":true"), 1);
+	trail_close(&t);
+	env_teardown(&e);
+}
+
 static const struct CMUnitTest tests[] = {
+	cmocka_unit_test(test_req_2_2_floor_of_a_very_long_root_is_recorded),
 	cmocka_unit_test(test_req_2_2_older_manifest_refused_by_floor_in_database),
 	cmocka_unit_test(test_req_2_2_floor_refuses_unsigned_scan),
 	cmocka_unit_test(test_req_2_2_clean_tree_verifies),

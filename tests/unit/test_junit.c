@@ -8,7 +8,7 @@
 #include <string.h>
 
 #include "testmain.h"
-#include "medsec/compliance.h"
+#include "medsec-tools/compliance.h"
 #include "medsec/err.h"
 
 #define DATA MEDSEC_SOURCE_DIR "/tests/data/junit/"

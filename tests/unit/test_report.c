@@ -13,7 +13,7 @@
 
 #include "testmain.h"
 #include "fixture.h"
-#include "medsec/compliance.h"
+#include "medsec-tools/compliance.h"
 #include "medsec/err.h"
 
 #define EXAMPLES MEDSEC_SOURCE_DIR "/examples/"

@@ -15,11 +15,13 @@
 #include <unistd.h>
 
 #include <cmocka.h>
+#include <jansson.h>
 
 #include "faultio.h"
 #include "people.h"
 #include "testmain.h"
 #include "updates.h"
+#include "medsec/audit.h"
 #include "medsec/crypto.h"
 #include "medsec/err.h"
 #include "medsec/updater.h"
@@ -609,6 +611,91 @@ test_req_1_13_refused_package_recorded_nothing_installed(void **state)
 	dev_teardown(&d);
 }
 
+/*
+ * Checks every update record: details parse as a JSON object and carry
+ * product and version whole. Returns how many records there are.
+ */
+static size_t
+check_update_records(struct dev *d, const char *product,
+    const char *version, uint64_t counter)
+{
+	struct medsec_audit_reader *rd = NULL;
+	struct medsec_audit_record rec;
+	json_t *o;
+	size_t n = 0;
+	int r, received;
+
+	assert_int_equal(medsec_audit_reader_open(d->p.f.audit, &rd),
+	    MEDSEC_OK);
+	while ((r = medsec_audit_reader_next(rd, &rec)) == 1) {
+		if (rec.event < MEDSEC_EV_UPDATE_RECEIVED ||
+		    rec.event > MEDSEC_EV_UPDATE_ROLLED_BACK)
+			continue;
+		assert_non_null(o = json_loads(rec.details,
+				    JSON_REJECT_DUPLICATES, NULL));
+		/* The receipt is written before the manifest is verified,
+		 * from a first look that takes only digest and version. */
+		received = rec.event == MEDSEC_EV_UPDATE_RECEIVED;
+		assert_string_equal(json_string_value(json_object_get(o,
+					"product")), received ? "" : product);
+		assert_string_equal(json_string_value(json_object_get(o,
+					"version")), version);
+		assert_int_equal(json_string_length(json_object_get(o,
+				     "digest")), 64);
+		assert_int_equal(json_integer_value(json_object_get(o,
+				     "security_counter")),
+		    received ? 0 : counter);
+		json_decref(o);
+		n++;
+	}
+	assert_int_equal(r, 0);
+	medsec_audit_reader_close(rd);
+	return n;
+}
+
+/*
+ * The longest product name (63 characters), version (31) and security
+ * counter (19 digits) a manifest may carry: receipt, verification,
+ * approval, installation and commit are each recorded, with all three
+ * whole. Their details once went through a 256-byte buffer that cut them
+ * off, and the record was refused.
+ */
+static void
+test_req_2_1_update_records_keep_longest_product_and_version(void **state)
+{
+	static const char product[] =
+	    "p2345678901234567890123456789012345678901234567890123456789012"
+	    "3";
+	static const char version[] = "65535.65535.65535-rc.123456789a";
+	/* A security counter of 19 digits, the most a manifest holds. */
+	const uint64_t counter = 9000000000000000000u;
+	char pkg[160], err[256] = "", digest[65];
+	struct dev d;
+	int64_t id = 0;
+
+	(void)state;
+	assert_int_equal(strlen(product), 63);
+	assert_int_equal(strlen(version), 31);
+	dev_setup(&d, 0);
+	medsec_updater_close(d.up);
+	d.o.product = product;
+	dev_open_updater(&d);
+	d.u.product = product;
+	make_pkg_v(&d, "longest", counter, version, pkg, sizeof(pkg));
+	assert_int_equal(medsec_updater_stage(d.up, pkg, &d.approver, &id,
+			     err, sizeof(err)), MEDSEC_OK);
+	digest_of(&d, id, digest);
+	assert_int_equal(medsec_updater_approve(d.up, id, digest, &d.approver,
+			     1, err, sizeof(err)), MEDSEC_OK);
+	install_commit(&d, id);
+	assert_int_equal(state_of(&d, id), MEDSEC_UPD_COMMITTED);
+	assert_int_equal(people_count_events(&d.p, MEDSEC_EV_UPDATE_RECEIVED,
+			     NULL), 1);
+	assert_int_equal(check_update_records(&d, product, version,
+			     counter), 5);
+	dev_teardown(&d);
+}
+
 /* The child's handles are gone: this is the next start. */
 static void
 after_crash(struct dev *d)
@@ -772,6 +859,7 @@ static const struct CMUnitTest tests[] = {
 	cmocka_unit_test(test_updater_clock_set_back_does_not_revive_expired),
 	cmocka_unit_test(test_updater_dead_clock_battery_does_not_brick),
 	cmocka_unit_test(test_req_1_13_refused_package_recorded_nothing_installed),
+	cmocka_unit_test(test_req_2_1_update_records_keep_longest_product_and_version),
 	cmocka_unit_test(test_req_1_13_power_loss_during_install_process_kill),
 	cmocka_unit_test(test_req_1_13_power_loss_during_install_power_cut),
 	cmocka_unit_test(test_req_1_13_power_loss_during_rollback),

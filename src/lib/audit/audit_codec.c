@@ -203,8 +203,8 @@ check_field(const char *s)
 }
 
 /* Member names that would put a credential into the trail. */
-static int
-secret_name(const char *name)
+int
+audit_secret_name(const char *name)
 {
 	static const char *const parts[] = { "password", "passwd", "passphrase",
 		"secret", "token", "private", "credential", "cookie" };
@@ -237,7 +237,7 @@ details_clean(json_t *v, int depth)
 		return MEDSEC_ERR_INVALID;
 	if (json_is_object(v)) {
 		json_object_foreach(v, name, child) {
-			if (secret_name(name) ||
+			if (audit_secret_name(name) ||
 			    details_clean(child, depth + 1) != MEDSEC_OK)
 				return MEDSEC_ERR_INVALID;
 		}

@@ -101,6 +101,9 @@ int audit_seg_list(const char *dir, uint64_t **segsp, size_t *np);
 int audit_event_check(const struct medsec_audit_event_in *ev,
     char **detailsp);
 
+/* Nonzero for a details member name that suggests a credential. */
+int audit_secret_name(const char *name);
+
 /* Encodes the body (everything the chain hash covers) into out. */
 size_t audit_rec_encode_body(uint8_t *out, uint64_t seq, int64_t time_us,
     uint64_t epoch, uint16_t flags, const struct medsec_audit_event_in *ev,

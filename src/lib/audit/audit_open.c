@@ -292,10 +292,10 @@ medsec_audit_create(const char *dir, struct medsec_keystore *ks,
 	struct medsec_audit_event_in ev = { MEDSEC_EV_AUDIT_STARTED,
 		"medsec-audit", "local", "audit trail", MEDSEC_AUDIT_SUCCESS,
 		NULL, NULL };
+	struct medsec_audit_detail d;
 	struct medsec_audit *a = NULL;
 	uint64_t *segs = NULL;
 	size_t nsegs = 0;
-	char details[256];
 	int r;
 
 	if (!valid_device_id(device_id) || verifier_key_path == NULL)
@@ -317,10 +317,13 @@ medsec_audit_create(const char *dir, struct medsec_keystore *ks,
 	a = NULL;
 	if (r != MEDSEC_OK)
 		return r;
-	snprintf(details, sizeof(details),
-	    "{\"device\":\"%s\",\"format\":%d,\"hash\":\"sha256\","
-	    "\"mac\":\"hmac-sha256\"}", device_id, AUDIT_FORMAT_VERSION);
-	ev.details = details;
+	medsec_audit_detail_init(&d);
+	medsec_audit_detail_str(&d, "device", device_id);
+	medsec_audit_detail_i64(&d, "format", AUDIT_FORMAT_VERSION);
+	medsec_audit_detail_str(&d, "hash", "sha256");
+	medsec_audit_detail_str(&d, "mac", "hmac-sha256");
+	if ((r = medsec_audit_detail_end(&d, &ev.details)) != MEDSEC_OK)
+		return r;
 	if ((r = medsec_audit_open(dir, ks, opts, &a, NULL)) != MEDSEC_OK)
 		return r;
 	r = medsec_audit_append(a, &ev, NULL);
@@ -457,7 +460,7 @@ flush_held_locked(struct medsec_audit *a)
 	struct medsec_audit_event_in ev = { MEDSEC_EV_AUDIT_DEGRADED,
 		"medsec-audit", "local", "audit trail", MEDSEC_AUDIT_FAILURE,
 		"audit storage failed; events were held in memory", NULL };
-	char details[128];
+	struct medsec_audit_detail d;
 	size_t n = a->nheld;
 	int r;
 
@@ -470,11 +473,12 @@ flush_held_locked(struct medsec_audit *a)
 		if (r != MEDSEC_OK)
 			return r;
 	}
-	snprintf(details, sizeof(details), "{\"held\":%zu,\"dropped\":%llu}",
-	    n, (unsigned long long)a->dropped);
-	ev.details = details;
-	if ((r = audit_append_locked(a, &ev, details, medsec_clock_wall_us(),
-		 0, NULL)) != MEDSEC_OK)
+	medsec_audit_detail_init(&d);
+	medsec_audit_detail_u64(&d, "held", n);
+	medsec_audit_detail_u64(&d, "dropped", a->dropped);
+	if ((r = medsec_audit_detail_end(&d, &ev.details)) != MEDSEC_OK ||
+	    (r = audit_append_locked(a, &ev, ev.details,
+	    medsec_clock_wall_us(), 0, NULL)) != MEDSEC_OK)
 		return r;
 	held_clear(a);
 	a->dropped = 0;

@@ -526,21 +526,22 @@ static int
 write_recovered(struct medsec_audit *a, const struct scan_state *st,
     const char *kept, const uint8_t digest[AUDIT_CHAIN_LEN])
 {
-	char details[512], hex[2 * AUDIT_CHAIN_LEN + 1];
 	struct medsec_audit_event_in ev = { MEDSEC_EV_LOG_RECOVERED,
 		"medsec-audit", "local", kept, MEDSEC_AUDIT_SUCCESS,
-		"torn tail after a crash cut away", details };
+		"torn tail after a crash cut away", NULL };
+	struct medsec_audit_detail d;
 	char *canon = NULL;
 	int r;
 
-	medsec_hex(digest, AUDIT_CHAIN_LEN, hex);
-	snprintf(details, sizeof(details),
-	    "{\"segment\":%llu,\"offset\":%llu,\"bytes\":%llu,"
-	    "\"first_seq\":%llu,\"kept_in\":\"%s\",\"sha256\":\"%s\"}",
-	    (unsigned long long)st->segno, (unsigned long long)st->good_end,
-	    (unsigned long long)(st->file_size - st->good_end),
-	    (unsigned long long)st->next_seq, kept, hex);
-	if ((r = audit_event_check(&ev, &canon)) != MEDSEC_OK)
+	medsec_audit_detail_init(&d);
+	medsec_audit_detail_u64(&d, "segment", st->segno);
+	medsec_audit_detail_u64(&d, "offset", st->good_end);
+	medsec_audit_detail_u64(&d, "bytes", st->file_size - st->good_end);
+	medsec_audit_detail_u64(&d, "first_seq", st->next_seq);
+	medsec_audit_detail_str(&d, "kept_in", kept);
+	medsec_audit_detail_hex(&d, "sha256", digest, AUDIT_CHAIN_LEN);
+	if ((r = medsec_audit_detail_end(&d, &ev.details)) != MEDSEC_OK ||
+	    (r = audit_event_check(&ev, &canon)) != MEDSEC_OK)
 		return r;
 	r = audit_append_locked(a, &ev, canon, medsec_clock_wall_us(), 0, NULL);
 	free(canon);

@@ -284,11 +284,11 @@ static int
 checkpoint_locked(struct medsec_audit *a)
 {
 	uint8_t msg[128], sig[MEDSEC_SIGN_LEN];
-	char hex[2 * MEDSEC_SIGN_LEN + 1], details[320], object[48];
-	char state[40] = "";
 	struct medsec_audit_event_in ev = { MEDSEC_EV_AUDIT_CHECKPOINT,
-		"medsec-audit", "local", object, MEDSEC_AUDIT_SUCCESS, NULL,
-		details };
+		"medsec-audit", "local", NULL, MEDSEC_AUDIT_SUCCESS, NULL,
+		NULL };
+	struct medsec_audit_detail d;
+	char object[48];
 	int64_t now = medsec_clock_wall_us();
 	uint64_t seq = a->next_seq;
 	size_t n;
@@ -298,17 +298,19 @@ checkpoint_locked(struct medsec_audit *a)
 	r = medsec_keystore_sign(a->ks, AUDIT_IDENTITY_KEY_NAME, msg, n, sig);
 	if (r != MEDSEC_OK)
 		return r;
-	medsec_hex(sig, sizeof(sig), hex);
 	snprintf(object, sizeof(object), "epoch %llu",
 	    (unsigned long long)a->epoch);
+	ev.object = object;
+	/* The verifier reads these members back (audit_checkpoint_parse). */
+	medsec_audit_detail_init(&d);
+	medsec_audit_detail_u64(&d, "epoch", a->epoch);
+	medsec_audit_detail_u64(&d, "through_seq", seq - 1);
+	medsec_audit_detail_hex(&d, "sig", sig, sizeof(sig));
 	if (a->have_state_gen)
-		snprintf(state, sizeof(state), ",\"state\":%llu",
-		    (unsigned long long)a->state_gen);
-	snprintf(details, sizeof(details),
-	    "{\"epoch\":%llu,\"through_seq\":%llu,\"sig\":\"%s\"%s}",
-	    (unsigned long long)a->epoch, (unsigned long long)(seq - 1), hex,
-	    state);
-	if ((r = encode_locked(a, &ev, details, now, 0, NULL)) != MEDSEC_OK ||
+		medsec_audit_detail_u64(&d, "state", a->state_gen);
+	if ((r = medsec_audit_detail_end(&d, &ev.details)) != MEDSEC_OK ||
+	    (r = encode_locked(a, &ev, ev.details, now, 0, NULL)) !=
+	    MEDSEC_OK ||
 	    (r = anchor_prepare(a, seq, now)) != MEDSEC_OK)
 		return r;
 	a->epoch++;
@@ -528,7 +530,8 @@ note_clock_locked(struct medsec_audit *a, int64_t time_us)
 	struct medsec_audit_event_in ev = { MEDSEC_EV_TIME_ANOMALY,
 		"medsec-audit", "local", "wall clock", MEDSEC_AUDIT_FAILURE,
 		"wall clock is behind the newest audit record", NULL };
-	char details[160];
+	struct medsec_audit_detail d;
+	int r;
 
 	if (time_us >= a->max_time_us) {
 		a->max_time_us = time_us;
@@ -538,10 +541,12 @@ note_clock_locked(struct medsec_audit *a, int64_t time_us)
 	if (a->clock_behind || a->max_time_us - time_us <= CLOCK_STEP_US)
 		return MEDSEC_OK;
 	a->clock_behind = 1;
-	snprintf(details, sizeof(details),
-	    "{\"newest_record_us\":%lld,\"clock_us\":%lld}",
-	    (long long)a->max_time_us, (long long)time_us);
-	return encode_locked(a, &ev, details, time_us, 0, NULL);
+	medsec_audit_detail_init(&d);
+	medsec_audit_detail_i64(&d, "newest_record_us", a->max_time_us);
+	medsec_audit_detail_i64(&d, "clock_us", time_us);
+	if ((r = medsec_audit_detail_end(&d, &ev.details)) != MEDSEC_OK)
+		return r;
+	return encode_locked(a, &ev, ev.details, time_us, 0, NULL);
 }
 
 /* Rotates if needed, encodes, and closes the epoch when it is due. */

@@ -205,6 +205,21 @@ identity_committed(struct medsec_identity *id, int event, const char *actor,
 }
 
 int
+identity_committed_detail(struct medsec_identity *id, int event,
+    const char *actor, const char *source, const char *object,
+    const char *reason, struct medsec_audit_detail *d)
+{
+	const char *details;
+	int r, a;
+
+	/* The change is committed: its record is owed whatever d holds. */
+	r = medsec_audit_detail_end(d, &details);
+	a = identity_committed(id, event, actor, source, object, reason,
+	    details);
+	return r != MEDSEC_OK ? r : a;
+}
+
+int
 identity_ready(struct medsec_identity *id)
 {
 	return id->audit != NULL ? medsec_audit_ready(id->audit) : MEDSEC_OK;

@@ -221,6 +221,7 @@ medsec_identity_bootstrap(struct medsec_identity *id, const char *code,
     const char *source, char *why, size_t whylen)
 {
 	char hash[MEDSEC_PWHASH_STR_LEN];
+	struct medsec_audit_detail d;
 	int64_t n, accounts = 0;
 	int r;
 
@@ -265,10 +266,12 @@ medsec_identity_bootstrap(struct medsec_identity *id, const char *code,
 		identity_rollback(id);
 		goto out;
 	}
-	r = identity_committed(id, MEDSEC_EV_USER_CREATED, name, source, name,
-	    accounts > 0 ? "recovery administrator created with the setup "
-	    "code (no usable administrator was left)" : "first administrator "
-	    "created with the setup code", "{\"roles\":\"administrator\"}");
+	medsec_audit_detail_init(&d);
+	medsec_audit_detail_str(&d, "roles", "administrator");
+	r = identity_committed_detail(id, MEDSEC_EV_USER_CREATED, name, source,
+	    name, accounts > 0 ? "recovery administrator created with the "
+	    "setup code (no usable administrator was left)" : "first "
+	    "administrator created with the setup code", &d);
 out:
 	medsec_wipe(hash, sizeof(hash));
 	return r;
@@ -280,8 +283,8 @@ medsec_identity_user_add(struct medsec_identity *id,
     int64_t expires_us, const char *password, size_t pwlen, char *why,
     size_t whylen)
 {
-	char hash[MEDSEC_PWHASH_STR_LEN], details[192];
-	char when[MEDSEC_RFC3339_LEN];
+	char hash[MEDSEC_PWHASH_STR_LEN], when[MEDSEC_RFC3339_LEN];
+	struct medsec_audit_detail d;
 	int r;
 
 	if (id == NULL || password == NULL || !medsec_identity_valid_name(name))
@@ -319,10 +322,11 @@ medsec_identity_user_add(struct medsec_identity *id,
 	medsec_wipe(hash, sizeof(hash));
 	if (r != MEDSEC_OK)
 		return r;
-	snprintf(details, sizeof(details), "{\"roles\":\"%s\",\"expires_us\":"
-	    "%" PRId64 "}", roles, expires_us);
-	return identity_committed(id, MEDSEC_EV_USER_CREATED, actor->user,
-	    actor->source, name, "account created", details);
+	medsec_audit_detail_init(&d);
+	medsec_audit_detail_str(&d, "roles", roles);
+	medsec_audit_detail_i64(&d, "expires_us", expires_us);
+	return identity_committed_detail(id, MEDSEC_EV_USER_CREATED,
+	    actor->user, actor->source, name, "account created", &d);
 }
 
 int
@@ -330,7 +334,7 @@ medsec_identity_peer_add(struct medsec_identity *id,
     const struct medsec_subject *actor, const char *name,
     const char *cert_sha256, int64_t expires_us)
 {
-	char details[128];
+	struct medsec_audit_detail d;
 	int r;
 
 	if (id == NULL || !medsec_identity_valid_name(name) ||
@@ -347,10 +351,11 @@ medsec_identity_peer_add(struct medsec_identity *id,
 	if ((r = insert_account(id, name, "machine", NULL, cert_sha256,
 	    expires_us, 0)) != MEDSEC_OK)
 		return r;
-	snprintf(details, sizeof(details), "{\"roles\":\"machine\","
-	    "\"cert_sha256\":\"%s\"}", cert_sha256);
-	return identity_committed(id, MEDSEC_EV_USER_CREATED, actor->user,
-	    actor->source, name, "machine peer added", details);
+	medsec_audit_detail_init(&d);
+	medsec_audit_detail_str(&d, "roles", "machine");
+	medsec_audit_detail_str(&d, "cert_sha256", cert_sha256);
+	return identity_committed_detail(id, MEDSEC_EV_USER_CREATED,
+	    actor->user, actor->source, name, "machine peer added", &d);
 }
 
 /* Loads the target account after the permission check. */
@@ -490,7 +495,7 @@ medsec_identity_user_set_expiry(struct medsec_identity *id,
 	struct medsec_db_stmt *st = NULL;
 	struct identity_row row;
 	int64_t now = medsec_clock_wall_us();
-	char details[64];
+	struct medsec_audit_detail d;
 	int r, a;
 
 	if ((r = target(id, actor, name, &row)) != MEDSEC_OK)
@@ -509,10 +514,10 @@ medsec_identity_user_set_expiry(struct medsec_identity *id,
 		goto out;
 	if ((r = change_account(id, name, st, expires_us != 0)) != MEDSEC_OK)
 		goto out;
-	snprintf(details, sizeof(details), "{\"expires_us\":%" PRId64 "}",
-	    expires_us);
-	a = identity_committed(id, MEDSEC_EV_USER_MODIFIED, actor->user,
-	    actor->source, name, "account expiry set (MFDS 1.7)", details);
+	medsec_audit_detail_init(&d);
+	medsec_audit_detail_i64(&d, "expires_us", expires_us);
+	a = identity_committed_detail(id, MEDSEC_EV_USER_MODIFIED, actor->user,
+	    actor->source, name, "account expiry set (MFDS 1.7)", &d);
 	if (expires_us != 0 && expires_us <= now &&
 	    (r = medsec_session_end_user(id->sessions, name,
 	    MEDSEC_SESSION_END_REVOKED, actor->user, NULL)) != MEDSEC_OK)
@@ -589,7 +594,8 @@ medsec_identity_user_roles(struct medsec_identity *id,
 {
 	struct medsec_db_stmt *st = NULL;
 	struct identity_row row;
-	char roles[128], details[320];
+	struct medsec_audit_detail d;
+	char roles[128];
 	int r, a;
 
 	if ((r = target(id, actor, name, &row)) != MEDSEC_OK)
@@ -614,10 +620,11 @@ medsec_identity_user_roles(struct medsec_identity *id,
 	    (r = medsec_db_bind_text(st, 2, roles)) != MEDSEC_OK ||
 	    (r = change_account(id, name, st, remove != NULL)) != MEDSEC_OK)
 		goto out;
-	snprintf(details, sizeof(details),
-	    "{\"before\":\"%s\",\"after\":\"%s\"}", row.acct.roles, roles);
-	a = identity_committed(id, MEDSEC_EV_ROLE_CHANGED, actor->user,
-	    actor->source, name, "roles changed", details);
+	medsec_audit_detail_init(&d);
+	medsec_audit_detail_str(&d, "before", row.acct.roles);
+	medsec_audit_detail_str(&d, "after", roles);
+	a = identity_committed_detail(id, MEDSEC_EV_ROLE_CHANGED, actor->user,
+	    actor->source, name, "roles changed", &d);
 	/* A live session carries the old roles: end it. */
 	if ((r = medsec_session_end_user(id->sessions, name,
 	    MEDSEC_SESSION_END_REVOKED, actor->user, NULL)) != MEDSEC_OK)

@@ -136,7 +136,7 @@ out:
 /*
  * Pure computation: reads the attempt and the password, writes the
  * attempt. No database, trail, clock, handle or global state of ours
- * (libsodium's is initialised once, thread-safely).
+ * (the crypto library is initialised once, thread-safely).
  */
 int
 medsec_login_attempt_verify(struct medsec_login_attempt *a,

@@ -108,7 +108,9 @@ medsec_identity_emergency_login(struct medsec_identity *id,
     char token[MEDSEC_TOKEN_TEXT_LEN], struct medsec_session_info *info)
 {
 	struct medsec_session_info si;
-	char person[48], user[64], details[192];
+	struct medsec_audit_detail d;
+	char person[48], user[64];
+	const char *details;
 	int r;
 
 	if (id == NULL || token == NULL || who == NULL || *who == '\0')
@@ -139,8 +141,15 @@ medsec_identity_emergency_login(struct medsec_identity *id,
 	    MEDSEC_SESSION_REPLACE, source, MEDSEC_SESSION_FLAG_EMERGENCY,
 	    token, &si)) != MEDSEC_OK)
 		return r;
-	snprintf(details, sizeof(details), "{\"session\":\"%s\",\"person\":"
-	    "\"%s\",\"role\":\"" EMERGENCY_ROLE "\"}", si.id, person);
+	medsec_audit_detail_init(&d);
+	medsec_audit_detail_str(&d, "session", si.id);
+	medsec_audit_detail_str(&d, "person", person);
+	medsec_audit_detail_str(&d, "role", EMERGENCY_ROLE);
+	if (medsec_audit_detail_end(&d, &details) != MEDSEC_OK) {
+		/* Not reachable: three short fields. Were it reached, the
+		 * records still go in, without details. */
+		details = NULL;
+	}
 	(void)identity_audit(id, MEDSEC_EV_EMERGENCY_ACCESS, person, source,
 	    "emergency-credential", MEDSEC_AUDIT_SUCCESS, "break-glass session "
 	    "started; credential spent, an administrator must seal a new one",

@@ -84,6 +84,15 @@ int identity_audit(struct medsec_identity *id, int event, const char *actor,
 int identity_committed(struct medsec_identity *id, int event,
     const char *actor, const char *source, const char *object,
     const char *reason, const char *details);
+/*
+ * identity_committed() with the details built in d. The record goes in
+ * even when d holds an error (a programming error: every value is
+ * bounded), without details, and that error is returned.
+ */
+struct medsec_audit_detail;
+int identity_committed_detail(struct medsec_identity *id, int event,
+    const char *actor, const char *source, const char *object,
+    const char *reason, struct medsec_audit_detail *d);
 int identity_row_get(struct medsec_identity *id, const char *name,
     struct identity_row *row);
 int identity_state(const struct medsec_account *a, int64_t now);

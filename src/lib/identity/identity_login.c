@@ -178,22 +178,27 @@ static int
 audit_lock(struct medsec_identity *id, const char *name, const char *source,
     const struct failure_outcome *fo)
 {
-	char details[128];
+	struct medsec_audit_detail d;
+	const char *details;
+	int r, a;
 
 	if (!fo->newly_locked)
 		return MEDSEC_OK;
 	medsec_log(MEDSEC_LOG_NOTICE, "identity", "account %s locked after "
 	    "%" PRId64 " failed logins (last from %s)", name, fo->failures,
 	    source);
-	snprintf(details, sizeof(details), "{\"failures\":%" PRId64
-	    ",\"locked_until_us\":%" PRId64 "}", fo->failures,
-	    fo->locked_until_us);
-	return identity_audit(id, MEDSEC_EV_ACCOUNT_LOCKED, name, source, name,
+	medsec_audit_detail_init(&d);
+	medsec_audit_detail_i64(&d, "failures", fo->failures);
+	medsec_audit_detail_i64(&d, "locked_until_us", fo->locked_until_us);
+	/* The lock is committed: its record goes in whatever d holds. */
+	r = medsec_audit_detail_end(&d, &details);
+	a = identity_audit(id, MEDSEC_EV_ACCOUNT_LOCKED, name, source, name,
 	    MEDSEC_AUDIT_SUCCESS, fo->last_admin ? "locked for 15 minutes: "
 	    "the last administrator is never locked until unlocked" :
 	    fo->locked_until_us == -1 ?
 	    "locked until an administrator unlocks it" :
 	    "locked for the configured time", details);
+	return r != MEDSEC_OK ? r : a;
 }
 
 /*
@@ -555,7 +560,8 @@ medsec_identity_login_finish(struct medsec_identity *id,
 {
 	struct medsec_session_info si;
 	struct identity_row row;
-	char details[96];
+	struct medsec_audit_detail d;
+	const char *details;
 	int r;
 
 	memset(&row, 0, sizeof(row));
@@ -573,8 +579,10 @@ medsec_identity_login_finish(struct medsec_identity *id,
 	}
 	if (r != MEDSEC_OK)
 		goto out;
-	snprintf(details, sizeof(details), "{\"session\":\"%s\"}", si.id);
-	if ((r = identity_audit(id, MEDSEC_EV_LOGIN_SUCCESS, row.acct.name,
+	medsec_audit_detail_init(&d);
+	medsec_audit_detail_str(&d, "session", si.id);
+	if ((r = medsec_audit_detail_end(&d, &details)) != MEDSEC_OK ||
+	    (r = identity_audit(id, MEDSEC_EV_LOGIN_SUCCESS, row.acct.name,
 	    a->source, row.acct.name, MEDSEC_AUDIT_SUCCESS, "session started",
 	    details)) != MEDSEC_OK) {
 		/*
@@ -711,7 +719,8 @@ medsec_identity_reauth_finish(struct medsec_identity *id,
     struct medsec_session_info *info)
 {
 	struct medsec_session_info si;
-	char details[128];
+	struct medsec_audit_detail d;
+	const char *details;
 	int r;
 
 	if (id == NULL || a == NULL || newtoken == NULL)
@@ -723,9 +732,11 @@ medsec_identity_reauth_finish(struct medsec_identity *id,
 	if ((r = medsec_session_rotate(id->sessions, a->token, newtoken,
 	    &si)) != MEDSEC_OK)
 		return r;
-	snprintf(details, sizeof(details), "{\"session\":\"%s\","
-	    "\"previous_session\":\"%s\"}", si.id, a->session.id);
-	if ((r = identity_audit(id, MEDSEC_EV_LOGIN_SUCCESS, a->name,
+	medsec_audit_detail_init(&d);
+	medsec_audit_detail_str(&d, "session", si.id);
+	medsec_audit_detail_str(&d, "previous_session", a->session.id);
+	if ((r = medsec_audit_detail_end(&d, &details)) != MEDSEC_OK ||
+	    (r = identity_audit(id, MEDSEC_EV_LOGIN_SUCCESS, a->name,
 	    a->source, a->name, MEDSEC_AUDIT_SUCCESS, "re-authenticated; "
 	    "the session has a new token", details)) != MEDSEC_OK) {
 		/* As in login: an unrecorded session is ended. */

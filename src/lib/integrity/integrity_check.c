@@ -10,8 +10,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include <jansson.h>
-
 #include "integrity/integrity_int.h"
 #include "medsec/err.h"
 
@@ -83,14 +81,14 @@ action_name(int a)
 	    : a == MEDSEC_INTEGRITY_RESTORE ? "restore" : "alert";
 }
 
-/* Appends one record; details (stolen) becomes its JSON object. */
+/* Appends one record with the details built in d. */
 static int
 record(struct checker *c, int event, int outcome, const char *reason,
-    json_t *details)
+    struct medsec_audit_detail *d)
 {
 	return integrity_record(c->audit, c->pol->actor,
 	    c->m != NULL ? c->m->hdr.root_label : "manifest", event, outcome,
-	    reason, details);
+	    reason, d);
 }
 
 static int
@@ -98,27 +96,36 @@ record_finding(struct checker *c, int event, int outcome, const char *path,
     const char *finding, const char *action)
 {
 	char esc[3 * MEDSEC_INTEGRITY_PATH_MAX + 1];
+	struct medsec_audit_detail d;
 
 	if (medsec_integrity_escape(path, esc, sizeof(esc)) != MEDSEC_OK)
 		return MEDSEC_ERR_INTERNAL;
-	return record(c, event, outcome, finding, json_pack("{s:s, s:s, s:s}",
-	    "path", esc, "finding", finding, "action", action));
+	/* At most 3069 bytes of printable ASCII: it always fits. */
+	medsec_audit_detail_init(&d);
+	medsec_audit_detail_str(&d, "path", esc);
+	medsec_audit_detail_str(&d, "finding", finding);
+	medsec_audit_detail_str(&d, "action", action);
+	return record(c, event, outcome, finding, &d);
 }
+
+/* Bytes of an error message kept in a record's details. */
+#define ERROR_DETAIL_MAX 1024
 
 /* A failure that is not about one file: "manifest", "check-failed". */
 static int
 record_error(struct checker *c, const char *what, const char *msg)
 {
-	char clean[512];
-	size_t i;
+	struct medsec_audit_detail d;
 
-	/* Messages may quote a raw root path; JSON wants valid text. */
-	for (i = 0; msg[i] != '\0' && i < sizeof(clean) - 1; i++)
-		clean[i] = msg[i] >= 0x20 && msg[i] <= 0x7e ? msg[i] : '?';
-	clean[i] = '\0';
+	/* Messages may quote a raw root path of any length and bytes: the
+	 * builder escapes them and cuts them to a bound of their own. */
+	medsec_audit_detail_init(&d);
+	medsec_audit_detail_str(&d, "path", ".");
+	medsec_audit_detail_str(&d, "finding", what);
+	medsec_audit_detail_str(&d, "action", "refuse");
+	medsec_audit_detail_str_trunc(&d, "error", msg, ERROR_DETAIL_MAX);
 	return record(c, MEDSEC_EV_INTEGRITY_FAILURE, MEDSEC_AUDIT_FAILURE,
-	    what, json_pack("{s:s, s:s, s:s, s:s}", "path", ".", "finding",
-	    what, "action", "refuse", "error", clean));
+	    what, &d);
 }
 
 static int
@@ -170,11 +177,14 @@ handle(struct checker *c, const struct medsec_integrity_finding *f)
 static int
 record_ok(struct checker *c, const struct medsec_integrity_report *rep)
 {
+	struct medsec_audit_detail d;
+
+	medsec_audit_detail_init(&d);
+	medsec_audit_detail_u64(&d, "entries", rep->entries);
+	medsec_audit_detail_u64(&d, "files", rep->files_hashed);
+	medsec_audit_detail_u64(&d, "bytes", rep->bytes_hashed);
 	return record(c, MEDSEC_EV_INTEGRITY_OK, MEDSEC_AUDIT_SUCCESS,
-	    "tree matches the manifest", json_pack("{s:I, s:I, s:I}",
-	    "entries", (json_int_t)rep->entries, "files",
-	    (json_int_t)rep->files_hashed, "bytes",
-	    (json_int_t)rep->bytes_hashed));
+	    "tree matches the manifest", &d);
 }
 
 static int

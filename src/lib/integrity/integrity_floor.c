@@ -17,8 +17,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include <jansson.h>
-
 #include "integrity/integrity_int.h"
 #include "medsec/clock.h"
 #include "medsec/db.h"
@@ -87,18 +85,25 @@ when(int64_t us, char *out, size_t outlen)
 
 int
 integrity_record(struct medsec_audit *audit, const char *actor, const char *object,
-    int event, int outcome, const char *reason, json_t *details)
+    int event, int outcome, const char *reason, struct medsec_audit_detail *d)
 {
 	struct medsec_audit_event_in ev;
-	char *text;
+	char obj[MEDSEC_AUDIT_FIELD_MAX + 1];
+	const char *text;
 	int r;
 
-	if (details == NULL)
-		return MEDSEC_ERR_NOMEM;
-	text = json_dumps(details, JSON_COMPACT | JSON_PRESERVE_ORDER);
-	json_decref(details);
-	if (text == NULL)
-		return MEDSEC_ERR_NOMEM;
+	if ((r = medsec_audit_detail_end(d, &text)) != MEDSEC_OK)
+		return r;
+	/*
+	 * A root path can outgrow a record's object field: its start and an
+	 * ellipsis go there, and the details keep more of it. Objects here
+	 * are escaped, printable ASCII, so the cut falls between characters.
+	 */
+	if (object != NULL && strlen(object) > MEDSEC_AUDIT_FIELD_MAX) {
+		snprintf(obj, sizeof(obj), "%.*s\xe2\x80\xa6",
+		    MEDSEC_AUDIT_FIELD_MAX - 3, object);
+		object = obj;
+	}
 	memset(&ev, 0, sizeof(ev));
 	ev.event = event;
 	ev.actor = actor != NULL ? actor : "medsec-integrity";
@@ -107,9 +112,7 @@ integrity_record(struct medsec_audit *audit, const char *actor, const char *obje
 	ev.outcome = outcome;
 	ev.reason = reason;
 	ev.details = text;
-	r = medsec_audit_append(audit, &ev, NULL);
-	free(text);
-	return r;
+	return medsec_audit_append(audit, &ev, NULL);
 }
 
 /* Records the refusal of m, older than floor_us, and says why in err. */
@@ -119,16 +122,21 @@ refuse(struct medsec_audit *audit, const char *actor, const char *rootesc,
     size_t errlen)
 {
 	char created[MEDSEC_RFC3339_LEN], newest[MEDSEC_RFC3339_LEN];
+	struct medsec_audit_detail d;
 	int r;
 
 	when(m->hdr.created_us, created, sizeof(created));
 	when(floor_us, newest, sizeof(newest));
+	medsec_audit_detail_init(&d);
+	medsec_audit_detail_str(&d, "path", ".");
+	medsec_audit_detail_str(&d, "finding", "manifest-rollback");
+	medsec_audit_detail_str(&d, "action", "refuse");
+	medsec_audit_detail_str_trunc(&d, "root", rootesc,
+	    INTEGRITY_DETAIL_ROOT_MAX);
+	medsec_audit_detail_i64(&d, "manifest_created_us", m->hdr.created_us);
+	medsec_audit_detail_i64(&d, "floor_us", floor_us);
 	r = integrity_record(audit, actor, rootesc, MEDSEC_EV_INTEGRITY_FAILURE,
-	    MEDSEC_AUDIT_FAILURE, "manifest-rollback", json_pack(
-	    "{s:s, s:s, s:s, s:s, s:I, s:I}", "path", ".", "finding",
-	    "manifest-rollback", "action", "refuse", "root", rootesc,
-	    "manifest_created_us", (json_int_t)m->hdr.created_us,
-	    "floor_us", (json_int_t)floor_us));
+	    MEDSEC_AUDIT_FAILURE, "manifest-rollback", &d);
 	medsec_errf(err, errlen, MEDSEC_ERR_TAMPERED, "the manifest was "
 	    "created %s, before the newest manifest verified on this device "
 	    "for %s (created %s): an older signed manifest cannot be put "
@@ -246,6 +254,7 @@ medsec_integrity_floor_raise(struct medsec_db *db,
 {
 	char rootesc[3 * PATH_MAX + 1], *key = NULL;
 	char from[MEDSEC_RFC3339_LEN], to[MEDSEC_RFC3339_LEN];
+	struct medsec_audit_detail d;
 	int64_t previous = 0;
 	int raised = 0, r;
 
@@ -280,11 +289,14 @@ medsec_integrity_floor_raise(struct medsec_db *db,
 	if (!raised)
 		goto out;
 	/* Committed: now say so, with what was committed. */
+	medsec_audit_detail_init(&d);
+	medsec_audit_detail_str_trunc(&d, "root", rootesc,
+	    INTEGRITY_DETAIL_ROOT_MAX);
+	medsec_audit_detail_i64(&d, "previous_floor_us", previous);
+	medsec_audit_detail_i64(&d, "floor_us", m->hdr.created_us);
+	medsec_audit_detail_str(&d, "signer", m->hdr.signer);
 	r = integrity_record(audit, actor, rootesc, MEDSEC_EV_INTEGRITY_OK,
-	    MEDSEC_AUDIT_SUCCESS, "manifest floor raised", json_pack(
-	    "{s:s, s:I, s:I, s:s}", "root", rootesc, "previous_floor_us",
-	    (json_int_t)previous, "floor_us", (json_int_t)m->hdr.created_us,
-	    "signer", m->hdr.signer));
+	    MEDSEC_AUDIT_SUCCESS, "manifest floor raised", &d);
 	if (r != MEDSEC_OK) {
 		when(previous, from, sizeof(from));
 		when(m->hdr.created_us, to, sizeof(to));

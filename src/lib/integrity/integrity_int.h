@@ -88,14 +88,17 @@ int integrity_errno_code(int e);
 
 /*
  * Appends one audit record as "medsec-integrity" (or actor), source
- * "local"; details (a JSON object, stolen; NULL is MEDSEC_ERR_NOMEM)
- * becomes its details text.
+ * "local", with the details built in d; a builder error (a programming
+ * error: every value is bounded) is returned and nothing is written.
  */
 struct medsec_audit;
-struct json_t;
+struct medsec_audit_detail;
 int integrity_record(struct medsec_audit *audit, const char *actor,
     const char *object, int event, int outcome, const char *reason,
-    struct json_t *details);
+    struct medsec_audit_detail *d);
+
+/* Bytes of an escaped root path kept in a record's details. */
+#define INTEGRITY_DETAIL_ROOT_MAX 1024
 
 /* ---- hashing (integrity_hash.c) ---- */
 struct ihasher; /* one worker's context and buffer */

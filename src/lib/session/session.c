@@ -9,8 +9,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include <jansson.h>
-
 #include "medsec/access.h"
 #include "medsec/audit.h"
 #include "medsec/clock.h"
@@ -71,16 +69,21 @@ session_audit(struct medsec_sessions *s, int event, const char *actor,
     const struct medsec_session_info *info, const char *reason)
 {
 	struct medsec_audit_event_in ev;
-	json_t *d;
-	char *details;
+	struct medsec_audit_detail d;
+	const char *details;
 
 	if (s->audit == NULL)
 		return;
-	/* jansson escapes: a caller's user or source text cannot break it. */
-	d = json_pack("{s:s, s:s, s:b}", "session", info->id, "user",
-	    info->user, "therapy", info->therapy);
-	details = d != NULL ? json_dumps(d, JSON_COMPACT) : NULL;
-	json_decref(d);
+	/* The builder escapes: a caller's user text cannot break it. */
+	medsec_audit_detail_init(&d);
+	medsec_audit_detail_str(&d, "session", info->id);
+	medsec_audit_detail_str(&d, "user", info->user);
+	medsec_audit_detail_bool(&d, "therapy", info->therapy);
+	if (medsec_audit_detail_end(&d, &details) != MEDSEC_OK) {
+		/* Not reachable: three short fields. Were it reached, the
+		 * record still goes in, without details. */
+		details = NULL;
+	}
 	memset(&ev, 0, sizeof(ev));
 	ev.event = event;
 	ev.actor = actor != NULL ? actor : info->user;
@@ -101,7 +104,6 @@ session_audit(struct medsec_sessions *s, int event, const char *actor,
 	if (medsec_audit_append_critical(s->audit, &ev, NULL) != MEDSEC_OK) {
 		/* Held and flagged, as above: nothing more to do here. */
 	}
-	free(details);
 }
 
 int

@@ -178,13 +178,21 @@ updater_audit(struct medsec_updater *u, int event, const char *actor,
     const struct medsec_update_record *rec, int outcome, const char *reason)
 {
 	struct medsec_audit_event_in ev;
-	char details[256], object[128];
+	struct medsec_audit_detail d;
+	const char *details;
+	char object[128];
+	int r;
 
 	snprintf(object, sizeof(object), "update/%" PRId64, rec->id);
-	snprintf(details, sizeof(details), "{\"digest\":\"%s\",\"product\":"
-	    "\"%s\",\"version\":\"%s\",\"security_counter\":%" PRIu64
-	    ",\"state\":\"%s\"}", rec->digest, rec->product, rec->version,
-	    rec->security_counter, medsec_update_state_name(rec->state));
+	medsec_audit_detail_init(&d);
+	medsec_audit_detail_str(&d, "digest", rec->digest);
+	medsec_audit_detail_str(&d, "product", rec->product);
+	medsec_audit_detail_str(&d, "version", rec->version);
+	medsec_audit_detail_u64(&d, "security_counter", rec->security_counter);
+	medsec_audit_detail_str(&d, "state",
+	    medsec_update_state_name(rec->state));
+	if ((r = medsec_audit_detail_end(&d, &details)) != MEDSEC_OK)
+		return r;
 	memset(&ev, 0, sizeof(ev));
 	ev.event = event;
 	ev.actor = actor != NULL ? actor : "medsec-updater";

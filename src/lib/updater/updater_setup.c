@@ -188,7 +188,9 @@ medsec_updater_setup(struct medsec_updater *u,
 	uint8_t *root = NULL, *keyset = NULL;
 	size_t root_len = 0, keyset_len = 0;
 	uint64_t floor = 0, version = 0;
-	char why[256] = "", details[256];
+	struct medsec_audit_detail d;
+	const char *details;
+	char why[256] = "";
 	int64_t now;
 	int r, ra;
 
@@ -236,12 +238,15 @@ medsec_updater_setup(struct medsec_updater *u,
 	if ((r = install(u, s, root, root_len, keyset, keyset_len, version,
 	    why, sizeof(why))) != MEDSEC_OK)
 		goto refused;
-	snprintf(details, sizeof(details), "{\"keyset_version\":%" PRIu64
-	    ",\"keyset_floor\":%" PRIu64 ",\"previous_floor\":%" PRIu64
-	    ",\"hardware\":\"%s\",\"two_person\":%d}", version,
-	    version > floor ? version : floor, floor, s->hardware_id,
-	    s->two_person != 0);
-	if ((ra = setup_audit(u, who, MEDSEC_AUDIT_SUCCESS, "update trust "
+	medsec_audit_detail_init(&d);
+	medsec_audit_detail_u64(&d, "keyset_version", version);
+	medsec_audit_detail_u64(&d, "keyset_floor",
+	    version > floor ? version : floor);
+	medsec_audit_detail_u64(&d, "previous_floor", floor);
+	medsec_audit_detail_str(&d, "hardware", s->hardware_id);
+	medsec_audit_detail_i64(&d, "two_person", s->two_person != 0);
+	if ((ra = medsec_audit_detail_end(&d, &details)) != MEDSEC_OK ||
+	    (ra = setup_audit(u, who, MEDSEC_AUDIT_SUCCESS, "update trust "
 	    "installed; key set floor raised", details)) != MEDSEC_OK)
 		r = medsec_errf(err, errlen, ra, "update trust installed (key "
 		    "set version %" PRIu64 "), but its audit record could not "

@@ -18,7 +18,7 @@
 #include "compliance/compliance_int.h"
 #include "compliance/junit_xml.h"
 #include "io/io.h"
-#include "medsec/compliance.h"
+#include "medsec-tools/compliance.h"
 #include "medsec/err.h"
 
 /* ---- JUnit ---- */

@@ -13,7 +13,7 @@
 #include <unistd.h>
 
 #include "io/io.h"
-#include "medsec/credscan.h"
+#include "medsec-tools/credscan.h"
 #include "medsec/err.h"
 
 #define FILE_MAX ((size_t)1 << 30)

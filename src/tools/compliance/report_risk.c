@@ -18,7 +18,7 @@
 #include <jansson.h>
 
 #include "compliance/report_int.h"
-#include "medsec/compliance.h"
+#include "medsec-tools/compliance.h"
 #include "medsec/err.h"
 
 #define C_ (1u << 0)

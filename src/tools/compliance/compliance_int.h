@@ -5,7 +5,7 @@
 #include <stddef.h>
 
 #include "core/ini.h"
-#include "medsec/compliance.h"
+#include "medsec-tools/compliance.h"
 #include "medsec/config.h"
 
 /* One embedded JSON file of data/mfds (generated/catalog_data.c). */

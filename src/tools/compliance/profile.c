@@ -11,7 +11,7 @@
 #include "compliance/compliance_int.h"
 #include "core/ini.h"
 #include "io/io.h"
-#include "medsec/compliance.h"
+#include "medsec-tools/compliance.h"
 #include "medsec/err.h"
 
 enum section { SEC_NONE, SEC_DEVICE, SEC_COMMUNICATION, SEC_IMPLEMENTATION };

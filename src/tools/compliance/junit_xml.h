@@ -5,7 +5,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "medsec/compliance.h"
+#include "medsec-tools/compliance.h"
 #include "medsec/config.h"
 
 #define XML_NAME_MAX 64 /* element and attribute names */

@@ -10,7 +10,7 @@
 #include <jansson.h>
 
 #include "compliance/report_int.h"
-#include "medsec/compliance.h"
+#include "medsec-tools/compliance.h"
 #include "medsec/err.h"
 
 #ifndef MEDSEC_VERSION

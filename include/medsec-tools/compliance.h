@@ -5,6 +5,9 @@
  * (MFDS 2020 guideline, Tables 1 and 2) and, for every requirement of
  * Table 3, whether it is required, recommended or may be excluded.
  *
+ * Part of libmedsec-tools (pkg-config medsec-tools), the manufacturer's
+ * library; the device library (libmedsec) carries none of it.
+ *
  * Catalog: JSON (schema in docs/compliance/classification.md). The library
  * embeds every JSON file of data/mfds at build time; medsec_catalog_load()
  * also reads a revision from a file. A catalog is immutable once loaded.
@@ -27,8 +30,8 @@
  *   [implementation]
  *   1.18 = sealed enclosure, no external debug port; doc HW-SEC-004
  */
-#ifndef MEDSEC_COMPLIANCE_H
-#define MEDSEC_COMPLIANCE_H
+#ifndef MEDSEC_TOOLS_COMPLIANCE_H
+#define MEDSEC_TOOLS_COMPLIANCE_H
 
 #include "medsec/base.h"
 

@@ -16,7 +16,7 @@
 #include "compliance/compliance_int.h"
 #include "compliance/report_int.h"
 #include "io/io.h"
-#include "medsec/compliance.h"
+#include "medsec-tools/compliance.h"
 #include "medsec/err.h"
 
 #define META_MAX (64 * 1024)

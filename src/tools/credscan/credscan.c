@@ -7,7 +7,7 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "medsec/credscan.h"
+#include "medsec-tools/credscan.h"
 #include "medsec/err.h"
 
 #define TEXT_PROBE 8192 /* a NUL in the first bytes: binary */

@@ -16,9 +16,12 @@
  * Findings name the file, the place (line and column for text, byte
  * offset for binary) and the rule, never the secret itself. Output as
  * text or SARIF 2.1.0 (docs/credscan.md).
+ *
+ * Part of libmedsec-tools (pkg-config medsec-tools), the manufacturer's
+ * library; the device library (libmedsec) carries none of it.
  */
-#ifndef MEDSEC_CREDSCAN_H
-#define MEDSEC_CREDSCAN_H
+#ifndef MEDSEC_TOOLS_CREDSCAN_H
+#define MEDSEC_TOOLS_CREDSCAN_H
 
 #include "medsec/base.h"
 

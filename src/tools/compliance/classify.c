@@ -14,7 +14,7 @@
 #include <jansson.h>
 
 #include "compliance/compliance_int.h"
-#include "medsec/compliance.h"
+#include "medsec-tools/compliance.h"
 #include "medsec/err.h"
 
 /* The Table 2 Major rows for class II and III devices (functions). */

@@ -12,7 +12,7 @@
 
 #include <jansson.h>
 
-#include "medsec/compliance.h"
+#include "medsec-tools/compliance.h"
 
 /* ---- bounded text buffer (report_buf.c) ---- */
 

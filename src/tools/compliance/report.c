@@ -13,7 +13,7 @@
 
 #include "compliance/compliance_int.h"
 #include "compliance/report_int.h"
-#include "medsec/compliance.h"
+#include "medsec-tools/compliance.h"
 #include "medsec/err.h"
 
 #ifndef MEDSEC_VERSION

@@ -16,7 +16,7 @@
 #include "compliance/compliance_int.h"
 #include "core/ini.h"
 #include "io/io.h"
-#include "medsec/compliance.h"
+#include "medsec-tools/compliance.h"
 #include "medsec/err.h"
 
 /* No list in a catalog item has a reason to be longer. */
@@ -229,8 +229,29 @@ struct item_json {
 	const char *major, *moderate, *minor;
 	json_t *verification, *standards, *modules, *test_tags;
 	json_t *mds2, *fda, *iec;
+	json_t *functions, *docs;
 	int no, excl;
 };
+
+/*
+ * "functions" and "docs" point readers at the API and the docs page of an
+ * item (cmake/requirements.cmake checks them and writes
+ * docs/requirements.md); the library only checks their shape.
+ */
+static int
+pointer_list_ok(json_t *arr)
+{
+	size_t i;
+
+	if (arr == NULL)
+		return 1;
+	if (!json_is_array(arr))
+		return 0;
+	for (i = 0; i < json_array_size(arr); i++)
+		if (!json_is_string(json_array_get(arr, i)))
+			return 0;
+	return 1;
+}
 
 static int
 unpack_item(json_t *o, struct item_json *j, const char *key,
@@ -242,7 +263,7 @@ unpack_item(json_t *o, struct item_json *j, const char *key,
 	if (json_unpack_ex(o, &je, JSON_STRICT,
 	    "{s:s, s:i, s:s, s:s, s:s, s:s, s:s, s:s,"
 	    " s:{s:s, s:s, s:s}, s:b, s:o, s:o, s:o, s:s, s:o, s:o,"
-	    " s:{s:o, s:o, s:o}, s:o}",
+	    " s:{s:o, s:o, s:o}, s:o, s?o, s?o}",
 	    "id", &j->id, "no", &j->no, "stage", &j->stage,
 	    "title", &j->title, "summary", &j->summary, "text", &j->text,
 	    "checklist_text", &j->checklist_text, "citation", &j->citation,
@@ -255,7 +276,8 @@ unpack_item(json_t *o, struct item_json *j, const char *key,
 	    "test_tags", &j->test_tags,
 	    "mappings", "mds2", &j->mds2, "fda", &j->fda,
 	    "iec62443_4_2", &j->iec,
-	    "note", &j->note_j) != 0) {
+	    "note", &j->note_j, "functions", &j->functions,
+	    "docs", &j->docs) != 0) {
 		medsec_ini_err(err, 0, NULL, key, "%s", je.text);
 		return MEDSEC_ERR_FORMAT;
 	}
@@ -266,6 +288,11 @@ unpack_item(json_t *o, struct item_json *j, const char *key,
 		medsec_ini_err(err, 0, NULL, key,
 		    "note and applicability_note must "
 		    "be a string or null");
+		return MEDSEC_ERR_FORMAT;
+	}
+	if (!pointer_list_ok(j->functions) || !pointer_list_ok(j->docs)) {
+		medsec_ini_err(err, 0, NULL, key,
+		    "functions and docs must be arrays of strings");
 		return MEDSEC_ERR_FORMAT;
 	}
 	j->note = json_string_value(j->note_j);
