@@ -159,4 +159,14 @@ done | sort -t= -k2 -n | head -n 1 | sed 's/^/# in-process, best of 3: /'
 echo
 echo "## update package verification (process start to verdict) vs minisign -V and signify -V, same bytes"
 "$(dirname "$0")/update.sh" "$build" "$data"
+
+# Before/after: BENCH_BEFORE names the build directory of an earlier
+# commit (bench/compare.sh says how to make one).
+echo
+if [ -n "${BENCH_BEFORE:-}" ]; then
+	echo "## this build against ${BENCH_BEFORE}: audit verify and update verify"
+	"$(dirname "$0")/compare.sh" "$build" "$BENCH_BEFORE" "$data"
+else
+	echo "# before/after comparison skipped: set BENCH_BEFORE to an earlier build directory"
+fi
 rm -rf "$data"

@@ -1,6 +1,6 @@
 #!/bin/bash
 # Update package verification against minisign and signify over the same
-# bytes, in one run (hyperfine means), as ratios. Called by bench/run.sh;
+# bytes, in one hyperfine run (means), as ratios. Called by bench/run.sh;
 # usable alone: bench/update.sh BUILD_DIR DATA_DIR.
 set -euo pipefail
 build=$(cd "$1" && pwd)
@@ -10,8 +10,8 @@ mkdir -p "$data"
 cd "$data"
 
 field() { sed -n "s/.*$1=\([^ ]*\).*/\1/p"; }
-mean_ms() { # mean of a hyperfine JSON export, in ms
-	sed -n 's/.*"mean": *\([0-9.e-]*\).*/\1/p' "$1" | head -1 | awk '{ printf "%.1f", $1 * 1000 }'
+mean_ms() { # n-th mean of a hyperfine JSON export, in ms
+	sed -n 's/.*"mean": *\([0-9.e-]*\).*/\1/p' "$1" | sed -n "${2}p" | awk '{ printf "%.2f", $1 * 1000 }'
 }
 
 printf 'bench passphrase\n' >pass
@@ -36,13 +36,15 @@ for size in 1K 100M; do
 	minisign -S -s mini.sec -m "pkg-$size.msu" >/dev/null 2>&1 </dev/null
 	signify-openbsd -S -s sig.sec -m "pkg-$size.msu" >/dev/null 2>&1
 	cat "pkg-$size.msu" >/dev/null # page cache warm for all three
-	hyperfine -N --warmup 3 --runs 20 --export-json m.json \
-	    "$medsec update verify pkg-$size.msu --trust trust --hardware hw" >/dev/null 2>&1
-	hyperfine -N --warmup 3 --runs 20 --export-json n.json \
-	    "minisign -V -q -p mini.pub -m pkg-$size.msu" >/dev/null 2>&1
-	hyperfine -N --warmup 3 --runs 20 --export-json s.json \
+	# One hyperfine run, the three side by side: a busy machine slows
+	# them alike, and short runs need many warm-ups to settle.
+	warm=20 runs=100
+	[ "$size" = 100M ] && warm=3 runs=15
+	hyperfine -N --warmup "$warm" --runs "$runs" --export-json h.json \
+	    "$medsec update verify pkg-$size.msu --trust trust --hardware hw" \
+	    "minisign -V -q -p mini.pub -m pkg-$size.msu" \
 	    "signify-openbsd -V -q -p sig.pub -m pkg-$size.msu" >/dev/null 2>&1
-	m=$(mean_ms m.json); n=$(mean_ms n.json); s=$(mean_ms s.json)
+	m=$(mean_ms h.json 1); n=$(mean_ms h.json 2); s=$(mean_ms h.json 3)
 	printf '%-10s %-12s %-12s %-12s %-16s %s\n' "$size" "$m" "$n" "$s" \
 	    "$(awk "BEGIN{printf \"%.2f\", $m/$n}")" "$(awk "BEGIN{printf \"%.2f\", $m/$s}")"
 done

@@ -9,8 +9,9 @@
 #
 # With CHECK=ON it fails, naming each offence, when an item whose modules
 # all exist has no test carrying its tag, when a module, docs page or public
-# function the catalog names does not exist, or when the checked-in
-# docs/requirements.md is not what the catalog and the tests give today.
+# function (include/medsec/ or include/medsec-tools/) the catalog names does
+# not exist, or when the checked-in docs/requirements.md is not what the
+# catalog and the tests give today.
 
 # Modules the catalog names ahead of their code: they arrive with medsecd
 # (ARCHITECTURE.md). Their items are reported as planned; once a module's
@@ -26,7 +27,8 @@ if(NOT CMAKE_SCRIPT_MODE_FILE)
 		${CMAKE_SOURCE_DIR}/tests/unit/test_*.c
 		${CMAKE_SOURCE_DIR}/tests/attacks/test_*.c
 		${CMAKE_SOURCE_DIR}/tests/integration/*.sh
-		${CMAKE_SOURCE_DIR}/include/medsec/*.h)
+		${CMAKE_SOURCE_DIR}/include/medsec/*.h
+		${CMAKE_SOURCE_DIR}/include/medsec-tools/*.h)
 	add_custom_command(OUTPUT ${req_out}
 		COMMAND ${CMAKE_COMMAND} -DMEDSEC_SOURCE_DIR=${CMAKE_SOURCE_DIR}
 			-DOUT=${req_out} -P ${CMAKE_CURRENT_LIST_FILE}
@@ -121,7 +123,7 @@ function(req_join outvar sep)
 endfunction()
 
 file(READ ${src}/${catalog_rel} json)
-file(GLOB headers ${src}/include/medsec/*.h)
+file(GLOB headers ${src}/include/medsec/*.h ${src}/include/medsec-tools/*.h)
 set(api "")
 foreach(h ${headers})
 	file(READ ${h} text)
@@ -163,7 +165,7 @@ foreach(i RANGE ${last})
 	set(fn_text "")
 	foreach(fn ${functions})
 		if(NOT api MATCHES "[^A-Za-z0-9_]${fn}[ \t\r\n]*\\(")
-			req_error("item ${id}: function '${fn}' is not declared in include/medsec/")
+			req_error("item ${id}: function '${fn}' is not declared in include/medsec/ or include/medsec-tools/")
 		endif()
 		list(APPEND fn_text "`${fn}()`")
 	endforeach()
@@ -240,7 +242,8 @@ set(doc "# MFDS requirements: where medsec meets each item
 
 For each item of the MFDS catalog `${catalog_name}` (version ${catalog_version};
 the guideline's Table 3 and the checklist of Table 4): the medsec modules that
-meet it, the public functions of `include/medsec/` that implement it, the page
+meet it, the public functions that implement it (`include/medsec/`, the
+device library; `include/medsec-tools/`, the manufacturer's tools), the page
 that explains it, and the tests that carry its tag (`test_req_<n>_<m>_...`),
 which `medsec report` cites as evidence. The test `test_docs_requirements_map`
 fails when this page no longer matches the catalog and the tests, or when the

@@ -39,8 +39,6 @@ src/cli/cmd_report.c
 src/cli/cmd_scan.c
 src/lib/audit/audit_codec.c
 src/lib/audit/audit_export_json.c
-src/lib/integrity/integrity_check.c
-src/lib/integrity/integrity_floor.c
 src/lib/integrity/integrity_verify.c
 src/lib/update/update_int.h
 src/lib/update/update_manifest.c

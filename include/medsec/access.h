@@ -60,9 +60,21 @@ struct medsec_role {
 	int session_policy;   /* enum medsec_session_policy */
 };
 
+struct medsec_subject;
+
 struct medsec_roles {
 	size_t n;
 	struct medsec_role roles[MEDSEC_ROLES_MAX];
+	/*
+	 * Optional (NULL: none): asked by medsec_access_check() about the
+	 * subject's account before anything is granted; not MEDSEC_OK
+	 * refuses. medsec_device_open() sets it to
+	 * medsec_identity_subject_check(), so that no subject, however it
+	 * was built, acts for an account that is disabled, locked, expired
+	 * or must change its password first.
+	 */
+	int (*subject_check)(void *ctx, const struct medsec_subject *who);
+	void *subject_ctx;
 };
 
 /* "phr-read" etc.; NULL when out of range. */
@@ -127,7 +139,8 @@ struct medsec_subject {
 
 /*
  * The one authorisation decision. MEDSEC_OK when one of the subject's
- * roles grants perm; MEDSEC_ERR_DENIED otherwise (including a NULL
+ * roles grants perm and roles->subject_check (if set) accepts the
+ * subject's account; MEDSEC_ERR_DENIED otherwise (including a NULL
  * subject, an unknown role, an out-of-range permission), after appending
  * PERMISSION_DENIED (actor, source, object, the permission in details) to
  * audit when audit is non-NULL. If that record cannot be written the

@@ -419,6 +419,41 @@ const char *medsec_account_state_name(int state);
 MEDSEC_API
 int medsec_identity_valid_name(const char *name);
 
+/*
+ * The account behind a subject, for access decisions (what the
+ * medsec_roles.subject_check that medsec_device_open() installs asks). MEDSEC_OK for an active account;
+ * MEDSEC_ERR_DISABLED, _LOCKED or _EXPIRED; MEDSEC_ERR_STATE when its
+ * password must be changed first (set by an administrator, or past its
+ * maximum age): such an account may only change its password, which is
+ * not an access decision (medsec_identity_password_change). A subject
+ * with no account (a break-glass session names the person as typed) is
+ * judged by its roles alone: MEDSEC_OK. Storage errors refuse.
+ */
+MEDSEC_API MEDSEC_MUST_CHECK
+int medsec_identity_subject_check(struct medsec_identity *id,
+    const struct medsec_subject *who);
+
+/* ---- status ---- */
+
+/* The accounts of a device as of a moment (machine peers included). */
+struct medsec_identity_status {
+	uint64_t accounts;
+	uint64_t disabled;
+	uint64_t locked;      /* locked now, and not disabled */
+	uint64_t expired;     /* past their expiry, not disabled or locked */
+	uint64_t must_change; /* password to change before anything else */
+	uint64_t peers;	      /* machine accounts (certificate, no password) */
+};
+
+/*
+ * Counts the accounts in db as of now_us, with the state rules of
+ * medsec_account.state; a password older than max_age_days (0: no
+ * maximum) counts as must_change. Reads only.
+ */
+MEDSEC_API MEDSEC_MUST_CHECK
+int medsec_identity_status_read(struct medsec_db *db, int64_t now_us,
+    uint32_t max_age_days, struct medsec_identity_status *st);
+
 #ifdef __cplusplus
 }
 #endif

@@ -186,6 +186,19 @@ int medsec_session_list(struct medsec_sessions *s, int all,
 MEDSEC_API
 const char *medsec_session_end_name(int reason);
 
+/* The session table of a device. */
+struct medsec_session_status {
+	uint64_t live;	    /* not ended (a lapsed one counts until swept) */
+	uint64_t emergency; /* live break-glass sessions */
+	uint64_t therapy;   /* live sessions supervising a therapy */
+	uint64_t total;	    /* every session on record */
+};
+
+/* Counts the sessions in db. Reads only. */
+MEDSEC_API MEDSEC_MUST_CHECK
+int medsec_session_status_read(struct medsec_db *db,
+    struct medsec_session_status *st);
+
 #ifdef __cplusplus
 }
 #endif

@@ -230,6 +230,35 @@ int medsec_updater_keyset_floor(struct medsec_updater *u,
 MEDSEC_API
 int medsec_updater_time_floor(struct medsec_updater *u, int64_t *usp);
 
+/* ---- status ---- */
+
+/* The updater's settings, floors and packages. */
+struct medsec_updater_status {
+	int configured;	       /* medsec_updater_setup() has run */
+	char hardware_id[64];
+	char product[64];
+	int two_person;
+	uint64_t security_counter; /* anti-rollback floor */
+	uint64_t keyset_floor;
+	int64_t time_floor_us;
+	struct medsec_update_boot boot; /* running slot; "a" if never set */
+	uint64_t packages;	       /* on record, any state */
+	uint64_t awaiting_approval;
+	uint64_t approved;	       /* approved, not yet installed */
+	int64_t pending_id;	       /* newest awaiting approval, or 0 */
+	char pending_version[32];
+};
+
+/*
+ * Reads the settings medsec_updater_setup() recorded, the floors, the
+ * boot record under state_dir (may be NULL: boot left at its default)
+ * and the package counts from db. An unset setting is not an error
+ * (configured 0); an unreadable one is (MEDSEC_ERR_CORRUPT, ...).
+ */
+MEDSEC_API MEDSEC_MUST_CHECK
+int medsec_updater_status_read(struct medsec_db *db, const char *state_dir,
+    struct medsec_updater_status *st);
+
 #ifdef __cplusplus
 }
 #endif

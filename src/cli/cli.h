@@ -8,6 +8,7 @@
 #include "medsec/audit.h"
 #include "medsec/config.h"
 #include "medsec/db.h"
+#include "medsec/device.h"
 #include "medsec/keystore.h"
 
 #define CLI_EXIT_OK 0
@@ -47,33 +48,37 @@ int cli_parse_u64(const char *s, uint64_t *v);
 int cli_state_path(char *out, size_t outlen, const char *state,
     const char *name);
 
-/* An open device: keystore, database, audit trail (each may be NULL). */
+/*
+ * An open device (medsec_device_open) and, for the commands that use
+ * them directly, its keystore, database and trail (NULL when not open).
+ */
 struct cli_device {
 	char state[4096];
+	struct medsec_device *dev;
 	struct medsec_keystore *ks;
 	struct medsec_db *db;
 	struct medsec_audit *audit;
 	char device_id[64];
-	/* At open, the trail already sealed: its head was the head saved
-	 * in the database. Then with nothing written since, the command
-	 * closes without a checkpoint (a read-only command leaves no
-	 * record). */
-	int opened_sealed;
-	uint64_t opened_seq;
-	uint64_t opened_generation;
 };
 
 #define CLI_OPEN_KEYS 0x1
 #define CLI_OPEN_DB 0x2
 #define CLI_OPEN_AUDIT 0x4
 
-/* Opens what `what` asks for, printing a clear error on failure. */
+/*
+ * Opens what `what` asks for: keystore and database always, the trail
+ * with CLI_OPEN_AUDIT (without it, read-only). Prints a clear error on
+ * failure.
+ */
 int cli_device_open(struct cli_device *dev, const char *state, int what);
+/*
+ * Opens with medsec_device_open() flags and a configuration file (may be
+ * NULL); prints a clear error on failure.
+ */
+int cli_device_open_flags(struct cli_device *dev, const char *state,
+    const char *config, unsigned flags);
 /* Seals the audit trail with a checkpoint and closes everything. */
 int cli_device_close(struct cli_device *dev);
-
-/* The audit settings this device was provisioned with ([audit]). */
-int cli_audit_options(struct cli_device *dev, struct medsec_audit_options *o);
 
 /* What the trail was checked against on the device. */
 struct cli_device_check {

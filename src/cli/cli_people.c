@@ -18,64 +18,10 @@
 #include "cli_args.h"
 #include "cli_people.h"
 
-/* Configuration: --config FILE, else the one given at init, else defaults. */
-static int
-load_config(struct cli_people *p, const char *path)
-{
-	struct medsec_config_error err;
-	char msg[640], *text = NULL;
-	size_t cap = MEDSEC_CONFIG_FILE_MAX + 1;
-	int r;
-
-	medsec_config_defaults(&p->cfg);
-	if (path != NULL)
-		r = medsec_config_load(path, &p->cfg, &err);
-	else {
-		if ((text = malloc(cap)) == NULL)
-			return MEDSEC_ERR_NOMEM;
-		r = medsec_db_meta_get(p->dev.db, "config_at_init", text, cap);
-		if (r == MEDSEC_ERR_NOT_FOUND) {
-			free(text);
-			return MEDSEC_OK;
-		}
-		if (r == MEDSEC_OK)
-			r = medsec_config_parse("config given at init", text,
-			    strlen(text), &p->cfg, &err);
-		else
-			snprintf(err.message, sizeof(err.message), "%s",
-			    medsec_strerror(r));
-		free(text);
-	}
-	if (r != MEDSEC_OK) {
-		medsec_config_error_format(&err, msg, sizeof(msg));
-		cli_fail("%s", msg);
-	}
-	return r;
-}
-
-static int
-load_roles(struct cli_people *p)
-{
-	struct medsec_config_error err;
-	char msg[640];
-	int r;
-
-	medsec_roles_defaults(&p->roles);
-	if (p->cfg.auth_roles_file[0] == '\0')
-		return MEDSEC_OK;
-	if ((r = medsec_roles_load(p->cfg.auth_roles_file, &p->roles, &err)) !=
-	    MEDSEC_OK) {
-		medsec_config_error_format(&err, msg, sizeof(msg));
-		cli_fail("%s", msg);
-	}
-	return r;
-}
-
 int
-cli_people_open(struct cli_people *p, const char *state, const char *config)
+cli_people_open_flags(struct cli_people *p, const char *state,
+    const char *config, unsigned flags)
 {
-	struct medsec_identity_options io;
-	struct medsec_session_options so;
 	int r;
 
 	memset(p, 0, sizeof(*p));
@@ -83,31 +29,20 @@ cli_people_open(struct cli_people *p, const char *state, const char *config)
 		cli_fail("--state DIR is required");
 		return MEDSEC_ERR_INVALID;
 	}
-	if ((r = cli_device_open(&p->dev, state, CLI_OPEN_DB |
-	    CLI_OPEN_AUDIT)) != MEDSEC_OK)
+	if ((r = cli_device_open_flags(&p->dev, state, config,
+	    flags | MEDSEC_DEVICE_IDENTITY)) != MEDSEC_OK)
 		return r;
-	if ((r = load_config(p, config)) != MEDSEC_OK ||
-	    (r = load_roles(p)) != MEDSEC_OK)
-		goto fail;
-	so.idle_seconds = p->cfg.session_idle_seconds;
-	so.lifetime_seconds = p->cfg.session_lifetime_seconds;
-	so.reauth_seconds = p->cfg.session_reauth_seconds;
-	if ((r = medsec_sessions_open(p->dev.db, p->dev.audit, &so,
-	    &p->sessions)) != MEDSEC_OK) {
-		cli_error(r, "sessions");
-		goto fail;
-	}
-	if ((r = medsec_identity_options_from_config(&p->cfg, &io)) !=
-	    MEDSEC_OK ||
-	    (r = medsec_identity_open(p->dev.db, p->dev.audit, &p->roles,
-	    p->sessions, &io, &p->id)) != MEDSEC_OK) {
-		cli_error(r, "identity store");
-		goto fail;
-	}
+	p->cfg = medsec_device_config(p->dev.dev);
+	p->roles = medsec_device_roles(p->dev.dev);
+	p->sessions = medsec_device_sessions(p->dev.dev);
+	p->id = medsec_device_identity(p->dev.dev);
 	return MEDSEC_OK;
-fail:
-	cli_people_close(p);
-	return r;
+}
+
+int
+cli_people_open(struct cli_people *p, const char *state, const char *config)
+{
+	return cli_people_open_flags(p, state, config, 0);
 }
 
 int
@@ -115,10 +50,10 @@ cli_people_close(struct cli_people *p)
 {
 	int r;
 
-	medsec_identity_close(p->id);
-	medsec_sessions_close(p->sessions);
 	p->id = NULL;
 	p->sessions = NULL;
+	p->roles = NULL;
+	p->cfg = NULL;
 	r = cli_device_close(&p->dev);
 	medsec_wipe(p->admin_name, sizeof(p->admin_name));
 	return r;

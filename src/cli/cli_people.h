@@ -13,10 +13,11 @@
 #include "medsec/session.h"
 #include "cli.h"
 
+/* The device opened with identity (medsec_device_open) and its parts. */
 struct cli_people {
 	struct cli_device dev;
-	struct medsec_config cfg;
-	struct medsec_roles roles;
+	const struct medsec_config *cfg;
+	const struct medsec_roles *roles;
 	struct medsec_sessions *sessions;
 	struct medsec_identity *id;
 	/* The authenticated administrator (cli_people_admin). */
@@ -33,6 +34,9 @@ struct cli_secret {
 
 int cli_people_open(struct cli_people *p, const char *state,
     const char *config);
+/* As cli_people_open, with more of the device (MEDSEC_DEVICE_UPDATER). */
+int cli_people_open_flags(struct cli_people *p, const char *state,
+    const char *config, unsigned flags);
 int cli_people_close(struct cli_people *p);
 
 struct cli_people_args;

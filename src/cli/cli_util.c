@@ -11,6 +11,7 @@
 #include "medsec/crypto.h"
 #include "medsec/err.h"
 #include "cli.h"
+#include "cli_escape.h"
 #include "io/io.h"
 
 void
@@ -68,119 +69,13 @@ cli_dispatch(const char *group, const struct cli_command *cmds, size_t ncmds,
 	return CLI_EXIT_USAGE;
 }
 
-/*
- * The [audit] settings given to `medsec init --config`, kept in the
- * database as the configuration text: every command writes the trail
- * with them, not with the defaults.
- */
-static int
-audit_options_load(struct cli_device *dev, struct medsec_audit_options *o)
-{
-	struct medsec_config cfg;
-	struct medsec_config_error err;
-	char *text, msg[640];
-	int r;
-
-	medsec_audit_options_default(o);
-	if ((text = malloc(MEDSEC_CONFIG_FILE_MAX + 1)) == NULL)
-		return MEDSEC_ERR_NOMEM;
-	r = medsec_db_meta_get(dev->db, "config_at_init", text,
-	    MEDSEC_CONFIG_FILE_MAX + 1);
-	if (r == MEDSEC_ERR_NOT_FOUND) {
-		r = MEDSEC_OK; /* provisioned without --config */
-		goto out;
-	}
-	if (r != MEDSEC_OK) {
-		cli_error(r, "the configuration stored at provisioning");
-		goto out;
-	}
-	medsec_config_defaults(&cfg);
-	if ((r = medsec_config_parse("configuration stored at provisioning",
-		 text, strlen(text), &cfg, &err)) != MEDSEC_OK) {
-		medsec_config_error_format(&err, msg, sizeof(msg));
-		cli_fail("%s", msg);
-		goto out;
-	}
-	o->epoch_records = cfg.audit_epoch_records;
-	o->epoch_seconds = cfg.audit_epoch_seconds;
-	o->segment_bytes = cfg.audit_segment_bytes;
-out:
-	free(text);
-	return r;
-}
-
 int
-cli_audit_options(struct cli_device *dev, struct medsec_audit_options *o)
+cli_device_open_flags(struct cli_device *dev, const char *state,
+    const char *config, unsigned flags)
 {
-	return audit_options_load(dev, o);
-}
-
-/* Whether the trail's newest record is the head the database saved. */
-static void
-note_sealed(struct cli_device *dev, const struct medsec_audit_expect *db)
-{
-	uint8_t chain[MEDSEC_AUDIT_CHAIN_LEN];
-
-	dev->opened_sealed = 0;
-	if (medsec_audit_head(dev->audit, &dev->opened_seq, chain) !=
-	    MEDSEC_OK)
-		return; /* unknown: the command seals as before */
-	dev->opened_generation = db->generation;
-	dev->opened_sealed = db->have_generation && db->head_seq != 0 &&
-	    db->head_seq == dev->opened_seq &&
-	    medsec_ct_equal(db->head_chain, chain, sizeof(chain)) == 0;
-}
-
-static int
-audit_open(struct cli_device *dev, const char *path)
-{
-	struct medsec_audit_options opts;
-	struct medsec_audit_open_report rep;
-	struct medsec_audit_expect db;
-	char why[256];
-	int r;
-
-	if ((r = audit_options_load(dev, &opts)) != MEDSEC_OK)
-		return r;
-	if ((r = medsec_audit_open(path, dev->ks, &opts, &dev->audit, &rep)) !=
-	    MEDSEC_OK) {
-		if (rep.message[0] != '\0')
-			cli_fail("%s: audit trail refused: %s", path,
-			    rep.message);
-		cli_error(r, "%s: cannot open the audit trail", path);
-		return r;
-	}
-	if (rep.recovered)
-		fprintf(stderr, "medsec: audit: recovered from a crash: "
-		    "%llu bytes of a torn tail kept and cut away\n",
-		    (unsigned long long)rep.cut_bytes);
-	/* An older trail or an older database put back is refused here,
-	 * before the command changes anything. */
-	why[0] = '\0';
-	if ((r = medsec_audit_db_state(dev->db, &db)) != MEDSEC_OK ||
-	    (r = medsec_audit_check_state(dev->audit, &db, why,
-		 sizeof(why))) != MEDSEC_OK) {
-		if (why[0] != '\0')
-			cli_fail("%s: audit trail and database disagree: %s",
-			    path, why);
-		cli_error(r, "%s: cannot check the audit trail against the "
-		    "database", path);
-		/* Closed unsealed: saving this trail's head or recording
-		 * this generation would make the rollback look legitimate.
-		 * The refusal above is the error; a failure to close adds
-		 * nothing the caller could act on. */
-		(void)medsec_audit_close(dev->audit);
-		dev->audit = NULL;
-		return r;
-	}
-	note_sealed(dev, &db);
-	return MEDSEC_OK;
-}
-
-int
-cli_device_open(struct cli_device *dev, const char *state, int what)
-{
-	char path[4096];
+	struct medsec_device_options o = { state, config, flags };
+	const struct medsec_audit_open_report *rep;
+	char err[1024];
 	int r;
 
 	memset(dev, 0, sizeof(*dev));
@@ -189,93 +84,38 @@ cli_device_open(struct cli_device *dev, const char *state, int what)
 		return MEDSEC_ERR_TOO_LARGE;
 	}
 	memcpy(dev->state, state, strlen(state) + 1);
-	if ((r = cli_state_path(path, sizeof(path), state, "keys")) != MEDSEC_OK)
+	if ((r = medsec_device_open(&o, &dev->dev, err, sizeof(err))) !=
+	    MEDSEC_OK) {
+		cli_fail_escaped("", err[0] != '\0' ? err : medsec_strerror(r));
 		return r;
-	if ((r = medsec_keystore_open(path, &dev->ks)) != MEDSEC_OK) {
-		cli_error(r, "%s: cannot open the keystore", path);
-		goto fail;
 	}
-	if ((what & (CLI_OPEN_DB | CLI_OPEN_AUDIT)) != 0) {
-		if ((r = cli_state_path(path, sizeof(path), state,
-			 "medsec.db")) != MEDSEC_OK ||
-		    (r = medsec_db_open(path, 0, &dev->db)) != MEDSEC_OK) {
-			cli_error(r, "%s: cannot open the database", path);
-			goto fail;
-		}
-		if (medsec_db_meta_get(dev->db, "device_id", dev->device_id,
-			sizeof(dev->device_id)) != MEDSEC_OK)
-			snprintf(dev->device_id, sizeof(dev->device_id), "unknown");
-	}
-	if ((what & CLI_OPEN_AUDIT) != 0 &&
-	    ((r = cli_state_path(path, sizeof(path), state, "audit")) !=
-		MEDSEC_OK ||
-		(r = audit_open(dev, path)) != MEDSEC_OK))
-		goto fail;
+	if ((rep = medsec_device_audit_report(dev->dev)) != NULL &&
+	    rep->recovered)
+		fprintf(stderr, "medsec: audit: recovered from a crash: "
+		    "%llu bytes of a torn tail kept and cut away\n",
+		    (unsigned long long)rep->cut_bytes);
+	dev->ks = medsec_device_keystore(dev->dev);
+	dev->db = medsec_device_db(dev->dev);
+	dev->audit = medsec_device_audit(dev->dev);
+	snprintf(dev->device_id, sizeof(dev->device_id), "%s",
+	    medsec_device_id(dev->dev));
 	return MEDSEC_OK;
-fail:
-	cli_device_close(dev);
-	return r;
 }
 
-/*
- * Seals what this command wrote with a checkpoint that records the
- * database's state generation, then saves the trail's head in the
- * database: each is the other's evidence against a rollback.
- */
-/*
- * Sealed at open, no record written and no security state changed since:
- * the saved head still names the trail's newest record, so a checkpoint
- * would only add a record for a command that changed nothing.
- */
-static int
-nothing_since_open(struct cli_device *dev,
-    const struct medsec_audit_expect *db)
+int
+cli_device_open(struct cli_device *dev, const char *state, int what)
 {
-	uint8_t chain[MEDSEC_AUDIT_CHAIN_LEN];
-	uint64_t seq;
-
-	if (!dev->opened_sealed || !db->have_generation ||
-	    db->generation != dev->opened_generation)
-		return 0;
-	if (medsec_audit_head(dev->audit, &seq, chain) != MEDSEC_OK)
-		return 0;
-	return seq == dev->opened_seq;
-}
-
-static int
-audit_seal(struct cli_device *dev)
-{
-	struct medsec_audit_expect db;
-	int r;
-
-	if (dev->db != NULL) {
-		if ((r = medsec_audit_db_state(dev->db, &db)) != MEDSEC_OK)
-			return r;
-		if (nothing_since_open(dev, &db))
-			return MEDSEC_OK;
-		if (db.have_generation)
-			medsec_audit_note_state(dev->audit, db.generation);
-	}
-	if ((r = medsec_audit_checkpoint(dev->audit)) != MEDSEC_OK)
-		return r;
-	return dev->db != NULL ? medsec_audit_save_head(dev->db, dev->audit)
-			       : MEDSEC_OK;
+	return cli_device_open_flags(dev, state, NULL,
+	    (what & CLI_OPEN_AUDIT) != 0 ? 0 : MEDSEC_DEVICE_READ_ONLY);
 }
 
 int
 cli_device_close(struct cli_device *dev)
 {
-	int r = MEDSEC_OK;
+	int r = medsec_device_close(dev->dev);
 
-	if (dev->audit != NULL) {
-		r = audit_seal(dev);
-		if (medsec_audit_close(dev->audit) != MEDSEC_OK && r == MEDSEC_OK)
-			r = MEDSEC_ERR_AUDIT_UNAVAILABLE;
-		if (r != MEDSEC_OK)
-			cli_error(r, "audit trail");
-	}
-	medsec_db_close(dev->db);
-	medsec_keystore_close(dev->ks);
+	if (r != MEDSEC_OK)
+		cli_error(r, "audit trail");
 	memset(dev, 0, sizeof(*dev));
 	return r;
 }

@@ -59,7 +59,7 @@ session_kill(int argc, char **argv)
 		return r;
 	if ((r = cli_people_admin(&p, a.as, a.password_stdin)) != MEDSEC_OK)
 		return cli_people_finish(&p, r);
-	if ((r = medsec_access_check(&p.roles, p.dev.audit, &p.admin,
+	if ((r = medsec_access_check(p.roles, p.dev.audit, &p.admin,
 	    MEDSEC_PERM_USER_ADMIN, a.name)) != MEDSEC_OK) {
 		cli_fail("permission denied (user-admin needed)");
 		return cli_people_finish(&p, r);

@@ -80,51 +80,36 @@ struct dev {
 	struct medsec_updater *u;
 	char trust[4096];
 	char hardware[64];
-	char product[64];
 };
 
 static int
 dev_open(struct dev *d, const struct dev_args *a, int need_setup)
 {
-	struct medsec_updater_options o;
-	char two[8] = "0";
+	struct medsec_updater_status st;
 	int r;
 
 	memset(d, 0, sizeof(*d));
-	if ((r = cli_people_open(&d->p, a->state, NULL)) != MEDSEC_OK)
+	if ((r = cli_people_open_flags(&d->p, a->state, NULL,
+	    MEDSEC_DEVICE_UPDATER)) != MEDSEC_OK)
 		return r;
+	d->u = medsec_device_updater(d->p.dev.dev);
 	if ((r = cli_state_path(d->trust, sizeof(d->trust), a->state,
 	    "trust")) != MEDSEC_OK) {
 		cli_error(r, "state directory path");
 		goto fail;
 	}
-	if ((r = medsec_db_meta_get(d->p.dev.db, "update_hardware_id",
-	    d->hardware, sizeof(d->hardware))) == MEDSEC_ERR_NOT_FOUND &&
-	    need_setup) {
+	if ((r = medsec_updater_status_read(d->p.dev.db, NULL, &st)) !=
+	    MEDSEC_OK) {
+		cli_error(r, "update settings");
+		goto fail;
+	}
+	if (need_setup && !st.configured) {
 		cli_fail("updates are not set up: run medsec update setup");
 		r = MEDSEC_ERR_STATE;
 		goto fail;
 	}
-	/* Unset settings are defaults; unreadable ones are not (two-person). */
-	if ((r != MEDSEC_OK && r != MEDSEC_ERR_NOT_FOUND) ||
-	    ((r = medsec_db_meta_get(d->p.dev.db, "update_product",
-	    d->product, sizeof(d->product))) != MEDSEC_OK &&
-	    r != MEDSEC_ERR_NOT_FOUND) ||
-	    ((r = medsec_db_meta_get(d->p.dev.db, "update_two_person", two,
-	    sizeof(two))) != MEDSEC_OK && r != MEDSEC_ERR_NOT_FOUND)) {
-		cli_error(r, "update settings");
-		goto fail;
-	}
-	memset(&o, 0, sizeof(o));
-	o.state_dir = a->state;
-	o.trust_dir = d->trust;
-	o.hardware_id = d->hardware;
-	o.product = d->product;
-	o.two_person = strcmp(two, "1") == 0;
-	if ((r = medsec_updater_open(d->p.dev.db, d->p.dev.audit, &d->p.roles,
-	    &o, &d->u)) == MEDSEC_OK)
-		return MEDSEC_OK;
-	cli_error(r, "updater");
+	snprintf(d->hardware, sizeof(d->hardware), "%s", st.hardware_id);
+	return MEDSEC_OK;
 fail:
 	/* Already failing with r; a close error would not change the exit. */
 	(void)cli_people_close(&d->p);
@@ -134,7 +119,7 @@ fail:
 static int
 dev_close(struct dev *d, int r)
 {
-	medsec_updater_close(d->u);
+	d->u = NULL; /* closed with the device */
 	if (cli_people_close(&d->p) != MEDSEC_OK && r == MEDSEC_OK)
 		r = MEDSEC_ERR_AUDIT_UNAVAILABLE;
 	return r == MEDSEC_OK ? CLI_EXIT_OK : CLI_EXIT_FAIL;

@@ -113,7 +113,7 @@ user_setup_code(int argc, char **argv)
 	else if (r != MEDSEC_OK)
 		cli_error(r, "setup code");
 	else
-		cli_print_setup_code(code, p.cfg.auth_setup_code_hours);
+		cli_print_setup_code(code, p.cfg->auth_setup_code_hours);
 	medsec_wipe(code, sizeof(code));
 	return cli_people_finish(&p, r);
 }

@@ -160,6 +160,14 @@ C
 	    die "medsec-tools.pc does not bring the device library: $(pkg-config --libs medsec-tools)"
 	LD_LIBRARY_PATH="$work/prefix/lib" "$work/tools" >"$work/tools.out" || die "tools program failed"
 	grep -Eq '^mfds-[a-z0-9-]+: [0-9]+ items$' "$work/tools.out" || die "unexpected output: $(cat "$work/tools.out")"
+	# Statically, the helpers the tools library shares with the device
+	# library (INI reader, UTF-8, I/O) come from libmedsec.a.
+	cc $san -std=c11 -o "$work/tools-static" "$work/tools.c" $(pkg-config --cflags medsec-tools) \
+	    "$work/prefix/lib/libmedsec-tools.a" "$work/prefix/lib/libmedsec.a" \
+	    $(pkg-config --libs --static medsec-tools | sed 's/-lmedsec-tools//; s/-lmedsec//') ||
+	    die "static build against the tools library failed"
+	"$work/tools-static" >"$work/tools-static.out" || die "static tools program failed"
+	cmp -s "$work/tools.out" "$work/tools-static.out" || die "static and shared programs disagree"
 }
 
 "$1"

@@ -286,7 +286,9 @@ medsec_access_check(const struct medsec_roles *roles,
 	if (roles != NULL && who != NULL && perm >= 0 &&
 	    perm < MEDSEC_PERM__COUNT) {
 		granted = medsec_roles_permissions(roles, who->roles, &unknown);
-		if ((granted & MEDSEC_PERM_BIT(perm)) != 0)
+		if ((granted & MEDSEC_PERM_BIT(perm)) != 0 &&
+		    (roles->subject_check == NULL ||
+		    roles->subject_check(roles->subject_ctx, who) == MEDSEC_OK))
 			return MEDSEC_OK;
 	}
 	if (audit != NULL)

@@ -4,6 +4,12 @@
  * bad record: the hash chain (anyone), the forward-secure MAC (holder of
  * the initial key), and the signed checkpoints and anchor (holder of the
  * device's public key).
+ *
+ * This thread reads, frames and orders the records and keeps the epochs;
+ * each record's chain link, MAC and checkpoint signature go to a worker
+ * pool (audit_verify_pool.c). Until the pool reports, a record's stored
+ * chain hash stands for the recomputed one: if the two differ, the pool
+ * reports that record, and its report wins over anything found later.
  */
 #include <stdarg.h>
 #include <stdio.h>
@@ -13,6 +19,7 @@
 #include "medsec/audit.h"
 #include "medsec/err.h"
 #include "audit_int.h"
+#include "audit_verify_int.h"
 #include "io/io.h"
 
 struct vstate {
@@ -20,13 +27,14 @@ struct vstate {
 	const struct medsec_audit_expect *expect;
 	size_t nexpect;
 	struct medsec_audit_verify_result *res;
-	struct medsec_hash_ctx *hash;
-	struct medsec_hmac_ctx *mac;
+	struct audit_vpool *pool;
 	uint8_t key[AUDIT_MAC_LEN];
 	char key_id[MEDSEC_KEY_ID_LEN];
 	char pub_id[MEDSEC_KEY_ID_LEN];
 	int have_key;
 	uint64_t next_seq, epoch;
+	/* The chain hash so far: segment header hashes as computed, record
+	 * hashes as stored (the pool checks those). */
 	uint8_t chain[AUDIT_CHAIN_LEN];
 	uint8_t last_hash[AUDIT_CHAIN_LEN];
 	struct audit_anchor anchor;
@@ -161,13 +169,9 @@ check_checkpoint(struct vstate *v, const struct audit_rec *rec,
 		    (unsigned long long)rec->seq);
 	n = audit_checkpoint_message(msg, rec->seq, v->epoch, rec->time_us,
 	    prev_chain);
-	if (medsec_verify(v->opts->public_key_alg, v->opts->public_key,
-		v->opts->public_key_len, msg, n, cp.sig) != MEDSEC_OK)
-		return fail(v, MEDSEC_AUDIT_BAD_CHECKPOINT, rec->seq, off,
-		    "checkpoint %llu signature does not verify with the "
-		    "device key: records of epoch %llu were altered or the "
-		    "checkpoint forged", (unsigned long long)rec->seq,
-		    (unsigned long long)v->epoch);
+	if ((r = audit_vpool_add_signature(v->pool, msg, n, cp.sig)) !=
+	    MEDSEC_OK)
+		return r;
 	if (cp.have_state && (!v->have_state || cp.state >= v->state)) {
 		v->have_state = 1;
 		v->state = cp.state;
@@ -177,19 +181,14 @@ check_checkpoint(struct vstate *v, const struct audit_rec *rec,
 	v->epoch++;
 	if (!v->have_key)
 		return MEDSEC_OK;
-	if ((r = audit_evolve_key(v->key, v->epoch)) != MEDSEC_OK)
-		return r;
-	medsec_hmac_free(v->mac);
-	v->mac = NULL;
-	return medsec_hmac_new(MEDSEC_ALG_HMAC_SHA256, v->key, AUDIT_MAC_LEN,
-	    &v->mac);
+	return audit_evolve_key(v->key, v->epoch);
 }
 
 static int
 check_record(struct vstate *v, const struct audit_rec *rec,
     const uint8_t *raw, uint64_t off)
 {
-	uint8_t prev[AUDIT_CHAIN_LEN], mac[AUDIT_MAC_LEN];
+	uint8_t prev[AUDIT_CHAIN_LEN];
 	int r;
 
 	if ((r = check_sequence(v, rec, off)) != MEDSEC_OK)
@@ -201,24 +200,10 @@ check_record(struct vstate *v, const struct audit_rec *rec,
 		    (unsigned long long)rec->epoch,
 		    (unsigned long long)v->epoch);
 	memcpy(prev, v->chain, AUDIT_CHAIN_LEN);
-	if ((r = audit_chain_hash(v->hash, prev, raw, rec->body_len,
-		 v->chain)) != MEDSEC_OK)
+	if ((r = audit_vpool_add(v->pool, prev, raw, rec, v->segno, off,
+		 v->have_key ? v->key : NULL)) != MEDSEC_OK)
 		return r;
-	if (medsec_ct_equal(v->chain, rec->hash, AUDIT_CHAIN_LEN) != 0)
-		return fail(v, MEDSEC_AUDIT_MODIFIED, rec->seq, off,
-		    "record %llu was modified (hash chain broken)",
-		    (unsigned long long)rec->seq);
-	if (v->have_key) {
-		if ((r = medsec_hmac_ctx_mac(v->mac, rec->hash,
-			 AUDIT_CHAIN_LEN, mac)) != MEDSEC_OK)
-			return r;
-		if (medsec_ct_equal(mac, rec->mac, AUDIT_MAC_LEN) != 0)
-			return fail(v, MEDSEC_AUDIT_RESEALED, rec->seq, off,
-			    "record %llu was rewritten: its MAC does not "
-			    "verify under epoch %llu's key",
-			    (unsigned long long)rec->seq,
-			    (unsigned long long)v->epoch);
-	}
+	memcpy(v->chain, rec->hash, AUDIT_CHAIN_LEN);
 	if (v->have_anchor && rec->seq == v->anchor.seq) {
 		if (medsec_ct_equal(v->chain, v->anchor.chain, AUDIT_CHAIN_LEN) != 0)
 			return fail(v, MEDSEC_AUDIT_MODIFIED, rec->seq, off,
@@ -286,6 +271,11 @@ verify_segment(struct vstate *v, const char *path, int last)
 	if ((r = check_header(v, &h, raw)) != MEDSEC_OK)
 		goto out;
 	while ((r = audit_scan_next(&s, &rec, &off)) == 1) {
+		/* An earlier record failed: it is the one to report. */
+		if (audit_vpool_failed(v->pool)) {
+			r = MEDSEC_ERR_TAMPERED;
+			goto out;
+		}
 		if ((r = check_record(v, &rec, s.buf + s.start - rec.len,
 			 off)) != MEDSEC_OK) {
 			reclassify_gap(v, &s);
@@ -373,8 +363,6 @@ vstate_init(struct vstate *v, const char *dir,
 	    (r = medsec_key_id(opts->public_key_alg, opts->public_key,
 		 opts->public_key_len, v->pub_id)) != MEDSEC_OK)
 		return MEDSEC_ERR_INVALID;
-	if ((r = medsec_hash_new(MEDSEC_ALG_SHA256, &v->hash)) != MEDSEC_OK)
-		return r;
 	if (opts->verifier_key != NULL) {
 		if (opts->verifier_key_len != AUDIT_MAC_LEN)
 			return MEDSEC_ERR_INVALID;
@@ -382,9 +370,7 @@ vstate_init(struct vstate *v, const char *dir,
 		v->have_key = 1;
 		res->macs_checked = 1;
 		if ((r = medsec_key_id(MEDSEC_ALG_HMAC_SHA256, v->key,
-			 AUDIT_MAC_LEN, v->key_id)) != MEDSEC_OK ||
-		    (r = medsec_hmac_new(MEDSEC_ALG_HMAC_SHA256, v->key,
-			 AUDIT_MAC_LEN, &v->mac)) != MEDSEC_OK)
+			 AUDIT_MAC_LEN, v->key_id)) != MEDSEC_OK)
 			return r;
 	}
 	r = audit_anchor_read(dir, &v->anchor);
@@ -395,7 +381,81 @@ vstate_init(struct vstate *v, const char *dir,
 		    "the anchor file is damaged");
 	else if (r != MEDSEC_ERR_NOT_FOUND)
 		return r;
-	return MEDSEC_OK;
+	return audit_vpool_new(opts, &v->pool);
+}
+
+/*
+ * A check the pool found failing. Its record comes before anything this
+ * thread found, so it is the one reported, with the counts the walk had
+ * when it reached that record.
+ */
+static int
+pool_failure(struct vstate *v, const struct audit_vfailure *f)
+{
+	unsigned long long seq = f->seq, epoch = f->epoch;
+
+	v->segno = f->segno;
+	v->res->segments = f->segno - 1;
+	v->res->records = f->seq - 1;
+	v->res->checkpoints = f->epoch;
+	switch (f->check) {
+	case AUDIT_VCHECK_CHAIN:
+		return fail(v, MEDSEC_AUDIT_MODIFIED, f->seq, f->offset,
+		    "record %llu was modified (hash chain broken)", seq);
+	case AUDIT_VCHECK_MAC:
+		return fail(v, MEDSEC_AUDIT_RESEALED, f->seq, f->offset,
+		    "record %llu was rewritten: its MAC does not verify "
+		    "under epoch %llu's key", seq, epoch);
+	case AUDIT_VCHECK_SIGNATURE:
+		v->res->records = f->seq;
+		return fail(v, MEDSEC_AUDIT_BAD_CHECKPOINT, f->seq, f->offset,
+		    "checkpoint %llu signature does not verify with the "
+		    "device key: records of epoch %llu were altered or the "
+		    "checkpoint forged", seq, epoch);
+	default:
+		/* Not tampering but an error, returned as it was raised. */
+		v->res->problem = MEDSEC_AUDIT_INTACT;
+		v->res->bad_seq = v->res->bad_segment = v->res->bad_offset = 0;
+		v->res->message[0] = '\0';
+		return f->code;
+	}
+}
+
+static int
+walk_segments(struct vstate *v, const char *dir)
+{
+	uint64_t *segs = NULL;
+	size_t n = 0;
+	char name[64], path[4096];
+	int r;
+
+	if ((r = audit_seg_list(dir, &segs, &n)) != MEDSEC_OK)
+		goto out;
+	if (n == 0) {
+		r = MEDSEC_ERR_NOT_FOUND;
+		goto out;
+	}
+	for (size_t i = 0; i < n; i++) {
+		v->segno = i + 1;
+		if (segs[i] != i + 1) {
+			r = fail(v, MEDSEC_AUDIT_DELETED, v->next_seq, 0,
+			    "segment %llu is missing",
+			    (unsigned long long)(i + 1));
+			goto out;
+		}
+		if ((r = audit_seg_name(name, sizeof(name), segs[i])) !=
+			MEDSEC_OK ||
+		    (r = medsec_io_path(path, sizeof(path), dir, name)) !=
+			MEDSEC_OK ||
+		    (r = verify_segment(v, path, i + 1 == n)) != MEDSEC_OK)
+			goto out;
+		v->res->segments++;
+	}
+	if ((r = check_anchor(v)) == MEDSEC_OK)
+		r = check_expected(v);
+out:
+	free(segs);
+	return r;
 }
 
 int
@@ -412,10 +472,8 @@ medsec_audit_verify_against(const char *dir,
     const struct medsec_audit_expect *expect, size_t nexpect,
     struct medsec_audit_verify_result *res)
 {
+	struct audit_vfailure f;
 	struct vstate v;
-	uint64_t *segs = NULL;
-	size_t n = 0;
-	char name[64], path[4096];
 	int r;
 
 	memset(res, 0, sizeof(*res));
@@ -425,29 +483,11 @@ medsec_audit_verify_against(const char *dir,
 		goto out;
 	v.expect = expect;
 	v.nexpect = nexpect;
-	if ((r = audit_seg_list(dir, &segs, &n)) != MEDSEC_OK)
-		goto out;
-	if (n == 0) {
-		r = MEDSEC_ERR_NOT_FOUND;
-		goto out;
-	}
-
-	for (size_t i = 0; i < n; i++) {
-		v.segno = i + 1;
-		if (segs[i] != i + 1) {
-			r = fail(&v, MEDSEC_AUDIT_DELETED, v.next_seq, 0,
-			    "segment %llu is missing", (unsigned long long)(i + 1));
-			goto out;
-		}
-		if ((r = audit_seg_name(name, sizeof(name), segs[i])) != MEDSEC_OK ||
-		    (r = medsec_io_path(path, sizeof(path), dir, name)) !=
-			MEDSEC_OK ||
-		    (r = verify_segment(&v, path, i + 1 == n)) != MEDSEC_OK)
-			goto out;
-		res->segments++;
-	}
-	if ((r = check_anchor(&v)) == MEDSEC_OK)
-		r = check_expected(&v);
+	r = walk_segments(&v, dir);
+	/* Whatever the walk concluded, an earlier bad record outranks it. */
+	audit_vpool_finish(v.pool, &f);
+	if (f.check != AUDIT_VCHECK_NONE)
+		r = pool_failure(&v, &f);
 	if (r == MEDSEC_OK) {
 		res->head_seq = v.next_seq - 1;
 		memcpy(res->head_chain, v.chain, AUDIT_CHAIN_LEN);
@@ -455,9 +495,7 @@ medsec_audit_verify_against(const char *dir,
 		res->state_generation = v.have_state ? v.state : 0;
 	}
 out:
-	free(segs);
-	medsec_hash_free(v.hash);
-	medsec_hmac_free(v.mac);
+	audit_vpool_free(v.pool);
 	medsec_wipe(v.key, sizeof(v.key));
 	return r;
 }

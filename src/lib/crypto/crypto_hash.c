@@ -53,7 +53,7 @@ crypto_md(int alg, const EVP_MD **mdp, const char **namep, int *slotp)
 	default:
 		return crypto_refuse(alg, MEDSEC_KIND_HASH);
 	}
-	if ((l = crypto_lib()) == NULL)
+	if ((l = crypto_lib_digests()) == NULL)
 		return MEDSEC_ERR_CRYPTO;
 	md = slot == 0 ? l->sha256 : slot == 1 ? l->sha384 : l->sha512;
 	if (mdp != NULL)
@@ -102,6 +102,9 @@ crypto_hash2(int alg, const void *a, size_t alen, const void *b,
 		return MEDSEC_ERR_INVALID;
 	if (!is_hash(alg))
 		return crypto_refuse(alg, MEDSEC_KIND_HASH);
+	if (alg == MEDSEC_ALG_SHA256 && alen <= SIZE_MAX - blen &&
+	    crypto_sha256_short(alen + blen))
+		return crypto_sha256_sodium(a, alen, b, blen, out);
 	if ((r = crypto_md(alg, &md, NULL, &slot)) != MEDSEC_OK)
 		return r;
 	if ((c = crypto_thread_md_ctx(slot)) == NULL)
@@ -219,7 +222,7 @@ medsec_hmac_new(int alg, const void *key, size_t keylen,
 		goto out;
 	r = MEDSEC_ERR_NOMEM;
 	if ((ctx = calloc(1, sizeof(*ctx))) == NULL ||
-	    (ctx->mac = EVP_MAC_CTX_new(crypto_lib()->hmac)) == NULL)
+	    (ctx->mac = EVP_MAC_CTX_new(crypto_lib_digests()->hmac)) == NULL)
 		goto out;
 	params[0] = OSSL_PARAM_construct_utf8_string(OSSL_MAC_PARAM_DIGEST,
 	    crypto_unconst(mdname), 0);

@@ -17,11 +17,10 @@
 #include "medsec/err.h"
 
 /*
- * Algorithm objects fetched once from the default provider by
- * medsec_crypto_init(). Fetching by name on every call costs a lock and a
- * hash-table lookup in OpenSSL 3, which the audit verifier cannot afford.
- * aria256gcm may be NULL when the provider lacks ARIA; everything else is
- * mandatory.
+ * Algorithm objects fetched once from the default provider on first use.
+ * Fetching by name on every call costs a lock and a hash-table lookup in
+ * OpenSSL 3, which the audit verifier cannot afford. aria256gcm may be
+ * NULL when the provider lacks ARIA; everything else is mandatory.
  */
 struct crypto_lib {
 	EVP_MD *sha256;
@@ -37,8 +36,14 @@ struct crypto_lib {
 /* Thread-cached digest contexts: one slot per hash algorithm. */
 #define CRYPTO_MD_SLOTS 3
 
-/* crypto.c */
+/* crypto.c: crypto_lib_digests() fetches the digests and HMAC only,
+ * crypto_lib() everything; both return NULL if a fetch failed. */
+const struct crypto_lib *crypto_lib_digests(void);
 const struct crypto_lib *crypto_lib(void);
+/* Nonzero when a len-byte SHA-256 should go to crypto_sha256_sodium(). */
+int crypto_sha256_short(size_t len);
+int crypto_sha256_sodium(const void *a, size_t alen, const void *b,
+    size_t blen, uint8_t out[MEDSEC_SHA256_LEN]);
 EVP_MD_CTX *crypto_thread_md_ctx(int slot);
 
 /* crypto_registry.c */
