@@ -11,11 +11,19 @@
  *     and N wrong passwords for a real account, interleaved; medians and
  *     95th percentiles side by side (OWASP ASVS 6.3.8).
  *
+ *   bench_identity pool DIR N THREADS
+ *     Logins off the event loop: N failed logins (a wrong password and an
+ *     unknown name in turn) through medsec_identity_login() on one
+ *     thread, then through begin / verify on THREADS worker threads /
+ *     finish. Reports logins per second and the time the calling thread
+ *     (the daemon's event loop) spends per login in each.
+ *
  *   bench_identity sessions DIR SESSIONS CHECKS
  *     Session validation per request on one core: medsec_session_check()
  *     against a plain SQLite lookup by token hash (prepared statement,
  *     SHA-256 of the token, same database), same tokens, same order.
  */
+#include <pthread.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -219,41 +227,54 @@ login_times(struct medsec_identity *id, size_t n, double *unknown,
 	return 0;
 }
 
+/* A device with "admin" and "nurse01" in dir/name, without a trail. */
 static int
-bench_enum(const char *dir, size_t n)
+identity_device(const char *dir, const char *name, uint32_t max_failures,
+    struct medsec_roles *roles, struct medsec_db **dbp,
+    struct medsec_sessions **sp, struct medsec_identity **idp)
 {
 	struct medsec_identity_options io;
-	struct medsec_sessions *s = NULL;
-	struct medsec_identity *id = NULL;
-	struct medsec_db *db = NULL;
-	struct medsec_roles roles;
 	struct medsec_subject admin = { "admin", "local", "administrator" };
 	char path[512], code[MEDSEC_SETUP_CODE_LEN], why[256];
-	double *unknown = NULL, *wrong = NULL;
-	int r = 1;
 
-	snprintf(path, sizeof(path), "%s/enum.db", dir);
-	medsec_roles_defaults(&roles);
+	snprintf(path, sizeof(path), "%s/%s", dir, name);
+	medsec_roles_defaults(roles);
 	memset(&io, 0, sizeof(io));
 	io.profile = medsec_password_profile_find("kr-pipc");
 	io.pwhash_ops = 2;
 	io.pwhash_mem = 19u << 20;
-	io.max_failures = 5;
+	io.max_failures = max_failures;
 	io.lock_seconds = 900;
 	io.source_max_failures = 10000;
 	io.source_window_seconds = 300;
 	io.password_history = 5;
 	io.setup_code_hours = 24;
+	if (medsec_db_open(path, 1, dbp) != MEDSEC_OK ||
+	    medsec_sessions_open(*dbp, NULL, NULL, sp) != MEDSEC_OK ||
+	    medsec_identity_open(*dbp, NULL, roles, *sp, &io, idp) !=
+	    MEDSEC_OK ||
+	    medsec_identity_setup_code_issue(*idp, code) != MEDSEC_OK ||
+	    medsec_identity_bootstrap(*idp, code, "admin", "Adm1n-Pass!word",
+	    15, "local", why, sizeof(why)) != MEDSEC_OK ||
+	    medsec_identity_user_add(*idp, &admin, "nurse01", "clinician", 0,
+	    "Correct-Horse-7", 15, why, sizeof(why)) != MEDSEC_OK)
+		return 1;
+	return 0;
+}
+
+static int
+bench_enum(const char *dir, size_t n)
+{
+	struct medsec_sessions *s = NULL;
+	struct medsec_identity *id = NULL;
+	struct medsec_db *db = NULL;
+	struct medsec_roles roles;
+	double *unknown = NULL, *wrong = NULL;
+	int r = 1;
+
 	if ((unknown = calloc(n, sizeof(*unknown))) == NULL ||
 	    (wrong = calloc(n, sizeof(*wrong))) == NULL ||
-	    medsec_db_open(path, 1, &db) != MEDSEC_OK ||
-	    medsec_sessions_open(db, NULL, NULL, &s) != MEDSEC_OK ||
-	    medsec_identity_open(db, NULL, &roles, s, &io, &id) != MEDSEC_OK ||
-	    medsec_identity_setup_code_issue(id, code) != MEDSEC_OK ||
-	    medsec_identity_bootstrap(id, code, "admin", "Adm1n-Pass!word", 15,
-	    "local", why, sizeof(why)) != MEDSEC_OK ||
-	    medsec_identity_user_add(id, &admin, "nurse01", "clinician", 0,
-	    "Correct-Horse-7", 15, why, sizeof(why)) != MEDSEC_OK ||
+	    identity_device(dir, "enum.db", 5, &roles, &db, &s, &id) != 0 ||
 	    login_times(id, n, unknown, wrong) != 0)
 		goto out;
 	printf("enum n=%zu unknown_p50_ms=%.2f unknown_p95_ms=%.2f "
@@ -271,6 +292,108 @@ out:
 	return r;
 }
 
+#define POOL_MAX 16
+
+struct pool_job {
+	struct medsec_login_attempt *a;
+	int r;
+};
+
+static void *
+pool_verify(void *arg)
+{
+	struct pool_job *j = arg;
+
+	j->r = medsec_login_attempt_verify(j->a, "Wrong-Password-1", 16);
+	return NULL;
+}
+
+static const char *
+pool_name(size_t i)
+{
+	return i % 2 == 0 ? "nurse01" : "nobody";
+}
+
+/* One batch: begin and finish on this thread, verify on the workers. */
+static int
+pool_batch(struct medsec_identity *id, size_t first, size_t threads,
+    double *loopp)
+{
+	char token[MEDSEC_TOKEN_TEXT_LEN];
+	struct pool_job jobs[POOL_MAX];
+	pthread_t th[POOL_MAX];
+	size_t i;
+	double t0;
+	int r = 1;
+
+	memset(jobs, 0, sizeof(jobs));
+	t0 = now_s();
+	for (i = 0; i < threads; i++)
+		if (medsec_identity_login_begin(id, pool_name(first + i),
+		    "198.51.100.9", &jobs[i].a) != MEDSEC_OK)
+			goto out;
+	*loopp += now_s() - t0;
+	for (i = 0; i < threads; i++)
+		if (pthread_create(&th[i], NULL, pool_verify, &jobs[i]) != 0)
+			goto out;
+	for (i = 0; i < threads; i++)
+		pthread_join(th[i], NULL);
+	t0 = now_s();
+	for (i = 0; i < threads; i++)
+		if (jobs[i].r != MEDSEC_OK ||
+		    medsec_identity_login_finish(id, jobs[i].a, token, NULL) !=
+		    MEDSEC_ERR_LOGIN_FAILED)
+			goto out;
+	*loopp += now_s() - t0;
+	r = 0;
+out:
+	for (i = 0; i < threads; i++)
+		medsec_login_attempt_free(jobs[i].a);
+	return r;
+}
+
+static int
+bench_pool(const char *dir, size_t n, size_t threads)
+{
+	char token[MEDSEC_TOKEN_TEXT_LEN];
+	struct medsec_sessions *s = NULL;
+	struct medsec_identity *id = NULL;
+	struct medsec_db *db = NULL;
+	struct medsec_roles roles;
+	double t0, one, pool, loop = 0;
+	size_t i;
+	int r = 1;
+
+	if (threads == 0 || threads > POOL_MAX || n < threads)
+		return 2;
+	n -= n % threads;
+	if (identity_device(dir, "pool.db", 1000000, &roles, &db, &s, &id) !=
+	    0)
+		goto out;
+	t0 = now_s();
+	for (i = 0; i < n; i++)
+		if (medsec_identity_login(id, pool_name(i), "Wrong-Password-1",
+		    16, "198.51.100.9", token, NULL) != MEDSEC_ERR_LOGIN_FAILED)
+			goto out;
+	one = now_s() - t0;
+	t0 = now_s();
+	for (i = 0; i < n; i += threads)
+		if (pool_batch(id, i, threads, &loop) != 0)
+			goto out;
+	pool = now_s() - t0;
+	printf("pool n=%zu threads=%zu one_call_logins_per_s=%.1f "
+	    "split_logins_per_s=%.1f speedup=%.2f one_call_loop_ms=%.2f "
+	    "split_loop_ms=%.2f\n", n, threads, (double)n / one,
+	    (double)n / pool, one / pool, one * 1000 / (double)n,
+	    loop * 1000 / (double)n);
+	r = 0;
+out:
+	medsec_identity_close(id);
+	medsec_sessions_close(s);
+	medsec_db_close(db);
+	return r;
+}
+
 int
 main(int argc, char **argv)
 {
@@ -280,10 +403,13 @@ main(int argc, char **argv)
 		return bench_pwhash();
 	if (argc == 4 && strcmp(argv[1], "enum") == 0)
 		return bench_enum(argv[2], strtoul(argv[3], NULL, 10));
+	if (argc == 5 && strcmp(argv[1], "pool") == 0)
+		return bench_pool(argv[2], strtoul(argv[3], NULL, 10),
+		    strtoul(argv[4], NULL, 10));
 	if (argc == 5 && strcmp(argv[1], "sessions") == 0)
 		return bench_sessions(argv[2], strtoul(argv[3], NULL, 10),
 		    strtoul(argv[4], NULL, 10));
 	fprintf(stderr, "usage: bench_identity pwhash DIR | enum DIR N | "
-	    "sessions DIR SESSIONS CHECKS\n");
+	    "pool DIR N THREADS | sessions DIR SESSIONS CHECKS\n");
 	return 2;
 }

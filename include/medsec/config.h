@@ -42,6 +42,7 @@
 #define MEDSEC_CONFIG_H
 
 #include "medsec/base.h"
+#include "medsec/err.h"
 
 #include <stddef.h>
 #include <stdint.h>
@@ -82,12 +83,7 @@ struct medsec_config {
 	uint32_t session_reauth_seconds;
 };
 
-struct medsec_config_error {
-	char file[MEDSEC_CONFIG_PATH_MAX];
-	int line;     /* 1-based; 0 when not about one line */
-	char key[64]; /* "section.key", or "" */
-	char message[256];
-};
+/* struct medsec_config_error, shared by every text parser, is in err.h. */
 
 /* Fills cfg with the documented defaults. */
 MEDSEC_API

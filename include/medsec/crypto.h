@@ -348,6 +348,36 @@ void medsec_hex(const void *in, size_t len, char *out);
 MEDSEC_API
 int medsec_unhex(const char *hex, uint8_t *out, size_t outlen);
 
+/* ---- base64 (RFC 4648), constant time ---- */
+
+enum medsec_base64_variant {
+	MEDSEC_BASE64_NO_PADDING = 1,	      /* standard alphabet, no '=' */
+	MEDSEC_BASE64_URLSAFE_NO_PADDING = 2, /* '-' and '_', no '=' */
+};
+
+/* Text length of n bytes in base64 without padding, with its NUL. */
+#define MEDSEC_BASE64_LEN(n) (((n) / 3) * 4 + ((n) % 3 * 4 + 2) / 3 + 1)
+
+/*
+ * Encodes len bytes into out (outlen bytes, at least MEDSEC_BASE64_LEN(len)),
+ * NUL-terminated. The time taken does not depend on the bytes, so tokens
+ * and salts can go through it. MEDSEC_ERR_TOO_LARGE (out set to "") when
+ * out is too small; MEDSEC_ERR_INVALID for an unknown variant.
+ */
+MEDSEC_API MEDSEC_MUST_CHECK
+int medsec_base64_encode(int variant, const void *in, size_t len, char *out,
+    size_t outlen);
+
+/*
+ * Decodes the first textlen characters of text, which must be exactly the
+ * encoding of outlen bytes in that variant (no padding, no blanks, no
+ * trailing bits set): anything else is MEDSEC_ERR_FORMAT and out is wiped.
+ * Constant time in the characters, as medsec_base64_encode().
+ */
+MEDSEC_API MEDSEC_MUST_CHECK
+int medsec_base64_decode(int variant, const char *text, size_t textlen,
+    uint8_t *out, size_t outlen);
+
 #ifdef __cplusplus
 }
 #endif

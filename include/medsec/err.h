@@ -53,6 +53,21 @@ enum medsec_err {
 	MEDSEC_ERR__LAST = -37
 };
 
+/*
+ * Where a text was refused: every strict parser (configuration, roles,
+ * device profile, catalog, JUnit) fills one, naming the file, the line and
+ * the key. It lives here, with the codes, so that the INI reader in core
+ * depends on nothing above it.
+ */
+#define MEDSEC_PARSE_FILE_MAX 256
+
+struct medsec_config_error {
+	char file[MEDSEC_PARSE_FILE_MAX];
+	int line;     /* 1-based; 0 when not about one line */
+	char key[64]; /* "section.key", or "" */
+	char message[256];
+};
+
 /* Returns a static, human-readable description of a medsec error code. */
 MEDSEC_API
 const char *medsec_strerror(int code);

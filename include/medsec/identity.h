@@ -17,7 +17,10 @@
  * - Every state change is authorised through access.h (user-admin) for the
  *   acting subject and audited.
  *
- * Not thread-safe: one handle per thread.
+ * Threads: a handle is used by one thread at a time (one handle per
+ * thread, or the caller serialises). The one exception is the Argon2id
+ * check of a login attempt, medsec_login_attempt_verify(), which touches
+ * no handle and may run on any thread (see "login in three steps").
  */
 #ifndef MEDSEC_IDENTITY_H
 #define MEDSEC_IDENTITY_H
@@ -234,6 +237,100 @@ int medsec_identity_login(struct medsec_identity *id, const char *name,
     char token[MEDSEC_TOKEN_TEXT_LEN], struct medsec_session_info *info);
 
 /*
+ * ---- login in three steps (for an event loop with a worker pool) ----
+ *
+ * medsec_identity_login() is these three calls in turn; a program that
+ * must not block on Argon2id (tens of milliseconds even at the minimum
+ * parameters) makes them itself and runs the middle one on a worker
+ * thread. The rules (failure count, lockout, throttle, expiry,
+ * must-change, session policy, records) are the same code either way.
+ *
+ *   begin   on the handle's thread: reads the account and its stored
+ *           password hash, or, for an unknown name or an account without
+ *           a password, a fixed dummy hash with the same Argon2id
+ *           parameters. Reads the database, writes nothing.
+ *   verify  on any thread: one Argon2id check of the password against
+ *           that hash. Touches no handle, database, audit trail, clock
+ *           or global state of libmedsec; attempts share nothing, so any
+ *           number of verifies of different attempts run at once. One
+ *           attempt is verified once, by one thread at a time; hand it
+ *           between threads through something that orders memory (a
+ *           mutex-protected queue, a pipe).
+ *   finish  on the handle's thread: in one database transaction, reads
+ *           the account and the source again (a lock, a disable or a
+ *           password change committed since begin is what counts: a
+ *           password verified against a hash that has since changed
+ *           proves nothing), counts a failure or clears the count, then
+ *           writes the records after the commit and, for a login, starts
+ *           the session. Returns exactly what medsec_identity_login() or
+ *           medsec_identity_authenticate() would have.
+ *   free    on any thread: wipes the attempt.
+ *
+ * Whether the password matched is known only inside the attempt until
+ * finish: a caller cannot learn it without the failure being counted.
+ */
+struct medsec_login_attempt;
+
+/*
+ * Starts a login attempt for name from source (as for
+ * medsec_identity_login()). *ap receives the attempt (free it with
+ * medsec_login_attempt_free()); an unknown name gets an attempt too,
+ * indistinguishable to the caller. MEDSEC_ERR_AUDIT_UNAVAILABLE when the
+ * trail cannot take a record; a database error as it comes.
+ */
+MEDSEC_API MEDSEC_MUST_CHECK
+int medsec_identity_login_begin(struct medsec_identity *id, const char *name,
+    const char *source, struct medsec_login_attempt **ap);
+
+/*
+ * Starts a re-authentication attempt for the session of token (as for
+ * medsec_identity_reauth(); the session's errors, MEDSEC_ERR_DENIED for
+ * an emergency session or a pending password change, MEDSEC_ERR_DISABLED
+ * for an account deleted since the session began).
+ */
+MEDSEC_API MEDSEC_MUST_CHECK
+int medsec_identity_reauth_begin(struct medsec_identity *id,
+    const char *token, const char *source, struct medsec_login_attempt **ap);
+
+/*
+ * Checks password (pwlen bytes) against the attempt's hash. Thread-safe
+ * as above. MEDSEC_OK when the check was made, whatever its result (a
+ * password over MEDSEC_PASSWORD_MAX bytes is a mismatch without the
+ * work); MEDSEC_ERR_INVALID for a NULL argument (the attempt is then
+ * not verified and finish refuses it); MEDSEC_ERR_STATE when the attempt
+ * was verified already: one attempt, one password.
+ */
+MEDSEC_API MEDSEC_MUST_CHECK
+int medsec_login_attempt_verify(struct medsec_login_attempt *a,
+    const char *password, size_t pwlen);
+
+/*
+ * Finishes a login attempt: the results of medsec_identity_login(),
+ * and on MEDSEC_OK a session in token and info. An attempt is finished
+ * once; a second finish, an attempt of another handle or kind, or one
+ * never verified is MEDSEC_ERR_INVALID and changes nothing.
+ */
+MEDSEC_API MEDSEC_MUST_CHECK
+int medsec_identity_login_finish(struct medsec_identity *id,
+    struct medsec_login_attempt *a, char token[MEDSEC_TOKEN_TEXT_LEN],
+    struct medsec_session_info *info);
+
+/* As medsec_identity_login_finish(), for medsec_identity_authenticate(). */
+MEDSEC_API MEDSEC_MUST_CHECK
+int medsec_identity_authenticate_finish(struct medsec_identity *id,
+    struct medsec_login_attempt *a, struct medsec_account *acct);
+
+/* As medsec_identity_login_finish(), for medsec_identity_reauth(). */
+MEDSEC_API MEDSEC_MUST_CHECK
+int medsec_identity_reauth_finish(struct medsec_identity *id,
+    struct medsec_login_attempt *a, char newtoken[MEDSEC_TOKEN_TEXT_LEN],
+    struct medsec_session_info *info);
+
+/* Wipes and frees an attempt, finished or not; NULL is a no-op. */
+MEDSEC_API
+void medsec_login_attempt_free(struct medsec_login_attempt *a);
+
+/*
  * Re-authentication for a dangerous action: the session's user gives the
  * password again. On success the session continues under a NEW token in
  * newtoken (its id changes too; its lifetime does not restart) and the
@@ -308,7 +405,8 @@ int medsec_identity_revocation_list(struct medsec_identity *id,
 
 /*
  * How many Argon2id computations (hashes and verifications) this handle
- * has run: a login costs exactly one whether or not the name exists.
+ * has run: a login costs exactly one whether or not the name exists. The
+ * check of a three-step login counts when its attempt is finished.
  */
 MEDSEC_API
 uint64_t medsec_identity_pwhash_runs(const struct medsec_identity *id);

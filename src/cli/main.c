@@ -7,6 +7,7 @@
 
 #include "medsec/crypto.h"
 #include "medsec/err.h"
+#include "medsec/log.h"
 #include "cli.h"
 #include "cli_text.h"
 
@@ -39,6 +40,20 @@ known_group(const char *name)
 	return 0;
 }
 
+/*
+ * The library's log sink: warnings and worse go to stderr, one line each,
+ * as "medsec: <module>: <message>" (the library has escaped the message).
+ * Lesser messages are in the audit trail or in the command's own output.
+ */
+static void
+log_to_stderr(void *ctx, int severity, const char *module,
+    const char *message)
+{
+	(void)ctx;
+	(void)severity;
+	fprintf(stderr, "medsec: %s: %s\n", module, message);
+}
+
 int
 main(int argc, char **argv)
 {
@@ -47,6 +62,7 @@ main(int argc, char **argv)
 		printf("medsec %s\n", MEDSEC_VERSION);
 		return CLI_EXIT_OK;
 	}
+	medsec_log_set(log_to_stderr, NULL, MEDSEC_LOG_WARNING);
 	if (medsec_crypto_init() != MEDSEC_OK) {
 		cli_fail("cannot initialise the crypto library");
 		return CLI_EXIT_FAIL;

@@ -19,6 +19,7 @@
 #include "medsec/err.h"
 #include "audit_int.h"
 #include "audit_writer_int.h"
+#include "core/log_int.h"
 #include "io/io.h"
 
 static void held_clear(struct medsec_audit *a);
@@ -377,11 +378,26 @@ hold_locked(struct medsec_audit *a, const struct medsec_audit_event_in *ev,
 	return MEDSEC_ERR_AUDIT_DEGRADED;
 }
 
+/* The operator hears that records are no longer made durable. */
+static void
+log_degraded(int event, size_t held, uint64_t dropped)
+{
+	const struct medsec_audit_event_info *info;
+
+	info = medsec_audit_event_info(event);
+	medsec_log(dropped > 0 ? MEDSEC_LOG_ERR : MEDSEC_LOG_WARNING, "audit",
+	    "audit trail degraded: a %s record is held in memory, not "
+	    "durable (%zu held, %llu lost)", info != NULL ? info->name :
+	    "unknown", held, (unsigned long long)dropped);
+}
+
 int
 medsec_audit_append_critical(struct medsec_audit *a,
     const struct medsec_audit_event_in *ev, uint64_t *seqp)
 {
 	char *details = NULL;
+	uint64_t dropped;
+	size_t held;
 	int r;
 
 	if (a == NULL)
@@ -393,8 +409,13 @@ medsec_audit_append_critical(struct medsec_audit *a,
 	    seqp);
 	if (r != MEDSEC_OK)
 		r = hold_locked(a, ev, details);
+	held = a->nheld;
+	dropped = a->dropped;
 	pthread_mutex_unlock(&a->lock);
 	free(details);
+	/* Once when the trail degrades, once when the queue overflows. */
+	if (r != MEDSEC_OK && (held == 1 || dropped == 1))
+		log_degraded(ev->event, held, dropped);
 	return r;
 }
 

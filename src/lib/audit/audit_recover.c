@@ -24,6 +24,7 @@
 #include "medsec/err.h"
 #include "audit_int.h"
 #include "audit_writer_int.h"
+#include "core/log_int.h"
 #include "io/io.h"
 
 struct scan_state {
@@ -588,6 +589,9 @@ audit_load_state(struct medsec_audit *a,
 		report->cut_bytes = st.file_size - st.good_end;
 		report->cut_from_seq = st.next_seq;
 		report->recovered = 1;
+		medsec_log(MEDSEC_LOG_NOTICE, "audit", "recovered from a "
+		    "crash: %llu bytes of a torn tail kept in %s and cut away",
+		    (unsigned long long)report->cut_bytes, kept);
 		r = write_recovered(a, &st, kept, digest);
 		report->next_seq = a->next_seq;
 	}

@@ -34,6 +34,7 @@
 #include "medsec/err.h"
 #include "audit_int.h"
 #include "audit_writer_int.h"
+#include "core/log_int.h"
 #include "io/io.h"
 
 static void
@@ -386,7 +387,7 @@ lead_flush_locked(struct medsec_audit *a)
 {
 	struct batch out;
 	uint64_t off;
-	int r;
+	int r, newly_failed;
 
 	a->flushing = 1;
 	gather_locked(a);
@@ -406,6 +407,7 @@ lead_flush_locked(struct medsec_audit *a)
 		a->durable_seq = out.last_seq;
 		r = persist_epoch_locked(a);
 	}
+	newly_failed = r != MEDSEC_OK && a->failed == 0;
 	if (r != MEDSEC_OK)
 		a->failed = MEDSEC_ERR_AUDIT_UNAVAILABLE;
 	out.len = 0;
@@ -415,6 +417,10 @@ lead_flush_locked(struct medsec_audit *a)
 	/* Waking dozens of writers takes a while: not under the lock. */
 	pthread_mutex_unlock(&a->lock);
 	futex_wake_all(&a->flush_gen);
+	if (newly_failed)
+		medsec_log(MEDSEC_LOG_ERR, "audit", "audit trail failed (%s): "
+		    "records are no longer written and changes that need "
+		    "one are refused", medsec_strerror(r));
 	pthread_mutex_lock(&a->lock);
 }
 

@@ -20,6 +20,11 @@
 #include "medsec/err.h"
 #include "medsec/password_policy.h"
 
+_Static_assert(MEDSEC_CONFIG_FILE_MAX == MEDSEC_INI_FILE_MAX,
+    "the configuration is read through the INI reader's bound");
+_Static_assert(MEDSEC_CONFIG_PATH_MAX == MEDSEC_PARSE_FILE_MAX,
+    "an error names any path the configuration holds");
+
 struct parse;
 
 struct key_def {

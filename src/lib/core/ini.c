@@ -165,7 +165,7 @@ medsec_ini_load(const char *path, medsec_ini_parse_fn parse, void *out,
 		medsec_ini_err(err, 0, NULL, NULL, "invalid arguments");
 		return MEDSEC_ERR_INVALID;
 	}
-	r = medsec_io_read_file_stat(path, MEDSEC_CONFIG_FILE_MAX,
+	r = medsec_io_read_file_stat(path, MEDSEC_INI_FILE_MAX,
 	    MEDSEC_IO_TRUSTED, &buf, &len, &st);
 	switch (r) {
 	case MEDSEC_OK:
@@ -173,7 +173,7 @@ medsec_ini_load(const char *path, medsec_ini_parse_fn parse, void *out,
 		break;
 	case MEDSEC_ERR_TOO_LARGE:
 		medsec_ini_err(err, 0, NULL, NULL,
-		    "file larger than %d bytes", MEDSEC_CONFIG_FILE_MAX);
+		    "file larger than %d bytes", MEDSEC_INI_FILE_MAX);
 		r = MEDSEC_ERR_CONFIG;
 		break;
 	case MEDSEC_ERR_PERMISSION:
@@ -591,9 +591,9 @@ medsec_ini_begin(const char *name, const char *text, size_t len,
 		medsec_ini_err(*errp, 0, NULL, NULL, "invalid arguments");
 		return MEDSEC_ERR_INVALID;
 	}
-	if (len > MEDSEC_CONFIG_FILE_MAX) {
+	if (len > MEDSEC_INI_FILE_MAX) {
 		medsec_ini_err(*errp, 0, NULL, NULL, "file larger than %d bytes",
-		    MEDSEC_CONFIG_FILE_MAX);
+		    MEDSEC_INI_FILE_MAX);
 		return MEDSEC_ERR_CONFIG;
 	}
 	return check_utf8(text, len, *errp);

@@ -25,7 +25,10 @@
 
 #include <stddef.h>
 
-#include "medsec/config.h"
+#include "medsec/err.h"
+
+/* The largest INI text a reader accepts (MEDSEC_CONFIG_FILE_MAX too). */
+#define MEDSEC_INI_FILE_MAX 65536
 
 /* Key names are short; anything longer cannot be one of ours. */
 #define MEDSEC_INI_KEY_MAX 40
@@ -104,7 +107,7 @@ typedef int (*medsec_ini_parse_fn)(const char *name, const char *text,
     size_t len, void *out, struct medsec_config_error *err);
 
 /*
- * Reads the file at path (at most MEDSEC_CONFIG_FILE_MAX bytes) and hands
+ * Reads the file at path (at most MEDSEC_INI_FILE_MAX bytes) and hands
  * it to parse with path as its name. The keystore's rules apply, checked
  * on the opened file: not a symbolic link, not writable by group or
  * others, owned by the service user (the effective uid) or root; else
@@ -121,7 +124,7 @@ int medsec_ini_load(const char *path, medsec_ini_parse_fn parse, void *out,
  * The checks every INI parse entry point starts with: *errp (or scratch,
  * when *errp is NULL) is cleared and named; args_ok false, or NULL text
  * with a length, is MEDSEC_ERR_INVALID ("invalid arguments"); more than
- * MEDSEC_CONFIG_FILE_MAX bytes is MEDSEC_ERR_CONFIG. On return *errp is
+ * MEDSEC_INI_FILE_MAX bytes is MEDSEC_ERR_CONFIG. On return *errp is
  * the error to fill. Text that is not UTF-8 is MEDSEC_ERR_CONFIG, named
  * as such with its line and byte ("not UTF-8 (CP949/EUC-KR?) at line N
  * byte M"), before any other check can misread it.

@@ -26,6 +26,7 @@
 
 #include <sqlite3.h>
 
+#include "core/log_int.h"
 #include "db/db_int.h"
 #include "io/io.h"
 #include "medsec/db.h"
@@ -52,6 +53,9 @@ map_rc(int rc)
 		return MEDSEC_ERR_NOSPACE;
 	case SQLITE_BUSY:
 	case SQLITE_LOCKED:
+		medsec_log(MEDSEC_LOG_WARNING, "db", "database busy: another "
+		    "connection held it past the %d ms timeout",
+		    MEDSEC_DB_BUSY_TIMEOUT_MS);
 		return MEDSEC_ERR_BUSY;
 	case SQLITE_CORRUPT:
 	case SQLITE_NOTADB:

@@ -6,8 +6,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include <sodium.h>
-
 #include "medsec/access.h"
 #include "medsec/audit.h"
 #include "medsec/clock.h"
@@ -89,20 +87,25 @@ medsec_identity_options_from_config(const struct medsec_config *cfg,
  * (Building it with Argon2id once per process, as before, made the first
  * unknown name of every CLI command cost two runs.)
  */
-static void
+static int
 identity_dummy_hash(struct medsec_identity *id)
 {
 	static const uint8_t salt[16] = "medsec-no-user!";
 	static const uint8_t digest[32] = "no password hashes to this one";
-	char salt64[32], digest64[48];
+	char salt64[MEDSEC_BASE64_LEN(sizeof(salt))];
+	char digest64[MEDSEC_BASE64_LEN(sizeof(digest))];
+	int r, n;
 
-	sodium_bin2base64(salt64, sizeof(salt64), salt, sizeof(salt),
-	    sodium_base64_VARIANT_ORIGINAL_NO_PADDING);
-	sodium_bin2base64(digest64, sizeof(digest64), digest, sizeof(digest),
-	    sodium_base64_VARIANT_ORIGINAL_NO_PADDING);
-	snprintf(id->dummy_hash, sizeof(id->dummy_hash),
+	if ((r = medsec_base64_encode(MEDSEC_BASE64_NO_PADDING, salt,
+	    sizeof(salt), salt64, sizeof(salt64))) != MEDSEC_OK ||
+	    (r = medsec_base64_encode(MEDSEC_BASE64_NO_PADDING, digest,
+	    sizeof(digest), digest64, sizeof(digest64))) != MEDSEC_OK)
+		return r;
+	n = snprintf(id->dummy_hash, sizeof(id->dummy_hash),
 	    "$argon2id$v=19$m=%u,t=%u,p=1$%s$%s", id->o.pwhash_mem / 1024,
 	    id->o.pwhash_ops, salt64, digest64);
+	return n > 0 && (size_t)n < sizeof(id->dummy_hash) ? MEDSEC_OK :
+	    MEDSEC_ERR_INTERNAL;
 }
 
 int
@@ -111,6 +114,7 @@ medsec_identity_open(struct medsec_db *db, struct medsec_audit *audit,
     const struct medsec_identity_options *opts, struct medsec_identity **idp)
 {
 	struct medsec_identity *id;
+	int r;
 
 	if (idp == NULL)
 		return MEDSEC_ERR_INVALID;
@@ -129,7 +133,10 @@ medsec_identity_open(struct medsec_db *db, struct medsec_audit *audit,
 	id->roles = roles;
 	id->sessions = sessions;
 	id->o = *opts;
-	identity_dummy_hash(id);
+	if ((r = identity_dummy_hash(id)) != MEDSEC_OK) {
+		medsec_identity_close(id);
+		return r;
+	}
 	*idp = id;
 	return MEDSEC_OK;
 }
@@ -145,7 +152,7 @@ medsec_identity_close(struct medsec_identity *id)
 {
 	if (id == NULL)
 		return;
-	sodium_memzero(id, sizeof(*id));
+	medsec_wipe(id, sizeof(*id));
 	free(id);
 }
 
@@ -335,7 +342,7 @@ medsec_identity_user_get(struct medsec_identity *id, const char *name,
 		return MEDSEC_ERR_INVALID;
 	if ((r = identity_row_get(id, name, &row)) == MEDSEC_OK)
 		*acct = row.acct;
-	sodium_memzero(&row, sizeof(row));
+	medsec_wipe(&row, sizeof(row));
 	return r;
 }
 
@@ -355,7 +362,7 @@ medsec_identity_user_list(struct medsec_identity *id,
 		return r;
 	while ((r = medsec_db_step(st)) == MEDSEC_DB_ROW) {
 		read_account(st, &row, now);
-		sodium_memzero(row.pwhash, sizeof(row.pwhash));
+		medsec_wipe(row.pwhash, sizeof(row.pwhash));
 		if ((r = fn(&row.acct, ctx)) != 0)
 			break;
 	}

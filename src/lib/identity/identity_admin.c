@@ -8,8 +8,6 @@
 #include <stdio.h>
 #include <string.h>
 
-#include <sodium.h>
-
 #include "medsec/access.h"
 #include "medsec/audit.h"
 #include "medsec/clock.h"
@@ -79,9 +77,9 @@ medsec_identity_setup_code_issue(struct medsec_identity *id,
 		r = MEDSEC_ERR_AUDIT_UNAVAILABLE;
 out:
 	medsec_db_finalize(st);
-	sodium_memzero(hash, sizeof(hash));
+	medsec_wipe(hash, sizeof(hash));
 	if (r != MEDSEC_OK)
-		sodium_memzero(code, MEDSEC_SETUP_CODE_LEN);
+		medsec_wipe(code, MEDSEC_SETUP_CODE_LEN);
 	return r;
 }
 
@@ -108,7 +106,7 @@ setup_code_check(struct medsec_identity *id, const char *code)
 	}
 	stored = medsec_db_column_blob(st, 0, &len);
 	if (!well_formed || stored == NULL || len != sizeof(hash) ||
-	    sodium_memcmp(stored, hash, sizeof(hash)) != 0)
+	    medsec_ct_equal(stored, hash, sizeof(hash)) != 0)
 		r = MEDSEC_ERR_AUTH;
 	else if (!medsec_db_column_is_null(st, 2))
 		r = MEDSEC_ERR_AUTH;
@@ -118,7 +116,7 @@ setup_code_check(struct medsec_identity *id, const char *code)
 		r = MEDSEC_OK;
 out:
 	medsec_db_finalize(st);
-	sodium_memzero(hash, sizeof(hash));
+	medsec_wipe(hash, sizeof(hash));
 	return r;
 }
 
@@ -275,7 +273,7 @@ medsec_identity_bootstrap(struct medsec_identity *id, const char *code,
 	    "setup code (no usable administrator was left)" : "first "
 	    "administrator created with the setup code", &d);
 out:
-	sodium_memzero(hash, sizeof(hash));
+	medsec_wipe(hash, sizeof(hash));
 	return r;
 }
 
@@ -321,7 +319,7 @@ medsec_identity_user_add(struct medsec_identity *id,
 		return r;
 	/* An initial password is known to the administrator: change it. */
 	r = insert_account(id, name, roles, hash, NULL, expires_us, 1);
-	sodium_memzero(hash, sizeof(hash));
+	medsec_wipe(hash, sizeof(hash));
 	if (r != MEDSEC_OK)
 		return r;
 	medsec_audit_detail_init(&d);
@@ -465,7 +463,7 @@ medsec_identity_user_set_disabled(struct medsec_identity *id,
 	}
 	r = a;
 out:
-	sodium_memzero(&row, sizeof(row));
+	medsec_wipe(&row, sizeof(row));
 	return r;
 }
 
@@ -486,7 +484,7 @@ medsec_identity_user_unlock(struct medsec_identity *id,
 	r = identity_committed(id, MEDSEC_EV_ACCOUNT_UNLOCKED, actor->user,
 	    actor->source, name, "unlocked by an administrator", NULL);
 out:
-	sodium_memzero(&row, sizeof(row));
+	medsec_wipe(&row, sizeof(row));
 	return r;
 }
 
@@ -527,7 +525,7 @@ medsec_identity_user_set_expiry(struct medsec_identity *id,
 	r = a;
 out:
 	medsec_db_finalize(st);
-	sodium_memzero(&row, sizeof(row));
+	medsec_wipe(&row, sizeof(row));
 	return r;
 }
 
@@ -558,7 +556,7 @@ medsec_identity_user_delete(struct medsec_identity *id,
 		goto out;
 	r = a;
 out:
-	sodium_memzero(&row, sizeof(row));
+	medsec_wipe(&row, sizeof(row));
 	return r;
 }
 
@@ -634,7 +632,7 @@ medsec_identity_user_roles(struct medsec_identity *id,
 	r = a;
 out:
 	medsec_db_finalize(st);
-	sodium_memzero(&row, sizeof(row));
+	medsec_wipe(&row, sizeof(row));
 	return r;
 }
 

@@ -7,8 +7,6 @@
 #include <ctype.h>
 #include <string.h>
 
-#include <sodium.h>
-
 #include "medsec/crypto.h"
 #include "medsec/err.h"
 #include "identity/identity_int.h"
@@ -33,7 +31,7 @@ identity_code_new(char code[MEDSEC_SETUP_CODE_LEN], uint8_t hash[32])
 		code[o++] = alphabet[rnd[i] & 31];
 	}
 	code[o] = '\0';
-	sodium_memzero(rnd, sizeof(rnd));
+	medsec_wipe(rnd, sizeof(rnd));
 	return identity_code_hash(code, hash);
 }
 
@@ -63,7 +61,7 @@ identity_code_hash(const char *code, uint8_t hash[32])
 	if (n != CODE_CHARS)
 		bad = 1;
 	r = medsec_hash(MEDSEC_ALG_SHA256, norm, n, hash);
-	sodium_memzero(norm, sizeof(norm));
+	medsec_wipe(norm, sizeof(norm));
 	if (r != MEDSEC_OK)
 		return r;
 	return bad ? MEDSEC_ERR_AUTH : MEDSEC_OK;

@@ -12,8 +12,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include <sodium.h>
-
 #include "medsec/access.h"
 #include "medsec/audit.h"
 #include "medsec/clock.h"
@@ -64,9 +62,9 @@ medsec_identity_emergency_seal(struct medsec_identity *id,
 		r = MEDSEC_ERR_AUDIT_UNAVAILABLE;
 out:
 	medsec_db_finalize(st);
-	sodium_memzero(hash, sizeof(hash));
+	medsec_wipe(hash, sizeof(hash));
 	if (r != MEDSEC_OK)
-		sodium_memzero(code, MEDSEC_EMERGENCY_CODE_LEN);
+		medsec_wipe(code, MEDSEC_EMERGENCY_CODE_LEN);
 	return r;
 }
 
@@ -100,7 +98,7 @@ spend_emergency(struct medsec_identity *id, const char *code,
 	    MEDSEC_ERR_AUTH;
 out:
 	medsec_db_finalize(st);
-	sodium_memzero(hash, sizeof(hash));
+	medsec_wipe(hash, sizeof(hash));
 	return r;
 }
 

@@ -7,8 +7,11 @@
 
 #include "medsec/crypto.h"
 #include "medsec/identity.h"
+#include "medsec/session.h"
 
 #define US_PER_S INT64_C(1000000)
+/* A source address or name longer than this is recorded as "local". */
+#define IDENTITY_SOURCE_MAX 64
 
 struct medsec_identity {
 	struct medsec_db *db;
@@ -31,6 +34,37 @@ struct identity_row {
 	char pwhash[MEDSEC_PWHASH_STR_LEN];
 	int has_password;
 };
+
+/* What medsec_identity_login_begin() or _reauth_begin() started. */
+enum identity_attempt_kind {
+	IDENTITY_ATTEMPT_LOGIN = 1,	/* by name: login, authenticate */
+	IDENTITY_ATTEMPT_REAUTH,	/* by the session's token */
+};
+
+/*
+ * Everything verify reads is copied in at begin: it never looks at the
+ * handle. Only finish, on the handle's thread, reads id.
+ */
+struct medsec_login_attempt {
+	int kind;			/* enum identity_attempt_kind */
+	const struct medsec_identity *id; /* the handle it belongs to */
+	char name[MEDSEC_USER_NAME_MAX]; /* the account found, or "" */
+	char shown[MEDSEC_USER_NAME_MAX + 8]; /* as given, for records */
+	char source[IDENTITY_SOURCE_MAX];
+	/* The account's stored hash (real), else the dummy one. */
+	char hash[MEDSEC_PWHASH_STR_LEN];
+	int real;
+	int verified;			/* verify ran (once) */
+	int match;			/* and the password matched hash */
+	int finished;			/* finish took it: never again */
+	uint64_t pwhash_runs;		/* verify's Argon2id runs */
+	/* Re-authentication: the presented token and its session. */
+	char token[MEDSEC_TOKEN_TEXT_LEN];
+	struct medsec_session_info session;
+};
+
+/* identity_attempt.c */
+const char *identity_safe_source(const char *source);
 
 /* identity.c */
 /*

@@ -1,13 +1,13 @@
 /*
  * Login (MFDS 1.3 failed logins recognised and recorded, 1.4 lockout,
  * 1.7 expiry): the counters live in the database, so a restart neither
- * forgets a lock nor resets the count.
+ * forgets a lock nor resets the count. The attempt is begun and verified
+ * in identity_attempt.c; every rule is applied here, at finish, once for
+ * login, authentication, the password change and re-authentication.
  */
 #include <inttypes.h>
 #include <stdio.h>
 #include <string.h>
-
-#include <sodium.h>
 
 #include "medsec/access.h"
 #include "medsec/audit.h"
@@ -18,6 +18,7 @@
 #include "medsec/identity.h"
 #include "medsec/password_policy.h"
 #include "medsec/session.h"
+#include "core/log_int.h"
 #include "identity/identity_int.h"
 
 #define AUTH_AUDIT_SUCCESS 0x1	/* record LOGIN_SUCCESS here */
@@ -36,13 +37,6 @@ struct failure_outcome {
 	int newly_locked;
 	int last_admin;
 };
-
-static const char *
-safe_source(const char *source)
-{
-	return source != NULL && *source != '\0' &&
-	    strnlen(source, 64) < 64 ? source : "local";
-}
 
 /* 1 if this source is over its failure budget in the current window. */
 static int
@@ -150,10 +144,11 @@ account_failed(struct medsec_identity *id, const char *name, int64_t now,
 }
 
 /*
- * One transaction for a failed attempt: the source's count, and when
- * name is an account its count and lock. A write that fails rolls all
- * of it back and is returned: the login is then refused with that error,
- * never answered as if the failure had been counted.
+ * A failed attempt, in the transaction finish opened: the source's count
+ * and, when name is an account with a password, its count and lock, then
+ * the commit. A write that fails rolls all of it back and is returned:
+ * the login is then refused with that error, never answered as if the
+ * failure had been counted.
  */
 static int
 record_failure(struct medsec_identity *id, const char *name,
@@ -162,8 +157,6 @@ record_failure(struct medsec_identity *id, const char *name,
 	int r;
 
 	memset(fo, 0, sizeof(*fo));
-	if ((r = medsec_db_begin(id->db)) != MEDSEC_OK)
-		return r;
 	if ((r = source_failed(id, source, now)) != MEDSEC_OK ||
 	    (name != NULL && (r = account_failed(id, name, now, fo)) !=
 	    MEDSEC_OK) ||
@@ -191,6 +184,9 @@ audit_lock(struct medsec_identity *id, const char *name, const char *source,
 
 	if (!fo->newly_locked)
 		return MEDSEC_OK;
+	medsec_log(MEDSEC_LOG_NOTICE, "identity", "account %s locked after "
+	    "%" PRId64 " failed logins (last from %s)", name, fo->failures,
+	    source);
 	medsec_audit_detail_init(&d);
 	medsec_audit_detail_i64(&d, "failures", fo->failures);
 	medsec_audit_detail_i64(&d, "locked_until_us", fo->locked_until_us);
@@ -282,27 +278,67 @@ refuse_throttled(struct medsec_identity *id, const char *name,
 }
 
 /*
+ * Takes an attempt for finish: begun on this handle for this kind of
+ * finish, verified, and not finished before (a matched attempt finished
+ * twice would be two logins for one password). Its Argon2id run is
+ * counted on the handle here, on the handle's thread.
+ */
+static int
+attempt_claim(struct medsec_identity *id, struct medsec_login_attempt *a,
+    int kind)
+{
+	if (a->id != id || a->kind != kind || a->finished)
+		return MEDSEC_ERR_INVALID;
+	a->finished = 1;
+	id->pwhash_runs += a->pwhash_runs;
+	return a->verified ? MEDSEC_OK : MEDSEC_ERR_INVALID;
+}
+
+/*
+ * Inside finish's transaction: the account as it is now, and whether the
+ * password verified is its password now. State is never carried over
+ * from begin: a lock, a disable or a password change committed since
+ * (by another attempt's finish, another process, an administrator) is
+ * what counts.
+ */
+static int
+reread(struct medsec_identity *id, const struct medsec_login_attempt *a,
+    struct identity_row *row, int *foundp, int *okp)
+{
+	int r;
+
+	memset(row, 0, sizeof(*row));
+	*foundp = *okp = 0;
+	r = identity_row_get(id, a->name, row);
+	if (r != MEDSEC_OK && r != MEDSEC_ERR_NOT_FOUND)
+		return r;
+	*foundp = r == MEDSEC_OK;
+	*okp = a->match && a->real && *foundp && row->has_password &&
+	    medsec_ct_equal(row->pwhash, a->hash, sizeof(a->hash)) == 0;
+	return MEDSEC_OK;
+}
+
+/*
  * A failed password check: counted, then refused. A count that cannot
  * be written refuses the login with the storage error.
  */
 static int
-failed_attempt(struct medsec_identity *id, const char *name,
-    const struct identity_row *row, int found, const char *source,
-    int64_t now)
+failed_attempt(struct medsec_identity *id, const struct medsec_login_attempt *a,
+    const struct identity_row *row, int found, int64_t now)
 {
 	struct failure_outcome fo;
 	int counted = found && row->has_password;
 	int r;
 
-	r = record_failure(id, counted ? row->acct.name : NULL, source, now,
+	r = record_failure(id, counted ? row->acct.name : NULL, a->source, now,
 	    &fo);
 	if (r != MEDSEC_OK)
-		return refuse(id, name, source, "login failed and the failure "
-		    "could not be recorded", r);
-	return refuse_prior(id, name, source, !found ? "unknown user" :
+		return refuse(id, a->shown, a->source, "login failed and the "
+		    "failure could not be recorded", r);
+	return refuse_prior(id, a->shown, a->source, !found ? "unknown user" :
 	    !row->has_password ? "machine account has no password" :
 	    "wrong password", MEDSEC_ERR_LOGIN_FAILED, counted ?
-	    audit_lock(id, row->acct.name, source, &fo) : MEDSEC_OK);
+	    audit_lock(id, row->acct.name, a->source, &fo) : MEDSEC_OK);
 }
 
 /*
@@ -315,106 +351,171 @@ failed_attempt(struct medsec_identity *id, const char *name,
  * exists or not, so the throttle tells nothing about accounts.
  */
 static int
-throttled_attempt(struct medsec_identity *id, const char *name,
-    const struct identity_row *row, int found, int ok, const char *source,
-    int64_t now)
+throttled_attempt(struct medsec_identity *id,
+    const struct medsec_login_attempt *a, const struct identity_row *row,
+    int found, int ok, int64_t now)
 {
 	struct failure_outcome fo;
 	int counted = found && row->has_password && !ok;
 	int r;
 
-	r = record_failure(id, counted ? row->acct.name : NULL, source, now,
+	r = record_failure(id, counted ? row->acct.name : NULL, a->source, now,
 	    &fo);
 	if (r != MEDSEC_OK)
-		return refuse(id, name, source, "login throttled and the "
-		    "attempt could not be recorded", r);
-	return refuse_throttled(id, name, source, counted ?
-	    audit_lock(id, row->acct.name, source, &fo) : MEDSEC_OK);
+		return refuse(id, a->shown, a->source, "login throttled and "
+		    "the attempt could not be recorded", r);
+	return refuse_throttled(id, a->shown, a->source, counted ?
+	    audit_lock(id, row->acct.name, a->source, &fo) : MEDSEC_OK);
 }
 
 /*
- * The shared core: *row is the account on success. Exactly one Argon2id
- * run on every path, found or not, throttled or not.
+ * After a correct password, what still refuses the login: the account's
+ * state and its roles, named only to someone who proved the password.
+ * MEDSEC_OK, or the refusal's code with *reasonp for its record.
  */
 static int
-authenticate(struct medsec_identity *id, const char *name,
-    const char *password, size_t pwlen, const char *source,
+account_refusal(struct medsec_identity *id, const struct identity_row *row,
+    const char **reasonp)
+{
+	switch (row->acct.state) {
+	case MEDSEC_ACCOUNT_DISABLED:
+		*reasonp = "account disabled";
+		return MEDSEC_ERR_DISABLED;
+	case MEDSEC_ACCOUNT_LOCKED:
+		*reasonp = "account locked";
+		return MEDSEC_ERR_LOCKED;
+	case MEDSEC_ACCOUNT_EXPIRED:
+		*reasonp = "account expired (MFDS 1.7)";
+		return MEDSEC_ERR_EXPIRED;
+	default:
+		break;
+	}
+	if (!identity_interactive(id, row->acct.roles)) {
+		*reasonp = "machine role cannot log in interactively";
+		return MEDSEC_ERR_DENIED;
+	}
+	return MEDSEC_OK;
+}
+
+/*
+ * The one place the login rules are applied: *row is the account on
+ * success. One transaction (BEGIN IMMEDIATE, so no other writer can move
+ * between the reading and the writing) holds the re-read of the account
+ * and the source, and the failure count and lock, or the success
+ * bookkeeping; every record is written after it commits.
+ */
+static int
+finish_login(struct medsec_identity *id, struct medsec_login_attempt *a,
     struct identity_row *row, int flags)
 {
 	int64_t now = medsec_clock_wall_us();
 	int64_t max_age = (int64_t)id->o.password_max_age_days * 86400 *
 	    US_PER_S;
-	int found, ok, throttled, r;
+	const char *reason;
+	int found, ok, throttled, code, r;
 
 	memset(row, 0, sizeof(*row));
-	source = safe_source(source);
-	if (password == NULL)
-		return MEDSEC_ERR_INVALID;
-	/* A login changes counters and sessions: refused without a trail. */
+	if ((r = attempt_claim(id, a, IDENTITY_ATTEMPT_LOGIN)) != MEDSEC_OK)
+		return r;
 	if ((r = identity_ready(id)) != MEDSEC_OK)
 		return r;
-	if ((throttled = source_throttled(id, source, now)) < 0)
-		return throttled;
-	r = identity_row_get(id, name, row);
-	if (r != MEDSEC_OK && r != MEDSEC_ERR_NOT_FOUND)
-		return r;
-	found = r == MEDSEC_OK;
-	ok = pwlen <= MEDSEC_PASSWORD_MAX && identity_pwhash_verify(id,
-	    found && row->has_password ? row->pwhash : id->dummy_hash,
-	    password, pwlen) == MEDSEC_OK && found && row->has_password;
-	if (throttled && !(ok && row->acct.failures == 0))
-		return throttled_attempt(id, name, row, found, ok, source, now);
-	if (!ok)
-		return failed_attempt(id, name, row, found, source, now);
-	switch (row->acct.state) {
-	case MEDSEC_ACCOUNT_DISABLED:
-		return refuse(id, name, source, "account disabled",
-		    MEDSEC_ERR_DISABLED);
-	case MEDSEC_ACCOUNT_LOCKED:
-		return refuse(id, name, source, "account locked",
-		    MEDSEC_ERR_LOCKED);
-	case MEDSEC_ACCOUNT_EXPIRED:
-		return refuse(id, name, source, "account expired (MFDS 1.7)",
-		    MEDSEC_ERR_EXPIRED);
-	default:
-		break;
+	if ((r = medsec_db_begin(id->db)) != MEDSEC_OK)
+		return a->match ? r : refuse(id, a->shown, a->source, "login "
+		    "failed and the failure could not be recorded", r);
+	if ((throttled = source_throttled(id, a->source, now)) < 0) {
+		r = throttled;
+		goto fail;
 	}
-	if (!identity_interactive(id, row->acct.roles))
-		return refuse(id, name, source,
-		    "machine role cannot log in interactively",
-		    MEDSEC_ERR_DENIED);
+	if ((r = reread(id, a, row, &found, &ok)) != MEDSEC_OK)
+		goto fail;
+	if (throttled && !(ok && row->acct.failures == 0))
+		return throttled_attempt(id, a, row, found, ok, now);
+	if (!ok)
+		return failed_attempt(id, a, row, found, now);
+	if ((code = account_refusal(id, row, &reason)) != MEDSEC_OK) {
+		identity_rollback(id); /* nothing was written */
+		return refuse(id, a->shown, a->source, reason, code);
+	}
 	if (max_age > 0 && now - row->acct.password_changed_us >= max_age)
 		row->acct.must_change = 1;
 	/* An initial or aged password opens nothing but its own change. */
 	if (row->acct.must_change && !(flags & AUTH_ALLOW_MUST_CHANGE)) {
-		if ((r = login_succeeded(id, row, now, 0)) != MEDSEC_OK)
-			return r;
-		return refuse(id, name, source, "the password must be changed "
-		    "before anything else", MEDSEC_ERR_STATE);
+		if ((r = login_succeeded(id, row, now, 0)) != MEDSEC_OK ||
+		    (r = medsec_db_commit(id->db)) != MEDSEC_OK)
+			goto fail;
+		return refuse(id, a->shown, a->source, "the password must be "
+		    "changed before anything else", MEDSEC_ERR_STATE);
 	}
-	if ((r = login_succeeded(id, row, now, 1)) != MEDSEC_OK)
-		return r;
+	if ((r = login_succeeded(id, row, now, 1)) != MEDSEC_OK ||
+	    (r = medsec_db_commit(id->db)) != MEDSEC_OK)
+		goto fail;
 	if ((flags & AUTH_AUDIT_SUCCESS) &&
-	    (r = identity_audit(id, MEDSEC_EV_LOGIN_SUCCESS, name, source, name,
-	    MEDSEC_AUDIT_SUCCESS, "authenticated", NULL)) != MEDSEC_OK)
+	    (r = identity_audit(id, MEDSEC_EV_LOGIN_SUCCESS, row->acct.name,
+	    a->source, row->acct.name, MEDSEC_AUDIT_SUCCESS, "authenticated",
+	    NULL)) != MEDSEC_OK)
 		return r; /* an access nobody can review is not granted */
 	return MEDSEC_OK;
+fail:
+	identity_rollback(id);
+	return r;
 }
 
 static int
-authenticate_acct(struct medsec_identity *id, const char *name,
-    const char *password, size_t pwlen, const char *source,
-    struct medsec_account *acct, int flags)
+authenticate_finish(struct medsec_identity *id,
+    struct medsec_login_attempt *a, struct medsec_account *acct, int flags)
 {
 	struct identity_row row;
 	int r;
 
-	if (id == NULL)
+	if (id == NULL || a == NULL)
 		return MEDSEC_ERR_INVALID;
-	r = authenticate(id, name, password, pwlen, source, &row, flags);
+	r = finish_login(id, a, &row, flags);
 	if (r == MEDSEC_OK && acct != NULL)
 		*acct = row.acct;
-	sodium_memzero(&row, sizeof(row));
+	medsec_wipe(&row, sizeof(row));
+	return r;
+}
+
+int
+medsec_identity_authenticate_finish(struct medsec_identity *id,
+    struct medsec_login_attempt *a, struct medsec_account *acct)
+{
+	return authenticate_finish(id, a, acct, AUTH_AUDIT_SUCCESS);
+}
+
+/*
+ * begin and verify for the one-call forms. A verify that ran is
+ * finished whatever it found; only a NULL password stops here, before
+ * anything is counted (as finish refuses an unverified attempt).
+ */
+static int
+attempt_start(struct medsec_identity *id, const char *name,
+    const char *password, size_t pwlen, const char *source,
+    struct medsec_login_attempt **ap)
+{
+	int r;
+
+	*ap = NULL;
+	if (id == NULL || password == NULL)
+		return MEDSEC_ERR_INVALID;
+	if ((r = medsec_identity_login_begin(id, name, source, ap)) !=
+	    MEDSEC_OK)
+		return r;
+	return medsec_login_attempt_verify(*ap, password, pwlen);
+}
+
+static int
+authenticate_once(struct medsec_identity *id, const char *name,
+    const char *password, size_t pwlen, const char *source,
+    struct medsec_account *acct, int flags)
+{
+	struct medsec_login_attempt *a = NULL;
+	int r;
+
+	if ((r = attempt_start(id, name, password, pwlen, source, &a)) ==
+	    MEDSEC_OK)
+		r = authenticate_finish(id, a, acct, flags);
+	medsec_login_attempt_free(a);
 	return r;
 }
 
@@ -423,7 +524,7 @@ identity_authenticate_for_change(struct medsec_identity *id,
     const char *name, const char *password, size_t pwlen, const char *source,
     struct medsec_account *acct)
 {
-	return authenticate_acct(id, name, password, pwlen, source, acct,
+	return authenticate_once(id, name, password, pwlen, source, acct,
 	    AUTH_AUDIT_SUCCESS | AUTH_ALLOW_MUST_CHANGE);
 }
 
@@ -432,7 +533,7 @@ medsec_identity_authenticate(struct medsec_identity *id, const char *name,
     const char *password, size_t pwlen, const char *source,
     struct medsec_account *acct)
 {
-	return authenticate_acct(id, name, password, pwlen, source, acct,
+	return authenticate_once(id, name, password, pwlen, source, acct,
 	    AUTH_AUDIT_SUCCESS);
 }
 
@@ -453,9 +554,9 @@ session_policy(struct medsec_identity *id, const char *roles)
 }
 
 int
-medsec_identity_login(struct medsec_identity *id, const char *name,
-    const char *password, size_t pwlen, const char *source,
-    char token[MEDSEC_TOKEN_TEXT_LEN], struct medsec_session_info *info)
+medsec_identity_login_finish(struct medsec_identity *id,
+    struct medsec_login_attempt *a, char token[MEDSEC_TOKEN_TEXT_LEN],
+    struct medsec_session_info *info)
 {
 	struct medsec_session_info si;
 	struct identity_row row;
@@ -463,18 +564,17 @@ medsec_identity_login(struct medsec_identity *id, const char *name,
 	const char *details;
 	int r;
 
-	if (id == NULL || token == NULL)
+	memset(&row, 0, sizeof(row));
+	if (id == NULL || a == NULL || token == NULL)
 		return MEDSEC_ERR_INVALID;
-	source = safe_source(source);
 	/* No session at all for a password that must be changed first. */
-	if ((r = authenticate(id, name, password, pwlen, source, &row, 0)) !=
-	    MEDSEC_OK)
+	if ((r = finish_login(id, a, &row, 0)) != MEDSEC_OK)
 		goto out;
 	r = medsec_session_begin(id->sessions, row.acct.name, row.acct.roles,
-	    session_policy(id, row.acct.roles), source, 0, token, &si);
+	    session_policy(id, row.acct.roles), a->source, 0, token, &si);
 	if (r == MEDSEC_ERR_SESSION_ACTIVE) {
-		r = refuse(id, name, source, "another session is active and "
-		    "the role's policy is refuse (MFDS 1.2)", r);
+		r = refuse(id, a->shown, a->source, "another session is active "
+		    "and the role's policy is refuse (MFDS 1.2)", r);
 		goto out;
 	}
 	if (r != MEDSEC_OK)
@@ -483,7 +583,7 @@ medsec_identity_login(struct medsec_identity *id, const char *name,
 	medsec_audit_detail_str(&d, "session", si.id);
 	if ((r = medsec_audit_detail_end(&d, &details)) != MEDSEC_OK ||
 	    (r = identity_audit(id, MEDSEC_EV_LOGIN_SUCCESS, row.acct.name,
-	    source, row.acct.name, MEDSEC_AUDIT_SUCCESS, "session started",
+	    a->source, row.acct.name, MEDSEC_AUDIT_SUCCESS, "session started",
 	    details)) != MEDSEC_OK) {
 		/*
 		 * A session nobody can review is not handed out: end it. Its
@@ -491,13 +591,30 @@ medsec_identity_login(struct medsec_identity *id, const char *name,
 		 * ending fail too, the token is wiped below and never shown.
 		 */
 		(void)medsec_session_logout(id->sessions, token);
-		sodium_memzero(token, MEDSEC_TOKEN_TEXT_LEN);
+		medsec_wipe(token, MEDSEC_TOKEN_TEXT_LEN);
 		goto out;
 	}
 	if (info != NULL)
 		*info = si;
 out:
-	sodium_memzero(&row, sizeof(row));
+	medsec_wipe(&row, sizeof(row));
+	return r;
+}
+
+int
+medsec_identity_login(struct medsec_identity *id, const char *name,
+    const char *password, size_t pwlen, const char *source,
+    char token[MEDSEC_TOKEN_TEXT_LEN], struct medsec_session_info *info)
+{
+	struct medsec_login_attempt *a = NULL;
+	int r;
+
+	if (token == NULL)
+		return MEDSEC_ERR_INVALID;
+	if ((r = attempt_start(id, name, password, pwlen, source, &a)) ==
+	    MEDSEC_OK)
+		r = medsec_identity_login_finish(id, a, token, info);
+	medsec_login_attempt_free(a);
 	return r;
 }
 
@@ -523,59 +640,59 @@ medsec_identity_session_subject(struct medsec_identity *id,
 	return MEDSEC_OK;
 }
 
-/* A wrong password on re-authentication counts as a failed login. */
+/*
+ * A wrong password on re-authentication counts as a failed login, in the
+ * transaction finish opened.
+ */
 static int
-reauth_failed(struct medsec_identity *id, const struct identity_row *row,
-    const char *source)
+reauth_failed(struct medsec_identity *id,
+    const struct medsec_login_attempt *a, const struct identity_row *row,
+    int64_t now)
 {
 	struct failure_outcome fo;
-	int r, a;
+	int r, c;
 
 	r = record_failure(id, row->has_password ? row->acct.name : NULL,
-	    source, medsec_clock_wall_us(), &fo);
-	a = identity_audit(id, MEDSEC_EV_REAUTH_FAILURE, row->acct.name,
-	    source, row->acct.name, MEDSEC_AUDIT_FAILURE, r == MEDSEC_OK ?
+	    a->source, now, &fo);
+	c = identity_audit(id, MEDSEC_EV_REAUTH_FAILURE, a->shown, a->source,
+	    a->shown, MEDSEC_AUDIT_FAILURE, r == MEDSEC_OK ?
 	    "wrong password on re-authentication" : "wrong password on "
 	    "re-authentication; the failure could not be recorded", NULL);
 	if (r != MEDSEC_OK)
 		return r;
-	if (audit_lock(id, row->acct.name, source, &fo) != MEDSEC_OK ||
-	    a != MEDSEC_OK)
+	if (audit_lock(id, row->acct.name, a->source, &fo) != MEDSEC_OK ||
+	    c != MEDSEC_OK)
 		return MEDSEC_ERR_AUDIT_DEGRADED; /* refused, not recorded */
 	return MEDSEC_ERR_AUTH;
 }
 
-int
-medsec_identity_reauth(struct medsec_identity *id, const char *token,
-    const char *password, size_t pwlen, const char *source,
-    char newtoken[MEDSEC_TOKEN_TEXT_LEN], struct medsec_session_info *info)
+/* The re-authentication rules, in one transaction as finish_login(). */
+static int
+finish_reauth(struct medsec_identity *id, struct medsec_login_attempt *a)
 {
-	struct medsec_session_info old, si;
 	struct identity_row row;
-	struct medsec_audit_detail d;
-	const char *details;
-	int r;
+	int found, ok, r;
 
-	memset(&row, 0, sizeof(row));
-	if (id == NULL || password == NULL || newtoken == NULL)
-		return MEDSEC_ERR_INVALID;
-	memset(newtoken, 0, MEDSEC_TOKEN_TEXT_LEN);
-	source = safe_source(source);
+	if ((r = attempt_claim(id, a, IDENTITY_ATTEMPT_REAUTH)) != MEDSEC_OK)
+		return r;
 	if ((r = identity_ready(id)) != MEDSEC_OK)
 		return r;
-	if ((r = medsec_session_check(id->sessions, token, &old)) !=
-	    MEDSEC_OK)
-		return r;
-	if (old.emergency || old.must_change)
-		return MEDSEC_ERR_DENIED;
-	if ((r = identity_row_get(id, old.user, &row)) != MEDSEC_OK) {
-		r = r == MEDSEC_ERR_NOT_FOUND ? MEDSEC_ERR_DISABLED : r;
-		goto out;
+	if ((r = medsec_db_begin(id->db)) != MEDSEC_OK) {
+		if (!a->match)
+			(void)identity_audit(id, MEDSEC_EV_REAUTH_FAILURE,
+			    a->shown, a->source, a->shown,
+			    MEDSEC_AUDIT_FAILURE, "re-authentication failed "
+			    "and the failure could not be recorded", NULL);
+		return r; /* refused either way; the error says why */
 	}
-	if (pwlen > MEDSEC_PASSWORD_MAX || identity_pwhash_verify(id,
-	    row.has_password ? row.pwhash : id->dummy_hash, password, pwlen) !=
-	    MEDSEC_OK || !row.has_password) {
-		r = reauth_failed(id, &row, source);
+	if ((r = reread(id, a, &row, &found, &ok)) != MEDSEC_OK)
+		goto fail;
+	if (!found) {
+		r = MEDSEC_ERR_DISABLED; /* deleted since begin */
+		goto fail;
+	}
+	if (!ok) {
+		r = reauth_failed(id, a, &row, medsec_clock_wall_us());
 		goto out;
 	}
 	if (row.acct.state != MEDSEC_ACCOUNT_ACTIVE) {
@@ -583,28 +700,71 @@ medsec_identity_reauth(struct medsec_identity *id, const char *token,
 		    MEDSEC_ERR_LOCKED :
 		    row.acct.state == MEDSEC_ACCOUNT_EXPIRED ?
 		    MEDSEC_ERR_EXPIRED : MEDSEC_ERR_DISABLED;
-		goto out;
+		goto fail;
 	}
+	/* Nothing was written: the transaction only held the account still. */
+	identity_rollback(id);
+	r = MEDSEC_OK;
+	goto out;
+fail:
+	identity_rollback(id);
+out:
+	medsec_wipe(&row, sizeof(row));
+	return r;
+}
+
+int
+medsec_identity_reauth_finish(struct medsec_identity *id,
+    struct medsec_login_attempt *a, char newtoken[MEDSEC_TOKEN_TEXT_LEN],
+    struct medsec_session_info *info)
+{
+	struct medsec_session_info si;
+	struct medsec_audit_detail d;
+	const char *details;
+	int r;
+
+	if (id == NULL || a == NULL || newtoken == NULL)
+		return MEDSEC_ERR_INVALID;
+	memset(newtoken, 0, MEDSEC_TOKEN_TEXT_LEN);
+	if ((r = finish_reauth(id, a)) != MEDSEC_OK)
+		return r;
 	/* A fresh proof of identity gets a fresh token (catalog D2). */
-	if ((r = medsec_session_rotate(id->sessions, token, newtoken, &si)) !=
-	    MEDSEC_OK)
-		goto out;
+	if ((r = medsec_session_rotate(id->sessions, a->token, newtoken,
+	    &si)) != MEDSEC_OK)
+		return r;
 	medsec_audit_detail_init(&d);
 	medsec_audit_detail_str(&d, "session", si.id);
-	medsec_audit_detail_str(&d, "previous_session", old.id);
+	medsec_audit_detail_str(&d, "previous_session", a->session.id);
 	if ((r = medsec_audit_detail_end(&d, &details)) != MEDSEC_OK ||
-	    (r = identity_audit(id, MEDSEC_EV_LOGIN_SUCCESS, row.acct.name,
-	    source, row.acct.name, MEDSEC_AUDIT_SUCCESS, "re-authenticated; "
+	    (r = identity_audit(id, MEDSEC_EV_LOGIN_SUCCESS, a->name,
+	    a->source, a->name, MEDSEC_AUDIT_SUCCESS, "re-authenticated; "
 	    "the session has a new token", details)) != MEDSEC_OK) {
 		/* As in login: an unrecorded session is ended. */
 		(void)medsec_session_logout(id->sessions, newtoken);
-		sodium_memzero(newtoken, MEDSEC_TOKEN_TEXT_LEN);
-		goto out;
+		medsec_wipe(newtoken, MEDSEC_TOKEN_TEXT_LEN);
+		return r;
 	}
 	if (info != NULL)
 		*info = si;
-out:
-	sodium_memzero(&row, sizeof(row));
+	return MEDSEC_OK;
+}
+
+int
+medsec_identity_reauth(struct medsec_identity *id, const char *token,
+    const char *password, size_t pwlen, const char *source,
+    char newtoken[MEDSEC_TOKEN_TEXT_LEN], struct medsec_session_info *info)
+{
+	struct medsec_login_attempt *a = NULL;
+	int r;
+
+	if (id == NULL || password == NULL || newtoken == NULL)
+		return MEDSEC_ERR_INVALID;
+	memset(newtoken, 0, MEDSEC_TOKEN_TEXT_LEN);
+	if ((r = medsec_identity_reauth_begin(id, token, source, &a)) ==
+	    MEDSEC_OK &&
+	    (r = medsec_login_attempt_verify(a, password, pwlen)) == MEDSEC_OK)
+		r = medsec_identity_reauth_finish(id, a, newtoken, info);
+	medsec_login_attempt_free(a);
 	return r;
 }
 
@@ -648,7 +808,7 @@ medsec_identity_peer_authenticate(struct medsec_identity *id,
 
 	if (id == NULL || !valid_sha256_hex(cert_sha256))
 		return MEDSEC_ERR_INVALID;
-	source = safe_source(source);
+	source = identity_safe_source(source);
 	/*
 	 * Nothing here changes state; each refusal stands whether or not
 	 * its record is durable (held for a degraded trail), hence (void).
@@ -685,6 +845,6 @@ medsec_identity_peer_authenticate(struct medsec_identity *id,
 		*acct = row.acct;
 	r = MEDSEC_OK;
 out:
-	sodium_memzero(&row, sizeof(row));
+	medsec_wipe(&row, sizeof(row));
 	return r;
 }

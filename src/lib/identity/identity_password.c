@@ -5,8 +5,6 @@
 #include <stdio.h>
 #include <string.h>
 
-#include <sodium.h>
-
 #include "medsec/clock.h"
 #include "medsec/crypto.h"
 #include "medsec/db.h"
@@ -122,6 +120,6 @@ fail:
 	medsec_db_finalize(st);
 	identity_rollback(id);
 out:
-	sodium_memzero(hash, sizeof(hash));
+	medsec_wipe(hash, sizeof(hash));
 	return r;
 }

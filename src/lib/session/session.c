@@ -9,8 +9,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include <sodium.h>
-
 #include "medsec/access.h"
 #include "medsec/audit.h"
 #include "medsec/clock.h"
@@ -114,21 +112,21 @@ session_ready(struct medsec_sessions *s)
 	return s->audit != NULL ? medsec_audit_ready(s->audit) : MEDSEC_OK;
 }
 
+_Static_assert(MEDSEC_TOKEN_TEXT_LEN == MEDSEC_BASE64_LEN(MEDSEC_TOKEN_BYTES),
+    "a token is its bytes in unpadded base64url");
+
 int
 session_token_hash(struct medsec_sessions *s, const char *token,
     uint8_t hash[SESSION_HASH_LEN])
 {
 	uint8_t raw[MEDSEC_TOKEN_BYTES];
-	size_t rawlen = 0;
 	int r = MEDSEC_ERR_LOGIN_FAILED;
 
 	if (token == NULL ||
 	    strnlen(token, MEDSEC_TOKEN_TEXT_LEN) != MEDSEC_TOKEN_TEXT_LEN - 1)
 		return MEDSEC_ERR_LOGIN_FAILED;
-	if (sodium_base642bin(raw, sizeof(raw), token,
-	    MEDSEC_TOKEN_TEXT_LEN - 1, NULL, &rawlen, NULL,
-	    sodium_base64_VARIANT_URLSAFE_NO_PADDING) != 0 ||
-	    rawlen != sizeof(raw))
+	if (medsec_base64_decode(MEDSEC_BASE64_URLSAFE_NO_PADDING, token,
+	    MEDSEC_TOKEN_TEXT_LEN - 1, raw, sizeof(raw)) != MEDSEC_OK)
 		goto out;
 	if (medsec_hash_reset(s->sha) != MEDSEC_OK ||
 	    medsec_hash_update(s->sha, raw, sizeof(raw)) != MEDSEC_OK ||
@@ -138,7 +136,7 @@ session_token_hash(struct medsec_sessions *s, const char *token,
 	}
 	r = MEDSEC_OK;
 out:
-	sodium_memzero(raw, sizeof(raw));
+	medsec_wipe(raw, sizeof(raw));
 	return r;
 }
 

@@ -5,8 +5,6 @@
 #include <stdio.h>
 #include <string.h>
 
-#include <sodium.h>
-
 #include "medsec/access.h"
 #include "medsec/audit.h"
 #include "medsec/clock.h"
@@ -155,9 +153,11 @@ new_token(struct medsec_sessions *s, char token[MEDSEC_TOKEN_TEXT_LEN],
 
 	if ((r = medsec_random(raw, sizeof(raw))) != MEDSEC_OK)
 		return r;
-	sodium_bin2base64(token, MEDSEC_TOKEN_TEXT_LEN, raw, sizeof(raw),
-	    sodium_base64_VARIANT_URLSAFE_NO_PADDING);
-	sodium_memzero(raw, sizeof(raw));
+	r = medsec_base64_encode(MEDSEC_BASE64_URLSAFE_NO_PADDING, raw,
+	    sizeof(raw), token, MEDSEC_TOKEN_TEXT_LEN);
+	medsec_wipe(raw, sizeof(raw));
+	if (r != MEDSEC_OK)
+		return r;
 	if ((r = session_token_hash(s, token, e->hash)) != MEDSEC_OK)
 		return r;
 	/* The public id is a prefix of the hash: it reveals nothing. */
@@ -275,8 +275,8 @@ medsec_session_begin(struct medsec_sessions *s, const char *user,
 	r = MEDSEC_OK;
 out:
 	if (r != MEDSEC_OK)
-		sodium_memzero(token, MEDSEC_TOKEN_TEXT_LEN);
-	sodium_memzero(&e, sizeof(e));
+		medsec_wipe(token, MEDSEC_TOKEN_TEXT_LEN);
+	medsec_wipe(&e, sizeof(e));
 	return r;
 }
 
@@ -347,8 +347,8 @@ medsec_session_rotate(struct medsec_sessions *s, const char *token,
 	r = MEDSEC_OK;
 out:
 	if (r != MEDSEC_OK)
-		sodium_memzero(newtoken, MEDSEC_TOKEN_TEXT_LEN);
-	sodium_memzero(&e, sizeof(e));
+		medsec_wipe(newtoken, MEDSEC_TOKEN_TEXT_LEN);
+	medsec_wipe(&e, sizeof(e));
 	return r;
 }
 

@@ -9,8 +9,6 @@
 #include <stdio.h>
 #include <string.h>
 
-#include <sodium.h>
-
 #include "medsec/access.h"
 #include "medsec/audit.h"
 #include "medsec/clock.h"
@@ -188,7 +186,7 @@ session_reload(struct medsec_sessions *s)
 	s->polled_mono = mono;
 	r = MEDSEC_OK;
 out:
-	sodium_memzero(&e, sizeof(e));
+	medsec_wipe(&e, sizeof(e));
 	medsec_db_finalize(st);
 	return r;
 }

@@ -6,8 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include <sodium.h>
-
+#include "medsec/crypto.h"
 #include "medsec/err.h"
 #include "session/session_int.h"
 
@@ -35,7 +34,7 @@ void
 session_table_free(struct medsec_sessions *s)
 {
 	if (s->tab != NULL) {
-		sodium_memzero(s->tab, s->cap * sizeof(*s->tab));
+		medsec_wipe(s->tab, s->cap * sizeof(*s->tab));
 		free(s->tab);
 	}
 	s->tab = NULL;
@@ -57,7 +56,7 @@ session_table_find(struct medsec_sessions *s,
 		if (e->state == SESSION_SLOT_EMPTY)
 			return NULL;
 		if (e->state == SESSION_SLOT_LIVE &&
-		    sodium_memcmp(e->hash, hash, SESSION_HASH_LEN) == 0)
+		    medsec_ct_equal(e->hash, hash, SESSION_HASH_LEN) == 0)
 			return e;
 	}
 	return NULL;
@@ -118,7 +117,7 @@ rehash(struct medsec_sessions *s, size_t newcap)
 	for (i = 0; i < oldcap; i++)
 		if (old[i].state == SESSION_SLOT_LIVE)
 			insert_fresh(s, &old[i]);
-	sodium_memzero(old, oldcap * sizeof(*old));
+	medsec_wipe(old, oldcap * sizeof(*old));
 	free(old);
 	return MEDSEC_OK;
 }
@@ -149,7 +148,7 @@ session_table_put(struct medsec_sessions *s, const struct session_entry *e)
 void
 session_table_remove(struct medsec_sessions *s, struct session_entry *e)
 {
-	sodium_memzero(e, sizeof(*e));
+	medsec_wipe(e, sizeof(*e));
 	e->state = SESSION_SLOT_DELETED;
 	s->live--;
 	s->deleted++;

@@ -16,6 +16,7 @@
 #include <unistd.h>
 
 #include "core/errf.h"
+#include "core/log_int.h"
 #include "io/io.h"
 #include "medsec/audit.h"
 #include "medsec/clock.h"
@@ -497,6 +498,12 @@ reconcile(struct medsec_updater *u, struct medsec_update_boot *b,
 			r = updater_set_state(u, rec.id, MEDSEC_UPD_APPROVED,
 			    "install interrupted; still approved, install "
 			    "again");
+		if (r == MEDSEC_OK)
+			medsec_log(MEDSEC_LOG_NOTICE, "updater", "%s %s: an "
+			    "install interrupted by a restart was finished "
+			    "as %s", rec.product, rec.version,
+			    b->trial && strcmp(b->digest, rec.digest) == 0 ?
+			    "installed" : "approved (install it again)");
 	}
 	if (r != MEDSEC_OK && r != MEDSEC_ERR_NOT_FOUND)
 		return r;
@@ -504,6 +511,9 @@ reconcile(struct medsec_updater *u, struct medsec_update_boot *b,
 	    MEDSEC_OK && !(b->trial && strcmp(b->digest, rec.digest) == 0)) {
 		if ((r = updater_set_state(u, rec.id, MEDSEC_UPD_ROLLED_BACK,
 		    "rolled back (recorded after a restart)")) == MEDSEC_OK) {
+			medsec_log(MEDSEC_LOG_WARNING, "updater", "%s %s: "
+			    "rolled back (recorded after a restart)",
+			    rec.product, rec.version);
 			rec.state = MEDSEC_UPD_ROLLED_BACK;
 			*audit_r = updater_audit(u, MEDSEC_EV_UPDATE_ROLLED_BACK,
 			    NULL, &rec, MEDSEC_AUDIT_FAILURE, "rolled back "
