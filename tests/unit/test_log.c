@@ -11,7 +11,7 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "core/log_int.h"
+#include "core/logf.h"
 #include "core/utf8.h"
 #include "medsec/log.h"
 

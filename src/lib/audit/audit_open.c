@@ -19,7 +19,7 @@
 #include "medsec/err.h"
 #include "audit_int.h"
 #include "audit_writer_int.h"
-#include "core/log_int.h"
+#include "core/logf.h"
 #include "io/io.h"
 
 static void held_clear(struct medsec_audit *a);

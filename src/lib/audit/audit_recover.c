@@ -24,7 +24,7 @@
 #include "medsec/err.h"
 #include "audit_int.h"
 #include "audit_writer_int.h"
-#include "core/log_int.h"
+#include "core/logf.h"
 #include "io/io.h"
 
 struct scan_state {

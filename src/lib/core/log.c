@@ -11,7 +11,7 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "core/log_int.h"
+#include "core/logf.h"
 #include "core/utf8.h"
 
 #define CUT_MARK "..."

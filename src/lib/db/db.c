@@ -26,7 +26,7 @@
 
 #include <sqlite3.h>
 
-#include "core/log_int.h"
+#include "core/logf.h"
 #include "db/db_int.h"
 #include "io/io.h"
 #include "medsec/db.h"

@@ -18,7 +18,7 @@
 #include "medsec/identity.h"
 #include "medsec/password_policy.h"
 #include "medsec/session.h"
-#include "core/log_int.h"
+#include "core/logf.h"
 #include "identity/identity_int.h"
 
 #define AUTH_AUDIT_SUCCESS 0x1	/* record LOGIN_SUCCESS here */

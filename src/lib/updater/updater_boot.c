@@ -16,7 +16,7 @@
 #include <unistd.h>
 
 #include "core/errf.h"
-#include "core/log_int.h"
+#include "core/logf.h"
 #include "io/io.h"
 #include "medsec/audit.h"
 #include "medsec/clock.h"

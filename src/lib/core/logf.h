@@ -3,8 +3,8 @@
  * may call medsec_log(); it never blocks on I/O of its own and costs an
  * atomic load when nobody listens. Never pass a secret.
  */
-#ifndef MEDSEC_LOG_INT_H
-#define MEDSEC_LOG_INT_H
+#ifndef MEDSEC_CORE_LOGF_H
+#define MEDSEC_CORE_LOGF_H
 
 #include "medsec/base.h"
 #include "medsec/log.h"
