@@ -158,7 +158,7 @@ test_req_1_1_unknown_role_denied(void **state)
 	assert_non_null(medsec_roles_find(&roles, "clinician"));
 }
 
-static void
+static void MEDSEC_TEST_PASSES_NULL
 test_req_1_1_empty_roles_denied(void **state)
 {
 	struct medsec_roles roles;
@@ -311,7 +311,7 @@ check_hostile_record(const struct medsec_audit_record *rec, void *ctx)
 	json_decref(d);
 }
 
-static void
+static void MEDSEC_TEST_PASSES_NULL
 test_req_1_1_hostile_subject_still_audited(void **state)
 {
 	struct medsec_subject eve = { "eve\"\\\n", "local", "\"x\\\",auditor" };

@@ -93,7 +93,7 @@ test_base64_decode_refuses_malformed_and_wipes(void **state)
 		"Zm8A",	 /* too long */
 		"Zm 8",	 /* a blank */
 		"Zm9",	 /* trailing bits set ("fo" is "Zm8") */
-		"Z\x01" "8", /* a control byte */
+		"Z\0018",	 /* a control byte (octal escape: \001 then 8) */
 	};
 	uint8_t out[2];
 	size_t i;
