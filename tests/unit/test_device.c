@@ -743,6 +743,26 @@ test_req_1_12_device_status_reports_updater(void **state)
 
 /* ---- access decisions ask identity about the account ---- */
 
+/* Whether the trail holds a denial of actor whose reason contains what. */
+static int
+denial_recorded(struct dev *t, const char *actor, const char *what)
+{
+	struct medsec_audit_reader *rd;
+	struct medsec_audit_record rec;
+	char dir[256];
+	int found = 0;
+
+	state_path(t, "audit", dir, sizeof(dir));
+	assert_int_equal(medsec_audit_reader_open(dir, &rd), MEDSEC_OK);
+	while (medsec_audit_reader_next(rd, &rec) == 1)
+		if (rec.event == MEDSEC_EV_PERMISSION_DENIED &&
+		    strcmp(rec.actor, actor) == 0 && rec.reason != NULL &&
+		    strstr(rec.reason, what) != NULL)
+			found = 1;
+	medsec_audit_reader_close(rd);
+	return found;
+}
+
 static void
 test_req_1_1_device_access_refuses_must_change_subject(void **state)
 {
@@ -794,6 +814,12 @@ test_req_1_1_device_access_refuses_must_change_subject(void **state)
 	assert_int_equal(medsec_access_check(roles, audit, &glass,
 	    MEDSEC_PERM_CONFIG, "settings"), MEDSEC_ERR_DENIED);
 	dev_close(&t);
+	/* Each denial says it was the account, not the roles. */
+	assert_true(denial_recorded(&t, "tech",
+	    "permission config refused: the account must change its password"));
+	assert_true(denial_recorded(&t, "tech",
+	    "permission config refused: the account is disabled"));
+	assert_true(denial_recorded(&t, "Dr Kim", "not granted to roles"));
 	dev_teardown(&t);
 }
 

@@ -222,9 +222,22 @@ audit_field(char *buf, size_t buflen, const char *s)
 	return buf;
 }
 
+/* Why the account behind a subject holding the permission was refused. */
+static const char *
+account_refusal(int account)
+{
+	switch (account) {
+	case MEDSEC_ERR_DISABLED: return "the account is disabled";
+	case MEDSEC_ERR_LOCKED: return "the account is locked";
+	case MEDSEC_ERR_EXPIRED: return "the account has expired";
+	case MEDSEC_ERR_STATE: return "the account must change its password";
+	default: return medsec_strerror(account);
+	}
+}
+
 static void
 audit_denial(struct medsec_audit *audit, const struct medsec_subject *who,
-    int perm, const char *object, size_t unknown)
+    int perm, const char *object, size_t unknown, int account)
 {
 	char actor[MEDSEC_AUDIT_FIELD_MAX + 1], source[sizeof(actor)];
 	char obj[sizeof(actor)], roles[sizeof(actor)], reason[sizeof(actor)];
@@ -243,6 +256,9 @@ audit_denial(struct medsec_audit *audit, const struct medsec_subject *who,
 	if (who == NULL)
 		snprintf(rbuf, sizeof(rbuf), "permission %s requested without "
 		    "a subject", pname);
+	else if (account != MEDSEC_OK)
+		snprintf(rbuf, sizeof(rbuf), "permission %s refused: %s", pname,
+		    account_refusal(account));
 	else
 		snprintf(rbuf, sizeof(rbuf), "permission %s not granted to "
 		    "roles %s", pname, rl[0] != '\0' ? rl : "(none)");
@@ -251,6 +267,8 @@ audit_denial(struct medsec_audit *audit, const struct medsec_subject *who,
 	medsec_audit_detail_str(&d, "roles", rl);
 	if (unknown > 0)
 		medsec_audit_detail_u64(&d, "unknown_roles", unknown);
+	if (account != MEDSEC_OK)
+		medsec_audit_detail_i64(&d, "account_error", account);
 	if (medsec_audit_detail_end(&d, &text) != MEDSEC_OK) {
 		/* Not reachable: three bounded fields fit several times
 		 * over. Were it reached, the record still goes in, empty. */
@@ -282,16 +300,19 @@ medsec_access_check(const struct medsec_roles *roles,
 {
 	size_t unknown = 0;
 	uint32_t granted;
+	int account = MEDSEC_OK;
 
 	if (roles != NULL && who != NULL && perm >= 0 &&
 	    perm < MEDSEC_PERM__COUNT) {
 		granted = medsec_roles_permissions(roles, who->roles, &unknown);
-		if ((granted & MEDSEC_PERM_BIT(perm)) != 0 &&
-		    (roles->subject_check == NULL ||
-		    roles->subject_check(roles->subject_ctx, who) == MEDSEC_OK))
-			return MEDSEC_OK;
+		if ((granted & MEDSEC_PERM_BIT(perm)) != 0) {
+			if (roles->subject_check == NULL ||
+			    (account = roles->subject_check(roles->subject_ctx,
+			    who)) == MEDSEC_OK)
+				return MEDSEC_OK;
+		}
 	}
 	if (audit != NULL)
-		audit_denial(audit, who, perm, object, unknown);
+		audit_denial(audit, who, perm, object, unknown, account);
 	return MEDSEC_ERR_DENIED;
 }
