@@ -20,7 +20,8 @@ usage() {
 
 # Building and running: compiler, build tools, the libraries' headers, and
 # the command-line openssl and sqlite3 an operator inspects a device with.
-# libevent joins this set with the daemon that needs it.
+# libevent (the daemon's loop, TLS bufferevents and HTTP server) and
+# libseccomp (its sandbox) are libraries the daemon links.
 RUN="
 build-essential
 cmake
@@ -32,6 +33,8 @@ libsqlite3-dev
 sqlite3
 libjansson-dev
 libinih-dev
+libevent-dev
+libseccomp-dev
 "
 
 # What the tests call: cmocka; clang for the clang build and its sanitizer
@@ -39,7 +42,10 @@ libinih-dev
 # python3 (the CLI tests edit and read files with it); strace (the test
 # that no password reaches a system call's arguments); Chromium (the
 # submission package rendered and its links followed); Node.js for the FHIR
-# validator, added below.
+# validator, added below. The attackers and checkers the daemon's tests run
+# on loopback: testssl.sh (needs a DNS lookup tool: bind9-host), sslscan,
+# nmap, hydra, slowhttptest, wrk, stunnel4 and socat for clients the tools
+# lack; systemd for systemd-analyze on the service unit.
 CHECK="
 libcmocka-dev
 clang
@@ -49,6 +55,16 @@ libxml2-utils
 python3
 strace
 chromium
+testssl.sh
+bind9-host
+sslscan
+nmap
+hydra
+slowhttptest
+wrk
+stunnel4
+socat
+systemd
 "
 
 # The tools the benchmarks run side by side with medsec.
@@ -59,6 +75,8 @@ minisign
 signify-openbsd
 b3sum
 time
+nginx-light
+wrk
 "
 
 FUZZ="
