@@ -13,7 +13,7 @@
 
 #define ROTL(x, b) (uint64_t)(((x) << (b)) | ((x) >> (64 - (b))))
 
-static uint64_t
+static inline uint64_t
 load64(const uint8_t *p)
 {
 	uint64_t v = 0;
@@ -24,7 +24,7 @@ load64(const uint8_t *p)
 	return v;
 }
 
-static void
+static inline void
 sipround(uint64_t v[4])
 {
 	v[0] += v[1];
@@ -43,7 +43,7 @@ sipround(uint64_t v[4])
 	v[2] = ROTL(v[2], 32);
 }
 
-static void
+static inline void
 sipcompress(uint64_t v[4], uint64_t m)
 {
 	v[3] ^= m;
@@ -134,10 +134,17 @@ guard_key_of(const struct medsec_guard *g, const struct sockaddr *addr,
 	return MEDSEC_OK;
 }
 
+/*
+ * Only the address bytes are hashed: 4 for IPv4, 16 for IPv6 (the prefix
+ * is the same for every key of a table). The lengths differ, and SipHash
+ * mixes the length in, so the two families never share a hash input.
+ */
 static uint32_t
 index_slot(const struct medsec_guard *g, const struct guard_key *k)
 {
-	return (uint32_t)guard_siphash24(g->hash_key, k, sizeof(*k)) &
+	size_t len = k->family == 4 ? 4 : sizeof(k->addr);
+
+	return (uint32_t)guard_siphash24(g->hash_key, k->addr, len) &
 	    g->index_mask;
 }
 
