@@ -14,8 +14,8 @@ count_refusal(struct guard_source *s, int kind, uint64_t now_us)
 {
 	if (s->refused[GUARD_CONNECTION] + s->refused[GUARD_REQUEST_KIND] +
 	    s->refused[GUARD_LOGIN_KIND] == 0)
-		s->first_us = now_us;
-	if (now_us > s->last_us || s->refused[kind] == 0)
+		s->first_us = s->last_us = now_us;
+	else if (now_us > s->last_us)
 		s->last_us = now_us;
 	s->refused[kind]++;
 }
