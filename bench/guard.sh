@@ -9,7 +9,7 @@ set -euo pipefail
 build=$(cd "$1" && pwd)
 decisions=${2:-20000000}
 
-field() { sed -n "s/.*$1=\([^ ]*\).*/\1/p"; }
+field() { sed -n "s/.* $1=\([^ ]*\).*/\1/p"; }
 
 printf '%-7s %-8s %-7s %-14s %-8s %-11s %-9s %-10s %-10s %s\n' mode sources family \
     decisions/s ns/dec cpu_ns/dec refused% evictions table_kib peak_rss_kib
