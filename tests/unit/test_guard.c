@@ -816,6 +816,44 @@ test_guard_refuses_unusable_address(void **state)
 	medsec_guard_free(NULL);
 }
 
+static void MEDSEC_TEST_PASSES_NULL
+test_guard_refuses_null_arguments(void **state)
+{
+	struct medsec_guard_options o = defaults();
+	struct medsec_guard *g, *none = medsec_test_null;
+	struct medsec_guard_stats st;
+	struct addr a = loopback(0);
+	struct sockaddr *sa = (struct sockaddr *)&a.ss;
+	uint32_t retry = 5;
+
+	(void)state;
+	g = guard_with(&o);
+	assert_int_equal(medsec_guard_new(medsec_test_null, &none),
+	    MEDSEC_ERR_INVALID);
+	assert_null(none);
+	assert_int_equal(medsec_guard_new(&o, medsec_test_null),
+	    MEDSEC_ERR_INVALID);
+	assert_int_equal(medsec_guard_connect(medsec_test_null, sa, a.len, T0,
+			     &retry), MEDSEC_ERR_INVALID);
+	assert_int_equal(retry, 0);
+	assert_int_equal(medsec_guard_connect(g, medsec_test_null, a.len, T0,
+			     &retry), MEDSEC_ERR_INVALID);
+	assert_int_equal(medsec_guard_connect(g, sa, a.len, T0,
+			     medsec_test_null), MEDSEC_ERR_INVALID);
+	assert_int_equal(medsec_guard_request(g, sa, a.len,
+			     MEDSEC_GUARD_REQUEST, T0, medsec_test_null),
+	    MEDSEC_ERR_INVALID);
+	assert_int_equal(medsec_guard_reports(g, T0, medsec_test_null, NULL),
+	    MEDSEC_ERR_INVALID);
+	assert_int_equal(medsec_guard_set_options(g, medsec_test_null),
+	    MEDSEC_ERR_INVALID);
+	medsec_guard_disconnect(g, medsec_test_null, a.len);
+	medsec_guard_stats(medsec_test_null, &st);
+	assert_int_equal(st.sources, 0);
+	assert_int_equal(stats(g).sources, 0);
+	medsec_guard_free(g);
+}
+
 /*
  * No allocation per decision: a million decisions from 100,000 sources
  * leave the heap exactly as it was after creation, and the table at its
@@ -910,6 +948,7 @@ static const struct CMUnitTest tests[] = {
 	cmocka_unit_test(test_req_2_4_guard_memory_fixed_under_million_decisions),
 	cmocka_unit_test(test_guard_options_check_names_the_value),
 	cmocka_unit_test(test_guard_refuses_unusable_address),
+	cmocka_unit_test(test_guard_refuses_null_arguments),
 	cmocka_unit_test(test_guard_siphash_matches_libsodium),
 };
 

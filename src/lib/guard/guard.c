@@ -76,8 +76,10 @@ medsec_guard_options_check(const struct medsec_guard_options *o, char *why,
 
 	if (why != NULL && whylen > 0)
 		why[0] = '\0';
-	if (o == NULL)
+	if (o == NULL) {
+		say(why, whylen, "guard options missing");
 		return MEDSEC_ERR_INVALID;
+	}
 	for (i = 0; i < sizeof(bounds) / sizeof(bounds[0]); i++) {
 		memcpy(&v, (const char *)o + bounds[i].offset, sizeof(v));
 		if (v < bounds[i].min || v > bounds[i].max) {
