@@ -94,6 +94,7 @@ struct medsec_guard_stats {
 };
 
 struct medsec_guard;
+struct medsec_config;
 
 /*
  * The defaults of the daemon's [limits] section: 512 connections, 16 per
@@ -102,6 +103,17 @@ struct medsec_guard;
  */
 MEDSEC_API MEDSEC_NONNULL(1)
 void medsec_guard_options_default(struct medsec_guard_options *o);
+
+/*
+ * The options of a device configuration's [limits] section (config.h):
+ * its caps, rates, bursts and throttle_report_seconds, a connection burst
+ * of twice connection_rate (the daemon's contract), and the defaults for
+ * what the file does not set (max_sources, ipv6_prefix). The caller
+ * still checks them (medsec_guard_new() does).
+ */
+MEDSEC_API MEDSEC_NONNULL(1, 2)
+void medsec_guard_options_from_config(const struct medsec_config *cfg,
+    struct medsec_guard_options *o);
 
 /*
  * Checks options: every rate and burst 1..MEDSEC_GUARD_RATE_MAX /

@@ -21,6 +21,7 @@
 
 #include "testmain.h"
 #include "guard/guard_int.h"
+#include "medsec/config.h"
 #include "medsec/err.h"
 #include "medsec/guard.h"
 
@@ -766,6 +767,40 @@ test_guard_options_check_names_the_value(void **state)
 }
 
 static void
+test_guard_options_from_config_limits(void **state)
+{
+	struct medsec_config *cfg;
+	struct medsec_guard_options o, want = defaults();
+
+	(void)state;
+	assert_non_null(cfg = calloc(1, sizeof(*cfg)));
+	medsec_config_defaults(cfg);
+	medsec_guard_options_from_config(cfg, &o);
+	assert_memory_equal(&o, &want, sizeof(o));
+	cfg->limits_max_connections = 100;
+	cfg->limits_source_connections = 4;
+	cfg->limits_connection_rate = 3;
+	cfg->limits_request_rate = 7;
+	cfg->limits_request_burst = 9;
+	cfg->limits_login_rate = 2;
+	cfg->limits_login_burst = 3;
+	cfg->limits_throttle_report_seconds = 30;
+	medsec_guard_options_from_config(cfg, &o);
+	assert_int_equal(o.max_connections, 100);
+	assert_int_equal(o.source_connections, 4);
+	assert_int_equal(o.connection_rate, 3);
+	assert_int_equal(o.connection_burst, 6);
+	assert_int_equal(o.request_rate, 7);
+	assert_int_equal(o.request_burst, 9);
+	assert_int_equal(o.login_rate, 2);
+	assert_int_equal(o.login_burst, 3);
+	assert_int_equal(o.report_seconds, 30);
+	assert_int_equal(o.max_sources, want.max_sources);
+	assert_int_equal(o.ipv6_prefix, want.ipv6_prefix);
+	free(cfg);
+}
+
+static void
 test_req_2_4_guard_time_going_back_adds_no_tokens(void **state)
 {
 	struct medsec_guard_options o = defaults();
@@ -947,6 +982,7 @@ static const struct CMUnitTest tests[] = {
 	cmocka_unit_test(test_req_2_4_guard_time_going_back_adds_no_tokens),
 	cmocka_unit_test(test_req_2_4_guard_memory_fixed_under_million_decisions),
 	cmocka_unit_test(test_guard_options_check_names_the_value),
+	cmocka_unit_test(test_guard_options_from_config_limits),
 	cmocka_unit_test(test_guard_refuses_unusable_address),
 	cmocka_unit_test(test_guard_refuses_null_arguments),
 	cmocka_unit_test(test_guard_siphash_matches_libsodium),

@@ -9,6 +9,7 @@
 
 #include "core/logf.h"
 #include "guard/guard_int.h"
+#include "medsec/config.h"
 #include "medsec/crypto.h"
 #include "medsec/err.h"
 
@@ -29,6 +30,27 @@ medsec_guard_options_default(struct medsec_guard_options *o)
 	o->report_seconds = 60;
 	o->max_sources = 16384;
 	o->ipv6_prefix = 64;
+}
+
+void
+medsec_guard_options_from_config(const struct medsec_config *cfg,
+    struct medsec_guard_options *o)
+{
+	if (o == NULL)
+		return;
+	medsec_guard_options_default(o);
+	if (cfg == NULL)
+		return;
+	o->max_connections = cfg->limits_max_connections;
+	o->source_connections = cfg->limits_source_connections;
+	o->connection_rate = cfg->limits_connection_rate;
+	o->connection_burst = cfg->limits_connection_rate > UINT32_MAX / 2 ?
+	    UINT32_MAX : cfg->limits_connection_rate * 2;
+	o->request_rate = cfg->limits_request_rate;
+	o->request_burst = cfg->limits_request_burst;
+	o->login_rate = cfg->limits_login_rate;
+	o->login_burst = cfg->limits_login_burst;
+	o->report_seconds = cfg->limits_throttle_report_seconds;
 }
 
 struct option_bound {
