@@ -116,4 +116,32 @@ test_openapi_and_api_md_name_every_route() {
 	[ -z "$missing" ] || die "routes not documented:$missing"
 }
 
+# MFDS 2.3, the documentation half: users can find the manufacturer's
+# emergency contact and the steps to take without an account. The API
+# documents GET /v1/incident as readable without login, with every field
+# of [incident], and the configuration page says where they come from.
+test_req_2_3_incident_contact_documented_readable_without_login() {
+	command -v node >/dev/null || { echo "node not installed: skipped"; exit 77; }
+	node -e 'const d = require(process.argv[1]);
+	    const op = d.paths["/v1/incident"].get;
+	    const s = d.components.schemas.Incident;
+	    const want = ["contact", "phone", "email", "url", "steps"];
+	    if (!Array.isArray(op.security) || op.security.length !== 0)
+		throw new Error("GET /v1/incident needs a login");
+	    if (op.responses["200"].content["application/json"].schema.$ref !==
+		"#/components/schemas/Incident")
+		throw new Error("200 is not the Incident schema");
+	    for (const k of want)
+		if (!s.required.includes(k))
+			throw new Error("Incident does not require " + k);' "$doc" ||
+	    die "openapi.json: GET /v1/incident"
+	sed -n '/^### GET \/v1\/incident$/,/^### /p' "$apimd" >"$work/incident.md"
+	grep -q '^Auth: none (MFDS 2.3)' "$work/incident.md" ||
+	    die "api.md: GET /v1/incident not readable without login"
+	grep -q '"contact".*"phone"' "$work/incident.md" ||
+	    die "api.md: no example of the contact"
+	grep -q '^\.SH "\[incident\]"' "$MEDSEC_SOURCE_DIR/docs/man/medsecd.conf.5" ||
+	    die "medsecd.conf(5) has no [incident] section"
+}
+
 "$1"
