@@ -35,6 +35,14 @@
 #include <time.h>
 #include <unistd.h>
 
+#include <event2/buffer.h>
+#include <event2/bufferevent.h>
+#include <event2/bufferevent_ssl.h>
+#include <event2/event.h>
+#include <openssl/evp.h>
+#include <openssl/ssl.h>
+#include <openssl/x509.h>
+
 #include <medsec/err.h>
 
 #include "sandbox.h"
@@ -613,6 +621,127 @@ test_sandboxed_worker_serves_socketpair_epoll_and_memfd(void **state)
 	close(pair[0]);
 }
 
+/* --- the worker's real stack: libevent and OpenSSL under the filter --- */
+
+/* A throw-away P-256 certificate for the confined TLS server. */
+static SSL_CTX *
+server_ctx(void)
+{
+	EVP_PKEY *key = EVP_EC_gen("P-256");
+	X509 *cert = X509_new();
+	X509_NAME *name;
+	SSL_CTX *ctx = SSL_CTX_new(TLS_server_method());
+
+	if (key == NULL || cert == NULL || ctx == NULL)
+		return NULL;
+	ASN1_INTEGER_set(X509_get_serialNumber(cert), 1);
+	X509_gmtime_adj(X509_getm_notBefore(cert), 0);
+	X509_gmtime_adj(X509_getm_notAfter(cert), 3600);
+	X509_set_pubkey(cert, key);
+	name = X509_get_subject_name(cert);
+	X509_NAME_add_entry_by_txt(name, "CN", MBSTRING_ASC,
+	    (const unsigned char *)"sandbox-test", -1, -1, 0);
+	X509_set_issuer_name(cert, name);
+	if (X509_sign(cert, key, EVP_sha256()) == 0 ||
+	    SSL_CTX_use_certificate(ctx, cert) != 1 ||
+	    SSL_CTX_use_PrivateKey(ctx, key) != 1 ||
+	    SSL_CTX_set_min_proto_version(ctx, TLS1_3_VERSION) != 1)
+		return NULL;
+	X509_free(cert);
+	EVP_PKEY_free(key);
+	return ctx;
+}
+
+static void
+tls_read(struct bufferevent *bev, void *arg)
+{
+	struct evbuffer *in = bufferevent_get_input(bev);
+	char buf[8];
+
+	(void)arg;
+	if (evbuffer_get_length(in) < 4)
+		return;
+	if (evbuffer_remove(in, buf, 4) != 4 || memcmp(buf, "ping", 4) != 0)
+		_exit(PROBE_BROKEN);
+	bufferevent_write(bev, "pong", 4);
+}
+
+static void
+tls_event(struct bufferevent *bev, short what, void *arg)
+{
+	(void)arg;
+	/* The client closes after reading the answer. */
+	if (what & (BEV_EVENT_EOF | BEV_EVENT_ERROR))
+		event_base_loopexit(bufferevent_get_base(bev), NULL);
+}
+
+/* The confined side: a TLS 1.3 server on a libevent loop, as the worker. */
+static void
+serve_tls_confined(int fd)
+{
+	struct event_base *base;
+	struct bufferevent *bev;
+	SSL_CTX *ctx;
+	SSL *ssl;
+
+	if ((ctx = server_ctx()) == NULL || (base = event_base_new()) == NULL)
+		_exit(PROBE_CONTROL);
+	/* A server ignores SIGPIPE: a client gone mid-write is an error
+	 * return, not the end of the process. */
+	signal(SIGPIPE, SIG_IGN);
+	confine();
+	if ((ssl = SSL_new(ctx)) == NULL ||
+	    (bev = bufferevent_openssl_socket_new(base, fd, ssl,
+	    BUFFEREVENT_SSL_ACCEPTING, BEV_OPT_CLOSE_ON_FREE)) == NULL)
+		_exit(PROBE_BROKEN);
+	bufferevent_setcb(bev, tls_read, NULL, tls_event, NULL);
+	bufferevent_enable(bev, EV_READ | EV_WRITE);
+	if (event_base_dispatch(base) != 0)
+		_exit(PROBE_BROKEN);
+	bufferevent_free(bev);
+	event_base_free(base);
+	SSL_CTX_free(ctx);
+	_exit(PROBE_OK);
+}
+
+static void
+test_sandboxed_worker_serves_tls_on_a_libevent_loop(void **state)
+{
+	SSL_CTX *ctx;
+	SSL *ssl;
+	char buf[8];
+	int sv[2], status;
+	pid_t pid;
+
+	(void)state;
+	assert_int_equal(socketpair(AF_UNIX, SOCK_STREAM, 0, sv), 0);
+	pid = fork();
+	assert_true(pid >= 0);
+	if (pid == 0) {
+		close(sv[0]);
+		serve_tls_confined(sv[1]);
+	}
+	close(sv[1]);
+	ctx = SSL_CTX_new(TLS_client_method());
+	assert_non_null(ctx);
+	ssl = SSL_new(ctx);
+	assert_non_null(ssl);
+	assert_int_equal(SSL_set_fd(ssl, sv[0]), 1);
+	if (SSL_connect(ssl) != 1 || SSL_write(ssl, "ping", 4) != 4 ||
+	    SSL_read(ssl, buf, sizeof(buf)) != 4) {
+		assert_int_equal(waitpid(pid, &status, 0), pid);
+		assert_probe_passed(status);
+		fail_msg("TLS exchange with the confined server failed");
+	}
+	assert_memory_equal(buf, "pong", 4);
+	assert_string_equal(SSL_get_version(ssl), "TLSv1.3");
+	SSL_free(ssl);
+	SSL_CTX_free(ctx);
+	close(sv[0]);
+	assert_int_equal(waitpid(pid, &status, 0), pid);
+	assert_probe_passed(status);
+}
+
 /* In the foreground the worker's stderr may be a file: writing to it must
  * not end the worker (RLIMIT_FSIZE is kept for that reason). */
 static void
@@ -785,6 +914,7 @@ static const struct CMUnitTest tests[] = {
 	cmocka_unit_test(test_sandboxed_worker_unix_socket_refused_cleanly),
 	cmocka_unit_test(test_sandboxed_worker_cannot_map_executable_memory),
 	cmocka_unit_test(test_sandboxed_worker_serves_socketpair_epoll_and_memfd),
+	cmocka_unit_test(test_sandboxed_worker_serves_tls_on_a_libevent_loop),
 	cmocka_unit_test(test_sandboxed_worker_writes_to_a_redirected_stderr),
 	cmocka_unit_test(test_sandbox_drop_privileges_switches_every_id_for_good),
 	cmocka_unit_test(test_sandbox_drop_privileges_again_is_a_noop_with_a_note),
