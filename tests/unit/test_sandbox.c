@@ -39,6 +39,7 @@
 #include <event2/bufferevent.h>
 #include <event2/bufferevent_ssl.h>
 #include <event2/event.h>
+#include <event2/http.h>
 #include <openssl/evp.h>
 #include <openssl/ssl.h>
 #include <openssl/x509.h>
@@ -742,6 +743,105 @@ test_sandboxed_worker_serves_tls_on_a_libevent_loop(void **state)
 	assert_probe_passed(status);
 }
 
+static void
+http_health(struct evhttp_request *req, void *arg)
+{
+	struct evbuffer *out = evbuffer_new();
+
+	(void)arg;
+	if (out == NULL)
+		_exit(PROBE_BROKEN);
+	evbuffer_add_printf(out, "{\"status\":\"ok\"}");
+	evhttp_add_header(evhttp_request_get_output_headers(req),
+	    "Content-Type", "application/json");
+	evhttp_send_reply(req, 200, "OK", out);
+	evbuffer_free(out);
+}
+
+/* The confined side: evhttp on a listener made before the sandbox; it
+ * serves until the test ends it with SIGTERM. */
+static void
+serve_http_confined(int listener)
+{
+	struct event_base *base;
+	struct evhttp *http;
+
+	if ((base = event_base_new()) == NULL ||
+	    (http = evhttp_new(base)) == NULL)
+		_exit(PROBE_CONTROL);
+	signal(SIGPIPE, SIG_IGN);
+	confine();
+	evhttp_set_cb(http, "/v1/health", http_health, NULL);
+	if (evhttp_accept_socket(http, listener) != 0)
+		_exit(PROBE_BROKEN);
+	event_base_dispatch(base);
+	_exit(PROBE_BROKEN);
+}
+
+/* Sends one request to the confined server; the answer lands in answer. */
+static int
+ask_http(const struct sockaddr_in *sin, char *answer, size_t size)
+{
+	static const char request[] = "GET /v1/health HTTP/1.1\r\n"
+	    "Host: 127.0.0.1\r\nConnection: close\r\n\r\n";
+	size_t got = 0;
+	ssize_t n;
+	int fd;
+
+	if ((fd = socket(AF_INET, SOCK_STREAM, 0)) < 0)
+		return -1;
+	if (connect(fd, (const struct sockaddr *)sin, sizeof(*sin)) != 0 ||
+	    write(fd, request, sizeof(request) - 1) !=
+	    (ssize_t)sizeof(request) - 1) {
+		close(fd);
+		return -1;
+	}
+	while (got < size - 1 && (n = read(fd, answer + got,
+	    size - 1 - got)) > 0)
+		got += (size_t)n;
+	answer[got] = '\0';
+	close(fd);
+	return 0;
+}
+
+static void
+test_sandboxed_worker_serves_http_on_an_inherited_listener(void **state)
+{
+	struct sockaddr_in sin;
+	socklen_t len = sizeof(sin);
+	char answer[512] = "";
+	int listener, status, asked;
+	pid_t pid;
+
+	(void)state;
+	listener = socket(AF_INET, SOCK_STREAM | SOCK_NONBLOCK, 0);
+	assert_true(listener >= 0);
+	memset(&sin, 0, sizeof(sin));
+	sin.sin_family = AF_INET;
+	sin.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+	assert_int_equal(bind(listener, (struct sockaddr *)&sin, sizeof(sin)),
+	    0);
+	assert_int_equal(listen(listener, 8), 0);
+	assert_int_equal(getsockname(listener, (struct sockaddr *)&sin, &len),
+	    0);
+	pid = fork();
+	assert_true(pid >= 0);
+	if (pid == 0)
+		serve_http_confined(listener);
+	close(listener);
+	asked = ask_http(&sin, answer, sizeof(answer));
+	kill(pid, SIGTERM);
+	assert_int_equal(waitpid(pid, &status, 0), pid);
+	if (WIFEXITED(status))
+		fail_msg("confined server exited %d", WEXITSTATUS(status));
+	if (WTERMSIG(status) != SIGTERM)
+		fail_msg("confined server killed by signal %d",
+		    WTERMSIG(status));
+	assert_int_equal(asked, 0);
+	assert_non_null(strstr(answer, "HTTP/1.1 200 OK\r\n"));
+	assert_non_null(strstr(answer, "{\"status\":\"ok\"}"));
+}
+
 /* In the foreground the worker's stderr may be a file: writing to it must
  * not end the worker (RLIMIT_FSIZE is kept for that reason). */
 static void
@@ -915,6 +1015,7 @@ static const struct CMUnitTest tests[] = {
 	cmocka_unit_test(test_sandboxed_worker_cannot_map_executable_memory),
 	cmocka_unit_test(test_sandboxed_worker_serves_socketpair_epoll_and_memfd),
 	cmocka_unit_test(test_sandboxed_worker_serves_tls_on_a_libevent_loop),
+	cmocka_unit_test(test_sandboxed_worker_serves_http_on_an_inherited_listener),
 	cmocka_unit_test(test_sandboxed_worker_writes_to_a_redirected_stderr),
 	cmocka_unit_test(test_sandbox_drop_privileges_switches_every_id_for_good),
 	cmocka_unit_test(test_sandbox_drop_privileges_again_is_a_noop_with_a_note),
