@@ -259,6 +259,9 @@ static const char *const allowed[] = {
 	"epoll_pwait", "poll", "ppoll", "timerfd_create", "timerfd_settime",
 	"timerfd_gettime", "eventfd2", "pipe2", "rt_sigaction",
 	"rt_sigprocmask", "rt_sigreturn", "restart_syscall",
+	/* The process's own signal stack (sanitizer runtimes set one up
+	 * when a signal handler is installed). */
+	"sigaltstack",
 	/* Time for timeouts, token buckets and OpenSSL's tickets. */
 	"clock_gettime", "clock_getres", "gettimeofday", "nanosleep",
 	"clock_nanosleep",
