@@ -63,6 +63,10 @@ test_systemd_unit_keeps_the_monitor_capabilities_minimal() {
 	[ "$caps" = "CAP_SETUID CAP_SETGID CAP_NET_BIND_SERVICE" ] ||
 	    die "capabilities: '$caps'"
 	grep -qx 'NoNewPrivileges=yes' "$unit" || die "NoNewPrivileges missing"
+	# noroot would strip root of the bounding set's capabilities at exec:
+	# the monitor could then not start the worker as the service user.
+	! grep -q '^SecureBits=.*noroot' "$unit" || die "SecureBits noroot"
+	! grep -q '^User=' "$unit" || die "the monitor must start as root"
 	grep -qx 'ExecStart=/usr/sbin/medsecd -f -c /etc/medsec/medsecd.conf' \
 	    "$unit" || die "ExecStart changed"
 	grep -qx 'ExecReload=/bin/kill -HUP $MAINPID' "$unit" ||
