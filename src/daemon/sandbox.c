@@ -386,8 +386,11 @@ add_memory_rules(scmp_filter_ctx ctx, char *err, size_t errlen)
 
 /*
  * Descriptors: the fcntl commands libevent, OpenSSL and the memfd seals
- * use, the fstat glibc does through newfstatat(fd, "", AT_EMPTY_PATH),
- * and the read-only half of prlimit (sysconf(_SC_OPEN_MAX)).
+ * use (any other kills), the fstat glibc does through newfstatat(fd, "",
+ * AT_EMPTY_PATH), and the read-only half of prlimit (getrlimit,
+ * sysconf(_SC_OPEN_MAX)). newfstatat without AT_EMPTY_PATH gets EACCES;
+ * with it and a path it still stats a file by name, which tells sizes and
+ * times, never contents: glibc's fstat() cannot be told apart from it.
  */
 static int
 add_descriptor_rules(scmp_filter_ctx ctx, char *err, size_t errlen)
