@@ -49,27 +49,31 @@ load_certs(SSL_CTX *ctx, const char *pem, size_t len, char *err,
 {
 	X509 *x;
 	BIO *b;
-	int n = 0, r = MEDSEC_OK;
+	int n = 0, ok = 1, r = MEDSEC_OK;
 
 	if (pem == NULL || len == 0 || len > (64u << 10))
 		return channel_err(err, errlen, MEDSEC_ERR_CONFIG, "tls.cert: "
 		    "no server certificate, or one over 64 KiB");
 	if ((b = BIO_new_mem_buf(pem, (int)len)) == NULL)
 		return MEDSEC_ERR_NOMEM;
-	while (r == MEDSEC_OK &&
+	while (ok && r == MEDSEC_OK &&
 	    (x = PEM_read_bio_X509(b, NULL, NULL, NULL)) != NULL) {
 		if (n++ == 0) {
-			if (SSL_CTX_use_certificate(ctx, x) != 1)
-				r = MEDSEC_ERR_CONFIG;
+			/* The policy's refusal says why, in err. */
+			if ((r = channel_policy_cert(x, err, errlen)) ==
+			    MEDSEC_OK)
+				ok = SSL_CTX_use_certificate(ctx, x) == 1;
 			X509_free(x);
 		} else if (SSL_CTX_add0_chain_cert(ctx, x) != 1) {
 			X509_free(x);
-			r = MEDSEC_ERR_CONFIG;
+			ok = 0;
 		}
 	}
 	BIO_free(b);
 	ERR_clear_error();
-	if (n == 0 || r != MEDSEC_OK)
+	if (r != MEDSEC_OK)
+		return r;
+	if (n == 0 || !ok)
 		return channel_err(err, errlen, MEDSEC_ERR_CONFIG, "tls.cert: "
 		    "not a PEM certificate (chain) that OpenSSL accepts");
 	return MEDSEC_OK;
@@ -81,7 +85,7 @@ load_key(SSL_CTX *ctx, const char *pem, size_t len, char *err,
 {
 	EVP_PKEY *key = NULL;
 	BIO *b;
-	int ok;
+	int ok, parsed;
 
 	if (pem == NULL || len == 0 || len > (64u << 10))
 		return channel_err(err, errlen, MEDSEC_ERR_CONFIG, "tls.key: "
@@ -91,12 +95,17 @@ load_key(SSL_CTX *ctx, const char *pem, size_t len, char *err,
 		return MEDSEC_ERR_NOMEM;
 	key = PEM_read_bio_PrivateKey(b, NULL, NULL, NULL);
 	BIO_free(b);
-	ok = key != NULL && SSL_CTX_use_PrivateKey(ctx, key) == 1;
+	parsed = key != NULL;
+	/* libssl refuses a key that does not match the certificate here. */
+	ok = parsed && SSL_CTX_use_PrivateKey(ctx, key) == 1;
 	EVP_PKEY_free(key);
 	ERR_clear_error();
-	if (!ok)
+	if (!parsed)
 		return channel_err(err, errlen, MEDSEC_ERR_CONFIG, "tls.key: "
 		    "not an unencrypted PEM private key that OpenSSL accepts");
+	if (!ok)
+		return channel_err(err, errlen, MEDSEC_ERR_CONFIG, "tls.key: "
+		    "the private key does not belong to the certificate");
 	return MEDSEC_OK;
 }
 

@@ -56,7 +56,12 @@ int channel_policy_suites(struct medsec_channel *ch, const char *suites,
     char *err, size_t errlen);
 int channel_policy_ciphers12(struct medsec_channel *ch, const char *list,
     char *err, size_t errlen);
-/* The server key and certificate: strength, validity. */
+/*
+ * The server certificate's key and signature strength and validity,
+ * checked before libssl sees it (its security level would refuse a weak
+ * key without saying why); then the key pair as loaded.
+ */
+int channel_policy_cert(X509 *x, char *err, size_t errlen);
 int channel_policy_credentials(SSL_CTX *ctx, char *err, size_t errlen);
 
 /* channel_peer.c: client certificate verification and revocation. */

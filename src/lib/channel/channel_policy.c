@@ -349,8 +349,14 @@ channel_policy_ciphers12(struct medsec_channel *ch, const char *list,
 static int
 check_key(EVP_PKEY *key, char *err, size_t errlen)
 {
-	int bits = EVP_PKEY_get_bits(key), sec = EVP_PKEY_get_security_bits(key);
+	int bits;
+	int sec;
 
+	if (key == NULL)
+		return channel_err(err, errlen, MEDSEC_ERR_CONFIG, "tls.cert: "
+		    "the certificate's public key cannot be read");
+	bits = EVP_PKEY_get_bits(key);
+	sec = EVP_PKEY_get_security_bits(key);
 	switch (EVP_PKEY_get_base_id(key)) {
 	case EVP_PKEY_RSA:
 		if (bits < RSA_FLOOR_BITS)
@@ -377,11 +383,13 @@ check_key(EVP_PKEY *key, char *err, size_t errlen)
 	return MEDSEC_OK;
 }
 
-static int
-check_cert(X509 *x, char *err, size_t errlen)
+int
+channel_policy_cert(X509 *x, char *err, size_t errlen)
 {
-	int secbits = 0;
+	int r, secbits = 0;
 
+	if ((r = check_key(X509_get0_pubkey(x), err, errlen)) != MEDSEC_OK)
+		return r;
 	if (X509_cmp_current_time(X509_get0_notAfter(x)) <= 0)
 		return channel_err(err, errlen, MEDSEC_ERR_CONFIG, "tls.cert: "
 		    "the server certificate has expired");
@@ -408,7 +416,7 @@ channel_policy_credentials(SSL_CTX *ctx, char *err, size_t errlen)
 		return channel_err(err, errlen, MEDSEC_ERR_CONFIG, "tls.cert: "
 		    "no server certificate and key");
 	if ((r = check_key(key, err, errlen)) != MEDSEC_OK ||
-	    (r = check_cert(x, err, errlen)) != MEDSEC_OK)
+	    (r = channel_policy_cert(x, err, errlen)) != MEDSEC_OK)
 		return r;
 	if (SSL_CTX_check_private_key(ctx) != 1) {
 		ERR_clear_error();
