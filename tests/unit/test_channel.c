@@ -68,6 +68,7 @@ struct client {
 	const char *ciphers12;
 	EVP_PKEY *key;
 	X509 *cert;
+	const char *raw; /* sent as is instead of a ClientHello */
 };
 
 struct outcome {
@@ -138,10 +139,20 @@ static void *
 client_thread(void *arg)
 {
 	struct run *run = arg;
-	SSL_CTX *ctx = client_ctx(run->c);
-	SSL *ssl = SSL_new(ctx);
+	SSL_CTX *ctx;
+	SSL *ssl;
+	char sink[512];
 	int n;
 
+	if (run->c->raw != NULL) {
+		assert_true(write(run->fd, run->c->raw, strlen(run->c->raw)) > 0);
+		while (read(run->fd, sink, sizeof(sink)) > 0)
+			;
+		close(run->fd);
+		return NULL;
+	}
+	ctx = client_ctx(run->c);
+	ssl = SSL_new(ctx);
 	SSL_set_app_data(ssl, run->o);
 	SSL_set_fd(ssl, run->fd);
 	SSL_set_tlsext_host_name(ssl, "localhost");
@@ -192,7 +203,7 @@ static void
 handshake(struct medsec_channel *ch, const struct client *c,
     struct outcome *o)
 {
-	struct timeval guard = { 120, 0 };
+	struct timeval guard = { 60, 0 };
 	struct run run;
 	pthread_t t;
 	int sv[2];
@@ -213,9 +224,11 @@ handshake(struct medsec_channel *ch, const struct client *c,
 	/* A guard against a hang, not a timing assertion. */
 	event_base_loopexit(run.base, &guard);
 	assert_int_equal(event_base_dispatch(run.base), 0);
+	/* libevent closes the socket in a finalizer that freeing the base
+	 * runs; only then can a client that waits for the end see it. */
 	bufferevent_free(run.bev);
-	assert_int_equal(pthread_join(t, NULL), 0);
 	event_base_free(run.base);
+	assert_int_equal(pthread_join(t, NULL), 0);
 	assert_true(o->connected || o->failed);
 }
 
@@ -350,7 +363,7 @@ test_req_1_15_channel_tls12_client_refused_by_default(void **state)
 {
 	struct medsec_channel_options o;
 	struct medsec_channel *ch;
-	struct client c = { 0, TLS1_2_VERSION, NULL, NULL, NULL, NULL };
+	struct client c = { 0, TLS1_2_VERSION, NULL, NULL, NULL, NULL, NULL };
 	struct outcome out;
 	struct pki p;
 
@@ -372,9 +385,9 @@ test_req_1_15_channel_tls12_when_configured_is_ecdhe_aead(void **state)
 {
 	struct medsec_channel_options o;
 	struct medsec_channel *ch;
-	struct client c = { 0, TLS1_2_VERSION, NULL, NULL, NULL, NULL };
+	struct client c = { 0, TLS1_2_VERSION, NULL, NULL, NULL, NULL, NULL };
 	struct client cbc = { 0, TLS1_2_VERSION, NULL,
-		"ECDHE-ECDSA-AES256-SHA384:ECDHE-ECDSA-AES128-SHA", NULL, NULL };
+		"ECDHE-ECDSA-AES256-SHA384:ECDHE-ECDSA-AES128-SHA", NULL, NULL, NULL };
 	struct outcome out;
 	struct pki p;
 
@@ -391,6 +404,28 @@ test_req_1_15_channel_tls12_when_configured_is_ecdhe_aead(void **state)
 	handshake(ch, &cbc, &out);
 	assert_false(out.connected);
 	assert_string_equal(out.failure, "no shared cipher suite");
+	assert_int_equal(out.client_alert, SSL_AD_HANDSHAKE_FAILURE);
+	medsec_channel_free(ch);
+	pki_teardown(&p);
+}
+
+static void
+test_channel_plain_http_on_tls_port_named(void **state)
+{
+	struct medsec_channel_options o;
+	struct medsec_channel *ch;
+	struct client c = { 0 };
+	struct outcome out;
+	struct pki p;
+
+	(void)state;
+	pki_setup(&p);
+	options(&p, &o);
+	ch = channel(&o);
+	c.raw = "GET /v1/health HTTP/1.1\r\nHost: localhost\r\n\r\n";
+	handshake(ch, &c, &out);
+	assert_false(out.connected);
+	assert_string_equal(out.failure, "plain HTTP on a TLS port");
 	medsec_channel_free(ch);
 	pki_teardown(&p);
 }
@@ -567,9 +602,9 @@ test_req_1_17_channel_kcmvp_tls12_is_aria_gcm_only(void **state)
 	struct medsec_channel_options o;
 	struct medsec_channel *ch;
 	struct client c12 = { 0, TLS1_2_VERSION, NULL,
-		MEDSEC_CHANNEL_CIPHERS12_KCMVP, NULL, NULL };
-	struct client plain12 = { 0, TLS1_2_VERSION, NULL, NULL, NULL, NULL };
-	struct client c13 = { TLS1_3_VERSION, 0, NULL, NULL, NULL, NULL };
+		MEDSEC_CHANNEL_CIPHERS12_KCMVP, NULL, NULL, NULL };
+	struct client plain12 = { 0, TLS1_2_VERSION, NULL, NULL, NULL, NULL, NULL };
+	struct client c13 = { TLS1_3_VERSION, 0, NULL, NULL, NULL, NULL, NULL };
 	struct outcome out;
 	struct pki p;
 	char line[1024];
@@ -1216,6 +1251,7 @@ static const struct CMUnitTest tests[] = {
 	cmocka_unit_test(test_req_1_15_channel_tls12_client_refused_by_default),
 	cmocka_unit_test(test_req_1_15_channel_tls12_when_configured_is_ecdhe_aead),
 	cmocka_unit_test(test_req_1_15_channel_fixed_policy_no_compression_renegotiation_0rtt),
+	cmocka_unit_test(test_channel_plain_http_on_tls_port_named),
 	cmocka_unit_test(test_req_1_17_channel_weak_settings_refused_with_the_value),
 	cmocka_unit_test(test_req_1_17_channel_weak_or_expired_server_credentials_refused),
 	cmocka_unit_test(test_req_1_17_channel_kcmvp_tls12_is_aria_gcm_only),
