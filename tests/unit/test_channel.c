@@ -69,6 +69,7 @@ struct client {
 	EVP_PKEY *key;
 	X509 *cert;
 	const char *raw; /* sent as is instead of a ClientHello */
+	int tamper;	 /* after "ok", send a record with a flipped bit */
 };
 
 struct outcome {
@@ -79,6 +80,7 @@ struct outcome {
 	char session[256];
 	char fingerprint[MEDSEC_CHANNEL_FINGERPRINT_LEN];
 	int fp_result;
+	size_t server_received; /* application bytes, at a failure */
 	/* client side */
 	int client_handshake;
 	int client_read; /* bytes of application data received */
@@ -135,6 +137,29 @@ client_ctx(const struct client *c)
 	return ctx;
 }
 
+/*
+ * One application record made by the session, with the last bit of its
+ * AEAD tag flipped on the way: what an attacker on the path could send.
+ */
+static void
+send_tampered(SSL *ssl, int fd)
+{
+	BIO *mem = BIO_new(BIO_s_mem());
+	char *rec;
+	long n;
+
+	assert_non_null(mem);
+	SSL_set0_wbio(ssl, mem);
+	assert_int_equal(SSL_write(ssl, "set_alarm_threshold 250", 23), 23);
+	n = BIO_get_mem_data(mem, &rec);
+	assert_true(n > 22);
+	/* Confidentiality: the command is not on the wire in clear. */
+	for (long i = 0; i + 19 <= n; i++)
+		assert_false(memcmp(rec + i, "set_alarm_threshold", 19) == 0);
+	rec[n - 1] ^= 1;
+	assert_int_equal(write(fd, rec, (size_t)n), n);
+}
+
 static void *
 client_thread(void *arg)
 {
@@ -161,6 +186,11 @@ client_thread(void *arg)
 		n = SSL_read(ssl, run->o->client_data,
 		    sizeof(run->o->client_data) - 1);
 		run->o->client_read = n > 0 ? n : 0;
+		if (run->c->tamper && n > 0) {
+			send_tampered(ssl, run->fd);
+			while (read(run->fd, sink, sizeof(sink)) > 0)
+				;
+		}
 	}
 	SSL_free(ssl);
 	SSL_CTX_free(ctx);
@@ -175,7 +205,8 @@ server_written(struct bufferevent *bev, void *arg)
 	struct run *run = arg;
 
 	(void)bev;
-	event_base_loopbreak(run->base);
+	if (!run->c->tamper)
+		event_base_loopbreak(run->base);
 }
 
 static void
@@ -194,6 +225,7 @@ server_event(struct bufferevent *bev, short what, void *arg)
 		return;
 	}
 	o->failed = 1;
+	o->server_received = evbuffer_get_length(bufferevent_get_input(bev));
 	medsec_channel_failure(bev, o->failure, sizeof(o->failure));
 	event_base_loopbreak(run->base);
 }
@@ -363,7 +395,7 @@ test_req_1_15_channel_tls12_client_refused_by_default(void **state)
 {
 	struct medsec_channel_options o;
 	struct medsec_channel *ch;
-	struct client c = { 0, TLS1_2_VERSION, NULL, NULL, NULL, NULL, NULL };
+	struct client c = { 0, TLS1_2_VERSION, NULL, NULL, NULL, NULL, NULL, 0 };
 	struct outcome out;
 	struct pki p;
 
@@ -385,9 +417,9 @@ test_req_1_15_channel_tls12_when_configured_is_ecdhe_aead(void **state)
 {
 	struct medsec_channel_options o;
 	struct medsec_channel *ch;
-	struct client c = { 0, TLS1_2_VERSION, NULL, NULL, NULL, NULL, NULL };
+	struct client c = { 0, TLS1_2_VERSION, NULL, NULL, NULL, NULL, NULL, 0 };
 	struct client cbc = { 0, TLS1_2_VERSION, NULL,
-		"ECDHE-ECDSA-AES256-SHA384:ECDHE-ECDSA-AES128-SHA", NULL, NULL, NULL };
+		"ECDHE-ECDSA-AES256-SHA384:ECDHE-ECDSA-AES128-SHA", NULL, NULL, NULL, 0 };
 	struct outcome out;
 	struct pki p;
 
@@ -405,6 +437,32 @@ test_req_1_15_channel_tls12_when_configured_is_ecdhe_aead(void **state)
 	assert_false(out.connected);
 	assert_string_equal(out.failure, "no shared cipher suite");
 	assert_int_equal(out.client_alert, SSL_AD_HANDSHAKE_FAILURE);
+	medsec_channel_free(ch);
+	pki_teardown(&p);
+}
+
+static void
+test_req_1_16_channel_tampered_record_refused_unread(void **state)
+{
+	struct medsec_channel_options o;
+	struct medsec_channel *ch;
+	struct client c = { 0 };
+	struct outcome out;
+	struct pki p;
+
+	(void)state;
+	pki_setup(&p);
+	options(&p, &o);
+	ch = channel(&o);
+	c.tamper = 1;
+	handshake(ch, &c, &out);
+	assert_true(out.connected);
+	assert_string_equal(out.client_data, "ok");
+	assert_true(out.failed);
+	/* Integrity: the record fails its tag and nothing of it is read. */
+	assert_string_equal(out.failure, "TLS error: decryption failed or bad "
+	    "record mac");
+	assert_int_equal(out.server_received, 0);
 	medsec_channel_free(ch);
 	pki_teardown(&p);
 }
@@ -602,9 +660,9 @@ test_req_1_17_channel_kcmvp_tls12_is_aria_gcm_only(void **state)
 	struct medsec_channel_options o;
 	struct medsec_channel *ch;
 	struct client c12 = { 0, TLS1_2_VERSION, NULL,
-		MEDSEC_CHANNEL_CIPHERS12_KCMVP, NULL, NULL, NULL };
-	struct client plain12 = { 0, TLS1_2_VERSION, NULL, NULL, NULL, NULL, NULL };
-	struct client c13 = { TLS1_3_VERSION, 0, NULL, NULL, NULL, NULL, NULL };
+		MEDSEC_CHANNEL_CIPHERS12_KCMVP, NULL, NULL, NULL, 0 };
+	struct client plain12 = { 0, TLS1_2_VERSION, NULL, NULL, NULL, NULL, NULL, 0 };
+	struct client c13 = { TLS1_3_VERSION, 0, NULL, NULL, NULL, NULL, NULL, 0 };
 	struct outcome out;
 	struct pki p;
 	char line[1024];
@@ -1251,6 +1309,7 @@ static const struct CMUnitTest tests[] = {
 	cmocka_unit_test(test_req_1_15_channel_tls12_client_refused_by_default),
 	cmocka_unit_test(test_req_1_15_channel_tls12_when_configured_is_ecdhe_aead),
 	cmocka_unit_test(test_req_1_15_channel_fixed_policy_no_compression_renegotiation_0rtt),
+	cmocka_unit_test(test_req_1_16_channel_tampered_record_refused_unread),
 	cmocka_unit_test(test_channel_plain_http_on_tls_port_named),
 	cmocka_unit_test(test_req_1_17_channel_weak_settings_refused_with_the_value),
 	cmocka_unit_test(test_req_1_17_channel_weak_or_expired_server_credentials_refused),
