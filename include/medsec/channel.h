@@ -98,9 +98,12 @@ MEDSEC_API MEDSEC_MUST_CHECK
 int medsec_channel_new(const struct medsec_channel_options *opts,
     struct medsec_channel **chp, char *err, size_t errlen);
 
-/* Frees the context; NULL is a no-op. Live bufferevents keep it alive
- * (libssl reference counts it); the channel handle must not be used
- * after this. */
+/*
+ * Frees the channel; NULL is a no-op. Free it after the bufferevents
+ * made from it: libssl keeps their context alive, but a client
+ * certificate met after the channel is gone is refused (nothing left
+ * to check it against).
+ */
 MEDSEC_API
 void medsec_channel_free(struct medsec_channel *ch);
 
