@@ -82,6 +82,19 @@ struct medsec_channel_options {
 	size_t revocation_len;
 };
 
+struct medsec_config;
+
+/*
+ * Fills o from a configuration's [tls] and [crypto] sections: versions,
+ * groups, suites, profile, peer CA and CRL files (pointers into cfg,
+ * which must outlive o's use). A kcmvp device whose [tls] lists equal
+ * the approved defaults gets the kcmvp defaults. The certificate and
+ * key, require_client_cert and the revocation list stay the caller's.
+ */
+MEDSEC_API MEDSEC_NONNULL(1, 2)
+void medsec_channel_options_from_config(const struct medsec_config *cfg,
+    struct medsec_channel_options *o);
+
 /*
  * Builds a server context. Refuses with MEDSEC_ERR_WEAK_ALGORITHM (a
  * group below 128 bits, a suite below 128 bits or not AEAD, a TLS 1.2

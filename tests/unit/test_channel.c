@@ -33,6 +33,7 @@
 #include "channel/channel_int.h"
 #include "medsec/audit.h"
 #include "medsec/channel.h"
+#include "medsec/config.h"
 #include "medsec/crypto.h"
 #include "medsec/db.h"
 #include "medsec/device.h"
@@ -1032,6 +1033,50 @@ test_channel_peer_options_checked(void **state)
 }
 
 static void
+test_req_1_17_channel_options_from_config_kcmvp_defaults(void **state)
+{
+	struct medsec_channel_options o;
+	struct medsec_channel *ch;
+	struct medsec_config cfg;
+	struct client c = { 0 };
+	struct outcome out;
+	struct pki p;
+
+	(void)state;
+	pki_setup(&p);
+	medsec_config_defaults(&cfg);
+	/* approved: the configuration's lists as they are. */
+	medsec_channel_options_from_config(&cfg, &o);
+	assert_int_equal(o.min_version, MEDSEC_TLS_1_3);
+	assert_string_equal(o.groups, MEDSEC_CHANNEL_GROUPS);
+	assert_null(o.peer_ca_file);
+	/* kcmvp with [tls] left alone: the kcmvp defaults, and it starts. */
+	snprintf(cfg.crypto_profile, sizeof(cfg.crypto_profile), "kcmvp");
+	medsec_channel_options_from_config(&cfg, &o);
+	assert_null(o.groups);
+	assert_null(o.ciphersuites);
+	o.cert_pem = p.server_cert;
+	o.cert_len = p.server_cert_len;
+	o.key_pem = p.server_key_pem;
+	o.key_len = p.server_key_len;
+	ch = channel(&o);
+	handshake(ch, &c, &out);
+	assert_string_equal(out.session, "TLSv1.3 TLS_AES_256_GCM_SHA384 "
+	    "secp256r1");
+	medsec_channel_free(ch);
+	/* kcmvp naming X25519 on purpose: refused, saying so. */
+	snprintf(cfg.tls_groups, sizeof(cfg.tls_groups), "X25519");
+	medsec_channel_options_from_config(&cfg, &o);
+	o.cert_pem = p.server_cert;
+	o.cert_len = p.server_cert_len;
+	o.key_pem = p.server_key_pem;
+	o.key_len = p.server_key_len;
+	expect_refusal(&o, MEDSEC_ERR_WEAK_ALGORITHM, "'X25519' is not on the "
+	    "KCMVP list");
+	pki_teardown(&p);
+}
+
+static void
 test_channel_describe_names_the_policy(void **state)
 {
 	struct medsec_channel_options o;
@@ -1324,6 +1369,7 @@ static const struct CMUnitTest tests[] = {
 	cmocka_unit_test(test_req_1_6_channel_revoked_by_crl_refused),
 	cmocka_unit_test(test_req_1_6_channel_reload_revocation_without_restart),
 	cmocka_unit_test(test_channel_peer_options_checked),
+	cmocka_unit_test(test_req_1_17_channel_options_from_config_kcmvp_defaults),
 	cmocka_unit_test(test_channel_describe_names_the_policy),
 	cmocka_unit_test(test_req_1_17_channel_provisioning_makes_tls_credentials),
 	cmocka_unit_test(test_req_1_17_channel_tls_key_never_on_disk_in_clear),
