@@ -87,6 +87,8 @@ struct outcome {
 	int client_read; /* bytes of application data received */
 	int client_alert;
 	char client_data[16];
+	int ticket;		 /* the client holds a resumable session */
+	uint32_t ticket_early;	 /* early data that session would allow */
 };
 
 struct run {
@@ -161,6 +163,20 @@ send_tampered(SSL *ssl, int fd)
 	assert_int_equal(write(fd, rec, (size_t)n), n);
 }
 
+/* What a TLS 1.3 ticket, read with the first data, would let a client
+ * do next time. */
+static void
+note_ticket(SSL *ssl, struct outcome *o)
+{
+	SSL_SESSION *sess = SSL_get1_session(ssl);
+
+	if (sess == NULL)
+		return;
+	o->ticket = SSL_SESSION_is_resumable(sess);
+	o->ticket_early = SSL_SESSION_get_max_early_data(sess);
+	SSL_SESSION_free(sess);
+}
+
 static void *
 client_thread(void *arg)
 {
@@ -187,6 +203,7 @@ client_thread(void *arg)
 		n = SSL_read(ssl, run->o->client_data,
 		    sizeof(run->o->client_data) - 1);
 		run->o->client_read = n > 0 ? n : 0;
+		note_ticket(ssl, run->o);
 		if (run->c->tamper && n > 0) {
 			send_tampered(ssl, run->fd);
 			while (read(run->fd, sink, sizeof(sink)) > 0)
@@ -465,6 +482,38 @@ test_req_1_16_channel_tampered_record_refused_unread(void **state)
 	    "record mac");
 	assert_int_equal(out.server_received, 0);
 	medsec_channel_free(ch);
+	pki_teardown(&p);
+}
+
+static void
+test_req_1_15_channel_tickets_never_allow_early_data(void **state)
+{
+	struct medsec_channel_options o;
+	struct medsec_channel *ch;
+	struct client c = { 0 };
+	struct outcome out;
+	struct pki p;
+
+	(void)state;
+	pki_setup(&p);
+	/* Operator listener: resumable, but never with 0-RTT data (T10). */
+	options(&p, &o);
+	ch = channel(&o);
+	handshake(ch, &c, &out);
+	assert_string_equal(out.client_data, "ok");
+	assert_int_equal(out.ticket, 1);
+	assert_int_equal(out.ticket_early, 0);
+	medsec_channel_free(ch);
+	/* Peer listener: no ticket at all, every connection is verified. */
+	peer_options(&p, &o);
+	ch = channel(&o);
+	c.key = p.server_key;
+	c.cert = client_cert(&p, p.server_key, "clientAuth", -1, 30, 110, 0);
+	handshake(ch, &c, &out);
+	assert_string_equal(out.client_data, "ok");
+	assert_int_equal(out.ticket, 0);
+	medsec_channel_free(ch);
+	X509_free(c.cert);
 	pki_teardown(&p);
 }
 
@@ -1355,6 +1404,7 @@ static const struct CMUnitTest tests[] = {
 	cmocka_unit_test(test_req_1_15_channel_tls12_when_configured_is_ecdhe_aead),
 	cmocka_unit_test(test_req_1_15_channel_fixed_policy_no_compression_renegotiation_0rtt),
 	cmocka_unit_test(test_req_1_16_channel_tampered_record_refused_unread),
+	cmocka_unit_test(test_req_1_15_channel_tickets_never_allow_early_data),
 	cmocka_unit_test(test_channel_plain_http_on_tls_port_named),
 	cmocka_unit_test(test_req_1_17_channel_weak_settings_refused_with_the_value),
 	cmocka_unit_test(test_req_1_17_channel_weak_or_expired_server_credentials_refused),
