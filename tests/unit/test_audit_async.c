@@ -13,9 +13,12 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <jansson.h>
+
 #include "testmain.h"
 #include "fixture.h"
 #include "faultio.h"
+#include "audit/audit_int.h"
 #include "medsec/audit.h"
 #include "medsec/err.h"
 
@@ -722,6 +725,105 @@ test_audit_async_bad_submit_refused_nothing_queued(void **state)
 	fixture_teardown(&f);
 }
 
+/*
+ * The scanner that spares canonical details the JSON parser: whatever it
+ * accepts, the parser accepts and re-encodes to the very same bytes, so a
+ * record is stored identically either way; credentials, duplicates and
+ * everything unusual go to the parser. Hand-picked texts, then seeded
+ * random mutations of them.
+ */
+static int
+assert_plain_agrees_with_parser(const char *text)
+{
+	char *out = NULL, *canon;
+	json_t *root;
+	int r;
+
+	r = audit_details_plain(text, &out);
+	assert_true(r == 0 || r == 1);
+	if (r == 0) {
+		assert_null(out);
+		return 0;
+	}
+	root = json_loads(text, JSON_REJECT_DUPLICATES, NULL);
+	assert_non_null(root);
+	assert_true(json_is_object(root));
+	canon = json_dumps(root, JSON_COMPACT | JSON_PRESERVE_ORDER);
+	assert_non_null(canon);
+	assert_string_equal(canon, text);
+	assert_string_equal(out, text);
+	free(canon);
+	free(out);
+	json_decref(root);
+	return 1;
+}
+
+static void
+test_req_2_1_plain_details_stored_exactly_as_the_parser_would(void **state)
+{
+	static const char *const accepted[] = { "{}",
+		"{\"n\":1}", "{\"a\":\"x\",\"b\":-12,\"c\":true,"
+		"\"d\":false,\"e\":null}", "{\"u\":\"\xc3\xa9\xe2\x82\xac"
+		"\xf0\x9f\x98\x80\"}", "{\"big\":999999999999999999}",
+		"{\"z\":0,\"path\":\"/var/lib\"}" };
+	static const char *const refused[] = { "{\"password\":\"x\"}",
+		"{\"api_key\":1}", "{\"a\":1,\"a\":2}", "{ \"a\":1}",
+		"{\"a\":\"x\\ny\"}", "{\"a\":{\"b\":1}}", "{\"a\":[1]}",
+		"{\"a\":1.5}", "{\"a\":1e3}", "{\"a\":-0}", "{\"a\":01}",
+		"{\"a\":1234567890123456789}", "{\"a\":\"\xed\xa0\x80\"}",
+		"{\"a\":\"\xc0\xaf\"}", "{\"a\":\"\x01\"}", "{\"a\":1,}",
+		"{\"a\"}", "{\"a\":}", "{\"a\":tru}", "[1]", "{\"a\":1}x",
+		"{\"a\":\"x}" };
+	static const char bytes[] = "{}\":,01-9aenstrlu\\\x7f\xc3\xa9\xff ";
+	uint32_t seed = 20261202;
+	char text[128];
+	char *out;
+	long plain = 0;
+
+	(void)state;
+	for (size_t i = 0; i < sizeof(accepted) / sizeof(accepted[0]); i++) {
+		out = NULL;
+		assert_int_equal(audit_details_plain(accepted[i], &out), 1);
+		free(out);
+		assert_int_equal(assert_plain_agrees_with_parser(accepted[i]),
+		    1);
+	}
+	for (size_t i = 0; i < sizeof(refused) / sizeof(refused[0]); i++) {
+		out = NULL;
+		assert_int_equal(audit_details_plain(refused[i], &out), 0);
+		assert_null(out);
+	}
+	/* Mutations: a byte replaced, inserted or removed, a few times. */
+	for (int round = 0; round < 200000; round++) {
+		const char *base = accepted[round % 6];
+		size_t len = strlen(base);
+
+		memcpy(text, base, len + 1);
+		for (int m = 0; m < 1 + round % 3; m++) {
+			size_t at;
+			char c;
+
+			seed = seed * 1103515245u + 12345u;
+			at = (seed >> 8) % (len + 1);
+			c = bytes[(seed >> 20) % (sizeof(bytes) - 1)];
+			if (seed % 3 == 0 && at < len) {
+				text[at] = c;
+			} else if (seed % 3 == 1 && len + 1 < sizeof(text)) {
+				memmove(text + at + 1, text + at, len - at + 1);
+				text[at] = c;
+				len++;
+			} else if (len > 0 && at < len) {
+				memmove(text + at, text + at + 1, len - at);
+				len--;
+			}
+		}
+		plain += assert_plain_agrees_with_parser(text);
+	}
+	/* Both ways taken often: the comparison was exercised. */
+	assert_true(plain > 10000);
+	assert_true(plain < 190000);
+}
+
 static const struct CMUnitTest tests[] = {
 	cmocka_unit_test(test_req_2_1_async_records_keep_submission_order_and_verify),
 	cmocka_unit_test(test_req_2_1_async_callback_never_before_commit),
@@ -735,6 +837,7 @@ static const struct CMUnitTest tests[] = {
 	cmocka_unit_test(test_req_2_1_async_close_commits_pending_queue),
 	cmocka_unit_test(test_req_2_1_async_callback_submits_into_next_group),
 	cmocka_unit_test(test_audit_async_bad_submit_refused_nothing_queued),
+	cmocka_unit_test(test_req_2_1_plain_details_stored_exactly_as_the_parser_would),
 };
 
 MEDSEC_TEST_MAIN(tests)
