@@ -1,0 +1,60 @@
+#!/bin/bash
+# Durable audit records under 64 concurrent request streams, side by side
+# in one run: the event loop's asynchronous appends (one commit per loop
+# iteration), 64 threads blocking in medsec_audit_append, and SQLite with
+# one row per transaction. Three rounds, the modes alternating, best of
+# each: on a machine shared with other work the best round is the one
+# least disturbed.
+#
+#   bench/audit_async.sh BUILD DATA_DIR [STREAMS]
+set -euo pipefail
+build=$(cd "$1" && pwd)
+data=$2/audit-async
+streams=${3:-64}
+bench=$build/bin/bench_audit_async
+rm -rf "$data"
+mkdir -p "$data"
+
+# Lines are key=value pairs; callers prefix a space so every key has one.
+field() { sed -n "s/.* $1=\([^ ]*\).*/\1/p"; }
+
+# The first syncs on a fresh directory run slow: do not time them.
+mkdir -p "$data/warm"
+"$bench" async "$data/warm" 8 2000 >/dev/null
+
+declare -A best line
+for mode in async threads sqlite; do best[$mode]=0; done
+for round in 1 2 3; do
+	for mode in async threads sqlite; do
+		case $mode in
+		async) records=$((streams * 1000)) ;;
+		threads) records=$((streams * 500)) ;;
+		sqlite) records=$((streams * 10)) ;;
+		esac
+		dir=$data/$mode-$round
+		mkdir -p "$dir"
+		out=$("$bench" "$mode" "$dir" "$streams" "$records")
+		rate=$(echo " $out" | field per_second)
+		if [ "$rate" -gt "${best[$mode]}" ]; then
+			best[$mode]=$rate
+			line[$mode]=$out
+		fi
+		rm -rf "$dir"
+	done
+done
+
+echo "## durable audit records, $streams concurrent request streams, 200-byte details (best of 3 rounds)"
+echo "## async: one thread, each stream submits a record and waits for its callback; one commit per loop iteration"
+echo "## threads: $streams threads in medsec_audit_append; sqlite: $streams threads, one row per transaction (WAL, synchronous=FULL)"
+echo "## cpu us: user+system CPU time of the process per record"
+printf '%-8s %-10s %-18s %-8s %-12s %-12s %s\n' mode records/s "p50/p99 us" "cpu us" records/sync "vs threads" "vs sqlite"
+for mode in async threads sqlite; do
+	l=" ${line[$mode]}"
+	per_commit=$(echo "$l" | field per_commit)
+	printf '%-8s %-10s %-18s %-8s %-12s %-12s %s\n' "$mode" "${best[$mode]}" \
+	    "$(echo "$l" | field p50_us)/$(echo "$l" | field p99_us)" "$(echo "$l" | field cpu_us)" \
+	    "${per_commit:--}" \
+	    "$(awk "BEGIN{printf \"%.2fx\", ${best[$mode]}/${best[threads]}}")" \
+	    "$(awk "BEGIN{printf \"%.1fx\", ${best[$mode]}/${best[sqlite]}}")"
+done
+rm -rf "$data"
