@@ -37,6 +37,13 @@
  *   idle_seconds = 600           ; 60..86400
  *   lifetime_seconds = 28800     ; 300..604800, >= idle
  *   reauth_seconds = 300         ; re-authentication stays fresh this long
+ *
+ * The daemon's sections, [listen], [tls], [limits], [daemon] and
+ * [incident], are described in docs/config.md and medsecd.conf(5).
+ * Every listener must name the client networks it accepts: a listener
+ * without its allow-list, a plain-HTTP debug listener without its own,
+ * or a peer listener without a CA for the peers' certificates is refused
+ * (MFDS 1.5, 1.19).
  */
 #ifndef MEDSEC_CONFIG_H
 #define MEDSEC_CONFIG_H
@@ -46,6 +53,7 @@
 
 #include <stddef.h>
 #include <stdint.h>
+#include <sys/socket.h>
 
 #ifdef __cplusplus
 extern "C" {
@@ -55,6 +63,29 @@ extern "C" {
 #define MEDSEC_CONFIG_PATH_MAX 256
 #define MEDSEC_CONFIG_LINE_MAX 512  /* longer lines are refused */
 #define MEDSEC_CONFIG_FILE_MAX 65536 /* larger files are refused */
+
+#define MEDSEC_CONFIG_CIDR_MAX 16
+#define MEDSEC_CONFIG_INCIDENT_STEPS 6
+
+/* A listening address: [listen] api, peer, debug_http. */
+struct medsec_config_endpoint {
+	int set;	  /* 0: off (empty value) */
+	int family;	  /* AF_INET or AF_INET6 */
+	uint8_t addr[16]; /* network order; 4 bytes used for AF_INET */
+	uint16_t port;
+	char text[80];	  /* as written: "127.0.0.1:8443", "[::1]:8443" */
+};
+
+/* Client networks: [listen] *_allow, "127.0.0.0/8, ::1/128". */
+struct medsec_config_cidrs {
+	uint32_t n;
+	struct {
+		int family;
+		uint8_t addr[16]; /* host bits cleared */
+		uint8_t prefix;
+	} net[MEDSEC_CONFIG_CIDR_MAX];
+	char text[256];
+};
 
 struct medsec_config {
 	char device_id[MEDSEC_CONFIG_ID_MAX];
@@ -81,6 +112,48 @@ struct medsec_config {
 	uint32_t session_idle_seconds;
 	uint32_t session_lifetime_seconds;
 	uint32_t session_reauth_seconds;
+	/* [listen]: what the daemon exposes, and to whom (MFDS 1.5, 1.19) */
+	struct medsec_config_endpoint listen_api, listen_peer,
+	    listen_debug_http;
+	struct medsec_config_cidrs listen_api_allow, listen_peer_allow,
+	    listen_debug_allow;
+	/* [tls] (MFDS 1.15-1.17); checked by the channel module at start */
+	uint32_t tls_min_version; /* 0x0304 (TLS 1.3) or 0x0303 (TLS 1.2) */
+	char tls_groups[256];
+	char tls_ciphersuites[256];
+	char tls_ciphers12[256];
+	char tls_cert_file[MEDSEC_CONFIG_PATH_MAX]; /* "": the device's */
+	char tls_key_file[MEDSEC_CONFIG_PATH_MAX];
+	char tls_peer_ca_file[MEDSEC_CONFIG_PATH_MAX];
+	char tls_crl_file[MEDSEC_CONFIG_PATH_MAX];
+	uint32_t tls_handshake_timeout;
+	/* [limits]: the flood guard and request bounds (MFDS 2.4) */
+	uint32_t limits_max_connections;
+	uint32_t limits_source_connections;
+	uint32_t limits_connection_rate;
+	uint32_t limits_request_rate;
+	uint32_t limits_request_burst;
+	uint32_t limits_login_rate;
+	uint32_t limits_login_burst;
+	uint32_t limits_header_timeout;
+	uint32_t limits_body_timeout;
+	uint32_t limits_write_timeout;
+	uint32_t limits_idle_timeout;
+	uint32_t limits_max_header_bytes;
+	uint32_t limits_max_body_bytes;
+	uint32_t limits_max_update_bytes;
+	uint32_t limits_throttle_report_seconds;
+	uint32_t limits_login_workers;
+	uint32_t limits_login_queue;
+	/* [daemon] */
+	char daemon_user[64];
+	uint32_t daemon_restart_backoff_max;
+	/* [incident]: what users are told to do (MFDS 2.3); UTF-8 text */
+	char incident_contact[256];
+	char incident_phone[64];
+	char incident_email[128];
+	char incident_url[256];
+	char incident_steps[MEDSEC_CONFIG_INCIDENT_STEPS][256];
 };
 
 /* struct medsec_config_error, shared by every text parser, is in err.h. */
@@ -117,6 +190,14 @@ int medsec_config_load_text(const char *path, struct medsec_config *cfg,
 MEDSEC_API
 int medsec_config_parse(const char *name, const char *text, size_t len,
     struct medsec_config *cfg, struct medsec_config_error *err);
+
+/*
+ * 1 if addr (struct sockaddr_in or sockaddr_in6; an IPv4-mapped IPv6
+ * address counts as IPv4) is inside one of the networks, else 0.
+ */
+MEDSEC_API MEDSEC_MUST_CHECK
+int medsec_config_cidrs_match(const struct medsec_config_cidrs *nets,
+    const struct sockaddr *addr, socklen_t addrlen);
 
 /* Formats an error as "file:line: key: message" into buf. */
 MEDSEC_API

@@ -15,6 +15,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "config/config_int.h"
 #include "core/ini.h"
 #include "medsec/config.h"
 #include "medsec/err.h"
@@ -25,29 +26,10 @@ _Static_assert(MEDSEC_CONFIG_FILE_MAX == MEDSEC_INI_FILE_MAX,
 _Static_assert(MEDSEC_CONFIG_PATH_MAX == MEDSEC_PARSE_FILE_MAX,
     "an error names any path the configuration holds");
 
-struct parse;
-
-struct key_def {
-	const char *section;
-	const char *name;
-	int (*set)(struct parse *, const struct key_def *, const char *,
-	    size_t);
-	int optional;	/* an empty value is allowed and means "unset" */
-	/* For plain numeric keys (set_u32): field, bounds, k/M/G allowed. */
-	size_t field;
-	uint32_t lo, hi;
-	int suffix;
-};
-
-/* The number of keys in keys[] below (checked there). */
+/* The device's keys are below; the daemon's in config_daemon.c. */
 #define NKEYS 23
-
-struct parse {
-	int lineno;		/* line of the key being set */
-	int first_line[NKEYS];	/* line each key was set on, 0 if not yet */
-	struct medsec_config cfg;
-	struct medsec_config_error *err;
-};
+_Static_assert(NKEYS + CONFIG_DAEMON_NKEYS <= CONFIG_NKEYS_MAX,
+    "every key has a first_line slot");
 
 static int set_id(struct parse *, const struct key_def *, const char *,
     size_t);
@@ -63,8 +45,6 @@ static int set_segment_bytes(struct parse *, const struct key_def *,
     const char *, size_t);
 static int set_hostname(struct parse *, const struct key_def *,
     const char *, size_t);
-static int set_u32(struct parse *, const struct key_def *, const char *,
-    size_t);
 static int set_bool(struct parse *, const struct key_def *, const char *,
     size_t);
 static int set_password_profile(struct parse *, const struct key_def *,
@@ -73,8 +53,8 @@ static int set_roles_file(struct parse *, const struct key_def *,
     const char *, size_t);
 
 #define U32(sec, key, member, lo, hi, suffix) \
-	{ sec, key, set_u32, 0, offsetof(struct medsec_config, member), lo, \
-	    hi, suffix }
+	{ sec, key, config_set_u32, 0, offsetof(struct medsec_config, member), \
+	    lo, hi, suffix }
 
 static const struct key_def keys[] = {
 	{ "device", "id", set_id, 0, 0, 0, 0, 0 },
@@ -110,7 +90,7 @@ static const struct key_def keys[] = {
 _Static_assert(sizeof(keys) / sizeof(keys[0]) == NKEYS, "NKEYS");
 
 static const char *const sections[] = { "device", "crypto", "audit", "auth",
-	"session" };
+	"session", "listen", "tls", "limits", "daemon", "incident" };
 
 static int
 is_id_char(char c)
@@ -145,7 +125,7 @@ on_key(void *ctx, const char *section, const char *name, const char *value,
 {
 	struct parse *p = ctx;
 	const struct key_def *k = NULL;
-	size_t i;
+	size_t i, j;
 
 	p->lineno = line;
 	if (*section == '\0') {
@@ -153,11 +133,17 @@ on_key(void *ctx, const char *section, const char *name, const char *value,
 		    "key outside any section");
 		return MEDSEC_ERR_CONFIG;
 	}
-	for (i = 0; i < sizeof(keys) / sizeof(keys[0]); i++)
+	for (i = 0; i < NKEYS; i++)
 		if (strcmp(keys[i].section, section) == 0 &&
 		    strcmp(keys[i].name, name) == 0) {
 			k = &keys[i];
 			break;
+		}
+	for (j = 0; k == NULL && j < CONFIG_DAEMON_NKEYS; j++)
+		if (strcmp(config_daemon_keys[j].section, section) == 0 &&
+		    strcmp(config_daemon_keys[j].name, name) == 0) {
+			k = &config_daemon_keys[j];
+			i = NKEYS + j;
 		}
 	if (k == NULL) {
 		medsec_ini_err(p->err, line, section, name, "unknown key");
@@ -208,8 +194,8 @@ set_id(struct parse *p, const struct key_def *k, const char *v, size_t n)
 }
 
 /* Printable ASCII from lo up to '~', so no value can smuggle controls. */
-static int
-check_printable(struct parse *p, const struct key_def *k, const char *v,
+int
+config_check_printable(struct parse *p, const struct key_def *k, const char *v,
     size_t n, char lo)
 {
 	char shown[48];
@@ -245,7 +231,7 @@ set_state_dir(struct parse *p, const struct key_def *k, const char *v,
 		    "'%s' is not an absolute path", shown);
 		return MEDSEC_ERR_CONFIG;
 	}
-	if (check_printable(p, k, v, n, ' ') != MEDSEC_OK)
+	if (config_check_printable(p, k, v, n, ' ') != MEDSEC_OK)
 		return MEDSEC_ERR_CONFIG;
 	medsec_ini_copy(p->cfg.state_dir, sizeof(p->cfg.state_dir), v, n);
 	return MEDSEC_OK;
@@ -283,7 +269,7 @@ set_hostname(struct parse *p, const struct key_def *k, const char *v,
 		    sizeof(p->cfg.audit_hostname) - 1);
 		return MEDSEC_ERR_CONFIG;
 	}
-	if (check_printable(p, k, v, n, '!') != MEDSEC_OK)
+	if (config_check_printable(p, k, v, n, '!') != MEDSEC_OK)
 		return MEDSEC_ERR_CONFIG;
 	medsec_ini_copy(p->cfg.audit_hostname,
 	    sizeof(p->cfg.audit_hostname), v, n);
@@ -295,8 +281,8 @@ set_hostname(struct parse *p, const struct key_def *k, const char *v,
  * hex), optionally one binary suffix k/M/G when allowed, no overflow.
  * range is the allowed range as text, for the message on overflow.
  */
-static int
-parse_number(struct parse *p, const struct key_def *k, const char *v,
+int
+config_parse_number(struct parse *p, const struct key_def *k, const char *v,
     size_t n, int allow_suffix, const char *range, uint64_t *outp)
 {
 	char buf[32], shown[48], *end;
@@ -340,8 +326,8 @@ range:
 	return MEDSEC_ERR_CONFIG;
 }
 
-static int
-check_range(struct parse *p, const struct key_def *k, uint64_t x,
+int
+config_check_range(struct parse *p, const struct key_def *k, uint64_t x,
     uint64_t lo, uint64_t hi)
 {
 	if (x >= lo && x <= hi)
@@ -357,8 +343,8 @@ set_epoch_records(struct parse *p, const struct key_def *k, const char *v,
 {
 	uint64_t x;
 
-	if (parse_number(p, k, v, n, 0, "16..1000000", &x) != MEDSEC_OK ||
-	    check_range(p, k, x, 16, 1000000) != MEDSEC_OK)
+	if (config_parse_number(p, k, v, n, 0, "16..1000000", &x) != MEDSEC_OK ||
+	    config_check_range(p, k, x, 16, 1000000) != MEDSEC_OK)
 		return MEDSEC_ERR_CONFIG;
 	p->cfg.audit_epoch_records = (uint32_t)x;
 	return MEDSEC_OK;
@@ -370,7 +356,7 @@ set_epoch_seconds(struct parse *p, const struct key_def *k, const char *v,
 {
 	uint64_t x;
 
-	if (parse_number(p, k, v, n, 0, "10..86400 (or 0 for off)", &x) !=
+	if (config_parse_number(p, k, v, n, 0, "10..86400 (or 0 for off)", &x) !=
 	    MEDSEC_OK)
 		return MEDSEC_ERR_CONFIG;
 	/* 0 turns time-based epochs off; a tiny period would thrash. */
@@ -390,23 +376,23 @@ set_segment_bytes(struct parse *p, const struct key_def *k, const char *v,
 {
 	uint64_t x;
 
-	if (parse_number(p, k, v, n, 1, "65536..1073741824", &x) !=
+	if (config_parse_number(p, k, v, n, 1, "65536..1073741824", &x) !=
 	    MEDSEC_OK ||
-	    check_range(p, k, x, 65536, 1073741824) != MEDSEC_OK)
+	    config_check_range(p, k, x, 65536, 1073741824) != MEDSEC_OK)
 		return MEDSEC_ERR_CONFIG;
 	p->cfg.audit_segment_bytes = x;
 	return MEDSEC_OK;
 }
 
-static int
-set_u32(struct parse *p, const struct key_def *k, const char *v, size_t n)
+int
+config_set_u32(struct parse *p, const struct key_def *k, const char *v, size_t n)
 {
 	char range[48];
 	uint64_t x;
 
 	snprintf(range, sizeof(range), "%" PRIu32 "..%" PRIu32, k->lo, k->hi);
-	if (parse_number(p, k, v, n, k->suffix, range, &x) != MEDSEC_OK ||
-	    check_range(p, k, x, k->lo, k->hi) != MEDSEC_OK)
+	if (config_parse_number(p, k, v, n, k->suffix, range, &x) != MEDSEC_OK ||
+	    config_check_range(p, k, x, k->lo, k->hi) != MEDSEC_OK)
 		return MEDSEC_ERR_CONFIG;
 	*(uint32_t *)(void *)((char *)&p->cfg + k->field) = (uint32_t)x;
 	return MEDSEC_OK;
@@ -480,7 +466,7 @@ set_roles_file(struct parse *p, const struct key_def *k, const char *v,
 		    "'%s' is not an absolute path", shown);
 		return MEDSEC_ERR_CONFIG;
 	}
-	if (check_printable(p, k, v, n, ' ') != MEDSEC_OK)
+	if (config_check_printable(p, k, v, n, ' ') != MEDSEC_OK)
 		return MEDSEC_ERR_CONFIG;
 	medsec_ini_copy(p->cfg.auth_roles_file,
 	    sizeof(p->cfg.auth_roles_file), v, n);
@@ -498,7 +484,7 @@ check_whole(struct parse *p)
 		    p->cfg.session_idle_seconds);
 		return MEDSEC_ERR_CONFIG;
 	}
-	return MEDSEC_OK;
+	return config_daemon_check(p);
 }
 
 void
@@ -529,6 +515,7 @@ medsec_config_defaults(struct medsec_config *cfg)
 	cfg->session_idle_seconds = 600;
 	cfg->session_lifetime_seconds = 28800;
 	cfg->session_reauth_seconds = 300;
+	config_daemon_defaults(cfg);
 }
 
 int
