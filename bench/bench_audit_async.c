@@ -13,6 +13,11 @@
  *   bench_audit_async sqlite  DIR STREAMS RECORDS
  *	STREAMS threads, each inserting one row per transaction into one
  *	SQLite database (WAL, synchronous=FULL)
+ *   bench_audit_async floor   DIR STREAMS RECORDS
+ *	the disk's ceiling for STREAMS streams that each wait for their
+ *	record: one thread appending STREAMS records' worth of bytes (as
+ *	long as medsec's encoded records) per write + fdatasync, no
+ *	encoding, no hashing
  *
  * Every record carries 200 bytes of details, as in bench_audit.c. Latency
  * is from submit (or the call) to the callback (or the return): what a
@@ -20,6 +25,7 @@
  * process per record: on a machine shared with other work it moves much
  * less than the wall clock does.
  */
+#include <fcntl.h>
 #include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -293,6 +299,50 @@ sqlite_for(const char *dir)
 	return db;
 }
 
+/* Records as long as medsec's: fixed part, fields, chain hash and MAC. */
+#define RECORD_BYTES (44 + 12 + 10 + 16 + DETAILS_LEN + 32 + 32)
+
+static int
+bench_floor(const char *dir, int n, long total)
+{
+	char path[4096];
+	uint8_t *group;
+	size_t len = (size_t)n * RECORD_BYTES;
+	long syncs = total / n;
+	int64_t t0, t1, *lat;
+	double c0;
+	int fd;
+
+	snprintf(path, sizeof(path), "%s/floor.log", dir);
+	if ((fd = open(path, O_WRONLY | O_CREAT | O_APPEND, 0600)) < 0)
+		die("open", MEDSEC_ERR_IO);
+	if ((group = malloc(len)) == NULL ||
+	    (lat = calloc((size_t)syncs, sizeof(*lat))) == NULL)
+		die("malloc", MEDSEC_ERR_NOMEM);
+	memset(group, 'r', len);
+	c0 = cpu_us();
+	t0 = medsec_clock_mono_us();
+	for (long i = 0; i < syncs; i++) {
+		int64_t s0 = medsec_clock_mono_us();
+
+		if (write(fd, group, len) != (ssize_t)len || fdatasync(fd) != 0)
+			die("write", MEDSEC_ERR_IO);
+		lat[i] = medsec_clock_mono_us() - s0;
+	}
+	t1 = medsec_clock_mono_us();
+	qsort(lat, (size_t)syncs, sizeof(*lat), cmp64);
+	printf("bench=floor streams=%d records=%ld seconds=%.3f per_second=%.0f "
+	       "p50_us=%lld p99_us=%lld cpu_us=%.2f commits=%ld per_commit=%d\n",
+	    n, syncs * n, (double)(t1 - t0) / 1e6,
+	    (double)(syncs * n) * 1e6 / (double)(t1 - t0),
+	    (long long)lat[syncs / 2], (long long)lat[syncs * 99 / 100],
+	    (cpu_us() - c0) / (double)(syncs * n), syncs, n);
+	close(fd);
+	free(group);
+	free(lat);
+	return 0;
+}
+
 static int
 bench(const char *mode, const char *dir, int n, long total)
 {
@@ -346,9 +396,10 @@ main(int argc, char **argv)
 	make_details();
 	if (argc != 5 || (strcmp(argv[1], "async") != 0 &&
 			     strcmp(argv[1], "threads") != 0 &&
-			     strcmp(argv[1], "sqlite") != 0)) {
-		fprintf(stderr, "usage: bench_audit_async async|threads|sqlite "
-		    "DIR STREAMS RECORDS\n");
+			     strcmp(argv[1], "sqlite") != 0 &&
+			     strcmp(argv[1], "floor") != 0)) {
+		fprintf(stderr, "usage: bench_audit_async "
+		    "async|threads|sqlite|floor DIR STREAMS RECORDS\n");
 		return 2;
 	}
 	n = atoi(argv[3]);
@@ -359,5 +410,7 @@ main(int argc, char **argv)
 		    argv[4]);
 		return 2;
 	}
+	if (strcmp(argv[1], "floor") == 0)
+		return bench_floor(argv[2], n, records);
 	return bench(argv[1], argv[2], n, records);
 }
