@@ -63,6 +63,10 @@ plain_string(const unsigned char *s, size_t len, size_t *i)
 	if (*i >= len || s[*i] != '"')
 		return 0;
 	while (k < len && s[k] != '"') {
+		if (s[k] >= 0x20 && s[k] < 0x80 && s[k] != '\\') {
+			k++;
+			continue;
+		}
 		if (s[k] < 0x20 || s[k] == '\\')
 			return 0;
 		if ((n = utf8_seq(s + k, len - k)) == 0)
