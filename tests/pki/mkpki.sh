@@ -4,7 +4,8 @@
 #   tests/pki/mkpki.sh DIR
 #
 # ca.pem/ca.key            the test CA (ECDSA P-256)
-# server.pem/server.key    DNS:localhost, IP:127.0.0.1, EKU serverAuth
+# server.pem/server.key    DNS:localhost, IP:127.0.0.1, EKU serverAuth, 365 days
+#                          (testssl rates under 30 days left HIGH)
 # server-chain.pem         server.pem followed by ca.pem
 # client-good              EKU clientAuth, issued by the CA
 # client-otherca           issued by other-ca.pem, a second CA the server does not trust (T3)
@@ -45,7 +46,8 @@ fingerprint() {
 ca_setup() { # name subject
 	mkdir -p "$1.db/new"
 	: >"$1.db/index.txt"
-	echo 1000 >"$1.db/serial"
+	# Random serials: testssl rates short ones as low entropy.
+	echo "10$(openssl rand -hex 15)" >"$1.db/serial"
 	echo 1000 >"$1.db/crlnumber"
 	cat >"$1.cnf" <<CNF
 [ca]
@@ -95,12 +97,14 @@ CNF
 	    -config "$1.cnf" -extensions v3_ca -out "$1.pem" 2>/dev/null
 }
 
-issue() { # ca name subject extensions [startdate enddate]
+issue() { # ca name subject extensions [days | startdate enddate]
 	newkey "$2"
 	openssl req -new -key "$2.key" -subj "/CN=$3" -out "$2.csr" 2>/dev/null
 	local dates=(-days 30)
 	if [ $# = 6 ]; then
 		dates=(-startdate "$5" -enddate "$6")
+	elif [ $# = 5 ]; then
+		dates=(-days "$5")
 	fi
 	openssl ca -batch -notext -config "$1.cnf" -extensions "$4" "${dates[@]}" \
 	    -in "$2.csr" -out "$2.pem" 2>/dev/null
@@ -111,7 +115,7 @@ issue() { # ca name subject extensions [startdate enddate]
 ca_setup ca medsec-test-ca
 ca_setup other-ca medsec-other-ca
 fingerprint ca
-issue ca server localhost server
+issue ca server localhost server 365
 cat server.pem ca.pem >server-chain.pem
 issue ca client-good client-good client
 issue other-ca client-otherca client-otherca client

@@ -26,6 +26,11 @@ MEDSEC_ATTACK_DIR=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 : "${MEDSEC_ATTACK_RESULTS:=${MEDSEC_BINARY_DIR:-build}/attack-results}"
 : "${MEDSEC_ATTACK_SNI:=localhost}"
 : "${MEDSEC_ATTACK_PATH:=/v1/health}"
+# Debian's interpreter when there is one: a version manager's shim can take
+# seconds to start, which would distort the timing-sensitive helpers.
+if [ -z "${MEDSEC_PYTHON:-}" ]; then
+	if [ -x /usr/bin/python3 ]; then MEDSEC_PYTHON=/usr/bin/python3; else MEDSEC_PYTHON=python3; fi
+fi
 
 # ---- plumbing ----
 
@@ -240,7 +245,7 @@ attack_t2_t7_client_certs() { # host port ca pkidir [path [expect_status]]
 # outside ALLOWLIST_FILE (ids, one per line, # comments), exit code 0.
 attack_t8_testssl() { # host port ca allowlist_file
 	local host=$1 port=$2 ca=$3 allow=$4 out rc
-	_ma_need testssl python3 || return 1
+	_ma_need testssl "$MEDSEC_PYTHON" || return 1
 	[ -r "$allow" ] || { _ma_fail T8 "testssl: allow-list $allow not readable"; return 1; }
 	out=$(_ma_out testssl t8-testssl) || return 1
 	rm -f "$out.json"
@@ -255,7 +260,7 @@ attack_t8_testssl() { # host port ca allowlist_file
 # can be judged against two allow-lists.
 t8_testssl_verdict() { # json allowlist rc where
 	local why
-	why=$(python3 - "$1" "$2" "$3" <<-'PY'
+	why=$("$MEDSEC_PYTHON" - "$1" "$2" "$3" <<-'PY'
 		import json, sys
 		path, allow_path, rc = sys.argv[1], sys.argv[2], int(sys.argv[3])
 		why = []
@@ -304,11 +309,11 @@ t8_testssl_verdict() { # json allowlist rc where
 attack_t8_sslscan() { # host port [suites colon-separated]
 	local host=$1 port=$2 out why
 	local suites=${3:-TLS_AES_256_GCM_SHA384:TLS_CHACHA20_POLY1305_SHA256:TLS_AES_128_GCM_SHA256}
-	_ma_need sslscan python3 || return 1
+	_ma_need sslscan "$MEDSEC_PYTHON" || return 1
 	out=$(_ma_out sslscan t8-sslscan) || return 1
 	timeout 120 sslscan --no-colour --show-client-cas --sni-name="$MEDSEC_ATTACK_SNI" \
 	    --xml="$out.xml" "$host:$port" >"$out.txt" 2>&1
-	why=$(python3 - "$out.xml" "$suites" <<-'PY'
+	why=$("$MEDSEC_PYTHON" - "$out.xml" "$suites" <<-'PY'
 		import sys
 		import xml.etree.ElementTree as ET
 		why = []
@@ -386,11 +391,11 @@ attack_t10_0rtt() { # host port ca path
 attack_t11_stalled_handshakes() { # host port n timeout probe_url
 	local host=$1 port=$2 n=$3 timeout=$4 probe=$5 out sampler base stall_pid
 	local probes=0 bad=0 code ms why="" usage
-	_ma_need python3 curl || return 1
+	_ma_need "$MEDSEC_PYTHON" curl || return 1
 	out=$(_ma_out stall t11-stalled-handshakes) || return 1
 	read -r -a base < <(_ma_usage)
 	sampler=$(_ma_sampler_start "$out.usage")
-	python3 "$MEDSEC_ATTACK_DIR/stall.py" "$host" "$port" "$n" "$((timeout + 5))" >"$out.json" 2>"$out.err" &
+	"$MEDSEC_PYTHON" "$MEDSEC_ATTACK_DIR/stall.py" "$host" "$port" "$n" "$((timeout + 5))" >"$out.json" 2>"$out.err" &
 	stall_pid=$!
 	sleep 1
 	: >"$out.probe"
@@ -403,7 +408,7 @@ attack_t11_stalled_handshakes() { # host port n timeout probe_url
 	done
 	wait "$stall_pid"
 	_ma_sampler_stop "$sampler"
-	why=$(python3 -c '
+	why=$("$MEDSEC_PYTHON" -c '
 import json, sys
 r = json.load(open(sys.argv[1]))
 w = []
@@ -416,7 +421,7 @@ print("; ".join(w))' "$out.json" "$n" "$((timeout + 5))" 2>&1)
 	[ "$bad" = 0 ] || why="$why; $bad of $probes probes of $probe not answered"
 	usage=$(_ma_check_usage "${base[0]}" "${base[1]}" "$out.usage") || why="$why; $usage"
 	[ -z "$why" ] || _ma_fail T11 "stalled handshakes on $host:port $port: ${why#; } (see $out.*)" || return 1
-	_ma_pass T11 "$n stalled handshakes on $host:$port all closed within ${timeout}+5 s ($(python3 -c 'import json,sys; r=json.load(open(sys.argv[1])); print("last closed after %.1f s" % r["last_close_s"])' "$out.json")); $probes probes answered; $usage"
+	_ma_pass T11 "$n stalled handshakes on $host:$port all closed within ${timeout}+5 s ($("$MEDSEC_PYTHON" -c 'import json,sys; r=json.load(open(sys.argv[1])); print("last closed after %.1f s" % r["last_close_s"])' "$out.json")); $probes probes answered; $usage"
 }
 
 # ---- H1: request flood ----
@@ -488,11 +493,11 @@ attack_h1_wrk_flood() { # url token probe_cmd
 # when given), at least one; a probe is served once they are released.
 attack_h2_many_sources() { # host port per_ip_cap [global_cap]
 	local host=$1 port=$2 cap=$3 global=${4:-0} out why
-	_ma_need python3 || return 1
+	_ma_need "$MEDSEC_PYTHON" || return 1
 	out=$(_ma_out sources h2-many-sources) || return 1
-	timeout 300 python3 "$MEDSEC_ATTACK_DIR/sources.py" "$host" "$port" "$cap" "$global" \
+	timeout 300 "$MEDSEC_PYTHON" "$MEDSEC_ATTACK_DIR/sources.py" "$host" "$port" "$cap" "$global" \
 	    "$MEDSEC_ATTACK_SNI" "$MEDSEC_ATTACK_PATH" >"$out.json" 2>"$out.err"
-	why=$(python3 -c '
+	why=$("$MEDSEC_PYTHON" -c '
 import json, sys
 r = json.load(open(sys.argv[1])); cap = int(sys.argv[2]); glob = int(sys.argv[3])
 w = []
@@ -509,7 +514,7 @@ print("; ".join(w))' "$out.json" "$cap" "$global" 2>&1)
 		_ma_fail H2 "connections from 127.0.0.2-50 to $host:$port: ${why#; } (see $out.json)"
 		return 1
 	fi
-	_ma_pass H2 "connections from 127.0.0.2-50 to $host:$port: $(python3 -c '
+	_ma_pass H2 "connections from 127.0.0.2-50 to $host:$port: $("$MEDSEC_PYTHON" -c '
 import json, sys
 r = json.load(open(sys.argv[1]))
 print("%d served, %d refused, per source <= %s; probe while held: %s, after: served" % (
@@ -522,7 +527,7 @@ print("%d served, %d refused, per source <= %s; probe while held: %s, after: ser
 # second, the server closed slow sockets, the run ended by its time limit.
 _ma_slow_verdict() { # row what out
 	local why
-	why=$(python3 - "$3.csv" "$3.txt" <<-'PY'
+	why=$("$MEDSEC_PYTHON" - "$3.csv" "$3.txt" <<-'PY'
 		import csv, sys
 		why = []
 		try:
@@ -559,7 +564,7 @@ _ma_slowhttptest() { # row name url args...
 	local row=$1 name=$2 url=$3 out
 	local secs=${MEDSEC_ATTACK_SLOW_SECONDS:-60}
 	shift 3
-	_ma_need slowhttptest python3 || return 1
+	_ma_need slowhttptest "$MEDSEC_PYTHON" || return 1
 	out=$(_ma_out slowhttptest "$name") || return 1
 	rm -f "$out.csv" "$out.html"
 	(cd "$(dirname "$out")" && timeout $((secs + 60)) slowhttptest "$@" -l "$secs" -p 3 \
@@ -588,7 +593,7 @@ _ma_oversized_one() { # out name allowed curl-args...
 	local out=$1 name=$2 allowed=$3 code up
 	shift 3
 	# shellcheck disable=SC2046
-	curl -sS -v --max-time 60 $(_ma_curl_tls) -o "$out.$name.body" \
+	curl -sS -v --max-time 15 $(_ma_curl_tls) -o "$out.$name.body" \
 	    -w '%{http_code} %{size_upload}\n' "$@" >"$out.$name.txt" 2>"$out.$name.err"
 	read -r code up <"$out.$name.txt"
 	if ! [[ "$code" =~ ^($allowed)$ ]]; then
@@ -610,7 +615,7 @@ attack_h6_oversized() { # url
 	sampler=$(_ma_sampler_start "$out.usage")
 	truncate -s 100M "$out.big"
 	seq 1 10000 | sed 's/^/X-Flood-/; s/$/: v/' >"$out.headers"
-	python3 -c 'print("[" * 10000 + "]" * 10000, end="")' >"$out.deep.json"
+	"$MEDSEC_PYTHON" -c 'print("[" * 10000 + "]" * 10000, end="")' >"$out.deep.json"
 	local ok=""
 	r=$(_ma_oversized_one "$out" body '413' -X POST -T "$out.big" \
 	    -H 'Content-Type: application/json' "$url") && ok="$ok, $r" || why="$why; $r"
@@ -635,7 +640,10 @@ attack_f3_smuggling() { # host port ca
 	local host=$1 port=$2 ca=$3 out name req rc why="" writer n status
 	_ma_need openssl || return 1
 	out=$(_ma_out openssl f3-smuggling) || return 1
-	local post=${MEDSEC_ATTACK_SMUGGLE_POST:-/v1/session} get=$MEDSEC_ATTACK_PATH h="Host: $MEDSEC_ATTACK_SNI"
+	# GET of a route that answers without login, so a lenient server answers
+	# 200 (twice, when it splits the stream differently) rather than failing
+	# for some other reason.
+	local get=$MEDSEC_ATTACK_PATH h="Host: $MEDSEC_ATTACK_SNI"
 	while IFS='|' read -r name req; do
 		exec {writer}< <(printf '%b' "$req"; sleep 10)
 		local wpid=$!
@@ -645,8 +653,8 @@ attack_f3_smuggling() { # host port ca
 		rc=$?
 		kill "$wpid" 2>/dev/null
 		exec {writer}<&-
-		n=$(grep -c '^HTTP/1\.[01] ' "$out.$name.txt")
-		status=$(grep -m1 '^HTTP/1\.[01] ' "$out.$name.txt" | awk '{print $2}')
+		n=$(grep -o 'HTTP/1\.[01] [0-9][0-9][0-9]' "$out.$name.txt" | wc -l)
+		status=$(grep -o -m1 'HTTP/1\.[01] [0-9][0-9][0-9]' "$out.$name.txt" | awk '{print $2}')
 		if [ "$n" -gt 1 ]; then
 			why="$why; $name answered $n times (processed twice)"
 		elif [ "$status" != 400 ]; then
@@ -655,8 +663,8 @@ attack_f3_smuggling() { # host port ca
 			why="$why; $name: 400 but the connection stayed open"
 		fi
 	done <<-EOF
-		cl-te|POST $post HTTP/1.1\r\n$h\r\nContent-Type: application/json\r\nContent-Length: 4\r\nTransfer-Encoding: chunked\r\n\r\n0\r\n\r\nGET $get HTTP/1.1\r\n$h\r\n\r\n
-		duplicate-cl|POST $post HTTP/1.1\r\n$h\r\nContent-Type: application/json\r\nContent-Length: 2\r\nContent-Length: 35\r\n\r\n{}GET $get HTTP/1.1\r\n$h\r\n\r\n
+		cl-te|GET $get HTTP/1.1\r\n$h\r\nContent-Length: 5\r\nTransfer-Encoding: chunked\r\n\r\n0\r\n\r\nGET $get HTTP/1.1\r\n$h\r\n\r\n
+		duplicate-cl|GET $get HTTP/1.1\r\n$h\r\nContent-Length: 0\r\nContent-Length: 41\r\n\r\nGET $get HTTP/1.1\r\n$h\r\n\r\n
 		obs-fold|GET $get HTTP/1.1\r\n$h\r\nX-Folded: a\r\n b\r\n\r\n
 		bare-lf|GET $get HTTP/1.1\n$h\n\n
 	EOF
@@ -723,7 +731,7 @@ attack_hydra_login() { # host port user wordlist [legit]
 	if [ -z "$why" ] && [ -n "$legit" ]; then
 		code=$(curl -s -o "$out.legit.body" --max-time 10 $(_ma_curl_tls) --interface 127.0.0.77 \
 		    -w '%{http_code}' -H 'Content-Type: application/json' \
-		    --data-binary "$(python3 -c 'import json,sys; u,p=sys.argv[1].split(":",1); print(json.dumps({"user":u,"password":p}))' "$legit")" \
+		    --data-binary "$("$MEDSEC_PYTHON" -c 'import json,sys; u,p=sys.argv[1].split(":",1); print(json.dumps({"user":u,"password":p}))' "$legit")" \
 		    "https://$MEDSEC_ATTACK_SNI:$port/v1/session" --resolve "$MEDSEC_ATTACK_SNI:$port:$host")
 		[ "$code" = 201 ] || why="the legitimate login from 127.0.0.77 answered $code after the attack"
 	fi

@@ -13,6 +13,9 @@
 # (ECDSA P-256, DNS:localhost and IP:127.0.0.1).
 
 STANDIN_HOME=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
+if [ -z "${MEDSEC_PYTHON:-}" ]; then
+	if [ -x /usr/bin/python3 ]; then MEDSEC_PYTHON=/usr/bin/python3; else MEDSEC_PYTHON=python3; fi
+fi
 
 standin_init() { # dir pkidir
 	STANDIN_DIR=$1
@@ -25,7 +28,7 @@ standin_init() { # dir pkidir
 }
 
 standin_port() {
-	python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'
+	"$MEDSEC_PYTHON" -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'
 }
 
 standin_wait_port() { # port: until it accepts TCP connections, at most 10 s
@@ -135,7 +138,7 @@ standin_nginx() { # name port [flags...]
 standin_pystub() { # name port [options...]
 	local name=$1 port=$2
 	shift 2
-	python3 "$STANDIN_HOME/standin_https.py" --port "$port" \
+	"$MEDSEC_PYTHON" "$STANDIN_HOME/standin_https.py" --port "$port" \
 	    --cert "$STANDIN_PKI/server-chain.pem" --key "$STANDIN_PKI/server.key" "$@" \
 	    >"$STANDIN_DIR/$name.log" 2>&1 &
 	_standin_started "$name" $! "$port"

@@ -126,7 +126,7 @@ def json_depth(text):
 class Connection:
     def __init__(self, state, sock, ip):
         self.state, self.sock, self.ip = state, sock, ip
-        self.buf = b""
+        self.buf = bytearray()
         self.weak = state.args.weak
 
     def fill(self, deadline):
@@ -139,9 +139,19 @@ class Connection:
             raise EOFError()
         self.buf += data
 
+    def bare_lf(self):
+        at = self.buf.find(b"\n")
+        while at >= 0:
+            if at == 0 or self.buf[at - 1] != 13:
+                return True
+            at = self.buf.find(b"\n", at + 1)
+        return False
+
     def read_head(self):
         deadline = time.monotonic() + self.state.args.header_timeout
         while b"\r\n\r\n" not in self.buf and (not self.weak or b"\n\n" not in self.buf):
+            if not self.weak and self.bare_lf():
+                raise Refuse(400, "bad_request", "bare LF in the request head")
             if not self.weak and len(self.buf) > MAX_HEADER_BYTES:
                 first = self.buf.split(b"\n", 1)[0]
                 if len(first) > MAX_LINE and b"\n" not in self.buf[:MAX_LINE]:
@@ -155,9 +165,10 @@ class Connection:
                 head, self.buf = self.buf[:crlf], self.buf[crlf + 4:]
             else:
                 head, self.buf = self.buf[:end], self.buf[end + 2:]
-            lines = [l.rstrip(b"\r") for l in head.split(b"\n")]
+            lines = [bytes(l).rstrip(b"\r") for l in head.split(b"\n")]
         else:
-            head, self.buf = self.buf.split(b"\r\n\r\n", 1)
+            end = self.buf.find(b"\r\n\r\n")
+            head, self.buf = bytes(self.buf[:end]), self.buf[end + 4:]
             if len(head) > MAX_HEADER_BYTES:
                 raise Refuse(431, "headers_too_large", "headers over %d bytes" % MAX_HEADER_BYTES)
             lines = head.split(b"\r\n")
@@ -211,7 +222,7 @@ class Connection:
         deadline = time.monotonic() + self.state.args.body_timeout
         while len(self.buf) < n:
             self.fill(deadline)
-        body, self.buf = self.buf[:n], self.buf[n:]
+        body, self.buf = bytes(self.buf[:n]), self.buf[n:]
         return body
 
     def send(self, status, obj, close, extra=()):
@@ -246,6 +257,22 @@ class Connection:
             return 401, {"error": {"code": "invalid_credentials", "message": "wrong user or password"}}, ()
         return 404, {"error": {"code": "not_found", "message": "no such route"}}, ()
 
+    def linger(self):
+        """Reads (and drops) what the client is still sending for up to 2 s
+        or 1 MiB, so that closing does not reset the connection before the
+        client has read the refusal."""
+        deadline = time.monotonic() + 2
+        dropped = 0
+        try:
+            while dropped < 1 << 20 and time.monotonic() < deadline:
+                self.sock.settimeout(max(0.01, deadline - time.monotonic()))
+                data = self.sock.recv(65536)
+                if not data:
+                    break
+                dropped += len(data)
+        except (OSError, ssl.SSLError):
+            pass
+
     def serve(self):
         while True:
             try:
@@ -255,6 +282,7 @@ class Connection:
                 status, obj, extra = self.route(method, target, headers, body)
             except Refuse as r:
                 self.send(r.status, {"error": {"code": r.code, "message": r.message}}, True)
+                self.linger()
                 return
             close = any(n == "connection" and v.lower() == "close" for n, v in headers)
             self.send(status, obj, close, extra)
