@@ -420,7 +420,7 @@ print("; ".join(w))' "$out.json" "$n" "$((timeout + 5))" 2>&1)
 	[ "$probes" -gt 0 ] || why="$why; no probe ran"
 	[ "$bad" = 0 ] || why="$why; $bad of $probes probes of $probe not answered"
 	usage=$(_ma_check_usage "${base[0]}" "${base[1]}" "$out.usage") || why="$why; $usage"
-	[ -z "$why" ] || _ma_fail T11 "stalled handshakes on $host:port $port: ${why#; } (see $out.*)" || return 1
+	[ -z "$why" ] || _ma_fail T11 "stalled handshakes on $host:$port: ${why#; } (see $out.*)" || return 1
 	_ma_pass T11 "$n stalled handshakes on $host:$port all closed within ${timeout}+5 s ($("$MEDSEC_PYTHON" -c 'import json,sys; r=json.load(open(sys.argv[1])); print("last closed after %.1f s" % r["last_close_s"])' "$out.json")); $probes probes answered; $usage"
 }
 
@@ -703,36 +703,47 @@ attack_h8_port_scan() { # addr expected_ports
 
 # ---- login brute force ----
 
-# hydra https-post-form against POST /v1/session with a JSON body: no
-# password found. In hydra's form string ':' separates fields, so every ':'
-# of the JSON body and of the header value is written '\:'. Success is
-# recognised by the token in a 201 body (S=), so 401, 403 and 429 answers
-# all count as failures. LEGIT ("user:password"), when given, must still log
-# in from 127.0.0.77 afterwards.
+# hydra 9.4 http-post-form against POST /v1/session with a JSON body: no
+# password found. In hydra's form string ':' separates fields, so the ':' of
+# the JSON body are written '\:'. Two hydra limits (see relay401.py) make it
+# attack through a local relay: it takes a 401 for HTTP authentication, and
+# with an escaped ':' in the body it accepts no H= header option. Success is
+# recognised by "token" in the answer (S=), so 401, 403 and 429 all count
+# as failures. LEGIT ("user:password"), when given, must still log in from
+# 127.0.0.77 afterwards (straight to the server, no relay).
 attack_hydra_login() { # host port user wordlist [legit]
-	local host=$1 port=$2 user=$3 list=$4 legit=${5:-} out rc found tried code why=""
-	_ma_need hydra || return 1
+	local host=$1 port=$2 user=$3 list=$4 legit=${5:-} out rc found tried code why="" relay rport
+	_ma_need hydra "$MEDSEC_PYTHON" || return 1
 	out=$(_ma_out hydra login) || return 1
-	local form='/v1/session:{"user"\:"^USER^","password"\:"^PASS^"}:S="token":H=Content-Type\: application/json:G='
+	[ -n "${MEDSEC_ATTACK_CA:-}" ] || { _ma_fail A-hydra "MEDSEC_ATTACK_CA not set (the relay verifies the server)"; return 1; }
+	rport=$("$MEDSEC_PYTHON" -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
+	"$MEDSEC_PYTHON" "$MEDSEC_ATTACK_DIR/relay401.py" "$rport" "$host" "$port" "$MEDSEC_ATTACK_SNI" \
+	    "$MEDSEC_ATTACK_CA" >"$out.relay.log" 2>&1 &
+	relay=$!
+	for _ in $(seq 1 50); do grep -q ready "$out.relay.log" 2>/dev/null && break; sleep 0.1; done
+	local form='/v1/session:{"user"\:"^USER^","password"\:"^PASS^"}:S="token"'
 	rm -f "$out.found"
 	(cd "$(dirname "$out")" && timeout "${MEDSEC_ATTACK_HYDRA_SECONDS:-300}" \
-	    hydra -I -l "$user" -P "$list" -t 4 -s "$port" -o "$out.found" -b json \
-	    "$host" https-post-form "$form") >"$out.txt" 2>&1
+	    hydra -I -l "$user" -P "$list" -t "${MEDSEC_ATTACK_HYDRA_TASKS:-4}" -s "$rport" -o "$out.found" -b json \
+	    127.0.0.1 http-post-form "$form") >"$out.txt" 2>&1
 	rc=$?
-	found=$(grep -o '[0-9]* valid password[s]* found' "$out.txt" | head -1)
+	kill "$relay" 2>/dev/null
+	wait "$relay" 2>/dev/null
+	found=$(grep -o '[0-9]* valid passwords\{0,1\} found' "$out.txt" | head -1)
 	tried=$(grep -c . "$list")
-	if grep -q '"password"' "$out.found" 2>/dev/null && ! grep -q '"results": *\[\]' "$out.found"; then
-		why="hydra found a password for $user"
+	if grep -q '"quantityfound": *[1-9]' "$out.found" 2>/dev/null; then
+		why="hydra found a password for $user: $(grep -o 'password: .*' "$out.txt" | head -1)"
 	elif [ "$rc" = 124 ]; then
-		found="time bound of ${MEDSEC_ATTACK_HYDRA_SECONDS:-300} s hit, no password found"
-	elif [ -z "$found" ]; then
-		why="hydra did not finish (exit $rc)"
+		found="time bound of ${MEDSEC_ATTACK_HYDRA_SECONDS:-300} s hit before the list ended, no password found"
+	elif [ -z "$found" ] || grep -q '^\[ERROR\]' "$out.txt"; then
+		why="hydra did not complete the attack (exit $rc: $(grep -m1 '^\[ERROR\]' "$out.txt"))"
 	fi
 	if [ -z "$why" ] && [ -n "$legit" ]; then
+		# shellcheck disable=SC2046
 		code=$(curl -s -o "$out.legit.body" --max-time 10 $(_ma_curl_tls) --interface 127.0.0.77 \
 		    -w '%{http_code}' -H 'Content-Type: application/json' \
 		    --data-binary "$("$MEDSEC_PYTHON" -c 'import json,sys; u,p=sys.argv[1].split(":",1); print(json.dumps({"user":u,"password":p}))' "$legit")" \
-		    "https://$MEDSEC_ATTACK_SNI:$port/v1/session" --resolve "$MEDSEC_ATTACK_SNI:$port:$host")
+		    --resolve "$MEDSEC_ATTACK_SNI:$port:$host" "https://$MEDSEC_ATTACK_SNI:$port/v1/session")
 		[ "$code" = 201 ] || why="the legitimate login from 127.0.0.77 answered $code after the attack"
 	fi
 	[ -z "$why" ] || _ma_fail A-hydra "brute force of $user on $host:$port with $tried words: $why (see $out.*)" || return 1

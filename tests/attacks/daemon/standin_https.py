@@ -285,6 +285,7 @@ class Connection:
                 self.linger()
                 return
             close = any(n == "connection" and v.lower() == "close" for n, v in headers)
+            close = close or version == "HTTP/1.0"
             self.send(status, obj, close, extra)
             if close:
                 return
