@@ -108,7 +108,9 @@ standin_nginx() { # name port [flags...]
 			default_type application/json;
 			$limit_http
 			server {
-				listen 127.0.0.1:$port ssl;
+				# A small send buffer, so a client that reads slowly leaves nginx
+				# with unsent data and send_timeout applies.
+				listen 127.0.0.1:$port ssl sndbuf=32k;
 				ssl_certificate $STANDIN_PKI/server-chain.pem;
 				ssl_certificate_key $STANDIN_PKI/server.key;
 				ssl_protocols $protocols;
@@ -120,6 +122,8 @@ standin_nginx() { # name port [flags...]
 				root $STANDIN_DIR/www;
 				location / { $limit_loc }
 				location = /body { $limit_loc echo_read_request_body; echo ok; }
+				# Unlimited, so a slow reader gets the whole MiB to (not) read.
+				location = /big { }
 				error_page 429 /429.json;
 				location = /429.json {
 					internal;
