@@ -153,23 +153,30 @@ test_attack_harness_h2_many_sources() {
 }
 
 # slowhttptest runs its pair (resisting and not) side by side: 15 s each.
-slow_pair() { # attack url-path reason
+# The one that does not resist is nginx with 120 s timeouts and 256
+# connections, or for the slow body (where nginx's connection limit alone
+# makes "Closed" rise) the lenient Python stand-in, which waits 300 s.
+slow_pair() { # attack url-path reason [bad-path]
 	setup slowhttptest nginx
 	local good bad
 	good=$(standin_port) bad=$(standin_port)
 	standin_nginx timeouts "$good" || die "nginx"
-	standin_nginx slow "$bad" slow || die "nginx"
+	if [ -n "${4:-}" ]; then
+		standin_pystub slow "$bad" --weak || die "stub"
+	else
+		standin_nginx slow "$bad" slow || die "nginx"
+	fi
 	MEDSEC_ATTACK_PIDS=$(standin_pid slow) MEDSEC_ATTACK_TAG=slow \
-	    "$1" "https://localhost:$bad$2" >"$work/bad.out" 2>&1 &
+	    "$1" "https://localhost:$bad${4:-$2}" >"$work/bad.out" 2>&1 &
 	local bad_job=$!
 	MEDSEC_ATTACK_PIDS=$(standin_pid timeouts) must_pass timeouts "$1" "https://localhost:$good$2"
-	wait "$bad_job" && die "$1 passed nginx with 120 s timeouts and 256 connections"
+	wait "$bad_job" && die "$1 passed a stand-in with 120 s or longer timeouts"
 	cat "$work/bad.out"
 	grep -q "^FAIL .*$3" "$work/bad.out" || die "$1 failed the slow stand-in without naming '$3'"
 }
 
 test_attack_harness_h3_slowloris() { slow_pair attack_h3_slowloris /health "service unavailable"; }
-test_attack_harness_h4_slow_body() { slow_pair attack_h4_slow_body /body "service unavailable\|closed none"; }
+test_attack_harness_h4_slow_body() { slow_pair attack_h4_slow_body /body "closed none" /v1/session; }
 test_attack_harness_h5_slow_read() { slow_pair attack_h5_slow_read /big "descriptors at the end\|service unavailable"; }
 
 test_attack_harness_h6_oversized() {
@@ -179,7 +186,7 @@ test_attack_harness_h6_oversized() {
 	standin_pystub strict "$good" || die "stub"
 	standin_pystub weak "$bad" --weak || die "stub"
 	MEDSEC_ATTACK_PIDS=$(standin_pid strict) must_pass strict attack_h6_oversized "https://localhost:$good/v1/session"
-	must_fail weak "body answered 400, expected 413" attack_h6_oversized "https://localhost:$bad/v1/session"
+	must_fail weak "body answered [0-9]*, expected 413" attack_h6_oversized "https://localhost:$bad/v1/session"
 }
 
 test_attack_harness_f3_smuggling() {
