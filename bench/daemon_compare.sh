@@ -73,7 +73,7 @@ probe_latency() { # url
 # peak RSS (KiB, summed over PIDS) while 1,000 idle keep-alive TLS
 # connections are open to HOST:PORT
 idle_rss() { # port pids
-	local holder peak=0 now p i
+	local holder peak=0 now p
 	"${MEDSEC_PYTHON:-python3}" - "$1" "$pki/ca.pem" >"$work/hold.log" 2>&1 <<-'PY' &
 		import socket, ssl, sys, time
 		port, ca = int(sys.argv[1]), sys.argv[2]
@@ -93,7 +93,7 @@ idle_rss() { # port pids
 		time.sleep(8)
 	PY
 	holder=$!
-	for i in $(seq 1 60); do
+	for _ in $(seq 1 60); do
 		now=0
 		for p in $2; do
 			now=$((now + $(awk '/^VmRSS:/ {print $2}' "/proc/$p/status" 2>/dev/null || echo 0)))

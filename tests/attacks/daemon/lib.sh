@@ -92,13 +92,13 @@ _ma_peaks() { awk 'BEGIN{r=0;f=0} {if ($2>r) r=$2; if ($3>f) f=$3} END{print r, 
 # every watched process alive. Prints the reason and returns 1 when not.
 _ma_check_usage() { # base_rss base_fds samples
 	local slack_rss=${MEDSEC_ATTACK_RSS_SLACK_KIB:-65536} slack_fd=${MEDSEC_ATTACK_FD_SLACK:-8}
-	local peak_rss peak_fds now_rss now_fds i
+	local peak_rss peak_fds now_fds
 	[ -n "${MEDSEC_ATTACK_PIDS:-}" ] || { echo "no PID watched"; return 0; }
 	_ma_alive || { echo "a watched process (${MEDSEC_ATTACK_PIDS}) died"; return 1; }
 	read -r peak_rss peak_fds < <(_ma_peaks "$3")
 	# Give the server its timeouts to let go of what the attack left behind.
-	for i in $(seq 1 20); do
-		read -r now_rss now_fds < <(_ma_usage)
+	for _ in $(seq 1 20); do
+		read -r _ now_fds < <(_ma_usage)
 		[ "$now_fds" -le $(($2 + slack_fd)) ] && break
 		sleep 0.5
 	done

@@ -32,8 +32,7 @@ standin_port() {
 }
 
 standin_wait_port() { # port: until it accepts TCP connections, at most 10 s
-	local i
-	for i in $(seq 1 100); do
+	for _ in $(seq 1 100); do
 		if (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null; then
 			return 0
 		fi
