@@ -1,0 +1,140 @@
+#!/bin/bash
+# The daemon beside nginx, in one run, as ratios:
+#
+#   bench/daemon_compare.sh URL PKIDIR [TOKEN] [PIDS]
+#
+# URL     an HTTPS route of the daemon, e.g. https://localhost:8443/v1/session
+#         (GET with Bearer TOKEN when TOKEN is given)
+# PKIDIR  made by tests/pki/mkpki.sh; its server certificate is the one the
+#         daemon was started with, so nginx serves the same certificate,
+#         TLS 1.3 only, groups X25519:P-256:P-384 (tests/attacks/daemon/standin.sh)
+# PIDS    space-separated PIDs of the daemon (monitor and worker) whose peak
+#         RSS at 1,000 idle keep-alive connections is reported
+#
+# Measures, each for $BENCH_SECONDS (default 10) with wrk -t2 -c$BENCH_CONNECTIONS (50):
+#   keep-alive request rate; new-handshake rate (wrk with Connection: close);
+#   p50/p99 latency of an in-limit probe (one request per 0.2 s from
+#   127.0.0.2) during a wrk flood, against the target and against nginx with
+#   limit_req (20 r/s, burst 40 per source); peak RSS of PIDS and of nginx's
+#   worker after 1,000 idle keep-alive TLS connections (from 127.0.0.3-.22).
+# Prints a table with target/nginx ratios. Every step is bounded in time.
+set -u
+[ $# -ge 2 ] || { echo "usage: $0 URL PKIDIR [TOKEN] [PIDS]" >&2; exit 2; }
+url=$1 pki=$(cd "$2" && pwd) token=${3:-} pids=${4:-}
+secs=${BENCH_SECONDS:-10} conns=${BENCH_CONNECTIONS:-50}
+here=$(cd "$(dirname "$0")" && pwd)
+for t in wrk nginx curl openssl; do
+	command -v "$t" >/dev/null || { echo "$0: $t not installed" >&2; exit 2; }
+done
+work=$(mktemp -d /tmp/medsec-bench-XXXXXX)
+# shellcheck source=../tests/attacks/daemon/standin.sh
+. "$here/../tests/attacks/daemon/standin.sh"
+trap 'standin_stop_all; rm -rf "$work"' EXIT
+standin_init "$work/standin" "$pki"
+ngx_plain=$(standin_port)
+ngx_limited=$(standin_port)
+standin_nginx plain "$ngx_plain" nolimits
+standin_nginx limited "$ngx_limited"
+ngx_url=https://localhost:$ngx_plain/health
+ngx_limited_url=https://localhost:$ngx_limited/health
+
+auth_lua() { # file [close]
+	{
+		[ -n "$token" ] && echo "wrk.headers[\"Authorization\"] = \"Bearer $token\""
+		[ "${2:-}" = close ] && echo 'wrk.headers["Connection"] = "close"'
+		echo 'local n = {} function response(s) n[s] = (n[s] or 0) + 1 end'
+	} >"$1"
+}
+
+# requests/s of wrk on URL (Lua file), from its "Requests/sec:" line
+wrk_rate() { # url lua
+	timeout $((secs + 30)) wrk -t2 -c"$conns" -d"${secs}s" --timeout 5s -s "$2" "$1" 2>/dev/null |
+	    awk '/^Requests\/sec:/ {printf "%d", $2}'
+}
+
+# p50 and p99 (ms) of a probe from 127.0.0.2 during a wrk flood of URL
+probe_latency() { # url
+	local f=$work/probe.$RANDOM wrk_pid
+	auth_lua "$work/flood.lua"
+	timeout $((secs + 30)) wrk -t2 -c"$conns" -d"${secs}s" --timeout 5s -s "$work/flood.lua" "$1" \
+	    >/dev/null 2>&1 &
+	wrk_pid=$!
+	sleep 1
+	while kill -0 "$wrk_pid" 2>/dev/null; do
+		curl -s -o /dev/null --max-time 5 --cacert "$pki/ca.pem" --interface 127.0.0.2 \
+		    ${token:+-H "Authorization: Bearer $token"} -w '%{http_code} %{time_total}\n' "$1" >>"$f" || true
+		sleep 0.2
+	done
+	wait "$wrk_pid" || true
+	awk '$1 ~ /^2/ {print $2 * 1000}' "$f" | sort -n |
+	    awk '{a[NR] = $1} END {if (NR) printf "%.1f %.1f %d", a[int((NR-1)*0.5)+1], a[int((NR-1)*0.99)+1], NR; else print "- - 0"}'
+}
+
+# peak RSS (KiB, summed over PIDS) while 1,000 idle keep-alive TLS
+# connections are open to HOST:PORT
+idle_rss() { # port pids
+	local holder peak=0 now p
+	"${MEDSEC_PYTHON:-python3}" - "$1" "$pki/ca.pem" >"$work/hold.log" 2>&1 <<-'PY' &
+		import socket, ssl, sys, time
+		port, ca = int(sys.argv[1]), sys.argv[2]
+		ctx = ssl.create_default_context(cafile=ca)
+		held = []
+		for i in range(1000):
+		    raw = socket.socket()
+		    raw.bind(("127.0.0.%d" % (3 + i // 50), 0))
+		    raw.settimeout(5)
+		    try:
+		        raw.connect(("127.0.0.1", port))
+		        s = ctx.wrap_socket(raw, server_hostname="localhost")
+		        held.append(s)
+		    except (OSError, ssl.SSLError):
+		        raw.close()
+		print("held", len(held), flush=True)
+		time.sleep(8)
+	PY
+	holder=$!
+	for _ in $(seq 1 60); do
+		now=0
+		for p in $2; do
+			now=$((now + $(awk '/^VmRSS:/ {print $2}' "/proc/$p/status" 2>/dev/null || echo 0)))
+		done
+		[ "$now" -gt "$peak" ] && peak=$now
+		kill -0 "$holder" 2>/dev/null || break
+		sleep 0.25
+	done
+	wait "$holder" || true
+	echo "$peak $(awk '/^held/ {print $2}' "$work/hold.log")"
+}
+
+ratio() { awk -v a="$1" -v b="$2" 'BEGIN { if (b > 0 && a != "-") printf "%.2f", a / b; else print "-" }'; }
+
+echo "# daemon_compare: $(date -u +%FT%TZ), $(nproc) cores, load $(cut -d' ' -f1-3 /proc/loadavg)"
+echo "# wrk $(wrk --version 2>&1 | head -1 | awk '{print $2}'), nginx $(nginx -v 2>&1 | sed 's/.*\///'), $(openssl version | cut -d' ' -f1-2)"
+echo "# wrk -t2 -c$conns -d${secs}s; TLS 1.3, same certificate (ECDSA P-256), groups X25519:P-256:P-384"
+echo "# target: $url; nginx: static 16-byte file"
+
+auth_lua "$work/ka.lua"
+auth_lua "$work/close.lua" close
+t_ka=$(wrk_rate "$url" "$work/ka.lua")
+n_ka=$(wrk_rate "$ngx_url" "$work/ka.lua")
+t_hs=$(wrk_rate "$url" "$work/close.lua")
+n_hs=$(wrk_rate "$ngx_url" "$work/close.lua")
+read -r t50 t99 tn < <(probe_latency "$url")
+read -r n50 n99 nn < <(probe_latency "$ngx_limited_url")
+
+printf '\n%-46s %12s %12s %8s\n' measure target nginx ratio
+printf '%-46s %12s %12s %8s\n' "keep-alive requests/s" "$t_ka" "$n_ka" "$(ratio "$t_ka" "$n_ka")"
+printf '%-46s %12s %12s %8s\n' "new handshakes/s (Connection: close)" "$t_hs" "$n_hs" "$(ratio "$t_hs" "$n_hs")"
+printf '%-46s %12s %12s %8s\n' "probe p50 ms during flood (nginx: limit_req)" "$t50" "$n50" "$(ratio "$t50" "$n50")"
+printf '%-46s %12s %12s %8s\n' "probe p99 ms during flood (nginx: limit_req)" "$t99" "$n99" "$(ratio "$t99" "$n99")"
+printf '%-46s %12s %12s\n' "probes answered 2xx" "$tn" "$nn"
+
+target_port=$(echo "$url" | sed -n 's#^https://[^/:]*:\([0-9]*\).*#\1#p')
+read -r n_rss n_held < <(idle_rss "$ngx_plain" "$(standin_pid plain)")
+if [ -n "$pids" ] && [ -n "$target_port" ]; then
+	read -r t_rss t_held < <(idle_rss "$target_port" "$pids")
+else
+	t_rss=- t_held=-
+fi
+printf '%-46s %12s %12s %8s\n' "peak RSS KiB, 1,000 idle keep-alive conns" "$t_rss" "$n_rss" "$(ratio "$t_rss" "$n_rss")"
+printf '%-46s %12s %12s\n' "connections actually held" "$t_held" "$n_held"
