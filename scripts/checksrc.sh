@@ -36,6 +36,7 @@ status=0
 # uses the typed detail builder of include/medsec/audit.h instead.
 jansson_files='
 src/cli/cmd_report.c
+src/cli/cmd_vuln.c
 src/cli/cmd_scan.c
 src/lib/audit/audit_codec.c
 src/lib/audit/audit_export_json.c
@@ -51,6 +52,10 @@ src/tools/compliance/report_evidence.c
 src/tools/compliance/report_int.h
 src/tools/compliance/report_risk.c
 src/tools/compliance/report_vv.c
+src/tools/sbom/sbom_json.c
+src/tools/vuln/osv.c
+src/tools/vuln/vex.c
+src/tools/vuln/sbom_read.c
 '
 
 # The src/lib sources src/tools compiles into libmedsec-tools, by header.
