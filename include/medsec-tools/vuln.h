@@ -1,0 +1,135 @@
+/*
+ * medsec vuln: tracking the vulnerabilities of the components an SBOM
+ * lists (MFDS 2025 post-market rules; MFDS 2.3), against OSV advisories
+ * stored offline (https://ossf.github.io/osv-schema/).
+ *
+ * Version order is exact for each ecosystem: Debian versions compare as
+ * dpkg compares them (epochs, tildes, revisions), SEMVER ranges as
+ * Semantic Versioning 2.0.0 orders them. A component a Debian package
+ * installed is judged by Debian's own advisories (ecosystem "Debian:<N>",
+ * keyed by the source package) and Debian's version order, never by the
+ * upstream project's range: a fix Debian backported into an older
+ * upstream version is a fix (docs/vuln.md).
+ *
+ * Part of libmedsec-tools (pkg-config medsec-tools).
+ */
+#ifndef MEDSEC_TOOLS_VULN_H
+#define MEDSEC_TOOLS_VULN_H
+
+#include "medsec/base.h"
+#include "medsec/err.h"
+
+#include <stddef.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+#define MEDSEC_VULN_VERSION_MAX 256 /* longest version accepted */
+#define MEDSEC_VULN_RECORD_MAX (1u << 20) /* one OSV JSON file */
+
+/*
+ * Compares two Debian versions ([epoch:]upstream[-revision]) exactly as
+ * `dpkg --compare-versions` does: *cmp is negative, 0 or positive.
+ * Returns MEDSEC_OK, or MEDSEC_ERR_INVALID for a version dpkg would flag
+ * as bad syntax (empty, non-numeric epoch, upstream not starting with a
+ * digit, a character outside the allowed ones, an empty revision).
+ */
+MEDSEC_API MEDSEC_MUST_CHECK
+int medsec_debver_compare(const char *a, const char *b, int *cmp);
+
+/* Whether a Debian version is well formed: 1 or 0. */
+MEDSEC_API
+int medsec_debver_valid(const char *v);
+
+/*
+ * Compares two Semantic Versions 2.0.0 (MAJOR.MINOR.PATCH[-pre][+build],
+ * no "v" prefix) by precedence: build metadata is ignored, a pre-release
+ * is lower than its release, numeric identifiers compare as numbers of
+ * any length. MEDSEC_ERR_INVALID for anything the grammar refuses.
+ */
+MEDSEC_API MEDSEC_MUST_CHECK
+int medsec_semver_compare(const char *a, const char *b, int *cmp);
+
+/* An advisory database in memory, indexed by ecosystem and package. */
+struct medsec_vuln_db;
+
+MEDSEC_API MEDSEC_MUST_CHECK
+int medsec_vuln_db_new(struct medsec_vuln_db **dbp);
+MEDSEC_API
+void medsec_vuln_db_free(struct medsec_vuln_db *db);
+
+/*
+ * Adds one OSV record (JSON text, untrusted; at most
+ * MEDSEC_VULN_RECORD_MAX bytes). name says where it came from in err.
+ * A record must have "id" and "modified"; each range of type ECOSYSTEM
+ * or SEMVER must start with an "introduced" event, and each event holds
+ * exactly one of introduced, fixed, last_affected, limit, with a version
+ * valid in its ecosystem (Debian ranges as dpkg versions, SEMVER ranges
+ * as Semantic Versions). GIT ranges are kept only through their
+ * "versions" list. A withdrawn record is skipped. On error nothing is
+ * added and err names the file, the field and the value.
+ */
+MEDSEC_API MEDSEC_MUST_CHECK
+int medsec_vuln_db_add_json(struct medsec_vuln_db *db, const char *text,
+    size_t len, const char *name, struct medsec_config_error *err);
+
+/* Loads every *.json file of a directory (not recursive). */
+MEDSEC_API MEDSEC_MUST_CHECK
+int medsec_vuln_db_load_dir(struct medsec_vuln_db *db, const char *dir,
+    struct medsec_config_error *err);
+
+/* Records held, and the newest "modified" among them ("" when empty). */
+MEDSEC_API
+size_t medsec_vuln_db_count(const struct medsec_vuln_db *db);
+MEDSEC_API
+const char *medsec_vuln_db_date(const struct medsec_vuln_db *db);
+
+/* A component to judge: what an SBOM entry says. */
+struct medsec_vuln_component {
+	const char *ref;       /* bom-ref in the SBOM, for reports */
+	const char *ecosystem; /* "Debian:12", "ConanCenter", ... */
+	const char *name;      /* Debian: the source package */
+	const char *version;   /* Debian: the source package version */
+};
+
+/* One component found affected by one advisory. */
+struct medsec_vuln_match {
+	const struct medsec_vuln_component *component;
+	const char *id;	       /* advisory id (DSA-5218-1, CVE-...) */
+	const char *aliases;   /* comma-separated, "" if none */
+	const char *summary;   /* "" if none */
+	const char *fixed;     /* first fixed version above it, or "" */
+};
+
+/*
+ * Judges each component against the advisories of its ecosystem and
+ * name, through the index (indexed = 1) or by reading every advisory
+ * (indexed = 0, the reference the index is benchmarked and tested
+ * against). fn is called for each affected (component, advisory); a
+ * non-zero return stops the scan and is returned.
+ */
+MEDSEC_API MEDSEC_MUST_CHECK
+int medsec_vuln_scan(const struct medsec_vuln_db *db,
+    const struct medsec_vuln_component *components, size_t ncomponents,
+    int indexed, int (*fn)(const struct medsec_vuln_match *, void *),
+    void *ctx);
+
+/*
+ * Reads the components of a CycloneDX JSON SBOM that an OSV ecosystem
+ * covers (pkg:deb purls, with the source package from medsec's
+ * properties; pkg:conan purls; others are skipped). *compsp is an array
+ * the caller frees with medsec_vuln_components_free.
+ */
+MEDSEC_API MEDSEC_MUST_CHECK
+int medsec_vuln_sbom_components(const char *text, size_t len,
+    struct medsec_vuln_component **compsp, size_t *np,
+    struct medsec_config_error *err);
+MEDSEC_API
+void medsec_vuln_components_free(struct medsec_vuln_component *comps,
+    size_t n);
+
+#ifdef __cplusplus
+}
+#endif
+#endif
