@@ -111,10 +111,15 @@ done
 
 install_validators() {
 	root=$(cd "$(dirname "$0")/.." && pwd)
-	if [ ! -d "$root/tests/validators/node_modules/fhir" ]; then
+	v=$root/tests/validators
+	# Again whenever package.json changed since the last install (npm
+	# writes node_modules/.package-lock.json on every install), not only
+	# on a fresh checkout: a validator added later must arrive too.
+	if [ ! -d "$v/node_modules/fhir" ] ||
+	    [ ! -f "$v/node_modules/.package-lock.json" ] ||
+	    [ "$v/package.json" -nt "$v/node_modules/.package-lock.json" ]; then
 		echo "deps: installing the npm test validators"
-		npm install --prefix "$root/tests/validators" --no-audit \
-		    --no-fund --loglevel=error
+		npm install --prefix "$v" --no-audit --no-fund --loglevel=error
 	fi
 }
 
