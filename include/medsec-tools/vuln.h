@@ -129,6 +129,91 @@ MEDSEC_API
 void medsec_vuln_components_free(struct medsec_vuln_component *comps,
     size_t n);
 
+
+/* ---- triage decisions and VEX (CycloneDX 1.6, CSAF 2.0) ---- */
+
+#define MEDSEC_VEX_DECISIONS_MAX 65536
+
+/* One triage decision about one vulnerability. */
+struct medsec_vex_decision {
+	char id[128];		 /* advisory id or alias (CVE-2022-37434) */
+	char ref[256];		 /* component bom-ref; "" for every one */
+	char state[32];		 /* CycloneDX analysis.state */
+	char justification[48]; /* CycloneDX; required for not_affected */
+	char response[32];	 /* "" or a CycloneDX response */
+	char detail[1024];	 /* the engineer's note */
+	char recommendation[256]; /* "upgrade to ...", or "" */
+	char updated[32];	 /* RFC 3339 UTC, when decided */
+};
+
+/* Decisions, at most one per (id, ref). */
+struct medsec_vex;
+
+MEDSEC_API MEDSEC_MUST_CHECK
+int medsec_vex_new(struct medsec_vex **vp);
+MEDSEC_API
+void medsec_vex_free(struct medsec_vex *v);
+
+/*
+ * Checks and records a decision, replacing the one with the same id and
+ * ref. Refused (MEDSEC_ERR_INVALID, err names the field and value, v
+ * unchanged): an id outside [A-Za-z0-9._:-], a state, justification or
+ * response outside CycloneDX's lists, not_affected without a
+ * justification, an empty note.
+ */
+MEDSEC_API MEDSEC_MUST_CHECK
+int medsec_vex_set(struct medsec_vex *v, const struct medsec_vex_decision *d,
+    struct medsec_config_error *err);
+
+/*
+ * Reads the decisions of a CycloneDX VEX (what medsec_vex_cyclonedx
+ * writes, or a supplier's): each vulnerability's id, analysis and
+ * affects[].ref (a BOM-Link keeps the part after '#'). Each is checked
+ * as medsec_vex_set checks it; any refusal leaves v unchanged.
+ */
+MEDSEC_API MEDSEC_MUST_CHECK
+int medsec_vex_load(struct medsec_vex *v, const char *text, size_t len,
+    struct medsec_config_error *err);
+
+MEDSEC_API
+size_t medsec_vex_count(const struct medsec_vex *v);
+MEDSEC_API
+const struct medsec_vex_decision *medsec_vex_get(const struct medsec_vex *v,
+    size_t i);
+
+/*
+ * The decision for a finding: by the advisory's id or one of its
+ * comma-separated aliases, for this component's ref or for every
+ * component; a decision about the component wins. NULL when none.
+ */
+MEDSEC_API
+const struct medsec_vex_decision *medsec_vex_find(const struct medsec_vex *v,
+    const char *id, const char *aliases, const char *ref);
+
+/* The decisions as a standalone CycloneDX 1.6 VEX (caller frees). */
+MEDSEC_API MEDSEC_MUST_CHECK
+int medsec_vex_cyclonedx(const struct medsec_vex *v, const char *when,
+    char **jsonp);
+
+struct medsec_csaf_info {
+	const char *publisher;	   /* organisation name */
+	const char *namespace_url; /* its URL (https://...) */
+	const char *tracking_id;   /* e.g. ACME-VEX-2026-001 */
+	const char *title;
+	const char *when;	   /* RFC 3339 UTC */
+};
+
+/*
+ * The decisions with a component as a CSAF 2.0 csaf_vex document: one
+ * vulnerability per id, each component a product, in_triage as
+ * under_investigation, exploitable as known_affected with a remediation,
+ * resolved as fixed, not_affected and false_positive as
+ * known_not_affected with a flag and an impact statement.
+ */
+MEDSEC_API MEDSEC_MUST_CHECK
+int medsec_vex_csaf(const struct medsec_vex *v,
+    const struct medsec_csaf_info *info, char **jsonp);
+
 #ifdef __cplusplus
 }
 #endif
