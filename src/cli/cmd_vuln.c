@@ -78,7 +78,8 @@ emit_finding(struct findings *f, const struct medsec_vuln_match *m,
 	}
 	snprintf(d.id, sizeof(d.id), "%s", m->id);
 	snprintf(d.ref, sizeof(d.ref), "%s", m->component->ref);
-	if (d.recommendation[0] == '\0' && m->fixed[0] != '\0')
+	/* A triage decision is emitted as it was decided. */
+	if (known == NULL && m->fixed[0] != '\0')
 		snprintf(d.recommendation, sizeof(d.recommendation), "Upgrade "
 		    "%s to %s or later.", m->component->name, m->fixed);
 	if (medsec_vex_set(f->emitted, &d, &err) != MEDSEC_OK) {

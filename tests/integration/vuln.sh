@@ -80,4 +80,86 @@ test_vuln_scan_refuses_bad_advisory() {
 	[ $? = 2 ] || die "usage exit"
 }
 
+need_validators() {
+	v=$MEDSEC_SOURCE_DIR/tests/validators
+	command -v node >/dev/null && [ -d "$v/node_modules/@secvisogram/csaf-validator-lib" ] &&
+	    [ -d "$v/node_modules/@cyclonedx/cyclonedx-library" ] ||
+	    { echo "SKIP: npm validators not installed (scripts/deps.sh)"; exit 77; }
+}
+
+# The decisions of a CycloneDX VEX, one normalised line each, sorted.
+decisions() {
+	node -e '
+		const bom = JSON.parse(require("fs").readFileSync(process.argv[1], "utf8"));
+		const out = [];
+		for (const v of bom.vulnerabilities || [])
+			for (const a of (v.affects && v.affects.length ? v.affects : [{ ref: "" }]))
+				out.push([v.id, a.ref, v.analysis.state, v.analysis.justification || "",
+				    (v.analysis.response || []).join(","), v.analysis.detail,
+				    v.analysis.lastUpdated || "", v.recommendation || ""].join(" | "));
+		console.log(out.sort().join("\n"));
+	' "$1"
+}
+
+test_req_2_3_vuln_triage_vex_csaf_round_trip() {
+	need_validators
+	sbom
+	t=$work/triage.cdx.json
+	"$MEDSEC" vuln triage CVE-2022-37434 --state not_affected --justification code_not_reachable \
+	    --note "inflateGetHeader is never called" --component zlib-vendored --vex "$t" >/dev/null || die "triage 1"
+	"$MEDSEC" vuln triage DSA-5218-1 --state exploitable --response update \
+	    --recommendation "Upgrade zlib to 1:1.2.11.dfsg-2+deb11u2." --note "upgrade in release 2.3.1" --vex "$t" >/dev/null || die "triage 2"
+	"$MEDSEC" vuln triage CVE-2025-69277 --state false_positive --note "ed25519 points are never validated" \
+	    --component sodium-vendored --vex "$t" >/dev/null || die "triage 3"
+	"$MEDSEC" vuln scan --sbom "$work/sbom.cdx.json" --db "$db" --vex "$t" --emit "$work/vex" \
+	    --publisher "ACME Medical Co., Ltd." --publisher-url https://acme.example --tracking-id ACME-VEX-2026-001 >"$work/out" 2>&1
+	[ $? = 1 ] || die "one finding stays open (sodium-old): $(cat "$work/out")"
+	grep -q "^4 finding(s) in 6 component(s) with an OSV ecosystem, 2 open" "$work/out" || die "open count: $(cat "$work/out")"
+	grep -A2 "^zlib-vendored:" "$work/out" | grep -q "triage: not_affected, code_not_reachable" || die "decision not applied"
+	grep -A2 "^sodium-vendored:" "$work/out" | grep -q "triage: false_positive" || die "alias decision not applied"
+	v=$MEDSEC_SOURCE_DIR/tests/validators
+	node "$v/cyclonedx-check.js" "$t" "$work/vex/vex.cdx.json" >/dev/null || die "CycloneDX VEX invalid"
+	node "$v/csaf-check.js" "$work/vex/vex.csaf.json" >"$work/csaf" || die "CSAF invalid: $(cat "$work/csaf")"
+	node -e '
+		const d = JSON.parse(require("fs").readFileSync(process.argv[1], "utf8"));
+		const ok = (c, m) => { if (!c) { console.error(m); process.exit(1); } };
+		ok(d.document.category === "csaf_vex" && d.document.tracking.id === "ACME-VEX-2026-001", "document");
+		const v = d.vulnerabilities.find((x) => x.cve === "CVE-2022-37434");
+		ok(v && v.product_status.known_not_affected.includes("CSAFPID-zlib-vendored"), "known_not_affected");
+		ok(v.flags[0].label === "vulnerable_code_not_in_execute_path", "flag");
+		const dsa = d.vulnerabilities.find((x) => x.ids && x.ids[0].text === "DSA-5218-1");
+		ok(dsa && dsa.product_status.known_affected.includes("CSAFPID-zlib-old") && dsa.remediations[0].category === "vendor_fix", "known_affected");
+		const open = d.vulnerabilities.find((x) => x.ids && x.ids[0].text === "DEBIAN-CVE-2025-69277");
+		ok(open && open.product_status.under_investigation.includes("CSAFPID-sodium-old"), "under_investigation");
+	' "$work/vex/vex.csaf.json" || die "CSAF content"
+	# Every triage decision is in the emitted VEX, unchanged.
+	decisions "$t" >"$work/d.triage"
+	decisions "$work/vex/vex.cdx.json" >"$work/d.emitted"
+	missing=$(comm -23 "$work/d.triage" "$work/d.emitted")
+	[ -z "$missing" ] || die "decisions lost: $missing"
+	# Re-importing our own VEX restores every decision.
+	"$MEDSEC" vuln scan --sbom "$work/sbom.cdx.json" --db "$db" --vex "$work/vex/vex.cdx.json" \
+	    --emit "$work/vex2" >"$work/out2" 2>&1
+	decisions "$work/vex2/vex.cdx.json" >"$work/d.again"
+	diff "$work/d.emitted" "$work/d.again" || die "round trip changed decisions"
+	[ "$(wc -l <"$work/d.again")" -ge 5 ] || die "too few decisions: $(cat "$work/d.again")"
+}
+
+test_vuln_triage_refusals_leave_file_unchanged() {
+	t=$work/triage.cdx.json
+	"$MEDSEC" vuln triage CVE-2022-37434 --state in_triage --note "looking" --vex "$t" >/dev/null || die "triage"
+	before=$(sha256sum "$t")
+	"$MEDSEC" vuln triage CVE-2022-37434 --state notaffected --note n --vex "$t" 2>"$work/err"
+	[ $? = 2 ] && grep -q "'notaffected' is not a CycloneDX analysis state" "$work/err" || die "state: $(cat "$work/err")"
+	"$MEDSEC" vuln triage CVE-2022-37434 --state not_affected --note n --vex "$t" 2>"$work/err"
+	[ $? = 2 ] && grep -q "justification.*required with not_affected" "$work/err" || die "justification: $(cat "$work/err")"
+	"$MEDSEC" vuln triage CVE-2022-37434 --state not_affected --justification unreachable --note n --vex "$t" 2>"$work/err"
+	[ $? = 2 ] && grep -q "'unreachable' is not a CycloneDX justification" "$work/err" || die "bad justification"
+	"$MEDSEC" vuln triage 'CVE 1' --state in_triage --note n --vex "$t" 2>"$work/err"
+	[ $? = 2 ] && grep -q "'CVE 1' is not a vulnerability id" "$work/err" || die "id: $(cat "$work/err")"
+	"$MEDSEC" vuln triage CVE-2022-37434 --state in_triage --vex "$t" 2>"$work/err"
+	[ $? = 2 ] || die "missing note accepted"
+	[ "$(sha256sum "$t")" = "$before" ] || die "a refused decision changed the file"
+}
+
 "$1"
