@@ -20,6 +20,7 @@
 #include "medsec/err.h"
 
 #include <stddef.h>
+#include <stdint.h>
 
 #ifdef __cplusplus
 extern "C" {
@@ -78,6 +79,24 @@ int medsec_vuln_db_add_json(struct medsec_vuln_db *db, const char *text,
 MEDSEC_API MEDSEC_MUST_CHECK
 int medsec_vuln_db_load_dir(struct medsec_vuln_db *db, const char *dir,
     struct medsec_config_error *err);
+
+/*
+ * The database as a signed bundle: an update package (include/medsec/
+ * update.h) of product MEDSEC_VULN_BUNDLE_PRODUCT for hardware
+ * MEDSEC_VULN_BUNDLE_HARDWARE whose payload files are OSV JSON records,
+ * verified against the root and signing key sets in trust_dir as an
+ * update is: unsigned, under-signed, tampered or expired bundles are
+ * refused (MEDSEC_ERR_AUTH, MEDSEC_ERR_TAMPERED, MEDSEC_ERR_EXPIRED, ...),
+ * and so is one built more than max_age_days before now_us (stale:
+ * MEDSEC_ERR_EXPIRED; 0 = no age limit). Only verified bytes are parsed.
+ * *built_usp (may be NULL) receives the bundle's build time.
+ */
+#define MEDSEC_VULN_BUNDLE_PRODUCT "medsec-advisories"
+#define MEDSEC_VULN_BUNDLE_HARDWARE "advisory-db"
+MEDSEC_API MEDSEC_MUST_CHECK
+int medsec_vuln_db_load_bundle(struct medsec_vuln_db *db, const char *bundle,
+    const char *trust_dir, int64_t now_us, unsigned max_age_days,
+    int64_t *built_usp, struct medsec_config_error *err);
 
 /* Records held, and the newest "modified" among them ("" when empty). */
 MEDSEC_API

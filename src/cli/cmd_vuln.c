@@ -23,6 +23,7 @@
 
 #include "io/io.h"
 #include "medsec-tools/vuln.h"
+#include "medsec/clock.h"
 #include "medsec/err.h"
 #include "cli.h"
 
@@ -201,6 +202,52 @@ load_sbom(const char *path, struct medsec_vuln_component **comps,
 	return rc;
 }
 
+/* A stale database misleads: 30 days unless the operator says. */
+#define DEFAULT_MAX_AGE_DAYS 30
+
+struct db_source {
+	const char *bundle, *trust;
+	unsigned max_age;
+};
+
+static int
+parse_days(const char *s, unsigned *days)
+{
+	uint64_t v;
+
+	if (cli_parse_u64(s, &v) != 0 || v > 36500) {
+		cli_fail("--max-age-days '%s': a number of days, 0 to 36500",
+		    s);
+		return -1;
+	}
+	*days = (unsigned)v;
+	return 0;
+}
+
+/* The advisories of a directory, or of a signed bundle (verified). */
+static int
+load_db(struct medsec_vuln_db *db, const char *dir,
+    const struct db_source *src, struct medsec_config_error *err)
+{
+	char when[32] = "?";
+	int64_t built = 0;
+	time_t t;
+	struct tm tm;
+	int rc;
+
+	if (dir != NULL)
+		return medsec_vuln_db_load_dir(db, dir, err);
+	if ((rc = medsec_vuln_db_load_bundle(db, src->bundle, src->trust,
+	    medsec_clock_wall_us(), src->max_age, &built, err)) != MEDSEC_OK)
+		return rc;
+	t = (time_t)(built / 1000000);
+	if (gmtime_r(&t, &tm) != NULL)
+		strftime(when, sizeof(when), "%Y-%m-%dT%H:%M:%SZ", &tm);
+	printf("advisory bundle %s: signatures verified against %s, built "
+	    "%s\n", src->bundle, src->trust, when);
+	return MEDSEC_OK;
+}
+
 /* Every triage decision, then every finding's (which win). */
 static int
 emit_vex(const char *dir, const struct medsec_vex *decisions,
@@ -248,8 +295,10 @@ vuln_scan(int argc, char **argv)
 		{ "db", 1, NULL, 'd' }, { "vex", 1, NULL, 'v' },
 		{ "emit", 1, NULL, 'e' }, { "publisher", 1, NULL, 'p' },
 		{ "publisher-url", 1, NULL, 'u' }, { "tracking-id", 1, NULL, 't' },
-		{ NULL, 0, NULL, 0 } };
+		{ "bundle", 1, NULL, 'b' }, { "trust", 1, NULL, 'T' },
+		{ "max-age-days", 1, NULL, 'a' }, { NULL, 0, NULL, 0 } };
 	const char *sbom = NULL, *dir = NULL, *vex = NULL, *emit = NULL;
+	struct db_source src = { NULL, NULL, DEFAULT_MAX_AGE_DAYS };
 	struct medsec_csaf_info csaf = { "medsec project",
 		"https://medsec.invalid", NULL, "medsec vulnerability status",
 		NULL };
@@ -278,14 +327,22 @@ vuln_scan(int argc, char **argv)
 			csaf.namespace_url = optarg;
 		else if (ch == 't')
 			csaf.tracking_id = optarg;
+		else if (ch == 'b')
+			src.bundle = optarg;
+		else if (ch == 'T')
+			src.trust = optarg;
+		else if (ch == 'a' && parse_days(optarg, &src.max_age) == 0)
+			continue;
 		else {
 			sbom = NULL;
 			break;
 		}
 	}
-	if (sbom == NULL || dir == NULL || optind != argc) {
-		fprintf(stderr, "usage: medsec vuln scan --sbom FILE --db "
-		    "DIR [--vex FILE] [--emit DIR]\n"
+	if (sbom == NULL || (dir == NULL) == (src.bundle == NULL) ||
+	    (src.bundle == NULL) != (src.trust == NULL) || optind != argc) {
+		fprintf(stderr, "usage: medsec vuln scan --sbom FILE "
+		    "(--db DIR | --bundle FILE --trust DIR [--max-age-days N])\n"
+		    "       [--vex FILE] [--emit DIR]\n"
 		    "       [--publisher NAME] [--publisher-url URL] "
 		    "[--tracking-id ID]\n");
 		return CLI_EXIT_USAGE;
@@ -298,14 +355,14 @@ vuln_scan(int argc, char **argv)
 		goto out;
 	f.decisions = decisions;
 	if ((rc = medsec_vuln_db_new(&db)) != MEDSEC_OK ||
-	    (rc = medsec_vuln_db_load_dir(db, dir, &err)) != MEDSEC_OK ||
+	    (rc = load_db(db, dir, &src, &err)) != MEDSEC_OK ||
 	    (rc = load_sbom(sbom, &comps, &n, &err)) != MEDSEC_OK) {
 		report(rc, &err);
 		goto out;
 	}
 	printf("advisory database %s: %zu advisories, newest modified %s\n",
-	    dir, medsec_vuln_db_count(db), medsec_vuln_db_count(db) > 0 ?
-	    medsec_vuln_db_date(db) : "(none)");
+	    dir != NULL ? dir : src.bundle, medsec_vuln_db_count(db),
+	    medsec_vuln_db_count(db) > 0 ? medsec_vuln_db_date(db) : "(none)");
 	rc = medsec_vuln_scan(db, comps, n, 1, on_match, &f);
 	if (f.failed) {
 		rc = MEDSEC_ERR_INVALID;

@@ -162,4 +162,55 @@ test_vuln_triage_refusals_leave_file_unchanged() {
 	[ "$(sha256sum "$t")" = "$before" ] || die "a refused decision changed the file"
 }
 
+# A signed advisory bundle: verified with the update trust machinery;
+# unsigned, tampered and stale bundles refused, the date stated.
+bundle() {
+	pass='correct horse battery'
+	for k in root1 rel1; do
+		echo "$pass" | "$MEDSEC" keygen --out "$work/$k" --passphrase-stdin >/dev/null || die "keygen $k"
+	done
+	mkdir -p "$work/trust"
+	"$MEDSEC" update root --key "$work/root1.pub" --threshold 1 --out "$work/trust/root.json" >/dev/null || die "root"
+	echo "$pass" | "$MEDSEC" update keyset --root-key "$work/root1.key" --key "$work/rel1.pub" --threshold 1 \
+	    --version 1 --expires 2099-01-01 --out "$work/trust/keyset.json" --passphrase-stdin >/dev/null || die "keyset"
+	files=()
+	for f in "$db"/*.json; do files+=("$f=$(basename "$f")"); done
+	"$MEDSEC" update pack --product medsec-advisories --version 2026.1.24 --security-counter 1 \
+	    --hardware advisory-db --expires 2099-01-01 --distributor Example-Medical --signer "$work/rel1.pub" \
+	    --out "$work/unsigned.msu" "${files[@]}" >/dev/null || die "pack"
+	cp "$work/unsigned.msu" "$work/db.msu"
+	echo "$pass" | "$MEDSEC" update sign "$work/db.msu" --key "$work/rel1.key" --passphrase-stdin >/dev/null || die "sign"
+}
+
+test_req_2_3_vuln_signed_bundle_verified() {
+	sbom
+	bundle
+	"$MEDSEC" vuln scan --sbom "$work/sbom.cdx.json" --bundle "$work/db.msu" --trust "$work/trust" >"$work/out" 2>&1
+	[ $? = 1 ] || die "bundle scan: $(cat "$work/out")"
+	grep -q "^advisory bundle .*db.msu: signatures verified against .*trust, built 20" "$work/out" || die "no bundle date"
+	grep -q "7 advisories, newest modified 2026-01-24T15:01:59Z" "$work/out" || die "no database date"
+	grep -q "^4 finding(s)" "$work/out" || die "findings: $(cat "$work/out")"
+	"$MEDSEC" vuln scan --sbom "$work/sbom.cdx.json" --bundle "$work/unsigned.msu" --trust "$work/trust" >"$work/out" 2>&1
+	[ $? = 3 ] && grep -q "advisory bundle refused: package is not signed" "$work/out" || die "unsigned: $(cat "$work/out")"
+	grep -q finding "$work/out" && die "scanned an unsigned database"
+	cp "$work/db.msu" "$work/t.msu"
+	printf 'X' | dd of="$work/t.msu" bs=1 seek=$(($(stat -c %s "$work/t.msu") - 10)) conv=notrunc 2>/dev/null
+	"$MEDSEC" vuln scan --sbom "$work/sbom.cdx.json" --bundle "$work/t.msu" --trust "$work/trust" >"$work/out" 2>&1
+	[ $? = 3 ] && grep -q "does not match its signed hash" "$work/out" || die "tampered: $(cat "$work/out")"
+	"$MEDSEC" vuln scan --sbom "$work/sbom.cdx.json" --bundle "$work/db.msu" >/dev/null 2>&1
+	[ $? = 2 ] || die "bundle without trust accepted"
+}
+
+test_req_2_3_vuln_stale_bundle_refused() {
+	command -v faketime >/dev/null || { echo "SKIP: no faketime"; exit 77; }
+	sbom
+	bundle
+	faketime -f '+40d' "$MEDSEC" vuln scan --sbom "$work/sbom.cdx.json" --bundle "$work/db.msu" \
+	    --trust "$work/trust" >"$work/out" 2>&1
+	[ $? = 3 ] && grep -q "days ago: older than the 30 days allowed (stale)" "$work/out" || die "stale: $(cat "$work/out")"
+	faketime -f '+40d' "$MEDSEC" vuln scan --sbom "$work/sbom.cdx.json" --bundle "$work/db.msu" \
+	    --trust "$work/trust" --max-age-days 60 >"$work/out" 2>&1
+	[ $? = 1 ] || die "within --max-age-days refused: $(cat "$work/out")"
+}
+
 "$1"
