@@ -36,7 +36,6 @@ status=0
 # uses the typed detail builder of include/medsec/audit.h instead.
 jansson_files='
 src/cli/cmd_report.c
-src/cli/cmd_vuln.c
 src/cli/cmd_scan.c
 src/lib/audit/audit_codec.c
 src/lib/audit/audit_export_json.c
