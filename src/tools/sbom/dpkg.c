@@ -151,6 +151,19 @@ take_source(struct sbom_component *c, const char *s)
 	    paren + 1, strcspn(paren + 1, ")"));
 }
 
+/* "Debian OpenSSL Team <pkg-openssl-devel@...>": the name, no address. */
+static void
+take_maintainer(struct sbom_component *c, char *maint)
+{
+	size_t n;
+
+	maint[strcspn(maint, "<")] = '\0';
+	n = strlen(maint);
+	while (n > 0 && maint[n - 1] == ' ')
+		maint[--n] = '\0';
+	snprintf(c->supplier, sizeof(c->supplier), "%s", maint);
+}
+
 static void
 take_stanza(struct sbom_component *c, const char *p, const char *end)
 {
@@ -158,16 +171,11 @@ take_stanza(struct sbom_component *c, const char *p, const char *end)
 
 	field(p, end, "Version", c->version, sizeof(c->version));
 	field(p, end, "Architecture", c->arch, sizeof(c->arch));
-	if (field(p, end, "Maintainer", maint, sizeof(maint))) {
-		maint[strcspn(maint, "<")] = '\0';
-		size_t n = strlen(maint);
-		while (n > 0 && maint[n - 1] == ' ')
-			maint[--n] = '\0';
-		snprintf(c->supplier, sizeof(c->supplier), "%s", maint);
-	}
-	if (field(p, end, "Source", source, sizeof(source)))
+	if (field(p, end, "Maintainer", maint, sizeof(maint)))
+		take_maintainer(c, maint);
+	if (field(p, end, "Source", source, sizeof(source))) {
 		take_source(c, source);
-	else {
+	} else {
 		snprintf(c->source, sizeof(c->source), "%s", c->name);
 		snprintf(c->source_version, sizeof(c->source_version), "%s",
 		    c->version);
