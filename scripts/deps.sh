@@ -112,14 +112,14 @@ done
 install_validators() {
 	root=$(cd "$(dirname "$0")/.." && pwd)
 	v=$root/tests/validators
-	# Again whenever package.json changed since the last install (npm
-	# writes node_modules/.package-lock.json on every install), not only
-	# on a fresh checkout: a validator added later must arrive too.
-	if [ ! -d "$v/node_modules/fhir" ] ||
-	    [ ! -f "$v/node_modules/.package-lock.json" ] ||
-	    [ "$v/package.json" -nt "$v/node_modules/.package-lock.json" ]; then
+	# Installed, and not older than what package.json asks for: npm
+	# writes node_modules/.package-lock.json on every install.
+	if [ ! -f "$v/node_modules/.package-lock.json" ] ||
+	    [ "$v/package.json" -nt "$v/node_modules/.package-lock.json" ] ||
+	    [ "$v/package-lock.json" -nt "$v/node_modules/.package-lock.json" ]; then
 		echo "deps: installing the npm test validators"
-		npm install --prefix "$v" --no-audit --no-fund --loglevel=error
+		npm install --prefix "$root/tests/validators" --no-audit \
+		    --no-fund --loglevel=error
 	fi
 }
 

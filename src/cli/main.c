@@ -28,6 +28,7 @@ static const struct cli_command groups[] = {
 	{ "scan-secrets", cmd_scan, "find hard-coded credentials in sources and images (SARIF)" },
 	{ "manifest", cmd_manifest, "signed integrity manifests of files (create, verify)" },
 	{ "report", cmd_report, "build the MFDS submission package from test evidence" },
+	{ "tls", cmd_tls, "the device TLS certificate: show, request, import" },
 	{ "sbom", cmd_sbom, "software bill of materials (CycloneDX 1.6, SPDX 2.3)" },
 	{ "vuln", cmd_vuln, "vulnerabilities of an SBOM against offline OSV advisories" },
 };
