@@ -51,6 +51,10 @@ src/tools/compliance/report_evidence.c
 src/tools/compliance/report_int.h
 src/tools/compliance/report_risk.c
 src/tools/compliance/report_vv.c
+src/tools/sbom/sbom_json.c
+src/tools/vuln/osv.c
+src/tools/vuln/vex.c
+src/tools/vuln/sbom_read.c
 '
 
 # The src/lib sources src/tools compiles into libmedsec-tools, by header.

@@ -11,6 +11,10 @@
 #include "cli.h"
 #include "cli_text.h"
 
+/* Post-market groups (cmd_sbom.c, cmd_vuln.c). */
+int cmd_sbom(int argc, char **argv);
+int cmd_vuln(int argc, char **argv);
+
 static const struct cli_command groups[] = {
 	{ "init", cmd_init, "provision a new device (keys, database, audit)" },
 	{ "status", cmd_status, "show a device's keys, database and audit" },
@@ -25,6 +29,8 @@ static const struct cli_command groups[] = {
 	{ "manifest", cmd_manifest, "signed integrity manifests of files (create, verify)" },
 	{ "report", cmd_report, "build the MFDS submission package from test evidence" },
 	{ "tls", cmd_tls, "the device TLS certificate: show, request, import" },
+	{ "sbom", cmd_sbom, "software bill of materials (CycloneDX 1.6, SPDX 2.3)" },
+	{ "vuln", cmd_vuln, "vulnerabilities of an SBOM against offline OSV advisories" },
 };
 
 /* A command group, or one of the words cli_dispatch() answers itself. */
