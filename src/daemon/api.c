@@ -1,0 +1,367 @@
+/*
+ * The operator API's routes (docs/api.md): each checks its input strictly
+ * and turns the request into one typed privsep request. Only
+ * GET /v1/incident is answered here, from the configuration, because it
+ * involves no decision and must work without login (MFDS 2.3).
+ */
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <event2/buffer.h>
+#include <event2/http.h>
+#include <jansson.h>
+
+#include "medsec/crypto.h"
+#include "medsec/identity.h"
+#include "http.h"
+#include "worker.h"
+
+struct route {
+	enum evhttp_cmd_type method;
+	const char *path;   /* exact, or a prefix ending in '/' with tail */
+	int tail;	    /* 1: path is "/v1/users/" and a name follows */
+	void (*fn)(struct worker *, int, struct evhttp_request *,
+	    const char *);
+};
+
+static void
+origin(struct evhttp_request *req, int which, struct ps_origin *o)
+{
+	static const char *const names[MEDSECD_LISTEN__COUNT] = {
+		"api", "peer", "debug_http" };
+
+	http_source(req, o->source, sizeof(o->source));
+	snprintf(o->listener, sizeof(o->listener), "%s", names[which]);
+}
+
+/* ---- no login ---- */
+
+static void
+get_health(struct worker *w, int which, struct evhttp_request *req,
+    const char *tail)
+{
+	struct ps_health_req r;
+
+	(void)tail;
+	memset(&r, 0, sizeof(r));
+	origin(req, which, &r.from);
+	worker_request(w, req, PS_HEALTH, &r, sizeof(r));
+}
+
+static void
+get_incident(struct worker *w, int which, struct evhttp_request *req,
+    const char *tail)
+{
+	const struct medsec_config *c = &w->cfg;
+	json_t *o, *steps;
+	char *text;
+	size_t i;
+
+	(void)which;
+	(void)tail;
+	steps = json_array();
+	for (i = 0; i < MEDSEC_CONFIG_INCIDENT_STEPS; i++)
+		if (c->incident_steps[i][0] != '\0')
+			json_array_append_new(steps,
+			    json_string(c->incident_steps[i]));
+	o = json_pack("{s:s, s:s, s:s, s:s, s:o}", "contact",
+	    c->incident_contact, "phone", c->incident_phone, "email",
+	    c->incident_email, "url", c->incident_url, "steps", steps);
+	text = o != NULL ? json_dumps(o, JSON_COMPACT) : NULL;
+	json_decref(o);
+	if (text == NULL) {
+		http_error(req, 500, "internal_error", "out of memory", 0);
+		return;
+	}
+	http_json(req, 200, text, strlen(text));
+	free(text);
+}
+
+/*
+ * Copies a password member into a request's counted array. 0, or -1
+ * after answering 400.
+ */
+static int
+take_password(struct evhttp_request *req, json_t *o, const char *key,
+    char *dst, size_t dstlen, uint32_t *lenp)
+{
+	json_t *v = json_object_get(o, key);
+	size_t n = 0;
+
+	if (!json_is_string(v) || (n = json_string_length(v)) == 0 ||
+	    n >= dstlen || memchr(json_string_value(v), '\0', n) != NULL) {
+		http_error(req, 400, "invalid_request", n >= dstlen ?
+		    "the password is too long" :
+		    "\"password\" must be a non-empty string", 0);
+		return -1;
+	}
+	memcpy(dst, json_string_value(v), n);
+	*lenp = (uint32_t)n;
+	return 0;
+}
+
+/* Strict unpack: exactly the members named in fmt, no others. */
+static int
+unpack(struct evhttp_request *req, json_t *o, const char *fmt, ...)
+{
+	json_error_t jerr;
+	char msg[256];
+	va_list ap;
+	int r;
+
+	va_start(ap, fmt);
+	r = json_vunpack_ex(o, &jerr, JSON_STRICT, fmt, ap);
+	va_end(ap);
+	if (r != 0) {
+		snprintf(msg, sizeof(msg), "the body does not fit: %s",
+		    jerr.text);
+		http_error(req, 400, "invalid_request", msg, 0);
+		return -1;
+	}
+	return 0;
+}
+
+static int
+copy_name(struct evhttp_request *req, const char *name, char *dst,
+    size_t dstlen, const char *what)
+{
+	char msg[160];
+
+	if (strlen(name) >= dstlen || !medsec_identity_valid_name(name)) {
+		snprintf(msg, sizeof(msg), "%s: not a valid user name (a-z, "
+		    "0-9, '.', '_', '-'; starts with a letter)", what);
+		http_error(req, 400, "invalid_request", msg, 0);
+		return -1;
+	}
+	snprintf(dst, dstlen, "%s", name);
+	return 0;
+}
+
+/* ---- sessions ---- */
+
+static void
+post_session(struct worker *w, int which, struct evhttp_request *req,
+    const char *tail)
+{
+	struct ps_login_req r;
+	const char *user = NULL, *password = NULL;
+	json_t *o;
+
+	(void)tail;
+	memset(&r, 0, sizeof(r));
+	if ((o = http_json_body(req, w->cfg.limits_max_body_bytes)) == NULL)
+		return;
+	if (unpack(req, o, "{s:s, s:s}", "user", &user, "password",
+	    &password) != 0 || copy_name(req, user, r.user, sizeof(r.user),
+	    "user") != 0 || take_password(req, o, "password", r.password,
+	    sizeof(r.password), &r.password_len) != 0)
+		goto out;
+	origin(req, which, &r.from);
+	worker_request(w, req, PS_LOGIN, &r, sizeof(r));
+out:
+	medsec_wipe(&r, sizeof(r));
+	json_decref(o); /* jansson frees strings without wiping */
+}
+
+static void
+token_request(struct worker *w, int which, struct evhttp_request *req,
+    uint32_t type)
+{
+	struct ps_token_req r;
+
+	memset(&r, 0, sizeof(r));
+	if (http_bearer(req, r.token) != 0)
+		return;
+	origin(req, which, &r.from);
+	worker_request(w, req, type, &r, sizeof(r));
+	medsec_wipe(&r, sizeof(r));
+}
+
+static void
+get_session(struct worker *w, int which, struct evhttp_request *req,
+    const char *tail)
+{
+	(void)tail;
+	token_request(w, which, req, PS_SESSION_GET);
+}
+
+static void
+delete_session(struct worker *w, int which, struct evhttp_request *req,
+    const char *tail)
+{
+	(void)tail;
+	token_request(w, which, req, PS_LOGOUT);
+}
+
+static void
+post_reauth(struct worker *w, int which, struct evhttp_request *req,
+    const char *tail)
+{
+	struct ps_reauth_req r;
+	const char *password = NULL;
+	json_t *o;
+
+	(void)tail;
+	memset(&r, 0, sizeof(r));
+	if (http_bearer(req, r.token) != 0)
+		return;
+	if ((o = http_json_body(req, w->cfg.limits_max_body_bytes)) == NULL)
+		goto out;
+	if (unpack(req, o, "{s:s}", "password", &password) != 0 ||
+	    take_password(req, o, "password", r.password, sizeof(r.password),
+	    &r.password_len) != 0)
+		goto out;
+	origin(req, which, &r.from);
+	worker_request(w, req, PS_REAUTH, &r, sizeof(r));
+out:
+	medsec_wipe(&r, sizeof(r));
+	json_decref(o);
+}
+
+/* ---- users ---- */
+
+static void
+get_users(struct worker *w, int which, struct evhttp_request *req,
+    const char *tail)
+{
+	(void)tail;
+	token_request(w, which, req, PS_USERS_LIST);
+}
+
+static void
+post_users(struct worker *w, int which, struct evhttp_request *req,
+    const char *tail)
+{
+	struct ps_user_add_req r;
+	const char *name = NULL, *password = NULL, *roles = NULL;
+	json_int_t expires = 0;
+	json_t *o = NULL;
+
+	(void)tail;
+	memset(&r, 0, sizeof(r));
+	if (http_bearer(req, r.token) != 0)
+		return;
+	if ((o = http_json_body(req, w->cfg.limits_max_body_bytes)) == NULL)
+		goto out;
+	if (unpack(req, o, "{s:s, s:s, s:s, s?I}", "name", &name, "roles",
+	    &roles, "password", &password, "expires_us", &expires) != 0 ||
+	    copy_name(req, name, r.name, sizeof(r.name), "name") != 0 ||
+	    take_password(req, o, "password", r.password, sizeof(r.password),
+	    &r.password_len) != 0)
+		goto out;
+	if (strlen(roles) >= sizeof(r.roles) || roles[0] == '\0') {
+		http_error(req, 400, "invalid_request",
+		    "\"roles\": a comma-separated list of role names", 0);
+		goto out;
+	}
+	snprintf(r.roles, sizeof(r.roles), "%s", roles);
+	r.expires_us = (int64_t)expires;
+	origin(req, which, &r.from);
+	worker_request(w, req, PS_USER_ADD, &r, sizeof(r));
+out:
+	medsec_wipe(&r, sizeof(r));
+	json_decref(o);
+}
+
+static void
+user_action(struct worker *w, int which, struct evhttp_request *req,
+    const char *tail, int is_delete)
+{
+	static const struct {
+		const char *verb;
+		uint32_t action;
+	} verbs[] = { { "disable", PS_USER_DISABLE },
+		{ "enable", PS_USER_ENABLE }, { "unlock", PS_USER_UNLOCK } };
+	struct ps_user_action_req r;
+	char name[MEDSEC_USER_NAME_MAX + 16];
+	const char *slash = strchr(tail, '/');
+	size_t i, n = slash != NULL ? (size_t)(slash - tail) : strlen(tail);
+
+	memset(&r, 0, sizeof(r));
+	if (n >= sizeof(name) || (is_delete && slash != NULL)) {
+		http_error(req, 404, "not_found", "no such resource", 0);
+		return;
+	}
+	memcpy(name, tail, n);
+	name[n] = '\0';
+	if (is_delete)
+		r.action = PS_USER_DELETE;
+	for (i = 0; !is_delete && slash != NULL && i < 3; i++)
+		if (strcmp(slash + 1, verbs[i].verb) == 0)
+			r.action = verbs[i].action;
+	if (r.action == 0) {
+		http_error(req, 404, "not_found", "no such resource", 0);
+		return;
+	}
+	if (http_bearer(req, r.token) != 0 ||
+	    copy_name(req, name, r.name, sizeof(r.name), "user") != 0)
+		goto out;
+	origin(req, which, &r.from);
+	worker_request(w, req, PS_USER_ACTION, &r, sizeof(r));
+out:
+	medsec_wipe(&r, sizeof(r));
+}
+
+static void
+post_user_action(struct worker *w, int which, struct evhttp_request *req,
+    const char *tail)
+{
+	user_action(w, which, req, tail, 0);
+}
+
+static void
+delete_user(struct worker *w, int which, struct evhttp_request *req,
+    const char *tail)
+{
+	user_action(w, which, req, tail, 1);
+}
+
+static const struct route routes[] = {
+	{ EVHTTP_REQ_GET, "/v1/health", 0, get_health },
+	{ EVHTTP_REQ_GET, "/v1/incident", 0, get_incident },
+	{ EVHTTP_REQ_POST, "/v1/session", 0, post_session },
+	{ EVHTTP_REQ_GET, "/v1/session", 0, get_session },
+	{ EVHTTP_REQ_DELETE, "/v1/session", 0, delete_session },
+	{ EVHTTP_REQ_POST, "/v1/session/reauth", 0, post_reauth },
+	{ EVHTTP_REQ_GET, "/v1/users", 0, get_users },
+	{ EVHTTP_REQ_POST, "/v1/users", 0, post_users },
+	{ EVHTTP_REQ_POST, "/v1/users/", 1, post_user_action },
+	{ EVHTTP_REQ_DELETE, "/v1/users/", 1, delete_user },
+};
+
+void
+api_route(struct worker *w, int which, struct evhttp_request *req)
+{
+	const char *uri = evhttp_request_get_uri(req), *tail;
+	enum evhttp_cmd_type method = evhttp_request_get_command(req);
+	int path_known = 0;
+	size_t i, n;
+
+	/* No query strings: nothing here takes one, and secrets never do. */
+	if (uri == NULL || uri[0] != '/' || strchr(uri, '?') != NULL ||
+	    strchr(uri, '%') != NULL) {
+		http_error(req, 400, "invalid_request",
+		    "the path must be plain (no query, no escapes)", 0);
+		return;
+	}
+	for (i = 0; i < sizeof(routes) / sizeof(routes[0]); i++) {
+		n = strlen(routes[i].path);
+		if (routes[i].tail ? strncmp(uri, routes[i].path, n) != 0 ||
+		    uri[n] == '\0' : strcmp(uri, routes[i].path) != 0)
+			continue;
+		path_known = 1;
+		if (routes[i].method != method)
+			continue;
+		tail = routes[i].tail ? uri + n : "";
+		routes[i].fn(w, which, req, tail);
+		return;
+	}
+	if (path_known) {
+		http_error(req, 405, "method_not_allowed",
+		    "this method is not allowed on this path", 0);
+		return;
+	}
+	http_error(req, 404, "not_found", "no such resource", 0);
+}

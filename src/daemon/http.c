@@ -1,0 +1,536 @@
+/*
+ * The worker's HTTP server: libevent's evhttp parses HTTP/1.1; this file
+ * sets its bounds, puts a gate in front of every connection, and holds
+ * the helpers the routes answer with.
+ *
+ * The gate is a bufferevent filter under evhttp. On a connection's first
+ * bytes it checks the client's address against the listener's allow-list
+ * (a refused client is closed before anything it sent is parsed); then it
+ * watches the raw header bytes for what evhttp tolerates but a smuggler
+ * relies on (a bare LF line end, an obs-fold continuation line) and for a
+ * header section over max_header_bytes. It does not parse HTTP: it looks
+ * at line ends, and at the Content-Length of each request only to step
+ * over its body. The route answers a flagged request with an error and
+ * closes the connection.
+ */
+#include "http.h"
+
+#include <ctype.h>
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/resource.h>
+#include <sys/socket.h>
+#include <netinet/in.h>
+#include <arpa/inet.h>
+
+#include <event2/buffer.h>
+#include <event2/bufferevent.h>
+#include <event2/event.h>
+#include <event2/http.h>
+#include <sys/queue.h>
+
+#include <event2/keyvalq_struct.h>
+
+#include "medsec/err.h"
+#include "worker.h"
+
+#define CONN_BAD_LF 0x1
+#define CONN_OBS_FOLD 0x2
+#define CONN_HEADERS_TOO_BIG 0x4
+#define CONN_DUP_LENGTH 0x8
+
+enum gate_state { GATE_HEADERS, GATE_BODY, GATE_PASS };
+
+struct conn {
+	struct worker *w;
+	int which;
+	int fd;		/* -1 until the first bytes */
+	struct bufferevent *under;
+	unsigned flags;
+	int state;
+	size_t header_bytes;
+	int first_line;
+	int line_start;
+	char prev;
+	char line[48];	/* the start of the current line, lowercased */
+	size_t line_len;
+	int have_length, chunked_or_te;
+	uint64_t length;
+	uint64_t body_left;
+};
+
+struct gate_table {
+	struct conn **by_fd;
+	size_t n;
+};
+
+static struct gate_table gates;
+
+static const char *const listener_names[MEDSECD_LISTEN__COUNT] = {
+	"api", "peer", "debug_http" };
+
+static struct conn *
+conn_of_request(struct evhttp_request *req)
+{
+	struct evhttp_connection *evcon = evhttp_request_get_connection(req);
+	struct bufferevent *bev;
+	evutil_socket_t fd;
+
+	if (evcon == NULL ||
+	    (bev = evhttp_connection_get_bufferevent(evcon)) == NULL)
+		return NULL;
+	fd = bufferevent_getfd(bev);
+	if (fd < 0 || (size_t)fd >= gates.n)
+		return NULL;
+	return gates.by_fd[fd];
+}
+
+/* ---- the gate ---- */
+
+static const struct medsec_config_cidrs *
+allow_list(const struct medsec_config *cfg, int which)
+{
+	struct medsecd_listener_spec s;
+
+	medsecd_listener_spec(cfg, which, &s);
+	return s.allow;
+}
+
+/* 1 when the client may talk to this listener; otherwise noted. */
+static int
+gate_peer(struct conn *c)
+{
+	struct sockaddr_storage ss;
+	socklen_t len = sizeof(ss);
+	char host[PS_SOURCE_LEN] = "unknown";
+
+	c->fd = bufferevent_getfd(c->under);
+	if (c->fd < 0 || getpeername(c->fd, (struct sockaddr *)&ss, &len) != 0)
+		return 0;
+	if ((size_t)c->fd < gates.n)
+		gates.by_fd[c->fd] = c;
+	if (medsec_config_cidrs_match(allow_list(&c->w->cfg, c->which),
+	    (struct sockaddr *)&ss, len) == 1)
+		return 1;
+	if (ss.ss_family == AF_INET)
+		inet_ntop(AF_INET, &((struct sockaddr_in *)&ss)->sin_addr,
+		    host, sizeof(host));
+	else if (ss.ss_family == AF_INET6)
+		inet_ntop(AF_INET6, &((struct sockaddr_in6 *)&ss)->sin6_addr,
+		    host, sizeof(host));
+	worker_note_refused(c->w, host, listener_names[c->which]);
+	return 0;
+}
+
+static void
+end_of_line(struct conn *c)
+{
+	const char *v;
+	char *end;
+	unsigned long long n;
+
+	if (c->line_len == 0 && !c->first_line) {
+		/* The empty line ending the header section. */
+		c->header_bytes = 0;
+		c->first_line = 1;
+		if (c->chunked_or_te)
+			c->state = GATE_PASS;
+		else if (c->have_length && c->length > 0) {
+			c->state = GATE_BODY;
+			c->body_left = c->length;
+		}
+		c->have_length = 0;
+		c->length = 0;
+		return;
+	}
+	if (c->line_len == 0)
+		return; /* empty lines before a request line */
+	if (!c->first_line && strncmp(c->line, "content-length:", 15) == 0) {
+		v = c->line + 15;
+		while (*v == ' ' || *v == '\t')
+			v++;
+		errno = 0;
+		n = strtoull(v, &end, 10);
+		if (c->have_length)
+			c->flags |= CONN_DUP_LENGTH;
+		c->have_length = 1;
+		c->length = errno == 0 && end != v ? n : 0;
+	} else if (!c->first_line &&
+	    strncmp(c->line, "transfer-encoding:", 18) == 0)
+		c->chunked_or_te = 1;
+	c->first_line = 0;
+}
+
+static void
+scan_header_byte(struct conn *c, char ch)
+{
+	if (++c->header_bytes > c->w->cfg.limits_max_header_bytes)
+		c->flags |= CONN_HEADERS_TOO_BIG;
+	if (ch == '\n') {
+		if (c->prev != '\r')
+			c->flags |= CONN_BAD_LF;
+		end_of_line(c);
+		c->line_len = 0;
+		c->line_start = 1;
+	} else {
+		if (c->line_start && !c->first_line && (ch == ' ' ||
+		    ch == '\t'))
+			c->flags |= CONN_OBS_FOLD;
+		c->line_start = 0;
+		if (ch != '\r' && c->line_len < sizeof(c->line) - 1) {
+			c->line[c->line_len++] =
+			    (char)tolower((unsigned char)ch);
+			c->line[c->line_len] = '\0';
+		}
+	}
+	c->prev = ch;
+}
+
+static void
+scan(struct conn *c, const char *p, size_t n)
+{
+	size_t i = 0, step;
+
+	while (i < n && c->state != GATE_PASS) {
+		if (c->state == GATE_BODY) {
+			step = n - i < c->body_left ? n - i :
+			    (size_t)c->body_left;
+			c->body_left -= step;
+			i += step;
+			if (c->body_left == 0)
+				c->state = GATE_HEADERS;
+			continue;
+		}
+		scan_header_byte(c, p[i++]);
+	}
+}
+
+static enum bufferevent_filter_result
+gate_input(struct evbuffer *src, struct evbuffer *dst, ev_ssize_t limit,
+    enum bufferevent_flush_mode mode, void *arg)
+{
+	struct conn *c = arg;
+	struct evbuffer_iovec v[8];
+	size_t len = evbuffer_get_length(src);
+	int i, n;
+
+	(void)limit;
+	(void)mode;
+	if (c->fd < 0 && !gate_peer(c))
+		return BEV_ERROR;
+	if (len == 0)
+		return BEV_NEED_MORE;
+	n = evbuffer_peek(src, (ev_ssize_t)len, NULL, v, 8);
+	if (n > 8) {
+		n = 8;
+		len = 0;
+		for (i = 0; i < n; i++)
+			len += v[i].iov_len;
+	}
+	for (i = 0; i < n; i++)
+		scan(c, v[i].iov_base, v[i].iov_len);
+	evbuffer_remove_buffer(src, dst, len);
+	return BEV_OK;
+}
+
+static void
+gate_free(void *arg)
+{
+	struct conn *c = arg;
+
+	if (c->fd >= 0 && (size_t)c->fd < gates.n && gates.by_fd[c->fd] == c)
+		gates.by_fd[c->fd] = NULL;
+	free(c);
+}
+
+struct gate_arg {
+	struct worker *w;
+	int which;
+};
+
+static struct gate_arg gate_args[MEDSECD_LISTEN__COUNT];
+
+/*
+ * evhttp asks for a bufferevent per accepted connection; it sets the
+ * descriptor itself afterwards (the filter passes it down).
+ */
+static struct bufferevent *
+make_gate(struct event_base *base, void *arg)
+{
+	struct gate_arg *ga = arg;
+	struct bufferevent *under, *top;
+	struct conn *c;
+
+	if ((c = calloc(1, sizeof(*c))) == NULL)
+		return NULL;
+	c->w = ga->w;
+	c->which = ga->which;
+	c->fd = -1;
+	c->first_line = 1;
+	c->line_start = 1;
+	under = bufferevent_socket_new(base, -1, BEV_OPT_CLOSE_ON_FREE);
+	if (under == NULL) {
+		free(c);
+		return NULL;
+	}
+	c->under = under;
+	top = bufferevent_filter_new(under, gate_input, NULL,
+	    BEV_OPT_CLOSE_ON_FREE, gate_free, c);
+	if (top == NULL) {
+		bufferevent_free(under);
+		free(c);
+	}
+	return top;
+}
+
+static int
+gate_table_init(void)
+{
+	struct rlimit rl;
+
+	if (gates.by_fd != NULL)
+		return 0;
+	if (getrlimit(RLIMIT_NOFILE, &rl) != 0 || rl.rlim_cur == RLIM_INFINITY ||
+	    rl.rlim_cur > 1048576)
+		rl.rlim_cur = 65536;
+	gates.n = (size_t)rl.rlim_cur;
+	gates.by_fd = calloc(gates.n, sizeof(*gates.by_fd));
+	return gates.by_fd == NULL ? -1 : 0;
+}
+
+/* ---- answers ---- */
+
+void
+http_json(struct evhttp_request *req, int status, const char *body,
+    size_t len)
+{
+	struct evkeyvalq *h = evhttp_request_get_output_headers(req);
+	struct evbuffer *out = evhttp_request_get_output_buffer(req);
+
+	evhttp_add_header(h, "Cache-Control", "no-store");
+	if (len > 0) {
+		evhttp_add_header(h, "Content-Type", "application/json");
+		evbuffer_add(out, body, len);
+	}
+	evhttp_send_reply(req, status, NULL, NULL);
+}
+
+void
+http_error(struct evhttp_request *req, int status, const char *code,
+    const char *message, unsigned retry_after)
+{
+	char ra[16];
+	json_t *o;
+	char *text;
+
+	o = json_pack("{s:{s:s, s:s}}", "error", "code", code, "message",
+	    message);
+	text = o != NULL ? json_dumps(o, JSON_COMPACT) : NULL;
+	json_decref(o);
+	if (retry_after > 0) {
+		snprintf(ra, sizeof(ra), "%u", retry_after);
+		evhttp_add_header(evhttp_request_get_output_headers(req),
+		    "Retry-After", ra);
+	}
+	if (text == NULL) {
+		evhttp_send_reply(req, 500, NULL, NULL);
+		return;
+	}
+	http_json(req, status, text, strlen(text));
+	free(text);
+}
+
+void
+http_error_close(struct evhttp_request *req, int status, const char *code,
+    const char *message)
+{
+	evhttp_add_header(evhttp_request_get_output_headers(req), "Connection",
+	    "close");
+	http_error(req, status, code, message, 0);
+}
+
+/* ---- request checks ---- */
+
+static int
+count_headers(struct evhttp_request *req, const char *name)
+{
+	struct evkeyvalq *h = evhttp_request_get_input_headers(req);
+	struct evkeyval *kv;
+	int n = 0;
+
+	for (kv = h->tqh_first; kv != NULL; kv = kv->next.tqe_next)
+		if (evutil_ascii_strcasecmp(kv->key, name) == 0)
+			n++;
+	return n;
+}
+
+int
+http_check_request(struct worker *w, struct evhttp_request *req)
+{
+	struct conn *c = conn_of_request(req);
+	int lengths, te;
+
+	(void)w;
+	if (c != NULL && (c->flags & CONN_HEADERS_TOO_BIG) != 0) {
+		http_error_close(req, 431, "headers_too_large",
+		    "the request line and headers exceed max_header_bytes");
+		return -1;
+	}
+	if (c != NULL && (c->flags & CONN_BAD_LF) != 0) {
+		http_error_close(req, 400, "malformed_request",
+		    "a line ends in a bare LF; HTTP lines end in CRLF");
+		return -1;
+	}
+	if (c != NULL && (c->flags & CONN_OBS_FOLD) != 0) {
+		http_error_close(req, 400, "malformed_request",
+		    "a header line is folded (starts with a space or tab)");
+		return -1;
+	}
+	lengths = count_headers(req, "Content-Length");
+	te = count_headers(req, "Transfer-Encoding");
+	if (lengths > 1 || (c != NULL && (c->flags & CONN_DUP_LENGTH) != 0)) {
+		http_error_close(req, 400, "malformed_request",
+		    "more than one Content-Length");
+		return -1;
+	}
+	if (lengths > 0 && te > 0) {
+		http_error_close(req, 400, "malformed_request",
+		    "both Content-Length and Transfer-Encoding");
+		return -1;
+	}
+	if (te > 0) {
+		http_error_close(req, 411, "length_required",
+		    "bodies must carry Content-Length; Transfer-Encoding is "
+		    "not accepted");
+		return -1;
+	}
+	return 0;
+}
+
+int
+http_bearer(struct evhttp_request *req, char token[MEDSEC_TOKEN_TEXT_LEN])
+{
+	const char *v;
+	size_t i, n;
+
+	v = evhttp_find_header(evhttp_request_get_input_headers(req),
+	    "Authorization");
+	if (v == NULL || count_headers(req, "Authorization") != 1 ||
+	    evutil_ascii_strncasecmp(v, "Bearer ", 7) != 0)
+		goto bad;
+	v += 7;
+	n = strlen(v);
+	if (n != MEDSEC_TOKEN_TEXT_LEN - 1)
+		goto bad;
+	for (i = 0; i < n; i++)
+		if (!isalnum((unsigned char)v[i]) && v[i] != '-' && v[i] != '_')
+			goto bad;
+	memcpy(token, v, n + 1);
+	return 0;
+bad:
+	evhttp_add_header(evhttp_request_get_output_headers(req),
+	    "WWW-Authenticate", "Bearer");
+	http_error(req, 401, "unauthenticated",
+	    "this needs Authorization: Bearer <token> from POST /v1/session",
+	    0);
+	return -1;
+}
+
+json_t *
+http_json_body(struct evhttp_request *req, size_t max)
+{
+	struct evbuffer *in = evhttp_request_get_input_buffer(req);
+	const char *ct;
+	size_t len = evbuffer_get_length(in);
+	json_error_t jerr;
+	char msg[256];
+	json_t *o;
+
+	ct = evhttp_find_header(evhttp_request_get_input_headers(req),
+	    "Content-Type");
+	if (ct == NULL || evutil_ascii_strncasecmp(ct, "application/json",
+	    16) != 0 || (ct[16] != '\0' && ct[16] != ';')) {
+		http_error(req, 415, "unsupported_media_type",
+		    "the body must be application/json", 0);
+		return NULL;
+	}
+	if (len > max) {
+		http_error_close(req, 413, "body_too_large",
+		    "the body exceeds max_body_bytes");
+		return NULL;
+	}
+	o = json_loadb((const char *)evbuffer_pullup(in, (ev_ssize_t)len), len,
+	    JSON_REJECT_DUPLICATES, &jerr);
+	evbuffer_drain(in, len);
+	if (o == NULL || !json_is_object(o)) {
+		snprintf(msg, sizeof(msg), "the body is not a JSON object%s%s",
+		    o == NULL ? ": " : "", o == NULL ? jerr.text : "");
+		json_decref(o);
+		http_error(req, 400, "invalid_json", msg, 0);
+		return NULL;
+	}
+	return o;
+}
+
+void
+http_source(struct evhttp_request *req, char *source, size_t len)
+{
+	struct evhttp_connection *evcon = evhttp_request_get_connection(req);
+	char *host = NULL;
+	ev_uint16_t port = 0;
+
+	snprintf(source, len, "unknown");
+	if (evcon == NULL)
+		return;
+	evhttp_connection_get_peer(evcon, &host, &port);
+	if (host != NULL)
+		snprintf(source, len, "%s", host);
+}
+
+/* ---- listeners ---- */
+
+static void
+on_request(struct evhttp_request *req, void *arg)
+{
+	struct gate_arg *ga = arg;
+
+	if (http_check_request(ga->w, req) != 0)
+		return;
+	api_route(ga->w, ga->which, req);
+}
+
+int
+http_listen(struct worker *w, int which, int fd)
+{
+	const struct medsec_config *c = &w->cfg;
+	struct evhttp *h;
+
+	if (gate_table_init() != 0)
+		return MEDSEC_ERR_NOMEM;
+	if ((h = evhttp_new(w->base)) == NULL)
+		return MEDSEC_ERR_NOMEM;
+	gate_args[which].w = w;
+	gate_args[which].which = which;
+	/*
+	 * evhttp's own bounds sit above the gate's, so the gate answers
+	 * first with the precise error; evhttp's stop what gets past.
+	 */
+	evhttp_set_max_headers_size(h, (ev_ssize_t)c->limits_max_header_bytes *
+	    2);
+	evhttp_set_max_body_size(h, (ev_ssize_t)c->limits_max_body_bytes);
+	evhttp_set_timeout_tv(h, &(struct timeval){
+	    (time_t)c->limits_header_timeout, 0 });
+	evhttp_set_allowed_methods(h, EVHTTP_REQ_GET | EVHTTP_REQ_POST |
+	    EVHTTP_REQ_DELETE);
+	evhttp_set_default_content_type(h, "application/json");
+	evhttp_set_bevcb(h, make_gate, &gate_args[which]);
+	evhttp_set_gencb(h, on_request, &gate_args[which]);
+	if (evhttp_accept_socket_with_handle(h, fd) == NULL) {
+		evhttp_free(h);
+		return MEDSEC_ERR_IO;
+	}
+	w->http[which] = h;
+	return MEDSEC_OK;
+}
