@@ -310,11 +310,22 @@ http_json(struct evhttp_request *req, int status, const char *body,
 	struct evbuffer *out = evhttp_request_get_output_buffer(req);
 
 	evhttp_add_header(h, "Cache-Control", "no-store");
+	struct evhttp_connection *evcon = evhttp_request_get_connection(req);
+	struct bufferevent *bev = evcon != NULL ?
+	    evhttp_connection_get_bufferevent(evcon) : NULL;
+
 	if (len > 0) {
 		evhttp_add_header(h, "Content-Type", "application/json");
 		evbuffer_add(out, body, len);
 	}
 	evhttp_send_reply(req, status, NULL, NULL);
+	/*
+	 * libevent 2.1's filter does not pass on output queued while its
+	 * writing was disabled (an answer that waited for the monitor)
+	 * when writing is enabled again: push it down.
+	 */
+	if (bev != NULL)
+		bufferevent_flush(bev, EV_WRITE, BEV_NORMAL);
 }
 
 void
@@ -507,6 +518,9 @@ http_listen(struct worker *w, int which, int fd)
 	const struct medsec_config *c = &w->cfg;
 	struct evhttp *h;
 
+	/* api and peer are HTTPS: never served without the TLS channel. */
+	if (which != MEDSECD_LISTEN_DEBUG)
+		return MEDSEC_ERR_STATE;
 	if (gate_table_init() != 0)
 		return MEDSEC_ERR_NOMEM;
 	if ((h = evhttp_new(w->base)) == NULL)
