@@ -3,15 +3,16 @@
  * sets its bounds, puts a gate in front of every connection, and holds
  * the helpers the routes answer with.
  *
- * The gate is a bufferevent filter under evhttp. On a connection's first
- * bytes it checks the client's address against the listener's allow-list
- * (a refused client is closed before anything it sent is parsed); then it
- * watches the raw header bytes for what evhttp tolerates but a smuggler
- * relies on (a bare LF line end, an obs-fold continuation line) and for a
- * header section over max_header_bytes. It does not parse HTTP: it looks
- * at line ends, and at the Content-Length of each request only to step
- * over its body. The route answers a flagged request with an error and
- * closes the connection.
+ * The gate watches each connection's input buffer (an evbuffer callback,
+ * which runs as bytes arrive and before evhttp reads them). On the first
+ * bytes it checks the client's address against the listener's
+ * allow-list: a refused client's socket is shut down and nothing it sent
+ * is routed. Then it watches the raw header bytes for what evhttp
+ * tolerates but a smuggler relies on (a bare LF line end, an obs-fold
+ * continuation line) and for a header section over max_header_bytes. It
+ * does not parse HTTP: it looks at line ends, and at the Content-Length
+ * of each request only to step over its body. The route answers a
+ * flagged request with an error and closes the connection.
  */
 #include "http.h"
 
@@ -46,8 +47,9 @@ enum gate_state { GATE_HEADERS, GATE_BODY, GATE_PASS };
 struct conn {
 	struct worker *w;
 	int which;
-	int fd;		/* -1 until the first bytes */
-	struct bufferevent *under;
+	int fd;
+	struct bufferevent *bev; /* the connection this state belongs to */
+	int refused;
 	unsigned flags;
 	int state;
 	size_t header_bytes;
@@ -82,7 +84,8 @@ conn_of_request(struct evhttp_request *req)
 	    (bev = evhttp_connection_get_bufferevent(evcon)) == NULL)
 		return NULL;
 	fd = bufferevent_getfd(bev);
-	if (fd < 0 || (size_t)fd >= gates.n)
+	if (fd < 0 || (size_t)fd >= gates.n || gates.by_fd[fd] == NULL ||
+	    gates.by_fd[fd]->bev != bev)
 		return NULL;
 	return gates.by_fd[fd];
 }
@@ -106,11 +109,8 @@ gate_peer(struct conn *c)
 	socklen_t len = sizeof(ss);
 	char host[PS_SOURCE_LEN] = "unknown";
 
-	c->fd = bufferevent_getfd(c->under);
-	if (c->fd < 0 || getpeername(c->fd, (struct sockaddr *)&ss, &len) != 0)
+	if (getpeername(c->fd, (struct sockaddr *)&ss, &len) != 0)
 		return 0;
-	if ((size_t)c->fd < gates.n)
-		gates.by_fd[c->fd] = c;
 	if (medsec_config_cidrs_match(allow_list(&c->w->cfg, c->which),
 	    (struct sockaddr *)&ss, len) == 1)
 		return 1;
@@ -207,42 +207,89 @@ scan(struct conn *c, const char *p, size_t n)
 	}
 }
 
-static enum bufferevent_filter_result
-gate_input(struct evbuffer *src, struct evbuffer *dst, ev_ssize_t limit,
-    enum bufferevent_flush_mode mode, void *arg)
-{
-	struct conn *c = arg;
-	struct evbuffer_iovec v[8];
-	size_t len = evbuffer_get_length(src);
-	int i, n;
+/*
+ * The state of the connection behind bev, made on its first bytes. One
+ * slot per descriptor number, reused by the next connection on the same
+ * number: bounded by the descriptor limit, and nothing to free when
+ * evhttp closes a connection.
+ */
+static struct worker *gate_worker; /* one worker per process */
 
-	(void)limit;
-	(void)mode;
-	if (c->fd < 0 && !gate_peer(c))
-		return BEV_ERROR;
-	if (len == 0)
-		return BEV_NEED_MORE;
-	n = evbuffer_peek(src, (ev_ssize_t)len, NULL, v, 8);
-	if (n > 8) {
-		n = 8;
-		len = 0;
-		for (i = 0; i < n; i++)
-			len += v[i].iov_len;
+/* Which listener accepted fd: the one whose port the socket is bound to. */
+static int
+listener_of(evutil_socket_t fd)
+{
+	struct sockaddr_storage ss;
+	socklen_t len = sizeof(ss);
+	struct medsecd_listener_spec spec;
+	uint16_t port;
+	int i;
+
+	if (getsockname(fd, (struct sockaddr *)&ss, &len) != 0)
+		return -1;
+	port = ntohs(ss.ss_family == AF_INET6 ?
+	    ((struct sockaddr_in6 *)&ss)->sin6_port :
+	    ((struct sockaddr_in *)&ss)->sin_port);
+	for (i = 0; i < MEDSECD_LISTEN__COUNT; i++) {
+		medsecd_listener_spec(&gate_worker->cfg, i, &spec);
+		if (spec.endpoint->set && spec.endpoint->port == port &&
+		    gate_worker->http[i] != NULL)
+			return i;
 	}
-	for (i = 0; i < n; i++)
-		scan(c, v[i].iov_base, v[i].iov_len);
-	evbuffer_remove_buffer(src, dst, len);
-	return BEV_OK;
+	return -1;
+}
+
+static struct conn *
+conn_for(struct bufferevent *bev)
+{
+	evutil_socket_t fd = bufferevent_getfd(bev);
+	struct conn *c;
+	int which;
+
+	if (fd < 0 || (size_t)fd >= gates.n)
+		return NULL;
+	if ((c = gates.by_fd[fd]) != NULL && c->bev == bev)
+		return c;
+	if ((which = listener_of(fd)) < 0)
+		return NULL;
+	if (c == NULL && (c = malloc(sizeof(*c))) == NULL)
+		return NULL;
+	memset(c, 0, sizeof(*c));
+	c->w = gate_worker;
+	c->which = which;
+	c->fd = fd;
+	c->bev = bev;
+	c->first_line = 1;
+	c->line_start = 1;
+	gates.by_fd[fd] = c;
+	if (!gate_peer(c)) {
+		/* Nothing it sent is routed; evhttp sees the end and closes. */
+		c->refused = 1;
+		shutdown(fd, SHUT_RDWR);
+	}
+	return c;
 }
 
 static void
-gate_free(void *arg)
+gate_input(struct evbuffer *in, const struct evbuffer_cb_info *info,
+    void *arg)
 {
-	struct conn *c = arg;
+	struct bufferevent *bev = arg;
+	struct conn *c;
+	struct evbuffer_ptr at;
+	struct evbuffer_iovec v[16];
+	int i, n;
 
-	if (c->fd >= 0 && (size_t)c->fd < gates.n && gates.by_fd[c->fd] == c)
-		gates.by_fd[c->fd] = NULL;
-	free(c);
+	if (info->n_added == 0)
+		return;
+	if ((c = conn_for(bev)) == NULL || c->refused)
+		return;
+	if (evbuffer_ptr_set(in, &at, info->orig_size - info->n_deleted,
+	    EVBUFFER_PTR_SET) != 0)
+		return;
+	n = evbuffer_peek(in, (ev_ssize_t)info->n_added, &at, v, 16);
+	for (i = 0; i < n && i < 16; i++)
+		scan(c, v[i].iov_base, v[i].iov_len);
 }
 
 struct gate_arg {
@@ -253,36 +300,24 @@ struct gate_arg {
 static struct gate_arg gate_args[MEDSECD_LISTEN__COUNT];
 
 /*
- * evhttp asks for a bufferevent per accepted connection; it sets the
- * descriptor itself afterwards (the filter passes it down).
+ * evhttp asks for a bufferevent per accepted connection and sets its
+ * descriptor afterwards; the gate watches what arrives in it.
  */
 static struct bufferevent *
 make_gate(struct event_base *base, void *arg)
 {
-	struct gate_arg *ga = arg;
-	struct bufferevent *under, *top;
-	struct conn *c;
+	struct bufferevent *bev;
 
-	if ((c = calloc(1, sizeof(*c))) == NULL)
+	(void)arg;
+	bev = bufferevent_socket_new(base, -1, BEV_OPT_CLOSE_ON_FREE);
+	if (bev == NULL)
 		return NULL;
-	c->w = ga->w;
-	c->which = ga->which;
-	c->fd = -1;
-	c->first_line = 1;
-	c->line_start = 1;
-	under = bufferevent_socket_new(base, -1, BEV_OPT_CLOSE_ON_FREE);
-	if (under == NULL) {
-		free(c);
+	if (evbuffer_add_cb(bufferevent_get_input(bev), gate_input, bev) ==
+	    NULL) {
+		bufferevent_free(bev);
 		return NULL;
 	}
-	c->under = under;
-	top = bufferevent_filter_new(under, gate_input, NULL,
-	    BEV_OPT_CLOSE_ON_FREE, gate_free, c);
-	if (top == NULL) {
-		bufferevent_free(under);
-		free(c);
-	}
-	return top;
+	return bev;
 }
 
 static int
@@ -310,22 +345,11 @@ http_json(struct evhttp_request *req, int status, const char *body,
 	struct evbuffer *out = evhttp_request_get_output_buffer(req);
 
 	evhttp_add_header(h, "Cache-Control", "no-store");
-	struct evhttp_connection *evcon = evhttp_request_get_connection(req);
-	struct bufferevent *bev = evcon != NULL ?
-	    evhttp_connection_get_bufferevent(evcon) : NULL;
-
 	if (len > 0) {
 		evhttp_add_header(h, "Content-Type", "application/json");
 		evbuffer_add(out, body, len);
 	}
 	evhttp_send_reply(req, status, NULL, NULL);
-	/*
-	 * libevent 2.1's filter does not pass on output queued while its
-	 * writing was disabled (an answer that waited for the monitor)
-	 * when writing is enabled again: push it down.
-	 */
-	if (bev != NULL)
-		bufferevent_flush(bev, EV_WRITE, BEV_NORMAL);
 }
 
 void
@@ -506,7 +530,13 @@ static void
 on_request(struct evhttp_request *req, void *arg)
 {
 	struct gate_arg *ga = arg;
+	struct conn *c = conn_of_request(req);
 
+	if (c != NULL && c->refused) {
+		/* Its socket is shut down: this answer goes nowhere. */
+		evhttp_send_error(req, 403, NULL);
+		return;
+	}
 	if (http_check_request(ga->w, req) != 0)
 		return;
 	api_route(ga->w, ga->which, req);
@@ -525,6 +555,7 @@ http_listen(struct worker *w, int which, int fd)
 		return MEDSEC_ERR_NOMEM;
 	if ((h = evhttp_new(w->base)) == NULL)
 		return MEDSEC_ERR_NOMEM;
+	gate_worker = w;
 	gate_args[which].w = w;
 	gate_args[which].which = which;
 	/*
