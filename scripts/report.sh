@@ -37,10 +37,17 @@ cache_value() {
 	sed -n "s/^$1:[A-Z]*=//p" "$build/CMakeCache.txt" 2>/dev/null | head -n 1
 }
 
-# 1. The test suite. UTC, so the JUnit timestamp needs no zone.
+# 1. The test suite. UTC, so the JUnit timestamp needs no zone. The
+# daemon's attack tests write their tools' raw output (testssl, sslscan,
+# nmap, hydra, slowhttptest, wrk) under MEDSEC_ATTACK_RESULTS; it starts
+# empty, so only this run's results reach the package.
+attack_dir=$build/attack-results
+rm -rf "$attack_dir"
+mkdir -p "$attack_dir"
 echo "report: running the test suite in $build"
 status=0
-(cd "$build" && TZ=UTC ctest -j "$jobs" --output-junit "$ev/junit.xml") >"$ev/ctest.log" 2>&1 || status=$?
+(cd "$build" && TZ=UTC MEDSEC_ATTACK_RESULTS="$attack_dir" \
+    ctest -j "$jobs" --output-junit "$ev/junit.xml") >"$ev/ctest.log" 2>&1 || status=$?
 if [ ! -s "$ev/junit.xml" ]; then
 	echo "report: ctest wrote no JUnit file; see $ev/ctest.log" >&2
 	exit 1
@@ -79,11 +86,13 @@ if [ -f "$root/bench/last-run.txt" ]; then
 	mkdir -p "$ev/bench"
 	cp "$root/bench/last-run.txt" "$ev/bench/last-run.txt"
 fi
-# ATTACK_RESULTS names a directory of attack-tool outputs (testssl, nmap,
-# slowhttptest reports) saved by whoever ran them against this build.
-if [ -n "${ATTACK_RESULTS:-}" ] && [ -d "$ATTACK_RESULTS" ]; then
+# The attack tools' output of this run, one file per tool and attack
+# (TOOL/NAME.EXT becomes TOOL-NAME.EXT).
+if [ -d "$attack_dir" ] && [ -n "$(ls -A "$attack_dir")" ]; then
 	mkdir -p "$ev/attacks"
-	find "$ATTACK_RESULTS" -maxdepth 1 -type f -exec cp {} "$ev/attacks/" \;
+	(cd "$attack_dir" && find . -type f) | sed 's|^\./||' | while IFS= read -r f; do
+		cp "$attack_dir/$f" "$ev/attacks/$(printf '%s' "$f" | tr '/' '-')"
+	done
 fi
 
 # 4. The package.
