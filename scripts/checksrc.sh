@@ -37,7 +37,6 @@ status=0
 jansson_files='
 src/cli/cmd_report.c
 src/daemon/api.c
-src/daemon/http.c
 src/daemon/http.h
 src/daemon/monitor_api.c
 src/cli/cmd_scan.c
