@@ -39,6 +39,7 @@ src/cli/cmd_report.c
 src/daemon/api.c
 src/daemon/http.h
 src/daemon/monitor_api.c
+src/daemon/monitor_audit.c
 src/cli/cmd_scan.c
 src/lib/audit/audit_codec.c
 src/lib/audit/audit_export_json.c

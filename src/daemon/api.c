@@ -4,13 +4,18 @@
  * GET /v1/incident is answered here, from the configuration, because it
  * involves no decision and must work without login (MFDS 2.3).
  */
+#include <errno.h>
 #include <stdarg.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include <event2/buffer.h>
 #include <event2/http.h>
+#include <sys/queue.h>
+
+#include <event2/keyvalq_struct.h>
 #include <jansson.h>
 
 #include "medsec/crypto.h"
@@ -21,7 +26,8 @@
 struct route {
 	enum evhttp_cmd_type method;
 	const char *path;   /* exact, or a prefix ending in '/' with tail */
-	int tail;	    /* 1: path is "/v1/users/" and a name follows */
+	int tail;	    /* 1: path is "/v1/users/" and a name follows;
+			       2: a query string may follow (the tail) */
 	void (*fn)(struct worker *, int, struct evhttp_request *,
 	    const char *);
 };
@@ -318,6 +324,69 @@ delete_user(struct worker *w, int which, struct evhttp_request *req,
 	user_action(w, which, req, tail, 1);
 }
 
+/* A decimal number of a query parameter, within [min, max]. */
+static int
+query_number(struct evhttp_request *req, const struct evkeyvalq *q,
+    const char *key, uint64_t min, uint64_t max, uint64_t dflt,
+    uint64_t *out)
+{
+	const char *v = evhttp_find_header(q, key);
+	char msg[160], *end;
+	unsigned long long n;
+
+	*out = dflt;
+	if (v == NULL)
+		return 0;
+	errno = 0;
+	n = strtoull(v, &end, 10);
+	if (v[0] < '0' || v[0] > '9' || *end != '\0' || errno != 0 ||
+	    n < min || n > max) {
+		snprintf(msg, sizeof(msg), "%s: a number from %llu to %llu",
+		    key, (unsigned long long)min, (unsigned long long)max);
+		http_error(req, 400, "invalid_request", msg, 0);
+		return -1;
+	}
+	*out = n;
+	return 0;
+}
+
+static void
+get_audit(struct worker *w, int which, struct evhttp_request *req,
+    const char *tail)
+{
+	struct ps_audit_req r;
+	struct evkeyvalq q;
+	const struct evkeyval *kv;
+	uint64_t limit = PS_AUDIT_LIMIT_MAX;
+	int bad = 0;
+
+	memset(&r, 0, sizeof(r));
+	TAILQ_INIT(&q);
+	if (evhttp_parse_query_str(tail, &q) != 0) {
+		http_error(req, 400, "invalid_request", "malformed query", 0);
+		return;
+	}
+	for (kv = q.tqh_first; kv != NULL; kv = kv->next.tqe_next)
+		if (strcmp(kv->key, "after") != 0 &&
+		    strcmp(kv->key, "limit") != 0)
+			bad = 1;
+	if (bad) {
+		http_error(req, 400, "invalid_request",
+		    "the query takes only after and limit", 0);
+		goto out;
+	}
+	if (query_number(req, &q, "after", 0, INT64_MAX, 0, &r.after) != 0 ||
+	    query_number(req, &q, "limit", 1, PS_AUDIT_LIMIT_MAX,
+	    PS_AUDIT_LIMIT_MAX, &limit) != 0 || http_bearer(req, r.token) != 0)
+		goto out;
+	r.limit = (uint32_t)limit;
+	origin(req, which, &r.from);
+	worker_request(w, req, PS_AUDIT_READ, &r, sizeof(r));
+out:
+	evhttp_clear_headers(&q);
+	medsec_wipe(&r, sizeof(r));
+}
+
 static const struct route routes[] = {
 	{ EVHTTP_REQ_GET, "/v1/health", 0, get_health },
 	{ EVHTTP_REQ_GET, "/v1/incident", 0, get_incident },
@@ -329,6 +398,7 @@ static const struct route routes[] = {
 	{ EVHTTP_REQ_POST, "/v1/users", 0, post_users },
 	{ EVHTTP_REQ_POST, "/v1/users/", 1, post_user_action },
 	{ EVHTTP_REQ_DELETE, "/v1/users/", 1, delete_user },
+	{ EVHTTP_REQ_GET, "/v1/audit", 2, get_audit },
 };
 
 void
@@ -339,22 +409,36 @@ api_route(struct worker *w, int which, struct evhttp_request *req)
 	int path_known = 0;
 	size_t i, n;
 
-	/* No query strings: nothing here takes one, and secrets never do. */
-	if (uri == NULL || uri[0] != '/' || strchr(uri, '?') != NULL ||
-	    strchr(uri, '%') != NULL) {
+	const char *query = uri != NULL ? strchr(uri, '?') : NULL;
+	size_t pathlen;
+
+	/*
+	 * Plain paths; a query only where a route takes one (secrets never
+	 * travel in one: tokens are in Authorization, passwords in bodies).
+	 */
+	if (uri == NULL || uri[0] != '/' || strchr(uri, '%') != NULL ||
+	    strchr(uri, '#') != NULL) {
 		http_error(req, 400, "invalid_request",
-		    "the path must be plain (no query, no escapes)", 0);
+		    "the path must be plain (no escapes)", 0);
 		return;
 	}
+	pathlen = query != NULL ? (size_t)(query - uri) : strlen(uri);
 	for (i = 0; i < sizeof(routes) / sizeof(routes[0]); i++) {
 		n = strlen(routes[i].path);
-		if (routes[i].tail ? strncmp(uri, routes[i].path, n) != 0 ||
-		    uri[n] == '\0' : strcmp(uri, routes[i].path) != 0)
+		if (routes[i].tail == 1 ? strncmp(uri, routes[i].path, n) != 0 ||
+		    pathlen <= n : pathlen != n || strncmp(uri, routes[i].path,
+		    n) != 0)
 			continue;
 		path_known = 1;
 		if (routes[i].method != method)
 			continue;
-		tail = routes[i].tail ? uri + n : "";
+		if (query != NULL && routes[i].tail != 2) {
+			http_error(req, 400, "invalid_request",
+			    "this path takes no query", 0);
+			return;
+		}
+		tail = routes[i].tail == 2 ? (query != NULL ? query + 1 : "") :
+		    routes[i].tail == 1 ? uri + n : "";
 		routes[i].fn(w, which, req, tail);
 		return;
 	}

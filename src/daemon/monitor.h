@@ -53,6 +53,10 @@ struct monitor_dispatch {
 extern const struct monitor_dispatch monitor_dispatch_table[];
 extern const size_t monitor_dispatch_count;
 
+/* GET /v1/audit (monitor_audit.c). */
+void monitor_h_audit_read(struct monitor *m, uint32_t id,
+    const uint8_t *payload);
+
 /* Sends a reply (body may be NULL); a lost worker is noticed by SIGCHLD. */
 void monitor_reply(struct monitor *m, uint32_t id, int status, unsigned http,
     const char *code, const char *message, const char *body, size_t bodylen);

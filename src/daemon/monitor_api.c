@@ -518,6 +518,7 @@ const struct monitor_dispatch monitor_dispatch_table[] = {
 	{ PS_USER_ACTION, h_user_action },
 	{ PS_PEER_REFUSED, h_peer_refused },
 	{ PS_WORKER_READY, h_worker_ready },
+	{ PS_AUDIT_READ, monitor_h_audit_read },
 };
 const size_t monitor_dispatch_count =
     sizeof(monitor_dispatch_table) / sizeof(monitor_dispatch_table[0]);

@@ -33,6 +33,8 @@ static const struct ps_field user_action_fields[] = {
 	FIELD(ps_user_action_req, name), END };
 static const struct ps_field refused_fields[] = {
 	ORIGIN(ps_peer_refused_req), END };
+static const struct ps_field audit_fields[] = { ORIGIN(ps_audit_req),
+	FIELD(ps_audit_req, token), END };
 static const struct ps_field no_fields[] = { END };
 
 /*
@@ -59,6 +61,8 @@ const struct privsep_rule privsep_rules[] = {
 	    PS_STATE_SERVING, user_action_fields },
 	{ PS_PEER_REFUSED, "peer_refused", sizeof(struct ps_peer_refused_req),
 	    PS_STATE_SERVING, refused_fields },
+	{ PS_AUDIT_READ, "audit_read", sizeof(struct ps_audit_req),
+	    PS_STATE_SERVING, audit_fields },
 	/* Sent once, after the sandbox is in place and before serving. */
 	{ PS_WORKER_READY, "worker_ready", sizeof(struct ps_worker_ready_req),
 	    PS_STATE_STARTING, no_fields },

@@ -45,6 +45,7 @@ enum privsep_type {
 	PS_USER_ACTION,
 	PS_PEER_REFUSED,
 	PS_WORKER_READY,
+	PS_AUDIT_READ,
 	PS__WORKER_LAST,
 	/* Monitor to worker: */
 	PS_REPLY = 100,
@@ -118,6 +119,16 @@ struct ps_peer_refused_req {
 	struct ps_origin from;
 	uint32_t count;
 };
+
+/* GET /v1/audit?after=SEQ&limit=N */
+struct ps_audit_req {
+	struct ps_origin from;
+	char token[MEDSEC_TOKEN_TEXT_LEN];
+	uint64_t after;
+	uint32_t limit; /* 1..PS_AUDIT_LIMIT_MAX */
+};
+
+#define PS_AUDIT_LIMIT_MAX 100
 
 struct ps_worker_ready_req {
 	uint32_t pid;

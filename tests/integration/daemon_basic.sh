@@ -72,6 +72,8 @@ provision() { # [allow]
 	printf '%s\n%s\n' "$code" "$admin_pw" | ms user setup chief --password-stdin >"$work/setup.out" 2>&1 || die "setup: $(cat "$work/setup.out")"
 	printf '%s\n%s\n' "$admin_pw" "$initial_pw" | ms user add nurse01 --role clinician --as chief --password-stdin >"$work/add.out" 2>&1 || die "add: $(cat "$work/add.out")"
 	printf '%s\n%s\n' "$initial_pw" "$nurse_pw" | ms passwd nurse01 --password-stdin >"$work/pw.out" 2>&1 || die "passwd: $(cat "$work/pw.out")"
+	printf '%s\n%s\n' "$admin_pw" "$initial_pw" | ms user add aud01 --role auditor --as chief --password-stdin >"$work/add.out" 2>&1 || die "add: $(cat "$work/add.out")"
+	printf '%s\n%s\n' "$initial_pw" "$nurse_pw" | ms passwd aud01 --password-stdin >"$work/pw.out" 2>&1 || die "passwd: $(cat "$work/pw.out")"
 }
 
 worker_pid() { pgrep -P "$daemon_pid" -f medsecd | head -1; }
@@ -323,6 +325,24 @@ test_req_1_5_daemon_client_outside_allow_list_refused_and_audited() {
 	[ "$s" = 000 ] || die "refused client got an answer: $s"
 	stop
 	trail_has PEER_REFUSED 127.0.0.1
+}
+
+test_req_2_1_daemon_audit_read_by_auditor_only() {
+	start
+	login chief "$admin_pw"; [ "$st" = 201 ] || die "login"
+	[ "$(req GET /v1/audit "$token")" = 403 ] || die "administrator read the trail: $(cat "$work/body")"
+	login aud01 "$nurse_pw"; [ "$st" = 201 ] || die "auditor login: $(cat "$work/body")"
+	[ "$(req GET '/v1/audit?after=0&limit=2' "$token")" = 200 ] || die "audit: $(cat "$work/body")"
+	body_has '"more":true'
+	[ "$(grep -o '"seq":' "$work/body" | wc -l)" -eq 2 ] || die "limit not honoured: $(cat "$work/body")"
+	[ "$(req GET '/v1/audit?after=0&limit=100' "$token")" = 200 ] || die "audit"
+	body_has '"event":"LOGIN_SUCCESS"'
+	body_has '"event":"PERMISSION_DENIED"'
+	[ "$(req GET '/v1/audit?limit=0' "$token")" = 400 ] || die "limit 0 accepted"
+	[ "$(req GET '/v1/audit?token=x' "$token")" = 400 ] || die "unknown parameter accepted"
+	[ "$(req GET '/v1/users?x=1' "$token")" = 400 ] || die "query on a path without one accepted"
+	stop
+	trail_has AUDIT_EXPORTED aud01
 }
 
 test_req_2_1_daemon_sigterm_clean_exit_trail_verifies() {
