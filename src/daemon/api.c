@@ -387,6 +387,48 @@ out:
 	medsec_wipe(&r, sizeof(r));
 }
 
+static void
+post_control(struct worker *w, int which, struct evhttp_request *req,
+    const char *tail)
+{
+	struct ps_control_req r;
+	const char *command = NULL, *mac = NULL;
+	json_int_t seq = 0;
+	json_t *o = NULL, *args = NULL;
+	char *canon = NULL;
+
+	(void)tail;
+	memset(&r, 0, sizeof(r));
+	if (http_bearer(req, r.token) != 0)
+		return;
+	if ((o = http_json_body(req, w->cfg.limits_max_body_bytes)) == NULL)
+		goto out;
+	if (unpack(req, o, "{s:I, s:s, s:o, s:s}", "seq", &seq, "command",
+	    &command, "args", &args, "mac", &mac) != 0)
+		goto out;
+	/* The text the MAC covers: compact, keys sorted, ASCII. */
+	canon = json_is_object(args) ? json_dumps(args, JSON_COMPACT |
+	    JSON_SORT_KEYS | JSON_ENSURE_ASCII) : NULL;
+	if (seq < 1 || strlen(command) >= sizeof(r.command) ||
+	    strlen(mac) >= sizeof(r.mac) || canon == NULL ||
+	    strlen(canon) >= sizeof(r.args)) {
+		http_error(req, 400, "invalid_request", "seq >= 1, a known "
+		    "command, args an object of at most 1 KiB, mac base64url",
+		    0);
+		goto out;
+	}
+	r.seq = (uint64_t)seq;
+	snprintf(r.command, sizeof(r.command), "%s", command);
+	snprintf(r.args, sizeof(r.args), "%s", canon);
+	snprintf(r.mac, sizeof(r.mac), "%s", mac);
+	origin(req, which, &r.from);
+	worker_request(w, req, PS_CONTROL, &r, sizeof(r));
+out:
+	free(canon);
+	json_decref(o);
+	medsec_wipe(&r, sizeof(r));
+}
+
 static const struct route routes[] = {
 	{ EVHTTP_REQ_GET, "/v1/health", 0, get_health },
 	{ EVHTTP_REQ_GET, "/v1/incident", 0, get_incident },
@@ -399,6 +441,7 @@ static const struct route routes[] = {
 	{ EVHTTP_REQ_POST, "/v1/users/", 1, post_user_action },
 	{ EVHTTP_REQ_DELETE, "/v1/users/", 1, delete_user },
 	{ EVHTTP_REQ_GET, "/v1/audit", 2, get_audit },
+	{ EVHTTP_REQ_POST, "/v1/control", 0, post_control },
 };
 
 void

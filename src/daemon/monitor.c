@@ -527,6 +527,10 @@ monitor_run(const struct medsecd_options *opts,
 	    MEDSEC_AUDIT_SUCCESS, NULL, NULL);
 	if (bind_listeners(m) != 0)
 		goto out;
+	if (monitor_control_init() != 0) {
+		fprintf(stderr, "medsecd: no randomness for the control keys\n");
+		goto out;
+	}
 	if (login_pool_new(m->base, m->cfg.limits_login_workers,
 	    m->cfg.limits_login_queue, &m->pool) != MEDSEC_OK) {
 		fprintf(stderr, "medsecd: cannot start the login pool\n");

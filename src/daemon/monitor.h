@@ -57,6 +57,14 @@ extern const size_t monitor_dispatch_count;
 void monitor_h_audit_read(struct monitor *m, uint32_t id,
     const uint8_t *payload);
 
+/* POST /v1/control (monitor_control.c). */
+void monitor_h_control(struct monitor *m, uint32_t id, const uint8_t *payload);
+/* Draws the secret of the sessions' control keys; 0 or -1. */
+int monitor_control_init(void);
+/* A session's control key as base64url text (out: 44 bytes or more). */
+int monitor_control_key_text(const char *session_id, char *out,
+    size_t outlen);
+
 /* Sends a reply (body may be NULL); a lost worker is noticed by SIGCHLD. */
 void monitor_reply(struct monitor *m, uint32_t id, int status, unsigned http,
     const char *code, const char *message, const char *body, size_t bodylen);

@@ -147,6 +147,7 @@ session_json(struct monitor *m, const struct medsec_session_info *info,
 {
 	const struct medsec_config *c = &m->cfg;
 	int64_t now = medsec_clock_wall_us(), left;
+	char key[MEDSEC_BASE64_LEN(32)];
 	json_t *o;
 
 	left = info->created_us + (int64_t)c->session_lifetime_seconds *
@@ -157,8 +158,14 @@ session_json(struct monitor *m, const struct medsec_session_info *info,
 	    "expires_in", (json_int_t)(left > 0 ? left / 1000000 : 0),
 	    "must_change_password", info->must_change,
 	    "emergency", info->emergency);
-	if (o != NULL && token != NULL)
+	if (o != NULL && token != NULL) {
 		json_object_set_new(o, "token", json_string(token));
+		/* Shown once, with the token: it signs control commands. */
+		if (monitor_control_key_text(info->id, key, sizeof(key)) ==
+		    MEDSEC_OK)
+			json_object_set_new(o, "control_key", json_string(key));
+		medsec_wipe(key, sizeof(key));
+	}
 	return o;
 }
 
@@ -519,6 +526,7 @@ const struct monitor_dispatch monitor_dispatch_table[] = {
 	{ PS_PEER_REFUSED, h_peer_refused },
 	{ PS_WORKER_READY, h_worker_ready },
 	{ PS_AUDIT_READ, monitor_h_audit_read },
+	{ PS_CONTROL, monitor_h_control },
 };
 const size_t monitor_dispatch_count =
     sizeof(monitor_dispatch_table) / sizeof(monitor_dispatch_table[0]);

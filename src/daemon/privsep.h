@@ -46,6 +46,7 @@ enum privsep_type {
 	PS_PEER_REFUSED,
 	PS_WORKER_READY,
 	PS_AUDIT_READ,
+	PS_CONTROL,
 	PS__WORKER_LAST,
 	/* Monitor to worker: */
 	PS_REPLY = 100,
@@ -129,6 +130,20 @@ struct ps_audit_req {
 };
 
 #define PS_AUDIT_LIMIT_MAX 100
+
+/*
+ * POST /v1/control: the command, its arguments as canonical JSON (compact,
+ * keys sorted, ASCII) and the client's MAC over "seq\ncommand\nargs" under
+ * the session's control key, as base64url text.
+ */
+struct ps_control_req {
+	struct ps_origin from;
+	char token[MEDSEC_TOKEN_TEXT_LEN];
+	uint64_t seq;
+	char command[32];
+	char args[1024];
+	char mac[48];
+};
 
 struct ps_worker_ready_req {
 	uint32_t pid;
