@@ -42,6 +42,11 @@ struct medsecd_options {
 	int foreground;
 };
 
+/* Operator messages (log.c): stderr, or syslog after daemonising. */
+void medsecd_log(int priority, const char *fmt, ...)
+    __attribute__((format(printf, 2, 3)));
+void medsecd_log_to_syslog(void);
+
 /* Runs the monitor until SIGTERM/SIGINT; returns a MEDSECD_EXIT_* code. */
 int monitor_run(const struct medsecd_options *opts,
     const struct medsec_config *cfg);

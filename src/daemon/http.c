@@ -282,7 +282,12 @@ gate_input(struct evbuffer *in, const struct evbuffer_cb_info *info,
 
 	if (info->n_added == 0)
 		return;
-	if ((c = conn_for(bev)) == NULL || c->refused)
+	if ((c = conn_for(bev)) == NULL) {
+		/* No state to check it with: refused, not let through. */
+		shutdown(bufferevent_getfd(bev), SHUT_RDWR);
+		return;
+	}
+	if (c->refused)
 		return;
 	if (evbuffer_ptr_set(in, &at, info->orig_size - info->n_deleted,
 	    EVBUFFER_PTR_SET) != 0)
@@ -532,7 +537,7 @@ on_request(struct evhttp_request *req, void *arg)
 	struct gate_arg *ga = arg;
 	struct conn *c = conn_of_request(req);
 
-	if (c != NULL && c->refused) {
+	if (c == NULL || c->refused) {
 		/* Its socket is shut down: this answer goes nowhere. */
 		evhttp_send_error(req, 403, NULL);
 		return;

@@ -14,6 +14,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <syslog.h>
 #include <sys/socket.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -31,12 +32,13 @@
 
 static void start_worker(struct monitor *m);
 
+/* The library's messages (lockouts, a degraded trail) go to the operator. */
 static void
-log_to_stderr(void *ctx, int severity, const char *module, const char *msg)
+library_log(void *ctx, int severity, const char *module, const char *msg)
 {
 	(void)ctx;
-	fprintf(stderr, "medsecd[%ld]: %s: %s: %s\n", (long)getpid(),
-	    medsec_log_severity_name(severity), module, msg);
+	medsecd_log(severity, "%s: %s: %s", medsec_log_severity_name(severity),
+	    module, msg);
 }
 
 void
@@ -57,7 +59,7 @@ monitor_audit(struct monitor *m, int event, const char *actor,
 	ev.details = details;
 	if ((r = medsec_audit_append(medsec_device_audit(m->dev), &ev,
 	    NULL)) != MEDSEC_OK)
-		fprintf(stderr, "medsecd: audit record %d not written: %s\n",
+		medsecd_log(LOG_ERR, "audit record %d not written: %s",
 		    event, medsec_strerror(r));
 }
 
@@ -117,7 +119,7 @@ bind_listeners(struct monitor *m)
 			continue;
 		if ((m->listen_fd[i] = bind_endpoint(s.endpoint, err,
 		    sizeof(err))) < 0) {
-			fprintf(stderr, "medsecd: cannot listen on %s %s\n",
+			medsecd_log(LOG_ERR, "cannot listen on %s %s",
 			    s.name, err);
 			return -1;
 		}
@@ -155,7 +157,7 @@ monitor_reply(struct monitor *m, uint32_t id, int status, unsigned http,
 	}
 	if ((r = privsep_send2(m->ps_fd, PS_REPLY, id, &rep, sizeof(rep),
 	    body, bodylen)) != MEDSEC_OK)
-		fprintf(stderr, "medsecd: reply to the worker lost: %s\n",
+		medsecd_log(LOG_ERR, "reply to the worker lost: %s",
 		    medsec_strerror(r));
 }
 
@@ -175,8 +177,8 @@ worker_violation(struct monitor *m, const char *why)
 	medsec_audit_detail_str_trunc(&d, "violation", why, 200);
 	if (medsec_audit_detail_end(&d, &details) != MEDSEC_OK)
 		details = NULL;
-	fprintf(stderr, "medsecd: worker %ld broke the privsep protocol: "
-	    "%s; killing it\n", (long)m->worker_pid, why);
+	medsecd_log(LOG_ALERT, "worker %ld broke the privsep protocol: %s; "
+	    "killing it", (long)m->worker_pid, why);
 	monitor_audit(m, MEDSEC_EV_INCIDENT, "medsecd", "local", "worker",
 	    MEDSEC_AUDIT_FAILURE, "privsep protocol violation", details);
 	if (m->worker_pid > 0)
@@ -265,11 +267,11 @@ start_worker(struct monitor *m)
 	pid_t pid;
 
 	if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sv) != 0) {
-		fprintf(stderr, "medsecd: socketpair: %s\n", strerror(errno));
+		medsecd_log(LOG_ERR, "socketpair: %s", strerror(errno));
 		goto retry;
 	}
 	if ((pid = fork()) < 0) {
-		fprintf(stderr, "medsecd: fork: %s\n", strerror(errno));
+		medsecd_log(LOG_ERR, "fork: %s", strerror(errno));
 		close(sv[0]);
 		close(sv[1]);
 		goto retry;
@@ -293,7 +295,7 @@ start_worker(struct monitor *m)
 	m->ps_ev = event_new(m->base, m->ps_fd, EV_READ | EV_PERSIST,
 	    on_worker_message, m);
 	if (m->ps_ev == NULL || event_add(m->ps_ev, NULL) != 0) {
-		fprintf(stderr, "medsecd: cannot watch the worker\n");
+		medsecd_log(LOG_ERR, "cannot watch the worker");
 		kill(pid, SIGKILL);
 	}
 	return;
@@ -357,8 +359,8 @@ on_sigchld(evutil_socket_t sig, short what, void *arg)
 			event_base_loopexit(m->base, NULL);
 			continue;
 		}
-		fprintf(stderr, "medsecd: worker %ld exited; restarting in "
-		    "%u s\n", (long)pid, m->backoff_s);
+		medsecd_log(LOG_WARNING, "worker %ld exited; restarting in %u s",
+		    (long)pid, m->backoff_s);
 		event_add(m->restart_ev, &(struct timeval){ m->backoff_s, 0 });
 		m->backoff_s = m->backoff_s * 2 >
 		    m->cfg.daemon_restart_backoff_max ?
@@ -376,7 +378,7 @@ on_sigterm(evutil_socket_t sig, short what, void *arg)
 	(void)what;
 	if (m->stopping)
 		return;
-	fprintf(stderr, "medsecd: signal %d: shutting down\n", (int)sig);
+	medsecd_log(LOG_NOTICE, "signal %d: shutting down", (int)sig);
 	m->stopping = 1;
 	event_del(m->restart_ev);
 	if (m->worker_pid > 0)
@@ -407,8 +409,8 @@ on_sighup(evutil_socket_t sig, short what, void *arg)
 	if ((r = medsec_config_load(m->config_path, &cfg, &cerr)) !=
 	    MEDSEC_OK) {
 		medsec_config_error_format(&cerr, msg, sizeof(msg));
-		fprintf(stderr, "medsecd: reload refused, the running "
-		    "configuration stays: %s\n", msg);
+		medsecd_log(LOG_ERR, "reload refused, the running "
+		    "configuration stays: %s", msg);
 		monitor_audit(m, MEDSEC_EV_CONFIG_CHANGED, "medsecd", "local",
 		    m->config_path, MEDSEC_AUDIT_FAILURE, "reload refused",
 		    NULL);
@@ -420,19 +422,19 @@ on_sighup(evutil_socket_t sig, short what, void *arg)
 	    sizeof(cfg.listen_peer)) != 0 ||
 	    memcmp(&cfg.listen_debug_http, &m->cfg.listen_debug_http,
 	    sizeof(cfg.listen_debug_http)) != 0)
-		fprintf(stderr, "medsecd: listener changes take effect at "
-		    "the next start\n");
+		medsecd_log(LOG_NOTICE, "listener changes take effect at "
+		    "the next start");
 	cfg.listen_api = m->cfg.listen_api;
 	cfg.listen_peer = m->cfg.listen_peer;
 	cfg.listen_debug_http = m->cfg.listen_debug_http;
 	m->cfg = cfg;
 	if (m->ps_fd >= 0 && (r = privsep_send(m->ps_fd, PS_CONFIG, 0,
 	    &m->cfg, sizeof(m->cfg), -1)) != MEDSEC_OK)
-		fprintf(stderr, "medsecd: new configuration not sent to the "
-		    "worker: %s\n", medsec_strerror(r));
+		medsecd_log(LOG_NOTICE, "new configuration not sent to the "
+		    "worker: %s", medsec_strerror(r));
 	monitor_audit(m, MEDSEC_EV_CONFIG_CHANGED, "medsecd", "local",
 	    m->config_path, MEDSEC_AUDIT_SUCCESS, "reloaded", NULL);
-	fprintf(stderr, "medsecd: configuration reloaded\n");
+	medsecd_log(LOG_NOTICE, "configuration reloaded");
 }
 
 static int
@@ -465,7 +467,7 @@ open_device(struct monitor *m)
 	o.flags = MEDSEC_DEVICE_UPDATER;
 	if ((r = medsec_device_open(&o, &m->dev, err, sizeof(err))) !=
 	    MEDSEC_OK) {
-		fprintf(stderr, "medsecd: %s\n", err);
+		medsecd_log(LOG_ERR, "%s", err);
 		return -1;
 	}
 	return 0;
@@ -490,7 +492,7 @@ monitor_free(struct monitor *m)
 		monitor_audit(m, MEDSEC_EV_APP_STOP, "medsecd", "local",
 		    "medsecd", MEDSEC_AUDIT_SUCCESS, "shutdown", NULL);
 		if ((r = medsec_device_close(m->dev)) != MEDSEC_OK)
-			fprintf(stderr, "medsecd: closing the device: %s\n",
+			medsecd_log(LOG_ERR, "closing the device: %s",
 			    medsec_strerror(r));
 	}
 	if (m->base != NULL)
@@ -513,10 +515,13 @@ monitor_run(const struct medsecd_options *opts,
 	m->backoff_s = 1;
 	for (i = 0; i < MEDSECD_LISTEN__COUNT; i++)
 		m->listen_fd[i] = -1;
-	medsec_log_set(log_to_stderr, NULL, MEDSEC_LOG_INFO);
-	if (!opts->foreground && daemon(0, 0) != 0) {
-		fprintf(stderr, "medsecd: daemon: %s\n", strerror(errno));
-		goto out;
+	medsec_log_set(library_log, NULL, MEDSEC_LOG_INFO);
+	if (!opts->foreground) {
+		if (daemon(0, 0) != 0) {
+			medsecd_log(LOG_ERR, "daemon: %s", strerror(errno));
+			goto out;
+		}
+		medsecd_log_to_syslog();
 	}
 	if ((m->base = event_base_new()) == NULL || add_signals(m) != 0)
 		goto out;
@@ -528,12 +533,12 @@ monitor_run(const struct medsecd_options *opts,
 	if (bind_listeners(m) != 0)
 		goto out;
 	if (monitor_control_init() != 0) {
-		fprintf(stderr, "medsecd: no randomness for the control keys\n");
+		medsecd_log(LOG_ERR, "no randomness for the control keys");
 		goto out;
 	}
 	if (login_pool_new(m->base, m->cfg.limits_login_workers,
 	    m->cfg.limits_login_queue, &m->pool) != MEDSEC_OK) {
-		fprintf(stderr, "medsecd: cannot start the login pool\n");
+		medsecd_log(LOG_ERR, "cannot start the login pool");
 		goto out;
 	}
 	start_worker(m);

@@ -8,6 +8,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <syslog.h>
 
 #include <jansson.h>
 
@@ -510,7 +511,7 @@ h_worker_ready(struct monitor *m, uint32_t id, const uint8_t *payload)
 	(void)id;
 	memcpy(&req, payload, sizeof(req));
 	m->worker_state = PS_STATE_SERVING;
-	fprintf(stderr, "medsecd: worker %ld serving as uid %u\n",
+	medsecd_log(LOG_NOTICE, "worker %ld serving as uid %u",
 	    (long)m->worker_pid, req.uid);
 }
 

@@ -11,6 +11,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <syslog.h>
 #include <unistd.h>
 #include <linux/close_range.h>
 #include <sys/syscall.h>
@@ -124,7 +125,7 @@ on_monitor_message(evutil_socket_t fd, short what, void *arg)
 			return;
 		if (r != MEDSEC_OK) {
 			/* The monitor is gone: nothing may be served. */
-			fprintf(stderr, "medsecd worker: monitor gone\n");
+			medsecd_log(LOG_NOTICE, "worker: monitor gone");
 			_exit(0);
 		}
 		if (passed_fd >= 0)
@@ -206,7 +207,7 @@ on_report_timer(evutil_socket_t fd, short what, void *arg)
 static void
 worker_fail(const char *what, const char *err)
 {
-	fprintf(stderr, "medsecd worker: %s: %s\n", what, err);
+	medsecd_log(LOG_ERR, "worker: %s: %s", what, err);
 	_exit(MEDSECD_EXIT_START);
 }
 
