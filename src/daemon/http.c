@@ -325,8 +325,8 @@ make_gate(struct event_base *base, void *arg)
 	return bev;
 }
 
-static int
-gate_table_init(void)
+int
+http_prepare(void)
 {
 	struct rlimit rl;
 
@@ -556,8 +556,8 @@ http_listen(struct worker *w, int which, int fd)
 	/* api and peer are HTTPS: never served without the TLS channel. */
 	if (which != MEDSECD_LISTEN_DEBUG)
 		return MEDSEC_ERR_STATE;
-	if (gate_table_init() != 0)
-		return MEDSEC_ERR_NOMEM;
+	if (gates.by_fd == NULL)
+		return MEDSEC_ERR_STATE;
 	if ((h = evhttp_new(w->base)) == NULL)
 		return MEDSEC_ERR_NOMEM;
 	gate_worker = w;

@@ -232,6 +232,8 @@ worker_main(const struct worker_start *ws)
 	fcntl(w->ps_fd, F_SETFL, fcntl(w->ps_fd, F_GETFL) | O_NONBLOCK);
 	if ((w->base = event_base_new()) == NULL)
 		worker_fail("start", "no event base");
+	if (http_prepare() != 0)
+		worker_fail("start", "out of memory");
 	if (sandbox_drop_privileges(w->cfg.daemon_user, err, sizeof(err)) != 0)
 		worker_fail("dropping privileges", err);
 	if (sandbox_enter_worker(err, sizeof(err)) != 0)

@@ -60,6 +60,9 @@ void worker_request(struct worker *w, struct evhttp_request *req,
 void worker_note_refused(struct worker *w, const char *source,
     const char *listener);
 
+/* Sizes the connection table from the descriptor limit (before the sandbox). */
+int http_prepare(void);
+
 /* Serves the listener fd; MEDSEC_OK or an error (message on stderr). */
 int http_listen(struct worker *w, int which, int fd);
 
