@@ -1,6 +1,7 @@
 #!/bin/bash
 # make bench: audit trail, identity, integrity and updates against the tools a user would otherwise
-# pick, in one run, as ratios. Figures go to stdout and bench/last-run.txt.
+# pick, in one run, as ratios, and the flood guard's decision rate. Figures go to stdout and
+# bench/last-run.txt.
 set -euo pipefail
 build=$(cd "${1:-build}" && pwd)
 bench=$build/bin/bench_audit
@@ -159,6 +160,10 @@ done | sort -t= -k2 -n | head -n 1 | sed 's/^/# in-process, best of 3: /'
 echo
 echo "## update package verification (process start to verdict) vs minisign -V and signify -V, same bytes"
 "$(dirname "$0")/update.sh" "$build" "$data"
+
+echo
+echo "## flood guard (MFDS 2.4): admission decisions per second on one core, default table of 16384 sources"
+"$(dirname "$0")/guard.sh" "$build"
 
 # Before/after: BENCH_BEFORE names the build directory of an earlier
 # commit (bench/compare.sh says how to make one).

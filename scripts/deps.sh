@@ -111,7 +111,12 @@ done
 
 install_validators() {
 	root=$(cd "$(dirname "$0")/.." && pwd)
-	if [ ! -d "$root/tests/validators/node_modules/fhir" ]; then
+	v=$root/tests/validators
+	# Installed, and not older than what package.json asks for: npm
+	# writes node_modules/.package-lock.json on every install.
+	if [ ! -f "$v/node_modules/.package-lock.json" ] ||
+	    [ "$v/package.json" -nt "$v/node_modules/.package-lock.json" ] ||
+	    [ "$v/package-lock.json" -nt "$v/node_modules/.package-lock.json" ]; then
 		echo "deps: installing the npm test validators"
 		npm install --prefix "$root/tests/validators" --no-audit \
 		    --no-fund --loglevel=error
