@@ -444,6 +444,12 @@ static const struct route routes[] = {
 	{ EVHTTP_REQ_POST, "/v1/control", 0, post_control },
 };
 
+static int
+path_is(const char *uri, size_t pathlen, const char *path)
+{
+	return strlen(path) == pathlen && strncmp(uri, path, pathlen) == 0;
+}
+
 void
 api_route(struct worker *w, int which, struct evhttp_request *req)
 {
@@ -466,6 +472,12 @@ api_route(struct worker *w, int which, struct evhttp_request *req)
 		return;
 	}
 	pathlen = query != NULL ? (size_t)(query - uri) : strlen(uri);
+	/* Every request is charged, found or not; logins also spend the
+	 * stricter login bucket. */
+	if (http_guard_request(w, req, method == EVHTTP_REQ_POST &&
+	    (path_is(uri, pathlen, "/v1/session") ||
+	    path_is(uri, pathlen, "/v1/session/reauth"))) != 0)
+		return;
 	for (i = 0; i < sizeof(routes) / sizeof(routes[0]); i++) {
 		n = strlen(routes[i].path);
 		if (routes[i].tail == 1 ? strncmp(uri, routes[i].path, n) != 0 ||

@@ -34,7 +34,9 @@
 
 #include <event2/keyvalq_struct.h>
 
+#include "medsec/clock.h"
 #include "medsec/err.h"
+#include "medsec/guard.h"
 #include "worker.h"
 
 #define CONN_BAD_LF 0x1
@@ -50,6 +52,9 @@ struct conn {
 	int fd;
 	struct bufferevent *bev; /* the connection this state belongs to */
 	int refused;
+	int counted;		/* open in the guard until disconnected */
+	struct sockaddr_storage peer;
+	socklen_t peerlen;
 	unsigned flags;
 	int state;
 	size_t header_bytes;
@@ -111,6 +116,8 @@ gate_peer(struct conn *c)
 
 	if (getpeername(c->fd, (struct sockaddr *)&ss, &len) != 0)
 		return 0;
+	memcpy(&c->peer, &ss, len);
+	c->peerlen = len;
 	if (medsec_config_cidrs_match(allow_list(&c->w->cfg, c->which),
 	    (struct sockaddr *)&ss, len) == 1)
 		return 1;
@@ -215,6 +222,44 @@ scan(struct conn *c, const char *p, size_t n)
  */
 static struct worker *gate_worker; /* one worker per process */
 
+static void
+conn_disconnect(struct conn *c)
+{
+	if (c == NULL || !c->counted)
+		return;
+	medsec_guard_disconnect(c->w->guard, (struct sockaddr *)&c->peer,
+	    c->peerlen);
+	c->counted = 0;
+}
+
+/*
+ * The flood guard's connection caps and rate, decided on the first
+ * bytes, before anything the client sent is parsed. 1: admitted.
+ */
+static int
+gate_guard(struct conn *c)
+{
+	uint32_t retry = 0;
+
+	if (medsec_guard_connect(c->w->guard, (struct sockaddr *)&c->peer,
+	    c->peerlen, (uint64_t)medsec_clock_mono_us(), &retry) !=
+	    MEDSEC_OK)
+		return 0;
+	c->counted = 1;
+	return 1;
+}
+
+/* evhttp closes a connection that made a request: it leaves the guard. */
+static void
+on_connection_close(struct evhttp_connection *evcon, void *arg)
+{
+	struct conn *c = arg;
+	struct bufferevent *bev = evhttp_connection_get_bufferevent(evcon);
+
+	if (c->bev == bev)
+		conn_disconnect(c);
+}
+
 /* Which listener accepted fd: the one whose port the socket is bound to. */
 static int
 listener_of(evutil_socket_t fd)
@@ -252,8 +297,10 @@ conn_for(struct bufferevent *bev)
 		return c;
 	if ((which = listener_of(fd)) < 0)
 		return NULL;
-	if (c == NULL && (c = malloc(sizeof(*c))) == NULL)
+	if (c == NULL && (c = calloc(1, sizeof(*c))) == NULL)
 		return NULL;
+	/* The descriptor was closed to be reused: that connection ended. */
+	conn_disconnect(c);
 	memset(c, 0, sizeof(*c));
 	c->w = gate_worker;
 	c->which = which;
@@ -262,7 +309,7 @@ conn_for(struct bufferevent *bev)
 	c->first_line = 1;
 	c->line_start = 1;
 	gates.by_fd[fd] = c;
-	if (!gate_peer(c)) {
+	if (!gate_peer(c) || !gate_guard(c)) {
 		/* Nothing it sent is routed; evhttp sees the end and closes. */
 		c->refused = 1;
 		shutdown(fd, SHUT_RDWR);
@@ -529,6 +576,29 @@ http_source(struct evhttp_request *req, char *source, size_t len)
 		snprintf(source, len, "%s", host);
 }
 
+int
+http_guard_request(struct worker *w, struct evhttp_request *req, int login)
+{
+	struct conn *c = conn_of_request(req);
+	uint32_t retry = 1;
+	int r;
+
+	if (c == NULL)
+		r = MEDSEC_ERR_INVALID;
+	else
+		r = medsec_guard_request(w->guard, (struct sockaddr *)&c->peer,
+		    c->peerlen, login ? MEDSEC_GUARD_LOGIN :
+		    MEDSEC_GUARD_REQUEST, (uint64_t)medsec_clock_mono_us(),
+		    &retry);
+	if (r == MEDSEC_OK)
+		return 0;
+	http_error(req, 429, "rate_limited", login ?
+	    "too many login attempts from your address; retry later" :
+	    "too many requests from your address; retry later",
+	    retry > 0 ? retry : 1);
+	return -1;
+}
+
 /* ---- listeners ---- */
 
 static void
@@ -542,6 +612,8 @@ on_request(struct evhttp_request *req, void *arg)
 		evhttp_send_error(req, 403, NULL);
 		return;
 	}
+	evhttp_connection_set_closecb(evhttp_request_get_connection(req),
+	    on_connection_close, c);
 	if (http_check_request(ga->w, req) != 0)
 		return;
 	api_route(ga->w, ga->which, req);

@@ -503,6 +503,30 @@ h_peer_refused(struct monitor *m, uint32_t id, const uint8_t *payload)
 	    "client address outside the allow-list", details);
 }
 
+/* One record per source per interval: the guard aggregates (MFDS 2.4). */
+static void
+h_throttled(struct monitor *m, uint32_t id, const uint8_t *payload)
+{
+	struct ps_throttled_req req;
+	struct medsec_audit_detail d;
+	const char *details = NULL;
+
+	(void)id; /* a report: no reply */
+	memcpy(&req, payload, sizeof(req));
+	medsec_audit_detail_init(&d);
+	medsec_audit_detail_str(&d, "listener", req.from.listener);
+	medsec_audit_detail_u64(&d, "refused_connections",
+	    req.refused_connections);
+	medsec_audit_detail_u64(&d, "refused_requests", req.refused_requests);
+	medsec_audit_detail_u64(&d, "refused_logins", req.refused_logins);
+	medsec_audit_detail_u64(&d, "over_seconds", req.seconds);
+	if (medsec_audit_detail_end(&d, &details) != MEDSEC_OK)
+		details = NULL;
+	monitor_audit(m, MEDSEC_EV_THROTTLED, NULL, req.from.source,
+	    req.from.listener, MEDSEC_AUDIT_FAILURE, "over the flood limits",
+	    details);
+}
+
 static void
 h_worker_ready(struct monitor *m, uint32_t id, const uint8_t *payload)
 {
@@ -528,6 +552,7 @@ const struct monitor_dispatch monitor_dispatch_table[] = {
 	{ PS_WORKER_READY, h_worker_ready },
 	{ PS_AUDIT_READ, monitor_h_audit_read },
 	{ PS_CONTROL, monitor_h_control },
+	{ PS_THROTTLED, h_throttled },
 };
 const size_t monitor_dispatch_count =
     sizeof(monitor_dispatch_table) / sizeof(monitor_dispatch_table[0]);

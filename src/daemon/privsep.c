@@ -38,6 +38,8 @@ static const struct ps_field audit_fields[] = { ORIGIN(ps_audit_req),
 static const struct ps_field control_fields[] = { ORIGIN(ps_control_req),
 	FIELD(ps_control_req, token), FIELD(ps_control_req, command),
 	FIELD(ps_control_req, args), FIELD(ps_control_req, mac), END };
+static const struct ps_field throttled_fields[] = {
+	ORIGIN(ps_throttled_req), END };
 static const struct ps_field no_fields[] = { END };
 
 /*
@@ -68,6 +70,8 @@ const struct privsep_rule privsep_rules[] = {
 	    PS_STATE_SERVING, audit_fields },
 	{ PS_CONTROL, "control", sizeof(struct ps_control_req),
 	    PS_STATE_SERVING, control_fields },
+	{ PS_THROTTLED, "throttled", sizeof(struct ps_throttled_req),
+	    PS_STATE_SERVING, throttled_fields },
 	/* Sent once, after the sandbox is in place and before serving. */
 	{ PS_WORKER_READY, "worker_ready", sizeof(struct ps_worker_ready_req),
 	    PS_STATE_STARTING, no_fields },

@@ -47,6 +47,7 @@ enum privsep_type {
 	PS_WORKER_READY,
 	PS_AUDIT_READ,
 	PS_CONTROL,
+	PS_THROTTLED,
 	PS__WORKER_LAST,
 	/* Monitor to worker: */
 	PS_REPLY = 100,
@@ -143,6 +144,15 @@ struct ps_control_req {
 	char command[32];
 	char args[1024];
 	char mac[48];
+};
+
+/* What the flood guard refused a source since its last report. */
+struct ps_throttled_req {
+	struct ps_origin from;
+	uint64_t refused_connections;
+	uint64_t refused_requests;
+	uint64_t refused_logins;
+	uint64_t seconds; /* between the first and the last refusal */
 };
 
 struct ps_worker_ready_req {

@@ -21,6 +21,7 @@
 
 #include "medsec/clock.h"
 #include "medsec/err.h"
+#include "medsec/guard.h"
 #include "http.h"
 #include "sandbox.h"
 
@@ -50,6 +51,13 @@ close_inherited(const struct worker_start *ws)
 		from = keep[i] + 1;
 	}
 	syscall(SYS_close_range, (unsigned)from, ~0u, 0u);
+}
+
+static void
+worker_fail(const char *what, const char *err)
+{
+	medsecd_log(LOG_ERR, "worker: %s: %s", what, err);
+	_exit(MEDSECD_EXIT_START);
 }
 
 static struct pending *
@@ -110,6 +118,18 @@ answer(struct worker *w, const struct privsep_hdr *hdr,
 	p->req = NULL;
 }
 
+/* SIGHUP in the monitor: new limits and allow-lists, same listeners. */
+static void
+apply_config(struct worker *w, const uint8_t *payload)
+{
+	struct medsec_guard_options o;
+
+	memcpy(&w->cfg, payload, sizeof(w->cfg));
+	medsec_guard_options_from_config(&w->cfg, &o);
+	if (medsec_guard_set_options(w->guard, &o) != MEDSEC_OK)
+		medsecd_log(LOG_ERR, "worker: new limits refused; the old stay");
+}
+
 static void
 on_monitor_message(evutil_socket_t fd, short what, void *arg)
 {
@@ -133,7 +153,7 @@ on_monitor_message(evutil_socket_t fd, short what, void *arg)
 		if (hdr.type == PS_REPLY)
 			answer(w, &hdr, payload);
 		else if (hdr.type == PS_CONFIG && hdr.len == sizeof(w->cfg))
-			memcpy(&w->cfg, payload, sizeof(w->cfg));
+			apply_config(w, payload);
 	}
 }
 
@@ -202,14 +222,57 @@ on_report_timer(evutil_socket_t fd, short what, void *arg)
 			report_refused(w, &w->refused[i], now);
 }
 
-/* ---- start ---- */
+static void
+send_guard_report(const struct medsec_guard_report *rep, void *arg)
+{
+	struct worker *w = arg;
+	struct ps_throttled_req req;
+
+	memset(&req, 0, sizeof(req));
+	snprintf(req.from.source, sizeof(req.from.source), "%s", rep->source);
+	snprintf(req.from.listener, sizeof(req.from.listener), "%s", "any");
+	req.refused_connections = rep->refused_connections;
+	req.refused_requests = rep->refused_requests;
+	req.refused_logins = rep->refused_logins;
+	req.seconds = rep->last_us > rep->first_us ?
+	    (uint64_t)(rep->last_us - rep->first_us) / 1000000 : 0;
+	if (privsep_send(w->ps_fd, PS_THROTTLED, 0, &req, sizeof(req), -1) !=
+	    MEDSEC_OK) {
+		/* The monitor is gone; the channel's EOF ends us. */
+	}
+}
 
 static void
-worker_fail(const char *what, const char *err)
+on_guard_timer(evutil_socket_t fd, short what, void *arg)
 {
-	medsecd_log(LOG_ERR, "worker: %s: %s", what, err);
-	_exit(MEDSECD_EXIT_START);
+	struct worker *w = arg;
+
+	(void)fd;
+	(void)what;
+	(void)medsec_guard_reports(w->guard, (uint64_t)medsec_clock_mono_us(),
+	    send_guard_report, w); /* a count of reports, not an error */
 }
+
+static void
+start_guard(struct worker *w)
+{
+	struct medsec_guard_options o;
+	char why[256];
+
+	medsec_guard_options_from_config(&w->cfg, &o);
+	if (medsec_guard_options_check(&o, why, sizeof(why)) != MEDSEC_OK)
+		worker_fail("flood limits", why);
+	if (medsec_guard_new(&o, &w->guard) != MEDSEC_OK)
+		worker_fail("flood limits", "cannot make the guard");
+	/* Reports are due per source per interval; looking each second
+	 * sends each as soon as it is due. */
+	w->guard_ev = event_new(w->base, -1, EV_PERSIST, on_guard_timer, w);
+	if (w->guard_ev == NULL ||
+	    event_add(w->guard_ev, &(struct timeval){ 1, 0 }) != 0)
+		worker_fail("flood limits", "cannot schedule reports");
+}
+
+/* ---- start ---- */
 
 void
 worker_main(const struct worker_start *ws)
@@ -234,6 +297,7 @@ worker_main(const struct worker_start *ws)
 		worker_fail("start", "no event base");
 	if (http_prepare() != 0)
 		worker_fail("start", "out of memory");
+	start_guard(w);
 	if (sandbox_drop_privileges(w->cfg.daemon_user, err, sizeof(err)) != 0)
 		worker_fail("dropping privileges", err);
 	if (sandbox_enter_worker(err, sizeof(err)) != 0)

@@ -17,6 +17,7 @@ struct event_base;
 struct event;
 struct evhttp;
 struct evhttp_request;
+struct medsec_guard;
 
 #define WORKER_PENDING_MAX 1024 /* requests waiting for the monitor */
 #define WORKER_REFUSED_MAX 64	/* sources whose refusals are being counted */
@@ -40,6 +41,8 @@ struct worker {
 	struct event *ps_ev;
 	struct event *report_ev;
 	struct evhttp *http[MEDSECD_LISTEN__COUNT];
+	struct medsec_guard *guard; /* connection caps and rates (MFDS 2.4) */
+	struct event *guard_ev;	    /* reports the guard's refusals */
 	struct pending pending[WORKER_PENDING_MAX];
 	uint32_t next_id;
 	struct refused_source refused[WORKER_REFUSED_MAX];
@@ -59,6 +62,14 @@ void worker_request(struct worker *w, struct evhttp_request *req,
 /* Counts a client refused by an allow-list; reported in aggregate. */
 void worker_note_refused(struct worker *w, const char *source,
     const char *listener);
+
+/*
+ * Charges a request of req's client to the flood guard (login: the
+ * stricter login bucket too). 0, or -1 after answering 429 with
+ * Retry-After.
+ */
+int http_guard_request(struct worker *w, struct evhttp_request *req,
+    int login);
 
 /* Sizes the connection table from the descriptor limit (before the sandbox). */
 int http_prepare(void);

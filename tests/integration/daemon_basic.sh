@@ -47,6 +47,11 @@ source_max_failures = 50
 api =
 debug_http = 127.0.0.1:$port
 debug_allow = ${1:-127.0.0.0/8}
+[limits]
+login_burst = ${login_burst:-100}
+login_rate = ${login_rate:-100}
+request_burst = ${request_burst:-400}
+request_rate = ${request_rate:-200}
 [daemon]
 user = nobody
 restart_backoff_max = 2
@@ -383,6 +388,26 @@ test_req_1_5_daemon_control_command_replay_and_reorder_refused() {
 	trail_has PERMISSION_DENIED 'bad command MAC'
 	grep -q "$key" "$work/trail.jsonl" && die "a control key is in the trail"
 	true
+}
+
+test_req_2_4_daemon_request_flood_gets_429_with_retry_after() {
+	request_rate=1 request_burst=3 start
+	n429=0
+	for i in $(seq 12); do
+		s=$(curl -s -D "$work/headers" -o "$work/body" -w '%{http_code}' "$base/v1/incident")
+		if [ "$s" = 429 ]; then
+			n429=$((n429 + 1))
+			grep -qi '^Retry-After: [1-9]' "$work/headers" || die "429 without Retry-After"
+			body_has rate_limited
+		fi
+	done
+	# 12 requests against a burst of 3 at 1/s: most are refused.
+	[ "$n429" -ge 5 ] || die "only $n429 of 12 refused"
+	# Reports leave the worker once a second; give it two.
+	sleep 2
+	stop
+	[ "$(grep -c '"THROTTLED"' "$work/trail.jsonl")" -eq 1 ] || die "not one THROTTLED record: $(grep -c THROTTLED "$work/trail.jsonl")"
+	trail_has THROTTLED 127.0.0.1
 }
 
 test_req_2_1_daemon_sigterm_clean_exit_trail_verifies() {
