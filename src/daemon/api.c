@@ -406,14 +406,17 @@ post_control(struct worker *w, int which, struct evhttp_request *req,
 	if (unpack(req, o, "{s:I, s:s, s:o, s:s}", "seq", &seq, "command",
 	    &command, "args", &args, "mac", &mac) != 0)
 		goto out;
-	/* The text the MAC covers: compact, keys sorted, ASCII. */
+	/*
+	 * The text the MAC covers: members sorted, no whitespace (RFC 8785
+	 * for the integers and plain strings these commands take).
+	 */
 	canon = json_is_object(args) ? json_dumps(args, JSON_COMPACT |
-	    JSON_SORT_KEYS | JSON_ENSURE_ASCII) : NULL;
+	    JSON_SORT_KEYS) : NULL;
 	if (seq < 1 || strlen(command) >= sizeof(r.command) ||
 	    strlen(mac) >= sizeof(r.mac) || canon == NULL ||
 	    strlen(canon) >= sizeof(r.args)) {
 		http_error(req, 400, "invalid_request", "seq >= 1, a known "
-		    "command, args an object of at most 1 KiB, mac base64url",
+		    "command, args an object of at most 1 KiB, mac base64",
 		    0);
 		goto out;
 	}

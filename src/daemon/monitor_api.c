@@ -148,7 +148,7 @@ session_json(struct monitor *m, const struct medsec_session_info *info,
 {
 	const struct medsec_config *c = &m->cfg;
 	int64_t now = medsec_clock_wall_us(), left;
-	char key[MEDSEC_BASE64_LEN(32)];
+	char key[MEDSEC_BASE64_LEN(32) + 2];
 	json_t *o;
 
 	left = info->created_us + (int64_t)c->session_lifetime_seconds *

@@ -39,10 +39,14 @@ static struct control_seq seqs[CONTROL_SESSIONS_MAX];
 static struct {
 	uint32_t sampling_seconds;
 	struct {
-		char vital[32];
 		int64_t low, high;
-	} alarm[8];
-} settings = { 60, { { "", 0, 0 } } };
+		int set;
+	} alarm[6];
+} settings = { 60, { { 0, 0, 0 } } };
+
+/* The vital signs an alarm threshold may be set for (docs/api.md). */
+static const char *const signals[6] = { "heart_rate", "spo2", "resp_rate",
+	"temperature", "systolic", "diastolic" };
 
 int
 monitor_control_init(void)
@@ -65,6 +69,25 @@ control_key(const char *session_id, uint8_t key[CONTROL_KEY_LEN])
 	    strlen(session_id), key, CONTROL_KEY_LEN);
 }
 
+/* Standard base64 with '=' padding, as docs/api.md gives keys and MACs. */
+static int
+base64_padded(const uint8_t *in, size_t len, char *out, size_t outlen)
+{
+	size_t n;
+	int r;
+
+	if ((r = medsec_base64_encode(MEDSEC_BASE64_NO_PADDING, in, len, out,
+	    outlen)) != MEDSEC_OK)
+		return r;
+	for (n = strlen(out); n % 4 != 0; n++) {
+		if (n + 1 >= outlen)
+			return MEDSEC_ERR_TOO_LARGE;
+		out[n] = '=';
+		out[n + 1] = '\0';
+	}
+	return MEDSEC_OK;
+}
+
 int
 monitor_control_key_text(const char *session_id, char *out, size_t outlen)
 {
@@ -72,8 +95,7 @@ monitor_control_key_text(const char *session_id, char *out, size_t outlen)
 	int r;
 
 	if ((r = control_key(session_id, key)) == MEDSEC_OK)
-		r = medsec_base64_encode(MEDSEC_BASE64_URLSAFE_NO_PADDING, key,
-		    sizeof(key), out, outlen);
+		r = base64_padded(key, sizeof(key), out, outlen);
 	medsec_wipe(key, sizeof(key));
 	return r;
 }
@@ -102,10 +124,14 @@ mac_ok(const struct ps_control_req *req, const char *session)
 {
 	uint8_t key[CONTROL_KEY_LEN], mac[32];
 	char text[32 + sizeof(req->command) + sizeof(req->args)];
+	size_t maclen = strlen(req->mac);
 	int n, r = MEDSEC_ERR_AUTH;
 
-	if (medsec_base64_decode(MEDSEC_BASE64_URLSAFE_NO_PADDING, req->mac,
-	    strlen(req->mac), mac, sizeof(mac)) != MEDSEC_OK)
+	/* A MAC of 32 bytes is 43 characters and one '=' of padding. */
+	if (maclen == 44 && req->mac[43] == '=')
+		maclen = 43;
+	if (medsec_base64_decode(MEDSEC_BASE64_NO_PADDING, req->mac, maclen,
+	    mac, sizeof(mac)) != MEDSEC_OK)
 		return MEDSEC_ERR_AUTH;
 	n = snprintf(text, sizeof(text), "%llu\n%s\n%s",
 	    (unsigned long long)req->seq, req->command, req->args);
@@ -136,25 +162,23 @@ apply(const char *command, json_t *args, char *why, size_t whylen)
 		return 0;
 	}
 	if (strcmp(command, "set_alarm_threshold") == 0) {
-		if (json_unpack(args, "{s:s, s:I, s:I !}", "vital", &vital,
-		    "low", &low, "high", &high) != 0 || low >= high ||
-		    strlen(vital) == 0 || strlen(vital) >= 32) {
-			snprintf(why, whylen, "args: {\"vital\": name, "
+		if (json_unpack(args, "{s:s, s:I, s:I !}", "signal", &vital,
+		    "low", &low, "high", &high) != 0 || low >= high) {
+			snprintf(why, whylen, "args: {\"signal\": name, "
 			    "\"low\": n, \"high\": m} with low < high");
 			return -1;
 		}
-		for (i = 0; i < 8; i++)
-			if (settings.alarm[i].vital[0] == '\0' ||
-			    strcmp(settings.alarm[i].vital, vital) == 0)
+		for (i = 0; i < 6; i++)
+			if (strcmp(signals[i], vital) == 0)
 				break;
-		if (i == 8) {
-			snprintf(why, whylen, "too many vitals with alarms");
+		if (i == 6) {
+			snprintf(why, whylen, "args: unknown signal '%.40s'",
+			    vital);
 			return -1;
 		}
-		snprintf(settings.alarm[i].vital, sizeof(settings.alarm[i].vital),
-		    "%s", vital);
 		settings.alarm[i].low = low;
 		settings.alarm[i].high = high;
+		settings.alarm[i].set = 1;
 		return 0;
 	}
 	snprintf(why, whylen, "unknown command '%.40s'", command);
@@ -206,7 +230,7 @@ monitor_h_control(struct monitor *m, uint32_t id, const uint8_t *payload)
 	}
 	if (mac_ok(&req, info.id) != MEDSEC_OK) {
 		record(m, &who, &req, MEDSEC_AUDIT_FAILURE, "bad command MAC");
-		monitor_reply(m, id, MEDSEC_ERR_AUTH, 401, "bad_mac",
+		monitor_reply(m, id, MEDSEC_ERR_AUTH, 403, "invalid_mac",
 		    "the command's MAC does not verify under this session's "
 		    "control key", NULL, 0);
 		goto out;
@@ -231,7 +255,7 @@ monitor_h_control(struct monitor *m, uint32_t id, const uint8_t *payload)
 		if (args == NULL)
 			snprintf(why, sizeof(why), "args: not JSON");
 		record(m, &who, &req, MEDSEC_AUDIT_FAILURE, why);
-		monitor_reply(m, id, MEDSEC_ERR_INVALID, 400, "invalid_command",
+		monitor_reply(m, id, MEDSEC_ERR_INVALID, 400, "invalid_request",
 		    why, NULL, 0);
 		goto out;
 	}
@@ -239,7 +263,8 @@ monitor_h_control(struct monitor *m, uint32_t id, const uint8_t *payload)
 	slot->last = req.seq;
 	record(m, &who, &req, MEDSEC_AUDIT_SUCCESS, NULL);
 	snprintf(body, sizeof(body), "{\"seq\":%llu,\"command\":\"%s\","
-	    "\"applied\":true}", (unsigned long long)req.seq, req.command);
+	    "\"status\":\"applied\"}", (unsigned long long)req.seq,
+	    req.command);
 	monitor_reply(m, id, MEDSEC_OK, 200, NULL, NULL, body, strlen(body));
 out:
 	json_decref(args);

@@ -356,10 +356,10 @@ control() { # token key seq command args-json [mac-override]
 	local mac
 	mac=${6:-$(python3 -c '
 import base64, hashlib, hmac, json, sys
-key = base64.urlsafe_b64decode(sys.argv[1] + "=" * (-len(sys.argv[1]) % 4))
+key = base64.b64decode(sys.argv[1])
 args = json.dumps(json.loads(sys.argv[4]), separators=(",", ":"), sort_keys=True)
 text = "%s\n%s\n%s" % (sys.argv[2], sys.argv[3], args)
-print(base64.urlsafe_b64encode(hmac.new(key, text.encode(), hashlib.sha256).digest()).decode().rstrip("="))
+print(base64.b64encode(hmac.new(key, text.encode(), hashlib.sha256).digest()).decode())
 ' "$2" "$3" "$4" "$5")}
 	req POST /v1/control "$1" "{\"seq\":$3,\"command\":\"$4\",\"args\":$5,\"mac\":\"$mac\"}"
 }
@@ -371,13 +371,13 @@ test_req_1_5_daemon_control_command_replay_and_reorder_refused() {
 	key=$(sed -n 's/.*"control_key":"\([^"]*\)".*/\1/p' "$work/body")
 	[ -n "$key" ] || die "no control key at login: $(cat "$work/body")"
 	[ "$(control "$token" "$key" 1 set_sampling_interval '{"seconds":30}')" = 200 ] || die "command: $(cat "$work/body")"
-	body_has '"applied":true'
+	body_has '"status":"applied"'
 	[ "$(control "$token" "$key" 1 set_sampling_interval '{"seconds":30}')" = 409 ] || die "replay accepted: $(cat "$work/body")"
 	body_has replayed_command
-	[ "$(control "$token" "$key" 3 set_alarm_threshold '{"vital":"spo2","low":90,"high":100}')" = 200 ] || die "command 3: $(cat "$work/body")"
+	[ "$(control "$token" "$key" 3 set_alarm_threshold '{"signal":"spo2","low":90,"high":100}')" = 200 ] || die "command 3: $(cat "$work/body")"
 	[ "$(control "$token" "$key" 2 set_sampling_interval '{"seconds":10}')" = 409 ] || die "out-of-order accepted"
-	[ "$(control "$token" "$key" 4 set_sampling_interval '{"seconds":10}' AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA)" = 401 ] || die "bad MAC accepted"
-	body_has bad_mac
+	[ "$(control "$token" "$key" 4 set_sampling_interval '{"seconds":10}' AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA=)" = 403 ] || die "bad MAC accepted"
+	body_has invalid_mac
 	[ "$(control "$token" "$key" 4 set_sampling_interval '{"seconds":99999}')" = 400 ] || die "bad argument accepted"
 	login chief "$admin_pw"; [ "$st" = 201 ] || die "admin login"
 	key=$(sed -n 's/.*"control_key":"\([^"]*\)".*/\1/p' "$work/body")
