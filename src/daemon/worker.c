@@ -81,13 +81,13 @@ worker_request(struct worker *w, struct evhttp_request *req, uint32_t type,
 	id = w->next_id;
 	p = &w->pending[id % WORKER_PENDING_MAX];
 	if (p->id != 0) {
-		http_error(req, 503, "busy",
+		http_error(req, 503, "worker_unavailable",
 		    "too many requests in progress; retry later", 1);
 		return;
 	}
 	if ((r = privsep_send(w->ps_fd, type, id, payload, len, -1)) !=
 	    MEDSEC_OK) {
-		http_error(req, 503, "unavailable",
+		http_error(req, 503, "worker_unavailable",
 		    "the service cannot take requests now", 1);
 		return;
 	}
