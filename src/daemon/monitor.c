@@ -106,6 +106,30 @@ fail:
 	return -1;
 }
 
+/*
+ * The HTTPS listeners need the TLS channel in the worker's accept path,
+ * which is not wired in yet: refuse to start rather than serve them in
+ * clear or restart a worker that cannot serve them.
+ */
+static int
+check_listeners(const struct medsec_config *cfg)
+{
+	struct medsecd_listener_spec s;
+	int i;
+
+	for (i = 0; i < MEDSECD_LISTEN__COUNT; i++) {
+		medsecd_listener_spec(cfg, i, &s);
+		if (i == MEDSECD_LISTEN_DEBUG || !s.endpoint->set)
+			continue;
+		medsecd_log(LOG_ERR, "[listen] %s = %s: HTTPS listeners are "
+		    "not served by this build yet; set %s = (empty) and use "
+		    "debug_http on a trusted network for now", s.name,
+		    s.endpoint->text, s.name);
+		return -1;
+	}
+	return 0;
+}
+
 static int
 bind_listeners(struct monitor *m)
 {
@@ -516,6 +540,8 @@ monitor_run(const struct medsecd_options *opts,
 	for (i = 0; i < MEDSECD_LISTEN__COUNT; i++)
 		m->listen_fd[i] = -1;
 	medsec_log_set(library_log, NULL, MEDSEC_LOG_INFO);
+	if (check_listeners(&m->cfg) != 0)
+		goto out;
 	if (!opts->foreground) {
 		if (daemon(0, 0) != 0) {
 			medsecd_log(LOG_ERR, "daemon: %s", strerror(errno));

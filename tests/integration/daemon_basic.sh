@@ -164,6 +164,18 @@ test_req_1_19_daemon_binds_only_what_the_configuration_names() {
 	true
 }
 
+# Until the TLS channel is in the worker's accept path, an HTTPS listener
+# is refused at start (exit 3, a message naming it), never served in clear.
+test_req_1_15_daemon_https_listener_never_served_in_clear() {
+	provision
+	sed -i "s/^api =\$/api = 127.0.0.1:$port\napi_allow = 127.0.0.0\/8/; s/^debug_http = .*/debug_http =/; s/^debug_allow = .*/debug_allow =/" "$conf"
+	"$MEDSECD" -c "$conf" --check-config >/dev/null || die "config: $("$MEDSECD" -c "$conf" --check-config 2>&1)"
+	st=0
+	timeout 30 "$MEDSECD" -f -c "$conf" >"$work/d.log" 2>&1 || st=$?
+	[ "$st" -eq 3 ] || die "exit status $st"
+	grep -q "\[listen\] api = 127.0.0.1:$port" "$work/d.log" || die "message: $(cat "$work/d.log")"
+}
+
 test_req_2_3_incident_served_without_login() {
 	start
 	[ "$(req GET /v1/incident)" = 200 ] || die "incident: $(cat "$work/body")"
