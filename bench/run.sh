@@ -44,6 +44,9 @@ for n in 1 8 64; do
 done
 
 echo
+"$(dirname "$0")/audit_async.sh" "$build" "$data"
+
+echo
 echo "## audit verify (hash chain + MAC + checkpoint signatures) vs hashing the same bytes"
 printf '%-9s %-12s %-10s %-12s %-12s %-12s %s\n' records verify/s peak_kib "verify s" "sha256sum s" "b2sum s" "sha256sum/verify"
 for n in 100000 1000000; do

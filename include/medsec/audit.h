@@ -573,6 +573,72 @@ MEDSEC_API MEDSEC_MUST_CHECK
 int medsec_audit_read_verifier(const char *path,
     struct medsec_audit_verifier *v);
 
+/* ---- asynchronous appends: group commit on the caller's thread ---- */
+
+/*
+ * For an event loop, which must not block on one sync per record:
+ *
+ *	medsec_audit_submit(a, &ev, NULL, request_logged, req);
+ *	... more submits while the loop iteration runs ...
+ *	medsec_audit_commit(a);	(once per iteration, when pending > 0)
+ *
+ * medsec_audit_submit() checks the event as medsec_audit_append() does,
+ * gives it its sequence number, chain hash and MAC at once (so the order of
+ * records is the order of submission) and queues it in memory; it never
+ * syncs and never calls done for this record. medsec_audit_commit() makes
+ * everything queued durable with one write and one fdatasync, then calls
+ * each done in submission order on the caller's thread, no other thread
+ * involved.
+ *
+ * done(arg, status, seq) gets MEDSEC_OK only for a record that is on
+ * stable storage. When the write or sync fails, every record of the group
+ * gets the error instead (MEDSEC_ERR_AUDIT_UNAVAILABLE, sticky as for
+ * medsec_audit_append(), until medsec_audit_reopen()): the operation it
+ * records MUST NOT be reported as done. A record queued before a reopen
+ * is reported failed as well, whether or not it reached the disk.
+ *
+ * A callback may submit again (the next record of its request); those
+ * records go into the next commit. The queue holds at most
+ * MEDSEC_AUDIT_ASYNC_MAX_RECORDS records and MEDSEC_AUDIT_ASYNC_MAX_BYTES
+ * encoded bytes: a submit that finds it full commits it first, calling the
+ * done of the records already queued (never of its own) before it returns;
+ * nothing is ever dropped.
+ *
+ * medsec_audit_append() on the same handle (from any thread) orders its
+ * record after those submitted before it, and its sync makes them durable
+ * too; their done still runs at the next commit, on the loop's thread.
+ * medsec_audit_checkpoint() likewise. medsec_audit_close() commits the
+ * queue, calling the pending done callbacks, before it closes.
+ */
+typedef void (*medsec_audit_done_fn)(void *arg, int status, uint64_t seq);
+
+#define MEDSEC_AUDIT_ASYNC_MAX_RECORDS 4096
+#define MEDSEC_AUDIT_ASYNC_MAX_BYTES (4u << 20)
+
+/*
+ * Queues one record; *seqp (may be NULL) gets its sequence number. Returns
+ * MEDSEC_OK (done will be called exactly once, from a later commit or
+ * close), or an error with nothing queued and done never called:
+ * MEDSEC_ERR_INVALID for a bad event or NULL done,
+ * MEDSEC_ERR_AUDIT_UNAVAILABLE once storage has failed, MEDSEC_ERR_NOMEM.
+ */
+MEDSEC_API MEDSEC_MUST_CHECK MEDSEC_NONNULL(1, 2, 4)
+int medsec_audit_submit(struct medsec_audit *a,
+    const struct medsec_audit_event_in *ev, uint64_t *seqp,
+    medsec_audit_done_fn done, void *arg);
+
+/*
+ * Writes and syncs the queue once, then calls each done in order.
+ * Returns MEDSEC_OK when every record of the group is durable (or none was
+ * queued), else the error the callbacks got.
+ */
+MEDSEC_API MEDSEC_MUST_CHECK
+int medsec_audit_commit(struct medsec_audit *a);
+
+/* Records submitted and not yet reported through their done callback. */
+MEDSEC_API
+size_t medsec_audit_pending(struct medsec_audit *a);
+
 #ifdef __cplusplus
 }
 #endif

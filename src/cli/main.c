@@ -24,6 +24,7 @@ static const struct cli_command groups[] = {
 	{ "scan-secrets", cmd_scan, "find hard-coded credentials in sources and images (SARIF)" },
 	{ "manifest", cmd_manifest, "signed integrity manifests of files (create, verify)" },
 	{ "report", cmd_report, "build the MFDS submission package from test evidence" },
+	{ "tls", cmd_tls, "the device TLS certificate: show, request, import" },
 };
 
 /* A command group, or one of the words cli_dispatch() answers itself. */

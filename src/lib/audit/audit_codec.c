@@ -258,6 +258,10 @@ details_canonical(const char *details, char **outp)
 	int r = MEDSEC_ERR_INVALID;
 
 	*outp = NULL;
+	/* Most details are already canonical: no tree needed. */
+	if ((r = audit_details_plain(details, outp)) != 0)
+		return r == 1 ? MEDSEC_OK : r;
+	r = MEDSEC_ERR_INVALID;
 	if (details == NULL || details[0] == '\0')
 		details = "{}";
 	if (strlen(details) > MEDSEC_AUDIT_DETAILS_MAX * 2)

@@ -101,6 +101,14 @@ int audit_seg_list(const char *dir, uint64_t **segsp, size_t *np);
 int audit_event_check(const struct medsec_audit_event_in *ev,
     char **detailsp);
 
+/*
+ * audit_async_details.c: details already in canonical form, checked
+ * without a JSON tree. 1 and *outp a malloc'd copy when accepted (the
+ * full parser would produce the same text), 0 when the text needs the
+ * full parser, MEDSEC_ERR_NOMEM.
+ */
+int audit_details_plain(const char *details, char **outp);
+
 /* Nonzero for a details member name that suggests a credential. */
 int audit_secret_name(const char *name);
 

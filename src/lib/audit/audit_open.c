@@ -30,6 +30,7 @@ audit_free(struct medsec_audit *a)
 	if (a == NULL)
 		return;
 	held_clear(a);
+	audit_async_free(a);
 	medsec_hmac_free(a->mac);
 	medsec_hash_free(a->hash);
 	medsec_secure_free(a->mac_key);
@@ -197,6 +198,10 @@ medsec_audit_close(struct medsec_audit *a)
 
 	if (a == NULL)
 		return MEDSEC_OK;
+	if (audit_async_drain(a) != MEDSEC_OK) {
+		/* Each submitted record's callback has heard the error, and
+		 * a storage failure is sticky: it is returned below. */
+	}
 	pthread_mutex_lock(&a->lock);
 	while (a->flushing)
 		audit_wait_flush_locked(a);

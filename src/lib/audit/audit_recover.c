@@ -516,6 +516,7 @@ apply_state(struct medsec_audit *a, const struct scan_state *st)
 	a->batch.len = 0;
 	a->batch.count = 0;
 	a->ckpt_seq = 0;
+	a->load_gen++;
 	if (st->have_state && (!a->have_state_gen || st->state > a->state_gen)) {
 		a->have_state_gen = 1;
 		a->state_gen = st->state;

@@ -438,8 +438,8 @@ audit_wait_flush_locked(struct medsec_audit *a)
 	pthread_mutex_lock(&a->lock);
 }
 
-static int
-wait_durable_locked(struct medsec_audit *a, uint64_t seq)
+int
+audit_wait_durable_locked(struct medsec_audit *a, uint64_t seq)
 {
 	while (a->durable_seq < seq && a->failed == 0) {
 		if (!a->flushing)
@@ -451,10 +451,10 @@ wait_durable_locked(struct medsec_audit *a, uint64_t seq)
 }
 
 /*
- * As wait_durable_locked(), but returns with the lock released. A writer
- * woken by a flush that carried its record returns without taking the
- * lock again: dozens of woken writers never convoy on the mutex just to
- * learn that they are done.
+ * As audit_wait_durable_locked(), but returns with the lock released. A
+ * writer woken by a flush that carried its record returns without taking
+ * the lock again: dozens of woken writers never convoy on the mutex just
+ * to learn that they are done.
  */
 static int
 wait_durable_unlock(struct medsec_audit *a, uint64_t seq)
@@ -550,8 +550,8 @@ note_clock_locked(struct medsec_audit *a, int64_t time_us)
 }
 
 /* Rotates if needed, encodes, and closes the epoch when it is due. */
-static int
-encode_event_locked(struct medsec_audit *a,
+int
+audit_encode_event_locked(struct medsec_audit *a,
     const struct medsec_audit_event_in *ev, const char *details,
     int64_t time_us, uint16_t flags, uint64_t *seqp)
 {
@@ -584,12 +584,12 @@ audit_append_locked(struct medsec_audit *a,
 	uint64_t seq;
 	int r;
 
-	if ((r = encode_event_locked(a, ev, details, time_us, flags, &seq)) !=
-	    MEDSEC_OK)
+	if ((r = audit_encode_event_locked(a, ev, details, time_us, flags,
+		 &seq)) != MEDSEC_OK)
 		return r;
 	if (seqp != NULL)
 		*seqp = seq;
-	return wait_durable_locked(a, seq);
+	return audit_wait_durable_locked(a, seq);
 }
 
 int
@@ -606,7 +606,8 @@ medsec_audit_append(struct medsec_audit *a,
 		return r;
 	atomic_fetch_add(&a->inside, 1);
 	pthread_mutex_lock(&a->lock);
-	r = encode_event_locked(a, ev, details, medsec_clock_wall_us(), 0, &seq);
+	r = audit_encode_event_locked(a, ev, details, medsec_clock_wall_us(), 0,
+	    &seq);
 	/* Wake a gathering leader only once its batch is complete. */
 	if (a->batch.count >= (size_t)atomic_load(&a->inside))
 		pthread_cond_signal(&a->gathered);
@@ -636,7 +637,7 @@ medsec_audit_checkpoint(struct medsec_audit *a)
 			a->failed = MEDSEC_ERR_AUDIT_UNAVAILABLE;
 			r = MEDSEC_ERR_AUDIT_UNAVAILABLE;
 		} else
-			r = wait_durable_locked(a, a->next_seq - 1);
+			r = audit_wait_durable_locked(a, a->next_seq - 1);
 	}
 	pthread_mutex_unlock(&a->lock);
 	return r;

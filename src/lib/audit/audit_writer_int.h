@@ -17,6 +17,20 @@ struct held_event {
 	int64_t time_us;
 };
 
+/* A submitted record waiting for medsec_audit_commit() (audit_async.c). */
+struct audit_async_req {
+	uint64_t seq;
+	uint64_t load_gen; /* the writer state it was encoded in */
+	medsec_audit_done_fn done;
+	void *arg;
+};
+
+struct audit_async_queue {
+	struct audit_async_req *req;
+	size_t n, cap;
+	size_t bytes; /* encoded bytes of the queued records */
+};
+
 struct batch {
 	uint8_t *p;
 	size_t len, cap;
@@ -70,6 +84,12 @@ struct medsec_audit {
 	struct held_event held[HELD_MAX];
 	size_t nheld;
 	uint64_t dropped;
+	/* Asynchronous appends: the queue, and a spare array a commit hands
+	 * back so that steady operation does not allocate. */
+	struct audit_async_queue async, async_spare;
+	/* +1 whenever the chain state is (re)loaded from disk: a sequence
+	 * number from before a reopen may name another record after it. */
+	uint64_t load_gen;
 };
 
 /* audit_writer.c */
@@ -85,6 +105,19 @@ int audit_options_check(const struct medsec_audit_options *o);
 int audit_append_locked(struct medsec_audit *a,
     const struct medsec_audit_event_in *ev, const char *details,
     int64_t time_us, uint16_t flags, uint64_t *seqp);
+/* Encodes a record into the batch (rotating, checkpointing when due). */
+int audit_encode_event_locked(struct medsec_audit *a,
+    const struct medsec_audit_event_in *ev, const char *details,
+    int64_t time_us, uint16_t flags, uint64_t *seqp);
+/* Leads or waits for flushes until seq is durable or the trail failed. */
+int audit_wait_durable_locked(struct medsec_audit *a, uint64_t seq);
+
+/*
+ * audit_async.c: reports every queued asynchronous record (close), and
+ * frees the queues (audit_free).
+ */
+int audit_async_drain(struct medsec_audit *a);
+void audit_async_free(struct medsec_audit *a);
 
 /*
  * audit_recover.c: loads the chain state from disk, cutting a torn tail;

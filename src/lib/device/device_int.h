@@ -44,4 +44,11 @@ int device_err(char *err, size_t errlen, int r, const char *fmt, ...)
 int device_path(char *out, size_t outlen, const char *state,
     const char *name);
 
+/* device_tls.c: the certificate's meta key, and the self-signed
+ * certificate for the sealed key "tls" (provisioning makes both). */
+#define DEVICE_TLS_META "tls_cert"
+struct medsec_keystore;
+int device_tls_make_cert(struct medsec_keystore *ks, const char *device_id,
+    char **pemp, size_t *lenp);
+
 #endif

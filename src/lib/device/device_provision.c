@@ -22,6 +22,7 @@
 #include "medsec/crypto.h"
 #include "medsec/db.h"
 #include "medsec/device.h"
+#include "medsec/device_tls.h"
 #include "medsec/err.h"
 #include "medsec/identity.h"
 #include "medsec/keystore.h"
@@ -261,8 +262,25 @@ create_keys(const struct plan *p, struct medsec_keystore **ksp, char *err,
 	    (r = medsec_keystore_generate(*ksp, "identity", p->prof->sign,
 	    NULL)) != MEDSEC_OK ||
 	    (r = medsec_keystore_generate(*ksp, "data-kek", p->prof->aead,
-	    NULL)) != MEDSEC_OK)
+	    NULL)) != MEDSEC_OK ||
+	    (r = medsec_keystore_generate(*ksp, MEDSEC_DEVICE_TLS_KEY,
+	    MEDSEC_ALG_ECDSA_P256_SHA256, NULL)) != MEDSEC_OK)
 		return device_err(err, errlen, r, "%s: keystore: %s", path,
+		    medsec_strerror(r));
+	return MEDSEC_OK;
+}
+
+/* The self-signed certificate of the TLS key (MFDS 1.17). */
+static int
+create_tls_cert(const struct plan *p, struct medsec_keystore *ks,
+    char **certp, size_t *lenp, char *err, size_t errlen)
+{
+	int r;
+
+	if ((r = device_tls_make_cert(ks, p->device_id, certp, lenp)) !=
+	    MEDSEC_OK)
+		return device_err(err, errlen, r, "%s: TLS certificate for "
+		    "device id '%s': %s", p->stage, p->device_id,
 		    medsec_strerror(r));
 	return MEDSEC_OK;
 }
@@ -287,9 +305,10 @@ out:
 	return r;
 }
 
-/* The device record and its settings: one transaction. */
+/* The device record, its settings and TLS certificate: one transaction. */
 static int
-create_db(const struct plan *p, char *err, size_t errlen)
+create_db(const struct plan *p, const char *tls_cert, char *err,
+    size_t errlen)
 {
 	struct medsec_db *db = NULL;
 	char path[DEVICE_PATH_MAX];
@@ -305,6 +324,8 @@ create_db(const struct plan *p, char *err, size_t errlen)
 	    (r = medsec_db_meta_set(db, "device_id", p->device_id)) !=
 	    MEDSEC_OK ||
 	    (r = medsec_db_meta_set(db, "crypto_profile", p->prof->name)) !=
+	    MEDSEC_OK ||
+	    (r = medsec_db_meta_set(db, DEVICE_TLS_META, tls_cert)) !=
 	    MEDSEC_OK ||
 	    (p->config_text != NULL && (r = medsec_db_meta_set(db,
 	    "config_at_init", p->config_text)) != MEDSEC_OK)) {
@@ -380,7 +401,9 @@ first_records(const struct plan *p, struct medsec_device_provision_result *res,
 	    (r = record(dev->audit, p, MEDSEC_EV_KEY_GENERATED, "identity",
 	    NULL)) != MEDSEC_OK ||
 	    (r = record(dev->audit, p, MEDSEC_EV_KEY_GENERATED, "data-kek",
-	    NULL)) != MEDSEC_OK) {
+	    NULL)) != MEDSEC_OK ||
+	    (r = record(dev->audit, p, MEDSEC_EV_KEY_GENERATED,
+	    MEDSEC_DEVICE_TLS_KEY, NULL)) != MEDSEC_OK) {
 		device_err(err, errlen, r, "%s: audit trail: cannot write the "
 		    "provisioning records: %s", p->stage, medsec_strerror(r));
 		goto out;
@@ -403,19 +426,24 @@ build_stage(const struct plan *p, struct medsec_device_provision_result *res,
     char *err, size_t errlen)
 {
 	struct medsec_keystore *ks = NULL;
+	char *tls_cert = NULL;
+	size_t tls_len = 0;
 	int r;
 
 	if ((r = medsec_io_mkdir(p->stage, 0700)) != MEDSEC_OK)
 		return device_err(err, errlen, r, "%s: %s", p->stage,
 		    medsec_strerror(r));
 	if ((r = create_keys(p, &ks, err, errlen)) == MEDSEC_OK &&
-	    (r = create_db(p, err, errlen)) == MEDSEC_OK &&
+	    (r = create_tls_cert(p, ks, &tls_cert, &tls_len, err, errlen)) ==
+	    MEDSEC_OK &&
+	    (r = create_db(p, tls_cert, err, errlen)) == MEDSEC_OK &&
 	    (r = create_trail(p, ks, err, errlen)) == MEDSEC_OK) {
 		medsec_keystore_close(ks);
 		ks = NULL;
 		r = first_records(p, res, err, errlen);
 	}
 	medsec_keystore_close(ks);
+	free(tls_cert);
 	return r;
 }
 

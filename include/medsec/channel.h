@@ -1,0 +1,188 @@
+/*
+ * medsec channel: TLS server contexts with the device's policy (MFDS
+ * 1.15/1.16 confidentiality and integrity in transit, 1.17 approved
+ * algorithms of at least 112 bits, 1.5/1.6 peer authentication and
+ * revocation), and server-side TLS bufferevents over them.
+ *
+ * Policy, whatever the options say: no compression, no renegotiation
+ * (neither side may start one), no 0-RTT (max early data 0), TLS 1.3
+ * only unless min_version asks for 1.2, and then TLS 1.2 with ECDHE and
+ * AEAD suites only. Every group offers at least 128-bit security, every
+ * suite's cipher at least 128 bits, the server key and its certificate
+ * signature at least 112 bits. A context that breaks the policy is
+ * refused at medsec_channel_new(), with a sentence naming the setting
+ * and the value.
+ *
+ * With require_client_cert (the peer listener, mutual TLS), a client
+ * must present a certificate that chains to peer_ca_file, is valid now,
+ * allows clientAuth, is not on crl_file (when given) and whose SHA-256
+ * fingerprint is not on the revocation list; the handshake fails
+ * otherwise (alert certificate_required, unknown_ca,
+ * certificate_expired, unsupported_certificate or certificate_revoked)
+ * and medsec_channel_failure() says why. Session resumption is off on
+ * such a context, so every connection passes these checks.
+ *
+ * Profiles: "approved" as above. "kcmvp" keeps to KCMVP-listed
+ * algorithms where OpenSSL 3.0 can: groups P-256, P-384 and P-521 only;
+ * with min_version 1.2 the context speaks TLS 1.2 only, with ARIA-GCM
+ * suites only (TLS 1.3 defines no ARIA suite); with min_version 1.3 it
+ * speaks TLS 1.3 with AES-GCM suites, which are not KCMVP-listed, and
+ * medsec_channel_describe() says so (docs/channel.md).
+ *
+ * Threads: a channel is used by one thread (the worker's event loop).
+ */
+#ifndef MEDSEC_CHANNEL_H
+#define MEDSEC_CHANNEL_H
+
+#include "medsec/base.h"
+
+#include <stddef.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+struct medsec_channel;
+struct event_base;
+struct bufferevent;
+
+#define MEDSEC_TLS_1_2 0x0303
+#define MEDSEC_TLS_1_3 0x0304
+
+#define MEDSEC_CHANNEL_FINGERPRINT_LEN 65 /* SHA-256, lowercase hex, NUL */
+
+/* Defaults for NULL or empty strings below. */
+#define MEDSEC_CHANNEL_GROUPS "X25519:P-256:P-384"
+#define MEDSEC_CHANNEL_GROUPS_KCMVP "P-256:P-384"
+#define MEDSEC_CHANNEL_SUITES \
+	"TLS_AES_256_GCM_SHA384:TLS_CHACHA20_POLY1305_SHA256:" \
+	"TLS_AES_128_GCM_SHA256"
+#define MEDSEC_CHANNEL_SUITES_KCMVP \
+	"TLS_AES_256_GCM_SHA384:TLS_AES_128_GCM_SHA256"
+#define MEDSEC_CHANNEL_CIPHERS12 \
+	"ECDHE-ECDSA-AES256-GCM-SHA384:ECDHE-ECDSA-AES128-GCM-SHA256:" \
+	"ECDHE-ECDSA-CHACHA20-POLY1305"
+#define MEDSEC_CHANNEL_CIPHERS12_KCMVP \
+	"ECDHE-ECDSA-ARIA256-GCM-SHA384:ECDHE-ECDSA-ARIA128-GCM-SHA256"
+
+struct medsec_channel_options {
+	int min_version;	    /* MEDSEC_TLS_1_3 (0 = default) or _1_2 */
+	const char *groups;	    /* "X25519:P-256:P-384" */
+	const char *ciphersuites;   /* TLS 1.3 suites, exact names */
+	const char *ciphers12;	    /* TLS 1.2 suites, exact names */
+	const char *crypto_profile; /* "approved" (NULL) or "kcmvp" */
+	const char *cert_pem;	    /* server certificate, then its chain */
+	size_t cert_len;
+	const char *key_pem;	    /* its private key; the caller wipes */
+	size_t key_len;
+	int require_client_cert;    /* mutual TLS (the peer listener) */
+	const char *peer_ca_file;   /* required with require_client_cert */
+	const char *crl_file;	    /* optional, re-read on reload */
+	const char *revocation_text; /* medsec revocation list, optional */
+	size_t revocation_len;
+};
+
+struct medsec_config;
+
+/*
+ * Fills o from a configuration's [tls] and [crypto] sections: versions,
+ * groups, suites, profile, peer CA and CRL files (pointers into cfg,
+ * which must outlive o's use). A kcmvp device whose [tls] lists equal
+ * the approved defaults gets the kcmvp defaults. The certificate and
+ * key, require_client_cert and the revocation list stay the caller's.
+ */
+MEDSEC_API MEDSEC_NONNULL(1, 2)
+void medsec_channel_options_from_config(const struct medsec_config *cfg,
+    struct medsec_channel_options *o);
+
+/*
+ * Builds a server context. Refuses with MEDSEC_ERR_WEAK_ALGORITHM (a
+ * group below 128 bits, a suite below 128 bits or not AEAD, a TLS 1.2
+ * suite without ECDHE, a key below 112 bits: RSA < 2048, EC < P-256, a
+ * certificate signed below 112 bits) or MEDSEC_ERR_CONFIG (an unknown
+ * group or suite name, min_version outside {1.2, 1.3}, a server
+ * certificate that is expired or not valid yet or not for the key, a
+ * missing CA file, a CRL or revocation list that does not parse), with
+ * one line in err naming the setting and value, e.g. "tls.groups:
+ * 'ffdhe2048' offers 112-bit security; at least 128 required". On
+ * success *chp is the caller's (medsec_channel_free()).
+ */
+MEDSEC_API MEDSEC_MUST_CHECK
+int medsec_channel_new(const struct medsec_channel_options *opts,
+    struct medsec_channel **chp, char *err, size_t errlen);
+
+/*
+ * Frees the channel; NULL is a no-op. Free it after the bufferevents
+ * made from it: libssl keeps their context alive, but a client
+ * certificate met after the channel is gone is refused (nothing left
+ * to check it against).
+ */
+MEDSEC_API
+void medsec_channel_free(struct medsec_channel *ch);
+
+/*
+ * Replaces the revocation list (text, len: NULL/0 for an empty list) and
+ * re-reads crl_file, for SIGHUP, without a restart. All or nothing: on
+ * a list or CRL that does not parse the old ones stay in force and err
+ * says why (MEDSEC_ERR_CONFIG). New handshakes see the new list at once;
+ * live connections are the caller's to check with
+ * medsec_channel_peer_revoked().
+ */
+MEDSEC_API MEDSEC_MUST_CHECK
+int medsec_channel_reload_revocation(struct medsec_channel *ch,
+    const char *text, size_t len, char *err, size_t errlen);
+
+/*
+ * A server-side TLS bufferevent for an accepted socket, in the accepting
+ * state, freeing (closing) fd when freed. NULL on failure (fd is then
+ * the caller's to close).
+ */
+MEDSEC_API
+struct bufferevent *medsec_channel_accept(struct medsec_channel *ch,
+    struct event_base *base, int fd);
+
+/*
+ * After the handshake: SHA-256 of the peer's leaf certificate, lowercase
+ * hex. MEDSEC_ERR_NOT_FOUND when the peer sent none, MEDSEC_ERR_INVALID
+ * for a bufferevent that is not a TLS one.
+ */
+MEDSEC_API MEDSEC_MUST_CHECK
+int medsec_channel_peer_fingerprint(struct bufferevent *bev,
+    char hex[MEDSEC_CHANNEL_FINGERPRINT_LEN]);
+
+/*
+ * MEDSEC_ERR_DISABLED if the fingerprint is on the current revocation
+ * list, MEDSEC_OK if not, MEDSEC_ERR_INVALID for a malformed
+ * fingerprint. Lets the daemon close a revoked peer's live connections
+ * after a reload.
+ */
+MEDSEC_API MEDSEC_MUST_CHECK
+int medsec_channel_peer_revoked(const struct medsec_channel *ch,
+    const char *fingerprint_hex);
+
+/*
+ * Why the handshake on bev failed, one line for the TLS_FAILURE record:
+ * "no client certificate", "unknown CA", "certificate expired",
+ * "certificate not yet valid", "wrong certificate usage (no clientAuth)",
+ * "revoked (revocation list)", "revoked (CRL)", "protocol version", "no
+ * shared cipher suite", "no shared group", "plain HTTP on a TLS port",
+ * "closed during the handshake", or OpenSSL's reason.
+ */
+MEDSEC_API
+void medsec_channel_failure(struct bufferevent *bev, char *buf, size_t len);
+
+/* The negotiated protocol, suite and group:
+ * "TLSv1.3 TLS_AES_256_GCM_SHA384 x25519". */
+MEDSEC_API
+void medsec_channel_describe_session(struct bufferevent *bev, char *buf,
+    size_t len);
+
+/* The policy in force, one line, for `medsecd --print-services`. */
+MEDSEC_API
+void medsec_channel_describe(const struct medsec_channel *ch, char *buf,
+    size_t len);
+
+#ifdef __cplusplus
+}
+#endif
+#endif

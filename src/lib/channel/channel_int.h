@@ -1,0 +1,74 @@
+/*
+ * Channel internals, shared by the files of src/lib/channel only. This
+ * module and src/lib/crypto are the only places that see OpenSSL; only
+ * this one sees libssl and libevent's TLS bufferevents.
+ */
+#ifndef MEDSEC_CHANNEL_INT_H
+#define MEDSEC_CHANNEL_INT_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include <openssl/err.h>
+#include <openssl/ssl.h>
+
+#include "medsec/channel.h"
+
+#define CHANNEL_PATH_MAX 4096
+#define CHANNEL_LIST_MAX 512 /* a groups or suites setting */
+#define CHANNEL_DIGEST_LEN 32
+
+/* The fingerprints of the revocation list, sorted for bsearch. */
+struct channel_revoked {
+	uint8_t (*digests)[CHANNEL_DIGEST_LEN];
+	size_t n;
+};
+
+struct medsec_channel {
+	SSL_CTX *ctx;
+	int kcmvp;
+	int min_version;	/* TLS1_2_VERSION or TLS1_3_VERSION */
+	int max_version;
+	char groups[CHANNEL_LIST_MAX];
+	char suites[CHANNEL_LIST_MAX];	  /* TLS 1.3 */
+	char ciphers12[CHANNEL_LIST_MAX]; /* TLS 1.2 */
+	int require_client_cert;
+	char ca_file[CHANNEL_PATH_MAX];
+	char crl_file[CHANNEL_PATH_MAX];
+	size_t ncrl;
+	struct channel_revoked revoked;
+};
+
+/* channel.c: formats one line into err (may be NULL); returns r. */
+int channel_err(char *err, size_t errlen, int r, const char *fmt, ...)
+    __attribute__((format(printf, 4, 5)));
+
+/*
+ * channel_policy.c: each setting checked and put in canonical form in
+ * ch (groups, suites, ciphers12, versions), refusing with a sentence
+ * naming the setting and the value.
+ */
+int channel_policy_versions(struct medsec_channel *ch, int min_version,
+    char *err, size_t errlen);
+int channel_policy_groups(struct medsec_channel *ch, const char *groups,
+    char *err, size_t errlen);
+int channel_policy_suites(struct medsec_channel *ch, const char *suites,
+    char *err, size_t errlen);
+int channel_policy_ciphers12(struct medsec_channel *ch, const char *list,
+    char *err, size_t errlen);
+/*
+ * The server certificate's key and signature strength and validity,
+ * checked before libssl sees it (its security level would refuse a weak
+ * key without saying why); then the key pair as loaded.
+ */
+int channel_policy_cert(X509 *x, char *err, size_t errlen);
+int channel_policy_credentials(SSL_CTX *ctx, char *err, size_t errlen);
+
+/* channel_peer.c: client certificate verification and revocation. */
+int channel_peer_setup(struct medsec_channel *ch,
+    const struct medsec_channel_options *o, char *err, size_t errlen);
+int channel_revoked_parse(const char *text, size_t len,
+    struct channel_revoked *out, char *err, size_t errlen);
+void channel_revoked_clear(struct channel_revoked *r);
+
+#endif
