@@ -36,6 +36,11 @@ status=0
 # uses the typed detail builder of include/medsec/audit.h instead.
 jansson_files='
 src/cli/cmd_report.c
+src/daemon/api.c
+src/daemon/http.h
+src/daemon/monitor_api.c
+src/daemon/monitor_audit.c
+src/daemon/monitor_control.c
 src/cli/cmd_scan.c
 src/lib/audit/audit_codec.c
 src/lib/audit/audit_export_json.c

@@ -1,0 +1,84 @@
+/*
+ * The monitor's state, shared by monitor.c (processes, signals, the
+ * privsep channel) and monitor_api.c (the request handlers).
+ */
+#ifndef MEDSECD_MONITOR_H
+#define MEDSECD_MONITOR_H
+
+#include <stdint.h>
+#include <sys/types.h>
+
+#include "medsec/audit.h"
+#include "medsec/config.h"
+#include "medsec/device.h"
+#include "daemon.h"
+#include "privsep.h"
+
+struct event_base;
+struct event;
+struct login_pool;
+
+struct monitor {
+	struct event_base *base;
+	const char *config_path;
+	struct medsec_config cfg;
+	struct medsec_device *dev;
+	struct login_pool *pool;
+	int listen_fd[MEDSECD_LISTEN__COUNT];
+	int ps_fd;		/* our end of the socketpair; -1: no worker */
+	struct event *ps_ev;
+	pid_t worker_pid;	/* 0: none */
+	unsigned worker_state;	/* PS_STATE_* */
+	uint64_t generation;	/* worker incarnation; replies to older ones are dropped */
+	unsigned backoff_s;
+	int64_t worker_started_us;
+	struct event *restart_ev;
+	struct event *sig_ev[4];
+	int stopping;
+	union {
+		uint64_t align;
+		uint8_t buf[PRIVSEP_MSG_MAX];
+	} rx;
+};
+
+/* A handler: the payload has been checked against its rule. */
+typedef void (*monitor_handler)(struct monitor *m, uint32_t id,
+    const uint8_t *payload);
+
+struct monitor_dispatch {
+	uint32_t type;
+	monitor_handler handler;
+};
+
+extern const struct monitor_dispatch monitor_dispatch_table[];
+extern const size_t monitor_dispatch_count;
+
+/* GET /v1/audit (monitor_audit.c). */
+void monitor_h_audit_read(struct monitor *m, uint32_t id,
+    const uint8_t *payload);
+
+/* POST /v1/control (monitor_control.c). */
+void monitor_h_control(struct monitor *m, uint32_t id, const uint8_t *payload);
+/* Draws the secret of the sessions' control keys; 0 or -1. */
+int monitor_control_init(void);
+/* A session's control key as base64url text (out: 44 bytes or more). */
+int monitor_control_key_text(const char *session_id, char *out,
+    size_t outlen);
+
+/* Sends a reply (body may be NULL); a lost worker is noticed by SIGCHLD. */
+void monitor_reply(struct monitor *m, uint32_t id, int status, unsigned http,
+    const char *code, const char *message, const char *body, size_t bodylen);
+
+/* As monitor_reply, for a medsec error: the HTTP status and code it maps to. */
+void monitor_reply_error(struct monitor *m, uint32_t id, int status,
+    int token_check);
+
+/*
+ * Appends a record to the trail; a record that cannot be written is
+ * logged (the trail reports it degraded) and the caller carries on.
+ */
+void monitor_audit(struct monitor *m, int event, const char *actor,
+    const char *source, const char *object, int outcome, const char *reason,
+    const char *details);
+
+#endif
