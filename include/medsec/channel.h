@@ -135,8 +135,21 @@ int medsec_channel_reload_revocation(struct medsec_channel *ch,
 /*
  * A server-side TLS bufferevent for an accepted socket, in the accepting
  * state, freeing (closing) fd when freed. NULL on failure (fd is then
- * the caller's to close).
+ * the caller's to close). fd may be -1 when the descriptor is set later
+ * with bufferevent_setfd(), as libevent's evhttp does with the
+ * bufferevent its evhttp_set_bevcb() callback returns.
  */
+/*
+ * Admission before TLS work (MFDS 2.4): admit(bev, arg) is called when a
+ * connection's ClientHello arrives, before any key exchange or signature;
+ * non-zero refuses it (handshake_failure alert, nothing computed). The
+ * daemon's flood guard and allow-list decide here. NULL: no admission.
+ * Applies to bufferevents made by medsec_channel_accept() from then on.
+ */
+MEDSEC_API
+void medsec_channel_set_admission(struct medsec_channel *ch,
+    int (*admit)(struct bufferevent *bev, void *arg), void *arg);
+
 MEDSEC_API
 struct bufferevent *medsec_channel_accept(struct medsec_channel *ch,
     struct event_base *base, int fd);

@@ -52,10 +52,14 @@ int monitor_run(const struct medsecd_options *opts,
     const struct medsec_config *cfg);
 
 /* The worker process, after fork: never returns. */
+struct medsec_channel;
+
 struct worker_start {
 	const struct medsec_config *cfg;
 	int ps_fd;			     /* its end of the socketpair */
 	int listen_fd[MEDSECD_LISTEN__COUNT]; /* -1: off */
+	/* TLS contexts of the HTTPS listeners (NULL for debug_http) */
+	struct medsec_channel *channel[MEDSECD_LISTEN__COUNT];
 };
 void worker_main(const struct worker_start *ws) __attribute__((noreturn));
 

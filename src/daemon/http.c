@@ -34,6 +34,7 @@
 
 #include <event2/keyvalq_struct.h>
 
+#include "medsec/channel.h"
 #include "medsec/clock.h"
 #include "medsec/err.h"
 #include "medsec/guard.h"
@@ -349,6 +350,22 @@ struct gate_arg {
 	int which;
 };
 
+/*
+ * The channel asks when a ClientHello arrives: the allow-list and the
+ * flood guard decide before any key exchange is computed (MFDS 1.5,
+ * 2.4). 0 admits.
+ */
+static int
+gate_admit(struct bufferevent *bev, void *arg)
+{
+	struct conn *c;
+
+	(void)arg;
+	if ((c = conn_for(bev)) == NULL)
+		return -1;
+	return c->refused ? -1 : 0;
+}
+
 static struct gate_arg gate_args[MEDSECD_LISTEN__COUNT];
 
 /*
@@ -358,10 +375,18 @@ static struct gate_arg gate_args[MEDSECD_LISTEN__COUNT];
 static struct bufferevent *
 make_gate(struct event_base *base, void *arg)
 {
+	struct gate_arg *ga = arg;
+	struct medsec_channel *ch = ga != NULL && ga->w != NULL ?
+	    ga->w->channel[ga->which] : NULL;
 	struct bufferevent *bev;
 
-	(void)arg;
-	bev = bufferevent_socket_new(base, -1, BEV_OPT_CLOSE_ON_FREE);
+	/*
+	 * HTTPS: the channel's bufferevent, whose admission (gate_admit)
+	 * runs on the ClientHello; the gate then watches the decrypted
+	 * bytes. Plain HTTP (debug_http only): a socket bufferevent.
+	 */
+	bev = ch != NULL ? medsec_channel_accept(ch, base, -1) :
+	    bufferevent_socket_new(base, -1, BEV_OPT_CLOSE_ON_FREE);
 	if (bev == NULL)
 		return NULL;
 	if (evbuffer_add_cb(bufferevent_get_input(bev), gate_input, bev) ==
@@ -626,8 +651,11 @@ http_listen(struct worker *w, int which, int fd)
 	struct evhttp *h;
 
 	/* api and peer are HTTPS: never served without the TLS channel. */
-	if (which != MEDSECD_LISTEN_DEBUG)
+	if (which != MEDSECD_LISTEN_DEBUG && w->channel[which] == NULL)
 		return MEDSEC_ERR_STATE;
+	if (w->channel[which] != NULL)
+		medsec_channel_set_admission(w->channel[which], gate_admit,
+		    NULL);
 	if (gates.by_fd == NULL)
 		return MEDSEC_ERR_STATE;
 	if ((h = evhttp_new(w->base)) == NULL)

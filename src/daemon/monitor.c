@@ -21,7 +21,11 @@
 
 #include <event2/event.h>
 
+#include "io/io.h"
+#include "medsec/channel.h"
 #include "medsec/clock.h"
+#include "medsec/crypto.h"
+#include "medsec/device_tls.h"
 #include "medsec/err.h"
 #include "medsec/log.h"
 #include "pool.h"
@@ -111,23 +115,106 @@ fail:
  * which is not wired in yet: refuse to start rather than serve them in
  * clear or restart a worker that cannot serve them.
  */
+/* The certificate and key: [tls] cert_file/key_file, else the device's. */
 static int
-check_listeners(const struct medsec_config *cfg)
+tls_credentials(struct monitor *m, char **cert, size_t *certlen, char **key,
+    size_t *keylen, int *from_device)
 {
+	uint8_t *c = NULL, *k = NULL;
+	int r;
+
+	*from_device = m->cfg.tls_cert_file[0] == '\0';
+	if (*from_device) {
+		if ((r = medsec_device_tls_credentials(m->dev, cert, certlen,
+		    key, keylen)) != MEDSEC_OK)
+			medsecd_log(LOG_ERR, "the device's TLS certificate and "
+			    "key: %s", medsec_strerror(r));
+		return r;
+	}
+	if ((r = medsec_io_read_file(m->cfg.tls_cert_file, 1u << 20, 0, &c,
+	    certlen)) != MEDSEC_OK) {
+		medsecd_log(LOG_ERR, "[tls] cert_file %s: %s",
+		    m->cfg.tls_cert_file, medsec_strerror(r));
+		return r;
+	}
+	/* The key file must be the service's own and private. */
+	if ((r = medsec_io_read_file(m->cfg.tls_key_file, 1u << 16,
+	    MEDSEC_IO_PRIVATE, &k, keylen)) != MEDSEC_OK) {
+		medsecd_log(LOG_ERR, "[tls] key_file %s: %s (it must belong "
+		    "to the service and be readable by it alone)",
+		    m->cfg.tls_key_file, medsec_strerror(r));
+		free(c);
+		return r;
+	}
+	*cert = (char *)c;
+	*key = (char *)k;
+	return MEDSEC_OK;
+}
+
+static void
+tls_credentials_free(char *cert, char *key, size_t keylen, int from_device)
+{
+	if (from_device) {
+		medsec_device_tls_free(cert, key);
+		return;
+	}
+	free(cert);
+	if (key != NULL)
+		medsec_wipe(key, keylen);
+	free(key);
+}
+
+/*
+ * The TLS contexts of the api and peer listeners, checked against the
+ * policy (MFDS 1.15, 1.17) before anything is bound: a setting below it
+ * stops the start with the channel's sentence naming it.
+ */
+static int
+build_channels(struct monitor *m)
+{
+	struct medsec_channel_options o;
 	struct medsecd_listener_spec s;
-	int i;
+	char *cert = NULL, *key = NULL, *revoked = NULL, err[512];
+	size_t certlen = 0, keylen = 0;
+	int i, from_device = 0, r = -1;
 
 	for (i = 0; i < MEDSECD_LISTEN__COUNT; i++) {
-		medsecd_listener_spec(cfg, i, &s);
+		medsecd_listener_spec(&m->cfg, i, &s);
 		if (i == MEDSECD_LISTEN_DEBUG || !s.endpoint->set)
 			continue;
-		medsecd_log(LOG_ERR, "[listen] %s = %s: HTTPS listeners are "
-		    "not served by this build yet; set %s = (empty) and use "
-		    "debug_http on a trusted network for now", s.name,
-		    s.endpoint->text, s.name);
-		return -1;
+		if (cert == NULL && tls_credentials(m, &cert, &certlen, &key,
+		    &keylen, &from_device) != MEDSEC_OK)
+			goto out;
+		medsec_channel_options_from_config(&m->cfg, &o);
+		o.cert_pem = cert;
+		o.cert_len = certlen;
+		o.key_pem = key;
+		o.key_len = keylen;
+		if (i == MEDSECD_LISTEN_PEER) {
+			o.require_client_cert = 1;
+			free(revoked);
+			revoked = NULL;
+			if (medsec_identity_revocation_list(
+			    medsec_device_identity(m->dev), &revoked) !=
+			    MEDSEC_OK) {
+				medsecd_log(LOG_ERR, "cannot read the "
+				    "certificate revocation list");
+				goto out;
+			}
+			o.revocation_text = revoked;
+			o.revocation_len = strlen(revoked);
+		}
+		if (medsec_channel_new(&o, &m->channel[i], err, sizeof(err)) !=
+		    MEDSEC_OK) {
+			medsecd_log(LOG_ERR, "[listen] %s: %s", s.name, err);
+			goto out;
+		}
 	}
-	return 0;
+	r = 0;
+out:
+	free(revoked);
+	tls_credentials_free(cert, key, keylen, from_device);
+	return r;
 }
 
 static int
@@ -305,8 +392,10 @@ start_worker(struct monitor *m)
 		memset(&ws, 0, sizeof(ws));
 		ws.cfg = &m->cfg;
 		ws.ps_fd = sv[1];
-		for (i = 0; i < MEDSECD_LISTEN__COUNT; i++)
+		for (i = 0; i < MEDSECD_LISTEN__COUNT; i++) {
 			ws.listen_fd[i] = m->listen_fd[i];
+			ws.channel[i] = m->channel[i];
+		}
 		worker_main(&ws);
 	}
 	close(sv[1]);
@@ -509,9 +598,11 @@ monitor_free(struct monitor *m)
 			event_free(m->sig_ev[i]);
 	if (m->restart_ev != NULL)
 		event_free(m->restart_ev);
-	for (i = 0; i < MEDSECD_LISTEN__COUNT; i++)
+	for (i = 0; i < MEDSECD_LISTEN__COUNT; i++) {
 		if (m->listen_fd[i] >= 0)
 			close(m->listen_fd[i]);
+		medsec_channel_free(m->channel[i]);
+	}
 	if (m->dev != NULL) {
 		monitor_audit(m, MEDSEC_EV_APP_STOP, "medsecd", "local",
 		    "medsecd", MEDSEC_AUDIT_SUCCESS, "shutdown", NULL);
@@ -540,8 +631,6 @@ monitor_run(const struct medsecd_options *opts,
 	for (i = 0; i < MEDSECD_LISTEN__COUNT; i++)
 		m->listen_fd[i] = -1;
 	medsec_log_set(library_log, NULL, MEDSEC_LOG_INFO);
-	if (check_listeners(&m->cfg) != 0)
-		goto out;
 	if (!opts->foreground) {
 		if (daemon(0, 0) != 0) {
 			medsecd_log(LOG_ERR, "daemon: %s", strerror(errno));
@@ -556,7 +645,7 @@ monitor_run(const struct medsecd_options *opts,
 		goto out;
 	monitor_audit(m, MEDSEC_EV_APP_START, "medsecd", "local", "medsecd",
 	    MEDSEC_AUDIT_SUCCESS, NULL, NULL);
-	if (bind_listeners(m) != 0)
+	if (build_channels(m) != 0 || bind_listeners(m) != 0)
 		goto out;
 	if (monitor_control_init() != 0) {
 		medsecd_log(LOG_ERR, "no randomness for the control keys");

@@ -18,6 +18,8 @@ struct event_base;
 struct event;
 struct login_pool;
 
+struct medsec_channel;
+
 struct monitor {
 	struct event_base *base;
 	const char *config_path;
@@ -25,6 +27,8 @@ struct monitor {
 	struct medsec_device *dev;
 	struct login_pool *pool;
 	int listen_fd[MEDSECD_LISTEN__COUNT];
+	/* TLS of the api and peer listeners, built before the worker forks */
+	struct medsec_channel *channel[MEDSECD_LISTEN__COUNT];
 	int ps_fd;		/* our end of the socketpair; -1: no worker */
 	struct event *ps_ev;
 	pid_t worker_pid;	/* 0: none */

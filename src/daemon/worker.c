@@ -292,6 +292,8 @@ worker_main(const struct worker_start *ws)
 		worker_fail("start", "out of memory");
 	w->cfg = *ws->cfg;
 	w->ps_fd = ws->ps_fd;
+	for (i = 0; i < MEDSECD_LISTEN__COUNT; i++)
+		w->channel[i] = ws->channel[i];
 	fcntl(w->ps_fd, F_SETFL, fcntl(w->ps_fd, F_GETFL) | O_NONBLOCK);
 	if ((w->base = event_base_new()) == NULL)
 		worker_fail("start", "no event base");

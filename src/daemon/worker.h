@@ -41,6 +41,7 @@ struct worker {
 	struct event *ps_ev;
 	struct event *report_ev;
 	struct evhttp *http[MEDSECD_LISTEN__COUNT];
+	struct medsec_channel *channel[MEDSECD_LISTEN__COUNT]; /* HTTPS */
 	struct medsec_guard *guard; /* connection caps and rates (MFDS 2.4) */
 	struct event *guard_ev;	    /* reports the guard's refusals */
 	struct pending pending[WORKER_PENDING_MAX];

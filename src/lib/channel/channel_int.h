@@ -24,6 +24,8 @@ struct channel_revoked {
 	size_t n;
 };
 
+struct bufferevent;
+
 struct medsec_channel {
 	SSL_CTX *ctx;
 	int kcmvp;
@@ -37,6 +39,9 @@ struct medsec_channel {
 	char crl_file[CHANNEL_PATH_MAX];
 	size_t ncrl;
 	struct channel_revoked revoked;
+	/* Asked when a ClientHello arrives, before any key exchange. */
+	int (*admit)(struct bufferevent *bev, void *arg);
+	void *admit_arg;
 };
 
 /* channel.c: formats one line into err (may be NULL); returns r. */

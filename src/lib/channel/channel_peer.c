@@ -337,6 +337,43 @@ medsec_channel_reload_revocation(struct medsec_channel *ch,
 	return MEDSEC_OK;
 }
 
+/* The SSL's slot for its bufferevent, for the admission callback. */
+static int bev_slot = -1;
+
+/*
+ * The first thing the server does with a ClientHello, before the key
+ * share is computed or anything signed: the caller's admission (flood
+ * guard, allow-list) refuses a connection that would spend TLS work.
+ */
+static int
+client_hello(SSL *ssl, int *alert, void *arg)
+{
+	struct medsec_channel *ch = arg;
+	struct bufferevent *bev;
+
+	if (ch == NULL || ch->admit == NULL)
+		return SSL_CLIENT_HELLO_SUCCESS;
+	bev = bev_slot >= 0 ? SSL_get_ex_data(ssl, bev_slot) : NULL;
+	if (bev != NULL && ch->admit(bev, ch->admit_arg) == 0)
+		return SSL_CLIENT_HELLO_SUCCESS;
+	*alert = SSL_AD_HANDSHAKE_FAILURE;
+	return SSL_CLIENT_HELLO_ERROR;
+}
+
+void
+medsec_channel_set_admission(struct medsec_channel *ch,
+    int (*admit)(struct bufferevent *bev, void *arg), void *arg)
+{
+	if (ch == NULL)
+		return;
+	if (bev_slot < 0)
+		bev_slot = SSL_get_ex_new_index(0, NULL, NULL, NULL, NULL);
+	ch->admit = admit;
+	ch->admit_arg = arg;
+	SSL_CTX_set_client_hello_cb(ch->ctx, admit != NULL ? client_hello :
+	    NULL, ch);
+}
+
 struct bufferevent *
 medsec_channel_accept(struct medsec_channel *ch, struct event_base *base,
     int fd)
@@ -344,12 +381,20 @@ medsec_channel_accept(struct medsec_channel *ch, struct event_base *base,
 	struct bufferevent *bev;
 	SSL *ssl;
 
-	if (ch == NULL || base == NULL || fd < 0 ||
+	/* fd -1: evhttp sets the descriptor after its bufferevent callback. */
+	if (ch == NULL || base == NULL || fd < -1 ||
 	    (ssl = SSL_new(ch->ctx)) == NULL)
 		return NULL;
 	if ((bev = bufferevent_openssl_socket_new(base, fd, ssl,
-	    BUFFEREVENT_SSL_ACCEPTING, BEV_OPT_CLOSE_ON_FREE)) == NULL)
+	    BUFFEREVENT_SSL_ACCEPTING, BEV_OPT_CLOSE_ON_FREE)) == NULL) {
 		SSL_free(ssl); /* not taken over on failure */
+		return NULL;
+	}
+	if (bev_slot >= 0 && SSL_set_ex_data(ssl, bev_slot, bev) != 1) {
+		/* Without the link the admission would refuse every client. */
+		bufferevent_free(bev);
+		return NULL;
+	}
 	return bev;
 }
 

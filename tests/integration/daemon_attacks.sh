@@ -1,0 +1,293 @@
+#!/bin/bash
+# The attack catalog's T (TLS), H (flood), F3 (smuggling) rows and the
+# hydra login attack, run with the real tools against a running medsecd
+# on loopback: the operator API over server-authenticated TLS 1.3 and the
+# machine-peer listener over mutual TLS. The tools' raw output goes to
+# $MEDSEC_ATTACK_RESULTS/daemon (make report collects it). Each test is
+# bounded in time; see tests/attacks/daemon/README.md for the pass rules.
+#
+# Run by CTest as: bash daemon_attacks.sh <test_name>. Skips (77) unless
+# root (the worker drops to nobody), or when a tool is missing. The
+# sanitizer suite runs the attacks that exercise the daemon's parsers and
+# TLS refusals; the long tool runs (testssl, slowhttptest, wrk, hydra, the
+# full port scan) run in the normal suite only.
+set -u
+: "${MEDSEC:?}" "${MEDSEC_SOURCE_DIR:?}" "${MEDSEC_BINARY_DIR:?}"
+MEDSECD=$MEDSEC_BINARY_DIR/bin/medsecd
+[ "$(id -u)" -eq 0 ] || { echo "SKIP: needs root (the worker drops to nobody)"; exit 77; }
+[ -x "$MEDSECD" ] || { echo "SKIP: medsecd not built"; exit 77; }
+getent passwd nobody >/dev/null || { echo "SKIP: no user nobody"; exit 77; }
+for t in curl openssl python3 socat; do
+	command -v "$t" >/dev/null || { echo "SKIP: needs $t"; exit 77; }
+done
+
+attacks=$MEDSEC_SOURCE_DIR/tests/attacks/daemon
+: "${MEDSEC_ATTACK_RESULTS:=$MEDSEC_BINARY_DIR/attack-results}"
+export MEDSEC_ATTACK_RESULTS=$MEDSEC_ATTACK_RESULTS/daemon
+export MEDSEC_ATTACK_WRK_SECONDS=${MEDSEC_ATTACK_WRK_SECONDS:-8}
+export MEDSEC_ATTACK_SLOW_SECONDS=${MEDSEC_ATTACK_SLOW_SECONDS:-15}
+export MEDSEC_ATTACK_SLOW_CONNECTIONS=${MEDSEC_ATTACK_SLOW_CONNECTIONS:-300}
+# shellcheck source=../attacks/daemon/lib.sh
+. "$attacks/lib.sh"
+
+work=$(mktemp -d /tmp/medsecd-attacks-XXXXXX)
+chmod 755 "$work"
+state=$work/dev
+conf=$work/medsecd.conf
+pki=$work/pki
+admin_pw='Adm1n-Pass!word'
+nurse_pw='Correct-Horse-7'
+initial_pw='Initial-Pass-4u'
+daemon_pid=
+export MEDSEC_ATTACK_CA=$pki/ca.pem MEDSEC_ATTACK_SNI=localhost
+
+die() { echo "FAIL: $*" >&2; [ -f "$work/d.log" ] && tail -40 "$work/d.log" | sed 's/^/  medsecd: /' >&2; exit 1; }
+
+cleanup() {
+	if [ -n "$daemon_pid" ] && kill -0 "$daemon_pid" 2>/dev/null; then
+		kill -TERM "$daemon_pid"; wait "$daemon_pid" 2>/dev/null
+	fi
+	[ -n "${MEDSEC_KEEP:-}" ] || rm -rf "$work"
+}
+trap cleanup EXIT
+
+# The long tool runs: the normal suite only.
+long_run() {
+	case ${MEDSEC_SANITIZED:-OFF} in
+	ON | on | 1 | TRUE | true)
+		echo "SKIP: $1 runs in the normal suite (a long tool run; the sanitizer suite covers the daemon's parsers)"
+		exit 77 ;;
+	esac
+}
+
+need() {
+	local t
+	for t in "$@"; do
+		command -v "$t" >/dev/null 2>&1 || { echo "SKIP: $t not installed"; exit 77; }
+	done
+}
+
+free_port() {
+	python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'
+}
+
+write_conf() {
+	cat >"$conf" <<CONF
+[device]
+state_dir = $state
+[auth]
+max_failures = 5
+source_max_failures = 2000
+[listen]
+api = 127.0.0.1:$api_port
+api_allow = 127.0.0.0/8
+peer = 127.0.0.1:$peer_port
+peer_allow = 127.0.0.0/8
+[tls]
+cert_file = $pki/server-chain.pem
+key_file = $pki/server.key
+peer_ca_file = $pki/ca.pem
+crl_file = $pki/crl.pem
+handshake_timeout = 3
+[limits]
+header_timeout = 3
+body_timeout = 5
+write_timeout = 5
+idle_timeout = 10
+max_connections = 400
+source_connections = 16
+connection_rate = 40
+request_rate = ${request_rate:-50}
+request_burst = ${request_burst:-100}
+login_rate = ${login_rate:-20}
+login_burst = ${login_burst:-40}
+[daemon]
+user = nobody
+restart_backoff_max = 2
+[incident]
+contact = Example Medical Co. product security
+email = security@example.com
+CONF
+	chmod 600 "$conf"
+}
+
+ms() { "$MEDSEC" "$@" --state "$state"; }
+
+provision() {
+	"$MEDSEC_SOURCE_DIR/tests/pki/mkpki.sh" "$pki" >/dev/null || die "mkpki"
+	chmod 644 "$pki"/*.pem
+	chmod 600 "$pki"/*.key
+	write_conf
+	"$MEDSEC" init --state "$state" --config "$conf" --device-id attack-gw-01 >"$work/init.out" 2>&1 || die "init: $(cat "$work/init.out")"
+	code=$(grep -Eo '[A-Z2-9]{5}(-[A-Z2-9]{5}){4}' "$work/init.out" | head -1)
+	printf '%s\n%s\n' "$code" "$admin_pw" | ms user setup chief --password-stdin >"$work/o" 2>&1 || die "setup: $(cat "$work/o")"
+	printf '%s\n%s\n' "$admin_pw" "$initial_pw" | ms user add nurse01 --role clinician --as chief --password-stdin >"$work/o" 2>&1 || die "add: $(cat "$work/o")"
+	printf '%s\n%s\n' "$initial_pw" "$nurse_pw" | ms passwd nurse01 --password-stdin >"$work/o" 2>&1 || die "passwd: $(cat "$work/o")"
+	# The peers: the good and the revoked client certificates are known
+	# machines; the revoked one is then revoked by fingerprint too.
+	printf '%s\n' "$admin_pw" | ms user add collector01 --role machine --cert-sha256 "$(cat "$pki/client-good.sha256")" --as chief --password-stdin >"$work/o" 2>&1 || die "peer add: $(cat "$work/o")"
+	printf '%s\n' "$admin_pw" | ms user add collector02 --role machine --cert-sha256 "$(cat "$pki/client-revoked.sha256")" --as chief --password-stdin >"$work/o" 2>&1 || die "peer add: $(cat "$work/o")"
+	printf '%s\n' "$admin_pw" | ms user revoke-cert "$(cat "$pki/client-revoked.sha256")" --as chief --password-stdin >"$work/o" 2>&1 || die "revoke: $(cat "$work/o")"
+}
+
+worker_pid() { pgrep -P "$daemon_pid" -f medsecd | head -1; }
+
+api() { # curl args... against the API over TLS
+	curl -s --max-time 10 --cacert "$pki/ca.pem" --resolve "localhost:$api_port:127.0.0.1" "$@"
+}
+
+wait_ready() {
+	local i
+	for i in $(seq 200); do
+		[ "$(api -o /dev/null -w '%{http_code}' "https://localhost:$api_port/v1/health")" = 200 ] &&
+		    [ -n "$(worker_pid)" ] && return 0
+		kill -0 "$daemon_pid" 2>/dev/null || die "medsecd exited"
+		sleep 0.05
+	done
+	die "medsecd not ready"
+}
+
+start() {
+	api_port=${api_port:-$(free_port)}
+	peer_port=${peer_port:-$(free_port)}
+	provision
+	"$MEDSECD" -f -c "$conf" >"$work/d.log" 2>&1 &
+	daemon_pid=$!
+	wait_ready
+	MEDSEC_ATTACK_PIDS="$daemon_pid $(worker_pid)"
+	export MEDSEC_ATTACK_PIDS
+	url=https://localhost:$api_port
+}
+
+login() { # user password -> $token
+	api -o "$work/body" -H 'Content-Type: application/json' \
+	    --data-binary "{\"user\":\"$1\",\"password\":\"$2\"}" "$url/v1/session" >/dev/null
+	token=$(sed -n 's/.*"token":"\([^"]*\)".*/\1/p' "$work/body")
+	[ -n "$token" ] || die "login of $1 failed: $(cat "$work/body")"
+}
+
+stop_and_trail() {
+	kill -TERM "$daemon_pid"
+	wait "$daemon_pid"
+	local st=$?
+	daemon_pid=
+	[ "$st" = 0 ] || die "medsecd exited $st on SIGTERM"
+	"$MEDSEC" audit export --state "$state" --format jsonl >"$work/trail.jsonl" 2>"$work/o" || die "export: $(cat "$work/o")"
+	"$MEDSEC" audit verify --state "$state" >"$work/o" 2>&1 || die "audit verify: $(cat "$work/o")"
+}
+
+trail_has() { # event [pattern]
+	grep "\"$1\"" "$work/trail.jsonl" | grep -q -- "${2:-.}" || die "no $1 record ${2:-} in the trail"
+}
+
+# ---- TLS (MFDS 1.15, 1.16, 1.17) ----
+
+test_req_1_15_attack_t1_only_tls13_offered() {
+	start
+	attack_t1_downgrade 127.0.0.1 "$api_port" "$pki/ca.pem" || die "T1 on the API listener"
+	attack_t1_downgrade 127.0.0.1 "$peer_port" "$pki/ca.pem" || true # mutual TLS: TLS 1.3 without a certificate is refused, so only the downgrade half applies
+	stop_and_trail
+}
+
+test_req_1_17_attack_t8_testssl() {
+	long_run testssl
+	need testssl
+	start
+	# The private test PKI's server certificate names no CRL or OCSP URI.
+	printf 'cert_revocation\n' >"$work/allow"
+	attack_t8_testssl 127.0.0.1 "$api_port" "$pki/ca.pem" "$work/allow" || die "T8 testssl"
+}
+
+test_req_1_17_attack_t8_sslscan_and_nmap_grade() {
+	need sslscan nmap
+	start
+	attack_t8_sslscan 127.0.0.1 "$api_port" || die "T8 sslscan"
+	attack_t8_nmap_grade 127.0.0.1 "$api_port" || die "T8 nmap"
+}
+
+test_req_1_15_attack_t10_no_early_data() {
+	start
+	attack_t10_0rtt 127.0.0.1 "$api_port" "$pki/ca.pem" /v1/health || die "T10"
+}
+
+# ---- peers (MFDS 1.5, 1.6) ----
+
+test_req_1_6_attack_t2_t7_peer_certificates() {
+	start
+	# T7: a known machine's certificate reaches the API, but a machine may
+	# not administer users.
+	attack_t2_t7_client_certs 127.0.0.1 "$peer_port" "$pki/ca.pem" "$pki" /v1/users 403 || die "T2-T7"
+	stop_and_trail
+}
+
+# ---- floods and slow clients (MFDS 2.4) ----
+
+test_req_2_4_attack_t11_stalled_handshakes() {
+	start
+	attack_t11_stalled_handshakes 127.0.0.1 "$api_port" 200 3 "$url/v1/health" || die "T11"
+}
+
+test_req_2_4_attack_h1_request_flood() {
+	long_run wrk
+	need wrk
+	request_rate=100 request_burst=200 start
+	login chief "$admin_pw"
+	# The in-limit probe comes from its own source and must get 200 (-f).
+	attack_h1_wrk_flood "$url/v1/session" "$token" \
+	    "curl -sf --max-time 5 --cacert $pki/ca.pem --resolve localhost:$api_port:127.0.0.1 --interface 127.0.0.60 -o /dev/null $url/v1/health" || die "H1"
+	stop_and_trail
+	trail_has THROTTLED
+}
+
+test_req_2_4_attack_h2_many_sources() {
+	start
+	attack_h2_many_sources 127.0.0.1 "$api_port" 16 400 || die "H2"
+}
+
+test_req_2_4_attack_h3_h4_h5_slow_clients() {
+	long_run slowhttptest
+	need slowhttptest
+	start
+	attack_h3_slowloris "$url/v1/health" || die "H3"
+	attack_h4_slow_body "$url/v1/session" || die "H4"
+	attack_h5_slow_read "$url/v1/health" || die "H5"
+}
+
+test_req_2_4_attack_h6_oversized_inputs() {
+	start
+	attack_h6_oversized "$url/v1/session" || die "H6"
+}
+
+test_req_1_15_attack_f3_smuggling_refused() {
+	start
+	attack_f3_smuggling 127.0.0.1 "$api_port" "$pki/ca.pem" || die "F3"
+}
+
+# ---- attack surface (MFDS 1.19) ----
+
+# The daemon and the scan in a namespace of their own: only its ports can
+# be open there.
+h8_inner() {
+	start
+	attack_h8_port_scan 127.0.0.1 "$api_port,$peer_port" || die "H8"
+}
+
+test_req_1_19_attack_h8_only_configured_ports_open() {
+	long_run "the full port scan"
+	need nmap unshare ip
+	unshare -n true 2>/dev/null || { echo "SKIP: network namespaces not allowed"; exit 77; }
+	run_in_netns bash "$0" h8_inner || die "H8 in a namespace"
+}
+
+# ---- login guessing (MFDS 1.3, 1.4) ----
+
+test_req_1_4_attack_hydra_login_locks_and_finds_nothing() {
+	long_run hydra
+	need hydra
+	start
+	attack_hydra_login 127.0.0.1 "$api_port" nurse01 "$attacks/wordlist-1000.txt" "chief:$admin_pw" || die "hydra"
+	stop_and_trail
+	trail_has ACCOUNT_LOCKED nurse01
+}
+
+"$1"
