@@ -285,8 +285,14 @@ listener_of(evutil_socket_t fd)
 	return -1;
 }
 
+/*
+ * The gate's state of bev's connection, made on its first bytes. fresh:
+ * the connection is known to be new (its ClientHello), so state left by
+ * an earlier connection that had the same descriptor and, after a free
+ * and a malloc, the same bufferevent address is not taken for its own.
+ */
 static struct conn *
-conn_for(struct bufferevent *bev)
+conn_for(struct bufferevent *bev, int fresh)
 {
 	evutil_socket_t fd = bufferevent_getfd(bev);
 	struct conn *c;
@@ -294,7 +300,7 @@ conn_for(struct bufferevent *bev)
 
 	if (fd < 0 || (size_t)fd >= gates.n)
 		return NULL;
-	if ((c = gates.by_fd[fd]) != NULL && c->bev == bev)
+	if ((c = gates.by_fd[fd]) != NULL && c->bev == bev && !fresh)
 		return c;
 	if ((which = listener_of(fd)) < 0)
 		return NULL;
@@ -330,7 +336,7 @@ gate_input(struct evbuffer *in, const struct evbuffer_cb_info *info,
 
 	if (info->n_added == 0)
 		return;
-	if ((c = conn_for(bev)) == NULL) {
+	if ((c = conn_for(bev, 0)) == NULL) {
 		/* No state to check it with: refused, not let through. */
 		shutdown(bufferevent_getfd(bev), SHUT_RDWR);
 		return;
@@ -361,7 +367,7 @@ gate_admit(struct bufferevent *bev, void *arg)
 	struct conn *c;
 
 	(void)arg;
-	if ((c = conn_for(bev)) == NULL)
+	if ((c = conn_for(bev, 1)) == NULL)
 		return -1;
 	return c->refused ? -1 : 0;
 }
@@ -446,6 +452,15 @@ http_error(struct evhttp_request *req, int status, const char *code,
 		evhttp_add_header(evhttp_request_get_output_headers(req),
 		    "Retry-After", ra);
 	}
+	/*
+	 * A request that could not be read as sent (malformed, too large)
+	 * leaves the connection's next bytes untrusted: answer and close.
+	 */
+	if ((status == 400 || status == 413 || status == 414 ||
+	    status == 431) && evhttp_find_header(
+	    evhttp_request_get_output_headers(req), "Connection") == NULL)
+		evhttp_add_header(evhttp_request_get_output_headers(req),
+		    "Connection", "close");
 	if (text == NULL) {
 		evhttp_send_reply(req, 500, NULL, NULL);
 		return;
