@@ -83,6 +83,16 @@ struct medsec_evidence {
 
 /* ---- the report (report.c) ---- */
 
+/*
+ * The language a document is written in. Korean is the submission's
+ * language; English is the reviewer's companion. Every sentence a document
+ * writes goes through REP_T so that both texts sit side by side in the
+ * source and neither can drift out of the other.
+ */
+enum rep_lang { REP_LANG_EN, REP_LANG_KO };
+
+#define REP_T(r, en, ko) ((r)->lang == REP_LANG_KO ? (ko) : (en))
+
 struct rep_item {
 	const struct medsec_decision *d;
 	const char *declaration; /* profile [implementation]; may be NULL */
@@ -98,6 +108,7 @@ struct medsec_report {
 	const struct medsec_profile *p;
 	const struct medsec_classification *c;
 	const struct medsec_evidence *ev;
+	enum rep_lang lang;
 	size_t n;
 	struct rep_item items[MEDSEC_CATALOG_ITEMS_MAX];
 	/* Tests no catalog tag claims, by status, and those not passed. */
