@@ -1,11 +1,12 @@
 #!/usr/bin/env python3
 """One mutual-TLS keep-alive connection that sends GET PATH about three
-times a second and prints each answer's status line ("200 ...", "403
-{...}") until the server closes the connection ("closed: how", exit 0) or
-SECONDS pass ("still open", exit 1). Used to show that a revoked peer's
-live connection is closed by the server.
+times a second and prints each answer's status and body ("200 {...}",
+"403 {...}") until the server closes the connection ("closed: how", exit
+0) or SECONDS pass ("still open", exit 1). With "idle" it sends one
+request and then only waits for the server to close. Used to show that a
+revoked peer's live connection is closed by the server.
 
-Usage: keepalive.py HOST PORT CA CERT KEY PATH SECONDS
+Usage: keepalive.py HOST PORT CA CERT KEY PATH SECONDS [idle]
 """
 import socket
 import ssl
@@ -36,8 +37,25 @@ def read_answer(s):
     return "%s %s" % (status, body[:length].decode(errors="replace"))
 
 
+def wait_for_close(s, end):
+    while time.monotonic() < end:
+        s.settimeout(max(0.1, end - time.monotonic()))
+        try:
+            if not s.recv(4096):
+                print("closed: end of stream", flush=True)
+                return 0
+        except socket.timeout:
+            break
+        except (OSError, ssl.SSLError) as e:
+            print("closed: %s" % e, flush=True)
+            return 0
+    print("still open", flush=True)
+    return 1
+
+
 def main():
     host, port, ca, cert, key, path, seconds = sys.argv[1:8]
+    idle = len(sys.argv) > 8 and sys.argv[8] == "idle"
     ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_CLIENT)
     ctx.minimum_version = ssl.TLSVersion.TLSv1_3
     ctx.load_verify_locations(ca)
@@ -57,6 +75,8 @@ def main():
             print("closed: end of stream", flush=True)
             return 0
         print(answer, flush=True)
+        if idle:
+            return wait_for_close(s, end)
         time.sleep(0.3)
     print("still open after %s s" % seconds, flush=True)
     return 1
