@@ -265,6 +265,20 @@ monitor_h_peer_closed(struct monitor *m, uint32_t id, const uint8_t *payload)
 	    "certificate revoked: live connection closed", details);
 }
 
+static void
+audit_reload_refused(struct monitor *m, const char *why)
+{
+	struct medsec_audit_detail d;
+	const char *details = NULL;
+
+	medsec_audit_detail_init(&d);
+	medsec_audit_detail_str_trunc(&d, "error", why, 200);
+	if (medsec_audit_detail_end(&d, &details) != MEDSEC_OK)
+		details = NULL;
+	monitor_audit(m, MEDSEC_EV_CONFIG_CHANGED, "medsecd", "local",
+	    "tls.crl_file", MEDSEC_AUDIT_FAILURE, "reload refused", details);
+}
+
 /*
  * SIGHUP: the revocation list as the database holds it now. The
  * monitor's own peer channel takes it (and re-reads the CRL) for the
@@ -291,13 +305,20 @@ monitor_peer_reload(struct monitor *m)
 		return;
 	}
 	len = strlen(text);
+	/*
+	 * A CRL file that no longer loads keeps the one in force, but does
+	 * not hold back the list: revocations take effect either way.
+	 */
 	if ((r = medsec_channel_reload_revocation(ch, text, len, err,
 	    sizeof(err))) != MEDSEC_OK) {
-		medsecd_log(LOG_ERR, "reload: %s; the revocation list and CRL "
-		    "in force stay", err);
-		monitor_audit(m, MEDSEC_EV_CONFIG_CHANGED, "medsecd", "local",
-		    "revocation", MEDSEC_AUDIT_FAILURE, "reload refused", err);
-		goto out;
+		medsecd_log(LOG_ERR, "reload: %s; the CRL in force stays", err);
+		audit_reload_refused(m, err);
+		if ((r = medsec_channel_set_revocation_list(ch, text, len, err,
+		    sizeof(err))) != MEDSEC_OK) {
+			medsecd_log(LOG_ERR, "reload: %s; the revocation list "
+			    "in force stays", err);
+			goto out;
+		}
 	}
 	if (m->ps_fd < 0)
 		goto out;
