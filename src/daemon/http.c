@@ -639,6 +639,79 @@ http_guard_request(struct worker *w, struct evhttp_request *req, int login)
 	return -1;
 }
 
+/* ---- the peer listener (machine peers, mutual TLS: MFDS 1.5, 1.6) ---- */
+
+static const char *
+method_name(enum evhttp_cmd_type method)
+{
+	switch (method) {
+	case EVHTTP_REQ_GET:
+		return "GET";
+	case EVHTTP_REQ_POST:
+		return "POST";
+	case EVHTTP_REQ_DELETE:
+		return "DELETE";
+	default:
+		return "OTHER";
+	}
+}
+
+/*
+ * Every request on the peer listener goes to the monitor with the client
+ * certificate's fingerprint: it maps the certificate to its machine
+ * identity (exact fingerprint match) and decides under that identity's
+ * roles. Nothing is decided or answered here but malformed paths.
+ */
+static void
+peer_route(struct worker *w, struct conn *c, struct evhttp_request *req)
+{
+	const char *uri = evhttp_request_get_uri(req), *query;
+	struct ps_peer_req r;
+	size_t pathlen;
+
+	if (uri == NULL || uri[0] != '/' || strchr(uri, '%') != NULL ||
+	    strchr(uri, '#') != NULL) {
+		http_error(req, 400, "invalid_request",
+		    "the path must be plain (no escapes)", 0);
+		return;
+	}
+	if (http_guard_request(w, req, 0) != 0)
+		return;
+	if ((query = strchr(uri, '?')) != NULL) {
+		http_error(req, 400, "invalid_request",
+		    "the peer listener's paths take no query", 0);
+		return;
+	}
+	memset(&r, 0, sizeof(r));
+	/* The handshake verified it; no certificate cannot get here. */
+	if (medsec_channel_peer_fingerprint(c->bev, r.fingerprint) !=
+	    MEDSEC_OK) {
+		http_error_close(req, 403, "unknown_peer",
+		    "no client certificate on this connection");
+		return;
+	}
+	http_source(req, r.from.source, sizeof(r.from.source));
+	snprintf(r.from.listener, sizeof(r.from.listener), "%s",
+	    listener_names[MEDSECD_LISTEN_PEER]);
+	snprintf(r.method, sizeof(r.method), "%s",
+	    method_name(evhttp_request_get_command(req)));
+	pathlen = strlen(uri);
+	if (pathlen < sizeof(r.path))
+		memcpy(r.path, uri, pathlen + 1);
+	worker_request(w, req, PS_PEER_REQUEST, &r, sizeof(r));
+}
+
+/* ---- failed handshakes ---- */
+
+static void
+on_tls_failure(const struct medsec_channel_failure_report *f, void *arg)
+{
+	struct gate_arg *ga = arg;
+
+	worker_note_tls_failure(ga->w, f->source, listener_names[ga->which],
+	    f->reason, f->alert);
+}
+
 /* ---- listeners ---- */
 
 static void
@@ -656,7 +729,10 @@ on_request(struct evhttp_request *req, void *arg)
 	    on_connection_close, c);
 	if (http_check_request(ga->w, req) != 0)
 		return;
-	api_route(ga->w, ga->which, req);
+	if (ga->which == MEDSECD_LISTEN_PEER)
+		peer_route(ga->w, c, req);
+	else
+		api_route(ga->w, ga->which, req);
 }
 
 int
@@ -668,16 +744,19 @@ http_listen(struct worker *w, int which, int fd)
 	/* api and peer are HTTPS: never served without the TLS channel. */
 	if (which != MEDSECD_LISTEN_DEBUG && w->channel[which] == NULL)
 		return MEDSEC_ERR_STATE;
-	if (w->channel[which] != NULL)
-		medsec_channel_set_admission(w->channel[which], gate_admit,
-		    NULL);
 	if (gates.by_fd == NULL)
 		return MEDSEC_ERR_STATE;
+	gate_args[which].w = w;
+	gate_args[which].which = which;
+	if (w->channel[which] != NULL) {
+		medsec_channel_set_admission(w->channel[which], gate_admit,
+		    NULL);
+		medsec_channel_set_failure_hook(w->channel[which],
+		    on_tls_failure, &gate_args[which]);
+	}
 	if ((h = evhttp_new(w->base)) == NULL)
 		return MEDSEC_ERR_NOMEM;
 	gate_worker = w;
-	gate_args[which].w = w;
-	gate_args[which].which = which;
 	/*
 	 * evhttp's own bounds sit above the gate's, so the gate answers
 	 * first with the precise error; evhttp's stop what gets past.

@@ -545,6 +545,7 @@ on_sighup(evutil_socket_t sig, short what, void *arg)
 	    &m->cfg, sizeof(m->cfg), -1)) != MEDSEC_OK)
 		medsecd_log(LOG_NOTICE, "new configuration not sent to the "
 		    "worker: %s", medsec_strerror(r));
+	monitor_peer_reload(m);
 	monitor_audit(m, MEDSEC_EV_CONFIG_CHANGED, "medsecd", "local",
 	    m->config_path, MEDSEC_AUDIT_SUCCESS, "reloaded", NULL);
 	medsecd_log(LOG_NOTICE, "configuration reloaded");

@@ -69,6 +69,16 @@ int monitor_control_init(void);
 int monitor_control_key_text(const char *session_id, char *out,
     size_t outlen);
 
+/* Peers and TLS failures (monitor_peer.c, MFDS 1.5, 1.6). */
+void monitor_h_tls_failure(struct monitor *m, uint32_t id,
+    const uint8_t *payload);
+void monitor_h_peer_request(struct monitor *m, uint32_t id,
+    const uint8_t *payload);
+void monitor_h_peer_closed(struct monitor *m, uint32_t id,
+    const uint8_t *payload);
+/* SIGHUP: the revocation list to the peer channel and the worker. */
+void monitor_peer_reload(struct monitor *m);
+
 /* Sends a reply (body may be NULL); a lost worker is noticed by SIGCHLD. */
 void monitor_reply(struct monitor *m, uint32_t id, int status, unsigned http,
     const char *code, const char *message, const char *body, size_t bodylen);

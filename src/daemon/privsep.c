@@ -41,6 +41,15 @@ static const struct ps_field control_fields[] = { ORIGIN(ps_control_req),
 static const struct ps_field throttled_fields[] = {
 	ORIGIN(ps_throttled_req), END };
 static const struct ps_field no_fields[] = { END };
+/* Peers and TLS failures (MFDS 1.5, 1.6). */
+static const struct ps_field tls_failure_fields[] = {
+	ORIGIN(ps_tls_failure_req), FIELD(ps_tls_failure_req, reason), END };
+static const struct ps_field peer_fields[] = { ORIGIN(ps_peer_req),
+	FIELD(ps_peer_req, fingerprint), FIELD(ps_peer_req, method),
+	FIELD(ps_peer_req, path), END };
+static const struct ps_field peer_closed_fields[] = {
+	ORIGIN(ps_peer_closed_req), FIELD(ps_peer_closed_req, fingerprint),
+	END };
 
 /*
  * Passwords are counted bytes (password_len), not strings: a password may
@@ -72,6 +81,13 @@ const struct privsep_rule privsep_rules[] = {
 	    PS_STATE_SERVING, control_fields },
 	{ PS_THROTTLED, "throttled", sizeof(struct ps_throttled_req),
 	    PS_STATE_SERVING, throttled_fields },
+	/* Peers and TLS failures (MFDS 1.5, 1.6). */
+	{ PS_TLS_FAILURE, "tls_failure", sizeof(struct ps_tls_failure_req),
+	    PS_STATE_SERVING, tls_failure_fields },
+	{ PS_PEER_REQUEST, "peer_request", sizeof(struct ps_peer_req),
+	    PS_STATE_SERVING, peer_fields },
+	{ PS_PEER_CLOSED, "peer_closed", sizeof(struct ps_peer_closed_req),
+	    PS_STATE_SERVING, peer_closed_fields },
 	/* Sent once, after the sandbox is in place and before serving. */
 	{ PS_WORKER_READY, "worker_ready", sizeof(struct ps_worker_ready_req),
 	    PS_STATE_STARTING, no_fields },
