@@ -522,13 +522,20 @@ monitor_h_update_approve(struct monitor *m, uint32_t id,
 		monitor_reply_error(m, id, r, 0);
 		goto out;
 	}
-	if (medsec_identity_require_fresh(medsec_device_identity(m->dev),
+	/*
+	 * A login presents the password too, but approval asks for the
+	 * deliberate step: a re-authentication after it (the session's
+	 * proof time moved past its start), still within reauth_seconds.
+	 */
+	if (info.reauth_us <= info.created_us ||
+	    medsec_identity_require_fresh(medsec_device_identity(m->dev),
 	    req.token) != MEDSEC_OK) {
 		audit_refused_approval(m, &who, req.digest, "approval needs a "
 		    "fresh re-authentication");
 		monitor_reply(m, id, MEDSEC_ERR_STATE, 403, "reauth_required",
-		    "approving an update needs the password again: POST "
-		    "/v1/session/reauth, then approve with the new token",
+		    "approving an update needs POST /v1/session/reauth within "
+		    "[session] reauth_seconds (the login does not count), then "
+		    "approve with the new token",
 		    NULL, 0);
 		goto out;
 	}
