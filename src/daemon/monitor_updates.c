@@ -127,12 +127,15 @@ update_json(const struct medsec_update_record *rec)
 	size_t s = signer_of(rec->digest);
 	json_t *o;
 
-	o = json_pack("{s:s, s:s, s:s, s:I, s:b}", "digest", rec->digest,
+	o = json_pack("{s:I, s:s, s:s, s:I, s:b}", "id", (json_int_t)rec->id,
 	    "version", rec->version, "state", state_name(rec->state),
 	    "security_counter", (json_int_t)rec->security_counter,
 	    "downgrade", rec->downgrade);
 	if (o == NULL)
 		return NULL;
+	/* A package refused before its manifest was read has none. */
+	if (rec->digest[0] != '\0')
+		json_object_set_new(o, "digest", json_string(rec->digest));
 	if (rec->product[0] != '\0')
 		json_object_set_new(o, "product", json_string(rec->product));
 	if (medsec_time_format_digits(rec->received_us, 0, when,

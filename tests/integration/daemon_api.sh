@@ -451,4 +451,26 @@ test_daemon_api_exchanges_match_openapi() {
 	    "$MEDSEC_SOURCE_DIR/docs/openapi.json" "$exchanges" || die "routes not exercised"
 }
 
+# The checker's mode for recorded exchanges holds the Content-Type too:
+# a JSON answer under another type, a body under a no-content status or an
+# HTML page the HTTP layer does not give are each refused, with the line.
+test_daemon_api_checker_holds_content_types() {
+	command -v node >/dev/null || { echo "SKIP: needs node"; exit 77; }
+	[ -d "$MEDSEC_SOURCE_DIR/tests/validators/node_modules/ajv" ] || { echo "SKIP: npm validators not installed"; exit 77; }
+	local check=$MEDSEC_SOURCE_DIR/tests/validators/openapi-check.js doc=$MEDSEC_SOURCE_DIR/docs/openapi.json
+	expect() { # line message
+		printf '%s\n' "$1" >"$work/x.jsonl"
+		if node "$check" "$doc" "$work/x.jsonl" >"$work/o" 2>&1; then die "accepted: $1"; fi
+		grep -qF "x.jsonl:1: $2" "$work/o" || die "message for $1: $(cat "$work/o")"
+	}
+	expect '{"method":"GET","path":"/v1/health","status":200,"content_type":"text/plain","body":"{\"status\":\"ok\",\"audit\":\"ok\",\"version\":\"0.1.0\"}"}' \
+	    'GET /v1/health 200: Content-Type text/plain, documented: application/json'
+	expect '{"method":"DELETE","path":"/v1/session","status":204,"content_type":"application/json","body":""}' \
+	    'DELETE /v1/session 204: Content-Type application/json without a body'
+	expect '{"method":"GET","path":"/v1/health","status":418,"content_type":"text/html","body":"<HTML>"}' \
+	    'GET /v1/health 418: Content-Type text/html, documented: application/json'
+	printf '%s\n' '{"method":"PUT","path":"/v1/health","status":501,"content_type":"text/html","body":"<HTML><HEAD>"}' >"$work/x.jsonl"
+	node "$check" "$doc" "$work/x.jsonl" >"$work/o" 2>&1 || die "evhttp's 501 refused: $(cat "$work/o")"
+}
+
 "$1"
