@@ -155,7 +155,7 @@ struct medsec_config {
 	char incident_url[256];
 	char incident_steps[MEDSEC_CONFIG_INCIDENT_STEPS][256];
 	/* [source]: where patients' readings come from until the uplink */
-	int source_simulator;		/* built-in simulator; default off */
+	int source_simulator;		/* the built-in simulator: 0 off */
 	uint32_t source_patients;	/* simulated patients, 1..64 */
 	uint32_t source_interval;	/* seconds between readings, 1..3600 */
 };

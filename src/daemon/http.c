@@ -150,9 +150,12 @@ gate_body_limit(struct conn *c)
 	bufferevent_getcb(c->bev, NULL, NULL, NULL, &arg);
 	if (arg == NULL || evhttp_connection_get_bufferevent(arg) != c->bev)
 		return;
-	evhttp_connection_set_max_body_size(arg, strncmp(c->line, upload,
-	    sizeof(upload) - 1) == 0 ? (ev_ssize_t)cfg->limits_max_update_bytes :
-	    (ev_ssize_t)cfg->limits_max_body_bytes);
+	if (strncmp(c->line, upload, sizeof(upload) - 1) == 0)
+		evhttp_connection_set_max_body_size(arg,
+		    (ev_ssize_t)cfg->limits_max_update_bytes);
+	else
+		evhttp_connection_set_max_body_size(arg,
+		    (ev_ssize_t)cfg->limits_max_body_bytes);
 }
 
 static void

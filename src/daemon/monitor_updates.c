@@ -394,14 +394,30 @@ out:
 
 /* ---- status ---- */
 
+/*
+ * The updater lists records oldest first; the answer keeps the newest
+ * UPDATES_SHOWN_MAX so it always fits one privsep reply, and counts all.
+ */
+#define UPDATES_SHOWN_MAX 50
+
+struct listing {
+	json_t *list;
+	uint64_t total;
+};
+
 static int
 add_record(const struct medsec_update_record *rec, void *arg)
 {
+	struct listing *l = arg;
 	json_t *o = update_json(rec);
 
-	if (o == NULL)
+	if (o == NULL || json_array_append_new(l->list, o) != 0)
 		return MEDSEC_ERR_NOMEM;
-	return json_array_append_new(arg, o) == 0 ? 0 : MEDSEC_ERR_NOMEM;
+	l->total++;
+	if (json_array_size(l->list) > UPDATES_SHOWN_MAX &&
+	    json_array_remove(l->list, 0) != 0)
+		return MEDSEC_ERR_NOMEM;
+	return 0;
 }
 
 /*
@@ -432,8 +448,9 @@ monitor_h_update_status(struct monitor *m, uint32_t id,
 	struct medsec_subject who;
 	struct medsec_update_boot boot;
 	struct medsec_updater *u = medsec_device_updater(m->dev);
+	struct listing l = { NULL, 0 };
 	uint64_t counter = 0;
-	json_t *list = NULL, *o;
+	json_t *o;
 	int r;
 
 	memcpy(&req, payload, sizeof(req));
@@ -445,18 +462,18 @@ monitor_h_update_status(struct monitor *m, uint32_t id,
 		goto out;
 	}
 	memset(&boot, 0, sizeof(boot));
-	if ((list = json_array()) == NULL ||
-	    (r = medsec_updater_list(u, add_record, list)) != MEDSEC_OK ||
+	if ((l.list = json_array()) == NULL ||
+	    (r = medsec_updater_list(u, add_record, &l)) != MEDSEC_OK ||
 	    (r = medsec_updater_boot_state(u, &boot)) != MEDSEC_OK ||
 	    (r = medsec_updater_counter(u, &counter)) != MEDSEC_OK) {
-		json_decref(list);
-		monitor_reply_error(m, id, list == NULL ? MEDSEC_ERR_NOMEM : r,
-		    0);
+		monitor_reply_error(m, id, l.list == NULL ? MEDSEC_ERR_NOMEM :
+		    r, 0);
+		json_decref(l.list);
 		goto out;
 	}
-	o = json_pack("{s:o, s:s, s:b, s:I}", "updates", list, "active_slot",
-	    boot.active, "trial", boot.trial, "security_counter",
-	    (json_int_t)counter);
+	o = json_pack("{s:o, s:I, s:s, s:b, s:I}", "updates", l.list, "total",
+	    (json_int_t)l.total, "active_slot", boot.active, "trial",
+	    boot.trial, "security_counter", (json_int_t)counter);
 	if (o != NULL && boot.digest[0] != '\0')
 		json_object_set_new(o, "running_digest",
 		    json_string(boot.digest));
@@ -567,8 +584,8 @@ monitor_h_update_approve(struct monitor *m, uint32_t id,
 		audit_refused_approval(m, &who, req.digest, why[0] != '\0' ?
 		    why : medsec_strerror(r));
 		if (r == MEDSEC_ERR_STATE)
-			monitor_reply(m, id, r, 409, "update_decided", why, NULL,
-			    0);
+			monitor_reply(m, id, r, 409, "update_decided", why,
+			    NULL, 0);
 		else
 			monitor_reply_error(m, id, r, 0);
 		goto out;

@@ -10,7 +10,7 @@
 struct ring {
 	char patient[READINGS_ID_LEN]; /* "": free */
 	size_t next;		       /* where the next reading goes */
-	size_t count;		       /* held, up to READINGS_PER_PATIENT */
+	size_t count;		       /* held, at most the ring size */
 	struct reading r[READINGS_PER_PATIENT];
 };
 

@@ -127,7 +127,7 @@ simulator_tick(struct simulator *s, struct readings *r, int64_t now_us)
 		p = &s->p[i];
 		simulator_patient_id(i, id);
 		for (v = 0; v < VITAL__COUNT; v++) {
-			/* A slow random walk kept within the plausible range. */
+			/* A slow random walk, kept in the plausible range. */
 			p->drift[v] = clamp(p->drift[v] + model[v].step *
 			    next_signed(s), -model[v].spread, model[v].spread);
 			x.time_us = now_us;

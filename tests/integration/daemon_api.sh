@@ -37,6 +37,8 @@ cleanup() {
 }
 trap cleanup EXIT
 
+curl_tls=() # --cacert and --resolve when the test talks HTTPS
+
 free_port() {
 	python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'
 }
@@ -99,6 +101,8 @@ release() {
 	local name=$1 version=$2 counter=$3 k
 	shift 3
 	echo "app $version" >"$work/mfr/fw/app"
+	# A larger package when asked: bigger than a JSON body may be.
+	[ -n "${big_app:-}" ] && head -c "$big_app" /dev/urandom >>"$work/mfr/fw/app"
 	echo "setting=$version" >"$work/mfr/fw/app.conf"
 	ms update pack --product carelink --version "$version" --security-counter "$counter" --hardware clg-200 \
 	    --expires 2099-01-01 --distributor Example-Medical --signer "$work/mfr/rel1.pub" --out "$work/$name.msu" \
@@ -187,7 +191,7 @@ req() { # method path [token] [json | @file] [content-type]
 	@*) args+=(-H "Content-Type: ${5:-application/octet-stream}" --data-binary "$4") ;;
 	*) args+=(-H "Content-Type: ${5:-application/json}" --data-binary "$4") ;;
 	esac
-	out=$(curl "${args[@]}" "$base$2")
+	out=$(curl "${curl_tls[@]}" "${args[@]}" "$base$2")
 	code=${out%% *}
 	ct=${out#* }
 	[ "$ct" = "$out" ] && ct=
@@ -235,6 +239,38 @@ test_req_1_14_daemon_signed_update_uploaded_verified_and_listed() {
 	trail_has UPDATE_RECEIVED chief
 	trail_has UPDATE_VERIFIED 1.1.0
 	trail_has UPDATE_REJECTED replay
+}
+
+# Over the HTTPS listener, with a package larger than any JSON body may
+# be: the gate sets evhttp's body limit per request line on the TLS
+# connection too (max_update_bytes for the upload, max_body_bytes else).
+test_req_1_14_daemon_update_upload_over_https() {
+	provision
+	big_app=20000 release v1 1.1.0 2
+	[ "$(stat -c %s "$work/v1.msu")" -gt 4096 ] || die "package too small for the test"
+	sed -i "s/^api =\$/api = 127.0.0.1:$port\napi_allow = 127.0.0.0\/8/; s/^debug_http = .*/debug_http =/; s/^debug_allow = .*/debug_allow =/; s/^max_update_bytes = .*/max_update_bytes = 64k\nmax_body_bytes = 4k/" "$conf"
+	msd tls show >"$work/tls.out" 2>&1 || die "tls show: $(cat "$work/tls.out")"
+	sed -n '/BEGIN CERTIFICATE/,/END CERTIFICATE/p' "$work/tls.out" >"$work/device.pem"
+	curl_tls=(--cacert "$work/device.pem" --resolve "daemon-api-01:$port:127.0.0.1")
+	base=https://daemon-api-01:$port
+	"$MEDSECD" -f -c "$conf" >"$work/d.log" 2>&1 &
+	daemon_pid=$!
+	local i code=000
+	for i in $(seq 200); do
+		code=$(curl -s -o /dev/null -w '%{http_code}' --max-time 5 "${curl_tls[@]}" "$base/v1/health") && [ "$code" = 200 ] && break
+		kill -0 "$daemon_pid" 2>/dev/null || die "medsecd exited"
+		sleep 0.05
+	done
+	[ "$code" = 200 ] || die "HTTPS health answered $code"
+	login chief "$admin_pw"; [ "$st" = 201 ] || die "login: $(cat "$work/body")"
+	[ "$(req POST /v1/updates "$token" @"$work/v1.msu")" = 202 ] || die "upload over HTTPS: $(cat "$work/body")"
+	body_has "\"digest\":\"$(digest_of "$work/v1.msu")\""
+	# The same size as JSON is over max_body_bytes: evhttp refuses it.
+	head -c 8000 /dev/zero | tr '\0' ' ' >"$work/pad.json"
+	printf '{}' >>"$work/pad.json"
+	[ "$(req POST /v1/session "" @"$work/pad.json" application/json)" = 413 ] || die "JSON body over max_body_bytes accepted: $(cat "$work/body")"
+	stop
+	trail_has UPDATE_VERIFIED 1.1.0
 }
 
 test_req_1_12_daemon_approval_needs_reauth_and_the_manifest_digest() {

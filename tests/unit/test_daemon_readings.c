@@ -118,7 +118,7 @@ test_daemon_simulator_is_deterministic(void **state)
  * (so alarms have something to see), none absurd.
  */
 static void
-test_daemon_simulator_values_plausible_with_some_alarms(void **state)
+test_daemon_simulator_plausible_with_some_alarms(void **state)
 {
 	struct simulator *s = simulator_new(7, 8);
 	struct readings *r = readings_new();
@@ -162,7 +162,7 @@ check_fd(uint32_t type, const void *payload, size_t len, int with_fd,
 }
 
 static void
-test_daemon_privsep_only_an_upload_carries_a_descriptor(void **state)
+test_daemon_privsep_only_upload_carries_a_fd(void **state)
 {
 	struct ps_update_upload_req up;
 	struct ps_token_req tok;
@@ -187,8 +187,8 @@ static const struct CMUnitTest tests[] = {
 	cmocka_unit_test(test_req_1_20_readings_ring_is_bounded_newest_first),
 	cmocka_unit_test(test_readings_refuse_bad_ids_and_vitals),
 	cmocka_unit_test(test_daemon_simulator_is_deterministic),
-	cmocka_unit_test(test_daemon_simulator_values_plausible_with_some_alarms),
-	cmocka_unit_test(test_daemon_privsep_only_an_upload_carries_a_descriptor),
+	cmocka_unit_test(test_daemon_simulator_plausible_with_some_alarms),
+	cmocka_unit_test(test_daemon_privsep_only_upload_carries_a_fd),
 };
 
 MEDSEC_TEST_MAIN(tests)
