@@ -42,6 +42,9 @@ src/daemon/monitor_api.c
 src/daemon/monitor_audit.c
 src/daemon/monitor_control.c
 src/daemon/monitor_peer.c
+src/daemon/monitor_integrity.c
+src/daemon/monitor_patients.c
+src/daemon/monitor_updates.c
 src/cli/cmd_scan.c
 src/lib/audit/audit_codec.c
 src/lib/audit/audit_export_json.c

@@ -132,6 +132,32 @@ gate_peer(struct conn *c)
 	return 0;
 }
 
+/*
+ * evhttp has one body limit per connection, read when it reads a body.
+ * The gate sees each request line before evhttp parses the request, so
+ * it sets the limit for that request: max_update_bytes for an update
+ * package (POST /v1/updates), max_body_bytes for everything else. The
+ * connection is the bufferevent's callback argument, which evhttp sets;
+ * if that cannot be confirmed the limit stays max_body_bytes.
+ */
+static void
+gate_body_limit(struct conn *c)
+{
+	static const char upload[] = "post /v1/updates ";
+	const struct medsec_config *cfg = &c->w->cfg;
+	void *arg = NULL;
+
+	bufferevent_getcb(c->bev, NULL, NULL, NULL, &arg);
+	if (arg == NULL || evhttp_connection_get_bufferevent(arg) != c->bev)
+		return;
+	if (strncmp(c->line, upload, sizeof(upload) - 1) == 0)
+		evhttp_connection_set_max_body_size(arg,
+		    (ev_ssize_t)cfg->limits_max_update_bytes);
+	else
+		evhttp_connection_set_max_body_size(arg,
+		    (ev_ssize_t)cfg->limits_max_body_bytes);
+}
+
 static void
 end_of_line(struct conn *c)
 {
@@ -168,6 +194,8 @@ end_of_line(struct conn *c)
 	} else if (!c->first_line &&
 	    strncmp(c->line, "transfer-encoding:", 18) == 0)
 		c->chunked_or_te = 1;
+	else if (c->first_line)
+		gate_body_limit(c);
 	c->first_line = 0;
 }
 

@@ -343,12 +343,13 @@ on_worker_message(evutil_socket_t fd, short what, void *arg)
 			worker_violation(m, "malformed message");
 			return;
 		}
-		if (passed_fd >= 0) {
-			close(passed_fd);
-			worker_violation(m, "unexpected descriptor");
-			return;
-		}
+		/* The rule says whether the message may carry it; a handler
+		 * that keeps it takes it from rx_fd. */
+		m->rx_fd = passed_fd;
 		dispatch(m, &hdr, payload);
+		if (m->rx_fd >= 0)
+			close(m->rx_fd);
+		m->rx_fd = -1;
 		if (m->worker_pid <= 0 || !event_pending(m->ps_ev, EV_READ,
 		    NULL))
 			return;
@@ -592,6 +593,7 @@ monitor_free(struct monitor *m)
 {
 	int i, r;
 
+	monitor_patients_stop();
 	login_pool_free(m->pool);
 	close_channel(m);
 	for (i = 0; i < 4; i++)
@@ -628,6 +630,7 @@ monitor_run(const struct medsecd_options *opts,
 	m->cfg = *cfg;
 	m->config_path = opts->config_path;
 	m->ps_fd = -1;
+	m->rx_fd = -1;
 	m->backoff_s = 1;
 	for (i = 0; i < MEDSECD_LISTEN__COUNT; i++)
 		m->listen_fd[i] = -1;
@@ -657,6 +660,8 @@ monitor_run(const struct medsecd_options *opts,
 		medsecd_log(LOG_ERR, "cannot start the login pool");
 		goto out;
 	}
+	if (monitor_patients_start(m) != 0)
+		goto out;
 	start_worker(m);
 	event_base_dispatch(m->base);
 	rc = MEDSECD_EXIT_OK;

@@ -39,6 +39,7 @@ struct monitor {
 	struct event *restart_ev;
 	struct event *sig_ev[4];
 	int stopping;
+	int rx_fd; /* descriptor of the message being handled; -1: none */
 	union {
 		uint64_t align;
 		uint8_t buf[PRIVSEP_MSG_MAX];
@@ -94,5 +95,24 @@ void monitor_reply_error(struct monitor *m, uint32_t id, int status,
 void monitor_audit(struct monitor *m, int event, const char *actor,
     const char *source, const char *object, int outcome, const char *reason,
     const char *details);
+
+/* POST/GET /v1/updates, POST /v1/updates/approve (monitor_updates.c). */
+void monitor_h_update_upload(struct monitor *m, uint32_t id,
+    const uint8_t *payload);
+void monitor_h_update_status(struct monitor *m, uint32_t id,
+    const uint8_t *payload);
+void monitor_h_update_approve(struct monitor *m, uint32_t id,
+    const uint8_t *payload);
+
+/* GET /v1/integrity (monitor_integrity.c). */
+void monitor_h_integrity(struct monitor *m, uint32_t id,
+    const uint8_t *payload);
+
+/* GET /v1/patients/{id}/observations (monitor_patients.c). */
+void monitor_h_observations(struct monitor *m, uint32_t id,
+    const uint8_t *payload);
+/* Starts the readings' source ([source]); 0, or -1 with a message. */
+int monitor_patients_start(struct monitor *m);
+void monitor_patients_stop(void);
 
 #endif

@@ -52,6 +52,11 @@ enum privsep_type {
 	PS_TLS_FAILURE,
 	PS_PEER_REQUEST,
 	PS_PEER_CLOSED,
+	PS_UPDATE_UPLOAD,  /* carries the package as a sealed memfd */
+	PS_UPDATE_STATUS,
+	PS_UPDATE_APPROVE,
+	PS_INTEGRITY,
+	PS_OBSERVATIONS,
 	PS__WORKER_LAST,
 	/* Monitor to worker: */
 	PS_REPLY = 100,
@@ -273,5 +278,34 @@ int privsep_check(const struct privsep_rule *rules, size_t nrules,
 /* The rules of the worker's requests. */
 extern const struct privsep_rule privsep_rules[];
 extern const size_t privsep_nrules;
+
+/* ---- updates, integrity, observations ---- */
+
+/*
+ * POST /v1/updates: the package is the sealed memfd passed with the
+ * message (PRIVSEP_F_FD); size is what the worker wrote, which the
+ * monitor compares with the memfd's own size and seals.
+ */
+struct ps_update_upload_req {
+	struct ps_origin from;
+	char token[MEDSEC_TOKEN_TEXT_LEN];
+	uint64_t size;
+};
+
+/* POST /v1/updates/approve {"digest"}: 64 lowercase hex digits. */
+struct ps_update_approve_req {
+	struct ps_origin from;
+	char token[MEDSEC_TOKEN_TEXT_LEN];
+	char digest[65];
+};
+
+#define PS_PATIENT_LEN 65 /* [A-Za-z0-9._-], 1..64 */
+
+/* GET /v1/patients/{id}/observations */
+struct ps_observations_req {
+	struct ps_origin from;
+	char token[MEDSEC_TOKEN_TEXT_LEN];
+	char patient[PS_PATIENT_LEN];
+};
 
 #endif
