@@ -45,28 +45,6 @@ library_log(void *ctx, int severity, const char *module, const char *msg)
 	    module, msg);
 }
 
-void
-monitor_audit(struct monitor *m, int event, const char *actor,
-    const char *source, const char *object, int outcome, const char *reason,
-    const char *details)
-{
-	struct medsec_audit_event_in ev;
-	int r;
-
-	memset(&ev, 0, sizeof(ev));
-	ev.event = event;
-	ev.actor = actor;
-	ev.source = source;
-	ev.object = object;
-	ev.outcome = outcome;
-	ev.reason = reason;
-	ev.details = details;
-	if ((r = medsec_audit_append(medsec_device_audit(m->dev), &ev,
-	    NULL)) != MEDSEC_OK)
-		medsecd_log(LOG_ERR, "audit record %d not written: %s",
-		    event, medsec_strerror(r));
-}
-
 /* ---- listeners ---- */
 
 static int
@@ -247,7 +225,8 @@ monitor_reply(struct monitor *m, uint32_t id, int status, unsigned http,
 	struct ps_reply rep;
 	int r;
 
-	if (m->ps_fd < 0)
+	if (m->ps_fd < 0 || monitor_audit_hold_reply(m, id, status, http, code,
+	    message, body, bodylen))
 		return;
 	memset(&rep, 0, sizeof(rep));
 	rep.status = status;
@@ -312,7 +291,9 @@ dispatch(struct monitor *m, const struct privsep_hdr *hdr,
 	}
 	for (i = 0; i < monitor_dispatch_count; i++) {
 		if (monitor_dispatch_table[i].type == hdr->type) {
+			monitor_audit_request_begin(m, hdr->id);
 			monitor_dispatch_table[i].handler(m, hdr->id, payload);
+			monitor_audit_request_end(m);
 			return;
 		}
 	}
@@ -609,6 +590,7 @@ monitor_free(struct monitor *m)
 	if (m->dev != NULL) {
 		monitor_audit(m, MEDSEC_EV_APP_STOP, "medsecd", "local",
 		    "medsecd", MEDSEC_AUDIT_SUCCESS, "shutdown", NULL);
+		monitor_audit_close(m);
 		if ((r = medsec_device_close(m->dev)) != MEDSEC_OK)
 			medsecd_log(LOG_ERR, "closing the device: %s",
 			    medsec_strerror(r));
