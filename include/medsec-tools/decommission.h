@@ -31,7 +31,7 @@ extern "C" {
 #endif
 
 #define MEDSEC_DELETION_CERT_MAX 65536 /* largest certificate read */
-#define MEDSEC_DELETION_PUBKEY_MAX 160 /* "ed25519 <base64>\n" and NUL */
+#define MEDSEC_DELETION_PUBKEY_MAX 512 /* a public key file's text */
 
 struct medsec_decommission_options {
 	const char *state_dir;	 /* required */
@@ -72,9 +72,10 @@ MEDSEC_API
 void medsec_decommission_free(struct medsec_decommission_result *res);
 
 /*
- * The device's identity public key as one line of text, "<alg> <base64>"
- * (alg as the crypto registry names it: ed25519, ecdsa-p256-sha256), to
- * be recorded off the device while it is in service. Reads only.
+ * The device's identity public key as a medsec public key file (the
+ * format of `medsec keygen`, docs/formats/signing-keys.md; its name is
+ * "<device id>-identity"), to be recorded off the device while it is in
+ * service. Opens the device read-only.
  */
 MEDSEC_API MEDSEC_MUST_CHECK
 int medsec_decommission_pubkey(const char *state_dir, char *out,
@@ -91,8 +92,8 @@ struct medsec_deletion_summary {
 
 /*
  * Verifies a deletion certificate (untrusted text, at most
- * MEDSEC_DELETION_CERT_MAX bytes) against an identity public key given
- * as medsec_decommission_pubkey() prints it. MEDSEC_ERR_FORMAT for a
+ * MEDSEC_DELETION_CERT_MAX bytes) against an identity public key file's
+ * text (untrusted too), as medsec_decommission_pubkey() gives it. MEDSEC_ERR_FORMAT for a
  * malformed certificate or key text (err names the field),
  * MEDSEC_ERR_KEY_MISMATCH when the certificate names another key,
  * MEDSEC_ERR_AUTH when the signature does not verify (an edited

@@ -75,20 +75,18 @@ notices(const struct medsec_decommission_result *res, const char *dir)
 static int
 keep_outputs(const struct medsec_decommission_result *res, const char *dir)
 {
-	char line[MEDSEC_DELETION_PUBKEY_MAX + 1];
 	int r;
 
-	snprintf(line, sizeof(line), "%s\n", res->pubkey);
 	if ((mkdir(dir, 0755) != 0 && errno != EEXIST) ||
 	    (r = write_text(dir, CERT_NAME, res->certificate)) != MEDSEC_OK ||
-	    (r = write_text(dir, "identity.pub", line)) != MEDSEC_OK) {
+	    (r = write_text(dir, "identity.pub", res->pubkey)) != MEDSEC_OK) {
 		cli_fail("%s: the certificate could not be written; here it "
 		    "is, keep it:", dir);
 		printf("%s\n", res->certificate);
 		return MEDSEC_ERR_IO;
 	}
 	printf("device %s decommissioned: %zu keys destroyed, %zu files "
-	    "wiped\ncertificate: %s/%s\nidentity key: %s\n", res->device_id,
+	    "wiped\ncertificate: %s/%s\nidentity key:\n%s", res->device_id,
 	    res->keys, res->files, dir, CERT_NAME, res->pubkey);
 	return notices(res, dir);
 }
@@ -173,7 +171,7 @@ pubkey(int argc, char **argv)
 		cli_error(r, "%s", err[0] != '\0' ? err : argv[2]);
 		return CLI_EXIT_USAGE + 1;
 	}
-	printf("%s\n", line);
+	fputs(line, stdout);
 	return CLI_EXIT_OK;
 }
 

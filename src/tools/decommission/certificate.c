@@ -11,6 +11,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "medsec/signkey.h"
 #include "decommission_int.h"
 
 static const char *
@@ -28,17 +29,39 @@ b64(const void *in, size_t len, char *out, size_t outlen)
 	    outlen);
 }
 
-int
-cert_pubkey_text(int alg, const uint8_t *pk, size_t pklen, char *out,
-    size_t outlen)
+/* A key name of the public key file format: [A-Za-z0-9._-]{1,63}. */
+static void
+key_name(const char *device_id, char *out, size_t len)
 {
-	char enc[MEDSEC_BASE64_LEN(MEDSEC_SIGN_PUBLIC_MAX)];
-	int r, w;
+	size_t n = strlen(device_id);
+	int ok = n > 0 && n + sizeof("-identity") <= len;
 
-	if ((r = b64(pk, pklen, enc, sizeof(enc))) != MEDSEC_OK)
+	for (size_t i = 0; ok && i < n; i++) {
+		char c = device_id[i];
+
+		ok = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
+		    (c >= '0' && c <= '9') || c == '.' || c == '_' || c == '-';
+	}
+	snprintf(out, len, "%s-identity", ok ? device_id : "device");
+}
+
+int
+cert_pubkey_text(const char *device_id, int alg, const uint8_t *pk,
+    size_t pklen, char *out, size_t outlen)
+{
+	struct medsec_pubkey k;
+	int r;
+
+	memset(&k, 0, sizeof(k));
+	if (pklen > sizeof(k.pk))
+		return MEDSEC_ERR_INVALID;
+	k.alg = alg;
+	memcpy(k.pk, pk, pklen);
+	k.pklen = pklen;
+	key_name(device_id, k.name, sizeof(k.name));
+	if ((r = medsec_key_id(alg, pk, pklen, k.key_id)) != MEDSEC_OK)
 		return r;
-	w = snprintf(out, outlen, "%s %s", alg_name(alg), enc);
-	return w > 0 && (size_t)w < outlen ? MEDSEC_OK : MEDSEC_ERR_TOO_LARGE;
+	return medsec_pubkey_format(&k, out, outlen);
 }
 
 static json_t *
@@ -69,13 +92,14 @@ file_list(const struct cert_facts *f)
 int
 cert_body(const struct cert_facts *f, char **bodyp)
 {
-	char pk[MEDSEC_BASE64_LEN(MEDSEC_SIGN_PUBLIC_MAX)];
+	char pk[2 * MEDSEC_SIGN_PUBLIC_MAX + 1];
 	json_t *o;
-	int r;
 
 	*bodyp = NULL;
-	if ((r = b64(f->pk, f->pklen, pk, sizeof(pk))) != MEDSEC_OK)
-		return r;
+	if (f->pklen > MEDSEC_SIGN_PUBLIC_MAX)
+		return MEDSEC_ERR_INVALID;
+	/* Hex, as the public key file writes it. */
+	medsec_hex(f->pk, f->pklen, pk);
 	o = json_pack("{s:s, s:s, s:s, s:s, s:s, s:s, s:{s:s, s:s, s:s}, "
 	    "s:o, s:o, s:s, s:{s:I}}", "format", CERT_FORMAT, "device_id",
 	    f->device_id, "site_id", f->site_id, "performed_by", f->actor,
@@ -144,42 +168,14 @@ bad(struct medsec_config_error *err, const char *key, const char *why)
 	return MEDSEC_ERR_FORMAT;
 }
 
-struct pubkey {
-	int alg;
-	uint8_t pk[MEDSEC_SIGN_PUBLIC_MAX];
-	size_t len;
-	char key_id[MEDSEC_KEY_ID_LEN];
-};
-
-/* "<alg> <base64>", optionally followed by one newline. */
+/* The recorded key, in the public key file format (signkey.h). */
 static int
-parse_pubkey(const char *text, struct pubkey *k,
+parse_pubkey(const char *text, struct medsec_pubkey *k,
     struct medsec_config_error *err)
 {
-	const struct medsec_alg_info *a;
-	char name[32];
-	const char *sp = strchr(text, ' ');
-	size_t b64len;
-
-	if (sp == NULL || (size_t)(sp - text) >= sizeof(name))
-		return bad(err, "pubkey", "not '<algorithm> <base64 key>'");
-	snprintf(name, sizeof(name), "%.*s", (int)(sp - text), text);
-	a = medsec_crypto_alg_by_name(name);
-	if (a == NULL || a->kind != MEDSEC_KIND_SIGN || !a->implemented)
-		return bad(err, "pubkey", "not a signature algorithm medsec "
-		    "implements");
-	b64len = strcspn(sp + 1, "\n");
-	if (sp[1 + b64len] == '\n' && sp[2 + b64len] != '\0')
-		return bad(err, "pubkey", "text after the key");
-	k->alg = a->id;
-	k->len = b64len * 6 / 8;
-	if (k->len == 0 || k->len > sizeof(k->pk) ||
-	    medsec_base64_decode(MEDSEC_BASE64_NO_PADDING, sp + 1, b64len,
-	    k->pk, k->len) != MEDSEC_OK)
-		return bad(err, "pubkey", "the key is not base64 of a public "
-		    "key");
-	if (medsec_key_id(k->alg, k->pk, k->len, k->key_id) != MEDSEC_OK)
-		return bad(err, "pubkey", "not a public key of that algorithm");
+	if (medsec_pubkey_parse(text, strlen(text), k) != MEDSEC_OK)
+		return bad(err, "pubkey", "not a medsec public key file "
+		    "(docs/formats/signing-keys.md)");
 	return MEDSEC_OK;
 }
 
@@ -213,7 +209,7 @@ summarise(json_t *cert, const char *key_id, struct medsec_deletion_summary *s)
 
 /* The certificate's own claims about its key, against the given key. */
 static int
-check_claims(json_t *cert, json_t *sig, const struct pubkey *k,
+check_claims(json_t *cert, json_t *sig, const struct medsec_pubkey *k,
     uint8_t sigbytes[MEDSEC_SIGN_LEN], struct medsec_config_error *err)
 {
 	const char *format, *alg, *kid, *value, *ckid;
@@ -245,7 +241,7 @@ check_claims(json_t *cert, json_t *sig, const struct pubkey *k,
 }
 
 static int
-verify_signature(json_t *cert, const struct pubkey *k,
+verify_signature(json_t *cert, const struct medsec_pubkey *k,
     const uint8_t sig[MEDSEC_SIGN_LEN], struct medsec_config_error *err)
 {
 	uint8_t *msg = NULL;
@@ -259,7 +255,7 @@ verify_signature(json_t *cert, const struct pubkey *k,
 	free(body);
 	if (r != MEDSEC_OK)
 		return r;
-	r = medsec_verify(k->alg, k->pk, k->len, msg, len, sig);
+	r = medsec_pubkey_verify(k, msg, len, sig);
 	free(msg);
 	if (r != MEDSEC_OK) {
 		if (err != NULL) {
@@ -280,7 +276,7 @@ medsec_deletion_certificate_verify(const char *text, size_t len,
     struct medsec_config_error *err)
 {
 	uint8_t sig[MEDSEC_SIGN_LEN];
-	struct pubkey k;
+	struct medsec_pubkey k;
 	json_error_t jerr;
 	json_t *doc, *cert, *s;
 	int r;

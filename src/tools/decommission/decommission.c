@@ -113,8 +113,8 @@ inventory(struct job *j, struct medsec_device *dev)
 		say(j, "the identity public key cannot be read");
 		return r;
 	}
-	return cert_pubkey_text(j->identity.alg, j->pk, j->pklen,
-	    j->res->pubkey, sizeof(j->res->pubkey));
+	return cert_pubkey_text(j->res->device_id, j->identity.alg, j->pk,
+	    j->pklen, j->res->pubkey, sizeof(j->res->pubkey));
 }
 
 /* Step 1: confirmed, inventoried, recorded, sealed. */
@@ -317,10 +317,12 @@ int
 medsec_decommission_pubkey(const char *state_dir, char *out, size_t outlen,
     char *err, size_t errlen)
 {
-	struct medsec_keystore *ks = NULL;
+	struct medsec_device_options dopts = { state_dir, NULL,
+		MEDSEC_DEVICE_READ_ONLY };
+	struct medsec_device *dev = NULL;
+	struct medsec_keystore *ks;
 	struct medsec_key_info info;
 	uint8_t pk[MEDSEC_SIGN_PUBLIC_MAX];
-	char dir[4096];
 	size_t pklen;
 	int r;
 
@@ -328,21 +330,18 @@ medsec_decommission_pubkey(const char *state_dir, char *out, size_t outlen,
 		err[0] = '\0';
 	if (state_dir == NULL || out == NULL)
 		return MEDSEC_ERR_INVALID;
-	if ((r = medsec_io_path(dir, sizeof(dir), state_dir, "keys")) !=
-	    MEDSEC_OK)
+	/* Read-only: the device is left byte for byte as it was. */
+	if ((r = medsec_device_open(&dopts, &dev, err, errlen)) != MEDSEC_OK)
 		return r;
-	if ((r = medsec_keystore_open(dir, &ks)) != MEDSEC_OK) {
-		if (err != NULL)
-			snprintf(err, errlen, "%s: cannot open the keystore",
-			    dir);
-		return r;
-	}
+	ks = medsec_device_keystore(dev);
 	if ((r = medsec_keystore_public(ks, "identity", pk, &pklen, &info)) ==
 	    MEDSEC_OK)
-		r = cert_pubkey_text(info.alg, pk, pklen, out, outlen);
+		r = cert_pubkey_text(medsec_device_id(dev), info.alg, pk, pklen,
+		    out, outlen);
 	else if (err != NULL)
 		snprintf(err, errlen, "%s: the identity public key cannot be "
-		    "read", dir);
-	medsec_keystore_close(ks);
+		    "read", state_dir);
+	if (medsec_device_close(dev) != MEDSEC_OK && r == MEDSEC_OK)
+		r = MEDSEC_ERR_IO;
 	return r;
 }

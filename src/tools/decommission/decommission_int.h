@@ -41,8 +41,8 @@ int cert_message(const char *body, uint8_t **msgp, size_t *lenp);
 /* The whole certificate: body and signature, indented (*docp malloc'd). */
 int cert_document(const char *body, int alg, const char *key_id,
     const uint8_t sig[MEDSEC_SIGN_LEN], char **docp);
-/* "<alg> <base64>" of a public key. */
-int cert_pubkey_text(int alg, const uint8_t *pk, size_t pklen, char *out,
-    size_t outlen);
+/* A public key file's text (signkey.h) of the device's identity key. */
+int cert_pubkey_text(const char *device_id, int alg, const uint8_t *pk,
+    size_t pklen, char *out, size_t outlen);
 
 #endif
