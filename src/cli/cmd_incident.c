@@ -4,7 +4,7 @@
  *     --containment TEXT [--root-cause TEXT] [--prevention TEXT]
  * medsec incident update ID --state DIR --note TEXT [--status contained]
  *     [any fact as above]
- * medsec incident close ID --state DIR --note TEXT [--root-cause TEXT]
+ * medsec incident close ID --state DIR [--note TEXT] [--root-cause TEXT]
  *     [--prevention TEXT]
  * medsec incident list --state DIR
  * medsec incident show ID --state DIR
@@ -134,17 +134,34 @@ actor(char out[MEDSEC_INCIDENT_ACTOR_MAX])
 	    pw != NULL ? pw->pw_name : "?");
 }
 
-/* "--severity: 'x' is not ..." names the option; a list of missing
- * facts names them itself. */
+/* The option a refusal is about ("root_cause" is --root-cause), or NULL
+ * when it is about something else (the record, the configuration). */
+static const char *
+option_of(const char *key)
+{
+	char name[64];
+
+	snprintf(name, sizeof(name), "%s", key);
+	for (char *p = name; *p != '\0'; p++)
+		if (*p == '_')
+			*p = '-';
+	for (size_t i = 0; options[i].name != NULL; i++)
+		if (strcmp(options[i].name, name) == 0)
+			return options[i].name;
+	return NULL;
+}
+
+/* "--severity: 'x' is not ..." names the option; other refusals name
+ * what they are about themselves. */
 static void
 refused(int r, const struct medsec_config_error *err, const char *what)
 {
-	int option = err->key[0] != '\0' && strcmp(err->key, "missing") != 0;
+	const char *option = option_of(err->key);
 
 	if (err->message[0] == '\0')
 		cli_error(r, "%s", what);
-	else if (option)
-		cli_fail("%s refused: --%s: %s", what, err->key, err->message);
+	else if (option != NULL)
+		cli_fail("%s refused: --%s: %s", what, option, err->message);
 	else
 		cli_fail("%s refused: %s", what, err->message);
 }
