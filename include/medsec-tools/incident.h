@@ -81,9 +81,10 @@ size_t medsec_incident_missing(const struct medsec_incident *inc,
     int for_close, char *out, size_t outlen);
 
 /*
- * Checks the facts given: detected as YYYY-MM-DDTHH:MM:SSZ and not after
- * now (RFC 3339 UTC, same form), severity and status from their lists,
- * every text well-formed UTF-8 without control characters. On error
+ * Checks the facts given (empty ones are not checked): detected as
+ * YYYY-MM-DDTHH:MM:SSZ and not after now (RFC 3339 UTC, same form),
+ * severity from its list, every text well-formed UTF-8 without control
+ * characters other than newline and tab. On error
  * MEDSEC_ERR_INVALID, err->key names the field and err->message the
  * value and why.
  */
