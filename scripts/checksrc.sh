@@ -64,6 +64,9 @@ src/tools/sbom/sbom_json.c
 src/tools/vuln/osv.c
 src/tools/vuln/vex.c
 src/tools/vuln/sbom_read.c
+src/tools/incident/incident_notice.c
+src/tools/incident/incident_csaf.c
+src/tools/decommission/certificate.c
 '
 
 # The src/lib sources src/tools compiles into libmedsec-tools, by header.
