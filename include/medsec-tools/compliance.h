@@ -115,6 +115,10 @@ struct medsec_requirement {
 	 */
 	char *text_ko_source;
 	int text_ko_translated;
+	/* The suggested verification methods in Korean, one per entry of
+	 * verification, same order (the same source as text_ko); empty
+	 * when the catalog has none. */
+	struct medsec_strlist verification_ko;
 };
 
 struct medsec_catalog; /* opaque */

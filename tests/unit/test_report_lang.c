@@ -119,6 +119,10 @@ test_catalog_korean_text_without_source_refused(void **state)
 	assert_catalog_refused(ko_source_1_1, "\"source\": {\"title\": "
 	    "\"T\", \"date\": \"2019-11\", \"url\": "
 	    "\"https://example.org/x\"}", "items[0].ko.source", "publisher");
+	/* Korean verification methods that do not match the English ones
+	 * one for one. */
+	assert_catalog_refused("\"역할/권한 매트릭스 설계 검토\",\n\t\t\t\t\t",
+	    "", "items[0].ko.verification", "2 entries for the 3");
 	/* A Korean block with a field the loader does not know. */
 	assert_catalog_refused(ko_source_1_1, "\"source\": \"translation\", "
 	    "\"reviewed\": true", "items[0].ko", "reviewed");
@@ -243,6 +247,7 @@ test_report_lang_korean_checklist_uses_form_headings(void **state)
 	assert_has(html, req->text_ko);
 	assert_has(html, "(※ 번역문: 식약처 국문 원문이 아님)");
 	assert_has(html, "필수(\u25cb)");
+	assert_has(html, "역할/권한 매트릭스 설계 검토");
 	assert_has(html, "결과: 미충족. 증거 없음");
 	assert_lacks(html, "Whether the device is subject to requirements");
 	assert_lacks(html, "It shall be possible to give access authority");
@@ -256,6 +261,7 @@ test_report_lang_korean_checklist_uses_form_headings(void **state)
 	assert_has(html, "It shall be possible to give access authority");
 	assert_has(html, "Result: GAP. No evidence");
 	assert_lacks(html, "해당기기 적용여부");
+	assert_lacks(html, "역할/권한 매트릭스 설계 검토");
 	assert_lacks(html, req->text_ko);
 	free(html);
 	rctx_free(x);

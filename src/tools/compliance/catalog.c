@@ -110,6 +110,7 @@ free_item(struct medsec_requirement *r)
 	free(r->title_ko);
 	free(r->text_ko);
 	free(r->text_ko_source);
+	free_list(&r->verification_ko);
 	free_list(&r->verification);
 	free_list(&r->standards);
 	free_list(&r->modules);
@@ -384,20 +385,25 @@ take_ko_source(json_t *src, struct medsec_requirement *r, const char *key,
 	return take_str(cite, &r->text_ko_source, 0, key, err);
 }
 
-/* "ko": {"title": ..., "text": ..., "source": ...}, all three required. */
+/*
+ * "ko": {"title": ..., "text": ..., "source": ..., "verification": [...]}:
+ * the first three required; verification, when given, has one Korean
+ * entry per English one.
+ */
 static int
 take_ko(json_t *ko, struct medsec_requirement *r, const char *key,
     struct medsec_config_error *err)
 {
 	const char *title = NULL, *text = NULL;
-	json_t *src = NULL;
+	json_t *src = NULL, *ver = NULL;
 	json_error_t je;
 	char k[80];
 	int rc;
 
 	snprintf(k, sizeof(k), "%s.ko", key);
-	if (json_unpack_ex(ko, &je, JSON_STRICT, "{s:s, s:s, s:o}",
-	    "title", &title, "text", &text, "source", &src) != 0) {
+	if (json_unpack_ex(ko, &je, JSON_STRICT, "{s:s, s:s, s:o, s?o}",
+	    "title", &title, "text", &text, "source", &src,
+	    "verification", &ver) != 0) {
 		medsec_ini_err(err, 0, NULL, k, "%s (every Korean text needs "
 		    "title, text and source)", je.text);
 		return MEDSEC_ERR_FORMAT;
@@ -405,6 +411,18 @@ take_ko(json_t *ko, struct medsec_requirement *r, const char *key,
 	if ((rc = take_str(title, &r->title_ko, 0, k, err)) != MEDSEC_OK ||
 	    (rc = take_str(text, &r->text_ko, 0, k, err)) != MEDSEC_OK)
 		return rc;
+	if (ver != NULL) {
+		snprintf(k, sizeof(k), "%s.ko.verification", key);
+		if ((rc = take_list(ver, &r->verification_ko, 0, k, err)) !=
+		    MEDSEC_OK)
+			return rc;
+		if (r->verification_ko.n != r->verification.n) {
+			medsec_ini_err(err, 0, NULL, k, "%zu entries for the "
+			    "%zu of verification", r->verification_ko.n,
+			    r->verification.n);
+			return MEDSEC_ERR_FORMAT;
+		}
+	}
 	snprintf(k, sizeof(k), "%s.ko.source", key);
 	return take_ko_source(src, r, k, err);
 }

@@ -26,7 +26,7 @@ static const char *const doc_stems[MEDSEC_REPORT_DOCS] = {
 
 /*
  * Guideline IV.1 names the documents so; the Korean titles are the
- * project's translation of the English edition (docs/compliance.md).
+ * project's translation of the English edition (docs/compliance/korean.md).
  */
 static const char *const doc_titles[MEDSEC_REPORT_LANGS][MEDSEC_REPORT_DOCS] =
 {
@@ -71,8 +71,8 @@ medsec_report_doc_title_lang(enum medsec_report_doc doc,
 const char *
 rep_doc_title(const struct medsec_report *r, enum medsec_report_doc doc)
 {
-	return medsec_report_doc_title_lang(doc,
-	    (enum medsec_report_lang)r->lang);
+	return medsec_report_doc_title_lang(doc, r->lang == REP_LANG_KO ?
+	    MEDSEC_REPORT_LANG_KO : MEDSEC_REPORT_LANG_EN);
 }
 
 const char *

@@ -155,6 +155,15 @@ join(struct rbuf *b, const struct medsec_strlist *l, const char *sep)
 
 /* "Verification method of conformity": the justification for an
  * excluded item (guideline IV.2), else the methods and the outcome. */
+/* The suggested verification methods in the report's language. */
+static const struct medsec_strlist *
+methods_in_lang(const struct medsec_report *r,
+    const struct medsec_requirement *req)
+{
+	return r->lang == REP_LANG_KO && req->verification_ko.n > 0 ?
+	    &req->verification_ko : &req->verification;
+}
+
 /* The outcome as the checklist shows it: upper-case in English. */
 static const char *
 result_word(const struct medsec_report *r, enum medsec_verdict v)
@@ -176,7 +185,7 @@ method_cell(const struct medsec_report *r, const struct rep_item *it,
 		rbuf_puts(b, rep_why(r, it));
 		return;
 	}
-	join(b, &it->d->req->verification, ";\n");
+	join(b, methods_in_lang(r, it->d->req), ";\n");
 	rbuf_printf(b, REP_T(r, "\nResult: %s. %s", "\n결과: %s. %s"),
 	    result_word(r, it->verdict), rep_why(r, it));
 }
@@ -418,7 +427,7 @@ item_json(const struct medsec_report *r, const struct rep_item *it)
 	    "requirement_translated", ko && req->text_ko_translated,
 	    "applicability", medsec_applicability_name(it->d->applicability),
 	    "reason", it->d->reason,
-	    "verification_methods", strlist_json(&req->verification),
+	    "verification_methods", strlist_json(methods_in_lang(r, req)),
 	    "verdict", medsec_verdict_name(it->verdict),
 	    "verdict_reason", rep_why(r, it),
 	    "standards", strlist_json(&req->standards),
