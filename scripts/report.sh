@@ -8,7 +8,8 @@
 # OUT_DIR (default: out) receives evidence/ (what the documents are built
 # from) and submission/ (the package). A failing test does not stop the
 # package: it shows up in it as a gap. With --strict the script exits
-# non-zero when a required requirement is a gap.
+# non-zero when a required requirement is a gap. REPORT_LANG (ko, en or
+# both, the default) chooses the documents' languages.
 set -eu
 
 root=$(cd "$(dirname "$0")/.." && pwd)
@@ -95,7 +96,8 @@ if [ -d "$attack_dir" ] && [ -n "$(ls -A "$attack_dir")" ]; then
 	done
 fi
 
-# 4. The package.
+# 4. The package, in Korean and English (REPORT_LANG=ko or en for one).
 echo "report: building the submission package for $profile"
-"$medsec" report "$profile" --evidence "$ev" --out "$out/submission" $strict
+"$medsec" report "$profile" --evidence "$ev" --out "$out/submission" \
+    --lang "${REPORT_LANG:-both}" $strict
 echo "report: open $out/submission/index.html"

@@ -103,6 +103,22 @@ struct medsec_requirement {
 	struct medsec_strlist fda;	    /* FDA Appendix 1 categories */
 	struct medsec_strlist iec62443;	    /* IEC 62443-4-2 FR/CR codes */
 	char *note;			    /* mapping judgments; may be NULL */
+	/* The Korean title and requirement text (catalog field "ko"); NULL
+	 * when the catalog has none. */
+	char *title_ko;
+	char *text_ko;
+	/*
+	 * Where text_ko comes from, never NULL when text_ko is set:
+	 * "translation" when it is the project's own translation (then
+	 * text_ko_translated is 1 and every document says so), else the
+	 * published Korean text cited as "title; publisher; date; URL".
+	 */
+	char *text_ko_source;
+	int text_ko_translated;
+	/* The suggested verification methods in Korean, one per entry of
+	 * verification, same order (the same source as text_ko); empty
+	 * when the catalog has none. */
+	struct medsec_strlist verification_ko;
 };
 
 struct medsec_catalog; /* opaque */
@@ -487,6 +503,69 @@ int medsec_report_render(const struct medsec_report *r,
 MEDSEC_API
 int medsec_report_render_index(const struct medsec_report *r, int have_pdf,
     const char *pdf_note, char **outp, size_t *lenp);
+
+/* ---- languages of the submission package (report.c) ---- */
+
+/*
+ * The language a document is written in. Korean is the language of an
+ * MFDS submission; English is the companion for reviewers abroad. The
+ * values match the report's internal language.
+ */
+enum medsec_report_lang {
+	MEDSEC_REPORT_LANG_EN = 0,
+	MEDSEC_REPORT_LANG_KO = 1
+};
+#define MEDSEC_REPORT_LANGS 2
+
+/* "en", "ko"; NULL when out of range. */
+MEDSEC_API
+const char *medsec_report_lang_name(enum medsec_report_lang lang);
+
+/* Parses "en" or "ko"; MEDSEC_ERR_INVALID for anything else. */
+MEDSEC_API MEDSEC_MUST_CHECK
+int medsec_report_lang_parse(const char *s, enum medsec_report_lang *langp);
+
+/*
+ * Selects the language of the next renderings (medsec_report_render and
+ * the index). A new report renders English. MEDSEC_ERR_INVALID when lang
+ * is out of range.
+ */
+MEDSEC_API MEDSEC_MUST_CHECK
+int medsec_report_set_lang(struct medsec_report *r,
+    enum medsec_report_lang lang);
+
+/* A document's title in a language; NULL when either is out of range. */
+MEDSEC_API
+const char *medsec_report_doc_title_lang(enum medsec_report_doc doc,
+    enum medsec_report_lang lang);
+
+/*
+ * The file name of a document in a language: "<stem>.<lang>.<ext>", e.g.
+ * "checklist.ko.html" (ext without the dot: "md", "json", "html", "pdf").
+ * MEDSEC_ERR_INVALID for an argument out of range or an ext that is not
+ * a short lowercase word, MEDSEC_ERR_TOO_LARGE when out is too small.
+ */
+MEDSEC_API MEDSEC_MUST_CHECK
+int medsec_report_file_name(enum medsec_report_doc doc,
+    enum medsec_report_lang lang, const char *ext, char *out,
+    size_t outlen);
+
+/*
+ * Renders index.html for a package written in the nlangs languages given
+ * (in that order; each at most once): for each language its documents in
+ * every format, the PDFs when have_pdf is non-zero, else why not
+ * (pdf_note, may be NULL). The page is written in those languages too.
+ */
+MEDSEC_API MEDSEC_MUST_CHECK
+int medsec_report_render_index_langs(const struct medsec_report *r,
+    const enum medsec_report_lang *langs, size_t nlangs, int have_pdf,
+    const char *pdf_note, char **outp, size_t *lenp);
+
+/* The catalog's title and source in Korean; NULL when it has none. */
+MEDSEC_API
+const char *medsec_catalog_title_ko(const struct medsec_catalog *cat);
+MEDSEC_API
+const char *medsec_catalog_source_ko(const struct medsec_catalog *cat);
 
 #ifdef __cplusplus
 }

@@ -56,22 +56,24 @@ test_cli_report_writes_the_package() {
 	report_nopdf
 	[ $rc = 0 ] || die "exit $rc: $(cat "$work/r.err")"
 	for d in $docs; do
-		for e in md json html; do
-			[ -s "$out/$d.$e" ] || die "no $d.$e"
-			[ "$(stat -c %a "$out/$d.$e")" = 644 ] || die "$d.$e not 0644"
+		for l in ko en; do
+			for e in md json html; do
+				[ -s "$out/$d.$l.$e" ] || die "no $d.$l.$e"
+				[ "$(stat -c %a "$out/$d.$l.$e")" = 644 ] || die "$d.$l.$e not 0644"
+			done
+			[ ! -e "$out/$d.$l.pdf" ] || die "a PDF without Chromium"
 		done
-		[ ! -e "$out/$d.pdf" ] || die "a PDF without Chromium"
 	done
 	[ -s "$out/index.html" ] || die "no index.html"
 	[ -s "$out/manifest.json" ] || die "no manifest.json"
-	[ "$(ls "$out" | wc -l)" = 11 ] || die "unexpected files: $(ls "$out")"
+	[ "$(ls "$out" | wc -l)" = 20 ] || die "unexpected files: $(ls "$out")"
 	ls -d "$out".tmp-* >/dev/null 2>&1 && die "staging directory left behind"
 	grep -q 'PDFs skipped: MEDSEC_CHROMIUM=/nonexistent/chromium is not an executable file' "$work/r.err" || die "no PDF warning: $(cat "$work/r.err")"
 	grep -q 'PDFs were not rendered' "$out/index.html" || die "index does not say PDFs are missing"
 	grep -q '^gaps:     0 (0 required)$' "$work/r.out" || die "summary: $(cat "$work/r.out")"
-	grep -q '89abcdef0123456789abcdef0123456789abcdef' "$out/verification-validation.md" || die "commit not in the V&V report"
-	grep -q '2026-03-04T05:06:07' "$out/verification-validation.html" || die "test date not in the V&V report"
-	grep -q 'writers 1 4399' "$out/verification-validation.md" || die "bench results not quoted"
+	grep -q '89abcdef0123456789abcdef0123456789abcdef' "$out/verification-validation.en.md" || die "commit not in the V&V report"
+	grep -q '2026-03-04T05:06:07' "$out/verification-validation.en.html" || die "test date not in the V&V report"
+	grep -q 'writers 1 4399' "$out/verification-validation.en.md" || die "bench results not quoted"
 	(cd "$out" && sed -n 's/.*"name": "\(.*\)",/\1/p; s/.*"sha256": "\(.*\)"/\1/p' manifest.json |
 	    paste - - | awk '{ print $2 "  " $1 }' | sha256sum -c --quiet) || die "manifest checksums differ"
 }
@@ -99,17 +101,17 @@ test_cli_report_failing_test_shown_as_gap() {
 	make_evidence 1.16
 	report_nopdf
 	[ $rc = 0 ] || die "exit $rc"
-	grep -q '<tr class="gap"><td>1.16 Ensuring' "$out/checklist.html" || die "1.16 not a gap row in the checklist"
-	grep -q 'test_req_1_16_cli_evidence | fail |' "$out/verification-validation.md" || die "failing test not listed"
-	grep -q '"verdict": "gap"' "$out/checklist.json" || die "no gap verdict in JSON"
-	grep -q 'not demonstrated' "$out/risk-management.md" || die "risk document claims residual risk"
+	grep -q '<tr class="gap"><td>1.16 Ensuring' "$out/checklist.en.html" || die "1.16 not a gap row in the checklist"
+	grep -q 'test_req_1_16_cli_evidence | fail |' "$out/verification-validation.en.md" || die "failing test not listed"
+	grep -q '"verdict": "gap"' "$out/checklist.en.json" || die "no gap verdict in JSON"
+	grep -q 'not demonstrated' "$out/risk-management.en.md" || die "risk document claims residual risk"
 }
 
 test_cli_report_item_without_evidence_is_gap() {
 	make_evidence "" 1.5
 	report_nopdf --strict
 	[ $rc = 1 ] || die "exit $rc"
-	grep -q 'No evidence: no test in junit.xml is named test_req_1_5' "$out/verification-validation.md" || die "no-evidence reason missing"
+	grep -q 'No evidence: no test in junit.xml is named test_req_1_5' "$out/verification-validation.en.md" || die "no-evidence reason missing"
 }
 
 test_cli_report_replaces_only_its_own_package() {
@@ -119,7 +121,7 @@ test_cli_report_replaces_only_its_own_package() {
 	make_evidence 1.1
 	report_nopdf
 	[ $rc = 0 ] || die "second run: exit $rc"
-	grep -q '<tr class="gap"><td>1.1 Access' "$out/checklist.html" || die "package not replaced"
+	grep -q '<tr class="gap"><td>1.1 Access' "$out/checklist.en.html" || die "package not replaced"
 	ls -d "$out".tmp-* >/dev/null 2>&1 && die "old package left behind"
 	mkdir -p "$work/mine" && echo keep >"$work/mine/notes.txt"
 	MEDSEC_CHROMIUM=/nonexistent "$MEDSEC" report "$ref" --evidence "$ev" --out "$work/mine" >/dev/null 2>"$work/e"
@@ -179,7 +181,9 @@ test_cli_report_browser_renders_and_links_resolve() {
 	"$MEDSEC" report "$ref" --evidence "$ev" --out "$out" >"$work/r.out" 2>"$work/r.err" || die "report: $(cat "$work/r.err")"
 	grep -q '^pdf:      rendered with Chromium$' "$work/r.out" || die "PDFs not rendered: $(cat "$work/r.err")"
 	for d in $docs; do
-		head -c 5 "$out/$d.pdf" | grep -q '%PDF-' || die "$d.pdf is not a PDF"
+		for l in ko en; do
+			head -c 5 "$out/$d.$l.pdf" | grep -q '%PDF-' || die "$d.$l.pdf is not a PDF"
+		done
 	done
 	node "$MEDSEC_SOURCE_DIR/tests/browser/check_package.js" "$out" || die "browser check failed"
 }

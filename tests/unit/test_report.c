@@ -709,9 +709,10 @@ test_report_index_links_every_document(void **state)
 	build(x, "telehealth-gateway.ini");
 	assert_int_equal(medsec_report_render_index(x->rep, 1, NULL, &out,
 	    &len), MEDSEC_OK);
+	/* A new report renders English: checklist.en.html, ... */
 	for (d = 0; d < MEDSEC_REPORT_DOCS; d++)
 		for (e = 0; e < 4; e++) {
-			snprintf(href, sizeof(href), "href=\"%s.%s\"",
+			snprintf(href, sizeof(href), "href=\"%s.en.%s\"",
 			    medsec_report_doc_stem(d), exts[e]);
 			assert_non_null(strstr(out, href));
 		}

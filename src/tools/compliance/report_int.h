@@ -101,6 +101,9 @@ struct rep_item {
 	size_t *tests;		 /* indices into the JUnit cases */
 	/* The verdict in a sentence; may quote a reason and a declaration. */
 	char why[MEDSEC_CLASSIFY_LINE_MAX + MEDSEC_PROFILE_DECL_TEXT_MAX + 128];
+	/* The same in Korean; "" when judged without a Korean sentence. */
+	char why_ko[MEDSEC_CLASSIFY_LINE_MAX + MEDSEC_PROFILE_DECL_TEXT_MAX +
+	    256];
 };
 
 struct medsec_report {
@@ -134,6 +137,20 @@ void rep_json_push(json_t **ap, json_t *v);
 
 /* "Required (○)", "Recommended (△)", ... for an applicability. */
 const char *rep_applic_label(enum medsec_applicability a);
+/* The same in the report's language ("필수(○)", ...). */
+const char *rep_applic_text(const struct medsec_report *r,
+    enum medsec_applicability a);
+/* A verdict for readers in the report's language ("충족", "Met"). */
+const char *rep_verdict_label(const struct medsec_report *r,
+    enum medsec_verdict v);
+/* An item's verdict sentence in the report's language (the English one
+ * when no Korean sentence was written). */
+const char *rep_why(const struct medsec_report *r, const struct rep_item *it);
+/* A document's title in the report's language. */
+const char *rep_doc_title(const struct medsec_report *r,
+    enum medsec_report_doc doc);
+/* "not recorded" in the report's language when s is NULL or empty. */
+const char *rep_or_unknown(const struct medsec_report *r, const char *s);
 
 /* ---- the writer (report_writer.c) ---- */
 
@@ -162,10 +179,12 @@ struct rw {
 	struct rbuf *out;
 	enum rw_block block;
 	size_t ncols;
+	enum rep_lang lang; /* of the page's own words (labels, lang=) */
 };
 
 /* A writer for fmt (MEDSEC_REPORT_MD or MEDSEC_REPORT_HTML) into out. */
-void rw_init(struct rw *w, enum medsec_report_format fmt, struct rbuf *out);
+void rw_init(struct rw *w, enum medsec_report_format fmt, enum rep_lang lang,
+    struct rbuf *out);
 
 void rw_begin(struct rw *w, const char *title, const char *subtitle);
 void rw_end(struct rw *w);
@@ -184,8 +203,8 @@ void rw_row(struct rw *w, const char *const *cells, const char *cls);
 void rw_group(struct rw *w, const char *text);
 void rw_pre(struct rw *w, const char *text);
 
-/* The HTML page frame shared with index.html. */
-void rw_html_begin(struct rbuf *b, const char *title);
+/* The HTML page frame shared with index.html; lang "ko" or "en". */
+void rw_html_begin(struct rbuf *b, const char *lang, const char *title);
 void rw_html_end(struct rbuf *b);
 
 /* ---- the documents ---- */
