@@ -43,7 +43,7 @@ reqs = {r["id"]: r for r in d["requirements"]}
 assert len(reqs) == 24
 assert reqs["1.18"]["applicability"] == "may-exclude"
 assert reqs["2.1"]["applicability"] == "may-exclude"
-assert all(list(r) == ["id", "no", "title", "applicability", "reason"] for r in d["requirements"])
+assert all(list(r) == ["id", "no", "title", "applicability", "reason", "table3", "decision"] for r in d["requirements"])
 PY
 }
 

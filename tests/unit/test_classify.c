@@ -523,11 +523,13 @@ test_classify_json_has_the_documented_shape(void **state)
 	    "requirements")), 24);
 	req = json_array_get(json_object_get(root, "requirements"), 0);
 	assert_int_equal(json_unpack_ex(req, &je, JSON_STRICT,
-	    "{s:s, s:i, s:s, s:s, s:s}", "id", &key, "no", &no, "title", &key,
-	    "applicability", &key, "reason", &key), 0);
+	    "{s:s, s:i, s:s, s:s, s:s, s:s, s:n}", "id", &key, "no", &no,
+	    "title", &key, "applicability", &key, "reason", &key, "table3",
+	    &key, "decision"), 0);
 	assert_int_equal(no, 1);
-	assert_string_equal(key, medsec_classification_find(c,
-	    "1.1")->reason);
+	assert_string_equal(key, "required");
+	assert_string_equal(json_string_value(json_object_get(req, "reason")),
+	    medsec_classification_find(c, "1.1")->reason);
 	json_decref(root);
 	free(json);
 	medsec_classification_free(c);

@@ -980,6 +980,20 @@ lines_json(const char (*lines)[MEDSEC_CLASSIFY_LINE_MAX], size_t n)
 }
 
 static json_t *
+decision_json(const struct medsec_decision *d)
+{
+	const struct medsec_profile_applic *a = &d->decision;
+
+	if (a->decision == MEDSEC_DECIDE_UNSET)
+		return json_null();
+	return json_pack("{s:s, s:s?, s:s?, s:s, s:i}", "decision",
+	    a->decision == MEDSEC_DECIDE_APPLIED ? "applied" : "not-applied",
+	    "basis", medsec_basis_name(a->basis), "reference",
+	    a->reference[0] != '\0' ? a->reference : NULL, "reason",
+	    a->reason, "line", a->line);
+}
+
+static json_t *
 decisions_json(const struct medsec_classification *c)
 {
 	const struct medsec_decision *d;
@@ -988,11 +1002,13 @@ decisions_json(const struct medsec_classification *c)
 
 	for (i = 0; a != NULL && i < c->n_decisions; i++) {
 		d = &c->decisions[i];
-		o = json_pack("{s:s, s:i, s:s, s:s, s:s}", "id", d->req->id,
-		    "no", d->req->no, "title", d->req->title,
+		o = json_pack("{s:s, s:i, s:s, s:s, s:s, s:s, s:o}", "id",
+		    d->req->id, "no", d->req->no, "title", d->req->title,
 		    "applicability",
 		    medsec_applicability_name(d->applicability),
-		    "reason", d->reason);
+		    "reason", d->reason, "table3",
+		    medsec_applicability_name(d->table3), "decision",
+		    decision_json(d));
 		if (json_array_append_new(a, o) != 0) {
 			json_decref(a);
 			return NULL;
