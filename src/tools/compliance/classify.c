@@ -586,6 +586,7 @@ decide(const struct medsec_catalog *cat, const struct medsec_profile *p,
 	}
 	req = medsec_catalog_find(cat, "2.4");
 	if (req != NULL && p->public_network == 0 &&
+	    medsec_profile_applicability(p, "2.4") == NULL &&
 	    req->by_level[c->level] == MEDSEC_APPLIC_REQUIRED &&
 	    strcmp(medsec_catalog_name(cat), MEDSEC_CATALOG_DEFAULT) == 0)
 		WARN(c, "requirement 2.4 (DDoS) is required at level %s, but "
@@ -775,11 +776,11 @@ apply_decision(const struct medsec_catalog *cat,
 	if (d->applicability == MEDSEC_APPLIC_REQUIRED &&
 	    a->basis == MEDSEC_BASIS_NONE)
 		return refuse(p, err, a->line, "applicability", a->id,
-		    "item %s (%s) is required (\u25cb) at this level and is "
-		    "left out without a basis the guideline allows; give "
-		    "(implantable), (standalone-software), (condition) or "
-		    "(risk-analysis DOCUMENT); reason given: '%.200s'", a->id,
-		    d->req->title, a->reason);
+		    "item %s (%.60s) is required (\u25cb) and left out "
+		    "without a basis the guideline allows (reason given: "
+		    "'%.60s'); name one: implantable, standalone-software, "
+		    "condition, risk-analysis DOC", a->id, d->req->title,
+		    a->reason);
 	lvl_note = d->table3 == MEDSEC_APPLIC_REQUIRED ? "\u25cb" : "\u25b3";
 	d->applicability = MEDSEC_APPLIC_MAY_EXCLUDE;
 	snprintf(d->reason, sizeof(d->reason), "Table 3 no. %d: %s; not "
