@@ -272,6 +272,17 @@ test_classify_allowed_exclusions_carry_basis_and_reason(void **state)
 	    MEDSEC_VERDICT_EXCLUDED);
 	assert_int_equal(medsec_report_verdict(x->rep, "1.12"),
 	    MEDSEC_VERDICT_EXCLUDED);
+	{
+		char *md = NULL;
+		size_t len = 0;
+
+		assert_int_equal(medsec_report_render(x->rep,
+		    MEDSEC_REPORT_CHECKLIST, MEDSEC_REPORT_MD, &md, &len),
+		    MEDSEC_OK);
+		assert_non_null(strstr(md, "Required (\u25cb)<br>Decision: not "
+		    "applied (standalone\\-software)"));
+		free(md);
+	}
 	ctx_free(x);
 }
 

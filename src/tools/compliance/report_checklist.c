@@ -146,6 +146,26 @@ docs_cell(const struct rep_item *it, struct rbuf *b)
 		    it->d->req->id, it->declaration);
 }
 
+/* "Whether the device is subject to requirements": Table 3's column, the
+ * manufacturer's decision with its basis, and the reason. */
+static void
+subject_cell(const struct rep_item *it, struct rbuf *b)
+{
+	const struct medsec_profile_applic *a = &it->d->decision;
+
+	if (a->decision == MEDSEC_DECIDE_UNSET) {
+		rbuf_printf(b, "%s\n%s", rep_applic_label(it->d->applicability),
+		    it->d->reason);
+		return;
+	}
+	rbuf_printf(b, "%s\nDecision: %s%s%s%s\n%s",
+	    rep_applic_label(it->d->table3),
+	    a->decision == MEDSEC_DECIDE_APPLIED ? "applied" : "not applied",
+	    a->basis != MEDSEC_BASIS_NONE ? " (" : "",
+	    a->basis != MEDSEC_BASIS_NONE ? medsec_basis_name(a->basis) : "",
+	    a->basis != MEDSEC_BASIS_NONE ? ")" : "", it->d->reason);
+}
+
 static void
 item_row(const struct rep_item *it, struct rw *w, struct rbuf *cells)
 {
@@ -159,8 +179,7 @@ item_row(const struct rep_item *it, struct rw *w, struct rbuf *cells)
 	    req->checklist_text);
 	rbuf_put(cells, "", 1);
 	off[1] = cells->len;
-	rbuf_printf(cells, "%s\n%s", rep_applic_label(it->d->applicability),
-	    it->d->reason);
+	subject_cell(it, cells);
 	rbuf_put(cells, "", 1);
 	off[2] = cells->len;
 	method_cell(it, cells);
@@ -277,13 +296,21 @@ static json_t *
 item_json(const struct rep_item *it)
 {
 	const struct medsec_requirement *req = it->d->req;
+	const struct medsec_profile_applic *a = &it->d->decision;
 
-	return json_pack("{s:s, s:i, s:s, s:s, s:s, s:s, s:s, s:o, s:s, "
-	    "s:s, s:o, s:s?}",
+	return json_pack("{s:s, s:i, s:s, s:s, s:s, s:s, s:s, s:s, s:o, s:o, "
+	    "s:s, s:s, s:o, s:s?}",
 	    "id", req->id, "no", req->no, "stage", req->stage,
 	    "title", req->title, "requirement", req->checklist_text,
 	    "applicability", medsec_applicability_name(it->d->applicability),
+	    "table3", medsec_applicability_name(it->d->table3),
 	    "reason", it->d->reason,
+	    "decision", a->decision == MEDSEC_DECIDE_UNSET ? json_null() :
+	    json_pack("{s:s, s:s?, s:s?, s:s}", "decision",
+	    a->decision == MEDSEC_DECIDE_APPLIED ? "applied" : "not-applied",
+	    "basis", medsec_basis_name(a->basis), "reference",
+	    a->reference[0] != '\0' ? a->reference : NULL, "reason",
+	    a->reason),
 	    "verification_methods", strlist_json(&req->verification),
 	    "verdict", medsec_verdict_name(it->verdict),
 	    "verdict_reason", it->why,
