@@ -59,6 +59,8 @@ src/tools/compliance/report_checklist.c
 src/tools/compliance/report_evidence.c
 src/tools/compliance/report_int.h
 src/tools/compliance/report_risk.c
+src/tools/compliance/report_trace.c
+src/tools/compliance/report_admin.c
 src/tools/compliance/report_vv.c
 src/tools/sbom/sbom_json.c
 src/tools/vuln/osv.c

@@ -632,7 +632,7 @@ test_report_risk_residual_follows_gaps(void **state)
 	size_t i;
 
 	(void)state;
-	build(x, "telehealth-gateway.ini");
+	build(x, "../tests/data/risk/gateway-generic.ini");
 	root = render_json(x, MEDSEC_REPORT_RISK);
 	hz = json_object_get(json_object_get(root, "content"), "hazards");
 	/* Two purposes, three properties each. */
@@ -656,7 +656,7 @@ test_report_risk_residual_follows_gaps(void **state)
 	x->ev = NULL;
 	x->c = NULL;
 	fate_of(x, "1.16", FAIL);
-	build(x, "telehealth-gateway.ini");
+	build(x, "../tests/data/risk/gateway-generic.ini");
 	root = render_json(x, MEDSEC_REPORT_RISK);
 	assert_string_equal(json_string_value(json_object_get(json_object_get(
 	    root, "content"), "overall_residual_risk")), "not demonstrated");

@@ -205,6 +205,28 @@ docs_cell(const struct medsec_report *r, const struct rep_item *it,
 		    it->d->req->id, it->declaration);
 }
 
+/* "Whether the device is subject to requirements": Table 3's column, the
+ * manufacturer's decision with its basis, and the reason. */
+static void
+subject_cell(const struct medsec_report *r, const struct rep_item *it,
+    struct rbuf *b)
+{
+	const struct medsec_profile_applic *a = &it->d->decision;
+
+	if (a->decision == MEDSEC_DECIDE_UNSET) {
+		rbuf_printf(b, "%s\n%s", rep_applic_text(r, it->d->applicability),
+		    it->d->reason);
+		return;
+	}
+	rbuf_printf(b, "%s\n%s: %s%s%s%s\n%s",
+	    rep_applic_text(r, it->d->table3), REP_T(r, "Decision", "결정"),
+	    a->decision == MEDSEC_DECIDE_APPLIED ? REP_T(r, "applied",
+	    "적용") : REP_T(r, "not applied", "적용하지 않음"),
+	    a->basis != MEDSEC_BASIS_NONE ? " (" : "",
+	    a->basis != MEDSEC_BASIS_NONE ? medsec_basis_name(a->basis) : "",
+	    a->basis != MEDSEC_BASIS_NONE ? ")" : "", it->d->reason);
+}
+
 /*
  * The requirement cell: number, title and text in the report's language.
  * A Korean text says where it is from; an item the catalog has no Korean
@@ -244,8 +266,7 @@ item_row(const struct medsec_report *r, const struct rep_item *it,
 	requirement_cell(r, req, cells);
 	rbuf_put(cells, "", 1);
 	off[1] = cells->len;
-	rbuf_printf(cells, "%s\n%s", rep_applic_text(r, it->d->applicability),
-	    it->d->reason);
+	subject_cell(r, it, cells);
 	rbuf_put(cells, "", 1);
 	off[2] = cells->len;
 	method_cell(r, it, cells);
@@ -417,16 +438,24 @@ item_json(const struct medsec_report *r, const struct rep_item *it)
 {
 	const struct medsec_requirement *req = it->d->req;
 	int ko = r->lang == REP_LANG_KO && req->text_ko != NULL;
+	const struct medsec_profile_applic *a = &it->d->decision;
 
-	return json_pack("{s:s, s:i, s:s, s:s, s:s, s:s, s:b, s:s, s:s, "
-	    "s:o, s:s, s:s, s:o, s:s?}",
+	return json_pack("{s:s, s:i, s:s, s:s, s:s, s:s, s:b, s:s, s:s, s:s, "
+	    "s:o, s:o, s:s, s:s, s:o, s:s?}",
 	    "id", req->id, "no", req->no, "stage", req->stage,
 	    "title", ko ? req->title_ko : req->title,
 	    "requirement", ko ? req->text_ko : req->checklist_text,
 	    "requirement_source", ko ? req->text_ko_source : req->citation,
 	    "requirement_translated", ko && req->text_ko_translated,
 	    "applicability", medsec_applicability_name(it->d->applicability),
+	    "table3", medsec_applicability_name(it->d->table3),
 	    "reason", it->d->reason,
+	    "decision", a->decision == MEDSEC_DECIDE_UNSET ? json_null() :
+	    json_pack("{s:s, s:s?, s:s?, s:s}", "decision",
+	    a->decision == MEDSEC_DECIDE_APPLIED ? "applied" : "not-applied",
+	    "basis", medsec_basis_name(a->basis), "reference",
+	    a->reference[0] != '\0' ? a->reference : NULL, "reason",
+	    a->reason),
 	    "verification_methods", strlist_json(methods_in_lang(r, req)),
 	    "verdict", medsec_verdict_name(it->verdict),
 	    "verdict_reason", rep_why(r, it),

@@ -250,4 +250,66 @@ size_t risk_hazard_count(const struct medsec_report *r);
 void risk_hazard(const struct medsec_report *r, size_t k,
     struct risk_hazard *h);
 
+/* ---- risk analysis from the device's threat model (report_risk.c) ---- */
+
+#include "compliance/threat_int.h"
+
+/* A cited test and what the evidence says of it. */
+struct risk_test {
+	const char *name;	/* as the threat model cites it */
+	size_t found;		/* JUnit cases it names (a prefix: several) */
+	enum medsec_test_status status; /* the worst of them */
+};
+
+#define RISK_ITEMS_MAX 4
+
+/*
+ * One hazard: a threat on one of its data flows, or (ai = yes) a
+ * data-manipulation hazard. Severity from the clinical consequence,
+ * exploitability from the exposure, grades from the acceptance matrix.
+ */
+struct risk_row {
+	char id[48];
+	const struct tm_threat *threat; /* NULL for an AI hazard */
+	const struct tm_flow *flow;	/* NULL when the threat has none */
+	const char *hazard_en, *hazard_ko;
+	enum medsec_harm harm;
+	int severity, exploitability;
+	char initial, residual; /* 'A', 'R' or 'U' */
+	int reduced;		/* controls present and every test passed */
+	const char *why_en, *why_ko; /* why the risk was not reduced */
+	size_t ntests;
+	struct risk_test tests[TM_TESTS_MAX];
+	size_t nreqs;
+	char reqs[TM_TESTS_MAX][8]; /* requirement ids the tests carry */
+	size_t nitems;		    /* AI hazards: controls by requirement */
+	const struct rep_item *items[RISK_ITEMS_MAX];
+};
+
+/* The requirement a test's name carries: "test_req_1_4_x" gives "1.4";
+ * 0 when it carries none. */
+int risk_test_requirement(const char *test, char out[8]);
+size_t risk_row_count(const struct medsec_report *r);
+void risk_row(const struct medsec_report *r, size_t k, struct risk_row *row);
+/* The acceptance matrix's grade for severity and exploitability 1-3. */
+char risk_grade(const struct medsec_report *r, int severity,
+    int exploitability);
+const char *risk_grade_text(const struct medsec_report *r, char grade);
+
+/* The traceability matrix (report_trace.c): threat, hazard, control,
+ * requirement, test, result. */
+void rep_write_trace(const struct medsec_report *r, struct rw *w);
+json_t *rep_json_trace(const struct medsec_report *r);
+
+/*
+ * The form's administrative parts (report_admin.c): applicant and product
+ * identification, the document's number, revision and date, after the
+ * identification block; and the sign-off block that closes a document.
+ */
+void rep_write_admin(const struct medsec_report *r,
+    enum medsec_report_doc doc, struct rw *w);
+void rep_write_signoff(const struct medsec_report *r, struct rw *w);
+json_t *rep_json_admin(const struct medsec_report *r,
+    enum medsec_report_doc doc);
+
 #endif
