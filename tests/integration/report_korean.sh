@@ -22,7 +22,9 @@ die() { echo "FAIL: $*" >&2; exit 1; }
 # The reference device under a Korean product and company name.
 korean_profile() {
 	sed -e "s/^name = .*/name = $product/" \
-	    -e "s/^manufacturer = .*/manufacturer = $maker/" "$ref" >"$work/ko.ini"
+	    -e "s/^manufacturer = .*/manufacturer = $maker/" \
+	    -e "s|^threat_model = .*|threat_model = $MEDSEC_SOURCE_DIR/docs/threat-model.md|" \
+	    "$ref" >"$work/ko.ini"
 	grep -q "^name = $product\$" "$work/ko.ini" || die "profile not rewritten"
 }
 

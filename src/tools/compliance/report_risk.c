@@ -869,8 +869,8 @@ generic_row(const struct medsec_report *r, size_t k, struct rw *w,
 static size_t
 generic_table(const struct medsec_report *r, struct rw *w)
 {
-	static const char *const cols_en[7] = { "Hazard", "Hazardous "
-		"situation and harm", "Initial risk", "Initial evaluation",
+	static const char *const cols_en[7] = { "Hazard",
+		"Hazardous situation and harm", "Initial risk", "Initial evaluation",
 		"Risk controls (requirement [verdict])", "Residual risk",
 		"Residual evaluation" };
 	static const char *const cols_ko[7] = { "위해요인", "위해상황 및 위해",
