@@ -21,6 +21,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 #include <sys/resource.h>
 #include <sys/socket.h>
 #include <netinet/in.h>
@@ -44,6 +45,8 @@
 #define CONN_OBS_FOLD 0x2
 #define CONN_HEADERS_TOO_BIG 0x4
 #define CONN_DUP_LENGTH 0x8
+#define CONN_LINGER 0x10 /* answered early: drain before closing */
+#define CONN_GATE_ANSWERED 0x20 /* the gate answered 431: drop the rest */
 
 enum gate_state { GATE_HEADERS, GATE_BODY, GATE_PASS };
 
@@ -278,6 +281,100 @@ gate_guard(struct conn *c)
 	return 1;
 }
 
+/*
+ * Lingering close, as nginx's lingering_close: a request refused before
+ * it was read whole (431, 414, 413, 400) is answered while the client is
+ * still sending. Closing a socket with unread input sends a reset, and a
+ * client that is still writing then loses the answer. The socket is kept
+ * open through a duplicate, its write side shut after the answer, and
+ * what still arrives is read and dropped, bounded in time, bytes and in
+ * the number of sockets lingering at once.
+ */
+#define LINGER_MAX 64
+#define LINGER_BYTES (1024 * 1024)
+#define LINGER_SECONDS 5
+
+struct lingering_conn {
+	struct event *ev;
+	int fd;
+	int shut;
+	size_t bytes;
+	int64_t started_us;
+};
+
+static size_t lingering;
+
+static void
+linger_end(struct lingering_conn *l)
+{
+	event_free(l->ev);
+	close(l->fd);
+	free(l);
+	lingering--;
+}
+
+static void
+linger_read(evutil_socket_t fd, short what, void *arg)
+{
+	struct lingering_conn *l = arg;
+	char scratch[16384];
+	ssize_t n;
+
+	if (!l->shut) {
+		/* The answer is in the socket: the client sees its end. */
+		shutdown(fd, SHUT_WR);
+		l->shut = 1;
+	}
+	if ((what & EV_TIMEOUT) != 0 || medsec_clock_mono_us() -
+	    l->started_us > (int64_t)LINGER_SECONDS * 1000000) {
+		linger_end(l);
+		return;
+	}
+	for (;;) {
+		n = read(fd, scratch, sizeof(scratch));
+		if (n > 0) {
+			l->bytes += (size_t)n;
+			if (l->bytes > LINGER_BYTES)
+				break;
+			continue;
+		}
+		if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK))
+			return;
+		if (n < 0 && errno == EINTR)
+			continue;
+		break; /* the client's end, or an error */
+	}
+	linger_end(l);
+}
+
+static void
+linger_start(struct event_base *base, evutil_socket_t fd)
+{
+	static const struct timeval idle = { 1, 0 };
+	struct lingering_conn *l;
+
+	if (fd < 0 || lingering >= LINGER_MAX)
+		return; /* closed at once: the answer may be lost, nothing else */
+	if ((l = calloc(1, sizeof(*l))) == NULL)
+		return;
+	if ((l->fd = dup(fd)) < 0) {
+		free(l);
+		return;
+	}
+	l->started_us = medsec_clock_mono_us();
+	l->ev = event_new(base, l->fd, EV_READ | EV_PERSIST, linger_read, l);
+	if (l->ev == NULL || event_add(l->ev, &idle) != 0) {
+		if (l->ev != NULL)
+			event_free(l->ev);
+		close(l->fd);
+		free(l);
+		return;
+	}
+	lingering++;
+	/* Runs after evhttp has freed the connection: then shut and drain. */
+	event_active(l->ev, EV_READ, 0);
+}
+
 /* evhttp closes a connection that made a request: it leaves the guard. */
 static void
 on_connection_close(struct evhttp_connection *evcon, void *arg)
@@ -285,8 +382,11 @@ on_connection_close(struct evhttp_connection *evcon, void *arg)
 	struct conn *c = arg;
 	struct bufferevent *bev = evhttp_connection_get_bufferevent(evcon);
 
-	if (c->bev == bev)
-		conn_disconnect(c);
+	if (c->bev != bev)
+		return;
+	conn_disconnect(c);
+	if ((c->flags & CONN_LINGER) != 0)
+		linger_start(c->w->base, bufferevent_getfd(bev));
 }
 
 /* Which listener accepted fd: the one whose port the socket is bound to. */
@@ -352,6 +452,31 @@ conn_for(struct bufferevent *bev, int fresh)
 	return c;
 }
 
+/*
+ * Headers over max_header_bytes are answered by the gate as soon as they
+ * pass the limit, and everything the client still sends is dropped
+ * unread by evhttp: evhttp would otherwise buffer up to its own larger
+ * limit and then answer by itself and close on unread input, and a
+ * client still sending loses the answer to the reset. The client reads
+ * the answer and closes; evhttp then sees the end.
+ */
+static void
+gate_answer_too_large(struct conn *c, struct evbuffer *in)
+{
+	static const char body[] = "{\"error\":{\"code\":\"headers_too_large\","
+	    "\"message\":\"the request line and headers exceed "
+	    "max_header_bytes\"}}";
+
+	c->flags |= CONN_GATE_ANSWERED;
+	evbuffer_drain(in, evbuffer_get_length(in));
+	if (evbuffer_add_printf(bufferevent_get_output(c->bev),
+	    "HTTP/1.1 431 Request Header Fields Too Large\r\n"
+	    "Content-Type: application/json\r\nContent-Length: %zu\r\n"
+	    "Connection: close\r\n\r\n%s", sizeof(body) - 1, body) < 0 ||
+	    bufferevent_enable(c->bev, EV_WRITE) != 0)
+		shutdown(c->fd, SHUT_RDWR); /* no answer: closed, not served */
+}
+
 static void
 gate_input(struct evbuffer *in, const struct evbuffer_cb_info *info,
     void *arg)
@@ -371,12 +496,18 @@ gate_input(struct evbuffer *in, const struct evbuffer_cb_info *info,
 	}
 	if (c->refused)
 		return;
+	if ((c->flags & CONN_GATE_ANSWERED) != 0) {
+		evbuffer_drain(in, evbuffer_get_length(in));
+		return;
+	}
 	if (evbuffer_ptr_set(in, &at, info->orig_size - info->n_deleted,
 	    EVBUFFER_PTR_SET) != 0)
 		return;
 	n = evbuffer_peek(in, (ev_ssize_t)info->n_added, &at, v, 16);
 	for (i = 0; i < n && i < 16; i++)
 		scan(c, v[i].iov_base, v[i].iov_len);
+	if ((c->flags & CONN_HEADERS_TOO_BIG) != 0)
+		gate_answer_too_large(c, in);
 }
 
 struct gate_arg {
@@ -501,6 +632,10 @@ void
 http_error_close(struct evhttp_request *req, int status, const char *code,
     const char *message)
 {
+	struct conn *c = conn_of_request(req);
+
+	if (c != NULL)
+		c->flags |= CONN_LINGER;
 	evhttp_add_header(evhttp_request_get_output_headers(req), "Connection",
 	    "close");
 	http_error(req, status, code, message, 0);
