@@ -295,8 +295,10 @@ reply_rejected(struct monitor *m, uint32_t id, int r, const char *why)
 		monitor_reply_error(m, id, r, 0);
 		return;
 	default:
-		snprintf(msg, sizeof(msg), "the package was refused: %s",
-		    why[0] != '\0' ? why : medsec_strerror(r));
+		if (snprintf(msg, sizeof(msg), "the package was refused: %s",
+		    why[0] != '\0' ? why : medsec_strerror(r)) < 0)
+			msg[0] = '\0';
+		/* A reason longer than a reply holds is cut, still refused. */
 		monitor_reply(m, id, r, 422, "update_rejected", msg, NULL, 0);
 	}
 }

@@ -340,7 +340,10 @@ add_flow(struct tp *t, char **cells, size_t n, const char *id)
 	f->planned = status_planned(cell(t, cells, n, C_STATUS), &withdrawn);
 	if (withdrawn)
 		return MEDSEC_OK;
-	snprintf(f->id, sizeof(f->id), "%s", id);
+	if (strlen(id) >= sizeof(f->id))
+		return tp_fail(t, id, "an identifier longer than %zu "
+		    "characters", sizeof(f->id) - 1);
+	memcpy(f->id, id, strlen(id) + 1);
 	plain(f->text, sizeof(f->text), cell(t, cells, n, C_TEXT) != NULL ?
 	    cell(t, cells, n, C_TEXT) : "");
 	f->line = t->line;
@@ -368,7 +371,10 @@ add_threat(struct tp *t, char **cells, size_t n, const char *id)
 	th->planned = status_planned(cell(t, cells, n, C_STATUS), &withdrawn);
 	if (withdrawn)
 		return MEDSEC_OK;
-	snprintf(th->id, sizeof(th->id), "%s", id);
+	if (strlen(id) >= sizeof(th->id))
+		return tp_fail(t, id, "an identifier longer than %zu "
+		    "characters", sizeof(th->id) - 1);
+	memcpy(th->id, id, strlen(id) + 1);
 	th->line = t->line;
 	plain(th->stride, sizeof(th->stride), cell(t, cells, n, C_STRIDE) !=
 	    NULL ? cell(t, cells, n, C_STRIDE) : "");
