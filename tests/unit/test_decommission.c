@@ -88,7 +88,7 @@ static void
 seal_record(struct t *t)
 {
 	uint8_t key[MEDSEC_KEY_SECRET_MAX];
-	int alg;
+	int alg = 0;
 
 	assert_int_equal(data_key(t->keys, key, &alg), MEDSEC_OK);
 	assert_int_equal(medsec_random(t->nonce, sizeof(t->nonce)), MEDSEC_OK);
@@ -101,7 +101,7 @@ static int
 read_record(const struct t *t, char *out)
 {
 	uint8_t key[MEDSEC_KEY_SECRET_MAX];
-	int alg, r;
+	int alg = 0, r;
 
 	if ((r = data_key(t->keys, key, &alg)) != MEDSEC_OK)
 		return r;
