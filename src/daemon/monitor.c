@@ -363,7 +363,11 @@ start_worker(struct monitor *m)
 		medsecd_log(LOG_ERR, "socketpair: %s", strerror(errno));
 		goto retry;
 	}
-	if ((pid = fork()) < 0) {
+	login_pool_quiesce(m->pool);
+	pid = fork();
+	if (pid != 0)
+		login_pool_resume(m->pool);
+	if (pid < 0) {
 		medsecd_log(LOG_ERR, "fork: %s", strerror(errno));
 		close(sv[0]);
 		close(sv[1]);
