@@ -440,7 +440,10 @@ test_daemon_api_exchanges_match_openapi() {
 	req POST /v1/updates "$admin" @"$work/v1.msu" >/dev/null
 	req GET /v1/updates "$admin" >/dev/null
 	req POST /v1/updates/approve "$admin" "{\"digest\":\"$(digest_of "$work/v1.msu")\"}" >/dev/null
+	req POST /v1/peers/revoke "$admin" "{\"fingerprint\":\"$(printf '%064d' 7)\"}" >/dev/null
 	reauth "$admin" "$admin_pw"; admin=$token
+	req POST /v1/peers/revoke "$admin" '{"fingerprint":"ABC"}' >/dev/null
+	req POST /v1/peers/revoke "$admin" "{\"fingerprint\":\"$(printf '%064d' 7)\",\"reason\":\"key compromise\"}" >/dev/null
 	req POST /v1/updates/approve "$admin" "{\"digest\":\"$(printf '%064d' 0)\"}" >/dev/null
 	req POST /v1/updates/approve "$admin" "{\"digest\":\"$(digest_of "$work/v1.msu")\"}" >/dev/null
 	req POST /v1/updates/approve "$admin" "{\"digest\":\"$(digest_of "$work/v1.msu")\"}" >/dev/null
