@@ -24,6 +24,7 @@ admin_pw='Adm1n-Pass!word'
 nurse_pw='Correct-Horse-7'
 initial_pw='Initial-Pass-4u'
 daemon_pid=
+audit_mount=
 
 die() { echo "FAIL: $*" >&2; [ -f "$work/d.log" ] && sed 's/^/  medsecd: /' "$work/d.log" >&2; exit 1; }
 
@@ -31,6 +32,7 @@ cleanup() {
 	if [ -n "$daemon_pid" ] && kill -0 "$daemon_pid" 2>/dev/null; then
 		kill -TERM "$daemon_pid"; wait "$daemon_pid" 2>/dev/null
 	fi
+	[ -n "$audit_mount" ] && umount "$audit_mount" 2>/dev/null
 	[ -n "${MEDSEC_KEEP:-}" ] || rm -rf "$work"
 }
 trap cleanup EXIT
@@ -195,6 +197,59 @@ test_req_2_1_daemon_refusal_record_durable_before_its_reply() {
 	[ "$(control "$token" "$key" 1 set_sampling_interval '{"seconds":30}' AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA=)" = 403 ] || die "bad MAC accepted: $(cat "$work/body")"
 	crash
 	trail_has PERMISSION_DENIED 'bad command MAC'
+}
+
+# As control(), for compact, key-sorted args, with openssl (no
+# interpreter started per command).
+control_signed() { # token key seq command args-json
+	local hexkey mac
+	hexkey=$(printf '%s' "$2" | base64 -d | od -An -tx1 | tr -d ' \n')
+	mac=$(printf '%s\n%s\n%s' "$3" "$4" "$5" | openssl dgst -sha256 -mac HMAC -macopt "hexkey:$hexkey" -binary | base64)
+	req POST /v1/control "$1" "{\"seq\":$3,\"command\":\"$4\",\"args\":$5,\"mac\":\"$mac\"}"
+}
+
+# A control command takes effect only once its record is durable (fail
+# closed). The trail is moved onto a small tmpfs and the rest of it is
+# filled: commands are sent, each a new value of the sampling interval,
+# until one finds no room for its record. That one is refused (503,
+# "nothing was changed"), and the records of the commands before it,
+# each of which answered with the interval it put in force, are in the
+# trail after the daemon stops, the refused one's is not. The trail stays
+# closed after a failed write (until recovery), so the refused command's
+# absence from the settings is what its record's absence shows.
+test_req_2_1_daemon_control_applied_only_once_its_record_is_durable() {
+	command -v openssl >/dev/null || { echo "SKIP: needs openssl"; exit 77; }
+	provision
+	mkdir -p "$work/audit.copy"
+	cp -a "$state/audit/." "$work/audit.copy/" || die "copy of the trail"
+	mount -t tmpfs -o size=1m,mode=0700 medsec-audit "$state/audit" 2>/dev/null || { echo "SKIP: cannot mount a tmpfs"; exit 77; }
+	audit_mount=$state/audit
+	cp -a "$work/audit.copy/." "$state/audit/" || die "trail onto the tmpfs"
+	"$MEDSECD" -f -c "$conf" >"$work/d.log" 2>&1 &
+	daemon_pid=$!
+	wait_ready
+	login nurse01 "$nurse_pw"; [ "$st" = 201 ] || die "login: $(cat "$work/body")"
+	key=$(sed -n 's/.*"control_key":"\([^"]*\)".*/\1/p' "$work/body")
+	[ "$(control_signed "$token" "$key" 1 set_sampling_interval '{"seconds":11}')" = 200 ] || die "command: $(cat "$work/body")"
+	grep -q '"sampling_seconds":11[,}]' "$work/body" || die "the interval in force: $(cat "$work/body")"
+	dd if=/dev/zero of="$state/audit/zz-filler" bs=4k 2>/dev/null
+	local seq=1 applied=11 code
+	# Bounded: the last page of the segment has room for a few records.
+	while [ "$seq" -lt 40 ]; do
+		seq=$((seq + 1))
+		code=$(control_signed "$token" "$key" "$seq" set_sampling_interval "{\"seconds\":$((100 + seq))}")
+		[ "$code" = 200 ] || break
+		grep -q "\"sampling_seconds\":$((100 + seq))[,}]" "$work/body" || die "command $seq not in force: $(cat "$work/body")"
+		applied=$((100 + seq))
+	done
+	[ "$code" = 503 ] || die "a command without room for its record: $code $(cat "$work/body")"
+	body_has '"audit_unavailable"'
+	grep -q "control command set_sampling_interval (seq $seq) not applied" "$work/d.log" || die "the refusal is not logged"
+	rm -f "$state/audit/zz-filler"
+	stop
+	grep '"CONFIG_CHANGED"' "$work/trail.jsonl" | grep -q "seconds[^0-9]*$applied[^0-9]" || die "no record of the last applied command ($applied)"
+	grep '"CONFIG_CHANGED"' "$work/trail.jsonl" | grep -q "seconds[^0-9]*$((100 + seq))[^0-9]" && die "a record of the refused command"
+	true
 }
 
 "$1"
