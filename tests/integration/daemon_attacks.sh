@@ -93,7 +93,7 @@ handshake_timeout = 3
 header_timeout = ${header_timeout:-3}
 body_timeout = 5
 write_timeout = 5
-idle_timeout = 10
+idle_timeout = ${idle_timeout:-10}
 max_connections = 400
 source_connections = ${source_connections:-16}
 connection_rate = ${connection_rate:-40}
@@ -313,10 +313,10 @@ revoked_peer_shut_out() { # name
 # handshake. The trail's lock is the daemon's while it runs, so the
 # administrator acts through the API: disabling a machine account revokes
 # its certificate, and the daemon reloads the list at once. The header
-# timeout is raised so that nothing but the revocation can end the idle
+# and idle timeouts are raised so that nothing but the revocation can end the idle
 # connection within the test.
 test_req_1_6_attack_revoked_peer_live_connection_closed() {
-	header_timeout=60 start
+	header_timeout=60 idle_timeout=60 start
 	local out client code
 	live_peer good
 	login chief "$admin_pw"
@@ -334,7 +334,7 @@ test_req_1_6_attack_revoked_peer_live_connection_closed() {
 # trail's lock). Only after a fresh re-authentication; a malformed
 # fingerprint is refused by name; the peer's live connection closes.
 test_req_1_6_attack_peer_revoked_over_api_live_connection_closed() {
-	header_timeout=60 start
+	header_timeout=60 idle_timeout=60 start
 	local out client code fp
 	fp=$(cat "$pki/client-good.sha256")
 	live_peer good
@@ -402,7 +402,10 @@ test_req_2_4_attack_h3_h4_h5_slow_clients() {
 	need slowhttptest
 	# One source opens every slow connection: the per-source caps are
 	# raised so the timeouts, not the caps, are what closes them.
-	source_connections=400 connection_rate=500 start
+	# A slow reader of a small answer has it all in its socket buffer:
+	# the server then sees an idle keep-alive connection, let go after
+	# idle_timeout, which is kept as short as the header timeout here.
+	idle_timeout=3 source_connections=400 connection_rate=500 start
 	attack_h3_slowloris "$url/v1/health" || die "H3"
 	attack_h4_slow_body "$url/v1/session" || die "H4"
 	attack_h5_slow_read "$url/v1/health" || die "H5"

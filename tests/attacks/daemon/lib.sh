@@ -508,6 +508,7 @@ if none: w.append("%d sources not served at all (%s)" % (len(none), none[0]))
 total = sum(r["served"].values())
 if glob and total > glob: w.append("%d connections served in all, global cap %d" % (total, glob))
 if not r["probe_after"]: w.append("probe not served after the connections were released")
+if r.get("closed_while_held"): w.append("%d served connections were closed by the server within %.1f s, so the served count is not of connections held together: the idle timeout must exceed the run" % (r["closed_while_held"], r["seconds"]))
 print("; ".join(w))' "$out.json" "$cap" "$global" 2>&1)
 	if [ -n "$why" ] || ! _ma_alive; then
 		_ma_alive || why="$why; a watched process died"
