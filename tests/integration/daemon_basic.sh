@@ -251,7 +251,7 @@ test_req_2_1_daemon_audit_read_by_auditor_only() {
 }
 
 test_req_1_5_daemon_control_command_replay_and_reorder_refused() {
-	command -v python3 >/dev/null || { echo "SKIP: needs python3"; exit 77; }
+	for t in jq openssl; do command -v $t >/dev/null || { echo "SKIP: needs $t"; exit 77; }; done
 	start
 	login nurse01 "$nurse_pw"; [ "$st" = 201 ] || die "login"
 	key=$(sed -n 's/.*"control_key":"\([^"]*\)".*/\1/p' "$work/body")

@@ -157,15 +157,16 @@ trail_has() { # event [pattern]
 }
 
 # A control command signed as a client does: HMAC-SHA-256 under the
-# session's control key over "seq\ncommand\nargs" (args compact, sorted).
+# session's control key over "seq\ncommand\nargs" (args compact, keys
+# sorted: jq -cS), with openssl; no interpreter is started per command.
 control() { # token key seq command args-json [mac-override]
-	local mac
-	mac=${6:-$(python3 -c '
-import base64, hashlib, hmac, json, sys
-key = base64.b64decode(sys.argv[1])
-args = json.dumps(json.loads(sys.argv[4]), separators=(",", ":"), sort_keys=True)
-text = "%s\n%s\n%s" % (sys.argv[2], sys.argv[3], args)
-print(base64.b64encode(hmac.new(key, text.encode(), hashlib.sha256).digest()).decode())
-' "$2" "$3" "$4" "$5")}
+	local mac args hexkey
+	args=$(printf '%s' "$5" | jq -cS .) || die "control: args not JSON: $5"
+	if [ -n "${6:-}" ]; then
+		mac=$6
+	else
+		hexkey=$(printf '%s' "$2" | base64 -d | od -An -tx1 | tr -d ' \n')
+		mac=$(printf '%s\n%s\n%s' "$3" "$4" "$args" | openssl dgst -sha256 -mac HMAC -macopt "hexkey:$hexkey" -binary | base64)
+	fi
 	req POST /v1/control "$1" "{\"seq\":$3,\"command\":\"$4\",\"args\":$5,\"mac\":\"$mac\"}"
 }
