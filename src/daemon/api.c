@@ -515,6 +515,53 @@ out:
 	medsec_wipe(&r, sizeof(r));
 }
 
+/* ---- peers ---- */
+
+/*
+ * POST /v1/peers/revoke {"fingerprint", "reason"?}: the certificate's
+ * SHA-256 as `medsec user revoke-cert` takes it.
+ */
+static void
+post_peers_revoke(struct worker *w, int which, struct evhttp_request *req,
+    const char *tail)
+{
+	struct ps_peer_revoke_req r;
+	const char *fingerprint = NULL, *reason = NULL;
+	char msg[200];
+	json_t *o = NULL;
+
+	(void)tail;
+	memset(&r, 0, sizeof(r));
+	if (http_bearer(req, r.token) != 0)
+		return;
+	if ((o = http_json_body(req, w->cfg.limits_max_body_bytes)) == NULL)
+		goto out;
+	if (unpack(req, o, "{s:s, s?:s}", "fingerprint", &fingerprint,
+	    "reason", &reason) != 0)
+		goto out;
+	if (strlen(fingerprint) != 64 || !is_digest(fingerprint)) {
+		snprintf(msg, sizeof(msg), "\"fingerprint\": '%.70s%s' is not "
+		    "a certificate's SHA-256 (64 lowercase hex digits)",
+		    fingerprint, strlen(fingerprint) > 70 ? "..." : "");
+		http_error(req, 400, "invalid_request", msg, 0);
+		goto out;
+	}
+	if (reason != NULL && strlen(reason) >= sizeof(r.reason)) {
+		snprintf(msg, sizeof(msg), "\"reason\": %zu bytes; at most %zu",
+		    strlen(reason), sizeof(r.reason) - 1);
+		http_error(req, 400, "invalid_request", msg, 0);
+		goto out;
+	}
+	memcpy(r.fingerprint, fingerprint, 65);
+	if (reason != NULL)
+		snprintf(r.reason, sizeof(r.reason), "%s", reason);
+	origin(req, which, &r.from);
+	worker_request(w, req, PS_PEER_REVOKE, &r, sizeof(r));
+out:
+	json_decref(o);
+	medsec_wipe(&r, sizeof(r));
+}
+
 /* ---- integrity, observations ---- */
 
 static void
@@ -587,6 +634,7 @@ static const struct route routes[] = {
 	{ EVHTTP_REQ_POST, "/v1/updates", 0, post_updates },
 	{ EVHTTP_REQ_GET, "/v1/updates", 0, get_updates },
 	{ EVHTTP_REQ_POST, "/v1/updates/approve", 0, post_updates_approve },
+	{ EVHTTP_REQ_POST, "/v1/peers/revoke", 0, post_peers_revoke },
 	{ EVHTTP_REQ_GET, "/v1/integrity", 0, get_integrity },
 	{ EVHTTP_REQ_GET, "/v1/patients/", 1, get_observations },
 };

@@ -25,6 +25,7 @@
 #include <sys/resource.h>
 #include <sys/socket.h>
 #include <netinet/in.h>
+#include <netinet/tcp.h>
 #include <arpa/inet.h>
 
 #include <event2/buffer.h>
@@ -47,6 +48,7 @@
 #define CONN_DUP_LENGTH 0x8
 #define CONN_LINGER 0x10 /* answered early: drain before closing */
 #define CONN_GATE_ANSWERED 0x20 /* the gate answered 431: drop the rest */
+#define CONN_IDLE 0x40 /* answered, keep-alive: waits under idle_timeout */
 
 enum gate_state { GATE_HEADERS, GATE_BODY, GATE_PASS };
 
@@ -444,6 +446,15 @@ conn_for(struct bufferevent *bev, int fresh)
 	c->first_line = 1;
 	c->line_start = 1;
 	gates.by_fd[fd] = c;
+	/*
+	 * A response leaves in two writes (headers, body): Nagle would hold
+	 * the second until the client's delayed ACK, 40 ms a request on a
+	 * keep-alive connection. A failure costs only that delay.
+	 */
+	if (setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &(int){ 1 },
+	    sizeof(int)) != 0) {
+		/* Served all the same, with Nagle's delay. */
+	}
 	if (!gate_peer(c) || !gate_guard(c)) {
 		/* Nothing it sent is routed; evhttp sees the end and closes. */
 		c->refused = 1;
@@ -477,6 +488,42 @@ gate_answer_too_large(struct conn *c, struct evbuffer *in)
 		shutdown(c->fd, SHUT_RDWR); /* no answer: closed, not served */
 }
 
+/*
+ * Reading a request is bounded by header_timeout; a keep-alive
+ * connection waiting for its next request by idle_timeout ([limits]).
+ * evhttp has one read timeout, header_timeout: the gate moves the
+ * connection to idle_timeout once an answer has left, and back at the
+ * first byte of the next request. The write side keeps evhttp's bound.
+ */
+static void
+conn_set_idle(struct conn *c, int idle)
+{
+	const struct medsec_config *cfg = &c->w->cfg;
+	struct timeval rd = { (time_t)(idle ? cfg->limits_idle_timeout :
+	    cfg->limits_header_timeout), 0 };
+	struct timeval wr = { (time_t)cfg->limits_header_timeout, 0 };
+
+	if (idle)
+		c->flags |= CONN_IDLE;
+	else
+		c->flags &= ~CONN_IDLE;
+	if (bufferevent_set_timeouts(c->bev, &rd, &wr) != 0) {
+		/* The bound evhttp set stays: a shorter wait, never none. */
+	}
+}
+
+static void
+on_request_done(struct evhttp_request *req, void *arg)
+{
+	struct conn *c = arg;
+	struct evhttp_connection *evcon = evhttp_request_get_connection(req);
+
+	if (evcon != NULL && c->bev == evhttp_connection_get_bufferevent(evcon)
+	    && !c->refused && (c->flags & (CONN_LINGER | CONN_GATE_ANSWERED))
+	    == 0)
+		conn_set_idle(c, 1);
+}
+
 static void
 gate_input(struct evbuffer *in, const struct evbuffer_cb_info *info,
     void *arg)
@@ -500,6 +547,8 @@ gate_input(struct evbuffer *in, const struct evbuffer_cb_info *info,
 		evbuffer_drain(in, evbuffer_get_length(in));
 		return;
 	}
+	if ((c->flags & CONN_IDLE) != 0)
+		conn_set_idle(c, 0);
 	if (evbuffer_ptr_set(in, &at, info->orig_size - info->n_deleted,
 	    EVBUFFER_PTR_SET) != 0)
 		return;
@@ -890,6 +939,7 @@ on_request(struct evhttp_request *req, void *arg)
 	}
 	evhttp_connection_set_closecb(evhttp_request_get_connection(req),
 	    on_connection_close, c);
+	evhttp_request_set_on_complete_cb(req, on_request_done, c);
 	if (http_check_request(ga->w, req) != 0)
 		return;
 	if (ga->which == MEDSECD_LISTEN_PEER)

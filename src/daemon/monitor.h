@@ -79,6 +79,9 @@ void monitor_h_peer_request(struct monitor *m, uint32_t id,
     const uint8_t *payload);
 void monitor_h_peer_closed(struct monitor *m, uint32_t id,
     const uint8_t *payload);
+/* POST /v1/peers/revoke: revoked, then reloaded as on SIGHUP. */
+void monitor_h_peer_revoke(struct monitor *m, uint32_t id,
+    const uint8_t *payload);
 /* SIGHUP: the revocation list to the peer channel and the worker. */
 void monitor_peer_reload(struct monitor *m);
 

@@ -474,6 +474,14 @@ h_user_action(struct monitor *m, uint32_t id, const uint8_t *payload)
 		r = MEDSEC_ERR_INVALID;
 		break;
 	}
+	/*
+	 * A disabled or deleted machine account's certificate is on the
+	 * revocation list now: the worker takes it and closes the peer's
+	 * live connections, as after SIGHUP.
+	 */
+	if ((r == MEDSEC_OK || r == MEDSEC_ERR_AUDIT_DEGRADED) &&
+	    (req.action == PS_USER_DISABLE || req.action == PS_USER_DELETE))
+		monitor_peer_reload(m);
 	if (r == MEDSEC_OK)
 		monitor_reply(m, id, MEDSEC_OK, 204, NULL, NULL, NULL, 0);
 	else
@@ -557,6 +565,7 @@ const struct monitor_dispatch monitor_dispatch_table[] = {
 	{ PS_TLS_FAILURE, monitor_h_tls_failure },
 	{ PS_PEER_REQUEST, monitor_h_peer_request },
 	{ PS_PEER_CLOSED, monitor_h_peer_closed },
+	{ PS_PEER_REVOKE, monitor_h_peer_revoke },
 	{ PS_UPDATE_UPLOAD, monitor_h_update_upload },
 	{ PS_UPDATE_STATUS, monitor_h_update_status },
 	{ PS_UPDATE_APPROVE, monitor_h_update_approve },

@@ -14,6 +14,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <syslog.h>
 
 #include <jansson.h>
 
@@ -21,6 +22,7 @@
 #include "medsec/crypto.h"
 #include "medsec/err.h"
 #include "medsec/identity.h"
+#include "audit_gate.h"
 #include "monitor.h"
 
 #define CONTROL_KEY_LEN 32
@@ -144,21 +146,31 @@ mac_ok(const struct ps_control_req *req, const char *session)
 	return r;
 }
 
-/* Applies a verified command; 0, or -1 with why for a bad argument. */
+/* A verified command's effect, checked but not yet in force. */
+struct change {
+	uint32_t sampling_seconds; /* 0: not this command */
+	int signal;		   /* index in signals[]; -1: none */
+	int64_t low, high;
+};
+
+/* Checks a verified command's arguments; 0, or -1 with why. */
 static int
-apply(const char *command, json_t *args, char *why, size_t whylen)
+parse(const char *command, json_t *args, struct change *c, char *why,
+    size_t whylen)
 {
 	json_int_t seconds = 0, low = 0, high = 0;
 	const char *vital = NULL;
 	size_t i;
 
+	memset(c, 0, sizeof(*c));
+	c->signal = -1;
 	if (strcmp(command, "set_sampling_interval") == 0) {
 		if (json_unpack(args, "{s:I !}", "seconds", &seconds) != 0 ||
 		    seconds < 1 || seconds > 3600) {
 			snprintf(why, whylen, "args: {\"seconds\": 1..3600}");
 			return -1;
 		}
-		settings.sampling_seconds = (uint32_t)seconds;
+		c->sampling_seconds = (uint32_t)seconds;
 		return 0;
 	}
 	if (strcmp(command, "set_alarm_threshold") == 0) {
@@ -176,13 +188,25 @@ apply(const char *command, json_t *args, char *why, size_t whylen)
 			    vital);
 			return -1;
 		}
-		settings.alarm[i].low = low;
-		settings.alarm[i].high = high;
-		settings.alarm[i].set = 1;
+		c->signal = (int)i;
+		c->low = low;
+		c->high = high;
 		return 0;
 	}
 	snprintf(why, whylen, "unknown command '%.40s'", command);
 	return -1;
+}
+
+static void
+apply(const struct change *c)
+{
+	if (c->sampling_seconds != 0)
+		settings.sampling_seconds = c->sampling_seconds;
+	if (c->signal >= 0) {
+		settings.alarm[c->signal].low = c->low;
+		settings.alarm[c->signal].high = c->high;
+		settings.alarm[c->signal].set = 1;
+	}
 }
 
 static void
@@ -203,6 +227,57 @@ record(struct monitor *m, const struct medsec_subject *who,
 	    who->source, "control", outcome, reason, details);
 }
 
+/*
+ * The record of an accepted command, durable before the command takes
+ * effect (fail closed: a setting of the device never changes without its
+ * record). The gate's commit, which otherwise runs at the end of this
+ * turn of the loop, runs now; a control command is rare enough that its
+ * own sync costs nothing worth batching. MEDSEC_OK once on stable
+ * storage; otherwise the error, and the reply of this request is already
+ * bound to be a 503 by the gate.
+ */
+static int
+record_durable(struct monitor *m, const struct medsec_subject *who,
+    const struct ps_control_req *req)
+{
+	struct medsec_audit_event_in ev;
+	struct medsec_audit_detail d;
+	const char *details = NULL;
+	int r;
+
+	medsec_audit_detail_init(&d);
+	medsec_audit_detail_str(&d, "command", req->command);
+	medsec_audit_detail_u64(&d, "seq", req->seq);
+	medsec_audit_detail_str_trunc(&d, "args", req->args, 512);
+	if ((r = medsec_audit_detail_end(&d, &details)) != MEDSEC_OK)
+		return r;
+	memset(&ev, 0, sizeof(ev));
+	ev.event = MEDSEC_EV_CONFIG_CHANGED;
+	ev.actor = who->user;
+	ev.source = who->source;
+	ev.object = "control";
+	ev.outcome = MEDSEC_AUDIT_SUCCESS;
+	ev.details = details;
+	if (m->audit_gate == NULL)
+		return medsec_audit_append(medsec_device_audit(m->dev), &ev,
+		    NULL);
+	if ((r = audit_gate_record(m->audit_gate, &ev)) != MEDSEC_OK)
+		return r;
+	return audit_gate_commit(m->audit_gate);
+}
+
+static void
+reply_applied(struct monitor *m, uint32_t id, const struct ps_control_req *req)
+{
+	char body[256];
+
+	snprintf(body, sizeof(body), "{\"seq\":%llu,\"command\":\"%s\","
+	    "\"status\":\"applied\",\"sampling_seconds\":%u}",
+	    (unsigned long long)req->seq, req->command,
+	    (unsigned)settings.sampling_seconds);
+	monitor_reply(m, id, MEDSEC_OK, 200, NULL, NULL, body, strlen(body));
+}
+
 void
 monitor_h_control(struct monitor *m, uint32_t id, const uint8_t *payload)
 {
@@ -210,8 +285,9 @@ monitor_h_control(struct monitor *m, uint32_t id, const uint8_t *payload)
 	struct medsec_session_info info;
 	struct medsec_subject who;
 	struct control_seq *slot;
+	struct change change;
 	json_t *args = NULL;
-	char why[160], body[256];
+	char why[160];
 	int r;
 
 	memcpy(&req, payload, sizeof(req));
@@ -251,7 +327,8 @@ monitor_h_control(struct monitor *m, uint32_t id, const uint8_t *payload)
 		goto out;
 	}
 	if ((args = json_loads(req.args, JSON_REJECT_DUPLICATES, NULL)) ==
-	    NULL || apply(req.command, args, why, sizeof(why)) != 0) {
+	    NULL || parse(req.command, args, &change, why, sizeof(why)) !=
+	    0) {
 		if (args == NULL)
 			snprintf(why, sizeof(why), "args: not JSON");
 		record(m, &who, &req, MEDSEC_AUDIT_FAILURE, why);
@@ -259,13 +336,24 @@ monitor_h_control(struct monitor *m, uint32_t id, const uint8_t *payload)
 		    why, NULL, 0);
 		goto out;
 	}
-	/* Accepted: a later copy of this command is a replay. */
+	/*
+	 * Accepted: a later copy of this command is a replay, even if it
+	 * is refused below for want of its record (a sequence number is
+	 * spent once; the client signs the next one).
+	 */
 	slot->last = req.seq;
-	record(m, &who, &req, MEDSEC_AUDIT_SUCCESS, NULL);
-	snprintf(body, sizeof(body), "{\"seq\":%llu,\"command\":\"%s\","
-	    "\"status\":\"applied\"}", (unsigned long long)req.seq,
-	    req.command);
-	monitor_reply(m, id, MEDSEC_OK, 200, NULL, NULL, body, strlen(body));
+	if ((r = record_durable(m, &who, &req)) != MEDSEC_OK) {
+		medsecd_log(LOG_ERR, "control command %s (seq %llu) not "
+		    "applied: its record is not durable: %s", req.command,
+		    (unsigned long long)req.seq, medsec_strerror(r));
+		monitor_reply(m, id, MEDSEC_ERR_AUDIT_UNAVAILABLE, 503,
+		    "audit_unavailable", "refused: the audit record of this "
+		    "command could not be made durable; nothing was changed",
+		    NULL, 0);
+		goto out;
+	}
+	apply(&change);
+	reply_applied(m, id, &req);
 out:
 	json_decref(args);
 	medsec_wipe(&req, sizeof(req));

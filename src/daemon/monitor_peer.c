@@ -25,8 +25,10 @@
 
 #include "medsec/access.h"
 #include "medsec/channel.h"
+#include "medsec/crypto.h"
 #include "medsec/err.h"
 #include "medsec/identity.h"
+#include "medsec/session.h"
 #include "monitor.h"
 
 /* ---- failed handshakes (TLS_FAILURE) ---- */
@@ -92,6 +94,8 @@ static const struct peer_route peer_routes[] = {
 	    PEER_OPERATOR, "updates" },
 	{ "GET", "/v1/integrity", MEDSEC_PERM_MAINTENANCE, PEER_OPERATOR,
 	    "integrity" },
+	{ "POST", "/v1/peers/revoke", MEDSEC_PERM_USER_ADMIN, PEER_OPERATOR,
+	    "peers" },
 	{ "POST", "/v1/session", NO_PERMISSION, PEER_OPERATOR, "session" },
 	{ "GET", "/v1/session", NO_PERMISSION, PEER_OPERATOR, "session" },
 	{ "DELETE", "/v1/session", NO_PERMISSION, PEER_OPERATOR, "session" },
@@ -263,6 +267,90 @@ monitor_h_peer_closed(struct monitor *m, uint32_t id, const uint8_t *payload)
 	monitor_audit(m, MEDSEC_EV_PEER_REFUSED, req.fingerprint,
 	    req.from.source, req.fingerprint, MEDSEC_AUDIT_FAILURE,
 	    "certificate revoked: live connection closed", details);
+}
+
+/* ---- POST /v1/peers/revoke ---- */
+
+static void
+audit_refused_revocation(struct monitor *m, const struct medsec_subject *who,
+    const char *fingerprint, const char *reason)
+{
+	monitor_audit(m, MEDSEC_EV_CERT_REVOKED, who->user, who->source,
+	    fingerprint, MEDSEC_AUDIT_FAILURE, reason, NULL);
+}
+
+static void
+reply_revoked(struct monitor *m, uint32_t id, const char *fingerprint,
+    int degraded)
+{
+	json_t *o = json_pack("{s:s, s:b, s:s}", "fingerprint", fingerprint,
+	    "revoked", 1, "live_connections", "closed");
+	char *text = o != NULL ? json_dumps(o, JSON_COMPACT) : NULL;
+
+	json_decref(o);
+	if (text == NULL) {
+		monitor_reply_error(m, id, MEDSEC_ERR_NOMEM, 0);
+		return;
+	}
+	/* Revoked either way; a record not yet durable is said so (500). */
+	if (degraded)
+		monitor_reply_error(m, id, MEDSEC_ERR_AUDIT_DEGRADED, 0);
+	else
+		monitor_reply(m, id, MEDSEC_OK, 200, NULL, NULL, text,
+		    strlen(text));
+	free(text);
+}
+
+/*
+ * A certificate revoked while the daemon runs: an administrator's
+ * session, re-authenticated as for an update approval (taking a peer off
+ * the device is as deliberate), then the library call the CLI makes
+ * (the revocation and its record), then the reload SIGHUP runs, which
+ * closes the peer's live connections in the worker.
+ */
+void
+monitor_h_peer_revoke(struct monitor *m, uint32_t id, const uint8_t *payload)
+{
+	struct ps_peer_revoke_req req;
+	struct medsec_session_info info;
+	struct medsec_subject who;
+	struct medsec_identity *idn = medsec_device_identity(m->dev);
+	int r;
+
+	memcpy(&req, payload, sizeof(req));
+	memset(&info, 0, sizeof(info));
+	if ((r = medsec_identity_session_subject(idn, req.token, &info,
+	    &who)) != MEDSEC_OK) {
+		monitor_reply_error(m, id, r, 1);
+		goto out;
+	}
+	who.source = req.from.source;
+	if ((r = medsec_access_check(medsec_device_roles(m->dev),
+	    medsec_device_audit(m->dev), &who, MEDSEC_PERM_USER_ADMIN,
+	    req.fingerprint)) != MEDSEC_OK) {
+		monitor_reply_error(m, id, r, 0);
+		goto out;
+	}
+	if (info.reauth_us <= info.created_us ||
+	    medsec_identity_require_fresh(idn, req.token) != MEDSEC_OK) {
+		audit_refused_revocation(m, &who, req.fingerprint,
+		    "revocation needs a fresh re-authentication");
+		monitor_reply(m, id, MEDSEC_ERR_STATE, 403, "reauth_required",
+		    "revoking a peer certificate needs POST /v1/session/reauth "
+		    "within [session] reauth_seconds (the login does not "
+		    "count), then revoke with the new token", NULL, 0);
+		goto out;
+	}
+	r = medsec_identity_cert_revoke(idn, &who, req.fingerprint, NULL,
+	    req.reason[0] != '\0' ? req.reason : "revoked over the API");
+	if (r != MEDSEC_OK && r != MEDSEC_ERR_AUDIT_DEGRADED) {
+		monitor_reply_error(m, id, r, 0);
+		goto out;
+	}
+	monitor_peer_reload(m);
+	reply_revoked(m, id, req.fingerprint, r == MEDSEC_ERR_AUDIT_DEGRADED);
+out:
+	medsec_wipe(&req, sizeof(req));
 }
 
 static void

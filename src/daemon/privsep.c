@@ -58,6 +58,10 @@ static const struct ps_field peer_fields[] = { ORIGIN(ps_peer_req),
 static const struct ps_field peer_closed_fields[] = {
 	ORIGIN(ps_peer_closed_req), FIELD(ps_peer_closed_req, fingerprint),
 	END };
+static const struct ps_field peer_revoke_fields[] = {
+	ORIGIN(ps_peer_revoke_req), FIELD(ps_peer_revoke_req, token),
+	FIELD(ps_peer_revoke_req, fingerprint),
+	FIELD(ps_peer_revoke_req, reason), END };
 
 /*
  * Passwords are counted bytes (password_len), not strings: a password may
@@ -96,6 +100,8 @@ const struct privsep_rule privsep_rules[] = {
 	    PS_STATE_SERVING, peer_fields },
 	{ PS_PEER_CLOSED, "peer_closed", sizeof(struct ps_peer_closed_req),
 	    PS_STATE_SERVING, peer_closed_fields },
+	{ PS_PEER_REVOKE, "peer_revoke", sizeof(struct ps_peer_revoke_req),
+	    PS_STATE_SERVING, peer_revoke_fields },
 	{ PS_UPDATE_UPLOAD, "update_upload",
 	    sizeof(struct ps_update_upload_req), PS_STATE_SERVING,
 	    upload_fields },

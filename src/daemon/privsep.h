@@ -52,6 +52,7 @@ enum privsep_type {
 	PS_TLS_FAILURE,
 	PS_PEER_REQUEST,
 	PS_PEER_CLOSED,
+	PS_PEER_REVOKE,	   /* POST /v1/peers/revoke */
 	PS_UPDATE_UPLOAD,  /* carries the package as a sealed memfd */
 	PS_UPDATE_STATUS,
 	PS_UPDATE_APPROVE,
@@ -219,6 +220,17 @@ struct ps_peer_closed_req {
 	struct ps_origin from;
 	char fingerprint[PS_FINGERPRINT_LEN];
 	uint32_t count;
+};
+
+/*
+ * POST /v1/peers/revoke: a peer certificate revoked by its SHA-256 while
+ * the daemon runs (the CLI's `user revoke-cert` needs the trail's lock).
+ */
+struct ps_peer_revoke_req {
+	struct ps_origin from;
+	char token[MEDSEC_TOKEN_TEXT_LEN];
+	char fingerprint[PS_FINGERPRINT_LEN];
+	char reason[128];
 };
 
 /* ---- framing ---- */

@@ -6,81 +6,28 @@
 # docs/openapi.json by tests/validators/openapi-check.js.
 # Run by CTest as: bash daemon_api.sh <test_name>. Skips (77) unless root,
 # since the worker's privilege drop is part of what runs.
-set -u
-: "${MEDSEC:?}" "${MEDSEC_SOURCE_DIR:?}" "${MEDSEC_BINARY_DIR:?}"
-MEDSECD=$MEDSEC_BINARY_DIR/bin/medsecd
-[ "$(id -u)" -eq 0 ] || { echo "SKIP: needs root (the worker drops to nobody)"; exit 77; }
-[ -x "$MEDSECD" ] || { echo "SKIP: medsecd not built"; exit 77; }
-for tool in curl jq; do
-	command -v $tool >/dev/null || { echo "SKIP: needs $tool"; exit 77; }
-done
-getent passwd nobody >/dev/null || { echo "SKIP: no user nobody"; exit 77; }
+daemon_test=api
+device_id=daemon-api-01
+limits_more='max_update_bytes = 64k'
+# shellcheck source=daemon_lib.sh
+. "$(dirname "$0")/daemon_lib.sh"
+command -v jq >/dev/null || { echo "SKIP: needs jq"; exit 77; }
 
-work=$(mktemp -d /tmp/medsecd-api-XXXXXX)
-chmod 755 "$work"
-state=$work/dev
-conf=$work/medsecd.conf
 exchanges=$work/exchanges.jsonl
-admin_pw='Adm1n-Pass!word'
-nurse_pw='Correct-Horse-7'
-initial_pw='Initial-Pass-4u'
 pass='correct horse battery'
-daemon_pid=
-
-die() { echo "FAIL: $*" >&2; [ -f "$work/d.log" ] && sed 's/^/  medsecd: /' "$work/d.log" >&2; exit 1; }
-
-cleanup() {
-	if [ -n "$daemon_pid" ] && kill -0 "$daemon_pid" 2>/dev/null; then
-		kill -TERM "$daemon_pid"; wait "$daemon_pid" 2>/dev/null
-	fi
-	[ -n "${MEDSEC_KEEP:-}" ] || rm -rf "$work"
-}
-trap cleanup EXIT
-
 curl_tls=() # --cacert and --resolve when the test talks HTTPS
 
-free_port() {
-	python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'
-}
-port=$(free_port)
-base=http://127.0.0.1:$port
-
-write_conf() {
-	cat >"$conf" <<CONF
-[device]
-state_dir = $state
-[auth]
-max_failures = 3
-source_max_failures = 50
-[listen]
-api =
-debug_http = 127.0.0.1:$port
-debug_allow = 127.0.0.0/8
-[limits]
-login_burst = 100
-login_rate = 100
-request_burst = 400
-request_rate = 200
-max_update_bytes = 64k
-[daemon]
-user = nobody
-restart_backoff_max = 2
-[incident]
-contact = Example Medical Co. product security
-phone = +82-2-0000-0000
-email = security@example.com
-url = https://example.com/security
-step1 = Disconnect the gateway from the network if it behaves unexpectedly.
+conf_more() {
+	cat <<CONF
 [source]
 simulator = on
 patients = 3
 interval = 3600
 CONF
-	chmod 600 "$conf"
 }
 
+# The manufacturer's tools work on files, not on the device.
 ms() { "$MEDSEC" "$@"; }
-msd() { "$MEDSEC" "$@" --state "$state"; }
 
 # The manufacturer: a root key, two release keys (threshold 2), as the
 # CLI's update tests make them.
@@ -116,17 +63,8 @@ release() {
 
 digest_of() { ms update inspect "$1" | awk '/manifest sha256/ { print $3 }'; }
 
-# A device with an administrator (chief), a clinician (nurse01) and an
-# auditor (aud01), updates set up with the manufacturer's trust.
-provision() {
-	write_conf
-	"$MEDSEC" init --state "$state" --config "$conf" --device-id daemon-api-01 >"$work/init.out" 2>&1 || die "init: $(cat "$work/init.out")"
-	code=$(grep -Eo '[A-Z2-9]{5}(-[A-Z2-9]{5}){4}' "$work/init.out" | head -1)
-	printf '%s\n%s\n' "$code" "$admin_pw" | msd user setup chief --password-stdin >"$work/setup.out" 2>&1 || die "setup: $(cat "$work/setup.out")"
-	printf '%s\n%s\n' "$admin_pw" "$initial_pw" | msd user add nurse01 --role clinician --as chief --password-stdin >"$work/add.out" 2>&1 || die "add: $(cat "$work/add.out")"
-	printf '%s\n%s\n' "$initial_pw" "$nurse_pw" | msd passwd nurse01 --password-stdin >"$work/pw.out" 2>&1 || die "passwd: $(cat "$work/pw.out")"
-	printf '%s\n%s\n' "$admin_pw" "$initial_pw" | msd user add aud01 --role auditor --as chief --password-stdin >"$work/add.out" 2>&1 || die "add: $(cat "$work/add.out")"
-	printf '%s\n%s\n' "$initial_pw" "$nurse_pw" | msd passwd aud01 --password-stdin >"$work/pw.out" 2>&1 || die "passwd: $(cat "$work/pw.out")"
+# Updates set up with the manufacturer's trust, after the users.
+provision_more() {
 	manufacturer
 	echo "$admin_pw" | msd update setup --hardware clg-200 --product carelink --root "$work/mfr/trust/root.json" \
 	    --keyset "$work/mfr/trust/keyset.json" --as chief --password-stdin >"$work/us.out" 2>&1 || die "update setup: $(cat "$work/us.out")"
@@ -145,31 +83,8 @@ install_manifest() {
 	cp "$work/mfr/rel1.pub" "$state/integrity/trusted.pub"
 }
 
-worker_pid() { pgrep -P "$daemon_pid" -f medsecd | head -1; }
-
-# Waits until the worker answers (bounded: 200 tries), not a timed check.
-wait_ready() {
-	local i
-	for i in $(seq 200); do
-		curl -s -o /dev/null "$base/v1/health" 2>/dev/null && [ -n "$(worker_pid)" ] && return 0
-		kill -0 "$daemon_pid" 2>/dev/null || die "medsecd exited"
-		sleep 0.05
-	done
-	die "medsecd not ready"
-}
-
-start() {
-	"$MEDSECD" -f -c "$conf" >"$work/d.log" 2>&1 &
-	daemon_pid=$!
-	wait_ready
-}
-
-stop() {
-	kill -TERM "$daemon_pid"
-	wait "$daemon_pid"
-	daemon_pid=
-	"$MEDSEC" audit export --state "$state" --format jsonl >"$work/trail.jsonl" 2>"$work/export.err" || die "export: $(cat "$work/export.err")"
-}
+# The tests provision first (some change the device before it starts).
+start() { launch; }
 
 # Appends the last exchange (request, status, content type, body) to the
 # record the OpenAPI check reads.
@@ -199,20 +114,9 @@ req() { # method path [token] [json | @file] [content-type]
 	printf '%s' "$code"
 }
 
-login() { # user password -> $st (HTTP status) and $token
-	st=$(req POST /v1/session "" "{\"user\":\"$1\",\"password\":\"$2\"}")
-	token=$(sed -n 's/.*"token":"\([^"]*\)".*/\1/p' "$work/body")
-}
-
 reauth() { # token password -> $st and $token (the new one)
 	st=$(req POST /v1/session/reauth "$1" "{\"password\":\"$2\"}")
 	token=$(sed -n 's/.*"token":"\([^"]*\)".*/\1/p' "$work/body")
-}
-
-body_has() { grep -q -- "$1" "$work/body" || die "body lacks $1: $(cat "$work/body")"; }
-
-trail_has() { # event [pattern]
-	grep "\"$1\"" "$work/trail.jsonl" | grep -q -- "${2:-.}" || die "no $1 record ${2:-} in the trail"
 }
 
 # ---- updates (MFDS 1.12, 1.13, 1.14) ----
@@ -440,7 +344,10 @@ test_daemon_api_exchanges_match_openapi() {
 	req POST /v1/updates "$admin" @"$work/v1.msu" >/dev/null
 	req GET /v1/updates "$admin" >/dev/null
 	req POST /v1/updates/approve "$admin" "{\"digest\":\"$(digest_of "$work/v1.msu")\"}" >/dev/null
+	req POST /v1/peers/revoke "$admin" "{\"fingerprint\":\"$(printf '%064d' 7)\"}" >/dev/null
 	reauth "$admin" "$admin_pw"; admin=$token
+	req POST /v1/peers/revoke "$admin" '{"fingerprint":"ABC"}' >/dev/null
+	req POST /v1/peers/revoke "$admin" "{\"fingerprint\":\"$(printf '%064d' 7)\",\"reason\":\"key compromise\"}" >/dev/null
 	req POST /v1/updates/approve "$admin" "{\"digest\":\"$(printf '%064d' 0)\"}" >/dev/null
 	req POST /v1/updates/approve "$admin" "{\"digest\":\"$(digest_of "$work/v1.msu")\"}" >/dev/null
 	req POST /v1/updates/approve "$admin" "{\"digest\":\"$(digest_of "$work/v1.msu")\"}" >/dev/null

@@ -43,7 +43,7 @@ test_manpage_medsecd_conf_formats_cleanly() {
 # entries { "section", "key", ... } and the daemon's macros KIND("key", ...).
 parser_keys() {
 	cat "$src"/src/lib/config/config*.c |
-	    sed -nE 's/^[[:space:]]+\{ "(device|crypto|audit|auth|session|listen|tls|limits|daemon|incident)", "([a-z0-9_]+)".*/\2/p;
+	    sed -nE 's/^[[:space:]]+\{ "(device|crypto|audit|auth|session|listen|tls|limits|daemon|incident|source)", "([a-z0-9_]+)".*/\2/p;
 		s/.*U32\("[a-z]+", "([a-z0-9_]+)".*/\1/p;
 		s/.*\b(ENDPOINT|CIDRS|TLSLIST|PATH|LIMIT|TEXT)\("([a-z0-9_]+)".*/\2/p' |
 	    sort -u

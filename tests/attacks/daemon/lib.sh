@@ -430,9 +430,16 @@ print("; ".join(w))' "$out.json" "$n" "$((timeout + 5))" 2>&1)
 # response() hook, each must carry Retry-After; PROBE_CMD (a shell command,
 # e.g. curl from another source, that succeeds when served) keeps
 # succeeding; RSS and fds of $MEDSEC_ATTACK_PIDS flat.
+# The flood runs in rounds of SECONDS each, at most
+# MEDSEC_ATTACK_WRK_ROUNDS (3): on a loaded machine the server may answer
+# fewer requests in a round than the source's burst and rate allow, so no
+# 429 is due yet; the flood then goes on, bounded, until 429s were
+# answered. The probe runs throughout every round and must succeed each
+# time; the verdict is over all the rounds together.
 attack_h1_wrk_flood() { # url token probe_cmd
 	local url=$1 token=$2 probe=$3 out sampler base wrk_pid probes=0 bad=0 t0 t1 why="" usage
 	local secs=${MEDSEC_ATTACK_WRK_SECONDS:-20} conns=${MEDSEC_ATTACK_WRK_CONNECTIONS:-200}
+	local rounds=${MEDSEC_ATTACK_WRK_ROUNDS:-3} round=0
 	_ma_need wrk || return 1
 	out=$(_ma_out wrk h1-flood) || return 1
 	cat >"$out.lua" <<-EOF
@@ -457,33 +464,39 @@ attack_h1_wrk_flood() { # url token probe_cmd
 	EOF
 	read -r -a base < <(_ma_usage)
 	sampler=$(_ma_sampler_start "$out.usage")
-	timeout $((secs + 30)) wrk -t2 -c"$conns" -d"${secs}s" --latency --timeout 5s -s "$out.lua" "$url" >"$out.txt" 2>&1 &
-	wrk_pid=$!
-	sleep 1
 	: >"$out.probe"
-	while kill -0 "$wrk_pid" 2>/dev/null; do
-		t0=$(date +%s%3N)
-		if bash -c "$probe" >>"$out.probe.log" 2>&1; then t1=ok; else t1=fail; bad=$((bad + 1)); fi
-		echo "$t1 $(($(date +%s%3N) - t0))" >>"$out.probe"
-		probes=$((probes + 1))
-		sleep 0.5
+	: >"$out.txt"
+	while [ "$round" -lt "$rounds" ]; do
+		round=$((round + 1))
+		timeout $((secs + 30)) wrk -t2 -c"$conns" -d"${secs}s" --latency --timeout 5s -s "$out.lua" "$url" >"$out.round$round.txt" 2>&1 &
+		wrk_pid=$!
+		sleep 1
+		while kill -0 "$wrk_pid" 2>/dev/null; do
+			t0=$(date +%s%3N)
+			if bash -c "$probe" >>"$out.probe.log" 2>&1; then t1=ok; else t1=fail; bad=$((bad + 1)); fi
+			echo "$t1 $(($(date +%s%3N) - t0))" >>"$out.probe"
+			probes=$((probes + 1))
+			sleep 0.5
+		done
+		wait "$wrk_pid"
+		{ echo "# round $round"; cat "$out.round$round.txt"; } >>"$out.txt"
+		awk '$1 == "status" && $2 == 429 && $3 > 0 {f = 1} END {exit !f}' "$out.round$round.txt" && break
 	done
-	wait "$wrk_pid"
 	_ma_sampler_stop "$sampler"
 	local n429 nretry nall lat
-	n429=$(awk '$1 == "status" && $2 == 429 {print $3}' "$out.txt")
-	nretry=$(awk '$1 == "retry_after" {print $2}' "$out.txt")
+	n429=$(awk '$1 == "status" && $2 == 429 {s += $3} END {print s + 0}' "$out.txt")
+	nretry=$(awk '$1 == "retry_after" {s += $2} END {print s + 0}' "$out.txt")
 	nall=$(awk '$1 == "status" {s += $3} END {print s + 0}' "$out.txt")
 	lat=$(awk '{print $2}' "$out.probe" | sort -n | awk '{a[NR]=$1} END {if (NR) printf "probe p50 %d ms p99 %d ms", a[int((NR-1)*0.5)+1], a[int((NR-1)*0.99)+1]}')
 	echo "$lat" >"$out.latency"
-	[ "$nall" -gt 0 ] || why="$why; wrk got no responses"
-	[ "${n429:-0}" -gt 0 ] || why="$why; no 429 among $nall responses"
+	[ "$nall" -gt 0 ] || why="$why; wrk got no responses in $round round(s)"
+	[ "${n429:-0}" -gt 0 ] || why="$why; no 429 among $nall responses in $round round(s) of ${secs}s"
 	[ "${n429:-0}" = "${nretry:-0}" ] || why="$why; $((n429 - nretry)) of $n429 429s without Retry-After"
 	[ "$probes" -gt 0 ] || why="$why; no probe ran"
 	[ "$bad" = 0 ] || why="$why; $bad of $probes probes failed"
 	usage=$(_ma_check_usage "${base[0]}" "${base[1]}" "$out.usage") || why="$why; $usage"
 	[ -z "$why" ] || _ma_fail H1 "wrk flood of $url: ${why#; } (see $out.*)" || return 1
-	_ma_pass H1 "wrk flood of $url: ${n429} of $nall answers 429 with Retry-After; $probes probes served ($lat); $usage"
+	_ma_pass H1 "wrk flood of $url: ${n429} of $nall answers 429 with Retry-After in $round round(s); $probes probes served ($lat); $usage"
 }
 
 # ---- H2: many sources ----
@@ -508,6 +521,7 @@ if none: w.append("%d sources not served at all (%s)" % (len(none), none[0]))
 total = sum(r["served"].values())
 if glob and total > glob: w.append("%d connections served in all, global cap %d" % (total, glob))
 if not r["probe_after"]: w.append("probe not served after the connections were released")
+if r.get("closed_while_held"): w.append("%d served connections were closed by the server within %.1f s, so the served count is not of connections held together: the idle timeout must exceed the run" % (r["closed_while_held"], r["seconds"]))
 print("; ".join(w))' "$out.json" "$cap" "$global" 2>&1)
 	if [ -n "$why" ] || ! _ma_alive; then
 		_ma_alive || why="$why; a watched process died"
