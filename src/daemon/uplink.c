@@ -215,7 +215,7 @@ on_posted(void *arg, const struct uplink_result *res)
 	}
 	report_failure(u, res);
 	u->state = DELIVERY_WAITING;
-	evtimer_add(u->retry_ev, &(struct timeval){ u->retry_s, 0 });
+	event_add(u->retry_ev, &(struct timeval){ u->retry_s, 0 });
 	u->retry_s = u->retry_s * 2 > RETRY_MAX_S ? RETRY_MAX_S :
 	    u->retry_s * 2;
 }
@@ -434,7 +434,7 @@ take_reading(struct uplink *u, const struct source_reading *r, uint64_t conn)
 		return;
 	}
 	if (!evtimer_pending(u->flush_ev, NULL))
-		evtimer_add(u->flush_ev, &(struct timeval){ 0,
+		event_add(u->flush_ev, &(struct timeval){ 0,
 		    FLUSH_DELAY_MS * 1000 });
 }
 
@@ -572,8 +572,9 @@ on_source_accept(evutil_socket_t fd, short what, void *arg)
 	int s, i;
 
 	(void)what;
-	if ((s = accept4(fd, NULL, NULL, SOCK_NONBLOCK | SOCK_CLOEXEC)) < 0)
+	if ((s = accept(fd, NULL, NULL)) < 0)
 		return;
+	fcntl(s, F_SETFL, fcntl(s, F_GETFL) | O_NONBLOCK);
 	for (i = 0; i < SOURCE_CONNS_MAX && c == NULL; i++)
 		if (u->conn[i].id == 0)
 			c = &u->conn[i];

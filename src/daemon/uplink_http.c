@@ -173,9 +173,10 @@ finish(struct uplink_http *h, CURLMsg *msg)
 	    &res.http);
 	if (msg->data.result != CURLE_OK) {
 		res.tls = is_tls_failure(msg->data.result);
-		snprintf(res.reason, sizeof(res.reason), "%s",
-		    p->error[0] != '\0' ? p->error :
-		    curl_easy_strerror(msg->data.result));
+		/* libcurl's sentence, cut to the report's field. */
+		snprintf(res.reason, sizeof(res.reason), "%.*s",
+		    (int)sizeof(res.reason) - 1, p->error[0] != '\0' ?
+		    p->error : curl_easy_strerror(msg->data.result));
 		res.http = 0;
 	} else if (res.http >= 200 && res.http < 300) {
 		res.delivered = 1;
