@@ -728,7 +728,9 @@ uplink_main(const struct uplink_start *us)
 	u->ps_fd = us->ps_fd;
 	u->retry_s = 1;
 	snprintf(u->device_id, sizeof(u->device_id), "%s", us->device_id);
-	fcntl(u->ps_fd, F_SETFL, fcntl(u->ps_fd, F_GETFL) | O_NONBLOCK);
+	/* Sends block while the monitor catches up (a batch is 52 KiB, the
+	 * socket holds a few): back-pressure, not an error. Receives never
+	 * block (privsep_recv). */
 	if ((u->base = event_base_new()) == NULL)
 		uplink_fail("start", "no event base");
 	start_http(u);

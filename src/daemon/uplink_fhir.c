@@ -163,7 +163,7 @@ entry_of(const char *device_id, const struct source_reading *r)
 		return NULL;
 	add_specific_profile(obs, r->r.vital);
 	query_escape(identifier, escaped, sizeof(escaped));
-	snprintf(cond, sizeof(cond), "identifier=%s%%7C%s",
+	snprintf(cond, sizeof(cond), "identifier=%s|%s",
 	    UPLINK_FHIR_ID_SYSTEM, escaped);
 	return json_pack("{s:o, s:{s:s, s:s, s:s}}", "resource", obs,
 	    "request", "method", "POST", "url", "Observation", "ifNoneExist",
