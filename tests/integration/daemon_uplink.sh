@@ -201,7 +201,7 @@ stop() {
 # Readings from the acquisition process; it returns once every one of
 # them is acknowledged (stored durably by the gateway).
 send_readings() { # first count
-	python3 "$SOURCE" send "$work/source.sock" "$1" "$2" \
+	timeout 120 python3 "$SOURCE" send "$work/source.sock" "$1" "$2" \
 	    >>"$work/sent.txt" 2>"$work/source.err" || die "source: $(cat "$work/source.err")"
 }
 
@@ -320,8 +320,8 @@ test_req_2_1_uplink_malformed_frame_refused_counted_and_audited() {
 	    '8 p-1001 pulse 72 1764700000000' '9 p-1001 spo2 140 1764700000000' \
 	    >"$work/raw.out" 2>&1 || die "raw: $(cat "$work/raw.out")"
 	grep -q "^ACK 7$" "$work/raw.out" || die "good frame not acknowledged: $(cat "$work/raw.out")"
-	grep -q "^ERR 0 vital 'pulse': not heart_rate" "$work/raw.out" || die "bad vital: $(cat "$work/raw.out")"
-	grep -q "^ERR 0 value 140: outside 0..100 for spo2" "$work/raw.out" || die "bad value: $(cat "$work/raw.out")"
+	grep -q "^ERR 8 vital 'pulse': not heart_rate" "$work/raw.out" || die "bad vital: $(cat "$work/raw.out")"
+	grep -q "^ERR 9 value 140: outside 0..100 for spo2" "$work/raw.out" || die "bad value: $(cat "$work/raw.out")"
 	for _ in $(seq 100); do grep -q "source frame refused: value 140" "$work/d.log" && break; sleep 0.05; done
 	# The monitor's count reaches the trail at the next report (1 s).
 	sleep 1.5
