@@ -86,7 +86,7 @@ struct up_batch {
 struct up_refused {
 	char reason[UPLINK_REASON_LEN];
 	uint32_t count;
-	uint32_t tls;	/* 1: the TLS channel was refused (certificate, version) */
+	uint32_t tls;	/* 1: the TLS channel failed (certificate, version) */
 	int32_t http;	/* the collector's answer; 0: none */
 	uint32_t pad;
 };

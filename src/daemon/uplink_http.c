@@ -226,7 +226,8 @@ resolve_entry(const char *url, char *out, size_t outlen, char *err,
 
 	if (*p == '[') {
 		if ((end = strchr(p, ']')) == NULL)
-			return fail(MEDSEC_ERR_CONFIG, err, errlen, "[uplink] url", "no ']'");
+			return fail(MEDSEC_ERR_CONFIG, err, errlen,
+			    "[uplink] url", "no ']'");
 		n = (size_t)(end - p - 1);
 		memcpy(host, p + 1, n < sizeof(host) ? n : 0);
 		colon = end[1] == ':' ? end + 1 : NULL;
@@ -237,12 +238,14 @@ resolve_entry(const char *url, char *out, size_t outlen, char *err,
 		colon = *end == ':' ? end : NULL;
 	}
 	if (n == 0 || n >= sizeof(host))
-		return fail(MEDSEC_ERR_CONFIG, err, errlen, "[uplink] url", "bad host");
+		return fail(MEDSEC_ERR_CONFIG, err, errlen, "[uplink] url",
+		    "bad host");
 	host[n] = '\0';
 	if (colon != NULL) {
 		n = strspn(colon + 1, "0123456789");
 		if (n == 0 || n > 5)
-			return fail(MEDSEC_ERR_CONFIG, err, errlen, "[uplink] url", "bad port");
+			return fail(MEDSEC_ERR_CONFIG, err, errlen,
+			    "[uplink] url", "bad port");
 		memcpy(port, colon + 1, n);
 		port[n] = '\0';
 	}
@@ -257,7 +260,8 @@ resolve_entry(const char *url, char *out, size_t outlen, char *err,
 	    NULL, 0, NI_NUMERICHOST);
 	freeaddrinfo(ai);
 	if (r != 0)
-		return fail(MEDSEC_ERR_IO, err, errlen, "[uplink] url", gai_strerror(r));
+		return fail(MEDSEC_ERR_IO, err, errlen, "[uplink] url",
+		    gai_strerror(r));
 	snprintf(out, outlen, "%s:%s:%s%s%s", host, port,
 	    strchr(addr, ':') != NULL ? "[" : "", addr,
 	    strchr(addr, ':') != NULL ? "]" : "");
@@ -287,7 +291,8 @@ uplink_http_new(struct event_base *base, const struct medsec_config *cfg,
 
 	*hp = NULL;
 	if (curl_global_init(CURL_GLOBAL_DEFAULT) != CURLE_OK)
-		return fail(MEDSEC_ERR_STATE, err, errlen, "libcurl", "cannot initialise");
+		return fail(MEDSEC_ERR_STATE, err, errlen, "libcurl",
+		    "cannot initialise");
 	if ((h = calloc(1, sizeof(*h))) == NULL)
 		return MEDSEC_ERR_NOMEM;
 	h->base = base;
@@ -398,7 +403,8 @@ uplink_http_post(struct uplink_http *h, const char *body, size_t len,
 	curl_easy_setopt(e, CURLOPT_NOSIGNAL, 1L);
 	curl_easy_setopt(e, CURLOPT_RESOLVE, h->resolve);
 	curl_easy_setopt(e, CURLOPT_DNS_CACHE_TIMEOUT, -1L);
-	curl_easy_setopt(e, CURLOPT_CONNECTTIMEOUT, (long)h->cfg->uplink_timeout);
+	curl_easy_setopt(e, CURLOPT_CONNECTTIMEOUT,
+	    (long)h->cfg->uplink_timeout);
 	curl_easy_setopt(e, CURLOPT_TIMEOUT, (long)h->cfg->uplink_timeout);
 	curl_easy_setopt(e, CURLOPT_HTTPHEADER, h->headers);
 	curl_easy_setopt(e, CURLOPT_POSTFIELDSIZE_LARGE, (curl_off_t)len);
