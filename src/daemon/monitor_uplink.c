@@ -243,6 +243,9 @@ h_source_error(struct monitor *m, uint32_t id, const uint8_t *payload)
 	(void)id;
 	memcpy(&req, payload, sizeof(req));
 	up.frames_refused += req.count;
+	medsecd_log(LOG_WARNING, "uplink: %u frames refused from %s (%llu "
+	    "in all): %s", req.count, m->cfg.source_socket,
+	    (unsigned long long)up.frames_refused, req.reason);
 	medsec_audit_detail_init(&d);
 	medsec_audit_detail_str(&d, "source", m->cfg.source_socket);
 	medsec_audit_detail_u64(&d, "frames", req.count);

@@ -104,6 +104,7 @@ struct uplink {
 	int more;		/* a batch was stored while asking or posting */
 	struct failure_report failure;
 	struct up_source_error source_errors;
+	int64_t source_errors_sent_us;
 	union {
 		uint64_t align;
 		uint8_t buf[PRIVSEP_MSG_MAX];
@@ -182,6 +183,7 @@ on_report(evutil_socket_t fd, short what, void *arg)
 		send_monitor(u, UP_SOURCE_ERROR, 0, &u->source_errors,
 		    sizeof(u->source_errors));
 		u->source_errors.count = 0;
+		u->source_errors_sent_us = medsec_clock_mono_us();
 	}
 	if (u->failure.msg.count > 0 && medsec_clock_mono_us() -
 	    u->failure.last_us >= (int64_t)u->cfg.limits_throttle_report_seconds
@@ -502,6 +504,15 @@ refuse_frame(struct uplink *u, struct source_conn *c, uint64_t seq,
 	snprintf(u->source_errors.reason, sizeof(u->source_errors.reason),
 	    "%s", why);
 	u->source_errors.count++;
+	/* The first refusal in a second goes to the monitor before the
+	 * source hears of it; those that follow are counted and reported
+	 * by the timer. */
+	if (medsec_clock_mono_us() - u->source_errors_sent_us >= 1000000) {
+		send_monitor(u, UP_SOURCE_ERROR, 0, &u->source_errors,
+		    sizeof(u->source_errors));
+		u->source_errors.count = 0;
+		u->source_errors_sent_us = medsec_clock_mono_us();
+	}
 	n = snprintf(line, sizeof(line), "ERR %llu %s\n",
 	    (unsigned long long)seq, why);
 	if (n > 0 && write(c->fd, line, (size_t)n) != n) {

@@ -322,9 +322,9 @@ test_req_2_1_uplink_malformed_frame_refused_counted_and_audited() {
 	grep -q "^ACK 7$" "$work/raw.out" || die "good frame not acknowledged: $(cat "$work/raw.out")"
 	grep -q "^ERR 8 vital 'pulse': not heart_rate" "$work/raw.out" || die "bad vital: $(cat "$work/raw.out")"
 	grep -q "^ERR 9 value 140: outside 0..100 for spo2" "$work/raw.out" || die "bad value: $(cat "$work/raw.out")"
-	for _ in $(seq 100); do grep -q "source frame refused: value 140" "$work/d.log" && break; sleep 0.05; done
-	# The monitor's count reaches the trail at the next report (1 s).
-	sleep 1.5
+	# The monitor has both refusals (counted) before the trail is read.
+	for _ in $(seq 200); do grep -q "(2 in all)" "$work/d.log" && break; sleep 0.05; done
+	grep -q "(2 in all)" "$work/d.log" || die "the monitor did not count the refusals"
 	stop
 	trail_has PHR_CREATE "vital 'pulse'\|value 140"
 	grep '"PHR_CREATE"' "$work/trail.jsonl" | grep -q "frames_refused_total" || die "the refusal is not counted"
