@@ -751,3 +751,35 @@ medsec_db_data_version(struct medsec_db *db, int64_t *versionp)
 	sqlite3_reset(s);
 	return r;
 }
+
+int
+medsec_db_secure_delete(struct medsec_db *db)
+{
+	int v = 0, r;
+
+	if (db == NULL)
+		return MEDSEC_ERR_INVALID;
+	if ((r = run_one(db->h, "PRAGMA secure_delete=ON")) != MEDSEC_OK)
+		return r;
+	/* A build with SQLITE_SECURE_DELETE off still answers: check. */
+	if ((r = query_int(db->h, "PRAGMA secure_delete", &v)) != MEDSEC_OK)
+		return r;
+	return v == 1 ? MEDSEC_OK : MEDSEC_ERR_DB;
+}
+
+int
+medsec_db_checkpoint_truncate(struct medsec_db *db)
+{
+	int rc, frames = -1, copied = -1;
+
+	if (db == NULL)
+		return MEDSEC_ERR_INVALID;
+	if (!sqlite3_get_autocommit(db->h))
+		return MEDSEC_ERR_STATE;
+	rc = sqlite3_wal_checkpoint_v2(db->h, NULL,
+	    SQLITE_CHECKPOINT_TRUNCATE, &frames, &copied);
+	if (rc != SQLITE_OK)
+		return fail_rc(rc);
+	/* TRUNCATE reports an emptied log as 0 frames, 0 copied. */
+	return frames == 0 && copied == 0 ? MEDSEC_OK : MEDSEC_ERR_BUSY;
+}
