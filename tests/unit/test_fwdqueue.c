@@ -889,23 +889,16 @@ static const struct CMUnitTest tests[] = {
 	cmocka_unit_test(test_req_1_20_fwdqueue_delivers_oldest_first),
 	cmocka_unit_test(test_req_1_20_fwdqueue_sequence_never_reused),
 	cmocka_unit_test(test_fwdqueue_bad_arguments_change_nothing),
-	cmocka_unit_test(
-	    test_req_1_20_fwdqueue_full_drops_oldest_reported_and_audited),
-	cmocka_unit_test(
-	    test_req_1_20_fwdqueue_batch_over_bounds_refused_nothing_changed),
-	cmocka_unit_test(
-	    test_req_2_1_fwdqueue_expiry_drops_aged_batches_audited),
+	cmocka_unit_test(test_req_1_20_fwdqueue_full_drops_oldest_reported_and_audited),
+	cmocka_unit_test(test_req_1_20_fwdqueue_batch_over_bounds_refused_nothing_changed),
+	cmocka_unit_test(test_req_2_1_fwdqueue_expiry_drops_aged_batches_audited),
 	cmocka_unit_test(test_req_1_16_fwdqueue_tampered_row_refused_and_kept),
 	cmocka_unit_test(test_req_1_16_fwdqueue_kcmvp_profile_seals_with_aria),
-	cmocka_unit_test(
-	    test_req_1_16_fwdqueue_approved_profile_seals_with_aes),
-	cmocka_unit_test(
-	    test_req_1_20_fwdqueue_acknowledged_batches_leave_no_trace),
+	cmocka_unit_test(test_req_1_16_fwdqueue_approved_profile_seals_with_aes),
+	cmocka_unit_test(test_req_1_20_fwdqueue_acknowledged_batches_leave_no_trace),
 	cmocka_unit_test(test_req_1_20_fwdqueue_dropped_batches_leave_no_trace),
-	cmocka_unit_test(
-	    test_req_1_20_fwdqueue_power_cut_at_every_write_of_put),
-	cmocka_unit_test(
-	    test_req_1_20_fwdqueue_power_cut_at_every_write_of_ack),
+	cmocka_unit_test(test_req_1_20_fwdqueue_power_cut_at_every_write_of_put),
+	cmocka_unit_test(test_req_1_20_fwdqueue_power_cut_at_every_write_of_ack),
 	cmocka_unit_test(test_req_1_20_fwdqueue_io_error_at_every_write_of_put),
 	cmocka_unit_test(test_req_1_20_fwdqueue_io_error_at_every_write_of_ack),
 };
