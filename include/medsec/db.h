@@ -134,8 +134,9 @@ int medsec_db_secure_delete(struct medsec_db *db);
  * Copies every page of the write-ahead log into the database, syncs it and
  * truncates the log to zero bytes (wal_checkpoint(TRUNCATE)), so that no
  * older version of a page survives in the log. Outside a transaction only.
- * MEDSEC_ERR_BUSY when another connection's reader or writer kept the log
- * from being copied or reset past the busy timeout (then run it again).
+ * Does not wait for other connections: MEDSEC_ERR_BUSY at once when
+ * another connection's reader or writer keeps the log from being copied
+ * or reset (then run it again later).
  */
 MEDSEC_API MEDSEC_MUST_CHECK
 int medsec_db_checkpoint_truncate(struct medsec_db *db);

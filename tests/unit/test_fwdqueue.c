@@ -563,6 +563,8 @@ test_req_1_16_fwdqueue_tampered_row_refused_and_kept(void **state)
 		    "fwd_batch WHERE seq = 2) WHERE seq = 1",
 		"UPDATE fwd_batch SET wrapped_key = substr(wrapped_key, 1, 59) "
 		    "WHERE seq = 1",
+		"UPDATE fwd_batch SET wrapped_key = substr(wrapped_key, 1, 30) "
+		    "|| zeroblob(30) WHERE seq = 1",
 		"UPDATE fwd_batch SET alg = 21 WHERE seq = 1 AND alg = 20",
 		"UPDATE fwd_batch SET alg = 1 WHERE seq = 1",
 		/* Two rows' numbers swapped (three statements). */
@@ -714,6 +716,83 @@ test_req_1_20_fwdqueue_dropped_batches_leave_no_trace(void **state)
 	assert_int_equal(files_holding(t.state, ct[1], sizeof(ct[1])), 0);
 	qdev_teardown(&t);
 	fixture_clock_uninstall();
+}
+
+/*
+ * A reader in another process holds the write-ahead log: the
+ * acknowledgement's deletion is committed, but the log cannot be cleared
+ * yet, and ack says so. The next queue operation clears it.
+ */
+static void
+test_req_1_20_fwdqueue_log_held_by_reader_cleared_later(void **state)
+{
+	struct medsec_db *reader = NULL;
+	struct medsec_db_stmt *st = NULL;
+	char path[256];
+	uint8_t ct[32];
+	struct qdev t;
+
+	(void)state;
+	qdev_provision(&t, NULL);
+	qdev_open(&t);
+	put(&t, 0, 1, NULL);
+	sql_blob(&t, "SELECT ciphertext FROM fwd_batch WHERE seq = 1", ct,
+	    sizeof(ct));
+	snprintf(path, sizeof(path), "%s/medsec.db", t.state);
+	assert_int_equal(medsec_db_open(path, 0, &reader), MEDSEC_OK);
+	assert_int_equal(medsec_db_exec(reader, "BEGIN"), MEDSEC_OK);
+	assert_int_equal(medsec_db_prepare(reader, "SELECT count(*) FROM "
+	    "fwd_batch", &st), MEDSEC_OK);
+	assert_int_equal(medsec_db_step(st), MEDSEC_DB_ROW);
+	assert_int_equal(medsec_db_column_int64(st, 0), 1);
+	assert_int_equal(medsec_fwdqueue_ack(t.q, 1), MEDSEC_ERR_BUSY);
+	assert_int_equal(medsec_fwdqueue_ack(t.q, 1), MEDSEC_ERR_NOT_FOUND);
+	assert_int_equal(stats(&t).batches, 0);
+	medsec_db_finalize(st);
+	assert_int_equal(medsec_db_exec(reader, "COMMIT"), MEDSEC_OK);
+	medsec_db_close(reader);
+	assert_true(files_holding(t.state, ct, sizeof(ct)) > 0);
+	/* The next operation owes the log a clearing, and pays. */
+	assert_int_equal(medsec_fwdqueue_expire(t.q, 0, NULL), MEDSEC_OK);
+	assert_int_equal(files_holding(t.state, ct, sizeof(ct)), 0);
+	qdev_teardown(&t);
+}
+
+/* A device opened read-only (medsec status) counts, and changes nothing. */
+static void
+test_fwdqueue_read_only_device_counts_and_refuses_writes(void **state)
+{
+	struct medsec_device_options o;
+	struct medsec_fwdqueue_stats st;
+	struct medsec_fwdqueue *q = NULL;
+	struct qdev t;
+	char err[512];
+	uint8_t b = 'x';
+	uint64_t seq;
+
+	(void)state;
+	qdev_provision(&t, NULL);
+	qdev_open(&t);
+	put(&t, 0, 6, NULL);
+	qdev_close(&t);
+	o.state_dir = t.state;
+	o.config_path = NULL;
+	o.flags = MEDSEC_DEVICE_READ_ONLY;
+	assert_int_equal(medsec_device_open(&o, &t.d, err, sizeof(err)),
+	    MEDSEC_OK);
+	assert_int_equal(medsec_fwdqueue_open(t.d, &t.lim, &q), MEDSEC_OK);
+	assert_int_equal(medsec_fwdqueue_stats(q, &st), MEDSEC_OK);
+	assert_int_equal(st.batches, 1);
+	assert_int_equal(st.readings, 6);
+	assert_int_equal(medsec_fwdqueue_put(q, &b, 1, 1, &seq, NULL),
+	    MEDSEC_ERR_STATE);
+	assert_int_equal(medsec_fwdqueue_ack(q, 1), MEDSEC_ERR_STATE);
+	assert_int_equal(medsec_fwdqueue_expire(q, INT64_MAX, NULL),
+	    MEDSEC_ERR_STATE);
+	assert_int_equal(medsec_fwdqueue_stats(q, &st), MEDSEC_OK);
+	assert_int_equal(st.batches, 1);
+	medsec_fwdqueue_close(q);
+	qdev_teardown(&t);
 }
 
 /* ---- power cuts and I/O failures ---- */
@@ -897,6 +976,8 @@ static const struct CMUnitTest tests[] = {
 	cmocka_unit_test(test_req_1_16_fwdqueue_approved_profile_seals_with_aes),
 	cmocka_unit_test(test_req_1_20_fwdqueue_acknowledged_batches_leave_no_trace),
 	cmocka_unit_test(test_req_1_20_fwdqueue_dropped_batches_leave_no_trace),
+	cmocka_unit_test(test_req_1_20_fwdqueue_log_held_by_reader_cleared_later),
+	cmocka_unit_test(test_fwdqueue_read_only_device_counts_and_refuses_writes),
 	cmocka_unit_test(test_req_1_20_fwdqueue_power_cut_at_every_write_of_put),
 	cmocka_unit_test(test_req_1_20_fwdqueue_power_cut_at_every_write_of_ack),
 	cmocka_unit_test(test_req_1_20_fwdqueue_io_error_at_every_write_of_put),

@@ -776,8 +776,20 @@ medsec_db_checkpoint_truncate(struct medsec_db *db)
 		return MEDSEC_ERR_INVALID;
 	if (!sqlite3_get_autocommit(db->h))
 		return MEDSEC_ERR_STATE;
+	/*
+	 * Never waits: a reader in another process would hold the caller
+	 * (the daemon's event loop) for the whole busy timeout. The caller
+	 * runs it again later instead.
+	 */
+	if (sqlite3_busy_timeout(db->h, 0) != SQLITE_OK)
+		return MEDSEC_ERR_DB;
 	rc = sqlite3_wal_checkpoint_v2(db->h, NULL,
 	    SQLITE_CHECKPOINT_TRUNCATE, &frames, &copied);
+	if (sqlite3_busy_timeout(db->h, MEDSEC_DB_BUSY_TIMEOUT_MS) !=
+	    SQLITE_OK)
+		return MEDSEC_ERR_DB;
+	if ((rc & 0xff) == SQLITE_BUSY || (rc & 0xff) == SQLITE_LOCKED)
+		return MEDSEC_ERR_BUSY; /* expected: no warning from map_rc */
 	if (rc != SQLITE_OK)
 		return fail_rc(rc);
 	/* TRUNCATE reports an emptied log as 0 frames, 0 copied. */
