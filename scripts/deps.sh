@@ -21,8 +21,15 @@ usage() {
 # Building and running: compiler, build tools, the libraries' headers, and
 # the command-line openssl and sqlite3 an operator inspects a device with.
 # libevent (the daemon's loop, TLS bufferevents and HTTP server) and
-# libseccomp (its sandbox) are libraries the daemon links.
+# libseccomp (its sandbox) are libraries the daemon links; libcurl (the
+# OpenSSL flavour) is the uplink's HTTP client. make run starts a local
+# collector beside the daemon: nginx with mutual TLS for the readings,
+# rsyslog with its OpenSSL driver for the audit trail (RFC 5425).
 RUN="
+libcurl4-openssl-dev
+nginx-light
+rsyslog
+rsyslog-openssl
 build-essential
 cmake
 pkg-config

@@ -67,6 +67,10 @@ struct medsec_fwdqueue_stats {
  * Opens the queue of dev (its tables are created on first use, its
  * wrapping key generated in the keystore on first use). The limits are
  * copied. MEDSEC_ERR_INVALID for a limit out of range.
+ *
+ * On a device opened MEDSEC_DEVICE_READ_ONLY (no audit trail) the handle
+ * only reads: stats and next work, put, ack and expire return
+ * MEDSEC_ERR_STATE, and no key is made.
  */
 MEDSEC_API MEDSEC_MUST_CHECK
 int medsec_fwdqueue_open(struct medsec_device *dev,
@@ -83,7 +87,11 @@ void medsec_fwdqueue_close(struct medsec_fwdqueue *q);
  * the queue would exceed its limits the oldest batches are dropped in
  * the same transaction and reported in *lossp (may be NULL), then
  * audited. MEDSEC_ERR_TOO_LARGE over MEDSEC_FWDQUEUE_BATCH_MAX or over
- * max_bytes on its own; on any error nothing is stored or dropped.
+ * max_bytes on its own; MEDSEC_ERR_INVALID for an empty batch or zero
+ * readings; on any error nothing is stored or dropped. (As with any
+ * database, an error from the final sync itself cannot say whether the
+ * commit reached the disk: the batch may then be found whole, under its
+ * sequence number, after a restart. Never half of it.)
  */
 MEDSEC_API MEDSEC_MUST_CHECK
 int medsec_fwdqueue_put(struct medsec_fwdqueue *q, const uint8_t *batch,
@@ -108,7 +116,11 @@ void medsec_fwdqueue_batch_free(uint8_t *batch, size_t len);
 /*
  * The collector acknowledged batch seq: it and its wrapped key are
  * destroyed and the deletion is synced. MEDSEC_ERR_NOT_FOUND for a
- * sequence number not waiting (already acknowledged or dropped).
+ * sequence number not waiting (already acknowledged or dropped). An
+ * error after the deletion committed (the write-ahead log could not be
+ * checkpointed and truncated: another reader held it, or I/O failed)
+ * is returned as such: the batch is no longer waiting (asking again gives
+ * MEDSEC_ERR_NOT_FOUND) and the log is cleared again by the next call.
  */
 MEDSEC_API MEDSEC_MUST_CHECK
 int medsec_fwdqueue_ack(struct medsec_fwdqueue *q, uint64_t seq);
