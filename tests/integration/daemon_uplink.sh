@@ -211,13 +211,21 @@ received() {
 	    die "received: $(cat "$work/recv.err")"
 }
 
+# Distinct readings the collector holds (their identifiers), counted
+# without starting a program per file.
+distinct_received() {
+	cat "$bodies"/* 2>/dev/null | grep -o '"system":"urn:medsec:reading","value":"[^"]*"' |
+	    sort -u | wc -l
+}
+
 wait_received() { # count
-	for _ in $(seq 400); do
-		received
-		[ "$(sort -u "$work/received.txt" | wc -l)" -ge "$1" ] && return 0
-		sleep 0.05
+	for _ in $(seq 300); do
+		[ "$(distinct_received)" -ge "$1" ] && break
+		sleep 0.1
 	done
-	die "the collector has $(wc -l <"$work/received.txt") of $1 readings"
+	received
+	[ "$(sort -u "$work/received.txt" | wc -l)" -ge "$1" ] ||
+	    die "the collector has $(sort -u "$work/received.txt" | wc -l) of $1 readings"
 }
 
 validate_bundles() {
