@@ -8,6 +8,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <linux/close_range.h>
+#include <poll.h>
 #include <pwd.h>
 #include <signal.h>
 #include <stdio.h>
@@ -111,8 +112,8 @@ struct uplink {
 	} rx;
 };
 
-static void flush_batch(struct uplink *u);
 static void ask_next(struct uplink *u);
+static void on_monitor(evutil_socket_t fd, short what, void *arg);
 
 static void __attribute__((noreturn))
 uplink_fail(const char *what, const char *err)
@@ -382,8 +383,14 @@ flush_batch(struct uplink *u)
 	evtimer_del(u->flush_ev);
 	if (u->npending == 0)
 		return;
-	if (u->nputs == PUTS_MAX)
-		uplink_fail("batches", "the monitor does not answer");
+	/* At most PUTS_MAX batches unanswered: a source faster than the
+	 * queue's synced writes waits here for the monitor. */
+	while (u->nputs == PUTS_MAX) {
+		if (poll(&(struct pollfd){ u->ps_fd, POLLIN, 0 }, 1, -1) < 0 &&
+		    errno != EINTR)
+			uplink_fail("the monitor", strerror(errno));
+		on_monitor(u->ps_fd, EV_READ, u);
+	}
 	if ((put = calloc(1, sizeof(*put))) == NULL)
 		uplink_fail("batch", "out of memory");
 	if ((r = uplink_fhir_bundle(u->device_id, u->pending, u->npending,
