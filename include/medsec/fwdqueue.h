@@ -103,7 +103,10 @@ int medsec_fwdqueue_put(struct medsec_fwdqueue *q, const uint8_t *batch,
  * (0: the oldest of all), decrypted into a new buffer *batchp of *lenp
  * bytes that the caller releases with medsec_fwdqueue_batch_free.
  * MEDSEC_ERR_NOT_FOUND when there is none; MEDSEC_ERR_AUTH when a stored
- * batch or its wrapped key was altered (the batch is left in place).
+ * batch or its wrapped key was altered: the batch is left in place (it
+ * goes with the limits and expiry, like any other), *seqp names it so
+ * that the caller can go on after it, and it is audited
+ * (INTEGRITY_FAILURE) once per handle.
  */
 MEDSEC_API MEDSEC_MUST_CHECK
 int medsec_fwdqueue_next(struct medsec_fwdqueue *q, uint64_t after,

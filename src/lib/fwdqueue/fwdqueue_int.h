@@ -37,6 +37,7 @@ struct medsec_fwdqueue {
 				    until the key exists */
 	struct medsec_fwdqueue_limits lim;
 	int log_pending;	 /* deleted pages may still be in the WAL */
+	uint64_t tamper_reported; /* newest altered batch audited */
 };
 
 /* A row as read from fwd_batch; the blobs point into the statement. */

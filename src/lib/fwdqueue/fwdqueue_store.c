@@ -304,10 +304,18 @@ audit_tampered(struct medsec_fwdqueue *q, uint64_t seq)
 	struct medsec_audit_detail d;
 	const char *details;
 
+	/*
+	 * Once per batch: an uplink that retries (or skips it and comes
+	 * back) must not fill the trail with the same finding. Batches are
+	 * read oldest first, so the newest reported stands for all before.
+	 */
+	if (seq <= q->tamper_reported)
+		return;
 	medsec_log(MEDSEC_LOG_ALERT, "fwdqueue", "queued batch %" PRIu64
 	    " does not authenticate: altered on disk; left in place", seq);
 	if (q->audit == NULL)
 		return;
+	q->tamper_reported = seq;
 	medsec_audit_detail_init(&d);
 	medsec_audit_detail_u64(&d, "seq", seq);
 	if (medsec_audit_detail_end(&d, &details) != MEDSEC_OK)
@@ -359,8 +367,11 @@ open_current(struct medsec_fwdqueue *q, struct medsec_db_stmt *st,
 		*readingsp = (uint32_t)row.readings;
 	pt = NULL;
 out:
-	if (r == MEDSEC_ERR_AUTH)
+	if (r == MEDSEC_ERR_AUTH) {
+		/* Named, so that the caller can pass over it (after = seq). */
+		*seqp = row.seq;
 		audit_tampered(q, row.seq);
+	}
 	medsec_fwdqueue_batch_free(pt, ptlen);
 	return r;
 }
