@@ -160,30 +160,38 @@ h_put(struct monitor *m, uint32_t id, const uint8_t *payload)
 	reply(UP_PUT_DONE, id, &done, sizeof(done), NULL, 0);
 }
 
+/*
+ * The oldest batch waiting after req.seq. A batch that was altered on
+ * disk is passed over (the queue records it and leaves it to the limits
+ * and expiry): one bad batch does not hold back those behind it.
+ */
 static void
 h_next(struct monitor *m, uint32_t id, const uint8_t *payload)
 {
 	struct up_seq req;
 	struct up_batch b;
 	uint8_t *batch = NULL;
+	uint64_t after;
 	size_t len = 0;
 	int r;
 
+	(void)m;
 	memcpy(&req, payload, sizeof(req));
 	memset(&b, 0, sizeof(b));
-	r = medsec_fwdqueue_next(up.queue, req.seq, &b.seq, &batch, &len,
-	    &b.readings);
+	after = req.seq;
+	while ((r = medsec_fwdqueue_next(up.queue, after, &b.seq, &batch, &len,
+	    &b.readings)) == MEDSEC_ERR_AUTH && b.seq > after) {
+		medsecd_log(LOG_ERR, "uplink: queued batch %llu was altered; "
+		    "passed over", (unsigned long long)b.seq);
+		after = b.seq;
+	}
 	if (r == MEDSEC_OK && len > UPLINK_BUNDLE_MAX)
 		r = MEDSEC_ERR_TOO_LARGE;
 	if (r != MEDSEC_OK) {
-		if (r != MEDSEC_ERR_NOT_FOUND) {
+		if (r != MEDSEC_ERR_NOT_FOUND)
 			medsecd_log(LOG_ERR, "uplink: the queued batch after "
-			    "%llu cannot be read: %s",
-			    (unsigned long long)req.seq, medsec_strerror(r));
-			monitor_audit(m, MEDSEC_EV_INTEGRITY_FAILURE, "medsecd",
-			    "local", "fwdqueue", MEDSEC_AUDIT_FAILURE,
-			    "a queued batch cannot be read", NULL);
-		}
+			    "%llu cannot be read: %s", (unsigned long long)after,
+			    medsec_strerror(r));
 		reply(UP_EMPTY, id, NULL, 0, NULL, 0);
 		goto out;
 	}
