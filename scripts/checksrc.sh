@@ -45,6 +45,7 @@ src/daemon/monitor_peer.c
 src/daemon/monitor_integrity.c
 src/daemon/monitor_patients.c
 src/daemon/monitor_updates.c
+src/daemon/uplink_fhir.c
 src/cli/cmd_scan.c
 src/lib/audit/audit_codec.c
 src/lib/audit/audit_export_json.c

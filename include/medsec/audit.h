@@ -57,6 +57,10 @@ enum medsec_audit_event {
 	MEDSEC_EV_PHR_READ = 201,
 	MEDSEC_EV_PHR_UPDATE = 202,
 	MEDSEC_EV_PHR_DELETE = 203,
+	/* Store-and-forward queue losses (MFDS 1.20): batches of readings
+	 * dropped undelivered, with counts and sequence range. */
+	MEDSEC_EV_FWD_QUEUE_DROPPED = 210, /* full: oldest dropped */
+	MEDSEC_EV_FWD_QUEUE_EXPIRED = 211, /* older than the maximum age */
 	/* authorisation and administration */
 	MEDSEC_EV_PERMISSION_DENIED = 300,
 	MEDSEC_EV_USER_CREATED = 301,

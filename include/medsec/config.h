@@ -158,6 +158,18 @@ struct medsec_config {
 	int source_simulator;		/* the built-in simulator: 0 off */
 	uint32_t source_patients;	/* simulated patients, 1..64 */
 	uint32_t source_interval;	/* seconds between readings, 1..3600 */
+	char source_socket[256];	/* an acquisition process's socket */
+	/* [uplink]: vital signs to the hospital's collector (MFDS 1.16) */
+	char uplink_url[256];		/* https://host[:port]/path; "": off */
+	char uplink_client_cert[256];	/* PEM, the uplink's certificate */
+	char uplink_client_key[256];	/* PEM, its private key */
+	char uplink_ca_file[256];	/* PEM, the CA of the collector */
+	char uplink_pin_sha256[64];	/* optional: its key's SHA-256 */
+	uint32_t uplink_batch_max;	/* readings per Bundle, 1..32 */
+	uint32_t uplink_timeout;	/* seconds per attempt, 1..300 */
+	uint32_t uplink_queue_max_batches; /* store-and-forward */
+	uint32_t uplink_queue_max_bytes;
+	uint32_t uplink_queue_max_age;	/* seconds */
 };
 
 /* struct medsec_config_error, shared by every text parser, is in err.h. */

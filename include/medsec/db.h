@@ -122,6 +122,25 @@ int medsec_db_changes(struct medsec_db *db);
 MEDSEC_API
 int medsec_db_data_version(struct medsec_db *db, int64_t *versionp);
 
+/*
+ * Turns PRAGMA secure_delete on for this connection: the content of every
+ * row it deletes is overwritten with zeros in its page, and freed pages are
+ * zeroed, so deleted data does not linger in the file's free space.
+ */
+MEDSEC_API MEDSEC_MUST_CHECK
+int medsec_db_secure_delete(struct medsec_db *db);
+
+/*
+ * Copies every page of the write-ahead log into the database, syncs it and
+ * truncates the log to zero bytes (wal_checkpoint(TRUNCATE)), so that no
+ * older version of a page survives in the log. Outside a transaction only.
+ * Does not wait for other connections: MEDSEC_ERR_BUSY at once when
+ * another connection's reader or writer keeps the log from being copied
+ * or reset (then run it again later).
+ */
+MEDSEC_API MEDSEC_MUST_CHECK
+int medsec_db_checkpoint_truncate(struct medsec_db *db);
+
 /* Convenience key/value in the `meta` table of schema 1. */
 MEDSEC_API
 int medsec_db_meta_set(struct medsec_db *db, const char *key,

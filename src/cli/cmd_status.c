@@ -9,6 +9,7 @@
 #include "medsec/db.h"
 #include "medsec/device.h"
 #include "medsec/err.h"
+#include "medsec/fwdqueue.h"
 #include "medsec/updater.h"
 #include "cli.h"
 #include "cli_escape.h"
@@ -121,6 +122,40 @@ show_updates(const struct medsec_updater_status *u)
 	    u->boot.active, u->boot.trial ? " in TRIAL" : "", u->keyset_floor);
 }
 
+/*
+ * The store-and-forward queue, when it holds anything or ever lost a
+ * batch: readings dropped undelivered are an incident the operator must
+ * see (MFDS 1.20), so they are shown for as long as the device lives.
+ */
+static void
+show_fwdqueue(struct medsec_device *dev)
+{
+	/* Limits are not used for counting; these only pass the checks. */
+	const struct medsec_fwdqueue_limits lim = { 1,
+		MEDSEC_FWDQUEUE_BATCH_MAX, 1 };
+	struct medsec_fwdqueue_stats st;
+	struct medsec_fwdqueue *q = NULL;
+	int r;
+
+	if ((r = medsec_fwdqueue_open(dev, &lim, &q)) != MEDSEC_OK ||
+	    (r = medsec_fwdqueue_stats(q, &st)) != MEDSEC_OK) {
+		cli_error(r, "store-and-forward queue");
+		medsec_fwdqueue_close(q);
+		return;
+	}
+	medsec_fwdqueue_close(q);
+	if (st.batches > 0)
+		printf("store-and-forward: %" PRIu32 " batches (%" PRIu64
+		    " readings, %" PRIu64 " bytes encrypted) waiting, oldest #%"
+		    PRIu64 "\n", st.batches, st.readings, st.bytes,
+		    st.oldest_seq);
+	if (st.lost_batches > 0)
+		printf("WARNING: store-and-forward LOST %" PRIu64 " batches (%"
+		    PRIu64 " readings) undelivered, queue full or too old "
+		    "(FWD_QUEUE_DROPPED, FWD_QUEUE_EXPIRED in the audit "
+		    "trail)\n", st.lost_batches, st.lost_readings);
+}
+
 int
 cmd_status(int argc, char **argv)
 {
@@ -158,6 +193,7 @@ cmd_status(int argc, char **argv)
 	show_keys(dev.ks);
 	show_people(&st);
 	show_updates(&st.updates);
+	show_fwdqueue(dev.dev);
 	printf("audit settings: checkpoint every %" PRIu32 " records or %"
 	    PRIu32 " s, segments of %" PRIu64 " bytes\n",
 	    st.audit_epoch_records, st.audit_epoch_seconds,

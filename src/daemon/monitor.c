@@ -445,6 +445,8 @@ on_sigchld(evutil_socket_t sig, short what, void *arg)
 	(void)sig;
 	(void)what;
 	while ((pid = waitpid(-1, &status, WNOHANG)) > 0) {
+		if (monitor_uplink_reaped(m, pid, status))
+			continue;
 		if (pid != m->worker_pid)
 			continue;
 		close_channel(m);
@@ -480,6 +482,7 @@ on_sigterm(evutil_socket_t sig, short what, void *arg)
 	medsecd_log(LOG_NOTICE, "signal %d: shutting down", (int)sig);
 	m->stopping = 1;
 	event_del(m->restart_ev);
+	monitor_uplink_stop(m);
 	if (m->worker_pid > 0)
 		kill(m->worker_pid, SIGTERM);
 	else
@@ -578,6 +581,7 @@ monitor_free(struct monitor *m)
 {
 	int i, r;
 
+	monitor_uplink_free();
 	monitor_patients_stop();
 	login_pool_free(m->pool);
 	close_channel(m);
@@ -646,7 +650,7 @@ monitor_run(const struct medsecd_options *opts,
 		medsecd_log(LOG_ERR, "cannot start the login pool");
 		goto out;
 	}
-	if (monitor_patients_start(m) != 0)
+	if (monitor_patients_start(m) != 0 || monitor_uplink_start(m) != 0)
 		goto out;
 	start_worker(m);
 	event_base_dispatch(m->base);

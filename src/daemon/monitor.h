@@ -20,6 +20,7 @@ struct login_pool;
 struct audit_gate;
 
 struct medsec_channel;
+struct reading;
 
 struct monitor {
 	struct event_base *base;
@@ -130,5 +131,16 @@ void monitor_h_observations(struct monitor *m, uint32_t id,
 /* Starts the readings' source ([source]); 0, or -1 with a message. */
 int monitor_patients_start(struct monitor *m);
 void monitor_patients_stop(void);
+/* A reading from the uplink's source, into the rings. */
+void monitor_patients_add(const char *patient, const struct reading *x);
+
+/* The uplink process (monitor_uplink.c, MFDS 1.16, 1.20). */
+/* Forks it when [uplink] url is set; 0, or -1 with a message. */
+int monitor_uplink_start(struct monitor *m);
+/* SIGCHLD: 1 when pid was the uplink (audited, restarted). */
+int monitor_uplink_reaped(struct monitor *m, pid_t pid, int status);
+/* SIGTERM: the uplink stops with the worker. */
+void monitor_uplink_stop(struct monitor *m);
+void monitor_uplink_free(void);
 
 #endif

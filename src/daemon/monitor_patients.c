@@ -62,7 +62,9 @@ monitor_patients_start(struct monitor *m)
 		medsecd_log(LOG_ERR, "no memory for the readings");
 		return -1;
 	}
-	if (!c->source_simulator)
+	/* With an uplink, the simulator runs there and its readings come
+	 * back through it (monitor_patients_add). */
+	if (!c->source_simulator || c->uplink_url[0] != '\0')
 		return 0;
 	if ((sim = simulator_new(seed_of(medsec_device_id(m->dev)),
 	    c->source_patients)) == NULL ||
@@ -77,6 +79,15 @@ monitor_patients_start(struct monitor *m)
 	medsecd_log(LOG_NOTICE, "readings simulator on: %u patients, every "
 	    "%u s (p-1001 ...)", c->source_patients, c->source_interval);
 	return 0;
+}
+
+void
+monitor_patients_add(const char *patient, const struct reading *x)
+{
+	if (store != NULL && readings_add(store, patient, x) != 0)
+		medsecd_log(LOG_WARNING, "reading of %s not kept: all %d "
+		    "patients' places are taken", patient,
+		    READINGS_PATIENTS_MAX);
 }
 
 void

@@ -508,8 +508,34 @@ build_filter(scmp_filter_ctx ctx, char *err, size_t errlen)
 	return add_process_rules(ctx, err, errlen);
 }
 
-int
-sandbox_enter_worker(char *err, size_t errlen)
+/*
+ * The uplink (uplink.c) calls out to the collector: an IPv4 or IPv6
+ * stream socket and connect, on top of the worker's list. Its name was
+ * resolved before the filter (CURLOPT_RESOLVE): no resolver thread is
+ * ever started, and RLIMIT_NPROC 0 would refuse one.
+ */
+static int
+add_uplink_rules(scmp_filter_ctx ctx, char *err, size_t errlen)
+{
+	static const int families[] = { AF_INET, AF_INET6 };
+	struct scmp_arg_cmp a[2];
+	size_t i;
+	int r;
+
+	for (i = 0; i < sizeof(families) / sizeof(families[0]); i++) {
+		a[0] = (struct scmp_arg_cmp){ 0, SCMP_CMP_EQ,
+			(scmp_datum_t)families[i], 0 };
+		a[1] = (struct scmp_arg_cmp){ 1, SCMP_CMP_MASKED_EQ, 0xff,
+			SOCK_STREAM };
+		if ((r = add_rule(ctx, SCMP_ACT_ALLOW, "socket", 2, a, err,
+		    errlen)) != MEDSEC_OK)
+			return r;
+	}
+	return add_rule(ctx, SCMP_ACT_ALLOW, "connect", 0, NULL, err, errlen);
+}
+
+static int
+enter(int uplink, char *err, size_t errlen)
 {
 	scmp_filter_ctx ctx = NULL;
 	int r, e;
@@ -529,6 +555,8 @@ sandbox_enter_worker(char *err, size_t errlen)
 	}
 	if ((r = build_filter(ctx, err, errlen)) != MEDSEC_OK)
 		goto out;
+	if (uplink && (r = add_uplink_rules(ctx, err, errlen)) != MEDSEC_OK)
+		goto out;
 	if ((e = seccomp_load(ctx)) != 0) {
 		say(err, errlen, "worker sandbox: loading the filter: %s",
 		    strerror(-e));
@@ -539,4 +567,16 @@ sandbox_enter_worker(char *err, size_t errlen)
 out:
 	seccomp_release(ctx);
 	return r;
+}
+
+int
+sandbox_enter_worker(char *err, size_t errlen)
+{
+	return enter(0, err, errlen);
+}
+
+int
+sandbox_enter_uplink(char *err, size_t errlen)
+{
+	return enter(1, err, errlen);
 }

@@ -61,4 +61,12 @@ int sandbox_drop_privileges(const char *user, char *err, size_t errlen);
 MEDSEC_MUST_CHECK MEDSEC_NONNULL(1)
 int sandbox_enter_worker(char *err, size_t errlen);
 
+/*
+ * The uplink's confinement (uplink.h): the worker's allow-list, plus a
+ * TCP socket of IPv4 or IPv6 and connect, to reach the collector.
+ * Everything else as sandbox_enter_worker.
+ */
+MEDSEC_MUST_CHECK MEDSEC_NONNULL(1)
+int sandbox_enter_uplink(char *err, size_t errlen);
+
 #endif /* MEDSEC_DAEMON_SANDBOX_H */

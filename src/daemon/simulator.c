@@ -114,29 +114,46 @@ excursion(struct simulator *s, int vital, double x)
 }
 
 size_t
-simulator_tick(struct simulator *s, struct readings *r, int64_t now_us)
+simulator_round(struct simulator *s, int64_t now_us, struct sim_reading *out,
+    size_t max)
 {
-	char id[READINGS_ID_LEN];
-	struct reading x;
 	struct sim_patient *p;
-	size_t added = 0;
+	size_t n = 0;
 	unsigned i;
 	int v;
 
 	for (i = 0; i < s->patients; i++) {
 		p = &s->p[i];
-		simulator_patient_id(i, id);
 		for (v = 0; v < VITAL__COUNT; v++) {
 			/* A slow random walk, kept in the plausible range. */
 			p->drift[v] = clamp(p->drift[v] + model[v].step *
 			    next_signed(s), -model[v].spread, model[v].spread);
-			x.time_us = now_us;
-			x.vital = v;
-			x.value = shown(v, excursion(s, v, clamp(p->base[v] +
-			    p->drift[v], model[v].lo, model[v].hi)));
-			if (readings_add(r, id, &x) == 0)
-				added++;
+			if (n == max)
+				continue;
+			out[n].patient = i;
+			out[n].r.time_us = now_us;
+			out[n].r.vital = v;
+			out[n].r.value = shown(v, excursion(s, v, clamp(
+			    p->base[v] + p->drift[v], model[v].lo,
+			    model[v].hi)));
+			n++;
 		}
+	}
+	return n;
+}
+
+size_t
+simulator_tick(struct simulator *s, struct readings *r, int64_t now_us)
+{
+	struct sim_reading x[SIMULATOR_PATIENTS_MAX * VITAL__COUNT];
+	char id[READINGS_ID_LEN];
+	size_t i, n, added = 0;
+
+	n = simulator_round(s, now_us, x, sizeof(x) / sizeof(x[0]));
+	for (i = 0; i < n; i++) {
+		simulator_patient_id(x[i].patient, id);
+		if (readings_add(r, id, &x[i].r) == 0)
+			added++;
 	}
 	return added;
 }

@@ -25,6 +25,20 @@ void simulator_free(struct simulator *s);
 /* The id of patient i (0-based): "p-1001", "p-1002", ... */
 void simulator_patient_id(unsigned i, char out[READINGS_ID_LEN]);
 
+/* A reading of simulated patient `patient` (0-based). */
+struct sim_reading {
+	unsigned patient;
+	struct reading r;
+};
+
+/*
+ * One round: a reading of every vital of every patient at now_us, into
+ * out (at least patients * VITAL__COUNT entries; fewer are filled when
+ * max is smaller). The number filled.
+ */
+size_t simulator_round(struct simulator *s, int64_t now_us,
+    struct sim_reading *out, size_t max);
+
 /*
  * One round: a reading of every vital of every patient at now_us, into
  * r. The number of readings added.

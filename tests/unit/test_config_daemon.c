@@ -248,6 +248,43 @@ test_config_source_section(void **state)
 }
 
 static void
+test_req_1_16_config_uplink_section(void **state)
+{
+	struct medsec_config cfg;
+	struct medsec_config_error err;
+
+	(void)state;
+	medsec_config_defaults(&cfg);
+	assert_string_equal(cfg.uplink_url, "");
+	assert_int_equal(parse("[uplink]\nurl = https://collector.example:8443"
+	    "/fhir\nclient_cert = /etc/medsec/uplink.pem\nclient_key = "
+	    "/etc/medsec/uplink.key\nca_file = /etc/medsec/hospital-ca.pem\n"
+	    "batch_max = 32\nqueue_max_bytes = 64M\n[source]\nsocket = "
+	    "/run/medsec/source.sock\n", &cfg, &err), MEDSEC_OK);
+	assert_string_equal(cfg.uplink_url,
+	    "https://collector.example:8443/fhir");
+	assert_int_equal(cfg.uplink_batch_max, 32);
+	assert_int_equal(cfg.uplink_queue_max_bytes, 64u << 20);
+	assert_string_equal(cfg.source_socket, "/run/medsec/source.sock");
+	/* Readings leave encrypted and to a named collector only. */
+	expect_error("[uplink]\nurl = http://collector/fhir\n", 2,
+	    "uplink.url", "https:// only");
+	expect_error("[uplink]\nurl = https://user@collector/fhir\n", 2,
+	    "uplink.url", "user part");
+	expect_error("[uplink]\nurl = https:///fhir\n", 2, "uplink.url",
+	    "no host");
+	expect_error("[uplink]\nurl = https://collector/fhir\nca_file = "
+	    "/ca.pem\nclient_key = /k.pem\n", 0, "uplink.client_cert",
+	    "authenticates both ends");
+	expect_error("[uplink]\nclient_key = key.pem\n", 2,
+	    "uplink.client_key", "absolute path");
+	expect_error("[uplink]\npin_sha256 = abc\n", 2, "uplink.pin_sha256",
+	    "SHA-256");
+	expect_error("[uplink]\nbatch_max = 33\n", 2, "uplink.batch_max",
+	    "out of range");
+}
+
+static void
 test_req_1_5_config_cidrs_match(void **state)
 {
 	struct medsec_config cfg;
@@ -300,6 +337,7 @@ static const struct CMUnitTest tests[] = {
 	cmocka_unit_test(test_config_daemon_other_values_refused),
 	cmocka_unit_test(test_req_1_5_config_cidrs_match),
 	cmocka_unit_test(test_config_source_section),
+	cmocka_unit_test(test_req_1_16_config_uplink_section),
 };
 
 MEDSEC_TEST_MAIN(tests)

@@ -461,6 +461,88 @@ test_req_1_19_sandboxed_worker_cannot_open_a_port_or_call_out(void **state)
 	    probe_connect));
 }
 
+/* ---- the uplink's profile (sandbox_enter_uplink) ---- */
+
+static void
+confine_uplink(void)
+{
+	char err[256];
+
+	if (geteuid() == 0 &&
+	    sandbox_drop_privileges("nobody", err, sizeof(err)) != MEDSEC_OK) {
+		child_says("drop", err);
+		_exit(PROBE_SETUP);
+	}
+	if (sandbox_enter_uplink(err, sizeof(err)) != MEDSEC_OK) {
+		child_says("enter", err);
+		_exit(PROBE_SETUP);
+	}
+}
+
+/* A collector on loopback, listening before the child forks. */
+static int collector = -1;
+static struct sockaddr_in collector_addr;
+
+static void
+probe_uplink_calls_out(void)
+{
+	int fd;
+
+	confine_uplink();
+	if ((fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0)) < 0)
+		_exit(PROBE_BROKEN);
+	if (connect(fd, (struct sockaddr *)&collector_addr,
+	    sizeof(collector_addr)) != 0)
+		_exit(PROBE_BROKEN);
+	close(fd);
+	/* Files stay closed to it, as to the worker. */
+	expect_refused(open("/etc/hostname", O_RDONLY), EACCES);
+}
+
+static void
+probe_uplink_udp(void)
+{
+	confine_uplink();
+	socket(AF_INET, SOCK_DGRAM, 0);
+	_exit(PROBE_ALLOWED);
+}
+
+static void
+probe_uplink_listen(void)
+{
+	int fd = socket(AF_INET, SOCK_STREAM, 0);
+
+	confine_uplink();
+	listen(fd, 1);
+	_exit(PROBE_ALLOWED);
+}
+
+/*
+ * MFDS 1.16: the uplink reaches its collector (a TCP connection out)
+ * and nothing else: no file, no datagram socket, no listening port.
+ */
+static void
+test_req_1_16_sandboxed_uplink_connects_out_and_nothing_more(void **state)
+{
+	socklen_t len = sizeof(collector_addr);
+
+	(void)state;
+	collector = socket(AF_INET, SOCK_STREAM, 0);
+	assert_true(collector >= 0);
+	memset(&collector_addr, 0, sizeof(collector_addr));
+	collector_addr.sin_family = AF_INET;
+	collector_addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+	assert_int_equal(bind(collector, (struct sockaddr *)&collector_addr,
+	    sizeof(collector_addr)), 0);
+	assert_int_equal(listen(collector, 4), 0);
+	assert_int_equal(getsockname(collector,
+	    (struct sockaddr *)&collector_addr, &len), 0);
+	assert_probe_passed(run_child(probe_uplink_calls_out));
+	assert_killed_by_filter(run_child(probe_uplink_udp));
+	assert_killed_by_filter(run_child(probe_uplink_listen));
+	close(collector);
+}
+
 static void
 probe_socket_unix(void)
 {
@@ -1013,6 +1095,7 @@ static const struct CMUnitTest tests[] = {
 	cmocka_unit_test(test_sandboxed_worker_cannot_start_a_thread),
 	cmocka_unit_test(test_sandboxed_worker_cannot_signal_another_process),
 	cmocka_unit_test(test_req_1_19_sandboxed_worker_cannot_open_a_port_or_call_out),
+	cmocka_unit_test(test_req_1_16_sandboxed_uplink_connects_out_and_nothing_more),
 	cmocka_unit_test(test_sandboxed_worker_unix_socket_refused_cleanly),
 	cmocka_unit_test(test_sandboxed_worker_cannot_map_executable_memory),
 	cmocka_unit_test(test_sandboxed_worker_serves_socketpair_epoll_and_memfd),

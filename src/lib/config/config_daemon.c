@@ -36,6 +36,10 @@ static int set_user(struct parse *, const struct key_def *, const char *,
     size_t);
 static int set_text(struct parse *, const struct key_def *, const char *,
     size_t);
+static int set_uplink_url(struct parse *, const struct key_def *,
+    const char *, size_t);
+static int set_pin(struct parse *, const struct key_def *, const char *,
+    size_t);
 
 #define ENDPOINT(key, member) \
 	{ "listen", key, set_endpoint, 1, FIELD(member), 0, 0, 0 }
@@ -47,6 +51,10 @@ static int set_text(struct parse *, const struct key_def *, const char *,
 	{ "tls", key, set_path, 1, FIELD(member), 0, SIZE(member), 0 }
 #define LIMIT(key, member, lo, hi, suffix) \
 	{ "limits", key, config_set_u32, 0, FIELD(member), lo, hi, suffix }
+#define UPLINK_PATH(key, member) \
+	{ "uplink", key, set_path, 1, FIELD(member), 0, SIZE(member), 0 }
+#define UPLINK_NUMBER(key, member, lo, hi, suffix) \
+	{ "uplink", key, config_set_u32, 0, FIELD(member), lo, hi, suffix }
 #define TEXT(key, member) \
 	{ "incident", key, set_text, 1, FIELD(member), 0, SIZE(member), 0 }
 
@@ -105,6 +113,23 @@ const struct key_def config_daemon_keys[CONFIG_DAEMON_NKEYS] = {
 	    64, 0 },
 	{ "source", "interval", config_set_u32, 0, FIELD(source_interval), 1,
 	    3600, 0 },
+	{ "source", "socket", set_path, 1, FIELD(source_socket), 0,
+	    SIZE(source_socket), 0 },
+	{ "uplink", "url", set_uplink_url, 1, FIELD(uplink_url), 0,
+	    SIZE(uplink_url), 0 },
+	UPLINK_PATH("client_cert", uplink_client_cert),
+	UPLINK_PATH("client_key", uplink_client_key),
+	UPLINK_PATH("ca_file", uplink_ca_file),
+	{ "uplink", "pin_sha256", set_pin, 1, FIELD(uplink_pin_sha256), 0,
+	    SIZE(uplink_pin_sha256), 0 },
+	UPLINK_NUMBER("batch_max", uplink_batch_max, 1, 32, 0),
+	UPLINK_NUMBER("timeout", uplink_timeout, 1, 300, 0),
+	UPLINK_NUMBER("queue_max_batches", uplink_queue_max_batches, 1,
+	    1000000, 1),
+	UPLINK_NUMBER("queue_max_bytes", uplink_queue_max_bytes, 65536,
+	    1u << 30, 1),
+	UPLINK_NUMBER("queue_max_age", uplink_queue_max_age, 60, 31u * 86400,
+	    0),
 };
 
 static void *
@@ -425,6 +450,66 @@ config_daemon_defaults(struct medsec_config *cfg)
 	cfg->source_simulator = 0;
 	cfg->source_patients = 4;
 	cfg->source_interval = 5;
+	cfg->uplink_batch_max = 24;
+	cfg->uplink_timeout = 10;
+	cfg->uplink_queue_max_batches = 100000;
+	cfg->uplink_queue_max_bytes = 256u << 20;
+	cfg->uplink_queue_max_age = 7u * 86400;
+}
+
+/*
+ * The collector: https only (MFDS 1.16), a host of letters, digits, dots,
+ * hyphens or a bracketed IPv6 address, an optional port, a path.
+ */
+static int
+set_uplink_url(struct parse *p, const struct key_def *k, const char *v,
+    size_t n)
+{
+	static const char scheme[] = "https://";
+	size_t i, host;
+
+	if (n >= k->hi)
+		return bad_value(p, k, v, n, "URL too long");
+	if (n > 0 && (n <= sizeof(scheme) - 1 ||
+	    strncmp(v, scheme, sizeof(scheme) - 1) != 0))
+		return bad_value(p, k, v, n, "the collector is reached by "
+		    "https:// only");
+	host = sizeof(scheme) - 1;
+	for (i = host; i < n; i++) {
+		char c = v[i];
+
+		if (c <= ' ' || c >= 0x7f || c == '@' || c == '#' ||
+		    c == '?' || c == '\\')
+			return bad_value(p, k, v, n, "a space, control "
+			    "character, user part, query or fragment in the "
+			    "URL");
+	}
+	if (n > 0 && (v[host] == '/' || v[host] == ':'))
+		return bad_value(p, k, v, n, "no host in the URL");
+	medsec_ini_copy(field_of(p, k), k->hi, v, n);
+	return MEDSEC_OK;
+}
+
+/* The collector's public key pin: base64 of a SHA-256 (44 characters). */
+static int
+set_pin(struct parse *p, const struct key_def *k, const char *v, size_t n)
+{
+	size_t i;
+
+	if (n == 0) {
+		medsec_ini_copy(field_of(p, k), k->hi, v, n);
+		return MEDSEC_OK;
+	}
+	if (n != 44 || v[43] != '=')
+		return bad_value(p, k, v, n, "not the base64 of a SHA-256 "
+		    "(44 characters ending in '=')");
+	for (i = 0; i < 43; i++)
+		if (!((v[i] >= 'A' && v[i] <= 'Z') || (v[i] >= 'a' &&
+		    v[i] <= 'z') || (v[i] >= '0' && v[i] <= '9') ||
+		    v[i] == '+' || v[i] == '/'))
+			return bad_value(p, k, v, n, "not base64");
+	medsec_ini_copy(field_of(p, k), k->hi, v, n);
+	return MEDSEC_OK;
 }
 
 static int
@@ -477,6 +562,12 @@ config_daemon_check(struct parse *p)
 	if (c->limits_source_connections > c->limits_max_connections)
 		return rule(p, "limits", "source_connections",
 		    "source_connections above max_connections");
+	if (c->uplink_url[0] != '\0' && (c->uplink_client_cert[0] == '\0' ||
+	    c->uplink_client_key[0] == '\0' || c->uplink_ca_file[0] == '\0'))
+		return rule(p, "uplink", c->uplink_client_cert[0] == '\0' ?
+		    "client_cert" : c->uplink_client_key[0] == '\0' ?
+		    "client_key" : "ca_file", "the uplink authenticates "
+		    "both ends: url needs client_cert, client_key and ca_file");
 	return MEDSEC_OK;
 }
 

@@ -751,3 +751,47 @@ medsec_db_data_version(struct medsec_db *db, int64_t *versionp)
 	sqlite3_reset(s);
 	return r;
 }
+
+int
+medsec_db_secure_delete(struct medsec_db *db)
+{
+	int v = 0, r;
+
+	if (db == NULL)
+		return MEDSEC_ERR_INVALID;
+	if ((r = run_one(db->h, "PRAGMA secure_delete=ON")) != MEDSEC_OK)
+		return r;
+	/* A build with SQLITE_SECURE_DELETE off still answers: check. */
+	if ((r = query_int(db->h, "PRAGMA secure_delete", &v)) != MEDSEC_OK)
+		return r;
+	return v == 1 ? MEDSEC_OK : MEDSEC_ERR_DB;
+}
+
+int
+medsec_db_checkpoint_truncate(struct medsec_db *db)
+{
+	int rc, frames = -1, copied = -1;
+
+	if (db == NULL)
+		return MEDSEC_ERR_INVALID;
+	if (!sqlite3_get_autocommit(db->h))
+		return MEDSEC_ERR_STATE;
+	/*
+	 * Never waits: a reader in another process would hold the caller
+	 * (the daemon's event loop) for the whole busy timeout. The caller
+	 * runs it again later instead.
+	 */
+	if (sqlite3_busy_timeout(db->h, 0) != SQLITE_OK)
+		return MEDSEC_ERR_DB;
+	rc = sqlite3_wal_checkpoint_v2(db->h, NULL,
+	    SQLITE_CHECKPOINT_TRUNCATE, &frames, &copied);
+	if (sqlite3_busy_timeout(db->h, MEDSEC_DB_BUSY_TIMEOUT_MS) !=
+	    SQLITE_OK)
+		return MEDSEC_ERR_DB;
+	if ((rc & 0xff) == SQLITE_BUSY || (rc & 0xff) == SQLITE_LOCKED)
+		return MEDSEC_ERR_BUSY; /* expected: no warning from map_rc */
+	if (rc != SQLITE_OK)
+		return fail_rc(rc);
+	/* TRUNCATE reports an emptied log as 0 frames, 0 copied. */
+	return frames == 0 && copied == 0 ? MEDSEC_OK : MEDSEC_ERR_BUSY;
+}

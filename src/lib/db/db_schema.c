@@ -141,6 +141,31 @@ static const char *const migrations[] = {
 	BUMP_ON(session)
 	BUMP_ON(revoked_certificate)
 	BUMP_ON(update_package),
+	/*
+	 * 5: the store-and-forward queue (MFDS 1.16, 1.20; src/lib/fwdqueue).
+	 * One row per batch of readings waiting for the hospital's
+	 * collector: its AEAD, nonce and ciphertext, and its data key
+	 * wrapped under the keystore's "fwdqueue" key. fwd_queue_state
+	 * holds what must outlive every row: the next sequence number
+	 * (never reused) and the batches and readings ever lost. Queue
+	 * rows are not security state: they do not raise the generation.
+	 */
+	"CREATE TABLE fwd_batch("
+	    "seq INTEGER PRIMARY KEY CHECK (seq >= 1), "
+	    "created INTEGER NOT NULL, "
+	    "readings INTEGER NOT NULL CHECK (readings >= 0), "
+	    "alg INTEGER NOT NULL, "
+	    "nonce BLOB NOT NULL, "
+	    "wrapped_key BLOB NOT NULL, "
+	    "ciphertext BLOB NOT NULL);"
+	"CREATE INDEX fwd_batch_created ON fwd_batch(created);"
+	"CREATE TABLE fwd_queue_state("
+	    "id INTEGER PRIMARY KEY CHECK (id = 1), "
+	    "next_seq INTEGER NOT NULL CHECK (next_seq >= 1), "
+	    "lost_batches INTEGER NOT NULL, "
+	    "lost_readings INTEGER NOT NULL);"
+	"INSERT INTO fwd_queue_state (id, next_seq, lost_batches, "
+	    "lost_readings) VALUES (1, 1, 0, 0);",
 };
 
 const char *const *

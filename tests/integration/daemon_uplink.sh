@@ -1,0 +1,342 @@
+#!/bin/bash
+# medsecd's uplink end to end (MFDS 1.16, 1.20, 2.1): a provisioned
+# device, the daemon in the foreground as root with its worker and its
+# uplink as nobody, a real nginx as the hospital's collector with
+# ssl_verify_client on that writes every request body to a file, and an
+# acquisition process (tests/integration/uplink_source.py) writing framed
+# readings to the source socket. Every wait is bounded by a number of
+# tries, never by a timed assertion.
+# Run by CTest as: bash daemon_uplink.sh <test_name>.
+set -u
+: "${MEDSEC:?}" "${MEDSEC_SOURCE_DIR:?}" "${MEDSEC_BINARY_DIR:?}"
+MEDSECD=$MEDSEC_BINARY_DIR/bin/medsecd
+SOURCE=$MEDSEC_SOURCE_DIR/tests/integration/uplink_source.py
+VALIDATE=$MEDSEC_SOURCE_DIR/tests/validators/validate-fhir.cjs
+[ "$(id -u)" -eq 0 ] || { echo "SKIP: needs root (the uplink drops to nobody)"; exit 77; }
+[ -x "$MEDSECD" ] || { echo "SKIP: medsecd not built"; exit 77; }
+command -v nginx >/dev/null || { echo "SKIP: needs nginx (nginx-light)"; exit 77; }
+[ -e /usr/share/nginx/modules/ngx_http_echo_module.so ] || { echo "SKIP: needs libnginx-mod-http-echo"; exit 77; }
+command -v openssl >/dev/null || { echo "SKIP: needs openssl"; exit 77; }
+getent passwd nobody >/dev/null || { echo "SKIP: no user nobody"; exit 77; }
+
+work=$(mktemp -d /tmp/medsecd-uplink-XXXXXX)
+chmod 755 "$work"
+state=$work/dev
+conf=$work/medsecd.conf
+pki=$work/pki
+bodies=$work/bodies
+daemon_pid=
+nginx_up=
+
+die() {
+	echo "FAIL: $*" >&2
+	[ -f "$work/d.log" ] && sed 's/^/  medsecd: /' "$work/d.log" | tail -40 >&2
+	[ -f "$work/nginx.err" ] && sed 's/^/  nginx: /' "$work/nginx.err" | tail -10 >&2
+	exit 1
+}
+
+nginx_stop() {
+	[ -n "$nginx_up" ] || return 0
+	nginx -p "$work" -c "$work/nginx.conf" -s stop 2>/dev/null
+	for _ in $(seq 100); do [ -e "$work/nginx.pid" ] || break; sleep 0.05; done
+	nginx_up=
+}
+
+cleanup() {
+	if [ -n "$daemon_pid" ] && kill -0 "$daemon_pid" 2>/dev/null; then
+		kill -TERM "$daemon_pid"; wait "$daemon_pid" 2>/dev/null
+	fi
+	nginx_stop
+	[ -n "${MEDSEC_KEEP:-}" ] || rm -rf "$work"
+}
+trap cleanup EXIT
+
+free_port() {
+	python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'
+}
+cport=$(free_port)
+
+# ---- the PKI: a hospital CA, the collector's certificate, the uplink's
+# client certificate; a stranger CA and an expired collector certificate.
+ca() { # name
+	openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes \
+	    -keyout "$pki/$1.key" -out "$pki/$1.pem" -days 30 -subj "/CN=$1" \
+	    2>/dev/null || die "CA $1"
+}
+leaf() { # name ca cn ext [startdate enddate]
+	openssl req -new -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes \
+	    -keyout "$pki/$1.key" -out "$pki/$1.csr" -subj "/CN=$3" 2>/dev/null || die "csr $1"
+	printf '%s\n' "$4" >"$pki/$1.ext"
+	if [ -n "${5:-}" ]; then
+		mkdir -p "$pki/ca-$1"; : >"$pki/ca-$1/index"; echo 01 >"$pki/ca-$1/serial"
+		cat >"$pki/ca-$1/ca.cnf" <<CNF
+[ca]
+default_ca = d
+[d]
+database = $pki/ca-$1/index
+serial = $pki/ca-$1/serial
+new_certs_dir = $pki/ca-$1
+default_md = sha256
+policy = p
+copy_extensions = none
+[p]
+commonName = supplied
+CNF
+		openssl ca -batch -config "$pki/ca-$1/ca.cnf" -cert "$pki/$2.pem" \
+		    -keyfile "$pki/$2.key" -in "$pki/$1.csr" -out "$pki/$1.pem" \
+		    -startdate "$5" -enddate "$6" -extfile "$pki/$1.ext" -notext \
+		    >/dev/null 2>&1 || die "cert $1"
+	else
+		openssl x509 -req -in "$pki/$1.csr" -CA "$pki/$2.pem" -CAkey "$pki/$2.key" \
+		    -CAcreateserial -days 30 -extfile "$pki/$1.ext" -out "$pki/$1.pem" \
+		    2>/dev/null || die "cert $1"
+	fi
+}
+make_pki() {
+	mkdir -p "$pki"
+	ca hospital-ca
+	ca stranger-ca
+	leaf collector hospital-ca 127.0.0.1 "subjectAltName=IP:127.0.0.1
+extendedKeyUsage=serverAuth"
+	leaf stranger stranger-ca 127.0.0.1 "subjectAltName=IP:127.0.0.1
+extendedKeyUsage=serverAuth"
+	leaf expired hospital-ca 127.0.0.1 "subjectAltName=IP:127.0.0.1
+extendedKeyUsage=serverAuth" 20200101000000Z 20210101000000Z
+	leaf uplink hospital-ca uplink.daemon-uplink-01 "extendedKeyUsage=clientAuth"
+	chmod 600 "$pki"/*.key
+}
+
+# ---- the collector: nginx, mutual TLS, each body kept in a file.
+nginx_start() { # cert [protocols]
+	mkdir -p "$bodies" "$work/logs"
+	cat >"$work/nginx.conf" <<NGINX
+load_module /usr/share/nginx/modules/ngx_http_echo_module.so;
+user root;
+worker_processes 1;
+pid $work/nginx.pid;
+error_log $work/nginx.err;
+events { worker_connections 64; }
+http {
+	access_log $work/nginx.access;
+	client_body_temp_path $bodies;
+	proxy_temp_path $work/logs;
+	fastcgi_temp_path $work/logs;
+	uwsgi_temp_path $work/logs;
+	scgi_temp_path $work/logs;
+	server {
+		listen 127.0.0.1:$cport ssl;
+		ssl_certificate $pki/$1.pem;
+		ssl_certificate_key $pki/$1.key;
+		ssl_client_certificate $pki/hospital-ca.pem;
+		ssl_verify_client on;
+		ssl_protocols ${2:-TLSv1.2 TLSv1.3};
+		location = /fhir {
+			client_body_in_file_only on;
+			client_body_buffer_size 1m;
+			client_max_body_size 1m;
+			echo_read_request_body;
+			default_type application/fhir+json;
+			echo '{"resourceType":"Bundle","type":"transaction-response"}';
+		}
+	}
+}
+NGINX
+	nginx -p "$work" -c "$work/nginx.conf" 2>"$work/nginx.start" || die "nginx: $(cat "$work/nginx.start")"
+	nginx_up=1
+}
+
+write_conf() { # [extra lines for [source]]
+	cat >"$conf" <<CONF
+[device]
+state_dir = $state
+[listen]
+api =
+[daemon]
+user = nobody
+restart_backoff_max = 2
+[source]
+simulator = ${simulator:-off}
+patients = 2
+interval = 1
+socket = $work/source.sock
+[uplink]
+url = https://127.0.0.1:$cport/fhir
+client_cert = $pki/uplink.pem
+client_key = $pki/uplink.key
+ca_file = $pki/hospital-ca.pem
+batch_max = 8
+timeout = 5
+[limits]
+throttle_report_seconds = 3600
+CONF
+	chmod 600 "$conf"
+}
+
+start() {
+	write_conf
+	"$MEDSEC" init --state "$state" --config "$conf" --device-id daemon-uplink-01 \
+	    >"$work/init.out" 2>&1 || die "init: $(cat "$work/init.out")"
+	run_daemon
+}
+
+run_daemon() {
+	"$MEDSECD" -f -c "$conf" >>"$work/d.log" 2>&1 &
+	daemon_pid=$!
+	for _ in $(seq 200); do
+		[ -S "$work/source.sock" ] && grep -q "uplink .* delivering" "$work/d.log" && return 0
+		kill -0 "$daemon_pid" 2>/dev/null || die "medsecd exited"
+		sleep 0.05
+	done
+	die "the uplink did not start"
+}
+
+stop() {
+	kill -TERM "$daemon_pid"
+	wait "$daemon_pid"
+	daemon_pid=
+	"$MEDSEC" audit export --state "$state" --format jsonl >"$work/trail.jsonl" \
+	    2>"$work/export.err" || die "export: $(cat "$work/export.err")"
+}
+
+# Readings from the acquisition process; it returns once every one of
+# them is acknowledged (stored durably by the gateway).
+send_readings() { # first count
+	timeout 120 python3 "$SOURCE" send "$work/source.sock" "$1" "$2" \
+	    >>"$work/sent.txt" 2>"$work/source.err" || die "source: $(cat "$work/source.err")"
+}
+
+# The readings the collector received, in the order it received them.
+received() {
+	python3 "$SOURCE" received "$bodies" >"$work/received.txt" 2>"$work/recv.err" ||
+	    die "received: $(cat "$work/recv.err")"
+}
+
+# Distinct readings the collector holds (their identifiers), counted
+# without starting a program per file.
+distinct_received() {
+	cat "$bodies"/* 2>/dev/null | grep -o '"system":"urn:medsec:reading","value":"[^"]*"' |
+	    sort -u | wc -l
+}
+
+wait_received() { # count
+	for _ in $(seq 300); do
+		[ "$(distinct_received)" -ge "$1" ] && break
+		sleep 0.1
+	done
+	received
+	[ "$(sort -u "$work/received.txt" | wc -l)" -ge "$1" ] ||
+	    die "the collector has $(sort -u "$work/received.txt" | wc -l) of $1 readings"
+}
+
+validate_bundles() {
+	[ -e "$MEDSEC_SOURCE_DIR/tests/validators/node_modules/fhir" ] || return 0
+	node "$VALIDATE" "$bodies"/* >"$work/validate.out" 2>&1 || die "FHIR: $(grep -v ': OK' "$work/validate.out" | head)"
+	python3 "$SOURCE" profile "$bodies" || die "the vital-signs profile"
+}
+
+trail_has() { # event substring
+	grep "\"$1\"" "$work/trail.jsonl" | grep -q -- "$2" || die "no $1 record with $2: $(grep -c . "$work/trail.jsonl") records"
+}
+
+test_req_1_16_uplink_readings_arrive_in_order_unchanged() {
+	nginx_start collector
+	start
+	send_readings 1 60
+	wait_received 60
+	diff "$work/sent.txt" "$work/received.txt" >"$work/diff" || die "readings differ: $(head "$work/diff")"
+	validate_bundles
+	stop
+	grep -q "TLS_FAILURE" "$work/trail.jsonl" && die "a refusal with the right collector"
+	return 0
+}
+
+test_req_1_16_uplink_simulator_bundles_are_vital_signs() {
+	nginx_start collector
+	simulator=on start
+	# Two patients, six vitals, a round a second: three rounds.
+	wait_received 36
+	validate_bundles
+	stop
+}
+
+refused_collector() { # cert [protocols] [what the refusal says]
+	nginx_start "$1" "${2:-}"
+	start
+	send_readings 1 5
+	for _ in $(seq 200); do
+		grep -q "uplink: delivery to .* failed" "$work/d.log" && break
+		sleep 0.05
+	done
+	grep -q "uplink: delivery to .* failed" "$work/d.log" || die "no delivery attempt"
+	stop
+	[ -z "$(ls -A "$bodies")" ] || die "the collector received a body"
+	trail_has TLS_FAILURE "https://127.0.0.1:$cport/fhir"
+}
+
+test_req_1_16_uplink_refuses_collector_of_another_ca() {
+	refused_collector stranger
+}
+
+test_req_1_16_uplink_refuses_expired_collector_certificate() {
+	refused_collector expired
+	grep -qi "expired" "$work/d.log" || die "the refusal does not say expired"
+}
+
+test_req_1_16_uplink_refuses_collector_below_tls_policy() {
+	refused_collector collector TLSv1.2
+}
+
+test_req_1_20_uplink_outage_delivers_queued_in_order_once() {
+	start
+	send_readings 1 40
+	for _ in $(seq 200); do
+		grep -q "uplink: delivery to .* failed" "$work/d.log" && break
+		sleep 0.05
+	done
+	nginx_start collector
+	send_readings 41 8
+	wait_received 48
+	diff "$work/sent.txt" "$work/received.txt" >"$work/diff" || die "readings differ or repeat: $(head "$work/diff")"
+	stop
+	trail_has PEER_REFUSED "https://127.0.0.1:$cport/fhir"
+}
+
+test_req_1_20_uplink_sigkill_during_outage_loses_nothing_acknowledged() {
+	start
+	send_readings 1 24
+	kill -KILL "$daemon_pid"
+	wait "$daemon_pid" 2>/dev/null
+	daemon_pid=
+	# The monitor's children leave when their channel closes.
+	for _ in $(seq 200); do pgrep -f "$conf" >/dev/null || break; sleep 0.05; done
+	run_daemon
+	send_readings 25 8
+	nginx_start collector
+	wait_received 32
+	sort -u "$work/received.txt" | sort -n >"$work/unique.txt"
+	sort -n "$work/sent.txt" >"$work/sent.sorted"
+	diff "$work/sent.sorted" "$work/unique.txt" >"$work/diff" || die "acknowledged readings lost: $(head "$work/diff")"
+	# In order of first arrival: the queue delivers oldest first.
+	awk '!seen[$0]++' "$work/received.txt" | diff "$work/sent.txt" - >/dev/null || die "delivered out of order"
+	stop
+}
+
+test_req_2_1_uplink_malformed_frame_refused_counted_and_audited() {
+	nginx_start collector
+	start
+	python3 "$SOURCE" raw "$work/source.sock" '7 p-1001 heart_rate 72 1764700000000' \
+	    '8 p-1001 pulse 72 1764700000000' '9 p-1001 spo2 140 1764700000000' \
+	    >"$work/raw.out" 2>&1 || die "raw: $(cat "$work/raw.out")"
+	grep -q "^ACK 7$" "$work/raw.out" || die "good frame not acknowledged: $(cat "$work/raw.out")"
+	grep -q "^ERR 8 vital 'pulse': not heart_rate" "$work/raw.out" || die "bad vital: $(cat "$work/raw.out")"
+	grep -q "^ERR 9 value 140: outside 0..100 for spo2" "$work/raw.out" || die "bad value: $(cat "$work/raw.out")"
+	# The monitor has both refusals (counted) before the trail is read.
+	for _ in $(seq 200); do grep -q "(2 in all)" "$work/d.log" && break; sleep 0.05; done
+	grep -q "(2 in all)" "$work/d.log" || die "the monitor did not count the refusals"
+	stop
+	trail_has PHR_CREATE "vital 'pulse'\|value 140"
+	grep '"PHR_CREATE"' "$work/trail.jsonl" | grep -q "frames_refused_total" || die "the refusal is not counted"
+}
+
+make_pki
+"$1"
