@@ -29,8 +29,8 @@ struct key_def {
 };
 
 /* Slots for the device's and the daemon's keys together. */
-#define CONFIG_NKEYS_MAX 80
-#define CONFIG_DAEMON_NKEYS 47
+#define CONFIG_NKEYS_MAX 96
+#define CONFIG_DAEMON_NKEYS 56
 
 struct parse {
 	int lineno;			   /* line of the key being set */
