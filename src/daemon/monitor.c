@@ -445,6 +445,8 @@ on_sigchld(evutil_socket_t sig, short what, void *arg)
 	(void)sig;
 	(void)what;
 	while ((pid = waitpid(-1, &status, WNOHANG)) > 0) {
+		if (monitor_ship_reaped(m, pid, status))
+			continue;
 		if (pid != m->worker_pid)
 			continue;
 		close_channel(m);
@@ -480,6 +482,7 @@ on_sigterm(evutil_socket_t sig, short what, void *arg)
 	medsecd_log(LOG_NOTICE, "signal %d: shutting down", (int)sig);
 	m->stopping = 1;
 	event_del(m->restart_ev);
+	monitor_ship_stop(m);
 	if (m->worker_pid > 0)
 		kill(m->worker_pid, SIGTERM);
 	else
@@ -579,6 +582,7 @@ monitor_free(struct monitor *m)
 	int i, r;
 
 	monitor_patients_stop();
+	monitor_ship_free(m);
 	login_pool_free(m->pool);
 	close_channel(m);
 	for (i = 0; i < 4; i++)
@@ -649,6 +653,10 @@ monitor_run(const struct medsecd_options *opts,
 	if (monitor_patients_start(m) != 0)
 		goto out;
 	start_worker(m);
+	if (monitor_ship_start(m) != 0) {
+		medsecd_log(LOG_ERR, "cannot start audit shipping");
+		goto out;
+	}
 	event_base_dispatch(m->base);
 	rc = MEDSECD_EXIT_OK;
 out:

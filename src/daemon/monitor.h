@@ -20,6 +20,7 @@ struct login_pool;
 struct audit_gate;
 
 struct medsec_channel;
+struct monitor_ship;
 
 struct monitor {
 	struct event_base *base;
@@ -42,6 +43,7 @@ struct monitor {
 	int stopping;
 	int rx_fd; /* descriptor of the message being handled; -1: none */
 	struct audit_gate *audit_gate;	/* monitor_audit.c */
+	struct monitor_ship *ship;	/* monitor_ship.c; NULL: no [ship] */
 	union {
 		uint64_t align;
 		uint8_t buf[PRIVSEP_MSG_MAX];
@@ -127,5 +129,16 @@ void monitor_h_observations(struct monitor *m, uint32_t id,
 /* Starts the readings' source ([source]); 0, or -1 with a message. */
 int monitor_patients_start(struct monitor *m);
 void monitor_patients_stop(void);
+
+/*
+ * Audit shipping (monitor_ship.c, MFDS 2.1): start forks the shipper when
+ * [ship] names a target (0, or -1 when it cannot be set up); reaped says
+ * whether a child the monitor waited for was the shipper (and handles
+ * it); stop asks it to end; free ends it and releases the rest.
+ */
+int monitor_ship_start(struct monitor *m);
+int monitor_ship_reaped(struct monitor *m, pid_t pid, int status);
+void monitor_ship_stop(struct monitor *m);
+void monitor_ship_free(struct monitor *m);
 
 #endif

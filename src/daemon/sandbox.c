@@ -508,8 +508,48 @@ build_filter(scmp_filter_ctx ctx, char *err, size_t errlen)
 	return add_process_rules(ctx, err, errlen);
 }
 
+/*
+ * The shipper (shipper.c) calls out to the one collector of [ship]: it
+ * may make IPv4 and IPv6 stream sockets and connect them. It accepts
+ * nothing (accept would need a listener, which it has none of).
+ */
+static int
+add_shipper_rules(scmp_filter_ctx ctx, char *err, size_t errlen)
+{
+	static const int families[] = { AF_INET, AF_INET6 };
+	struct scmp_arg_cmp a;
+	size_t i;
+	int r;
+
+	for (i = 0; i < sizeof(families) / sizeof(families[0]); i++) {
+		a = (struct scmp_arg_cmp){ 0, SCMP_CMP_EQ,
+			(scmp_datum_t)families[i], 0 };
+		if ((r = add_rule(ctx, SCMP_ACT_ALLOW, "socket", 1, &a, err,
+		    errlen)) != MEDSEC_OK)
+			return r;
+	}
+	return add_rule(ctx, SCMP_ACT_ALLOW, "connect", 0, NULL, err, errlen);
+}
+
+static int
+enter_sandbox(int (*extra)(scmp_filter_ctx, char *, size_t), char *err,
+    size_t errlen);
+
 int
 sandbox_enter_worker(char *err, size_t errlen)
+{
+	return enter_sandbox(NULL, err, errlen);
+}
+
+int
+sandbox_enter_shipper(char *err, size_t errlen)
+{
+	return enter_sandbox(add_shipper_rules, err, errlen);
+}
+
+static int
+enter_sandbox(int (*extra)(scmp_filter_ctx, char *, size_t), char *err,
+    size_t errlen)
 {
 	scmp_filter_ctx ctx = NULL;
 	int r, e;
@@ -527,7 +567,8 @@ sandbox_enter_worker(char *err, size_t errlen)
 		say(err, errlen, "%s", "worker sandbox: seccomp_init failed");
 		return MEDSEC_ERR_NOMEM;
 	}
-	if ((r = build_filter(ctx, err, errlen)) != MEDSEC_OK)
+	if ((r = build_filter(ctx, err, errlen)) != MEDSEC_OK ||
+	    (extra != NULL && (r = extra(ctx, err, errlen)) != MEDSEC_OK))
 		goto out;
 	if ((e = seccomp_load(ctx)) != 0) {
 		say(err, errlen, "worker sandbox: loading the filter: %s",

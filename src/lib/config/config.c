@@ -88,7 +88,8 @@ static const struct key_def keys[] = {
 _Static_assert(sizeof(keys) / sizeof(keys[0]) == NKEYS, "NKEYS");
 
 static const char *const sections[] = { "device", "crypto", "audit", "auth",
-	"session", "listen", "tls", "limits", "daemon", "incident", "source" };
+	"session", "listen", "tls", "limits", "daemon", "incident", "source",
+	"ship" };
 
 static int
 is_id_char(char c)
