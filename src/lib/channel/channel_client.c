@@ -19,9 +19,6 @@
 #include <time.h>
 #include <unistd.h>
 
-#include <openssl/pem.h>
-#include <openssl/x509v3.h>
-
 #include "medsec/crypto.h"
 #include "medsec/err.h"
 #include "channel/channel_int.h"
