@@ -345,7 +345,12 @@ int medsec_channel_session_pending(struct medsec_channel_session *s,
 MEDSEC_API MEDSEC_MUST_CHECK
 int medsec_channel_session_check(struct medsec_channel_session *s);
 
-/* The certificate digest the receiver presented, in the pin's form. */
+/* The certificate digest the receiver presented, in the pin's form: in
+ * a session, or at the client's last handshake, failed or not ("" when
+ * it presented none). */
+MEDSEC_API
+const char *medsec_channel_client_seen_pin(
+    const struct medsec_channel_client *c);
 MEDSEC_API
 const char *medsec_channel_session_seen_pin(
     const struct medsec_channel_session *s);

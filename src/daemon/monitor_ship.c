@@ -37,6 +37,8 @@
 
 struct monitor_ship {
 	struct monitor *m;
+	/* The configuration at start: [ship] and [tls] are not reloaded. */
+	struct medsec_config cfg;
 	pid_t pid;		/* 0: none */
 	int fd;			/* our end of the socketpair; -1: none */
 	struct event *ev, *tick, *restart;
@@ -74,12 +76,12 @@ audit_refusal(struct monitor_ship *s, const struct ship_failed *f)
 	medsec_audit_detail_init(&d);
 	medsec_audit_detail_str(&d, "process", "shipper");
 	medsec_audit_detail_str(&d, "presented", f->seen_pin);
-	medsec_audit_detail_str(&d, "pinned", m->cfg.ship_pin);
+	medsec_audit_detail_str(&d, "pinned", s->cfg.ship_pin);
 	medsec_audit_detail_u64(&d, "refusals", s->refusals_unrecorded);
 	if (medsec_audit_detail_end(&d, &details) != MEDSEC_OK)
 		details = NULL;
 	monitor_audit(m, MEDSEC_EV_PEER_REFUSED, "medsecd",
-	    m->cfg.ship_target.text, "audit collector", MEDSEC_AUDIT_FAILURE,
+	    s->cfg.ship_target.text, "audit collector", MEDSEC_AUDIT_FAILURE,
 	    f->reason, details);
 	s->refusal_audited_us = now;
 	s->refusals_unrecorded = 0;
@@ -95,7 +97,7 @@ on_failed(struct monitor_ship *s, const struct ship_failed *f)
 	if (strcmp(f->reason, s->last_failure) != 0)
 		medsecd_log(f->status == MEDSEC_ERR_AUTH ? LOG_ERR :
 		    LOG_WARNING, "audit shipping to %s: %s",
-		    s->m->cfg.ship_target.text, f->reason);
+		    s->cfg.ship_target.text, f->reason);
 	snprintf(s->last_failure, sizeof(s->last_failure), "%s", f->reason);
 }
 
@@ -103,10 +105,10 @@ static void
 on_connected(struct monitor_ship *s, const struct ship_connected *c)
 {
 	s->session = c->session;
-	s->sent = ship_resume_after(s->acked, s->m->cfg.ship_replay_window);
+	s->sent = ship_resume_after(s->acked, s->cfg.ship_replay_window);
 	s->last_failure[0] = '\0';
 	medsecd_log(LOG_NOTICE, "audit shipping to %s: connected (%s), "
-	    "from record %llu", s->m->cfg.ship_target.text, c->describe,
+	    "from record %llu", s->cfg.ship_target.text, c->describe,
 	    (unsigned long long)s->sent + 1);
 }
 
@@ -119,7 +121,7 @@ on_acked(struct monitor_ship *s, const struct ship_acked *a)
 	    a->seq > s->sent)
 		return;
 	s->acked = a->seq;
-	if ((r = ship_cursor_save(s->cursor_path, s->m->cfg.ship_target.text,
+	if ((r = ship_cursor_save(s->cursor_path, s->cfg.ship_target.text,
 	    s->acked)) != MEDSEC_OK)
 		medsecd_log(LOG_ERR, "audit shipping: cursor %s not saved (%s): "
 		    "records will be shipped again", s->cursor_path,
@@ -186,8 +188,8 @@ feed(struct monitor_ship *s)
 {
 	struct monitor *m = s->m;
 	struct medsec_audit_export_source src = { medsec_device_id(m->dev),
-		m->cfg.site_id[0] != '\0' ? m->cfg.site_id : NULL,
-		m->cfg.audit_hostname[0] != '\0' ? m->cfg.audit_hostname : NULL,
+		s->cfg.site_id[0] != '\0' ? s->cfg.site_id : NULL,
+		s->cfg.audit_hostname[0] != '\0' ? s->cfg.audit_hostname : NULL,
 		"medsec", MEDSEC_VERSION };
 	struct medsec_audit_reader *rd = NULL;
 	struct medsec_audit_record rec;
@@ -212,7 +214,7 @@ feed(struct monitor_ship *s)
 			continue;
 		if (rec.seq > head)
 			break;
-		if ((r = ship_render(&src, &rec, m->cfg.ship_formats, &frames,
+		if ((r = ship_render(&src, &rec, s->cfg.ship_formats, &frames,
 		    &len)) != MEDSEC_OK) {
 			if (rec.seq != s->unrendered)
 				medsecd_log(LOG_ERR, "audit shipping: record "
@@ -281,7 +283,7 @@ ship_start(struct monitor_ship *s)
 	}
 	if (pid == 0) {
 		close(sv[0]);
-		ss.cfg = &s->m->cfg;
+		ss.cfg = &s->cfg;
 		ss.ps_fd = sv[1];
 		shipper_main(&ss);
 	}
@@ -312,12 +314,13 @@ monitor_ship_start(struct monitor *m)
 	if ((s = calloc(1, sizeof(*s))) == NULL)
 		return -1;
 	s->m = m;
+	s->cfg = m->cfg;
 	s->fd = -1;
 	s->backoff_s = 1;
 	m->ship = s;
 	snprintf(s->cursor_path, sizeof(s->cursor_path), "%s/ship.cursor",
 	    medsec_device_state_dir(m->dev));
-	if ((r = ship_cursor_load(s->cursor_path, m->cfg.ship_target.text,
+	if ((r = ship_cursor_load(s->cursor_path, s->cfg.ship_target.text,
 	    &s->acked)) != MEDSEC_OK)
 		medsecd_log(LOG_WARNING, "audit shipping: cursor %s unreadable "
 		    "(%s): the whole trail is shipped again", s->cursor_path,
@@ -383,8 +386,8 @@ monitor_ship_reaped(struct monitor *m, pid_t pid, int status)
 	medsecd_log(LOG_WARNING, "shipper %ld exited; restarting in %u s",
 	    (long)pid, s->backoff_s);
 	event_add(s->restart, &(struct timeval){ s->backoff_s, 0 });
-	s->backoff_s = s->backoff_s * 2 > m->cfg.daemon_restart_backoff_max ?
-	    m->cfg.daemon_restart_backoff_max : s->backoff_s * 2;
+	s->backoff_s = s->backoff_s * 2 > s->cfg.daemon_restart_backoff_max ?
+	    s->cfg.daemon_restart_backoff_max : s->backoff_s * 2;
 	if (s->backoff_s == 0)
 		s->backoff_s = 1;
 	return 1;

@@ -211,9 +211,8 @@ try_connect(struct shipper *s)
 	if ((r = medsec_channel_client_start(s->client, fd, &s->session, err,
 	    sizeof(err))) != MEDSEC_OK) {
 		close(fd);
-		report_failure(s, r, err, r == MEDSEC_ERR_AUTH &&
-		    strstr(err, "pin") != NULL ? strstr(err, "got ") + 4 :
-		    NULL);
+		report_failure(s, r, err,
+		    medsec_channel_client_seen_pin(s->client));
 		return -1;
 	}
 	s->tls_fd = fd;

@@ -270,7 +270,9 @@ test_req_2_1_daemon_ship_wrong_pin_refused_and_audited() {
 	[ "$refused" -ge 1 ] || die "refusal not audited"
 	# Rate-limited: at most one record a minute whatever the retries.
 	[ "$refused" -le 2 ] || die "$refused refusal records: not rate-limited"
-	grep '"PEER_REFUSED"' "$work/trail.jsonl" | grep -q "${wrong#cert-sha256:}" || die "presented certificate not named"
+	presented="cert-sha256:$(openssl x509 -in "$collector/pki/server.pem" -outform DER | sha256sum | cut -d' ' -f1)"
+	grep '"PEER_REFUSED"' "$work/trail.jsonl" | grep -q "\"presented\":\"$presented\"" || die "presented certificate not named"
+	grep '"PEER_REFUSED"' "$work/trail.jsonl" | grep -q "\"pinned\":\"$wrong\"" || die "pinned certificate not named"
 	if grep -q 'ship-test-01' "$collector/raw.log"; then die "the collector received records"; fi
 	[ ! -e "$state/ship.cursor" ] || die "a cursor was written"
 }

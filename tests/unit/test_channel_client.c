@@ -286,6 +286,8 @@ ship_once(const struct pki *p, const char *pin, const char *ca_file,
 			strcpy(seen, medsec_channel_session_seen_pin(s));
 		medsec_channel_session_close(s);
 	} else {
+		if (seen != NULL)
+			strcpy(seen, medsec_channel_client_seen_pin(c));
 		close(fd);
 	}
 	receiver_end(r, t);
@@ -332,6 +334,7 @@ test_req_2_1_channel_client_wrong_pin_refused_before_sending(void **state)
 	struct receiver r;
 	struct pki p;
 	char err[512], wrong[MEDSEC_CHANNEL_PIN_LEN], fp[65];
+	char seen[MEDSEC_CHANNEL_PIN_LEN];
 
 	(void)state;
 	pki_setup(&p);
@@ -339,11 +342,13 @@ test_req_2_1_channel_client_wrong_pin_refused_before_sending(void **state)
 	tlspki_fingerprint(p.ca, fp);
 	snprintf(wrong, sizeof(wrong), "cert-sha256:%s", fp);
 	assert_int_equal(ship_once(&p, wrong, p.ca_file, &r, err, sizeof(err),
-	    NULL), MEDSEC_ERR_AUTH);
+	    seen), MEDSEC_ERR_AUTH);
+	assert_string_equal(seen, p.cert_pin);
 	assert_non_null(strstr(err, "does not match the pin"));
 	assert_non_null(strstr(err, p.cert_pin));
 	assert_non_null(strstr(err, wrong));
 	assert_false(r.connected);
+	assert_int_equal(r.nreceived, 0);
 	assert_int_equal(r.nreceived, 0);
 	pki_teardown(&p);
 }

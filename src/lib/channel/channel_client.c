@@ -34,6 +34,7 @@ struct medsec_channel_client {
 	char pin_text[MEDSEC_CHANNEL_PIN_LEN];
 	char server_name[CLIENT_NAME_MAX];
 	unsigned timeout;
+	char last_seen[MEDSEC_CHANNEL_PIN_LEN]; /* at the last handshake */
 };
 
 struct medsec_channel_session {
@@ -444,7 +445,9 @@ medsec_channel_client_start(struct medsec_channel_client *c, int fd,
 		    "'%.100s' refused by OpenSSL", c->server_name);
 		goto fail;
 	}
-	if ((r = session_handshake(s, err, errlen)) != MEDSEC_OK)
+	r = session_handshake(s, err, errlen);
+	memcpy(c->last_seen, s->seen, sizeof(c->last_seen));
+	if (r != MEDSEC_OK)
 		goto fail;
 	*sp = s;
 	return MEDSEC_OK;
@@ -453,6 +456,12 @@ fail:
 	ERR_clear_error();
 	free(s);
 	return r;
+}
+
+const char *
+medsec_channel_client_seen_pin(const struct medsec_channel_client *c)
+{
+	return c != NULL ? c->last_seen : "";
 }
 
 const char *
