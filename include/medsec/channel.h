@@ -37,6 +37,7 @@
 #include "medsec/base.h"
 
 #include <stddef.h>
+#include <stdint.h>
 
 #ifdef __cplusplus
 extern "C" {
@@ -248,6 +249,117 @@ void medsec_channel_describe_session(struct bufferevent *bev, char *buf,
 MEDSEC_API
 void medsec_channel_describe(const struct medsec_channel *ch, char *buf,
     size_t len);
+
+/* ---- Client side: the device calling out to a known receiver ---- */
+
+/*
+ * A TLS client for a receiver the device is configured for (the
+ * hospital's syslog collector): the same policy as above (versions,
+ * suites, groups, profile; no compression, renegotiation, tickets or
+ * 0-RTT), a client certificate for mutual TLS, the receiver's CA, and
+ * the receiver's certificate pinned: pin is "cert-sha256:" followed by
+ * the SHA-256 of the receiver's certificate (DER), or "spki-sha256:"
+ * and the SHA-256 of its SubjectPublicKeyInfo (stays valid across a
+ * renewal with the same key); 64 hex digits, colon-separated pairs
+ * accepted. The chain must verify against ca_file and the pin must
+ * match; a mismatch ends the handshake before the client certificate
+ * is sent. server_name (optional) is sent as SNI and checked against
+ * the certificate's names.
+ */
+#define MEDSEC_CHANNEL_PIN_LEN 80 /* "spki-sha256:" + 64 hex + NUL */
+
+struct medsec_channel_client;
+struct medsec_channel_session;
+
+struct medsec_channel_client_options {
+	int min_version;	    /* as for the server */
+	const char *groups;
+	const char *ciphersuites;
+	const char *ciphers12;
+	const char *crypto_profile;
+	const char *ca_file;	    /* the receiver's CA bundle; required */
+	const char *cert_pem;	    /* our client certificate; required */
+	size_t cert_len;
+	const char *key_pem;	    /* its private key; the caller wipes */
+	size_t key_len;
+	const char *pin;	    /* required, see above */
+	const char *server_name;    /* NULL: no SNI, no name check */
+	unsigned timeout;	    /* seconds for a handshake or a write; 0: none */
+};
+
+/*
+ * Checks a pin's form: MEDSEC_OK with *spkip (1: public key pin) and the
+ * digest, or MEDSEC_ERR_CONFIG with a sentence naming the value.
+ */
+MEDSEC_API MEDSEC_MUST_CHECK
+int medsec_channel_pin_parse(const char *text, int *spkip,
+    uint8_t digest[32], char *err, size_t errlen);
+
+/*
+ * Builds a client context. MEDSEC_ERR_CONFIG or MEDSEC_ERR_WEAK_ALGORITHM
+ * as medsec_channel_new(), with a sentence naming the setting (tls.*,
+ * ca_file, cert_file, key_file, pin, server_name) and the value.
+ */
+MEDSEC_API MEDSEC_MUST_CHECK
+int medsec_channel_client_new(const struct medsec_channel_client_options *o,
+    struct medsec_channel_client **cp, char *err, size_t errlen);
+MEDSEC_API
+void medsec_channel_client_free(struct medsec_channel_client *c);
+/* The pin in force, in canonical form (lowercase, no colons). */
+MEDSEC_API
+const char *medsec_channel_client_pin(const struct medsec_channel_client *c);
+
+/*
+ * Runs the handshake on fd, a connected TCP socket set non-blocking, and
+ * on success gives *sp, which owns fd from then on. On failure fd stays
+ * the caller's and err says why: MEDSEC_ERR_AUTH for a receiver whose
+ * certificate is refused ("receiver certificate does not match the pin:
+ * got cert-sha256:..., pinned cert-sha256:...", or the chain's reason),
+ * MEDSEC_ERR_IO for a connection that failed, closed or timed out.
+ */
+MEDSEC_API MEDSEC_MUST_CHECK
+int medsec_channel_client_start(struct medsec_channel_client *c, int fd,
+    struct medsec_channel_session **sp, char *err, size_t errlen);
+
+/* Writes all of buf (MEDSEC_ERR_IO when the receiver is gone or stalls). */
+MEDSEC_API MEDSEC_MUST_CHECK
+int medsec_channel_session_write(struct medsec_channel_session *s,
+    const void *buf, size_t len, char *err, size_t errlen);
+
+/*
+ * *pendingp: what the receiver's TCP has not yet acknowledged of what
+ * was written (segments in flight plus bytes not yet sent); 0 means
+ * every byte written so far reached the receiver's host. TLS gives no
+ * application acknowledgement: this is the strongest "delivered" a
+ * syslog receiver offers.
+ */
+MEDSEC_API MEDSEC_MUST_CHECK
+int medsec_channel_session_pending(struct medsec_channel_session *s,
+    uint64_t *pendingp);
+
+/*
+ * Reads what the receiver sent (tickets, alerts) without waiting:
+ * MEDSEC_OK while the connection is open, MEDSEC_ERR_IO once the
+ * receiver closed it or it failed.
+ */
+MEDSEC_API MEDSEC_MUST_CHECK
+int medsec_channel_session_check(struct medsec_channel_session *s);
+
+/* The certificate digest the receiver presented, in the pin's form: in
+ * a session, or at the client's last handshake, failed or not ("" when
+ * it presented none). */
+MEDSEC_API
+const char *medsec_channel_client_seen_pin(
+    const struct medsec_channel_client *c);
+MEDSEC_API
+const char *medsec_channel_session_seen_pin(
+    const struct medsec_channel_session *s);
+MEDSEC_API
+void medsec_channel_session_describe(struct medsec_channel_session *s,
+    char *buf, size_t len);
+/* Sends close_notify, frees the session and closes its socket. */
+MEDSEC_API
+void medsec_channel_session_close(struct medsec_channel_session *s);
 
 #ifdef __cplusplus
 }

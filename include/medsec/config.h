@@ -170,7 +170,20 @@ struct medsec_config {
 	uint32_t uplink_queue_max_batches; /* store-and-forward */
 	uint32_t uplink_queue_max_bytes;
 	uint32_t uplink_queue_max_age;	/* seconds */
+	/* [ship]: audit records to a syslog collector over mutual TLS (2.1) */
+	struct medsec_config_endpoint ship_target; /* unset: no shipping */
+	char ship_server_name[256];	/* SNI and name check; "": none */
+	char ship_ca_file[MEDSEC_CONFIG_PATH_MAX];   /* the collector's CA */
+	char ship_cert_file[MEDSEC_CONFIG_PATH_MAX]; /* our client cert */
+	char ship_key_file[MEDSEC_CONFIG_PATH_MAX];
+	char ship_pin[96];		/* cert-sha256:HEX or spki-sha256:HEX */
+	uint32_t ship_formats;		/* MEDSEC_SHIP_SYSLOG | MEDSEC_SHIP_ATNA */
+	uint32_t ship_replay_window;	/* records resent on every reconnect */
+	uint32_t ship_retry_max;	/* seconds, reconnect back-off cap */
 };
+
+#define MEDSEC_SHIP_SYSLOG 0x1u
+#define MEDSEC_SHIP_ATNA 0x2u
 
 /* struct medsec_config_error, shared by every text parser, is in err.h. */
 

@@ -445,7 +445,8 @@ on_sigchld(evutil_socket_t sig, short what, void *arg)
 	(void)sig;
 	(void)what;
 	while ((pid = waitpid(-1, &status, WNOHANG)) > 0) {
-		if (monitor_uplink_reaped(m, pid, status))
+		if (monitor_uplink_reaped(m, pid, status) ||
+		    monitor_ship_reaped(m, pid, status))
 			continue;
 		if (pid != m->worker_pid)
 			continue;
@@ -483,6 +484,7 @@ on_sigterm(evutil_socket_t sig, short what, void *arg)
 	m->stopping = 1;
 	event_del(m->restart_ev);
 	monitor_uplink_stop(m);
+	monitor_ship_stop(m);
 	if (m->worker_pid > 0)
 		kill(m->worker_pid, SIGTERM);
 	else
@@ -583,6 +585,7 @@ monitor_free(struct monitor *m)
 
 	monitor_uplink_free();
 	monitor_patients_stop();
+	monitor_ship_free(m);
 	login_pool_free(m->pool);
 	close_channel(m);
 	for (i = 0; i < 4; i++)
@@ -653,6 +656,10 @@ monitor_run(const struct medsecd_options *opts,
 	if (monitor_patients_start(m) != 0 || monitor_uplink_start(m) != 0)
 		goto out;
 	start_worker(m);
+	if (monitor_ship_start(m) != 0) {
+		medsecd_log(LOG_ERR, "cannot start audit shipping");
+		goto out;
+	}
 	event_base_dispatch(m->base);
 	rc = MEDSECD_EXIT_OK;
 out:

@@ -21,6 +21,7 @@ struct audit_gate;
 
 struct medsec_channel;
 struct reading;
+struct monitor_ship;
 
 struct monitor {
 	struct event_base *base;
@@ -43,6 +44,7 @@ struct monitor {
 	int stopping;
 	int rx_fd; /* descriptor of the message being handled; -1: none */
 	struct audit_gate *audit_gate;	/* monitor_audit.c */
+	struct monitor_ship *ship;	/* monitor_ship.c; NULL: no [ship] */
 	union {
 		uint64_t align;
 		uint8_t buf[PRIVSEP_MSG_MAX];
@@ -142,5 +144,16 @@ int monitor_uplink_reaped(struct monitor *m, pid_t pid, int status);
 /* SIGTERM: the uplink stops with the worker. */
 void monitor_uplink_stop(struct monitor *m);
 void monitor_uplink_free(void);
+
+/*
+ * Audit shipping (monitor_ship.c, MFDS 2.1): start forks the shipper when
+ * [ship] names a target (0, or -1 when it cannot be set up); reaped says
+ * whether a child the monitor waited for was the shipper (and handles
+ * it); stop asks it to end; free ends it and releases the rest.
+ */
+int monitor_ship_start(struct monitor *m);
+int monitor_ship_reaped(struct monitor *m, pid_t pid, int status);
+void monitor_ship_stop(struct monitor *m);
+void monitor_ship_free(struct monitor *m);
 
 #endif

@@ -509,13 +509,15 @@ build_filter(scmp_filter_ctx ctx, char *err, size_t errlen)
 }
 
 /*
- * The uplink (uplink.c) calls out to the collector: an IPv4 or IPv6
- * stream socket and connect, on top of the worker's list. Its name was
- * resolved before the filter (CURLOPT_RESOLVE): no resolver thread is
- * ever started, and RLIMIT_NPROC 0 would refuse one.
+ * The uplink (uplink.c) and the audit shipper (shipper.c) call out to
+ * their collector: an IPv4 or IPv6 stream socket and connect, on top of
+ * the worker's list. They accept nothing (no listener). Names were
+ * resolved before the filter (the uplink with CURLOPT_RESOLVE, the
+ * shipper takes a numeric address): no resolver thread is ever started,
+ * and RLIMIT_NPROC 0 would refuse one.
  */
 static int
-add_uplink_rules(scmp_filter_ctx ctx, char *err, size_t errlen)
+add_outbound_rules(scmp_filter_ctx ctx, char *err, size_t errlen)
 {
 	static const int families[] = { AF_INET, AF_INET6 };
 	struct scmp_arg_cmp a[2];
@@ -535,7 +537,8 @@ add_uplink_rules(scmp_filter_ctx ctx, char *err, size_t errlen)
 }
 
 static int
-enter(int uplink, char *err, size_t errlen)
+enter_sandbox(int (*extra)(scmp_filter_ctx, char *, size_t), char *err,
+    size_t errlen)
 {
 	scmp_filter_ctx ctx = NULL;
 	int r, e;
@@ -553,9 +556,8 @@ enter(int uplink, char *err, size_t errlen)
 		say(err, errlen, "%s", "worker sandbox: seccomp_init failed");
 		return MEDSEC_ERR_NOMEM;
 	}
-	if ((r = build_filter(ctx, err, errlen)) != MEDSEC_OK)
-		goto out;
-	if (uplink && (r = add_uplink_rules(ctx, err, errlen)) != MEDSEC_OK)
+	if ((r = build_filter(ctx, err, errlen)) != MEDSEC_OK ||
+	    (extra != NULL && (r = extra(ctx, err, errlen)) != MEDSEC_OK))
 		goto out;
 	if ((e = seccomp_load(ctx)) != 0) {
 		say(err, errlen, "worker sandbox: loading the filter: %s",
@@ -572,11 +574,17 @@ out:
 int
 sandbox_enter_worker(char *err, size_t errlen)
 {
-	return enter(0, err, errlen);
+	return enter_sandbox(NULL, err, errlen);
 }
 
 int
 sandbox_enter_uplink(char *err, size_t errlen)
 {
-	return enter(1, err, errlen);
+	return enter_sandbox(add_outbound_rules, err, errlen);
+}
+
+int
+sandbox_enter_shipper(char *err, size_t errlen)
+{
+	return enter_sandbox(add_outbound_rules, err, errlen);
 }

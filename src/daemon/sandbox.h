@@ -69,4 +69,13 @@ int sandbox_enter_worker(char *err, size_t errlen);
 MEDSEC_MUST_CHECK MEDSEC_NONNULL(1)
 int sandbox_enter_uplink(char *err, size_t errlen);
 
+/*
+ * As sandbox_enter_worker(), for the audit shipper: the same allow-list,
+ * and socket(AF_INET or AF_INET6) and connect besides, so that it can
+ * reach its collector (and nothing it could not reach anyway with its
+ * client certificate).
+ */
+MEDSEC_MUST_CHECK MEDSEC_NONNULL(1)
+int sandbox_enter_shipper(char *err, size_t errlen);
+
 #endif /* MEDSEC_DAEMON_SANDBOX_H */

@@ -89,7 +89,7 @@ _Static_assert(sizeof(keys) / sizeof(keys[0]) == NKEYS, "NKEYS");
 
 static const char *const sections[] = { "device", "crypto", "audit", "auth",
 	"session", "listen", "tls", "limits", "daemon", "incident", "source",
-	"uplink" };
+	"uplink", "ship" };
 
 static int
 is_id_char(char c)

@@ -41,6 +41,11 @@ static int set_uplink_url(struct parse *, const struct key_def *,
 static int set_pin(struct parse *, const struct key_def *, const char *,
     size_t);
 
+static int set_ship_pin(struct parse *, const struct key_def *,
+    const char *, size_t);
+static int set_ship_formats(struct parse *, const struct key_def *,
+    const char *, size_t);
+
 #define ENDPOINT(key, member) \
 	{ "listen", key, set_endpoint, 1, FIELD(member), 0, 0, 0 }
 #define CIDRS(key, member) \
@@ -130,6 +135,23 @@ const struct key_def config_daemon_keys[CONFIG_DAEMON_NKEYS] = {
 	    1u << 30, 1),
 	UPLINK_NUMBER("queue_max_age", uplink_queue_max_age, 60, 31u * 86400,
 	    0),
+	{ "ship", "target", set_endpoint, 1, FIELD(ship_target), 0, 0, 0 },
+	{ "ship", "server_name", set_text, 1, FIELD(ship_server_name), 0,
+	    SIZE(ship_server_name), 0 },
+	{ "ship", "ca_file", set_path, 1, FIELD(ship_ca_file), 0,
+	    SIZE(ship_ca_file), 0 },
+	{ "ship", "cert_file", set_path, 1, FIELD(ship_cert_file), 0,
+	    SIZE(ship_cert_file), 0 },
+	{ "ship", "key_file", set_path, 1, FIELD(ship_key_file), 0,
+	    SIZE(ship_key_file), 0 },
+	{ "ship", "pin", set_ship_pin, 1, FIELD(ship_pin), 0, SIZE(ship_pin),
+	    0 },
+	{ "ship", "formats", set_ship_formats, 0, FIELD(ship_formats), 0, 0,
+	    0 },
+	{ "ship", "replay_window", config_set_u32, 0,
+	    FIELD(ship_replay_window), 0, 100000, 0 },
+	{ "ship", "retry_max", config_set_u32, 0, FIELD(ship_retry_max), 1,
+	    3600, 0 },
 };
 
 static void *
@@ -408,6 +430,67 @@ set_text(struct parse *p, const struct key_def *k, const char *v, size_t n)
 	return MEDSEC_OK;
 }
 
+/* "cert-sha256:" or "spki-sha256:" and 64 hex digits (pairs may be
+ * colon-separated); the channel module parses it again at start. */
+static int
+set_ship_pin(struct parse *p, const struct key_def *k, const char *v,
+    size_t n)
+{
+	size_t i, hex = 0, prefix = 12;
+
+	if (n == 0) {
+		((char *)field_of(p, k))[0] = '\0';
+		return MEDSEC_OK;
+	}
+	if (n >= k->hi || n < prefix || (memcmp(v, "cert-sha256:", prefix) !=
+	    0 && memcmp(v, "spki-sha256:", prefix) != 0))
+		return bad_value(p, k, v, n, "not cert-sha256:<hex> or "
+		    "spki-sha256:<hex>");
+	for (i = prefix; i < n; i++) {
+		if (v[i] == ':' && (i - prefix) % 3 == 2)
+			continue;
+		if (!((v[i] >= '0' && v[i] <= '9') || (v[i] >= 'a' &&
+		    v[i] <= 'f') || (v[i] >= 'A' && v[i] <= 'F')))
+			return bad_value(p, k, v, n, "not a hex digit in the "
+			    "SHA-256 digest");
+		hex++;
+	}
+	if (hex != 64)
+		return bad_value(p, k, v, n, "a SHA-256 digest has 64 hex "
+		    "digits");
+	medsec_ini_copy(field_of(p, k), k->hi, v, n);
+	return MEDSEC_OK;
+}
+
+/* "syslog", "atna" or both, comma-separated. */
+static int
+set_ship_formats(struct parse *p, const struct key_def *k, const char *v,
+    size_t n)
+{
+	uint32_t formats = 0;
+	size_t i = 0, j, len;
+
+	while (i < n) {
+		while (i < n && (v[i] == ' ' || v[i] == ','))
+			i++;
+		for (j = i; j < n && v[j] != ',' && v[j] != ' '; j++)
+			;
+		len = j - i;
+		if (len == 6 && memcmp(v + i, "syslog", 6) == 0)
+			formats |= MEDSEC_SHIP_SYSLOG;
+		else if (len == 4 && memcmp(v + i, "atna", 4) == 0)
+			formats |= MEDSEC_SHIP_ATNA;
+		else if (len > 0)
+			return bad_value(p, k, v, n, "formats are syslog and "
+			    "atna, comma-separated");
+		i = j;
+	}
+	if (formats == 0)
+		return bad_value(p, k, v, n, "no format named (syslog, atna)");
+	*(uint32_t *)field_of(p, k) = formats;
+	return MEDSEC_OK;
+}
+
 void
 config_daemon_defaults(struct medsec_config *cfg)
 {
@@ -455,6 +538,9 @@ config_daemon_defaults(struct medsec_config *cfg)
 	cfg->uplink_queue_max_batches = 100000;
 	cfg->uplink_queue_max_bytes = 256u << 20;
 	cfg->uplink_queue_max_age = 7u * 86400;
+	cfg->ship_formats = MEDSEC_SHIP_SYSLOG;
+	cfg->ship_replay_window = 64;
+	cfg->ship_retry_max = 30;
 }
 
 /*
@@ -527,6 +613,28 @@ same_endpoint(const struct medsec_config_endpoint *a,
 	    a->family == b->family && memcmp(a->addr, b->addr, 16) == 0;
 }
 
+static int
+config_ship_check(struct parse *p)
+{
+	const struct medsec_config *c = &p->cfg;
+
+	if (!c->ship_target.set)
+		return MEDSEC_OK;
+	if (c->ship_ca_file[0] == '\0')
+		return rule(p, "ship", "ca_file", "shipping needs the "
+		    "collector's CA (ca_file)");
+	if (c->ship_cert_file[0] == '\0' || c->ship_key_file[0] == '\0')
+		return rule(p, "ship", c->ship_cert_file[0] == '\0' ?
+		    "cert_file" : "key_file", "shipping is mutual TLS: "
+		    "cert_file and key_file name the device's client "
+		    "certificate and key");
+	if (c->ship_pin[0] == '\0')
+		return rule(p, "ship", "pin", "the collector's certificate "
+		    "must be pinned (pin = cert-sha256:<hex> or "
+		    "spki-sha256:<hex>)");
+	return MEDSEC_OK;
+}
+
 int
 config_daemon_check(struct parse *p)
 {
@@ -568,7 +676,7 @@ config_daemon_check(struct parse *p)
 		    "client_cert" : c->uplink_client_key[0] == '\0' ?
 		    "client_key" : "ca_file", "the uplink authenticates "
 		    "both ends: url needs client_cert, client_key and ca_file");
-	return MEDSEC_OK;
+	return config_ship_check(p);
 }
 
 static int
