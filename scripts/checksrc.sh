@@ -56,6 +56,7 @@ src/tools/compliance/report_evidence.c
 src/tools/compliance/report_int.h
 src/tools/compliance/report_risk.c
 src/tools/compliance/report_vv.c
+src/tools/compliance/report_production.c
 src/tools/sbom/sbom_json.c
 src/tools/vuln/osv.c
 src/tools/vuln/vex.c

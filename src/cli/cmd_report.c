@@ -10,6 +10,7 @@
  * without it the package says so and the command warns.
  */
 #define _GNU_SOURCE /* renameat2(), environ */
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <ftw.h>
@@ -44,6 +45,9 @@ struct report_args {
 	const char *out;
 	const char *catalog;
 	int strict;
+	/* --device-evidence FILE_OR_DIR, repeatable (argv pointers). */
+	size_t ndevice;
+	const char *device[MEDSEC_DEVICE_JUNIT_MAX];
 };
 
 struct pkg {
@@ -58,7 +62,8 @@ static void
 report_usage(void)
 {
 	fprintf(stderr, "usage: medsec report PROFILE --evidence DIR --out "
-	    "OUTDIR [--strict] [--catalog FILE]\n");
+	    "OUTDIR [--strict] [--catalog FILE]\n"
+	    "                     [--device-evidence FILE_OR_DIR ...]\n");
 }
 
 static int
@@ -67,6 +72,7 @@ parse(int argc, char **argv, struct report_args *a)
 	static const struct option opts[] = { { "evidence", 1, NULL, 'e' },
 		{ "out", 1, NULL, 'o' }, { "strict", 0, NULL, 's' },
 		{ "catalog", 1, NULL, 'c' }, { "help", 0, NULL, 'h' },
+		{ "device-evidence", 1, NULL, 'D' },
 		{ NULL, 0, NULL, 0 } };
 	int c;
 
@@ -74,6 +80,15 @@ parse(int argc, char **argv, struct report_args *a)
 	optind = 1;
 	while ((c = getopt_long(argc, argv, "e:o:sc:h", opts, NULL)) != -1) {
 		switch (c) {
+		case 'D':
+			if (a->ndevice >= MEDSEC_DEVICE_JUNIT_MAX) {
+				cli_fail("report: more than %d "
+				    "--device-evidence arguments",
+				    MEDSEC_DEVICE_JUNIT_MAX);
+				return -1;
+			}
+			a->device[a->ndevice++] = optarg;
+			break;
 		case 'e': a->evidence = optarg; break;
 		case 'o': a->out = optarg; break;
 		case 's': a->strict = 1; break;
@@ -203,6 +218,54 @@ stage_documents(struct pkg *k, const struct medsec_report *rep)
 				return r;
 		}
 	return MEDSEC_OK;
+}
+
+/* The SBOM, vulnerability status and VEX files, unchanged. */
+static int
+stage_production(struct pkg *k, const struct report_args *a,
+    const struct medsec_evidence *ev)
+{
+	char path[PATH_MAX];
+	const char *name;
+	uint8_t *buf = NULL;
+	size_t i, len = 0;
+	int r;
+
+	for (i = 0; (name = medsec_evidence_production_name(ev, i)) != NULL;
+	    i++) {
+		if ((r = medsec_io_path(path, sizeof(path), a->evidence,
+		    name)) != MEDSEC_OK ||
+		    (r = medsec_io_read_file(path, PDF_MAX, 0, &buf, &len)) !=
+		    MEDSEC_OK) {
+			cli_error(r, "report: cannot read %s/%s", a->evidence,
+			    name);
+			return r;
+		}
+		r = stage_file(k, name, (const char *)buf, len);
+		free(buf);
+		if (r != MEDSEC_OK)
+			return r;
+	}
+	return MEDSEC_OK;
+}
+
+/* Production files an earlier package carried (names as staged). */
+static void
+remove_production(const char *dir)
+{
+	char path[PATH_MAX];
+	struct dirent *e;
+	DIR *d;
+
+	if ((d = opendir(dir)) == NULL)
+		return;
+	while ((e = readdir(d)) != NULL)
+		if ((strncmp(e->d_name, "sbom.", 5) == 0 ||
+		    strncmp(e->d_name, "vulnerabilities.", 16) == 0) &&
+		    medsec_io_path(path, sizeof(path), dir, e->d_name) ==
+		    MEDSEC_OK)
+			unlink(path);
+	closedir(d);
 }
 
 /* ---- PDF through headless Chromium ---- */
@@ -488,6 +551,7 @@ remove_old(const char *dir)
 			unlink_in(dir, medsec_report_doc_stem(d), exts[f]);
 	unlink_in(dir, "index", "html");
 	unlink_in(dir, MANIFEST, NULL);
+	remove_production(dir);
 	if (rmdir(dir) != 0)
 		fprintf(stderr, "medsec: report: the previous package is kept "
 		    "at %s: it holds files medsec did not write\n", dir);
@@ -546,6 +610,30 @@ install(struct pkg *k)
 
 /* ---- inputs and the summary ---- */
 
+/* Device evidence: the manufacturer's tests of the device. */
+static int
+load_device_evidence(const struct report_args *a, struct medsec_evidence *ev)
+{
+	struct medsec_config_error err;
+	char msg[700];
+	size_t i;
+	int r;
+
+	for (i = 0; i < a->ndevice; i++) {
+		r = medsec_evidence_add_device(ev, a->device[i], &err);
+		if (r != MEDSEC_OK) {
+			medsec_config_error_format(&err, msg, sizeof(msg));
+			cli_fail("device evidence rejected: %s", msg);
+			return r;
+		}
+	}
+	if (a->ndevice == 0)
+		fprintf(stderr, "medsec: report: warning: no "
+		    "--device-evidence: no requirement is met for the device "
+		    "(component evidence shows mechanisms only)\n");
+	return MEDSEC_OK;
+}
+
 static int
 load_inputs(const struct report_args *a, struct medsec_profile *prof,
     struct medsec_catalog **catp, struct medsec_evidence **evp)
@@ -576,7 +664,7 @@ load_inputs(const struct report_args *a, struct medsec_profile *prof,
 	if (medsec_evidence_junit(*evp) == NULL)
 		fprintf(stderr, "medsec: report: warning: %s has no junit.xml; "
 		    "every requirement is a gap\n", a->evidence);
-	return MEDSEC_OK;
+	return load_device_evidence(a, *evp);
 }
 
 static void
@@ -613,7 +701,8 @@ build_package(struct pkg *k, const struct report_args *a,
 	int r;
 
 	if ((r = stage_begin(k, a->out)) != MEDSEC_OK ||
-	    (r = stage_documents(k, rep)) != MEDSEC_OK)
+	    (r = stage_documents(k, rep)) != MEDSEC_OK ||
+	    (r = stage_production(k, a, ev)) != MEDSEC_OK)
 		return r;
 	stage_pdfs(k);
 	if ((r = stage_index(k, rep, ev)) != MEDSEC_OK)

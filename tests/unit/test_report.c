@@ -4,6 +4,7 @@
  * their justification, the three documents in every format, hostile test
  * names escaped, and the evidence directory's own checks.
  */
+#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -31,6 +32,9 @@ struct ctx {
 	enum fate fate[MEDSEC_CATALOG_ITEMS_MAX];
 	const char *extra;	/* one more testcase element, raw XML */
 	int no_junit;
+	/* Without device evidence: medsec's suite only. By default the same
+	 * results are also given as the device's own (device/junit.xml). */
+	int component_only;
 };
 
 static struct ctx *
@@ -85,7 +89,7 @@ write_junit(struct ctx *x)
 {
 	const struct medsec_requirement *req;
 	size_t i, n = 0, cap = 65536, o = 0;
-	char *xml = malloc(cap);
+	char *xml = malloc(cap), path[512];
 	static const char *const body[] = { "/>",
 		"><failure message=\"\"/></testcase>",
 		"><skipped message=\"SKIP_RETURN_CODE=77\"/></testcase>",
@@ -114,6 +118,11 @@ write_junit(struct ctx *x)
 		o += (size_t)snprintf(xml + o, cap - o, "\t%s\n", x->extra);
 	snprintf(xml + o, cap - o, "</testsuite>\n");
 	put_file(x->dir, "junit.xml", xml);
+	if (!x->component_only) {
+		snprintf(path, sizeof(path), "%s/device", x->dir);
+		assert_true(mkdir(path, 0700) == 0 || errno == EEXIST);
+		put_file(path, "junit.xml", xml);
+	}
 	free(xml);
 }
 
@@ -145,6 +154,11 @@ build(struct ctx *x, const char *example)
 		write_junit(x);
 	if (medsec_evidence_load(x->dir, &x->ev, &err) != MEDSEC_OK)
 		fail_msg("evidence: %s:%d: %s: %s", err.file, err.line,
+		    err.key, err.message);
+	snprintf(path, sizeof(path), "%s/device", x->dir);
+	if (!x->no_junit && !x->component_only &&
+	    medsec_evidence_add_device(x->ev, path, &err) != MEDSEC_OK)
+		fail_msg("device evidence: %s:%d: %s: %s", err.file, err.line,
 		    err.key, err.message);
 	assert_int_equal(medsec_report_build(x->cat, &x->prof, x->c, x->ev,
 	    &x->rep), MEDSEC_OK);
@@ -263,8 +277,10 @@ test_report_failing_test_is_gap(void **state)
 	    "1.9 Strengthening"));
 	free(html);
 	md = render(x, MEDSEC_REPORT_VV, MEDSEC_REPORT_MD);
-	assert_non_null(strstr(md, "test_req_1_9_proves_it | fail |"));
-	assert_non_null(strstr(md, "1 of 1 tests did not pass (1 failed"));
+	assert_non_null(strstr(md, "test_req_1_9_proves_it | component "
+	    "(medsec) | fail |"));
+	assert_non_null(strstr(md, "1 of 1 device tests and 1 of 1 component "
+	    "tests did not pass (2 failed"));
 	free(md);
 	root = render_json(x, MEDSEC_REPORT_CHECKLIST);
 	assert_int_equal(json_integer_value(json_object_get(json_object_get(
@@ -305,7 +321,7 @@ test_report_item_without_evidence_is_gap(void **state)
 	assert_int_equal(medsec_report_gap_count(x->rep, 1), 1);
 	md = render(x, MEDSEC_REPORT_CHECKLIST, MEDSEC_REPORT_MD);
 	assert_non_null(strstr(md, "Result: GAP. No evidence: no test in "
-	    "junit.xml is named test_req_1_5"));
+	    "junit.xml or the device evidence is named test_req_1_5"));
 	free(md);
 	ctx_free(x);
 }
@@ -523,12 +539,14 @@ test_report_evidence_meta_and_bench_quoted(void **state)
 	put_file(x->dir, "meta.json", "{\"schema\":\"medsec-evidence-1\","
 	    "\"commit\":\"0123456789abcdef0123456789abcdef01234567\","
 	    "\"dirty\":true,\"collected\":\"2026-01-02T03:10:00Z\","
+	    "\"started\":\"2026-01-02T03:00:00Z\","
 	    "\"medsec_version\":\"9.9.9\",\"ctest\":\"ctest version 3.25.1\","
 	    "\"compiler\":\"cc 12\",\"build_type\":\"Debug\","
 	    "\"host\":\"builder\"}");
 	snprintf(path, sizeof(path), "%s/bench", x->dir);
 	assert_int_equal(mkdir(path, 0755), 0);
-	put_file(path, "last-run.txt", "# medsec audit benchmarks\n"
+	put_file(path, "last-run.txt", "# medsec audit benchmarks, "
+	    "2026-01-02T03:05:00Z, 2 cores\n"
 	    "writers  medsec\n1        4399 (221/377us)\n");
 	put_file(x->dir, "sbom.spdx.json", "{}");
 	build(x, "telehealth-gateway.ini");

@@ -150,39 +150,78 @@ tags_text(const struct medsec_requirement *req, char *out, size_t outlen)
 	}
 }
 
+/*
+ * The verdict. Component evidence (medsec's suite) proves a mechanism;
+ * only device evidence (the manufacturer's tests of the device, tests run
+ * against it) proves the item for the device. A test that did not pass,
+ * of either kind, is a gap; component tests alone are a gap too, shown as
+ * "mechanism verified; integration not shown" (basis "component").
+ */
 static void
 judge(const struct medsec_report *r, struct rep_item *it)
 {
-	char tags[160];
+	const struct ev_tally *dev = &it->dev;
+	char tags[160], comp[128] = "";
 
-	if (it->ntests > 0 && it->npass == it->ntests) {
-		it->verdict = MEDSEC_VERDICT_MET;
-		snprintf(it->why, sizeof(it->why), "%zu of %zu tests passed.",
+	ev_tally_device(r->ev, it->d->req, &it->dev);
+	tags_text(it->d->req, tags, sizeof(tags));
+	it->basis = dev->n > 0 ? MEDSEC_BASIS_DEVICE : it->ntests > 0 ?
+	    MEDSEC_BASIS_COMPONENT : MEDSEC_BASIS_NONE;
+	if (it->ntests > 0)
+		snprintf(comp, sizeof(comp), REP_T(r, " Component evidence "
+		    "(medsec's suite): %zu of %zu tests passed.",
+		    " 구성요소 증거(medsec 자체 시험): %zu건 중 %zu건 통과."),
 		    it->npass, it->ntests);
-	} else if (it->ntests > 0) {
+	if (dev->pass < dev->n || it->npass < it->ntests) {
 		it->verdict = MEDSEC_VERDICT_GAP;
-		snprintf(it->why, sizeof(it->why), "%zu of %zu tests did not "
-		    "pass (%zu failed, %zu skipped, %zu not run).",
-		    it->ntests - it->npass, it->ntests, it->nfail, it->nskip,
-		    it->nnotrun);
+		snprintf(it->why, sizeof(it->why), REP_T(r, "%zu of %zu "
+		    "device tests and %zu of %zu component tests did not pass "
+		    "(%zu failed, %zu skipped, %zu not run).",
+		    "기기 시험 %zu/%zu건, 구성요소 시험 %zu/%zu건이 통과하지 "
+		    "못했습니다(실패 %zu, 건너뜀 %zu, 미실행 %zu)."),
+		    dev->n - dev->pass, dev->n, it->ntests - it->npass,
+		    it->ntests, dev->fail + it->nfail, dev->skip + it->nskip,
+		    dev->notrun + it->nnotrun);
+	} else if (dev->n > 0) {
+		it->verdict = MEDSEC_VERDICT_MET;
+		snprintf(it->why, sizeof(it->why), REP_T(r, "Device evidence: "
+		    "%zu of %zu device tests passed.%s",
+		    "기기 증거: 기기 시험 %zu건 중 %zu건 통과.%s"), dev->pass,
+		    dev->n, comp);
 	} else if (it->d->applicability == MEDSEC_APPLIC_MAY_EXCLUDE) {
 		it->verdict = MEDSEC_VERDICT_EXCLUDED;
-		snprintf(it->why, sizeof(it->why), "Excluded. Justification: "
-		    "%s", it->d->reason);
+		snprintf(it->why, sizeof(it->why), REP_T(r, "Excluded. "
+		    "Justification: %s", "제외. 근거: %s"), it->d->reason);
 	} else if (it->declaration != NULL) {
 		it->verdict = MEDSEC_VERDICT_DECLARED;
-		snprintf(it->why, sizeof(it->why), "No software test; "
-		    "declared in the device profile and verified by document "
-		    "review: %s", it->declaration);
+		snprintf(it->why, sizeof(it->why), REP_T(r, "Declared by the "
+		    "manufacturer in the device profile (not verified by a "
+		    "test or a review recorded in the evidence): %s.%s",
+		    "제조자가 기기 프로파일에 선언함(증거에 기록된 시험이나 "
+		    "검토로 확인된 것은 아님): %s.%s"), it->declaration, comp);
+	} else if (it->ntests > 0) {
+		it->verdict = MEDSEC_VERDICT_GAP;
+		snprintf(it->why, sizeof(it->why), REP_T(r, "Mechanism "
+		    "verified; integration not shown: %zu of %zu component "
+		    "tests (medsec's suite) passed, and no device test is "
+		    "named %s.", "메커니즘 검증됨, 기기 통합은 입증되지 "
+		    "않음: 구성요소 시험(medsec 자체 시험) %zu건 중 %zu건 "
+		    "통과, %s 이름의 기기 시험 없음."), it->npass, it->ntests,
+		    tags);
 	} else {
 		it->verdict = MEDSEC_VERDICT_GAP;
-		tags_text(it->d->req, tags, sizeof(tags));
-		if (r->ev == NULL || r->ev->junit == NULL)
-			snprintf(it->why, sizeof(it->why), "No evidence: the "
-			    "evidence directory has no junit.xml.");
+		if (r->ev == NULL || (r->ev->junit == NULL &&
+		    r->ev->ndevice == 0))
+			snprintf(it->why, sizeof(it->why), REP_T(r, "No "
+			    "evidence: the evidence directory has no "
+			    "junit.xml and no device evidence was given.",
+			    "증거 없음: 증거 디렉터리에 junit.xml이 없고 기기 "
+			    "증거도 주어지지 않았습니다."));
 		else
-			snprintf(it->why, sizeof(it->why), "No evidence: no "
-			    "test in junit.xml is named %s.", tags);
+			snprintf(it->why, sizeof(it->why), REP_T(r, "No "
+			    "evidence: no test in junit.xml or the device "
+			    "evidence is named %s.", "증거 없음: junit.xml과 "
+			    "기기 증거에 %s 이름의 시험이 없습니다."), tags);
 	}
 }
 
