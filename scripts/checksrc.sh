@@ -57,6 +57,7 @@ src/tools/compliance/report_int.h
 src/tools/compliance/report_risk.c
 src/tools/compliance/report_vv.c
 src/tools/compliance/report_production.c
+src/tools/compliance/report_mds2.c
 src/tools/sbom/sbom_json.c
 src/tools/vuln/osv.c
 src/tools/vuln/vex.c

@@ -563,6 +563,17 @@ MEDSEC_API
 const char *medsec_evidence_production_name(const struct medsec_evidence *ev,
     size_t i);
 
+/*
+ * A draft of the MDS2 form (HN 1-2019), section by section: answered
+ * from the profile, the SBOM and the verdicts of the catalog items mapped
+ * to each section (device evidence only), the rest marked unanswered.
+ * The package writes it as mds2-draft.{md,json,html}. Output as
+ * medsec_report_render().
+ */
+MEDSEC_API MEDSEC_MUST_CHECK
+int medsec_report_render_mds2(const struct medsec_report *r,
+    enum medsec_report_format fmt, char **outp, size_t *lenp);
+
 #ifdef __cplusplus
 }
 #endif

@@ -249,7 +249,32 @@ stage_production(struct pkg *k, const struct report_args *a,
 	return MEDSEC_OK;
 }
 
-/* Production files an earlier package carried (names as staged). */
+/* The MDS2 draft: mds2-draft.{md,json,html}. */
+static int
+stage_mds2(struct pkg *k, const struct medsec_report *rep)
+{
+	char name[64], *buf = NULL;
+	size_t len = 0;
+	int f, r;
+
+	for (f = 0; f < MEDSEC_REPORT_FORMATS; f++) {
+		r = medsec_report_render_mds2(rep, (enum medsec_report_format)f,
+		    &buf, &len);
+		if (r != MEDSEC_OK) {
+			cli_error(r, "report: rendering the MDS2 draft");
+			return r;
+		}
+		snprintf(name, sizeof(name), "mds2-draft.%s",
+		    medsec_report_format_ext(f));
+		r = stage_file(k, name, buf, len);
+		free(buf);
+		if (r != MEDSEC_OK)
+			return r;
+	}
+	return MEDSEC_OK;
+}
+
+/* Production files and the MDS2 draft an earlier package carried. */
 static void
 remove_production(const char *dir)
 {
@@ -261,7 +286,8 @@ remove_production(const char *dir)
 		return;
 	while ((e = readdir(d)) != NULL)
 		if ((strncmp(e->d_name, "sbom.", 5) == 0 ||
-		    strncmp(e->d_name, "vulnerabilities.", 16) == 0) &&
+		    strncmp(e->d_name, "vulnerabilities.", 16) == 0 ||
+		    strncmp(e->d_name, "mds2-draft.", 11) == 0) &&
 		    medsec_io_path(path, sizeof(path), dir, e->d_name) ==
 		    MEDSEC_OK)
 			unlink(path);
@@ -702,7 +728,8 @@ build_package(struct pkg *k, const struct report_args *a,
 
 	if ((r = stage_begin(k, a->out)) != MEDSEC_OK ||
 	    (r = stage_documents(k, rep)) != MEDSEC_OK ||
-	    (r = stage_production(k, a, ev)) != MEDSEC_OK)
+	    (r = stage_production(k, a, ev)) != MEDSEC_OK ||
+	    (r = stage_mds2(k, rep)) != MEDSEC_OK)
 		return r;
 	stage_pdfs(k);
 	if ((r = stage_index(k, rep, ev)) != MEDSEC_OK)

@@ -70,7 +70,10 @@ test_cli_report_writes_the_package() {
 	done
 	[ -s "$out/index.html" ] || die "no index.html"
 	[ -s "$out/manifest.json" ] || die "no manifest.json"
-	[ "$(ls "$out" | wc -l)" = 11 ] || die "unexpected files: $(ls "$out")"
+	for e in md json html; do
+		[ -s "$out/mds2-draft.$e" ] || die "no mds2-draft.$e"
+	done
+	[ "$(ls "$out" | wc -l)" = 14 ] || die "unexpected files: $(ls "$out")"
 	ls -d "$out".tmp-* >/dev/null 2>&1 && die "staging directory left behind"
 	grep -q 'PDFs skipped: MEDSEC_CHROMIUM=/nonexistent/chromium is not an executable file' "$work/r.err" || die "no PDF warning: $(cat "$work/r.err")"
 	grep -q 'PDFs were not rendered' "$out/index.html" || die "index does not say PDFs are missing"

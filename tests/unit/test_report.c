@@ -986,6 +986,73 @@ test_report_methods_without_evidence_are_planned(void **state)
 	ctx_free(x);
 }
 
+static json_t *
+mds2_section(struct ctx *x, const char *code)
+{
+	json_error_t je;
+	json_t *root, *secs, *sec;
+	char *out = NULL;
+	size_t len = 0, i;
+
+	assert_int_equal(medsec_report_render_mds2(x->rep, MEDSEC_REPORT_JSON,
+	    &out, &len), MEDSEC_OK);
+	assert_non_null(root = json_loads(out, 0, &je));
+	free(out);
+	secs = json_object_get(root, "sections");
+	for (i = 0; i < json_array_size(secs); i++) {
+		sec = json_array_get(secs, i);
+		if (strcmp(json_string_value(json_object_get(sec, "code")),
+		    code) == 0) {
+			json_incref(sec);
+			json_decref(root);
+			return sec;
+		}
+	}
+	fail_msg("no MDS2 section %s", code);
+	return NULL;
+}
+
+static void
+expect_mds2(struct ctx *x, const char *code, const char *status)
+{
+	json_t *sec = mds2_section(x, code);
+
+	assert_string_equal(json_string_value(json_object_get(sec, "status")),
+	    status);
+	json_decref(sec);
+}
+
+static void
+test_report_mds2_draft_answers_only_from_device_evidence(void **state)
+{
+	struct ctx *x = ctx_new();
+	char *html = NULL;
+	size_t len = 0;
+
+	(void)state;
+	x->component_only = 1;
+	build(x, "telehealth-gateway.ini");
+	expect_mds2(x, "DOC", "answered");
+	expect_mds2(x, "AUTH", "unanswered");
+	expect_mds2(x, "SBOM", "unanswered");
+	expect_mds2(x, "EMRG", "unanswered");
+	ctx_free(x);
+
+	x = ctx_new();
+	fate_of(x, "1.9", FAIL);
+	build(x, "telehealth-gateway.ini");
+	expect_mds2(x, "AUTH", "answered");
+	/* PAUT rests on 1.9 among others: one gap, partly answered. */
+	expect_mds2(x, "PAUT", "partly");
+	expect_mds2(x, "EMRG", "unanswered");
+	assert_int_equal(medsec_report_render_mds2(x->rep, MEDSEC_REPORT_HTML,
+	    &html, &len), MEDSEC_OK);
+	assert_non_null(strstr(html, "Physical locks"));
+	assert_non_null(strstr(html, "unanswered"));
+	free(html);
+	ctx_free(x);
+}
+
 static const struct CMUnitTest tests[] = {
 	cmocka_unit_test(test_report_reference_device_marks_every_required_item),
 	cmocka_unit_test(test_report_failing_test_is_gap),
@@ -1010,6 +1077,7 @@ static const struct CMUnitTest tests[] = {
 	cmocka_unit_test(test_report_device_evidence_refused_changes_nothing),
 	cmocka_unit_test(test_report_stale_bench_and_attack_results_excluded),
 	cmocka_unit_test(test_report_methods_without_evidence_are_planned),
+	cmocka_unit_test(test_report_mds2_draft_answers_only_from_device_evidence),
 };
 
 MEDSEC_TEST_MAIN(tests)
