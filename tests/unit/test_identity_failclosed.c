@@ -424,6 +424,26 @@ test_req_1_10_device_without_admin_recovers_with_setup_code(void **state)
 	people_teardown(&p);
 }
 
+static void
+test_req_1_1_existing_name_refused_as_existing_whatever_the_password(
+    void **state)
+{
+	char why[256];
+	struct people p;
+
+	(void)state;
+	people_setup(&p);
+	/* The account's own password would also be a reused one. */
+	assert_int_equal(medsec_identity_user_add(p.id, &p.admin, "admin",
+			     "clinician", 0, PEOPLE_ADMIN_PASSWORD,
+			     strlen(PEOPLE_ADMIN_PASSWORD), why, sizeof(why)),
+	    MEDSEC_ERR_EXISTS);
+	assert_non_null(strstr(why, "'admin' already exists"));
+	assert_int_equal(people_count_events(&p, MEDSEC_EV_USER_CREATED,
+			     "account created"), 0);
+	people_teardown(&p);
+}
+
 /* ---- finding 7: login timing across processes ---- */
 
 static uint64_t
@@ -609,6 +629,7 @@ static const struct CMUnitTest tests[] = {
 	cmocka_unit_test(test_req_1_1_admin_guard_refuses_only_the_last_loss),
 	cmocka_unit_test(test_req_1_4_last_admin_lock_until_unlock_is_timed),
 	cmocka_unit_test(test_req_1_10_device_without_admin_recovers_with_setup_code),
+	cmocka_unit_test(test_req_1_1_existing_name_refused_as_existing_whatever_the_password),
 	cmocka_unit_test(test_req_1_3_unknown_name_costs_one_argon2id_from_cold),
 	cmocka_unit_test(test_req_1_4_name_guessing_cannot_lock_out_admin),
 	cmocka_unit_test(test_req_2_1_nothing_granted_while_trail_cannot_record),

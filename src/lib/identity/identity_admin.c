@@ -277,6 +277,26 @@ out:
 	return r;
 }
 
+/* MEDSEC_ERR_EXISTS, with the name in why, when the account exists. */
+static int
+name_free(struct medsec_identity *id, const char *name, char *why,
+    size_t whylen)
+{
+	struct identity_row row;
+	int r;
+
+	r = identity_row_get(id, name, &row);
+	medsec_wipe(&row, sizeof(row));
+	if (r == MEDSEC_ERR_NOT_FOUND)
+		return MEDSEC_OK;
+	if (r != MEDSEC_OK)
+		return r;
+	if (why != NULL && whylen > 0)
+		snprintf(why, whylen, "an account named '%s' already exists",
+		    name);
+	return MEDSEC_ERR_EXISTS;
+}
+
 int
 medsec_identity_user_add(struct medsec_identity *id,
     const struct medsec_subject *actor, const char *name, const char *roles,
@@ -309,10 +329,17 @@ medsec_identity_user_add(struct medsec_identity *id,
 			    roles != NULL ? roles : "");
 		return MEDSEC_ERR_INVALID;
 	}
+	if ((r = identity_ready(id)) != MEDSEC_OK)
+		return r;
+	/*
+	 * Named before the password is judged: adding an existing name with
+	 * that account's own password would otherwise be told "used
+	 * recently". The insert still refuses a name that appears meanwhile.
+	 */
+	if ((r = name_free(id, name, why, whylen)) != MEDSEC_OK)
+		return r;
 	if ((r = identity_password_acceptable(id, name, password, pwlen, why,
 	    whylen)) != MEDSEC_OK)
-		return r;
-	if ((r = identity_ready(id)) != MEDSEC_OK)
 		return r;
 	if ((r = identity_hash_password(id, password, pwlen, hash)) !=
 	    MEDSEC_OK)
