@@ -335,10 +335,12 @@ add_file(struct medsec_evidence *ev, enum ev_kind kind, const char *path,
 	size_t len = 0;
 	int r;
 
-	if (ev->nfiles >= MEDSEC_EVIDENCE_FILES_MAX)
-		return MEDSEC_OK;
 	if (lstat(path, &st) != 0 || !S_ISREG(st.st_mode))
 		return MEDSEC_OK;
+	if (ev->nfiles >= MEDSEC_EVIDENCE_FILES_MAX) {
+		ev->nunread++;
+		return MEDSEC_OK;
+	}
 	f = &ev->files[ev->nfiles++];
 	f->kind = kind;
 	medsec_ini_copy(f->name, sizeof(f->name), rel, strlen(rel));
@@ -591,11 +593,13 @@ medsec_evidence_load(const char *dir, struct medsec_evidence **evp,
 	w.collected = ev->collected;
 	w.commit = ev->commit;
 	w.meta = ev->source[0] != '\0' ? ev->source : "the evidence";
-	if ((r = scan_results(ev, dir, "bench", EV_BENCH, &w, 0)) !=
+	/* Production files first: result files past the cap must not
+	 * push the SBOM out of the package. */
+	if ((r = scan_production(ev, dir)) != MEDSEC_OK ||
+	    (r = scan_results(ev, dir, "bench", EV_BENCH, &w, 0)) !=
 	    MEDSEC_OK ||
 	    (r = scan_results(ev, dir, "attacks", EV_ATTACK, &w, 0)) !=
-	    MEDSEC_OK ||
-	    (r = scan_production(ev, dir)) != MEDSEC_OK) {
+	    MEDSEC_OK) {
 		medsec_ini_err(err, 0, NULL, NULL,
 		    "cannot list result files: %s",
 		    medsec_strerror(r));

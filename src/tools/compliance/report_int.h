@@ -106,6 +106,7 @@ struct medsec_evidence {
 	size_t ndevice;
 	struct ev_device device[MEDSEC_DEVICE_JUNIT_MAX];
 	struct ev_device_meta dev;
+	size_t nunread;		/* result files past the cap, not read */
 };
 
 /* Tests of one kind that claim one item. */

@@ -413,8 +413,7 @@ run_summary(const struct medsec_report *r, struct rw *w)
 /* ---- 3. results by requirement ---- */
 
 static void
-case_row(const struct medsec_report *r, struct rw *w,
-    const struct medsec_junit_case *c, const char *kind)
+case_row(struct rw *w, const struct medsec_junit_case *c, const char *kind)
 {
 	const char *row[4];
 	char t[32];
@@ -423,7 +422,6 @@ case_row(const struct medsec_report *r, struct rw *w,
 		snprintf(t, sizeof(t), "%.3f", c->time);
 	else
 		snprintf(t, sizeof(t), "-");
-	(void)r;
 	row[0] = c->name;
 	row[1] = kind;
 	row[2] = medsec_test_status_name(c->status);
@@ -452,11 +450,11 @@ tests_table(const struct medsec_report *r, const struct rep_item *it,
 		    "기기(%s)"), r->ev->device[d].name);
 		for (i = 0; i < j->n; i++)
 			if (ev_claims(it->d->req, j->cases[i].name))
-				case_row(r, w, &j->cases[i], kind);
+				case_row(w, &j->cases[i], kind);
 	}
 	for (i = 0; i < it->ntests; i++)
 		if ((c = rep_case(r, it->tests[i])) != NULL)
-			case_row(r, w, c, REP_T(r, "component (medsec)",
+			case_row(w, c, REP_T(r, "component (medsec)",
 			    "구성요소(medsec)"));
 }
 
@@ -655,6 +653,15 @@ rep_write_vv(const struct medsec_report *r, struct rw *w)
 	    "their requirement.", "증거(구성요소 또는 기기 증거의 attacks/)에 "
 	    "이번 실행의 공격 도구 결과가 없습니다. 시험 실행에 포함된 공격 "
 	    "시험은 위에 해당 요구사항과 함께 나옵니다."), w);
+	if (r->ev != NULL && r->ev->nunread > 0)
+		rw_notice(w, "warn", REP_T(r, "Further result files were not "
+		    "read: the evidence holds more than the files the generator "
+		    "reads (see docs/compliance/submission.md); they are not "
+		    "quoted and support no statement here.", "더 많은 결과 "
+		    "파일은 읽지 않았습니다. 증거에 생성기가 읽는 한도보다 많은 "
+		    "파일이 있으며(docs/compliance/submission.md 참조), 이 "
+		    "파일들은 인용하지 않고 이 보고서의 어떤 주장도 뒷받침하지 "
+		    "않습니다."));
 	rep_write_production(r, w);
 	rw_heading(w, 1, "retest", REP_T(r, "8. Re-testing", "8. 재시험"));
 	rw_para(w, REP_T(r, "The component results above come from the one "
@@ -850,7 +857,7 @@ rep_json_vv(const struct medsec_report *r)
 	const struct medsec_evidence *ev = r->ev;
 
 	return json_pack("{s:{s:s, s:s, s:s?, s:s?, s:s?, s:s?, s:s?, s:s?}, "
-	    "s:o, s:o, s:o, s:o, s:o, s:o, s:o, s:o}",
+	    "s:o, s:o, s:o, s:o, s:o, s:o, s:o, s:I, s:o}",
 	    "software", "name", "medsec", "version", MEDSEC_VERSION,
 	    "tested_version", ev != NULL && ev->tested_version[0] ?
 	    ev->tested_version : NULL,
@@ -867,5 +874,6 @@ rep_json_vv(const struct medsec_report *r)
 	    "benchmarks", quoted_json(r, EV_BENCH, 0),
 	    "attacks", quoted_json(r, EV_ATTACK, 0),
 	    "excluded_results", excluded_json(r),
+	    "unread_results", (json_int_t)(ev != NULL ? ev->nunread : 0),
 	    "production", rep_json_production(r));
 }
