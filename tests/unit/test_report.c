@@ -1053,6 +1053,33 @@ test_report_mds2_draft_answers_only_from_device_evidence(void **state)
 	ctx_free(x);
 }
 
+static void
+test_report_many_result_files_keep_the_sbom(void **state)
+{
+	struct ctx *x = ctx_new();
+	char path[512], name[32], *md;
+	int i;
+
+	(void)state;
+	snprintf(path, sizeof(path), "%s/attacks", x->dir);
+	assert_int_equal(mkdir(path, 0755), 0);
+	for (i = 0; i < MEDSEC_EVIDENCE_FILES_MAX + 8; i++) {
+		snprintf(name, sizeof(name), "tool-%03d.txt", i);
+		put_file(path, name, "output\n");
+	}
+	put_file(x->dir, "sbom.cdx.json", "{\"bomFormat\":\"CycloneDX\","
+	    "\"specVersion\":\"1.6\",\"components\":[{},{}]}");
+	build(x, "telehealth-gateway.ini");
+	assert_int_equal(medsec_evidence_production_count(x->ev), 1);
+	assert_string_equal(medsec_evidence_production_name(x->ev, 0),
+	    "sbom.cdx.json");
+	md = render(x, MEDSEC_REPORT_VV, MEDSEC_REPORT_MD);
+	assert_non_null(strstr(md, "CycloneDX 1.6 SBOM: 2 components"));
+	assert_non_null(strstr(md, "Further result files were not read"));
+	free(md);
+	ctx_free(x);
+}
+
 static const struct CMUnitTest tests[] = {
 	cmocka_unit_test(test_report_reference_device_marks_every_required_item),
 	cmocka_unit_test(test_report_failing_test_is_gap),
@@ -1078,6 +1105,7 @@ static const struct CMUnitTest tests[] = {
 	cmocka_unit_test(test_report_stale_bench_and_attack_results_excluded),
 	cmocka_unit_test(test_report_methods_without_evidence_are_planned),
 	cmocka_unit_test(test_report_mds2_draft_answers_only_from_device_evidence),
+	cmocka_unit_test(test_report_many_result_files_keep_the_sbom),
 };
 
 MEDSEC_TEST_MAIN(tests)
