@@ -133,6 +133,11 @@ trail_for(const char *dir, struct medsec_keystore *ks)
 	 * larger segments only so that a run does not rotate often. */
 	medsec_audit_options_default(&opts);
 	opts.segment_bytes = 64u << 20;
+	/* BENCH_EPOCH_RECORDS: another checkpoint interval, to weigh what
+	 * the checkpoints cost against the records' own syncs. */
+	if (getenv("BENCH_EPOCH_RECORDS") != NULL)
+		opts.epoch_records = (uint32_t)strtoul(
+		    getenv("BENCH_EPOCH_RECORDS"), NULL, 10);
 	snprintf(audit, sizeof(audit), "%s/audit", dir);
 	snprintf(verifier, sizeof(verifier), "%s/verifier.key", dir);
 	if (access(audit, F_OK) != 0 &&

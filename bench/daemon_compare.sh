@@ -11,12 +11,18 @@
 # PIDS    space-separated PIDs of the daemon (monitor and worker) whose peak
 #         RSS at 1,000 idle keep-alive connections is reported
 #
-# Measures, each for $BENCH_SECONDS (default 10) with wrk -t2 -c$BENCH_CONNECTIONS (50):
-#   keep-alive request rate; new-handshake rate (wrk with Connection: close);
+# Measures, each for $BENCH_SECONDS (default 10):
+#   keep-alive request rate (wrk -t2 -c$BENCH_CONNECTIONS, default 50);
+#   new full handshakes per second (two `openssl s_time -new` clients at
+#   once: a fresh handshake every time, no session resumption, which wrk
+#   with Connection: close would attempt through SSL_clear);
 #   p50/p99 latency of an in-limit probe (one request per 0.2 s from
 #   127.0.0.2) during a wrk flood, against the target and against nginx with
-#   limit_req (20 r/s, burst 40 per source); peak RSS of PIDS and of nginx's
-#   worker after 1,000 idle keep-alive TLS connections (from 127.0.0.3-.22).
+#   limit_req (20 r/s, burst 40 per source); peak RSS of each of PIDS and of
+#   nginx's worker after 1,000 idle keep-alive TLS connections (from
+#   127.0.0.3-.22).
+# BENCH_LIMITS_CMD, when set, is run with "flood" before the flood row and
+# with "open" after it (bench/daemon.sh reloads the daemon's limits).
 # Prints a table with target/nginx ratios. Every step is bounded in time.
 set -u
 [ $# -ge 2 ] || { echo "usage: $0 URL PKIDIR [TOKEN] [PIDS]" >&2; exit 2; }
@@ -46,10 +52,49 @@ auth_lua() { # file [close]
 	} >"$1"
 }
 
-# requests/s of wrk on URL (Lua file), from its "Requests/sec:" line
-wrk_rate() { # url lua
-	timeout $((secs + 30)) wrk -t2 -c"$conns" -d"${secs}s" --timeout 5s -s "$2" "$1" 2>/dev/null |
-	    awk '/^Requests\/sec:/ {printf "%d", $2}'
+# CPU time (user + system, clock ticks) of PIDS so far
+ticks() { # pids
+	local t=0 p
+	for p in $1; do
+		t=$((t + $(awk '{print $14 + $15}' "/proc/$p/stat" 2>/dev/null || echo 0)))
+	done
+	echo "$t"
+}
+hz=$(getconf CLK_TCK)
+
+# server CPU microseconds per operation: ticks spent over count
+cpu_per() { # ticks count
+	awk -v t="$1" -v n="$2" -v hz="$hz" 'BEGIN { if (n > 0) printf "%.0f", t * 1e6 / hz / n; else print "-" }'
+}
+
+# "requests/s cpu_us" of wrk on URL (Lua file): the rate from its
+# "Requests/sec:" line, and the CPU PIDS spent per request. The CPU figure
+# moves much less than the rate with the load of a shared machine.
+wrk_rate() { # url lua pids
+	local t0 t1 out
+	t0=$(ticks "$3")
+	out=$(timeout $((secs + 30)) wrk -t2 -c"$conns" -d"${secs}s" --timeout 5s -s "$2" "$1" 2>/dev/null)
+	t1=$(ticks "$3")
+	echo "$(echo "$out" | awk '/^Requests\/sec:/ {printf "%d", $2}')" \
+	    "$(cpu_per $((t1 - t0)) "$(echo "$out" | awk '/requests in/ {print $1}')")"
+}
+
+# "handshakes/s cpu_us": new full handshakes per second of two s_time
+# clients for $secs each, and the CPU PIDS spent per handshake
+handshake_rate() { # port pids
+	local i total=0 n t0 t1
+	t0=$(ticks "$2")
+	for i in 1 2; do
+		timeout $((secs + 30)) openssl s_time -connect "127.0.0.1:$1" -new -time "$secs" \
+		    -CAfile "$pki/ca.pem" >"$work/stime.$i" 2>&1 &
+	done
+	wait
+	t1=$(ticks "$2")
+	for i in 1 2; do
+		n=$(awk '/connections in [0-9.]+ real seconds/ {print $1; exit}' "$work/stime.$i")
+		total=$((total + ${n:-0}))
+	done
+	echo "$((total / secs)) $(cpu_per $((t1 - t0)) "$total")"
 }
 
 # p50 and p99 (ms) of a probe from 127.0.0.2 during a wrk flood of URL
@@ -70,10 +115,12 @@ probe_latency() { # url
 	    awk '{a[NR] = $1} END {if (NR) printf "%.1f %.1f %d", a[int((NR-1)*0.5)+1], a[int((NR-1)*0.99)+1], NR; else print "- - 0"}'
 }
 
-# peak RSS (KiB, summed over PIDS) while 1,000 idle keep-alive TLS
-# connections are open to HOST:PORT
+# peak RSS (KiB) of each of PIDS while 1,000 idle keep-alive TLS
+# connections are open to HOST:PORT: "peak_of_pid1 [peak_of_pid2...] held"
 idle_rss() { # port pids
-	local holder peak=0 now p
+	local holder now p
+	declare -A peak
+	for p in $2; do peak[$p]=0; done
 	"${MEDSEC_PYTHON:-python3}" - "$1" "$pki/ca.pem" >"$work/hold.log" 2>&1 <<-'PY' &
 		import socket, ssl, sys, time
 		port, ca = int(sys.argv[1]), sys.argv[2]
@@ -94,16 +141,16 @@ idle_rss() { # port pids
 	PY
 	holder=$!
 	for _ in $(seq 1 60); do
-		now=0
 		for p in $2; do
-			now=$((now + $(awk '/^VmRSS:/ {print $2}' "/proc/$p/status" 2>/dev/null || echo 0)))
+			now=$(awk '/^VmRSS:/ {print $2}' "/proc/$p/status" 2>/dev/null || echo 0)
+			[ "${now:-0}" -gt "${peak[$p]}" ] && peak[$p]=$now
 		done
-		[ "$now" -gt "$peak" ] && peak=$now
 		kill -0 "$holder" 2>/dev/null || break
 		sleep 0.25
 	done
 	wait "$holder" || true
-	echo "$peak $(awk '/^held/ {print $2}' "$work/hold.log")"
+	for p in $2; do printf '%s ' "${peak[$p]}"; done
+	awk '/^held/ {print $2}' "$work/hold.log"
 }
 
 ratio() { awk -v a="$1" -v b="$2" 'BEGIN { if (b > 0 && a != "-") printf "%.2f", a / b; else print "-" }'; }
@@ -112,29 +159,36 @@ echo "# daemon_compare: $(date -u +%FT%TZ), $(nproc) cores, load $(cut -d' ' -f1
 echo "# wrk $(wrk --version 2>&1 | head -1 | awk '{print $2}'), nginx $(nginx -v 2>&1 | sed 's/.*\///'), $(openssl version | cut -d' ' -f1-2)"
 echo "# wrk -t2 -c$conns -d${secs}s; TLS 1.3, same certificate (ECDSA P-256), groups X25519:P-256:P-384"
 echo "# target: $url; nginx: static 16-byte file"
+echo "# server CPU: user+system time of the target's PIDS ($pids) or of nginx's worker, per operation"
 
 auth_lua "$work/ka.lua"
-auth_lua "$work/close.lua" close
-t_ka=$(wrk_rate "$url" "$work/ka.lua")
-n_ka=$(wrk_rate "$ngx_url" "$work/ka.lua")
-t_hs=$(wrk_rate "$url" "$work/close.lua")
-n_hs=$(wrk_rate "$ngx_url" "$work/close.lua")
+ngx_pid=$(standin_pid plain)
+read -r t_ka t_kacpu < <(wrk_rate "$url" "$work/ka.lua" "$pids")
+read -r n_ka n_kacpu < <(wrk_rate "$ngx_url" "$work/ka.lua" "$ngx_pid")
+target_port=$(echo "$url" | sed -n 's#^https://[^/:]*:\([0-9]*\).*#\1#p')
+read -r t_hs t_hscpu < <(handshake_rate "$target_port" "$pids")
+read -r n_hs n_hscpu < <(handshake_rate "$ngx_plain" "$ngx_pid")
+[ -n "${BENCH_LIMITS_CMD:-}" ] && "$BENCH_LIMITS_CMD" flood
 read -r t50 t99 tn < <(probe_latency "$url")
+[ -n "${BENCH_LIMITS_CMD:-}" ] && "$BENCH_LIMITS_CMD" open
 read -r n50 n99 nn < <(probe_latency "$ngx_limited_url")
 
 printf '\n%-46s %12s %12s %8s\n' measure target nginx ratio
 printf '%-46s %12s %12s %8s\n' "keep-alive requests/s" "$t_ka" "$n_ka" "$(ratio "$t_ka" "$n_ka")"
-printf '%-46s %12s %12s %8s\n' "new handshakes/s (Connection: close)" "$t_hs" "$n_hs" "$(ratio "$t_hs" "$n_hs")"
+printf '%-46s %12s %12s %8s\n' "  server CPU us per request" "$t_kacpu" "$n_kacpu" "$(ratio "$t_kacpu" "$n_kacpu")"
+printf '%-46s %12s %12s %8s\n' "new full handshakes/s (2x openssl s_time -new)" "$t_hs" "$n_hs" "$(ratio "$t_hs" "$n_hs")"
+printf '%-46s %12s %12s %8s\n' "  server CPU us per handshake" "$t_hscpu" "$n_hscpu" "$(ratio "$t_hscpu" "$n_hscpu")"
 printf '%-46s %12s %12s %8s\n' "probe p50 ms during flood (nginx: limit_req)" "$t50" "$n50" "$(ratio "$t50" "$n50")"
 printf '%-46s %12s %12s %8s\n' "probe p99 ms during flood (nginx: limit_req)" "$t99" "$n99" "$(ratio "$t99" "$n99")"
 printf '%-46s %12s %12s\n' "probes answered 2xx" "$tn" "$nn"
 
-target_port=$(echo "$url" | sed -n 's#^https://[^/:]*:\([0-9]*\).*#\1#p')
-read -r n_rss n_held < <(idle_rss "$ngx_plain" "$(standin_pid plain)")
+read -r n_rss n_held < <(idle_rss "$ngx_plain" "$ngx_pid")
+t_mon=- t_wrk=- t_rss=- t_held=-
 if [ -n "$pids" ] && [ -n "$target_port" ]; then
-	read -r t_rss t_held < <(idle_rss "$target_port" "$pids")
-else
-	t_rss=- t_held=-
+	read -r t_mon t_wrk t_held < <(idle_rss "$target_port" "$pids")
+	[ -n "$t_held" ] || { t_held=$t_wrk; t_wrk=-; }
+	t_rss=$(awk -v a="$t_mon" -v b="$t_wrk" 'BEGIN { print (b == "-") ? a : a + b }')
 fi
 printf '%-46s %12s %12s %8s\n' "peak RSS KiB, 1,000 idle keep-alive conns" "$t_rss" "$n_rss" "$(ratio "$t_rss" "$n_rss")"
+printf '%-46s %12s %12s\n' "  of which monitor / worker" "$t_mon / $t_wrk" "- / $n_rss"
 printf '%-46s %12s %12s\n' "connections actually held" "$t_held" "$n_held"

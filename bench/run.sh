@@ -1,6 +1,6 @@
 #!/bin/bash
 # make bench: audit trail, identity, integrity and updates against the tools a user would otherwise
-# pick, in one run, as ratios, and the flood guard's decision rate. Figures go to stdout and
+# pick, in one run, as ratios, the flood guard's decision rate, and medsecd beside nginx. Figures go to stdout and
 # bench/last-run.txt.
 set -euo pipefail
 build=$(cd "${1:-build}" && pwd)
@@ -167,6 +167,10 @@ echo "## update package verification (process start to verdict) vs minisign -V a
 echo
 echo "## flood guard (MFDS 2.4): admission decisions per second on one core, default table of 16384 sources"
 "$(dirname "$0")/guard.sh" "$build"
+
+echo
+echo "## medsecd beside nginx: TLS 1.3, the same certificate, groups and suites (also in BUILD/bench-results/daemon.txt)"
+"$(dirname "$0")/daemon.sh" "$build" "$build/bench-results"
 
 # Before/after: BENCH_BEFORE names the build directory of an earlier
 # commit (bench/compare.sh says how to make one).

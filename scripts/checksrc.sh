@@ -41,6 +41,10 @@ src/daemon/http.h
 src/daemon/monitor_api.c
 src/daemon/monitor_audit.c
 src/daemon/monitor_control.c
+src/daemon/monitor_peer.c
+src/daemon/monitor_integrity.c
+src/daemon/monitor_patients.c
+src/daemon/monitor_updates.c
 src/cli/cmd_scan.c
 src/lib/audit/audit_codec.c
 src/lib/audit/audit_export_json.c
@@ -55,6 +59,8 @@ src/tools/compliance/report_checklist.c
 src/tools/compliance/report_evidence.c
 src/tools/compliance/report_int.h
 src/tools/compliance/report_risk.c
+src/tools/compliance/report_trace.c
+src/tools/compliance/report_admin.c
 src/tools/compliance/report_vv.c
 src/tools/compliance/report_production.c
 src/tools/compliance/report_mds2.c
@@ -62,6 +68,9 @@ src/tools/sbom/sbom_json.c
 src/tools/vuln/osv.c
 src/tools/vuln/vex.c
 src/tools/vuln/sbom_read.c
+src/tools/incident/incident_notice.c
+src/tools/incident/incident_csaf.c
+src/tools/decommission/certificate.c
 '
 
 # The src/lib sources src/tools compiles into libmedsec-tools, by header.

@@ -4,7 +4,7 @@
 #   deps.sh run     build medsec and run it (make run, make install)
 #   deps.sh check   run + what the test suite calls (make check)
 #   deps.sh bench   run + the tools the benchmarks compare against (make bench)
-#   deps.sh report  check + Chromium for the PDFs (make report)
+#   deps.sh report  check + Chromium and a Korean font for the PDFs (make report)
 #   deps.sh fuzz    run + clang and its libFuzzer runtime (make fuzz)
 #
 # Idempotent: packages already installed are skipped, and the package index
@@ -21,8 +21,15 @@ usage() {
 # Building and running: compiler, build tools, the libraries' headers, and
 # the command-line openssl and sqlite3 an operator inspects a device with.
 # libevent (the daemon's loop, TLS bufferevents and HTTP server) and
-# libseccomp (its sandbox) are libraries the daemon links.
+# libseccomp (its sandbox) are libraries the daemon links; libcurl (the
+# OpenSSL flavour) is the uplink's HTTP client. make run starts a local
+# collector beside the daemon: nginx with mutual TLS for the readings,
+# rsyslog with its OpenSSL driver for the audit trail (RFC 5425).
 RUN="
+libcurl4-openssl-dev
+nginx-light
+rsyslog
+rsyslog-openssl
 build-essential
 cmake
 pkg-config
@@ -45,7 +52,10 @@ libseccomp-dev
 # validator, added below. The attackers and checkers the daemon's tests run
 # on loopback: testssl.sh (needs a DNS lookup tool: bind9-host), sslscan,
 # nmap, hydra, slowhttptest, wrk, stunnel4 and socat for clients the tools
-# lack; systemd for systemd-analyze on the service unit.
+# lack; systemd for systemd-analyze on the service unit. The submission
+# package is written in Korean: fonts-noto-cjk is the Korean face its
+# print styles name (without it Hangul prints as empty boxes), and
+# poppler-utils (pdffonts, pdftotext) lets the tests read the PDFs back.
 CHECK="
 libcmocka-dev
 clang
@@ -65,6 +75,8 @@ wrk
 stunnel4
 socat
 systemd
+fonts-noto-cjk
+poppler-utils
 "
 
 # The tools the benchmarks run side by side with medsec.

@@ -7,9 +7,13 @@
 # BUILD_DIR (default: build) must hold a configured and built tree.
 # OUT_DIR (default: out) receives evidence/ (medsec's own suite: component
 # evidence), device-evidence/ (the tests run against medsecd, the
-# reference gateway's software), sbom/ and submission/ (the package). A failing test does not stop the
-# package: it shows up in it as a gap. With --strict the script exits
-# non-zero when a required requirement is a gap.
+# reference gateway's software), sbom/, submission/ (the package) and,
+# unless REPORT_PROFILE names another device, submission-infusion-pump/
+# and submission-electronic-thermometer/ (the example devices of other
+# levels). A failing test does not stop the package: it shows up in it
+# as a gap. With --strict the script exits non-zero when a required
+# requirement of the reference device is a gap. REPORT_LANG (ko, en or
+# both, the default) chooses the documents' languages.
 set -eu
 
 root=$(cd "$(dirname "$0")/.." && pwd)
@@ -157,7 +161,19 @@ elif [ "$profile" = "$root/examples/telehealth-gateway.ini" ]; then
 	set -- "$@" --device-evidence "$devev"
 fi
 
-# 5. The package.
+# 5. The package, in Korean and English (REPORT_LANG=ko or en for one).
+lang=${REPORT_LANG:-both}
 echo "report: building the submission package for $profile"
-"$medsec" report "$profile" "$@" --out "$out/submission" $strict
+"$medsec" report "$profile" "$@" --out "$out/submission" --lang "$lang" $strict
+
+# 6. The example devices of other levels, from the same component
+# evidence and no device evidence of their own: their packages show what
+# the mechanisms prove and what each manufacturer still has to show.
+if [ -z "${REPORT_PROFILE:-}" ]; then
+	for ex in infusion-pump electronic-thermometer; do
+		echo "report: building the submission package for examples/$ex.ini"
+		"$medsec" report "$root/examples/$ex.ini" --evidence "$ev" \
+		    --out "$out/submission-$ex" --lang "$lang"
+	done
+fi
 echo "report: open $out/submission/index.html"

@@ -103,6 +103,22 @@ struct medsec_requirement {
 	struct medsec_strlist fda;	    /* FDA Appendix 1 categories */
 	struct medsec_strlist iec62443;	    /* IEC 62443-4-2 FR/CR codes */
 	char *note;			    /* mapping judgments; may be NULL */
+	/* The Korean title and requirement text (catalog field "ko"); NULL
+	 * when the catalog has none. */
+	char *title_ko;
+	char *text_ko;
+	/*
+	 * Where text_ko comes from, never NULL when text_ko is set:
+	 * "translation" when it is the project's own translation (then
+	 * text_ko_translated is 1 and every document says so), else the
+	 * published Korean text cited as "title; publisher; date; URL".
+	 */
+	char *text_ko_source;
+	int text_ko_translated;
+	/* The suggested verification methods in Korean, one per entry of
+	 * verification, same order (the same source as text_ko); empty
+	 * when the catalog has none. */
+	struct medsec_strlist verification_ko;
 };
 
 struct medsec_catalog; /* opaque */
@@ -198,6 +214,92 @@ struct medsec_profile_decl {
 	char text[MEDSEC_PROFILE_DECL_TEXT_MAX];
 };
 
+#define MEDSEC_PROFILE_LONG_MAX MEDSEC_CONFIG_LINE_MAX
+
+enum medsec_decide {
+	MEDSEC_DECIDE_UNSET = 0,
+	MEDSEC_DECIDE_APPLIED = 1,
+	MEDSEC_DECIDE_NOT_APPLIED = 2
+};
+
+/* The grounds the guideline gives for leaving an item out. */
+enum medsec_basis {
+	MEDSEC_BASIS_NONE = 0,		/* none given */
+	MEDSEC_BASIS_IMPLANTABLE = 1,	/* Table 3 footnote: nos. 18 and 21 */
+	MEDSEC_BASIS_STANDALONE_SW = 2, /* IV.2: hardware-only requirements */
+	MEDSEC_BASIS_CONDITION = 3,	/* the item's own condition (Table 3
+					 * text) does not arise */
+	MEDSEC_BASIS_RISK_ANALYSIS = 4	/* IV.1: manufacturer's risk analysis,
+					 * with its document */
+};
+
+/* "implantable", "standalone-software", "condition", "risk-analysis";
+ * NULL for MEDSEC_BASIS_NONE. */
+MEDSEC_API
+const char *medsec_basis_name(enum medsec_basis b);
+
+/* An [applicability] line. */
+struct medsec_profile_applic {
+	char id[16];
+	int line;
+	enum medsec_decide decision;
+	enum medsec_basis basis;
+	char reference[MEDSEC_PROFILE_TEXT_MAX]; /* risk-analysis document */
+	char reason[MEDSEC_PROFILE_LONG_MAX];
+};
+
+/* The legacy-device plan (MFDS 2025 rules; FDA 524B end of support). */
+struct medsec_profile_legacy {
+	char end_of_support[16]; /* YYYY-MM-DD; "" when not stated */
+	int line;		 /* of end_of_support; else of [legacy] */
+	char patch_policy[MEDSEC_PROFILE_LONG_MAX];
+	char vulnerability_policy[MEDSEC_PROFILE_LONG_MAX];
+	char compensating_controls[MEDSEC_PROFILE_LONG_MAX];
+	char data_deletion[MEDSEC_PROFILE_LONG_MAX];
+};
+
+#define MEDSEC_PROFILE_DOC_NUMBERS 3 /* checklist, risk, V&V */
+#define MEDSEC_PROFILE_SIGNERS 3 /* prepared, reviewed, approved */
+
+struct medsec_profile_signer {
+	char name[MEDSEC_PROFILE_TEXT_MAX];  /* "" when not stated */
+	char title[MEDSEC_PROFILE_TEXT_MAX];
+};
+
+/* The form's administrative parts ([submission] and [device]). */
+struct medsec_profile_admin {
+	char item_name[MEDSEC_PROFILE_TEXT_MAX]; /* 품목명 */
+	char item_code[32];			 /* 분류번호 */
+	char applicant[MEDSEC_PROFILE_TEXT_MAX];
+	char applicant_role[16]; /* "manufacturer" | "importer" | "" */
+	char application[16];	 /* "approval" | "certification" |
+				  * "notification" | "" */
+	char doc_number[MEDSEC_PROFILE_DOC_NUMBERS][MEDSEC_PROFILE_TEXT_MAX];
+	char revision[32];
+	char date[16]; /* YYYY-MM-DD */
+	/* [0] prepared_by, [1] reviewed_by, [2] approved_by */
+	struct medsec_profile_signer signers[MEDSEC_PROFILE_SIGNERS];
+};
+
+/* The sections added for the submission (issue 14), filled by the same
+ * parser; the last member of struct medsec_profile. */
+struct medsec_profile_more {
+	char category[48];   /* "" when not stated */
+	int category_line;
+	int standalone_software; /* form = standalone-software */
+	int ai;			 /* ai = yes */
+	int device_line;	 /* line of [device], for errors */
+	int harm_line, functions_line;
+	size_t n_applic;
+	struct medsec_profile_applic applic[MEDSEC_PROFILE_DECL_MAX];
+	char threat_model[MEDSEC_CONFIG_PATH_MAX]; /* as written */
+	int threat_model_line;
+	char matrix[16]; /* "AAR/ARU/RUU" form; "" for the default */
+	int has_legacy;	 /* a [legacy] section was given */
+	struct medsec_profile_legacy legacy;
+	struct medsec_profile_admin admin;
+};
+
 /* Caller-allocated; no interior pointers. */
 struct medsec_profile {
 	char source[MEDSEC_CONFIG_PATH_MAX]; /* file name given to the parser */
@@ -214,6 +316,7 @@ struct medsec_profile {
 	int public_network;	/* 1 yes, 0 no, -1 not stated */
 	size_t n_decls;
 	struct medsec_profile_decl decls[MEDSEC_PROFILE_DECL_MAX];
+	struct medsec_profile_more more;
 };
 
 /*
@@ -255,7 +358,15 @@ struct medsec_decision {
 	const struct medsec_requirement *req; /* points into the catalog */
 	enum medsec_applicability applicability;
 	char reason[MEDSEC_CLASSIFY_LINE_MAX];
+	/* Table 3's own column when the profile's [applicability] changed
+	 * it (an allowed exclusion becomes MEDSEC_APPLIC_MAY_EXCLUDE). */
+	enum medsec_applicability table3;
+	/* A copy of the profile's [applicability] line for the item;
+	 * decision.decision is MEDSEC_DECIDE_UNSET when there is none. */
+	struct medsec_profile_applic decision;
 };
+
+struct medsec_threat_model; /* opaque (docs/compliance/profile.md) */
 
 struct medsec_classification {
 	int in_scope;
@@ -268,6 +379,9 @@ struct medsec_classification {
 	char warnings[MEDSEC_CLASSIFY_LINES_MAX][MEDSEC_CLASSIFY_LINE_MAX];
 	size_t n_decisions; /* 0 when out of scope, else every catalog item */
 	struct medsec_decision decisions[MEDSEC_CATALOG_ITEMS_MAX];
+	/* The device's threat model (profile [risk] threat_model), read by
+	 * medsec_classify_profile(); NULL when the profile names none. */
+	struct medsec_threat_model *threats;
 };
 
 /*
@@ -529,16 +643,16 @@ const struct medsec_junit *medsec_evidence_device_junit(
  * telling the reader the mechanism itself was verified.
  */
 enum medsec_evidence_basis {
-	MEDSEC_BASIS_NONE = 0,	    /* no test evidence for the item */
-	MEDSEC_BASIS_COMPONENT = 1, /* medsec's suite only */
-	MEDSEC_BASIS_DEVICE = 2	    /* device tests (with or without) */
+	MEDSEC_EVIDENCE_NONE = 0,      /* no test evidence for the item */
+	MEDSEC_EVIDENCE_COMPONENT = 1, /* medsec's suite only */
+	MEDSEC_EVIDENCE_DEVICE = 2     /* device tests (with or without) */
 };
 
 /* "none", "component", "device". */
 MEDSEC_API
 const char *medsec_evidence_basis_name(enum medsec_evidence_basis b);
 
-/* The basis of an item's verdict; MEDSEC_BASIS_NONE when absent. */
+/* The basis of an item's verdict; MEDSEC_EVIDENCE_NONE when absent. */
 MEDSEC_API
 enum medsec_evidence_basis medsec_report_basis(const struct medsec_report *r,
     const char *id);
@@ -567,12 +681,152 @@ const char *medsec_evidence_production_name(const struct medsec_evidence *ev,
  * A draft of the MDS2 form (HN 1-2019), section by section: answered
  * from the profile, the SBOM and the verdicts of the catalog items mapped
  * to each section (device evidence only), the rest marked unanswered.
- * The package writes it as mds2-draft.{md,json,html}. Output as
+ * The package writes it as mds2-draft.<lang>.{md,json,html}. Output as
  * medsec_report_render().
  */
 MEDSEC_API MEDSEC_MUST_CHECK
 int medsec_report_render_mds2(const struct medsec_report *r,
     enum medsec_report_format fmt, char **outp, size_t *lenp);
+/* ---- languages of the submission package (report.c) ---- */
+
+/*
+ * The language a document is written in. Korean is the language of an
+ * MFDS submission; English is the companion for reviewers abroad. The
+ * values match the report's internal language.
+ */
+enum medsec_report_lang {
+	MEDSEC_REPORT_LANG_EN = 0,
+	MEDSEC_REPORT_LANG_KO = 1
+};
+#define MEDSEC_REPORT_LANGS 2
+
+/* "en", "ko"; NULL when out of range. */
+MEDSEC_API
+const char *medsec_report_lang_name(enum medsec_report_lang lang);
+
+/* Parses "en" or "ko"; MEDSEC_ERR_INVALID for anything else. */
+MEDSEC_API MEDSEC_MUST_CHECK
+int medsec_report_lang_parse(const char *s, enum medsec_report_lang *langp);
+
+/*
+ * Selects the language of the next renderings (medsec_report_render and
+ * the index). A new report renders English. MEDSEC_ERR_INVALID when lang
+ * is out of range.
+ */
+MEDSEC_API MEDSEC_MUST_CHECK
+int medsec_report_set_lang(struct medsec_report *r,
+    enum medsec_report_lang lang);
+
+/* A document's title in a language; NULL when either is out of range. */
+MEDSEC_API
+const char *medsec_report_doc_title_lang(enum medsec_report_doc doc,
+    enum medsec_report_lang lang);
+
+/*
+ * The file name of a document in a language: "<stem>.<lang>.<ext>", e.g.
+ * "checklist.ko.html" (ext without the dot: "md", "json", "html", "pdf").
+ * MEDSEC_ERR_INVALID for an argument out of range or an ext that is not
+ * a short lowercase word, MEDSEC_ERR_TOO_LARGE when out is too small.
+ */
+MEDSEC_API MEDSEC_MUST_CHECK
+int medsec_report_file_name(enum medsec_report_doc doc,
+    enum medsec_report_lang lang, const char *ext, char *out,
+    size_t outlen);
+
+/*
+ * Renders index.html for a package written in the nlangs languages given
+ * (in that order; each at most once): for each language its documents in
+ * every format, the PDFs when have_pdf is non-zero, else why not
+ * (pdf_note, may be NULL). The page is written in those languages too.
+ */
+MEDSEC_API MEDSEC_MUST_CHECK
+int medsec_report_render_index_langs(const struct medsec_report *r,
+    const enum medsec_report_lang *langs, size_t nlangs, int have_pdf,
+    const char *pdf_note, char **outp, size_t *lenp);
+
+/* The catalog's title and source in Korean; NULL when it has none. */
+MEDSEC_API
+const char *medsec_catalog_title_ko(const struct medsec_catalog *cat);
+MEDSEC_API
+const char *medsec_catalog_source_ko(const struct medsec_catalog *cat);
+
+/* ---- profile, continued: device type, decisions, risk, legacy plan,
+ * administration (docs/compliance/profile.md) ---- */
+
+/*
+ * Further profile sections, all optional unless the classification or
+ * the submission asks for them:
+ *
+ *   [device]
+ *   category = insulin-infusion-pump ; a Table 2 example (see
+ *                                    ; medsec_category_*), or "other"
+ *   item_name = 인슐린주입기         ; MFDS product item (품목명)
+ *   item_code = A26010.01            ; MFDS classification number (분류번호)
+ *   form = device | standalone-software
+ *   ai = yes | no                    ; the device runs a trained model
+ *   [applicability]                  ; Table 4 "whether the device is
+ *   1.18 = not-applied (standalone-software): runs on a hospital PC
+ *   1.9 = applied: password rules of the Standard are enforced
+ *   2.4 = not-applied (risk-analysis RM-001 H-12): no real-time control
+ *   [risk]
+ *   threat_model = threats.md        ; relative to the profile's directory
+ *   matrix = AAR/ARU/RUU             ; rows severity 1-3, columns
+ *                                    ; exploitability 1-3 (A, R, U)
+ *   [legacy]
+ *   end_of_support = 2032-12-31
+ *   patch_policy = ..., vulnerability_policy = ...,
+ *   compensating_controls = ..., data_deletion = ...
+ *   [submission]
+ *   applicant = ..., applicant_role = manufacturer | importer,
+ *   application = approval | certification | notification,
+ *   checklist_number = ..., risk_number = ..., vv_number = ...,
+ *   revision = ..., date = YYYY-MM-DD,
+ *   prepared_by = Name, title; reviewed_by = ...; approved_by = ...
+ */
+
+/* The [applicability] decision for an item, or NULL. */
+MEDSEC_API
+const struct medsec_profile_applic *medsec_profile_applicability(
+    const struct medsec_profile *p, const char *id);
+
+/* ---- device categories of Table 2 ---- */
+
+/*
+ * Table 2 names example items for each level; a category is one of them
+ * (or, where marked, a type the project places by analogy with one).
+ * Index i from 0 until medsec_category_key() returns NULL.
+ */
+MEDSEC_API
+const char *medsec_category_key(size_t i);
+/* The English item name, the level floor, the class Table 2 lists it
+ * under (0 for several) and the source of the placement. NULL / NONE for
+ * an unknown key. */
+MEDSEC_API
+const char *medsec_category_label(const char *key);
+MEDSEC_API
+enum medsec_level medsec_category_floor(const char *key);
+MEDSEC_API
+const char *medsec_category_source(const char *key);
+
+/* ---- classification, continued ---- */
+
+/* Flags of medsec_classify_profile(). */
+#define MEDSEC_CLASSIFY_DRAFT 0x1 /* missing harm or functions: warn */
+
+/*
+ * As medsec_classify(), and checks what a submission cannot do without:
+ * worst_harm and functions stated (else MEDSEC_ERR_CONFIG, unless flags
+ * has MEDSEC_CLASSIFY_DRAFT), a harm two levels under its category's
+ * Table 2 floor, an [applicability] line for an unknown item, a required
+ * (○) item left out without a basis the guideline allows, and the threat
+ * model file (read and checked here). Every refusal fills *err with the
+ * profile's file, line and key. medsec_classify() is this function with
+ * MEDSEC_CLASSIFY_DRAFT and no err.
+ */
+MEDSEC_API MEDSEC_MUST_CHECK
+int medsec_classify_profile(const struct medsec_catalog *cat,
+    const struct medsec_profile *p, unsigned flags,
+    struct medsec_classification **outp, struct medsec_config_error *err);
 
 #ifdef __cplusplus
 }

@@ -80,13 +80,19 @@ struct medsec_channel_options {
 	const char *crl_file;	    /* optional, re-read on reload */
 	const char *revocation_text; /* medsec revocation list, optional */
 	size_t revocation_len;
+	/*
+	 * Seconds from accept to a finished handshake (tls.handshake_timeout);
+	 * a connection still handshaking then is reported as a failure
+	 * ("handshake timeout") and shut down. 0: no deadline.
+	 */
+	unsigned handshake_timeout;
 };
 
 struct medsec_config;
 
 /*
  * Fills o from a configuration's [tls] and [crypto] sections: versions,
- * groups, suites, profile, peer CA and CRL files (pointers into cfg,
+ * groups, suites, profile, handshake timeout, peer CA and CRL files (pointers into cfg,
  * which must outlive o's use). A kcmvp device whose [tls] lists equal
  * the approved defaults gets the kcmvp defaults. The certificate and
  * key, require_client_cert and the revocation list stay the caller's.
@@ -131,6 +137,54 @@ void medsec_channel_free(struct medsec_channel *ch);
 MEDSEC_API MEDSEC_MUST_CHECK
 int medsec_channel_reload_revocation(struct medsec_channel *ch,
     const char *text, size_t len, char *err, size_t errlen);
+
+/*
+ * As medsec_channel_reload_revocation(), the revocation list alone: the
+ * CA and CRL files stay as loaded. For a process that may not open files
+ * (the daemon's sandboxed worker), which gets the list from the one that
+ * may.
+ */
+MEDSEC_API MEDSEC_MUST_CHECK
+int medsec_channel_set_revocation_list(struct medsec_channel *ch,
+    const char *text, size_t len, char *err, size_t errlen);
+
+/*
+ * Closes the live connections of the channel whose client certificate
+ * is on the revocation list now in force (after a reload: MFDS 1.6): each
+ * one's socket is shut down, so its next read ends it. closed (may be
+ * NULL) is told each one's source address and fingerprint. Returns how
+ * many were closed.
+ */
+MEDSEC_API
+size_t medsec_channel_close_revoked(struct medsec_channel *ch,
+    void (*closed)(const char *source, const char *fingerprint, void *arg),
+    void *arg);
+
+#define MEDSEC_CHANNEL_SOURCE_LEN 64 /* a numeric address, as text */
+
+/* A failed handshake, for the TLS_FAILURE record. */
+struct medsec_channel_failure_report {
+	const char *source; /* the client's numeric address, or "unknown" */
+	const char *reason; /* one line, as medsec_channel_failure() says */
+	int alert;	    /* the fatal TLS alert sent (the client's when it
+			       ended the handshake); 0: none */
+};
+
+/*
+ * Calls hook once for every handshake on a bufferevent of
+ * medsec_channel_accept() that fails: refused by the policy (protocol
+ * version, no shared suite or group, a client certificate that is
+ * missing, from an unknown CA, expired, not yet valid, for the wrong
+ * usage or revoked), ended by the client with an alert or by closing,
+ * or over the handshake timeout. Not reported: a connection the
+ * admission refused (the daemon records those itself) and one closed
+ * before any handshake byte was read (port scans, probes). The hook
+ * runs inside the event loop and must not free the bufferevent.
+ */
+MEDSEC_API
+void medsec_channel_set_failure_hook(struct medsec_channel *ch,
+    void (*hook)(const struct medsec_channel_failure_report *f,
+    void *arg), void *arg);
 
 /*
  * A server-side TLS bufferevent for an accepted socket, in the accepting

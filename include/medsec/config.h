@@ -38,8 +38,8 @@
  *   lifetime_seconds = 28800     ; 300..604800, >= idle
  *   reauth_seconds = 300         ; re-authentication stays fresh this long
  *
- * The daemon's sections, [listen], [tls], [limits], [daemon] and
- * [incident], are described in docs/config.md and medsecd.conf(5).
+ * The daemon's sections, [listen], [tls], [limits], [daemon],
+ * [incident] and [source], are described in docs/config.md and medsecd.conf(5).
  * Every listener must name the client networks it accepts: a listener
  * without its allow-list, a plain-HTTP debug listener without its own,
  * or a peer listener without a CA for the peers' certificates is refused
@@ -154,6 +154,10 @@ struct medsec_config {
 	char incident_email[128];
 	char incident_url[256];
 	char incident_steps[MEDSEC_CONFIG_INCIDENT_STEPS][256];
+	/* [source]: where patients' readings come from until the uplink */
+	int source_simulator;		/* the built-in simulator: 0 off */
+	uint32_t source_patients;	/* simulated patients, 1..64 */
+	uint32_t source_interval;	/* seconds between readings, 1..3600 */
 };
 
 /* struct medsec_config_error, shared by every text parser, is in err.h. */

@@ -35,6 +35,8 @@ int cmd_manifest(int argc, char **argv);
 int cmd_update(int argc, char **argv);
 int cmd_scan(int argc, char **argv);
 int cmd_tls(int argc, char **argv);
+int cmd_incident(int argc, char **argv);
+int cmd_decommission(int argc, char **argv);
 
 /* Prints "medsec: <what>: <medsec_strerror(code)>" to stderr. */
 void cli_error(int code, const char *fmt, ...)

@@ -16,13 +16,14 @@ struct classify_args {
 	const char *profile;
 	const char *catalog;
 	int json;
+	int draft;
 };
 
 static void
 classify_usage(void)
 {
 	fprintf(stderr, "usage: medsec classify PROFILE [--json] "
-	    "[--catalog FILE]\n");
+	    "[--catalog FILE] [--draft]\n");
 }
 
 static int
@@ -30,14 +31,16 @@ parse(int argc, char **argv, struct classify_args *a)
 {
 	static const struct option opts[] = { { "json", 0, NULL, 'j' },
 		{ "catalog", 1, NULL, 'c' }, { "help", 0, NULL, 'h' },
+		{ "draft", 0, NULL, 'd' },
 		{ NULL, 0, NULL, 0 } };
 	int c;
 
 	memset(a, 0, sizeof(*a));
 	optind = 1;
-	while ((c = getopt_long(argc, argv, "jc:h", opts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "jc:hd", opts, NULL)) != -1) {
 		switch (c) {
 		case 'j': a->json = 1; break;
+		case 'd': a->draft = 1; break;
 		case 'c': a->catalog = optarg; break;
 		case 'h': return 1;
 		default: return -1;
@@ -74,6 +77,8 @@ print_human(const struct medsec_catalog *cat, const struct medsec_profile *p,
 	    p->manufacturer);
 	printf("catalog:  %s version %d\n", medsec_catalog_name(cat),
 	    medsec_catalog_version(cat));
+	if (p->more.category[0] != '\0')
+		printf("category: %s\n", p->more.category);
 	printf("in scope: %s\n", c->in_scope ? "yes" : "no");
 	printf("level:    %s\n", c->in_scope ? medsec_level_name(c->level) :
 	    "none (out of scope)");
@@ -88,6 +93,14 @@ print_human(const struct medsec_catalog *cat, const struct medsec_profile *p,
 		    medsec_applicability_name(d->applicability),
 		    d->req->title);
 		printf("%24s%s\n", "", d->reason);
+		if (d->decision.decision != MEDSEC_DECIDE_UNSET)
+			printf("%24sdecision: %s%s%s%s\n", "",
+			    d->decision.decision == MEDSEC_DECIDE_APPLIED ?
+			    "applied" : "not applied",
+			    d->decision.basis != MEDSEC_BASIS_NONE ? " (" : "",
+			    d->decision.basis != MEDSEC_BASIS_NONE ?
+			    medsec_basis_name(d->decision.basis) : "",
+			    d->decision.basis != MEDSEC_BASIS_NONE ? ")" : "");
 	}
 }
 
@@ -135,8 +148,13 @@ cmd_classify(int argc, char **argv)
 	}
 	if (open_catalog(a.catalog, &cat) != MEDSEC_OK)
 		goto out;
-	if ((r = medsec_classify(cat, prof, &c)) != MEDSEC_OK) {
-		cli_error(r, "classify");
+	if ((r = medsec_classify_profile(cat, prof, a.draft ?
+	    MEDSEC_CLASSIFY_DRAFT : 0, &c, &err)) != MEDSEC_OK) {
+		if (r == MEDSEC_ERR_CONFIG) {
+			medsec_config_error_format(&err, msg, sizeof(msg));
+			cli_fail("profile refused: %s", msg);
+		} else
+			cli_error(r, "classify");
 		goto out;
 	}
 	if (a.json) {

@@ -2,7 +2,8 @@
  * medsec report: builds the MFDS submission package (checklist, risk
  * management document, V&V report; Markdown, JSON, HTML and PDF, an
  * index and a checksum manifest) from a device profile and an evidence
- * directory.
+ * directory. Every document is written in Korean and in English (--lang),
+ * each language in its own files: <stem>.ko.<ext> and <stem>.en.<ext>.
  *
  * The package is written into a staging directory next to OUTDIR and
  * renamed into place, so OUTDIR always holds one whole package: never a
@@ -48,6 +49,9 @@ struct report_args {
 	/* --device-evidence FILE_OR_DIR, repeatable (argv pointers). */
 	size_t ndevice;
 	const char *device[MEDSEC_DEVICE_JUNIT_MAX];
+	/* Korean first: the submission's language leads the index. */
+	enum medsec_report_lang langs[MEDSEC_REPORT_LANGS];
+	size_t nlangs;
 };
 
 struct pkg {
@@ -62,8 +66,26 @@ static void
 report_usage(void)
 {
 	fprintf(stderr, "usage: medsec report PROFILE --evidence DIR --out "
-	    "OUTDIR [--strict] [--catalog FILE]\n"
+	    "OUTDIR [--strict] [--catalog FILE] [--lang ko|en|both]\n"
 	    "                     [--device-evidence FILE_OR_DIR ...]\n");
+}
+
+/* --lang: "ko", "en" or "both" (Korean, then English). */
+static int
+parse_lang(const char *s, struct report_args *a)
+{
+	if (strcmp(s, "both") == 0) {
+		a->langs[0] = MEDSEC_REPORT_LANG_KO;
+		a->langs[1] = MEDSEC_REPORT_LANG_EN;
+		a->nlangs = 2;
+		return 0;
+	}
+	a->nlangs = 1;
+	if (medsec_report_lang_parse(s, &a->langs[0]) == MEDSEC_OK)
+		return 0;
+	fprintf(stderr, "medsec: report: --lang %s: expected ko, en or "
+	    "both\n", s);
+	return -1;
 }
 
 static int
@@ -73,12 +95,14 @@ parse(int argc, char **argv, struct report_args *a)
 		{ "out", 1, NULL, 'o' }, { "strict", 0, NULL, 's' },
 		{ "catalog", 1, NULL, 'c' }, { "help", 0, NULL, 'h' },
 		{ "device-evidence", 1, NULL, 'D' },
-		{ NULL, 0, NULL, 0 } };
+		{ "lang", 1, NULL, 'l' }, { NULL, 0, NULL, 0 } };
 	int c;
 
 	memset(a, 0, sizeof(*a));
+	if (parse_lang("both", a) != 0)
+		return -1;
 	optind = 1;
-	while ((c = getopt_long(argc, argv, "e:o:sc:h", opts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "e:o:sc:hl:", opts, NULL)) != -1) {
 		switch (c) {
 		case 'D':
 			if (a->ndevice >= MEDSEC_DEVICE_JUNIT_MAX) {
@@ -93,6 +117,10 @@ parse(int argc, char **argv, struct report_args *a)
 		case 'o': a->out = optarg; break;
 		case 's': a->strict = 1; break;
 		case 'c': a->catalog = optarg; break;
+		case 'l':
+			if (parse_lang(optarg, a) != 0)
+				return -1;
+			break;
 		case 'h': return 1;
 		default: return -1;
 		}
@@ -194,29 +222,50 @@ stage_begin(struct pkg *k, const char *out)
 }
 
 static int
-stage_documents(struct pkg *k, const struct medsec_report *rep)
+stage_document(struct pkg *k, const struct medsec_report *rep,
+    enum medsec_report_doc d, enum medsec_report_lang lang,
+    enum medsec_report_format f)
 {
 	char name[64], *buf = NULL;
 	size_t len = 0;
+	int r;
+
+	if ((r = medsec_report_file_name(d, lang,
+	    medsec_report_format_ext(f), name, sizeof(name))) != MEDSEC_OK) {
+		cli_error(r, "report: naming %s", medsec_report_doc_stem(d));
+		return r;
+	}
+	if ((r = medsec_report_render(rep, d, f, &buf, &len)) != MEDSEC_OK) {
+		cli_error(r, "report: rendering %s", name);
+		return r;
+	}
+	r = stage_file(k, name, buf, len);
+	free(buf);
+	return r;
+}
+
+/* Every document in every format, one language pass after the other. */
+static int
+stage_documents(struct pkg *k, struct medsec_report *rep,
+    const struct report_args *a)
+{
+	size_t l;
 	int d, f, r;
 
-	for (d = 0; d < MEDSEC_REPORT_DOCS; d++)
-		for (f = 0; f < MEDSEC_REPORT_FORMATS; f++) {
-			r = medsec_report_render(rep, (enum medsec_report_doc)d,
-			    (enum medsec_report_format)f, &buf, &len);
-			if (r != MEDSEC_OK) {
-				cli_error(r, "report: rendering %s",
-				    medsec_report_doc_stem(d));
-				return r;
-			}
-			snprintf(name, sizeof(name), "%s.%s",
-			    medsec_report_doc_stem(d),
-			    medsec_report_format_ext(f));
-			r = stage_file(k, name, buf, len);
-			free(buf);
-			if (r != MEDSEC_OK)
-				return r;
+	for (l = 0; l < a->nlangs; l++) {
+		if ((r = medsec_report_set_lang(rep, a->langs[l])) !=
+		    MEDSEC_OK) {
+			cli_error(r, "report: language");
+			return r;
 		}
+		for (d = 0; d < MEDSEC_REPORT_DOCS; d++)
+			for (f = 0; f < MEDSEC_REPORT_FORMATS; f++)
+				if ((r = stage_document(k, rep,
+				    (enum medsec_report_doc)d, a->langs[l],
+				    (enum medsec_report_format)f)) !=
+				    MEDSEC_OK)
+					return r;
+	}
 	return MEDSEC_OK;
 }
 
@@ -249,27 +298,37 @@ stage_production(struct pkg *k, const struct report_args *a,
 	return MEDSEC_OK;
 }
 
-/* The MDS2 draft: mds2-draft.{md,json,html}. */
+/* The MDS2 draft in each language: mds2-draft.<lang>.{md,json,html}. */
 static int
-stage_mds2(struct pkg *k, const struct medsec_report *rep)
+stage_mds2(struct pkg *k, struct medsec_report *rep,
+    const struct report_args *a)
 {
 	char name[64], *buf = NULL;
-	size_t len = 0;
+	size_t l, len = 0;
 	int f, r;
 
-	for (f = 0; f < MEDSEC_REPORT_FORMATS; f++) {
-		r = medsec_report_render_mds2(rep, (enum medsec_report_format)f,
-		    &buf, &len);
-		if (r != MEDSEC_OK) {
-			cli_error(r, "report: rendering the MDS2 draft");
+	for (l = 0; l < a->nlangs; l++) {
+		if ((r = medsec_report_set_lang(rep, a->langs[l])) !=
+		    MEDSEC_OK) {
+			cli_error(r, "report: language");
 			return r;
 		}
-		snprintf(name, sizeof(name), "mds2-draft.%s",
-		    medsec_report_format_ext(f));
-		r = stage_file(k, name, buf, len);
-		free(buf);
-		if (r != MEDSEC_OK)
-			return r;
+		for (f = 0; f < MEDSEC_REPORT_FORMATS; f++) {
+			r = medsec_report_render_mds2(rep,
+			    (enum medsec_report_format)f, &buf, &len);
+			if (r != MEDSEC_OK) {
+				cli_error(r, "report: rendering the MDS2 "
+				    "draft");
+				return r;
+			}
+			snprintf(name, sizeof(name), "mds2-draft.%s.%s",
+			    medsec_report_lang_name(a->langs[l]),
+			    medsec_report_format_ext(f));
+			r = stage_file(k, name, buf, len);
+			free(buf);
+			if (r != MEDSEC_OK)
+				return r;
+		}
 	}
 	return MEDSEC_OK;
 }
@@ -429,7 +488,7 @@ spawn_chromium(const char *chromium, const char *profile_dir,
 	return wait_bounded(pid);
 }
 
-/* Renders one page; checks a PDF really came out. */
+/* Renders one page (stem "checklist.ko"); checks a PDF really came out. */
 static int
 render_pdf(struct pkg *k, const char *chromium, const char *profile_dir,
     const char *abs_stage, const char *stem)
@@ -476,14 +535,31 @@ unlink_in(const char *dir, const char *stem, const char *ext)
 		unlink(path);
 }
 
+/* "checklist.ko": a document's file name without the extension. */
+static int
+doc_lang_stem(int d, enum medsec_report_lang lang, char *out, size_t outlen)
+{
+	char *dot;
+
+	if (medsec_report_file_name((enum medsec_report_doc)d, lang, "pdf",
+	    out, outlen) != MEDSEC_OK || (dot = strrchr(out, '.')) == NULL)
+		return -1;
+	*dot = '\0';
+	return 0;
+}
+
 static void
 drop_pdfs(struct pkg *k)
 {
+	char stem[64];
 	size_t i = json_array_size(k->files);
-	int d;
+	int d, l;
 
-	for (d = 0; d < MEDSEC_REPORT_DOCS; d++)
-		unlink_in(k->stage, medsec_report_doc_stem(d), "pdf");
+	for (l = 0; l < MEDSEC_REPORT_LANGS; l++)
+		for (d = 0; d < MEDSEC_REPORT_DOCS; d++)
+			if (doc_lang_stem(d, (enum medsec_report_lang)l, stem,
+			    sizeof(stem)) == 0)
+				unlink_in(k->stage, stem, "pdf");
 	/* PDF entries are the last ones added. */
 	while (i > 0) {
 		const char *n = json_string_value(json_object_get(
@@ -496,10 +572,12 @@ drop_pdfs(struct pkg *k)
 }
 
 static void
-stage_pdfs(struct pkg *k)
+stage_pdfs(struct pkg *k, const struct report_args *a)
 {
 	char chromium[PATH_MAX], abs_stage[PATH_MAX], profile_dir[PATH_MAX];
+	char stem[64];
 	const char *tmp = getenv("TMPDIR");
+	size_t l;
 	int d;
 
 	if (!find_chromium(chromium, sizeof(chromium), k->pdf_note,
@@ -517,27 +595,30 @@ stage_pdfs(struct pkg *k)
 		return;
 	}
 	k->have_pdf = 1;
-	for (d = 0; d < MEDSEC_REPORT_DOCS && k->have_pdf; d++)
-		if (render_pdf(k, chromium, profile_dir, abs_stage,
-		    medsec_report_doc_stem(d)) != 0)
-			k->have_pdf = 0;
+	for (l = 0; l < a->nlangs && k->have_pdf; l++)
+		for (d = 0; d < MEDSEC_REPORT_DOCS && k->have_pdf; d++)
+			if (doc_lang_stem(d, a->langs[l], stem,
+			    sizeof(stem)) != 0 ||
+			    render_pdf(k, chromium, profile_dir, abs_stage,
+			    stem) != 0)
+				k->have_pdf = 0;
 	remove_tree(profile_dir);
-	/* The index links all three PDFs or none. */
+	/* The index links every PDF or none. */
 	if (!k->have_pdf)
 		drop_pdfs(k);
 }
 
 static int
 stage_index(struct pkg *k, const struct medsec_report *rep,
-    const struct medsec_evidence *ev)
+    const struct medsec_evidence *ev, const struct report_args *a)
 {
 	char *buf = NULL, *man = NULL;
 	size_t len = 0;
 	json_t *root;
 	int r;
 
-	r = medsec_report_render_index(rep, k->have_pdf,
-	    k->have_pdf ? NULL : k->pdf_note, &buf, &len);
+	r = medsec_report_render_index_langs(rep, a->langs, a->nlangs,
+	    k->have_pdf, k->have_pdf ? NULL : k->pdf_note, &buf, &len);
 	if (r != MEDSEC_OK) {
 		cli_error(r, "report: rendering the index");
 		return r;
@@ -564,17 +645,28 @@ stage_index(struct pkg *k, const struct medsec_report *rep,
 
 /* ---- installing the package ---- */
 
-/* Removes the files an earlier package of ours holds, then the dir. */
+/*
+ * Removes the files an earlier package of ours holds, then the dir: the
+ * per-language files, and the single-language names older versions
+ * wrote (<stem>.<ext>).
+ */
 static void
 remove_old(const char *dir)
 {
 	static const char *const exts[] = { "md", "json", "html", "pdf" };
-	int d;
+	char stem[64];
+	int d, l;
 	size_t f;
 
 	for (d = 0; d < MEDSEC_REPORT_DOCS; d++)
-		for (f = 0; f < sizeof(exts) / sizeof(exts[0]); f++)
+		for (f = 0; f < sizeof(exts) / sizeof(exts[0]); f++) {
 			unlink_in(dir, medsec_report_doc_stem(d), exts[f]);
+			for (l = 0; l < MEDSEC_REPORT_LANGS; l++)
+				if (doc_lang_stem(d,
+				    (enum medsec_report_lang)l, stem,
+				    sizeof(stem)) == 0)
+					unlink_in(dir, stem, exts[f]);
+		}
 	unlink_in(dir, "index", "html");
 	unlink_in(dir, MANIFEST, NULL);
 	remove_production(dir);
@@ -694,13 +786,17 @@ load_inputs(const struct report_args *a, struct medsec_profile *prof,
 }
 
 static void
-print_summary(const struct pkg *k, const struct medsec_report *rep,
-    const struct medsec_classification *c)
+print_summary(const struct pkg *k, const struct report_args *a,
+    const struct medsec_report *rep, const struct medsec_classification *c)
 {
 	size_t i;
 
 	printf("package:  %s (%zu files and %s)\n", k->out,
 	    json_array_size(k->files), MANIFEST);
+	printf("language:");
+	for (i = 0; i < a->nlangs; i++)
+		printf(" %s", medsec_report_lang_name(a->langs[i]));
+	printf("\n");
 	printf("pdf:      %s\n", k->have_pdf ? "rendered with Chromium" :
 	    "skipped");
 	printf("gaps:     %zu (%zu required)\n",
@@ -722,17 +818,17 @@ print_summary(const struct pkg *k, const struct medsec_report *rep,
 
 static int
 build_package(struct pkg *k, const struct report_args *a,
-    const struct medsec_report *rep, const struct medsec_evidence *ev)
+    struct medsec_report *rep, const struct medsec_evidence *ev)
 {
 	int r;
 
 	if ((r = stage_begin(k, a->out)) != MEDSEC_OK ||
-	    (r = stage_documents(k, rep)) != MEDSEC_OK ||
+	    (r = stage_documents(k, rep, a)) != MEDSEC_OK ||
 	    (r = stage_production(k, a, ev)) != MEDSEC_OK ||
-	    (r = stage_mds2(k, rep)) != MEDSEC_OK)
+	    (r = stage_mds2(k, rep, a)) != MEDSEC_OK)
 		return r;
-	stage_pdfs(k);
-	if ((r = stage_index(k, rep, ev)) != MEDSEC_OK)
+	stage_pdfs(k, a);
+	if ((r = stage_index(k, rep, ev, a)) != MEDSEC_OK)
 		return r;
 	return install(k);
 }
@@ -767,7 +863,7 @@ cmd_report(int argc, char **argv)
 	}
 	if (build_package(&k, &a, rep, ev) != MEDSEC_OK)
 		goto out;
-	print_summary(&k, rep, c);
+	print_summary(&k, &a, rep, c);
 	rc = CLI_EXIT_OK;
 	if (a.strict && medsec_report_gap_count(rep, 1) > 0) {
 		cli_fail("report: --strict: %zu required requirement(s) are "

@@ -31,6 +31,8 @@ static const struct cli_command groups[] = {
 	{ "tls", cmd_tls, "the device TLS certificate: show, request, import" },
 	{ "sbom", cmd_sbom, "software bill of materials (CycloneDX 1.6, SPDX 2.3)" },
 	{ "vuln", cmd_vuln, "vulnerabilities of an SBOM against offline OSV advisories" },
+	{ "incident", cmd_incident, "security incidents: record, close, notify (MFDS, hospitals, users)" },
+	{ "decommission", cmd_decommission, "end of service: crypto-shred the keys, signed deletion certificate" },
 };
 
 /* A command group, or one of the words cli_dispatch() answers itself. */

@@ -4,6 +4,7 @@
  * GET /v1/incident is answered here, from the configuration, because it
  * involves no decision and must work without login (MFDS 2.3).
  */
+#include <ctype.h>
 #include <errno.h>
 #include <stdarg.h>
 #include <stdint.h>
@@ -20,13 +21,15 @@
 
 #include "medsec/crypto.h"
 #include "medsec/identity.h"
+#include "api.h"
 #include "http.h"
 #include "worker.h"
 
 struct route {
 	enum evhttp_cmd_type method;
 	const char *path;   /* exact, or a prefix ending in '/' with tail */
-	int tail;	    /* 1: path is "/v1/users/" and a name follows;
+	int tail;	    /* 1: path ends in '/' and a name follows
+			       ("/v1/users/", "/v1/patients/");
 			       2: a query string may follow (the tail) */
 	void (*fn)(struct worker *, int, struct evhttp_request *,
 	    const char *);
@@ -432,6 +435,142 @@ out:
 	medsec_wipe(&r, sizeof(r));
 }
 
+/* ---- updates ---- */
+
+static void
+post_updates(struct worker *w, int which, struct evhttp_request *req,
+    const char *tail)
+{
+	struct ps_update_upload_req r;
+	const char *ct;
+
+	(void)tail;
+	memset(&r, 0, sizeof(r));
+	if (http_bearer(req, r.token) != 0)
+		return;
+	ct = evhttp_find_header(evhttp_request_get_input_headers(req),
+	    "Content-Type");
+	if (ct == NULL || evutil_ascii_strcasecmp(ct,
+	    "application/octet-stream") != 0) {
+		http_error(req, 415, "unsupported_media_type", "the body must "
+		    "be the package, as application/octet-stream", 0);
+		goto out;
+	}
+	origin(req, which, &r.from);
+	api_update_upload(w, req, &r);
+out:
+	medsec_wipe(&r, sizeof(r));
+}
+
+static void
+get_updates(struct worker *w, int which, struct evhttp_request *req,
+    const char *tail)
+{
+	(void)tail;
+	token_request(w, which, req, PS_UPDATE_STATUS);
+}
+
+/* 64 lowercase hexadecimal digits: a SHA-256 as the manifest shows it. */
+static int
+is_digest(const char *s)
+{
+	size_t i;
+
+	for (i = 0; i < 64; i++)
+		if (!((s[i] >= '0' && s[i] <= '9') || (s[i] >= 'a' &&
+		    s[i] <= 'f')))
+			return 0;
+	return s[64] == '\0';
+}
+
+static void
+post_updates_approve(struct worker *w, int which, struct evhttp_request *req,
+    const char *tail)
+{
+	struct ps_update_approve_req r;
+	const char *digest = NULL;
+	char msg[200];
+	json_t *o = NULL;
+
+	(void)tail;
+	memset(&r, 0, sizeof(r));
+	if (http_bearer(req, r.token) != 0)
+		return;
+	if ((o = http_json_body(req, w->cfg.limits_max_body_bytes)) == NULL)
+		goto out;
+	if (unpack(req, o, "{s:s}", "digest", &digest) != 0)
+		goto out;
+	if (strlen(digest) != 64 || !is_digest(digest)) {
+		snprintf(msg, sizeof(msg), "\"digest\": '%.70s%s' is not the "
+		    "manifest's SHA-256 (64 lowercase hex digits)", digest,
+		    strlen(digest) > 70 ? "..." : "");
+		http_error(req, 400, "invalid_request", msg, 0);
+		goto out;
+	}
+	memcpy(r.digest, digest, 65);
+	origin(req, which, &r.from);
+	worker_request(w, req, PS_UPDATE_APPROVE, &r, sizeof(r));
+out:
+	json_decref(o);
+	medsec_wipe(&r, sizeof(r));
+}
+
+/* ---- integrity, observations ---- */
+
+static void
+get_integrity(struct worker *w, int which, struct evhttp_request *req,
+    const char *tail)
+{
+	(void)tail;
+	token_request(w, which, req, PS_INTEGRITY);
+}
+
+/* A patient id: 1..64 of [A-Za-z0-9._-], starting with a letter or digit. */
+static int
+patient_id_ok(const char *id, size_t n)
+{
+	size_t i;
+
+	if (n == 0 || n >= PS_PATIENT_LEN || !isalnum((unsigned char)id[0]))
+		return 0;
+	for (i = 0; i < n; i++)
+		if (!isalnum((unsigned char)id[i]) && id[i] != '.' &&
+		    id[i] != '_' && id[i] != '-')
+			return 0;
+	return 1;
+}
+
+/* tail: "{id}/observations" */
+static void
+get_observations(struct worker *w, int which, struct evhttp_request *req,
+    const char *tail)
+{
+	static const char leaf[] = "/observations";
+	struct ps_observations_req r;
+	const char *slash = strchr(tail, '/');
+	size_t n = slash != NULL ? (size_t)(slash - tail) : 0;
+	char msg[200];
+
+	memset(&r, 0, sizeof(r));
+	if (slash == NULL || strcmp(slash, leaf) != 0) {
+		http_error(req, 404, "not_found", "no such resource", 0);
+		return;
+	}
+	if (!patient_id_ok(tail, n)) {
+		snprintf(msg, sizeof(msg), "patient id '%.*s%s' in the path: 1 "
+		    "to 64 of A-Z a-z 0-9 . _ -, starting with a letter or "
+		    "digit", (int)(n > 64 ? 64 : n), tail, n > 64 ? "..." : "");
+		http_error(req, 400, "invalid_request", msg, 0);
+		return;
+	}
+	if (http_bearer(req, r.token) != 0)
+		return;
+	memcpy(r.patient, tail, n);
+	origin(req, which, &r.from);
+	worker_request(w, req, PS_OBSERVATIONS, &r, sizeof(r));
+	medsec_wipe(&r, sizeof(r));
+}
+
 static const struct route routes[] = {
 	{ EVHTTP_REQ_GET, "/v1/health", 0, get_health },
 	{ EVHTTP_REQ_GET, "/v1/incident", 0, get_incident },
@@ -445,6 +584,11 @@ static const struct route routes[] = {
 	{ EVHTTP_REQ_DELETE, "/v1/users/", 1, delete_user },
 	{ EVHTTP_REQ_GET, "/v1/audit", 2, get_audit },
 	{ EVHTTP_REQ_POST, "/v1/control", 0, post_control },
+	{ EVHTTP_REQ_POST, "/v1/updates", 0, post_updates },
+	{ EVHTTP_REQ_GET, "/v1/updates", 0, get_updates },
+	{ EVHTTP_REQ_POST, "/v1/updates/approve", 0, post_updates_approve },
+	{ EVHTTP_REQ_GET, "/v1/integrity", 0, get_integrity },
+	{ EVHTTP_REQ_GET, "/v1/patients/", 1, get_observations },
 };
 
 static int

@@ -21,6 +21,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 #include <sys/resource.h>
 #include <sys/socket.h>
 #include <netinet/in.h>
@@ -44,6 +45,8 @@
 #define CONN_OBS_FOLD 0x2
 #define CONN_HEADERS_TOO_BIG 0x4
 #define CONN_DUP_LENGTH 0x8
+#define CONN_LINGER 0x10 /* answered early: drain before closing */
+#define CONN_GATE_ANSWERED 0x20 /* the gate answered 431: drop the rest */
 
 enum gate_state { GATE_HEADERS, GATE_BODY, GATE_PASS };
 
@@ -132,6 +135,32 @@ gate_peer(struct conn *c)
 	return 0;
 }
 
+/*
+ * evhttp has one body limit per connection, read when it reads a body.
+ * The gate sees each request line before evhttp parses the request, so
+ * it sets the limit for that request: max_update_bytes for an update
+ * package (POST /v1/updates), max_body_bytes for everything else. The
+ * connection is the bufferevent's callback argument, which evhttp sets;
+ * if that cannot be confirmed the limit stays max_body_bytes.
+ */
+static void
+gate_body_limit(struct conn *c)
+{
+	static const char upload[] = "post /v1/updates ";
+	const struct medsec_config *cfg = &c->w->cfg;
+	void *arg = NULL;
+
+	bufferevent_getcb(c->bev, NULL, NULL, NULL, &arg);
+	if (arg == NULL || evhttp_connection_get_bufferevent(arg) != c->bev)
+		return;
+	if (strncmp(c->line, upload, sizeof(upload) - 1) == 0)
+		evhttp_connection_set_max_body_size(arg,
+		    (ev_ssize_t)cfg->limits_max_update_bytes);
+	else
+		evhttp_connection_set_max_body_size(arg,
+		    (ev_ssize_t)cfg->limits_max_body_bytes);
+}
+
 static void
 end_of_line(struct conn *c)
 {
@@ -168,6 +197,8 @@ end_of_line(struct conn *c)
 	} else if (!c->first_line &&
 	    strncmp(c->line, "transfer-encoding:", 18) == 0)
 		c->chunked_or_te = 1;
+	else if (c->first_line)
+		gate_body_limit(c);
 	c->first_line = 0;
 }
 
@@ -250,6 +281,100 @@ gate_guard(struct conn *c)
 	return 1;
 }
 
+/*
+ * Lingering close, as nginx's lingering_close: a request refused before
+ * it was read whole (431, 414, 413, 400) is answered while the client is
+ * still sending. Closing a socket with unread input sends a reset, and a
+ * client that is still writing then loses the answer. The socket is kept
+ * open through a duplicate, its write side shut after the answer, and
+ * what still arrives is read and dropped, bounded in time, bytes and in
+ * the number of sockets lingering at once.
+ */
+#define LINGER_MAX 64
+#define LINGER_BYTES (1024 * 1024)
+#define LINGER_SECONDS 5
+
+struct lingering_conn {
+	struct event *ev;
+	int fd;
+	int shut;
+	size_t bytes;
+	int64_t started_us;
+};
+
+static size_t lingering;
+
+static void
+linger_end(struct lingering_conn *l)
+{
+	event_free(l->ev);
+	close(l->fd);
+	free(l);
+	lingering--;
+}
+
+static void
+linger_read(evutil_socket_t fd, short what, void *arg)
+{
+	struct lingering_conn *l = arg;
+	char scratch[16384];
+	ssize_t n;
+
+	if (!l->shut) {
+		/* The answer is in the socket: the client sees its end. */
+		shutdown(fd, SHUT_WR);
+		l->shut = 1;
+	}
+	if ((what & EV_TIMEOUT) != 0 || medsec_clock_mono_us() -
+	    l->started_us > (int64_t)LINGER_SECONDS * 1000000) {
+		linger_end(l);
+		return;
+	}
+	for (;;) {
+		n = read(fd, scratch, sizeof(scratch));
+		if (n > 0) {
+			l->bytes += (size_t)n;
+			if (l->bytes > LINGER_BYTES)
+				break;
+			continue;
+		}
+		if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK))
+			return;
+		if (n < 0 && errno == EINTR)
+			continue;
+		break; /* the client's end, or an error */
+	}
+	linger_end(l);
+}
+
+static void
+linger_start(struct event_base *base, evutil_socket_t fd)
+{
+	static const struct timeval idle = { 1, 0 };
+	struct lingering_conn *l;
+
+	if (fd < 0 || lingering >= LINGER_MAX)
+		return; /* closed at once: the answer may be lost, nothing else */
+	if ((l = calloc(1, sizeof(*l))) == NULL)
+		return;
+	if ((l->fd = dup(fd)) < 0) {
+		free(l);
+		return;
+	}
+	l->started_us = medsec_clock_mono_us();
+	l->ev = event_new(base, l->fd, EV_READ | EV_PERSIST, linger_read, l);
+	if (l->ev == NULL || event_add(l->ev, &idle) != 0) {
+		if (l->ev != NULL)
+			event_free(l->ev);
+		close(l->fd);
+		free(l);
+		return;
+	}
+	lingering++;
+	/* Runs after evhttp has freed the connection: then shut and drain. */
+	event_active(l->ev, EV_READ, 0);
+}
+
 /* evhttp closes a connection that made a request: it leaves the guard. */
 static void
 on_connection_close(struct evhttp_connection *evcon, void *arg)
@@ -257,8 +382,11 @@ on_connection_close(struct evhttp_connection *evcon, void *arg)
 	struct conn *c = arg;
 	struct bufferevent *bev = evhttp_connection_get_bufferevent(evcon);
 
-	if (c->bev == bev)
-		conn_disconnect(c);
+	if (c->bev != bev)
+		return;
+	conn_disconnect(c);
+	if ((c->flags & CONN_LINGER) != 0)
+		linger_start(c->w->base, bufferevent_getfd(bev));
 }
 
 /* Which listener accepted fd: the one whose port the socket is bound to. */
@@ -324,6 +452,31 @@ conn_for(struct bufferevent *bev, int fresh)
 	return c;
 }
 
+/*
+ * Headers over max_header_bytes are answered by the gate as soon as they
+ * pass the limit, and everything the client still sends is dropped
+ * unread by evhttp: evhttp would otherwise buffer up to its own larger
+ * limit and then answer by itself and close on unread input, and a
+ * client still sending loses the answer to the reset. The client reads
+ * the answer and closes; evhttp then sees the end.
+ */
+static void
+gate_answer_too_large(struct conn *c, struct evbuffer *in)
+{
+	static const char body[] = "{\"error\":{\"code\":\"headers_too_large\","
+	    "\"message\":\"the request line and headers exceed "
+	    "max_header_bytes\"}}";
+
+	c->flags |= CONN_GATE_ANSWERED;
+	evbuffer_drain(in, evbuffer_get_length(in));
+	if (evbuffer_add_printf(bufferevent_get_output(c->bev),
+	    "HTTP/1.1 431 Request Header Fields Too Large\r\n"
+	    "Content-Type: application/json\r\nContent-Length: %zu\r\n"
+	    "Connection: close\r\n\r\n%s", sizeof(body) - 1, body) < 0 ||
+	    bufferevent_enable(c->bev, EV_WRITE) != 0)
+		shutdown(c->fd, SHUT_RDWR); /* no answer: closed, not served */
+}
+
 static void
 gate_input(struct evbuffer *in, const struct evbuffer_cb_info *info,
     void *arg)
@@ -343,12 +496,18 @@ gate_input(struct evbuffer *in, const struct evbuffer_cb_info *info,
 	}
 	if (c->refused)
 		return;
+	if ((c->flags & CONN_GATE_ANSWERED) != 0) {
+		evbuffer_drain(in, evbuffer_get_length(in));
+		return;
+	}
 	if (evbuffer_ptr_set(in, &at, info->orig_size - info->n_deleted,
 	    EVBUFFER_PTR_SET) != 0)
 		return;
 	n = evbuffer_peek(in, (ev_ssize_t)info->n_added, &at, v, 16);
 	for (i = 0; i < n && i < 16; i++)
 		scan(c, v[i].iov_base, v[i].iov_len);
+	if ((c->flags & CONN_HEADERS_TOO_BIG) != 0)
+		gate_answer_too_large(c, in);
 }
 
 struct gate_arg {
@@ -473,6 +632,10 @@ void
 http_error_close(struct evhttp_request *req, int status, const char *code,
     const char *message)
 {
+	struct conn *c = conn_of_request(req);
+
+	if (c != NULL)
+		c->flags |= CONN_LINGER;
 	evhttp_add_header(evhttp_request_get_output_headers(req), "Connection",
 	    "close");
 	http_error(req, status, code, message, 0);
@@ -639,6 +802,79 @@ http_guard_request(struct worker *w, struct evhttp_request *req, int login)
 	return -1;
 }
 
+/* ---- the peer listener (machine peers, mutual TLS: MFDS 1.5, 1.6) ---- */
+
+static const char *
+method_name(enum evhttp_cmd_type method)
+{
+	switch (method) {
+	case EVHTTP_REQ_GET:
+		return "GET";
+	case EVHTTP_REQ_POST:
+		return "POST";
+	case EVHTTP_REQ_DELETE:
+		return "DELETE";
+	default:
+		return "OTHER";
+	}
+}
+
+/*
+ * Every request on the peer listener goes to the monitor with the client
+ * certificate's fingerprint: it maps the certificate to its machine
+ * identity (exact fingerprint match) and decides under that identity's
+ * roles. Nothing is decided or answered here but malformed paths.
+ */
+static void
+peer_route(struct worker *w, struct conn *c, struct evhttp_request *req)
+{
+	const char *uri = evhttp_request_get_uri(req), *query;
+	struct ps_peer_req r;
+	size_t pathlen;
+
+	if (uri == NULL || uri[0] != '/' || strchr(uri, '%') != NULL ||
+	    strchr(uri, '#') != NULL) {
+		http_error(req, 400, "invalid_request",
+		    "the path must be plain (no escapes)", 0);
+		return;
+	}
+	if (http_guard_request(w, req, 0) != 0)
+		return;
+	if ((query = strchr(uri, '?')) != NULL) {
+		http_error(req, 400, "invalid_request",
+		    "the peer listener's paths take no query", 0);
+		return;
+	}
+	memset(&r, 0, sizeof(r));
+	/* The handshake verified it; no certificate cannot get here. */
+	if (medsec_channel_peer_fingerprint(c->bev, r.fingerprint) !=
+	    MEDSEC_OK) {
+		http_error_close(req, 403, "unknown_peer",
+		    "no client certificate on this connection");
+		return;
+	}
+	http_source(req, r.from.source, sizeof(r.from.source));
+	snprintf(r.from.listener, sizeof(r.from.listener), "%s",
+	    listener_names[MEDSECD_LISTEN_PEER]);
+	snprintf(r.method, sizeof(r.method), "%s",
+	    method_name(evhttp_request_get_command(req)));
+	pathlen = strlen(uri);
+	if (pathlen < sizeof(r.path))
+		memcpy(r.path, uri, pathlen + 1);
+	worker_request(w, req, PS_PEER_REQUEST, &r, sizeof(r));
+}
+
+/* ---- failed handshakes ---- */
+
+static void
+on_tls_failure(const struct medsec_channel_failure_report *f, void *arg)
+{
+	struct gate_arg *ga = arg;
+
+	worker_note_tls_failure(ga->w, f->source, listener_names[ga->which],
+	    f->reason, f->alert);
+}
+
 /* ---- listeners ---- */
 
 static void
@@ -656,7 +892,10 @@ on_request(struct evhttp_request *req, void *arg)
 	    on_connection_close, c);
 	if (http_check_request(ga->w, req) != 0)
 		return;
-	api_route(ga->w, ga->which, req);
+	if (ga->which == MEDSECD_LISTEN_PEER)
+		peer_route(ga->w, c, req);
+	else
+		api_route(ga->w, ga->which, req);
 }
 
 int
@@ -668,16 +907,19 @@ http_listen(struct worker *w, int which, int fd)
 	/* api and peer are HTTPS: never served without the TLS channel. */
 	if (which != MEDSECD_LISTEN_DEBUG && w->channel[which] == NULL)
 		return MEDSEC_ERR_STATE;
-	if (w->channel[which] != NULL)
-		medsec_channel_set_admission(w->channel[which], gate_admit,
-		    NULL);
 	if (gates.by_fd == NULL)
 		return MEDSEC_ERR_STATE;
+	gate_args[which].w = w;
+	gate_args[which].which = which;
+	if (w->channel[which] != NULL) {
+		medsec_channel_set_admission(w->channel[which], gate_admit,
+		    NULL);
+		medsec_channel_set_failure_hook(w->channel[which],
+		    on_tls_failure, &gate_args[which]);
+	}
 	if ((h = evhttp_new(w->base)) == NULL)
 		return MEDSEC_ERR_NOMEM;
 	gate_worker = w;
-	gate_args[which].w = w;
-	gate_args[which].which = which;
 	/*
 	 * evhttp's own bounds sit above the gate's, so the gate answers
 	 * first with the precise error; evhttp's stop what gets past.

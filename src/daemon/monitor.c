@@ -45,28 +45,6 @@ library_log(void *ctx, int severity, const char *module, const char *msg)
 	    module, msg);
 }
 
-void
-monitor_audit(struct monitor *m, int event, const char *actor,
-    const char *source, const char *object, int outcome, const char *reason,
-    const char *details)
-{
-	struct medsec_audit_event_in ev;
-	int r;
-
-	memset(&ev, 0, sizeof(ev));
-	ev.event = event;
-	ev.actor = actor;
-	ev.source = source;
-	ev.object = object;
-	ev.outcome = outcome;
-	ev.reason = reason;
-	ev.details = details;
-	if ((r = medsec_audit_append(medsec_device_audit(m->dev), &ev,
-	    NULL)) != MEDSEC_OK)
-		medsecd_log(LOG_ERR, "audit record %d not written: %s",
-		    event, medsec_strerror(r));
-}
-
 /* ---- listeners ---- */
 
 static int
@@ -247,7 +225,8 @@ monitor_reply(struct monitor *m, uint32_t id, int status, unsigned http,
 	struct ps_reply rep;
 	int r;
 
-	if (m->ps_fd < 0)
+	if (m->ps_fd < 0 || monitor_audit_hold_reply(m, id, status, http, code,
+	    message, body, bodylen))
 		return;
 	memset(&rep, 0, sizeof(rep));
 	rep.status = status;
@@ -312,7 +291,9 @@ dispatch(struct monitor *m, const struct privsep_hdr *hdr,
 	}
 	for (i = 0; i < monitor_dispatch_count; i++) {
 		if (monitor_dispatch_table[i].type == hdr->type) {
+			monitor_audit_request_begin(m, hdr->id);
 			monitor_dispatch_table[i].handler(m, hdr->id, payload);
+			monitor_audit_request_end(m);
 			return;
 		}
 	}
@@ -343,12 +324,13 @@ on_worker_message(evutil_socket_t fd, short what, void *arg)
 			worker_violation(m, "malformed message");
 			return;
 		}
-		if (passed_fd >= 0) {
-			close(passed_fd);
-			worker_violation(m, "unexpected descriptor");
-			return;
-		}
+		/* The rule says whether the message may carry it; a handler
+		 * that keeps it takes it from rx_fd. */
+		m->rx_fd = passed_fd;
 		dispatch(m, &hdr, payload);
+		if (m->rx_fd >= 0)
+			close(m->rx_fd);
+		m->rx_fd = -1;
 		if (m->worker_pid <= 0 || !event_pending(m->ps_ev, EV_READ,
 		    NULL))
 			return;
@@ -381,7 +363,11 @@ start_worker(struct monitor *m)
 		medsecd_log(LOG_ERR, "socketpair: %s", strerror(errno));
 		goto retry;
 	}
-	if ((pid = fork()) < 0) {
+	login_pool_quiesce(m->pool);
+	pid = fork();
+	if (pid != 0)
+		login_pool_resume(m->pool);
+	if (pid < 0) {
 		medsecd_log(LOG_ERR, "fork: %s", strerror(errno));
 		close(sv[0]);
 		close(sv[1]);
@@ -545,6 +531,7 @@ on_sighup(evutil_socket_t sig, short what, void *arg)
 	    &m->cfg, sizeof(m->cfg), -1)) != MEDSEC_OK)
 		medsecd_log(LOG_NOTICE, "new configuration not sent to the "
 		    "worker: %s", medsec_strerror(r));
+	monitor_peer_reload(m);
 	monitor_audit(m, MEDSEC_EV_CONFIG_CHANGED, "medsecd", "local",
 	    m->config_path, MEDSEC_AUDIT_SUCCESS, "reloaded", NULL);
 	medsecd_log(LOG_NOTICE, "configuration reloaded");
@@ -591,6 +578,7 @@ monitor_free(struct monitor *m)
 {
 	int i, r;
 
+	monitor_patients_stop();
 	login_pool_free(m->pool);
 	close_channel(m);
 	for (i = 0; i < 4; i++)
@@ -606,6 +594,7 @@ monitor_free(struct monitor *m)
 	if (m->dev != NULL) {
 		monitor_audit(m, MEDSEC_EV_APP_STOP, "medsecd", "local",
 		    "medsecd", MEDSEC_AUDIT_SUCCESS, "shutdown", NULL);
+		monitor_audit_close(m);
 		if ((r = medsec_device_close(m->dev)) != MEDSEC_OK)
 			medsecd_log(LOG_ERR, "closing the device: %s",
 			    medsec_strerror(r));
@@ -627,6 +616,7 @@ monitor_run(const struct medsecd_options *opts,
 	m->cfg = *cfg;
 	m->config_path = opts->config_path;
 	m->ps_fd = -1;
+	m->rx_fd = -1;
 	m->backoff_s = 1;
 	for (i = 0; i < MEDSECD_LISTEN__COUNT; i++)
 		m->listen_fd[i] = -1;
@@ -656,6 +646,8 @@ monitor_run(const struct medsecd_options *opts,
 		medsecd_log(LOG_ERR, "cannot start the login pool");
 		goto out;
 	}
+	if (monitor_patients_start(m) != 0)
+		goto out;
 	start_worker(m);
 	event_base_dispatch(m->base);
 	rc = MEDSECD_EXIT_OK;

@@ -17,6 +17,7 @@
 struct event_base;
 struct event;
 struct login_pool;
+struct audit_gate;
 
 struct medsec_channel;
 
@@ -39,6 +40,8 @@ struct monitor {
 	struct event *restart_ev;
 	struct event *sig_ev[4];
 	int stopping;
+	int rx_fd; /* descriptor of the message being handled; -1: none */
+	struct audit_gate *audit_gate;	/* monitor_audit.c */
 	union {
 		uint64_t align;
 		uint8_t buf[PRIVSEP_MSG_MAX];
@@ -69,6 +72,16 @@ int monitor_control_init(void);
 int monitor_control_key_text(const char *session_id, char *out,
     size_t outlen);
 
+/* Peers and TLS failures (monitor_peer.c, MFDS 1.5, 1.6). */
+void monitor_h_tls_failure(struct monitor *m, uint32_t id,
+    const uint8_t *payload);
+void monitor_h_peer_request(struct monitor *m, uint32_t id,
+    const uint8_t *payload);
+void monitor_h_peer_closed(struct monitor *m, uint32_t id,
+    const uint8_t *payload);
+/* SIGHUP: the revocation list to the peer channel and the worker. */
+void monitor_peer_reload(struct monitor *m);
+
 /* Sends a reply (body may be NULL); a lost worker is noticed by SIGCHLD. */
 void monitor_reply(struct monitor *m, uint32_t id, int status, unsigned http,
     const char *code, const char *message, const char *body, size_t bodylen);
@@ -78,11 +91,41 @@ void monitor_reply_error(struct monitor *m, uint32_t id, int status,
     int token_check);
 
 /*
- * Appends a record to the trail; a record that cannot be written is
- * logged (the trail reports it degraded) and the caller carries on.
+ * Queues a record for the trail's next group commit (monitor_audit.c). A
+ * reply to the request being handled waits until the record is durable,
+ * and becomes a 503 audit_unavailable if it cannot be written; a record
+ * that cannot be queued is logged (the trail reports it degraded).
  */
 void monitor_audit(struct monitor *m, int event, const char *actor,
     const char *source, const char *object, int outcome, const char *reason,
     const char *details);
+/* Around each request's handler: its records hold back its reply. */
+void monitor_audit_request_begin(struct monitor *m, uint32_t id);
+void monitor_audit_request_end(struct monitor *m);
+/* 1 when the reply is held (or refused) behind the request's records. */
+int monitor_audit_hold_reply(struct monitor *m, uint32_t id, int status,
+    unsigned http, const char *code, const char *message, const char *body,
+    size_t bodylen);
+/* Commits what is queued, sending or refusing held replies. */
+void monitor_audit_close(struct monitor *m);
+
+/* POST/GET /v1/updates, POST /v1/updates/approve (monitor_updates.c). */
+void monitor_h_update_upload(struct monitor *m, uint32_t id,
+    const uint8_t *payload);
+void monitor_h_update_status(struct monitor *m, uint32_t id,
+    const uint8_t *payload);
+void monitor_h_update_approve(struct monitor *m, uint32_t id,
+    const uint8_t *payload);
+
+/* GET /v1/integrity (monitor_integrity.c). */
+void monitor_h_integrity(struct monitor *m, uint32_t id,
+    const uint8_t *payload);
+
+/* GET /v1/patients/{id}/observations (monitor_patients.c). */
+void monitor_h_observations(struct monitor *m, uint32_t id,
+    const uint8_t *payload);
+/* Starts the readings' source ([source]); 0, or -1 with a message. */
+int monitor_patients_start(struct monitor *m);
+void monitor_patients_stop(void);
 
 #endif

@@ -553,6 +553,15 @@ const struct monitor_dispatch monitor_dispatch_table[] = {
 	{ PS_AUDIT_READ, monitor_h_audit_read },
 	{ PS_CONTROL, monitor_h_control },
 	{ PS_THROTTLED, h_throttled },
+	/* Peers and TLS failures (monitor_peer.c). */
+	{ PS_TLS_FAILURE, monitor_h_tls_failure },
+	{ PS_PEER_REQUEST, monitor_h_peer_request },
+	{ PS_PEER_CLOSED, monitor_h_peer_closed },
+	{ PS_UPDATE_UPLOAD, monitor_h_update_upload },
+	{ PS_UPDATE_STATUS, monitor_h_update_status },
+	{ PS_UPDATE_APPROVE, monitor_h_update_approve },
+	{ PS_INTEGRITY, monitor_h_integrity },
+	{ PS_OBSERVATIONS, monitor_h_observations },
 };
 const size_t monitor_dispatch_count =
     sizeof(monitor_dispatch_table) / sizeof(monitor_dispatch_table[0]);

@@ -35,11 +35,14 @@ struct job {
 struct login_pool {
 	pthread_mutex_t lock;
 	pthread_cond_t work;
+	pthread_cond_t parked_cv; /* a thread has parked */
 	struct job *jobs;
 	size_t njobs;
 	uint64_t next_order;
 	size_t pending;
 	int stopping;
+	int paused;      /* login_pool_quiesce: take no job */
+	unsigned parked; /* threads waiting on work, holding nothing */
 	int efd;
 	struct event *ev;
 	pthread_t *threads;
@@ -81,8 +84,13 @@ pool_thread(void *arg)
 
 	pthread_mutex_lock(&p->lock);
 	for (;;) {
-		while (!p->stopping && (j = oldest_queued(p)) == NULL)
+		while (!p->stopping &&
+		    (p->paused || (j = oldest_queued(p)) == NULL)) {
+			p->parked++;
+			pthread_cond_broadcast(&p->parked_cv);
 			pthread_cond_wait(&p->work, &p->lock);
+			p->parked--;
+		}
 		if (p->stopping)
 			break;
 		j->state = JOB_RUNNING;
@@ -152,6 +160,7 @@ login_pool_new(struct event_base *base, unsigned threads, unsigned queue,
 	}
 	pthread_mutex_init(&p->lock, NULL);
 	pthread_cond_init(&p->work, NULL);
+	pthread_cond_init(&p->parked_cv, NULL);
 	if ((p->efd = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC)) < 0)
 		goto fail;
 	p->ev = event_new(base, p->efd, EV_READ | EV_PERSIST, collect_done, p);
@@ -202,6 +211,29 @@ login_pool_submit(struct login_pool *p, struct medsec_login_attempt *a,
 	return MEDSEC_OK;
 }
 
+void
+login_pool_quiesce(struct login_pool *p)
+{
+	if (p == NULL)
+		return;
+	pthread_mutex_lock(&p->lock);
+	p->paused = 1;
+	while (p->parked < p->nthreads)
+		pthread_cond_wait(&p->parked_cv, &p->lock);
+	pthread_mutex_unlock(&p->lock);
+}
+
+void
+login_pool_resume(struct login_pool *p)
+{
+	if (p == NULL)
+		return;
+	pthread_mutex_lock(&p->lock);
+	p->paused = 0;
+	pthread_cond_broadcast(&p->work);
+	pthread_mutex_unlock(&p->lock);
+}
+
 size_t
 login_pool_pending(const struct login_pool *p)
 {
@@ -236,6 +268,7 @@ login_pool_free(struct login_pool *p)
 	if (p->efd >= 0)
 		close(p->efd);
 	pthread_cond_destroy(&p->work);
+	pthread_cond_destroy(&p->parked_cv);
 	pthread_mutex_destroy(&p->lock);
 	free(p->threads);
 	free(p->jobs);

@@ -39,6 +39,17 @@ int login_pool_new(struct event_base *base, unsigned threads, unsigned queue,
 int login_pool_submit(struct login_pool *p, struct medsec_login_attempt *a,
     const char *password, size_t pwlen, login_pool_done_fn done, void *arg);
 
+/*
+ * Waits until every thread is parked with no verification running and
+ * keeps them parked until login_pool_resume. The monitor forks its
+ * worker between the two: a thread busy in the allocator, OpenSSL or
+ * libsodium at the fork would leave that lock held forever in the child
+ * (seen as a worker hung in malloc under AddressSanitizer). Blocks the
+ * caller for at most one running verification. NULL: no-op.
+ */
+void login_pool_quiesce(struct login_pool *p);
+void login_pool_resume(struct login_pool *p);
+
 /* Verifications queued or running now. */
 size_t login_pool_pending(const struct login_pool *p);
 

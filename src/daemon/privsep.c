@@ -40,7 +40,24 @@ static const struct ps_field control_fields[] = { ORIGIN(ps_control_req),
 	FIELD(ps_control_req, args), FIELD(ps_control_req, mac), END };
 static const struct ps_field throttled_fields[] = {
 	ORIGIN(ps_throttled_req), END };
+static const struct ps_field upload_fields[] = {
+	ORIGIN(ps_update_upload_req), FIELD(ps_update_upload_req, token), END };
+static const struct ps_field approve_fields[] = {
+	ORIGIN(ps_update_approve_req), FIELD(ps_update_approve_req, token),
+	FIELD(ps_update_approve_req, digest), END };
+static const struct ps_field observations_fields[] = {
+	ORIGIN(ps_observations_req), FIELD(ps_observations_req, token),
+	FIELD(ps_observations_req, patient), END };
 static const struct ps_field no_fields[] = { END };
+/* Peers and TLS failures (MFDS 1.5, 1.6). */
+static const struct ps_field tls_failure_fields[] = {
+	ORIGIN(ps_tls_failure_req), FIELD(ps_tls_failure_req, reason), END };
+static const struct ps_field peer_fields[] = { ORIGIN(ps_peer_req),
+	FIELD(ps_peer_req, fingerprint), FIELD(ps_peer_req, method),
+	FIELD(ps_peer_req, path), END };
+static const struct ps_field peer_closed_fields[] = {
+	ORIGIN(ps_peer_closed_req), FIELD(ps_peer_closed_req, fingerprint),
+	END };
 
 /*
  * Passwords are counted bytes (password_len), not strings: a password may
@@ -72,6 +89,25 @@ const struct privsep_rule privsep_rules[] = {
 	    PS_STATE_SERVING, control_fields },
 	{ PS_THROTTLED, "throttled", sizeof(struct ps_throttled_req),
 	    PS_STATE_SERVING, throttled_fields },
+	/* Peers and TLS failures (MFDS 1.5, 1.6). */
+	{ PS_TLS_FAILURE, "tls_failure", sizeof(struct ps_tls_failure_req),
+	    PS_STATE_SERVING, tls_failure_fields },
+	{ PS_PEER_REQUEST, "peer_request", sizeof(struct ps_peer_req),
+	    PS_STATE_SERVING, peer_fields },
+	{ PS_PEER_CLOSED, "peer_closed", sizeof(struct ps_peer_closed_req),
+	    PS_STATE_SERVING, peer_closed_fields },
+	{ PS_UPDATE_UPLOAD, "update_upload",
+	    sizeof(struct ps_update_upload_req), PS_STATE_SERVING,
+	    upload_fields },
+	{ PS_UPDATE_STATUS, "update_status", sizeof(struct ps_token_req),
+	    PS_STATE_SERVING, token_fields },
+	{ PS_UPDATE_APPROVE, "update_approve",
+	    sizeof(struct ps_update_approve_req), PS_STATE_SERVING,
+	    approve_fields },
+	{ PS_INTEGRITY, "integrity", sizeof(struct ps_token_req),
+	    PS_STATE_SERVING, token_fields },
+	{ PS_OBSERVATIONS, "observations", sizeof(struct ps_observations_req),
+	    PS_STATE_SERVING, observations_fields },
 	/* Sent once, after the sandbox is in place and before serving. */
 	{ PS_WORKER_READY, "worker_ready", sizeof(struct ps_worker_ready_req),
 	    PS_STATE_STARTING, no_fields },
@@ -228,6 +264,13 @@ bad:
 	return MEDSEC_ERR_FORMAT;
 }
 
+/* The one message that carries a descriptor: an update package. */
+static int
+takes_fd(uint32_t type)
+{
+	return type == PS_UPDATE_UPLOAD;
+}
+
 int
 privsep_check(const struct privsep_rule *rules, size_t nrules,
     const struct privsep_hdr *hdr, const uint8_t *payload, unsigned state,
@@ -252,8 +295,9 @@ privsep_check(const struct privsep_rule *rules, size_t nrules,
 		    hdr->len, rule->size);
 		return MEDSEC_ERR_FORMAT;
 	}
-	if ((hdr->flags & PRIVSEP_F_FD) != 0) {
-		snprintf(why, whylen, "%s: unexpected descriptor", rule->name);
+	if (((hdr->flags & PRIVSEP_F_FD) != 0) != takes_fd(rule->type)) {
+		snprintf(why, whylen, "%s: %s descriptor", rule->name,
+		    takes_fd(rule->type) ? "missing" : "unexpected");
 		return MEDSEC_ERR_FORMAT;
 	}
 	for (f = rule->strings; f->size != 0; f++) {

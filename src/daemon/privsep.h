@@ -48,10 +48,21 @@ enum privsep_type {
 	PS_AUDIT_READ,
 	PS_CONTROL,
 	PS_THROTTLED,
+	/* Peers and TLS failures (MFDS 1.5, 1.6; monitor_peer.c): */
+	PS_TLS_FAILURE,
+	PS_PEER_REQUEST,
+	PS_PEER_CLOSED,
+	PS_UPDATE_UPLOAD,  /* carries the package as a sealed memfd */
+	PS_UPDATE_STATUS,
+	PS_UPDATE_APPROVE,
+	PS_INTEGRITY,
+	PS_OBSERVATIONS,
 	PS__WORKER_LAST,
 	/* Monitor to worker: */
 	PS_REPLY = 100,
 	PS_CONFIG,
+	/* The revocation list after a reload (text), apart from the others'. */
+	PS_REVOCATION_LIST = 140,
 };
 
 /* The monitor's view of the worker, for the dispatch table. */
@@ -175,6 +186,41 @@ struct ps_reply {
 
 #define PS_REPLY_BODY_MAX (PRIVSEP_BODY_MAX - sizeof(struct ps_reply))
 
+/* ---- peers and TLS failures (MFDS 1.5, 1.6; monitor_peer.c) ---- */
+
+#define PS_FINGERPRINT_LEN 65 /* SHA-256, lowercase hex, NUL */
+#define PS_TLS_REASON_LEN 160
+
+/*
+ * Failed handshakes of one source on one listener for one reason since
+ * their last report (one record per source and reason per interval).
+ */
+struct ps_tls_failure_req {
+	struct ps_origin from;
+	char reason[PS_TLS_REASON_LEN];
+	uint32_t alert; /* the fatal alert (RFC 8446 6.2); 0: none */
+	uint32_t count;
+};
+
+/*
+ * A request on the peer listener: the client certificate's fingerprint
+ * and the route, which the monitor maps to the machine identity and its
+ * permissions. path is "" when it does not fit (then no route matches).
+ */
+struct ps_peer_req {
+	struct ps_origin from;
+	char fingerprint[PS_FINGERPRINT_LEN];
+	char method[8];
+	char path[128];
+};
+
+/* Live connections of a revoked peer closed after a reload. */
+struct ps_peer_closed_req {
+	struct ps_origin from;
+	char fingerprint[PS_FINGERPRINT_LEN];
+	uint32_t count;
+};
+
 /* ---- framing ---- */
 
 /*
@@ -232,5 +278,34 @@ int privsep_check(const struct privsep_rule *rules, size_t nrules,
 /* The rules of the worker's requests. */
 extern const struct privsep_rule privsep_rules[];
 extern const size_t privsep_nrules;
+
+/* ---- updates, integrity, observations ---- */
+
+/*
+ * POST /v1/updates: the package is the sealed memfd passed with the
+ * message (PRIVSEP_F_FD); size is what the worker wrote, which the
+ * monitor compares with the memfd's own size and seals.
+ */
+struct ps_update_upload_req {
+	struct ps_origin from;
+	char token[MEDSEC_TOKEN_TEXT_LEN];
+	uint64_t size;
+};
+
+/* POST /v1/updates/approve {"digest"}: 64 lowercase hex digits. */
+struct ps_update_approve_req {
+	struct ps_origin from;
+	char token[MEDSEC_TOKEN_TEXT_LEN];
+	char digest[65];
+};
+
+#define PS_PATIENT_LEN 65 /* [A-Za-z0-9._-], 1..64 */
+
+/* GET /v1/patients/{id}/observations */
+struct ps_observations_req {
+	struct ps_origin from;
+	char token[MEDSEC_TOKEN_TEXT_LEN];
+	char patient[PS_PATIENT_LEN];
+};
 
 #endif

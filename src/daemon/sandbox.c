@@ -248,6 +248,8 @@ static const char *const allowed[] = {
 	/* Bytes in and out of connections, the socketpair and memfds. */
 	"read", "readv", "write", "writev", "recvfrom", "recvmsg", "sendto",
 	"sendmsg", "close", "shutdown", "lseek",
+	/* A refused request's socket kept open to drain it (http.c). */
+	"dup",
 	/* Accepting clients on the listeners inherited from the monitor
 	 * (accept4 with SOCK_NONBLOCK|SOCK_CLOEXEC; accept for older
 	 * libevent paths). */

@@ -19,6 +19,7 @@
 #include <event2/event.h>
 #include <event2/http.h>
 
+#include "medsec/channel.h"
 #include "medsec/clock.h"
 #include "medsec/err.h"
 #include "medsec/guard.h"
@@ -154,6 +155,9 @@ on_monitor_message(evutil_socket_t fd, short what, void *arg)
 			answer(w, &hdr, payload);
 		else if (hdr.type == PS_CONFIG && hdr.len == sizeof(w->cfg))
 			apply_config(w, payload);
+		else if (hdr.type == PS_REVOCATION_LIST)
+			worker_apply_revocation(w, (const char *)payload,
+			    hdr.len);
 	}
 }
 
@@ -208,6 +212,74 @@ found:
 		report_refused(w, s, now);
 }
 
+/* ---- failed TLS handshakes (one record per source and reason) ---- */
+
+static void
+report_tls_failure(struct worker *w, struct tls_failure_source *s,
+    int64_t now)
+{
+	struct ps_tls_failure_req req;
+
+	memset(&req, 0, sizeof(req));
+	snprintf(req.from.source, sizeof(req.from.source), "%s", s->source);
+	snprintf(req.from.listener, sizeof(req.from.listener), "%s",
+	    s->listener);
+	snprintf(req.reason, sizeof(req.reason), "%s", s->reason);
+	req.alert = s->alert;
+	req.count = s->count;
+	if (privsep_send(w->ps_fd, PS_TLS_FAILURE, 0, &req, sizeof(req),
+	    -1) != MEDSEC_OK) {
+		/* The monitor is gone; the channel's EOF ends us. */
+	}
+	s->count = 0;
+	s->last_us = now;
+}
+
+static struct tls_failure_source *
+tls_failure_slot(struct worker *w, const char *source, const char *listener,
+    const char *reason, int64_t now, int64_t interval)
+{
+	struct tls_failure_source *s, *oldest = &w->tls_failures[0];
+	size_t i;
+
+	for (i = 0; i < WORKER_TLS_FAILURES_MAX; i++) {
+		s = &w->tls_failures[i];
+		if (strcmp(s->source, source) == 0 &&
+		    strcmp(s->listener, listener) == 0 &&
+		    strncmp(s->reason, reason, sizeof(s->reason) - 1) == 0)
+			return s;
+		if (s->last_us < oldest->last_us)
+			oldest = s;
+	}
+	/* The slot longest unreported gives way, its count reported first. */
+	s = oldest;
+	if (s->count > 0)
+		report_tls_failure(w, s, now);
+	memset(s, 0, sizeof(*s));
+	snprintf(s->source, sizeof(s->source), "%s", source);
+	snprintf(s->listener, sizeof(s->listener), "%s", listener);
+	snprintf(s->reason, sizeof(s->reason), "%s", reason);
+	s->last_us = now - interval - 1;
+	return s;
+}
+
+void
+worker_note_tls_failure(struct worker *w, const char *source,
+    const char *listener, const char *reason, int alert)
+{
+	int64_t now = medsec_clock_mono_us();
+	int64_t interval = (int64_t)w->cfg.limits_throttle_report_seconds *
+	    1000000;
+	struct tls_failure_source *s;
+
+	s = tls_failure_slot(w, source, listener, reason, now, interval);
+	s->count++;
+	s->alert = alert > 0 ? (uint32_t)alert : 0;
+	/* The first of an interval at once; the rest with the timer. */
+	if (now - s->last_us > interval)
+		report_tls_failure(w, s, now);
+}
+
 static void
 on_report_timer(evutil_socket_t fd, short what, void *arg)
 {
@@ -220,6 +292,87 @@ on_report_timer(evutil_socket_t fd, short what, void *arg)
 	for (i = 0; i < WORKER_REFUSED_MAX; i++)
 		if (w->refused[i].count > 0)
 			report_refused(w, &w->refused[i], now);
+	for (i = 0; i < WORKER_TLS_FAILURES_MAX; i++)
+		if (w->tls_failures[i].count > 0)
+			report_tls_failure(w, &w->tls_failures[i], now);
+}
+
+/* ---- revocation on live connections (MFDS 1.6) ---- */
+
+#define CLOSED_PEERS_MAX 32
+
+struct closed_peers {
+	struct ps_peer_closed_req peer[CLOSED_PEERS_MAX];
+	size_t n;
+	struct worker *w;
+};
+
+static void
+send_closed(struct worker *w, struct ps_peer_closed_req *req)
+{
+	if (privsep_send(w->ps_fd, PS_PEER_CLOSED, 0, req, sizeof(*req), -1) !=
+	    MEDSEC_OK) {
+		/* The monitor is gone; the channel's EOF ends us. */
+	}
+}
+
+/* One report per peer and source, however many connections it had. */
+static void
+note_closed(const char *source, const char *fingerprint, void *arg)
+{
+	struct closed_peers *cp = arg;
+	struct ps_peer_closed_req *p;
+	size_t i;
+
+	for (i = 0; i < cp->n; i++) {
+		p = &cp->peer[i];
+		if (strcmp(p->from.source, source) == 0 &&
+		    strcmp(p->fingerprint, fingerprint) == 0) {
+			p->count++;
+			return;
+		}
+	}
+	if (cp->n == CLOSED_PEERS_MAX) {
+		send_closed(cp->w, &cp->peer[0]);
+		memmove(&cp->peer[0], &cp->peer[1], (CLOSED_PEERS_MAX - 1) *
+		    sizeof(cp->peer[0]));
+		cp->n--;
+	}
+	p = &cp->peer[cp->n++];
+	memset(p, 0, sizeof(*p));
+	snprintf(p->from.source, sizeof(p->from.source), "%s", source);
+	snprintf(p->from.listener, sizeof(p->from.listener), "peer");
+	snprintf(p->fingerprint, sizeof(p->fingerprint), "%s", fingerprint);
+	p->count = 1;
+}
+
+void
+worker_apply_revocation(struct worker *w, const char *text, size_t len)
+{
+	struct medsec_channel *ch = w->channel[MEDSECD_LISTEN_PEER];
+	struct closed_peers *cp;
+	char err[256];
+	size_t i;
+
+	if (ch == NULL)
+		return;
+	if (medsec_channel_set_revocation_list(ch, text, len, err,
+	    sizeof(err)) != MEDSEC_OK) {
+		/* The monitor parsed it before sending: not expected. */
+		medsecd_log(LOG_ERR, "worker: revocation list refused: %s; "
+		    "the one in force stays", err);
+		return;
+	}
+	if ((cp = calloc(1, sizeof(*cp))) == NULL) {
+		medsecd_log(LOG_ERR, "worker: out of memory closing revoked "
+		    "peers; exiting so the monitor restarts a worker");
+		_exit(MEDSECD_EXIT_START);
+	}
+	cp->w = w;
+	if (medsec_channel_close_revoked(ch, note_closed, cp) > 0)
+		for (i = 0; i < cp->n; i++)
+			send_closed(w, &cp->peer[i]);
+	free(cp);
 }
 
 static void

@@ -21,6 +21,7 @@ struct medsec_guard;
 
 #define WORKER_PENDING_MAX 1024 /* requests waiting for the monitor */
 #define WORKER_REFUSED_MAX 64	/* sources whose refusals are being counted */
+#define WORKER_TLS_FAILURES_MAX 64 /* sources and reasons being counted */
 
 struct pending {
 	uint32_t id; /* 0: free */
@@ -31,6 +32,16 @@ struct refused_source {
 	char source[PS_SOURCE_LEN];
 	char listener[16];
 	uint32_t count;	 /* refused since the last report */
+	int64_t last_us; /* when last reported */
+};
+
+/* Failed handshakes of one source, listener and reason (TLS_FAILURE). */
+struct tls_failure_source {
+	char source[PS_SOURCE_LEN];
+	char listener[16];
+	char reason[PS_TLS_REASON_LEN];
+	uint32_t alert;	 /* the last one's */
+	uint32_t count;	 /* failed since the last report */
 	int64_t last_us; /* when last reported */
 };
 
@@ -47,6 +58,7 @@ struct worker {
 	struct pending pending[WORKER_PENDING_MAX];
 	uint32_t next_id;
 	struct refused_source refused[WORKER_REFUSED_MAX];
+	struct tls_failure_source tls_failures[WORKER_TLS_FAILURES_MAX];
 	union {
 		uint64_t align;
 		uint8_t buf[PRIVSEP_MSG_MAX];
@@ -63,6 +75,20 @@ void worker_request(struct worker *w, struct evhttp_request *req,
 /* Counts a client refused by an allow-list; reported in aggregate. */
 void worker_note_refused(struct worker *w, const char *source,
     const char *listener);
+
+/*
+ * Counts a failed TLS handshake; reported in aggregate, one record per
+ * source, listener and reason per throttle_report_seconds.
+ */
+void worker_note_tls_failure(struct worker *w, const char *source,
+    const char *listener, const char *reason, int alert);
+
+/*
+ * SIGHUP: the revocation list (text, len) for the peer channel; the live
+ * connections of peers now on it are closed and reported.
+ */
+void worker_apply_revocation(struct worker *w, const char *text,
+    size_t len);
 
 /*
  * Charges a request of req's client to the flood guard (login: the

@@ -2,8 +2,10 @@
 // Opens a submission package the way a reviewer would: index.html in
 // headless Chromium, every link followed. Checks that each link resolves
 // to a file inside the package, that each HTML document renders with its
-// title and no script or outside resource, that PDFs are PDFs, JSON
-// parses, and manifest.json's SHA-256 sums match the files.
+// title in its language and no script or outside resource, that PDFs are
+// PDFs, JSON parses and names its document and language, and
+// manifest.json's SHA-256 sums match the files. Documents are named
+// <stem>.<lang>.<ext>; every language the index links has every document.
 //
 //   node check_package.js PACKAGE_DIR [CHROMIUM]
 //
@@ -18,9 +20,20 @@ const path = require('path');
 const { pathToFileURL } = require('url');
 
 const titles = {
-  checklist: 'Checklist for Essential Principles of Cybersecurity of Medical Devices',
-  'risk-management': 'Cybersecurity Risk Management Document',
-  'verification-validation': 'Software Verification and Validation Report',
+  en: {
+    checklist: 'Checklist for Essential Principles of Cybersecurity of Medical Devices',
+    'risk-management': 'Cybersecurity Risk Management Document',
+    'verification-validation': 'Software Verification and Validation Report',
+  },
+  ko: {
+    checklist: '의료기기 사이버보안 필수원칙 체크리스트',
+    'risk-management': '사이버보안 위험관리 문서',
+    'verification-validation': '소프트웨어 검증 및 유효성 확인 보고서',
+  },
+};
+const indexTitles = {
+  en: 'MFDS cybersecurity submission package',
+  ko: '의료기기 사이버보안 허가·심사 제출 자료',
 };
 
 const dir = path.resolve(process.argv[2] || '.');
@@ -70,22 +83,42 @@ function resolveLink(href) {
   return file;
 }
 
-function checkHtml(file, stem) {
+function checkHtml(file, stem, lang) {
   const d = dom(file);
-  if (!d.includes(`<h1>${titles[stem]}</h1>`)) fail(`${stem}.html: title not rendered`);
-  if (!d.includes('</main>') || d.length < 2000) fail(`${stem}.html: document body missing`);
-  if (/<script/i.test(d)) fail(`${stem}.html: contains a script element`);
-  if (/\ssrc=/i.test(d)) fail(`${stem}.html: loads an outside resource`);
-  if (/href="https?:/i.test(d)) fail(`${stem}.html: links outside the package`);
+  const name = `${stem}.${lang}.html`;
+  if (!d.includes(`<html lang="${lang}"`)) fail(`${name}: page language is not ${lang}`);
+  if (!d.includes(`<h1>${titles[lang][stem]}</h1>`)) fail(`${name}: title not rendered`);
+  if (!d.includes('</main>') || d.length < 2000) fail(`${name}: document body missing`);
+  if (/<script/i.test(d)) fail(`${name}: contains a script element`);
+  if (/\ssrc=/i.test(d)) fail(`${name}: loads an outside resource`);
+  if (/href="https?:/i.test(d)) fail(`${name}: links outside the package`);
+}
+
+// "checklist.ko.html" -> { stem, lang, ext }; null for manifest.json.
+function parseName(name) {
+  const m = /^([a-z-]+)\.(en|ko)\.([a-z]+)$/.exec(name);
+  return m ? { stem: m[1], lang: m[2], ext: `.${m[3]}` } : null;
 }
 
 function checkFile(file) {
   const name = path.basename(file);
-  const stem = name.replace(/\.[a-z]+$/, '');
-  const ext = path.extname(name);
+  if (name === 'manifest.json') {
+    try {
+      JSON.parse(fs.readFileSync(file, 'utf8'));
+    } catch (e) {
+      fail(`${name}: JSON does not parse: ${e.message}`);
+    }
+    return;
+  }
+  const parsed = parseName(name);
+  if (!parsed || !titles[parsed.lang][parsed.stem]) {
+    fail(`${name}: not a document of the package (<stem>.<lang>.<ext>)`);
+    return;
+  }
+  const { stem, lang, ext } = parsed;
   const data = fs.readFileSync(file);
   if (ext === '.html') {
-    checkHtml(file, stem);
+    checkHtml(file, stem, lang);
   } else if (ext === '.pdf') {
     if (data.subarray(0, 5).toString('latin1') !== '%PDF-' || data.length < 1000) fail(`${name}: not a PDF`);
   } else if (ext === '.json') {
@@ -96,9 +129,10 @@ function checkFile(file) {
       fail(`${name}: JSON does not parse: ${e.message}`);
       return;
     }
-    if (name !== 'manifest.json' && j.document !== stem) fail(`${name}: document is ${j.document}`);
+    if (j.document !== stem) fail(`${name}: document is ${j.document}`);
+    if (j.lang !== lang) fail(`${name}: lang is ${j.lang}`);
   } else if (ext === '.md') {
-    if (!data.toString('utf8').startsWith(`# ${titles[stem]}\n`)) fail(`${name}: title line missing`);
+    if (!data.toString('utf8').startsWith(`# ${titles[lang][stem]}\n`)) fail(`${name}: title line missing`);
   } else {
     fail(`${name}: unexpected file type`);
   }
@@ -119,11 +153,16 @@ function checkManifest() {
 
 function main() {
   const index = dom(path.join(dir, 'index.html'));
-  if (!index.includes('<h1>MFDS cybersecurity submission package</h1>')) fail('index.html: title not rendered');
   const links = hrefs(index);
-  for (const stem of Object.keys(titles)) {
-    for (const ext of ['html', 'md', 'json']) {
-      if (!links.includes(`${stem}.${ext}`)) fail(`index.html: no link to ${stem}.${ext}`);
+  const langs = Object.keys(titles).filter((l) => links.some((h) => parseName(h)?.lang === l));
+  if (langs.length === 0) fail('index.html: links no document in any language');
+  const h1 = /<h1>([^<]*)<\/h1>/.exec(index);
+  for (const lang of langs) {
+    if (!h1 || !h1[1].includes(indexTitles[lang])) fail(`index.html: ${lang} title not rendered`);
+    for (const stem of Object.keys(titles[lang])) {
+      for (const ext of ['html', 'md', 'json']) {
+        if (!links.includes(`${stem}.${lang}.${ext}`)) fail(`index.html: no link to ${stem}.${lang}.${ext}`);
+      }
     }
   }
   for (const href of links) {
@@ -132,7 +171,7 @@ function main() {
   }
   checkManifest();
   const pdfs = links.filter((l) => l.endsWith('.pdf')).length;
-  console.log(`checked ${links.length} links (${pdfs} PDFs) in ${dir}`);
+  console.log(`checked ${links.length} links (${pdfs} PDFs; ${langs.join(', ')}) in ${dir}`);
 }
 
 try {

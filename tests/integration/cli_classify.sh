@@ -22,6 +22,7 @@ test_cli_classify_examples_match_table2() {
 	[ "$(level_of hospital-patient-monitor.ini)" = '"major"' ] || die "patient monitor"
 	[ "$(level_of glucose-meter-app.ini)" = '"moderate"' ] || die "glucose meter"
 	[ "$(level_of electronic-thermometer.ini)" = '"minor"' ] || die "thermometer"
+	[ "$(level_of infusion-pump.ini)" = '"major"' ] || die "infusion pump"
 	[ "$(level_of no-communication.ini)" = 'null' ] || die "no communication"
 }
 
@@ -43,7 +44,7 @@ reqs = {r["id"]: r for r in d["requirements"]}
 assert len(reqs) == 24
 assert reqs["1.18"]["applicability"] == "may-exclude"
 assert reqs["2.1"]["applicability"] == "may-exclude"
-assert all(list(r) == ["id", "no", "title", "applicability", "reason"] for r in d["requirements"])
+assert all(list(r) == ["id", "no", "title", "applicability", "reason", "table3", "decision"] for r in d["requirements"])
 PY
 }
 
@@ -66,6 +67,58 @@ test_cli_classify_usage_exits_2() {
 	[ $? = 2 ] || die "bad option: not 2"
 	"$MEDSEC" classify a.ini b.ini >/dev/null 2>&1
 	[ $? = 2 ] || die "two profiles: not 2"
+}
+
+test_cli_classify_missing_harm_refused_unless_draft() {
+	printf '[device]\nclass = 2\nfunctions = measurement\n[communication]\ntechnologies = BLE\npurposes = health-records\npublic_network = no\n' >"$work/noharm.ini"
+	"$MEDSEC" classify "$work/noharm.ini" >"$work/o" 2>&1
+	[ $? = 1 ] || die "missing harm accepted"
+	grep -q "noharm.ini:1: device.worst_harm: missing key" "$work/o" || die "unclear error: $(cat "$work/o")"
+	"$MEDSEC" classify "$work/noharm.ini" --draft >"$work/o" 2>&1 || die "--draft refused: $(cat "$work/o")"
+	grep -q 'worst_harm is not stated' "$work/o" || die "no draft warning"
+}
+
+test_cli_classify_infusion_pump_declared_minor_refused() {
+	sed 's/^worst_harm = .*/worst_harm = temporary-discomfort/' "$ex/infusion-pump.ini" >"$work/pump.ini"
+	cp "$ex/infusion-pump.threats.md" "$work/"
+	"$MEDSEC" classify "$work/pump.ini" >"$work/o" 2>&1
+	[ $? = 1 ] || die "understated harm accepted"
+	grep -q "pump.ini:19: device.worst_harm: 'temporary-discomfort' contradicts category infusion-pump" "$work/o" || die "unclear error: $(cat "$work/o")"
+}
+
+test_cli_classify_required_item_excluded_without_basis_refused() {
+	sed 's/^1.18 = applied: no connector; battery door only$/1.13 = not-applied: updates are rare/' "$ex/electronic-thermometer.ini" >"$work/t.ini"
+	cp "$ex/electronic-thermometer.threats.md" "$work/"
+	"$MEDSEC" classify "$work/t.ini" >"$work/o" 2>&1
+	[ $? = 1 ] || die "exclusion without basis accepted: $(cat "$work/o")"
+	grep -q "t.ini:32: applicability.1.13: item 1.13 (Ensuring the integrity of firmware or software update) is required" "$work/o" || die "unclear error: $(cat "$work/o")"
+	grep -q "reason given: 'updates are rare'" "$work/o" || die "reason not named"
+}
+
+test_cli_classify_past_end_of_support_without_plan_warns() {
+	sed -e 's/^end_of_support = .*/end_of_support = 2020-06-30/' -e '/^data_deletion = /d' "$ex/electronic-thermometer.ini" >"$work/old.ini"
+	cp "$ex/electronic-thermometer.threats.md" "$work/"
+	"$MEDSEC" classify "$work/old.ini" >"$work/o" 2>&1 || die "classify failed: $(cat "$work/o")"
+	grep -q "past its end of support (2020-06-30) and has no legacy-device plan: \[legacy\] lacks data_deletion" "$work/o" || die "no warning: $(cat "$work/o")"
+}
+
+# Every test the reference threat model cites under "proven by" is a test
+# of this build (a name ending in * names at least one), so the
+# traceability matrix of the submission cites real tests.
+test_risk_threat_model_cites_real_tests() {
+	: "${MEDSEC_BINARY_DIR:?}"
+	(cd "$MEDSEC_BINARY_DIR" && ctest -N) | awk '/Test +#/ {print $3}' >"$work/all"
+	[ "$(wc -l <"$work/all")" -gt 100 ] || die "ctest -N listed too few tests"
+	grep -o '`\(test\|fuzz\)_[a-z0-9_]*\*\?`' "$MEDSEC_SOURCE_DIR/docs/threat-model.md" | tr -d '`' | sort -u >"$work/cited"
+	[ "$(wc -l <"$work/cited")" -gt 100 ] || die "too few cited tests"
+	while read -r t; do
+		case $t in
+		*'*') grep -q "^${t%'*'}" "$work/all" || die "no test starts with ${t%'*'}" ;;
+		*) grep -qx "$t" "$work/all" || die "cited test $t does not exist" ;;
+		esac
+	done <"$work/cited"
+	grep -q '`_' "$MEDSEC_SOURCE_DIR/docs/threat-model.md" && die "a cited name is a fragment"
+	return 0
 }
 
 "$1"

@@ -62,25 +62,29 @@ test_cli_report_writes_the_package() {
 	report_nopdf
 	[ $rc = 0 ] || die "exit $rc: $(cat "$work/r.err")"
 	for d in $docs; do
-		for e in md json html; do
-			[ -s "$out/$d.$e" ] || die "no $d.$e"
-			[ "$(stat -c %a "$out/$d.$e")" = 644 ] || die "$d.$e not 0644"
+		for l in ko en; do
+			for e in md json html; do
+				[ -s "$out/$d.$l.$e" ] || die "no $d.$l.$e"
+				[ "$(stat -c %a "$out/$d.$l.$e")" = 644 ] || die "$d.$l.$e not 0644"
+			done
+			[ ! -e "$out/$d.$l.pdf" ] || die "a PDF without Chromium"
 		done
-		[ ! -e "$out/$d.pdf" ] || die "a PDF without Chromium"
 	done
 	[ -s "$out/index.html" ] || die "no index.html"
 	[ -s "$out/manifest.json" ] || die "no manifest.json"
-	for e in md json html; do
-		[ -s "$out/mds2-draft.$e" ] || die "no mds2-draft.$e"
+	for l in ko en; do
+		for e in md json html; do
+			[ -s "$out/mds2-draft.$l.$e" ] || die "no mds2-draft.$l.$e"
+		done
 	done
-	[ "$(ls "$out" | wc -l)" = 14 ] || die "unexpected files: $(ls "$out")"
+	[ "$(ls "$out" | wc -l)" = 26 ] || die "unexpected files: $(ls "$out")"
 	ls -d "$out".tmp-* >/dev/null 2>&1 && die "staging directory left behind"
 	grep -q 'PDFs skipped: MEDSEC_CHROMIUM=/nonexistent/chromium is not an executable file' "$work/r.err" || die "no PDF warning: $(cat "$work/r.err")"
 	grep -q 'PDFs were not rendered' "$out/index.html" || die "index does not say PDFs are missing"
 	grep -q '^gaps:     0 (0 required)$' "$work/r.out" || die "summary: $(cat "$work/r.out")"
-	grep -q '89abcdef0123456789abcdef0123456789abcdef' "$out/verification-validation.md" || die "commit not in the V&V report"
-	grep -q '2026-03-04T05:06:07' "$out/verification-validation.html" || die "test date not in the V&V report"
-	grep -q 'writers 1 4399' "$out/verification-validation.md" || die "bench results not quoted"
+	grep -q '89abcdef0123456789abcdef0123456789abcdef' "$out/verification-validation.en.md" || die "commit not in the V&V report"
+	grep -q '2026-03-04T05:06:07' "$out/verification-validation.en.html" || die "test date not in the V&V report"
+	grep -q 'writers 1 4399' "$out/verification-validation.en.md" || die "bench results not quoted"
 	(cd "$out" && sed -n 's/.*"name": "\(.*\)",/\1/p; s/.*"sha256": "\(.*\)"/\1/p' manifest.json |
 	    paste - - | awk '{ print $2 "  " $1 }' | sha256sum -c --quiet) || die "manifest checksums differ"
 }
@@ -108,17 +112,17 @@ test_cli_report_failing_test_shown_as_gap() {
 	make_evidence 1.16
 	report_nopdf
 	[ $rc = 0 ] || die "exit $rc"
-	grep -q '<tr class="gap"><td>1.16 Ensuring' "$out/checklist.html" || die "1.16 not a gap row in the checklist"
-	grep -q 'test_req_1_16_cli_evidence | component (medsec) | fail |' "$out/verification-validation.md" || die "failing test not listed"
-	grep -q '"verdict": "gap"' "$out/checklist.json" || die "no gap verdict in JSON"
-	grep -q 'not demonstrated' "$out/risk-management.md" || die "risk document claims residual risk"
+	grep -q '<tr class="gap"><td>1.16 Ensuring' "$out/checklist.en.html" || die "1.16 not a gap row in the checklist"
+	grep -q 'test_req_1_16_cli_evidence | component (medsec) | fail |' "$out/verification-validation.en.md" || die "failing test not listed"
+	grep -q '"verdict": "gap"' "$out/checklist.en.json" || die "no gap verdict in JSON"
+	grep -q 'not demonstrated' "$out/risk-management.en.md" || die "risk document claims residual risk"
 }
 
 test_cli_report_item_without_evidence_is_gap() {
 	make_evidence "" 1.5
 	report_nopdf --strict
 	[ $rc = 1 ] || die "exit $rc"
-	grep -q 'No evidence: no test in junit.xml or the device evidence is named test_req_1_5' "$out/verification-validation.md" || die "no-evidence reason missing"
+	grep -q 'No evidence: no test in junit.xml or the device evidence is named test_req_1_5' "$out/verification-validation.en.md" || die "no-evidence reason missing"
 }
 
 test_cli_report_replaces_only_its_own_package() {
@@ -128,7 +132,7 @@ test_cli_report_replaces_only_its_own_package() {
 	make_evidence 1.1
 	report_nopdf
 	[ $rc = 0 ] || die "second run: exit $rc"
-	grep -q '<tr class="gap"><td>1.1 Access' "$out/checklist.html" || die "package not replaced"
+	grep -q '<tr class="gap"><td>1.1 Access' "$out/checklist.en.html" || die "package not replaced"
 	ls -d "$out".tmp-* >/dev/null 2>&1 && die "old package left behind"
 	mkdir -p "$work/mine" && echo keep >"$work/mine/notes.txt"
 	MEDSEC_CHROMIUM=/nonexistent "$MEDSEC" report "$ref" --evidence "$ev" --out "$work/mine" >/dev/null 2>"$work/e"
@@ -185,19 +189,19 @@ test_req_1_1_cli_report_component_evidence_alone_is_not_met() {
 	MEDSEC_CHROMIUM=/nonexistent "$MEDSEC" report "$ref" --evidence "$ev" --out "$out" --strict >"$work/r.out" 2>"$work/r.err"
 	[ $? = 1 ] || die "--strict passed on component evidence alone"
 	grep -q 'no --device-evidence: no requirement is met for the device' "$work/r.err" || die "no warning: $(cat "$work/r.err")"
-	grep -q '"verdict": "met"' "$out/checklist.json" && die "an item is met without device evidence"
-	grep -q 'Mechanism verified; integration not shown: 1 of 1 component tests' "$out/checklist.md" || die "checklist does not say mechanism verified"
-	grep -q '"evidence_basis": "component"' "$out/verification-validation.json" || die "no component basis in JSON"
-	grep -q 'No device test results were given' "$out/verification-validation.md" || die "V&V does not name the missing device evidence"
+	grep -q '"verdict": "met"' "$out/checklist.en.json" && die "an item is met without device evidence"
+	grep -q 'Mechanism verified; integration not shown: 1 of 1 component tests' "$out/checklist.en.md" || die "checklist does not say mechanism verified"
+	grep -q '"evidence_basis": "component"' "$out/verification-validation.en.json" || die "no component basis in JSON"
+	grep -q 'No device test results were given' "$out/verification-validation.en.md" || die "V&V does not name the missing device evidence"
 	# The same results given as the device's own: met, and the report
 	# names the device software and lists medsec as a component.
 	report_nopdf --strict
 	[ $rc = 0 ] || die "with device evidence: exit $rc: $(cat "$work/r.err")"
-	grep -q '"evidence_basis": "device"' "$out/verification-validation.json" || die "no device basis"
-	grep -q 'Device software:\*\* CareLink gateway firmware' "$out/verification-validation.md" || die "device software not named"
-	grep -q 'Device software version:\*\* 2.1.0' "$out/verification-validation.md" || die "device version not named"
-	grep -q 'Component:\*\* medsec ' "$out/verification-validation.md" || die "medsec not listed as a component"
-	grep -q 'gateway-tests.xml (device evidence)' "$out/verification-validation.md" || die "device evidence file not cited"
+	grep -q '"evidence_basis": "device"' "$out/verification-validation.en.json" || die "no device basis"
+	grep -q 'Device software:\*\* CareLink gateway firmware' "$out/verification-validation.en.md" || die "device software not named"
+	grep -q 'Device software version:\*\* 2.1.0' "$out/verification-validation.en.md" || die "device version not named"
+	grep -q 'Component:\*\* medsec ' "$out/verification-validation.en.md" || die "medsec not listed as a component"
+	grep -q 'gateway-tests.xml (device evidence)' "$out/verification-validation.en.md" || die "device evidence file not cited"
 }
 
 # A verification method is shown as performed only when evidence of its
@@ -219,9 +223,9 @@ test_req_1_19_cli_report_methods_without_evidence_are_planned() {
 		check(/^performed/.test(m("1.4", /unit tests/).how), "1.4 unit tests not performed");
 		for (const i of items) for (const x of i.methods)
 			check(!(/review|inspection/.test(x.method) && x.status === "performed"), i.id + ": review performed");
-	' "$out/verification-validation.json" || die "methods"
-	grep -q 'Verification methods planned (not performed)' "$out/verification-validation.md" || die "no planned methods"
-	grep -q 'Declared by the manufacturer in the device profile (not verified by a test or a review recorded in the evidence): sealed enclosure, no external debug port; doc HW-SEC-004' "$out/checklist.md" || die "declaration reads as verified"
+	' "$out/verification-validation.en.json" || die "methods"
+	grep -q 'Verification methods planned (not performed)' "$out/verification-validation.en.md" || die "no planned methods"
+	grep -q 'Declared by the manufacturer in the device profile (not verified by a test or a review recorded in the evidence): sealed enclosure, no external debug port; doc HW-SEC-004' "$out/checklist.en.md" || die "declaration reads as verified"
 	grep -qi 'verified by document review' "$out"/*.md && die "a document claims a review nobody did"
 	# An attack-tool test of the item makes the scan performed.
 	sed -i 's|</testsuite>|<testcase name="test_req_1_19_attack_h8_port_scan" classname="x" time="1" status="run"/>\n</testsuite>|; s|tests="\([0-9]*\)"|tests="X\1"|' "$dev/gateway-tests.xml"
@@ -234,7 +238,7 @@ test_req_1_19_cli_report_methods_without_evidence_are_planned() {
 		const i = d.content.items.find(i => i.id === "1.19");
 		const x = i.methods.find(x => /service scan/.test(x.method));
 		if (x.status !== "performed" || !/1 device test/.test(x.how)) { console.error(JSON.stringify(x)); process.exit(1); }
-	' "$out/verification-validation.json" || die "attack test did not make the scan performed"
+	' "$out/verification-validation.en.json" || die "attack test did not make the scan performed"
 }
 
 # Benchmark and attack results from another run are excluded and listed,
@@ -250,7 +254,7 @@ test_cli_report_stale_results_excluded_and_listed() {
 	printf 'testssl: TLS 1.3 only\n' >"$dev/attacks/testssl.txt"
 	report_nopdf
 	[ $rc = 0 ] || die "exit $rc: $(cat "$work/r.err")"
-	v=$out/verification-validation.md
+	v=$out/verification-validation.en.md
 	grep -q 'writers 1 4399' "$v" || die "same-run bench not quoted"
 	grep -q 'writers 1 9999' "$v" && die "stale bench quoted"
 	grep -q 'bench/old.txt (component evidence: medsec.s run): dated 2025-11-23T08:54:31Z (recorded in the file), before the test run started at 2026-03-04T05:00:00Z' "$v" || die "stale bench not listed: $(grep -n old.txt "$v")"
@@ -265,7 +269,7 @@ test_cli_report_stale_results_excluded_and_listed() {
 	node -e '
 		const d = JSON.parse(require("fs").readFileSync(process.argv[1]));
 		if (d.content.excluded_results.length !== 3) { console.error(JSON.stringify(d.content.excluded_results)); process.exit(1); }
-	' "$out/verification-validation.json" || die "excluded results in JSON"
+	' "$out/verification-validation.en.json" || die "excluded results in JSON"
 }
 
 # The package carries the device's SBOM (CycloneDX and SPDX), its
@@ -304,10 +308,10 @@ test_req_2_3_cli_report_package_carries_sbom_and_vex() {
 	node "$v/spdx-check.js" "$out/sbom.spdx.json" >/dev/null || die "SPDX invalid"
 	node "$v/csaf-check.js" "$out/vulnerabilities.vex.csaf.json" >"$work/csaf" || die "CSAF invalid: $(cat "$work/csaf")"
 	comps=$(node -e 'console.log(JSON.parse(require("fs").readFileSync(process.argv[1])).components.length)' "$out/sbom.cdx.json")
-	grep -q "sbom.cdx.json:\\*\\* CycloneDX 1.6 SBOM: $comps components" "$out/verification-validation.md" || die "SBOM not summarised: $(grep -n sbom "$out/verification-validation.md")"
-	grep -q 'vulnerabilities.vex.cdx.json:\*\* CycloneDX VEX: [0-9]* statements; by state: ' "$out/verification-validation.md" || die "VEX not summarised"
-	grep -q 'vulnerabilities.vex.csaf.json:\*\* CSAF csaf_vex CLG-VEX-1: ' "$out/verification-validation.md" || die "CSAF not summarised"
-	grep -q 'advisory database' "$out/verification-validation.md" || die "scan output (database date) not quoted"
+	grep -q "sbom.cdx.json:\\*\\* CycloneDX 1.6 SBOM: $comps components" "$out/verification-validation.en.md" || die "SBOM not summarised: $(grep -n sbom "$out/verification-validation.en.md")"
+	grep -q 'vulnerabilities.vex.cdx.json:\*\* CycloneDX VEX: [0-9]* statements; by state: ' "$out/verification-validation.en.md" || die "VEX not summarised"
+	grep -q 'vulnerabilities.vex.csaf.json:\*\* CSAF csaf_vex CLG-VEX-1: ' "$out/verification-validation.en.md" || die "CSAF not summarised"
+	grep -q 'advisory database' "$out/verification-validation.en.md" || die "scan output (database date) not quoted"
 	# A second package replaces the first, production files included.
 	rm "$ev/sbom.spdx.json"
 	report_nopdf
@@ -326,7 +330,9 @@ test_cli_report_browser_renders_and_links_resolve() {
 	"$MEDSEC" report "$ref" --evidence "$ev" --device-evidence "$dev" --out "$out" >"$work/r.out" 2>"$work/r.err" || die "report: $(cat "$work/r.err")"
 	grep -q '^pdf:      rendered with Chromium$' "$work/r.out" || die "PDFs not rendered: $(cat "$work/r.err")"
 	for d in $docs; do
-		head -c 5 "$out/$d.pdf" | grep -q '%PDF-' || die "$d.pdf is not a PDF"
+		for l in ko en; do
+			head -c 5 "$out/$d.$l.pdf" | grep -q '%PDF-' || die "$d.$l.pdf is not a PDF"
+		done
 	done
 	node "$MEDSEC_SOURCE_DIR/tests/browser/check_package.js" "$out" || die "browser check failed"
 }

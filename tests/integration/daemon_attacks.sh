@@ -90,7 +90,7 @@ peer_ca_file = $pki/ca.pem
 crl_file = $pki/crl.pem
 handshake_timeout = 3
 [limits]
-header_timeout = 3
+header_timeout = ${header_timeout:-3}
 body_timeout = 5
 write_timeout = 5
 idle_timeout = 10
@@ -187,6 +187,9 @@ test_req_1_15_attack_t1_only_tls13_offered() {
 	attack_t1_downgrade 127.0.0.1 "$api_port" "$pki/ca.pem" || die "T1 on the API listener"
 	attack_t1_downgrade 127.0.0.1 "$peer_port" "$pki/ca.pem" || true # mutual TLS: TLS 1.3 without a certificate is refused, so only the downgrade half applies
 	stop_and_trail
+	# Logged: one TLS_FAILURE per source, listener and reason, alert 70.
+	trail_has TLS_FAILURE '"protocol version".*"listener":"api".*"alert":70'
+	trail_has TLS_FAILURE '"protocol version".*"listener":"peer".*"alert":70'
 }
 
 test_req_1_17_attack_t8_testssl() {
@@ -214,12 +217,105 @@ test_req_1_15_attack_t10_no_early_data() {
 
 # ---- peers (MFDS 1.5, 1.6) ----
 
-# T2-T6 on the peer listener; T7 (a certificate mapped to an identity
-# and then refused by role) waits for the peer identity mapping.
+peer() { # client-cert-name curl-args... against the peer listener (mutual TLS)
+	local n=$1
+	shift
+	curl -s --max-time 10 --cacert "$pki/ca.pem" --cert "$pki/client-$n.pem" \
+	    --key "$pki/client-$n.key" --resolve "localhost:$peer_port:127.0.0.1" "$@"
+}
+
+issue_client() { # name: a clientAuth certificate from the test CA, as mkpki makes them
+	local n=$pki/client-$1
+	openssl req -new -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes \
+	    -keyout "$n.key" -subj "/CN=$1" -out "$n.csr" 2>/dev/null &&
+	    printf 'extendedKeyUsage=clientAuth\nkeyUsage=digitalSignature\n' >"$n.ext" &&
+	    openssl x509 -req -in "$n.csr" -CA "$pki/ca.pem" -CAkey "$pki/ca.key" \
+	    -CAcreateserial -days 30 -sha256 -extfile "$n.ext" -out "$n.pem" 2>/dev/null ||
+	    die "cannot issue the client certificate $1"
+	chmod 644 "$n.pem"
+}
+
+# T2-T6 on the peer listener: each bad certificate refused in the
+# handshake with its alert, and each refusal logged as a TLS failure
+# with its reason (one record per source and reason per interval).
 test_req_1_6_attack_t2_t6_peer_certificates() {
 	start
 	attack_t2_t7_client_certs 127.0.0.1 "$peer_port" "$pki/ca.pem" "$pki" || die "T2-T6"
 	stop_and_trail
+	trail_has TLS_FAILURE '"no client certificate".*"alert":116'
+	trail_has TLS_FAILURE '"unknown CA".*"alert":48'
+	trail_has TLS_FAILURE '"certificate expired".*"alert":45'
+	trail_has TLS_FAILURE '"certificate not yet valid"'
+	trail_has TLS_FAILURE '"wrong certificate usage (no clientAuth)"'
+	trail_has TLS_FAILURE '"revoked (\(CRL\|revocation list\))".*"alert":44'
+	# Two certificates from other CAs, one record (aggregated).
+	[ "$(grep -c '"unknown CA"' "$work/trail.jsonl")" = 1 ] || die "unknown CA recorded $(grep -c '"unknown CA"' "$work/trail.jsonl") times, expected once per interval"
+}
+
+# T7: a certificate of the right CA is mapped to a machine identity by
+# its exact fingerprint; the request runs under that identity's roles, so
+# a device certificate asking for operator routes is refused (403,
+# recorded), and one whose fingerprint is no known machine is refused.
+test_req_1_5_attack_t7_peer_identity_mapped_to_role() {
+	start
+	issue_client stranger
+	local out code
+	out=$MEDSEC_ATTACK_RESULTS/curl
+	mkdir -p "$out"
+	out=$out/t7-peer-identity
+	code=$(peer good -o "$out.peer.json" -w '%{http_code}' "https://localhost:$peer_port/v1/peer")
+	[ "$code" = 200 ] && grep -q '"peer":"collector01"' "$out.peer.json" &&
+	    grep -q '"roles":\["machine"\]' "$out.peer.json" ||
+	    die "T7: the good certificate is not mapped to collector01: $code $(cat "$out.peer.json")"
+	code=$(peer good -o "$out.health.json" -w '%{http_code}' "https://localhost:$peer_port/v1/health")
+	[ "$code" = 200 ] || die "T7: GET /v1/health as collector01: $code"
+	for path in /v1/users /v1/audit; do
+		code=$(peer good -o "$out.denied.json" -w '%{http_code}' "https://localhost:$peer_port$path")
+		[ "$code" = 403 ] && grep -q '"permission_denied"' "$out.denied.json" ||
+		    die "T7: GET $path as the device certificate: $code $(cat "$out.denied.json"), expected 403 permission_denied"
+	done
+	code=$(peer stranger -o "$out.stranger.json" -w '%{http_code}' "https://localhost:$peer_port/v1/health")
+	[ "$code" = 403 ] && grep -q '"unknown_peer"' "$out.stranger.json" ||
+	    die "T7: a certificate of no known machine: $code $(cat "$out.stranger.json"), expected 403 unknown_peer"
+	stop_and_trail
+	trail_has PERMISSION_DENIED '"collector01".*"users"'
+	trail_has PERMISSION_DENIED '"collector01".*"audit"'
+	trail_has PEER_REFUSED "$(cat "$pki/client-stranger.sha256").*unknown peer"
+}
+
+# A revoked peer loses its live keep-alive connection on SIGHUP, not only
+# its next handshake. The trail's lock is the daemon's while it runs, so
+# the administrator revokes through the API: disabling a machine account
+# revokes its certificate. The header timeout is raised so that nothing
+# but the revocation can end the idle connection within the test.
+test_req_1_6_attack_revoked_peer_live_connection_closed() {
+	header_timeout=60 start
+	local out client i code
+	out=$MEDSEC_ATTACK_RESULTS/python
+	mkdir -p "$out"
+	out=$out/revoked-live-connection
+	"$MEDSEC_PYTHON" "$attacks/keepalive.py" 127.0.0.1 "$peer_port" "$pki/ca.pem" \
+	    "$pki/client-good.pem" "$pki/client-good.key" /v1/peer 40 idle >"$out.txt" 2>&1 &
+	client=$!
+	for i in $(seq 100); do grep -q '^200' "$out.txt" && break; sleep 0.1; done
+	grep -q '^200 .*collector01' "$out.txt" || die "the peer's keep-alive connection was not served: $(cat "$out.txt")"
+	login chief "$admin_pw"
+	code=$(api -o "$work/body" -w '%{http_code}' -X POST -H "Authorization: Bearer $token" "$url/v1/users/collector01/disable")
+	[ "$code" = 204 ] || die "disabling collector01: $code $(cat "$work/body")"
+	grep -q '^closed' "$out.txt" && die "the connection closed before the reload: $(cat "$out.txt")"
+	kill -HUP "$daemon_pid"
+	wait "$client" || die "the revoked peer's live connection stayed open: $(tail -5 "$out.txt")"
+	grep -q '^closed' "$out.txt" || die "no close after SIGHUP: $(cat "$out.txt")"
+	# And a new handshake is refused with certificate_revoked.
+	_ma_s_client "$out.new-handshake.txt" 127.0.0.1 "$peer_port" "$pki/ca.pem" \
+	    'GET /v1/peer HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n\r\n' -tls1_3 \
+	    -cert "$pki/client-good.pem" -key "$pki/client-good.key"
+	! _ma_http_answered "$out.new-handshake.txt" && [ "$(_ma_alert "$out.new-handshake.txt" | cut -d' ' -f1)" = 44 ] ||
+	    die "a new handshake of the revoked peer was not refused with alert 44: $(_ma_alert "$out.new-handshake.txt")"
+	stop_and_trail
+	trail_has CERT_REVOKED collector01
+	trail_has PEER_REFUSED "$(cat "$pki/client-good.sha256").*live connection closed"
+	trail_has TLS_FAILURE '"revoked (revocation list)"'
 }
 
 # ---- floods and slow clients (MFDS 2.4) ----
@@ -227,6 +323,13 @@ test_req_1_6_attack_t2_t6_peer_certificates() {
 test_req_2_4_attack_t11_stalled_handshakes() {
 	start
 	attack_t11_stalled_handshakes 127.0.0.1 "$api_port" 200 3 "$url/v1/health" || die "T11"
+	stop_and_trail
+	# Logged in aggregate: a record per source, not one per connection
+	# (200 connections from 127.0.0.2..11, 20 each).
+	trail_has TLS_FAILURE '"127.0.0.2".*"handshake timeout"'
+	local n
+	n=$(grep '"TLS_FAILURE"' "$work/trail.jsonl" | grep -c '"handshake timeout"')
+	[ "$n" -le 20 ] || die "$n TLS_FAILURE records for 200 stalled handshakes from 10 sources: not aggregated"
 }
 
 test_req_2_4_attack_h1_request_flood() {

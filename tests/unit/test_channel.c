@@ -8,6 +8,7 @@
 #include <dirent.h>
 #include <ftw.h>
 #include <pthread.h>
+#include <signal.h>
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -71,6 +72,7 @@ struct client {
 	X509 *cert;
 	const char *raw; /* sent as is instead of a ClientHello */
 	int tamper;	 /* after "ok", send a record with a flipped bit */
+	int revoke_live; /* once connected, revoked and closed live */
 };
 
 struct outcome {
@@ -89,10 +91,14 @@ struct outcome {
 	char client_data[16];
 	int ticket;		 /* the client holds a resumable session */
 	uint32_t ticket_early;	 /* early data that session would allow */
+	/* a live connection closed for its revoked certificate */
+	size_t closed_live;
+	char closed_fingerprint[MEDSEC_CHANNEL_FINGERPRINT_LEN];
 };
 
 struct run {
 	int fd;
+	struct medsec_channel *ch;
 	const struct client *c;
 	struct outcome *o;
 	struct event_base *base;
@@ -233,6 +239,31 @@ server_written(struct bufferevent *bev, void *arg)
 		event_base_loopbreak(run->base);
 }
 
+static char *revocation_list(const char *fp);
+
+static void
+note_closed(const char *source, const char *fingerprint, void *arg)
+{
+	struct outcome *o = arg;
+
+	assert_string_equal(source, "local");
+	snprintf(o->closed_fingerprint, sizeof(o->closed_fingerprint), "%s",
+	    fingerprint);
+}
+
+/* What a SIGHUP does in the daemon: the list, then the live check. */
+static void
+revoke_live(struct run *run)
+{
+	char err[256], *list = revocation_list(run->o->fingerprint);
+
+	assert_int_equal(medsec_channel_set_revocation_list(run->ch, list,
+	    strlen(list), err, sizeof(err)), MEDSEC_OK);
+	run->o->closed_live = medsec_channel_close_revoked(run->ch,
+	    note_closed, run->o);
+	free(list);
+}
+
 static void
 server_event(struct bufferevent *bev, short what, void *arg)
 {
@@ -245,6 +276,8 @@ server_event(struct bufferevent *bev, short what, void *arg)
 		    o->fingerprint);
 		medsec_channel_describe_session(bev, o->session,
 		    sizeof(o->session));
+		if (run->c->revoke_live)
+			revoke_live(run);
 		bufferevent_write(bev, "ok", 2);
 		return;
 	}
@@ -269,6 +302,7 @@ handshake(struct medsec_channel *ch, const struct client *c,
 	assert_int_equal(socketpair(AF_UNIX, SOCK_STREAM, 0, sv), 0);
 	assert_int_equal(evutil_make_socket_nonblocking(sv[0]), 0);
 	run.fd = sv[1];
+	run.ch = ch;
 	run.c = c;
 	run.o = o;
 	assert_non_null(run.base = event_base_new());
@@ -419,7 +453,7 @@ test_req_1_15_channel_tls12_client_refused_by_default(void **state)
 {
 	struct medsec_channel_options o;
 	struct medsec_channel *ch;
-	struct client c = { 0, TLS1_2_VERSION, NULL, NULL, NULL, NULL, NULL, 0 };
+	struct client c = { 0, TLS1_2_VERSION, NULL, NULL, NULL, NULL, NULL, 0, 0 };
 	struct outcome out;
 	struct pki p;
 
@@ -441,9 +475,9 @@ test_req_1_15_channel_tls12_when_configured_is_ecdhe_aead(void **state)
 {
 	struct medsec_channel_options o;
 	struct medsec_channel *ch;
-	struct client c = { 0, TLS1_2_VERSION, NULL, NULL, NULL, NULL, NULL, 0 };
+	struct client c = { 0, TLS1_2_VERSION, NULL, NULL, NULL, NULL, NULL, 0, 0 };
 	struct client cbc = { 0, TLS1_2_VERSION, NULL,
-		"ECDHE-ECDSA-AES256-SHA384:ECDHE-ECDSA-AES128-SHA", NULL, NULL, NULL, 0 };
+		"ECDHE-ECDSA-AES256-SHA384:ECDHE-ECDSA-AES128-SHA", NULL, NULL, NULL, 0, 0 };
 	struct outcome out;
 	struct pki p;
 
@@ -716,9 +750,9 @@ test_req_1_17_channel_kcmvp_tls12_is_aria_gcm_only(void **state)
 	struct medsec_channel_options o;
 	struct medsec_channel *ch;
 	struct client c12 = { 0, TLS1_2_VERSION, NULL,
-		MEDSEC_CHANNEL_CIPHERS12_KCMVP, NULL, NULL, NULL, 0 };
-	struct client plain12 = { 0, TLS1_2_VERSION, NULL, NULL, NULL, NULL, NULL, 0 };
-	struct client c13 = { TLS1_3_VERSION, 0, NULL, NULL, NULL, NULL, NULL, 0 };
+		MEDSEC_CHANNEL_CIPHERS12_KCMVP, NULL, NULL, NULL, 0, 0 };
+	struct client plain12 = { 0, TLS1_2_VERSION, NULL, NULL, NULL, NULL, NULL, 0, 0 };
+	struct client c13 = { TLS1_3_VERSION, 0, NULL, NULL, NULL, NULL, NULL, 0, 0 };
 	struct outcome out;
 	struct pki p;
 	char line[1024];
@@ -1061,6 +1095,166 @@ test_req_1_6_channel_reload_revocation_without_restart(void **state)
 	X509_CRL_free(crl);
 	free(list);
 	X509_free(c.cert);
+	EVP_PKEY_free(k);
+	pki_teardown(&p);
+}
+
+/* ---- what failed handshakes report (TLS_FAILURE records) ---- */
+
+struct failures {
+	int n;
+	char source[MEDSEC_CHANNEL_SOURCE_LEN];
+	char reason[200];
+	int alert;
+};
+
+static void
+collect_failure(const struct medsec_channel_failure_report *f, void *arg)
+{
+	struct failures *fs = arg;
+
+	fs->n++;
+	snprintf(fs->source, sizeof(fs->source), "%s", f->source);
+	snprintf(fs->reason, sizeof(fs->reason), "%s", f->reason);
+	fs->alert = f->alert;
+}
+
+static int
+refuse_every_client(struct bufferevent *bev, void *arg)
+{
+	(void)bev;
+	(void)arg;
+	return -1;
+}
+
+static void
+expect_one_failure(struct failures *fs, const char *reason, int alert)
+{
+	assert_int_equal(fs->n, 1);
+	assert_string_equal(fs->source, "local");
+	assert_string_equal(fs->reason, reason);
+	assert_int_equal(fs->alert, alert);
+	memset(fs, 0, sizeof(*fs));
+}
+
+static void
+test_req_1_5_channel_failed_handshakes_reported_once_with_reason(
+    void **state)
+{
+	struct medsec_channel_options o;
+	struct medsec_channel *ch;
+	EVP_PKEY *k = tlspki_key_ec("P-256");
+	struct client none = { 0 }, expired = { 0 }, good = { 0 };
+	struct client tls12 = { 0, TLS1_2_VERSION, NULL, NULL, NULL, NULL,
+		NULL, 0, 0 };
+	struct failures fs;
+	struct outcome out;
+	struct pki p;
+
+	(void)state;
+	memset(&fs, 0, sizeof(fs));
+	pki_setup(&p);
+	expired.key = good.key = k;
+	expired.cert = client_cert(&p, k, "clientAuth", -30, -1, 110, 0);
+	good.cert = client_cert(&p, k, "clientAuth", -1, 30, 111, 0);
+	peer_options(&p, &o);
+	ch = channel(&o);
+	medsec_channel_set_failure_hook(ch, collect_failure, &fs);
+	expect_peer_refused(ch, &none, "no client certificate",
+	    ALERT_CERTIFICATE_REQUIRED);
+	expect_one_failure(&fs, "no client certificate",
+	    ALERT_CERTIFICATE_REQUIRED);
+	expect_peer_refused(ch, &expired, "certificate expired",
+	    ALERT_CERTIFICATE_EXPIRED);
+	expect_one_failure(&fs, "certificate expired",
+	    ALERT_CERTIFICATE_EXPIRED);
+	handshake(ch, &tls12, &out);
+	assert_false(out.connected);
+	expect_one_failure(&fs, "protocol version", ALERT_PROTOCOL_VERSION);
+	/* A finished handshake is no failure. */
+	handshake(ch, &good, &out);
+	assert_true(out.connected);
+	assert_int_equal(fs.n, 0);
+	/* The admission's refusals are recorded by whoever refused. */
+	medsec_channel_set_admission(ch, refuse_every_client, NULL);
+	handshake(ch, &good, &out);
+	assert_false(out.connected);
+	assert_int_equal(fs.n, 0);
+	medsec_channel_free(ch);
+	X509_free(expired.cert);
+	X509_free(good.cert);
+	EVP_PKEY_free(k);
+	pki_teardown(&p);
+}
+
+static void
+test_req_2_4_channel_stalled_handshake_cut_at_the_deadline(void **state)
+{
+	struct medsec_channel_options o;
+	struct medsec_channel *ch;
+	/* A record header announcing a ClientHello that never comes. */
+	struct client half = { 0 };
+	struct failures fs;
+	struct outcome out;
+	struct pki p;
+
+	(void)state;
+	/* The server writes to a socket it has shut down, as medsecd
+	 * does, which ignores SIGPIPE too. */
+	signal(SIGPIPE, SIG_IGN);
+	memset(&fs, 0, sizeof(fs));
+	half.raw = "\x16\x03\x01\x01\x01\x01";
+	pki_setup(&p);
+	options(&p, &o);
+	o.handshake_timeout = 1;
+	ch = channel(&o);
+	medsec_channel_set_failure_hook(ch, collect_failure, &fs);
+	handshake(ch, &half, &out);
+	assert_false(out.connected);
+	assert_true(out.failed);
+	expect_one_failure(&fs, "handshake timeout", 0);
+	medsec_channel_free(ch);
+	pki_teardown(&p);
+}
+
+static void
+test_req_1_6_channel_revoked_peer_live_connection_closed(void **state)
+{
+	struct medsec_channel_options o;
+	struct medsec_channel *ch;
+	EVP_PKEY *k = tlspki_key_ec("P-256");
+	struct client c = { 0 }, other = { 0 };
+	struct outcome out;
+	struct pki p;
+
+	(void)state;
+	/* The server writes to a socket it has shut down, as medsecd
+	 * does, which ignores SIGPIPE too. */
+	signal(SIGPIPE, SIG_IGN);
+	pki_setup(&p);
+	c.key = other.key = k;
+	c.cert = client_cert(&p, k, "clientAuth", -1, 30, 112, 0);
+	other.cert = client_cert(&p, k, "clientAuth", -1, 30, 113, 0);
+	peer_options(&p, &o);
+	ch = channel(&o);
+	/* Revoked while connected: cut off before it reads anything more. */
+	c.revoke_live = 1;
+	handshake(ch, &c, &out);
+	assert_true(out.connected);
+	assert_int_equal(out.closed_live, 1);
+	assert_string_equal(out.closed_fingerprint, out.fingerprint);
+	assert_int_equal(out.client_read, 0);
+	/* And its next handshake is refused. */
+	c.revoke_live = 0;
+	expect_peer_refused(ch, &c, "revoked (revocation list)",
+	    ALERT_CERTIFICATE_REVOKED);
+	/* A peer not on the list keeps its connection. */
+	handshake(ch, &other, &out);
+	assert_true(out.connected);
+	assert_int_equal(medsec_channel_close_revoked(ch, NULL, NULL), 0);
+	medsec_channel_free(ch);
+	X509_free(c.cert);
+	X509_free(other.cert);
 	EVP_PKEY_free(k);
 	pki_teardown(&p);
 }
@@ -1424,6 +1618,9 @@ static const struct CMUnitTest tests[] = {
 	cmocka_unit_test(test_req_1_6_channel_revoked_fingerprint_refused),
 	cmocka_unit_test(test_req_1_6_channel_revoked_by_crl_refused),
 	cmocka_unit_test(test_req_1_6_channel_reload_revocation_without_restart),
+	cmocka_unit_test(test_req_1_5_channel_failed_handshakes_reported_once_with_reason),
+	cmocka_unit_test(test_req_2_4_channel_stalled_handshake_cut_at_the_deadline),
+	cmocka_unit_test(test_req_1_6_channel_revoked_peer_live_connection_closed),
 	cmocka_unit_test(test_channel_peer_options_checked),
 	cmocka_unit_test(test_req_1_17_channel_options_from_config_kcmvp_defaults),
 	cmocka_unit_test(test_channel_describe_names_the_policy),

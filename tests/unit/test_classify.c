@@ -42,7 +42,8 @@ make(struct medsec_profile *p, int cls, const char *implantable,
 	int n;
 
 	load_catalog();
-	n = snprintf(text, sizeof(text), "[device]\nname = T\nclass = %d\n"
+	n = snprintf(text, sizeof(text), "[legacy]\nend_of_support = "
+	    "2099-12-31\n[device]\nname = T\nclass = %d\ncategory = other\n"
 	    "implantable = %s\n%s%s%s%s%s\n[communication]\n%s\n", cls,
 	    implantable, functions ? "functions = " : "",
 	    functions ? functions : "", functions ? "\n" : "",
@@ -489,7 +490,7 @@ test_classify_declarations_reach_reasons_and_unknown_ids_warn(void **state)
 	    "1.18 = sealed enclosure; doc HW-1\n3.7 = something");
 	assert_non_null(strstr(medsec_classification_find(c, "1.18")->reason,
 	    "Declared: sealed enclosure; doc HW-1"));
-	assert_true(WARNED(c, "t.ini:13: [implementation] 3.7 names no "
+	assert_true(WARNED(c, "t.ini:16: [implementation] 3.7 names no "
 	    "requirement"));
 	medsec_classification_free(c);
 }
@@ -522,11 +523,13 @@ test_classify_json_has_the_documented_shape(void **state)
 	    "requirements")), 24);
 	req = json_array_get(json_object_get(root, "requirements"), 0);
 	assert_int_equal(json_unpack_ex(req, &je, JSON_STRICT,
-	    "{s:s, s:i, s:s, s:s, s:s}", "id", &key, "no", &no, "title", &key,
-	    "applicability", &key, "reason", &key), 0);
+	    "{s:s, s:i, s:s, s:s, s:s, s:s, s:n}", "id", &key, "no", &no,
+	    "title", &key, "applicability", &key, "reason", &key, "table3",
+	    &key, "decision"), 0);
 	assert_int_equal(no, 1);
-	assert_string_equal(key, medsec_classification_find(c,
-	    "1.1")->reason);
+	assert_string_equal(key, "required");
+	assert_string_equal(json_string_value(json_object_get(req, "reason")),
+	    medsec_classification_find(c, "1.1")->reason);
 	json_decref(root);
 	free(json);
 	medsec_classification_free(c);

@@ -110,14 +110,14 @@ assert_refused(const char *from, const char *to, const char *want)
 }
 
 static void
-test_catalog_builtin_is_mfds_2019_table3_v1(void **state)
+test_catalog_builtin_is_mfds_2019_table3_v2(void **state)
 {
 	struct medsec_catalog *cat = builtin();
 	const char *const *names = medsec_catalog_builtin_names();
 
 	(void)state;
 	assert_string_equal(medsec_catalog_name(cat), "mfds-2019-table3");
-	assert_int_equal(medsec_catalog_version(cat), 1);
+	assert_int_equal(medsec_catalog_version(cat), 2);
 	assert_int_equal(medsec_catalog_count(cat), 24);
 	assert_non_null(strstr(medsec_catalog_source(cat),
 	    "Ministry of Food and Drug Safety"));
@@ -364,7 +364,7 @@ test_catalog_level_and_applicability_names(void **state)
 }
 
 static const struct CMUnitTest tests[] = {
-	cmocka_unit_test(test_catalog_builtin_is_mfds_2019_table3_v1),
+	cmocka_unit_test(test_catalog_builtin_is_mfds_2019_table3_v2),
 	cmocka_unit_test(test_catalog_numbers_and_stages_follow_table3),
 	cmocka_unit_test(test_catalog_major_column_matches_table3),
 	cmocka_unit_test(test_catalog_moderate_column_matches_table3),

@@ -215,6 +215,38 @@ test_config_daemon_other_values_refused(void **state)
 	    "unknown key");
 }
 
+/*
+ * [source]: the readings simulator is off unless asked for; its patients
+ * and interval are bounded and named in the error.
+ */
+static void
+test_config_source_section(void **state)
+{
+	struct medsec_config cfg;
+	struct medsec_config_error err;
+
+	(void)state;
+	medsec_config_defaults(&cfg);
+	assert_int_equal(cfg.source_simulator, 0);
+	assert_int_equal(parse("[source]\nsimulator = on\npatients = 64\n"
+	    "interval = 3600\n", &cfg, &err), MEDSEC_OK);
+	assert_int_equal(cfg.source_simulator, 1);
+	assert_int_equal(cfg.source_patients, 64);
+	assert_int_equal(cfg.source_interval, 3600);
+	assert_int_equal(parse("[source]\nsimulator = off\n", &cfg, &err),
+	    MEDSEC_OK);
+	assert_int_equal(cfg.source_simulator, 0);
+	expect_error("[source]\nsimulator = maybe\n", 2, "source.simulator",
+	    "'maybe'");
+	expect_error("[source]\npatients = 0\n", 2, "source.patients",
+	    "out of range");
+	expect_error("[source]\npatients = 65\n", 2, "source.patients",
+	    "out of range");
+	expect_error("[source]\ninterval = 0\n", 2, "source.interval",
+	    "out of range");
+	expect_error("[source]\nseed = 1\n", 2, "source.seed", "unknown key");
+}
+
 static void
 test_req_1_5_config_cidrs_match(void **state)
 {
@@ -267,6 +299,7 @@ static const struct CMUnitTest tests[] = {
 	cmocka_unit_test(test_req_1_17_config_old_tls_versions_refused),
 	cmocka_unit_test(test_config_daemon_other_values_refused),
 	cmocka_unit_test(test_req_1_5_config_cidrs_match),
+	cmocka_unit_test(test_config_source_section),
 };
 
 MEDSEC_TEST_MAIN(tests)

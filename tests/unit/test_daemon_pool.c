@@ -173,11 +173,56 @@ test_login_pool_free_returns_unfinished_attempts(void **state)
 	people_teardown(&p);
 }
 
+/*
+ * Quiesced, every thread is parked and a queued verification waits:
+ * the monitor forks its worker in that window. Resumed, it runs.
+ */
+static void
+test_login_pool_quiesced_threads_run_nothing_until_resumed(void **state)
+{
+	struct people p;
+	struct login_pool *pool = NULL;
+	struct done_log log;
+	unsigned parked;
+
+	(void)state;
+	people_setup(&p);
+	memset(&log, 0, sizeof(log));
+	log.p = &p;
+	log.base = event_base_new();
+	log.expect = 1;
+	/* Straight after start: the threads may not have reached their wait. */
+	assert_int_equal(login_pool_new(log.base, 3, 2, &pool), MEDSEC_OK);
+	login_pool_quiesce(pool);
+	pthread_mutex_lock(&pool->lock);
+	parked = pool->parked;
+	pthread_mutex_unlock(&pool->lock);
+	assert_int_equal(parked, 3);
+	assert_int_equal(login_pool_submit(pool, begin(&p, "admin"),
+	    PEOPLE_ADMIN_PASSWORD, strlen(PEOPLE_ADMIN_PASSWORD), on_done,
+	    &log), MEDSEC_OK);
+	usleep(50000);
+	pthread_mutex_lock(&pool->lock);
+	assert_int_equal(pool->jobs[0].state, JOB_QUEUED);
+	pthread_mutex_unlock(&pool->lock);
+	assert_int_equal(log.calls, 0);
+	login_pool_resume(pool);
+	assert_int_equal(event_base_dispatch(log.base), 0);
+	assert_int_equal(log.calls, 1);
+	assert_int_equal(log.finished[0], MEDSEC_OK);
+	login_pool_quiesce(NULL);
+	login_pool_resume(NULL);
+	login_pool_free(pool);
+	event_base_free(log.base);
+	people_teardown(&p);
+}
+
 static const struct CMUnitTest tests[] = {
 	cmocka_unit_test(test_req_1_1_login_pool_verifies_off_the_loop_and_finishes_on_it),
 	cmocka_unit_test(test_req_2_4_login_pool_full_queue_refused_at_once),
 	cmocka_unit_test(test_login_pool_refuses_bad_sizes_and_overlong_password),
 	cmocka_unit_test(test_login_pool_free_returns_unfinished_attempts),
+	cmocka_unit_test(test_login_pool_quiesced_threads_run_nothing_until_resumed),
 };
 
 MEDSEC_TEST_MAIN(tests)

@@ -650,7 +650,7 @@ test_report_risk_residual_follows_gaps(void **state)
 	size_t i;
 
 	(void)state;
-	build(x, "telehealth-gateway.ini");
+	build(x, "../tests/data/risk/gateway-generic.ini");
 	root = render_json(x, MEDSEC_REPORT_RISK);
 	hz = json_object_get(json_object_get(root, "content"), "hazards");
 	/* Two purposes, three properties each. */
@@ -674,7 +674,7 @@ test_report_risk_residual_follows_gaps(void **state)
 	x->ev = NULL;
 	x->c = NULL;
 	fate_of(x, "1.16", FAIL);
-	build(x, "telehealth-gateway.ini");
+	build(x, "../tests/data/risk/gateway-generic.ini");
 	root = render_json(x, MEDSEC_REPORT_RISK);
 	assert_string_equal(json_string_value(json_object_get(json_object_get(
 	    root, "content"), "overall_residual_risk")), "not demonstrated");
@@ -727,9 +727,10 @@ test_report_index_links_every_document(void **state)
 	build(x, "telehealth-gateway.ini");
 	assert_int_equal(medsec_report_render_index(x->rep, 1, NULL, &out,
 	    &len), MEDSEC_OK);
+	/* A new report renders English: checklist.en.html, ... */
 	for (d = 0; d < MEDSEC_REPORT_DOCS; d++)
 		for (e = 0; e < 4; e++) {
-			snprintf(href, sizeof(href), "href=\"%s.%s\"",
+			snprintf(href, sizeof(href), "href=\"%s.en.%s\"",
 			    medsec_report_doc_stem(d), exts[e]);
 			assert_non_null(strstr(out, href));
 		}
@@ -775,7 +776,7 @@ test_req_1_1_report_component_evidence_alone_is_not_met(void **state)
 	assert_int_equal(medsec_report_verdict(x->rep, "1.1"),
 	    MEDSEC_VERDICT_GAP);
 	assert_int_equal(medsec_report_basis(x->rep, "1.1"),
-	    MEDSEC_BASIS_COMPONENT);
+	    MEDSEC_EVIDENCE_COMPONENT);
 	/* 1.18, 1.20 and 2.3 are declared; every other item is a gap. */
 	assert_int_equal(medsec_report_verdict(x->rep, "1.18"),
 	    MEDSEC_VERDICT_DECLARED);
@@ -811,7 +812,7 @@ test_req_1_1_report_device_evidence_makes_item_met(void **state)
 	assert_int_equal(medsec_report_verdict(x->rep, "1.1"),
 	    MEDSEC_VERDICT_MET);
 	assert_int_equal(medsec_report_basis(x->rep, "1.1"),
-	    MEDSEC_BASIS_DEVICE);
+	    MEDSEC_EVIDENCE_DEVICE);
 	assert_int_equal(medsec_report_gap_count(x->rep, 0), 0);
 	md = render(x, MEDSEC_REPORT_VV, MEDSEC_REPORT_MD);
 	assert_non_null(strstr(md, "Device evidence: 1 of 1 device tests "

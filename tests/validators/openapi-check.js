@@ -14,6 +14,11 @@
 //     A route the document does not have must be answered 404, a method it
 //     does not have 405, both with an Error body. The first mismatch is
 //     reported with its line number.
+//     A line recorded from a running daemon also has "content_type", the
+//     answer's Content-Type: it must be one the response documents (a
+//     response without content has none), and the body is read as that
+//     type. The answers the HTTP layer gives itself in HTML, listed in the
+//     document's x-http-layer, are accepted on any route with text/html.
 //
 // Exit status: 0 all good; 1 a mismatch or an invalid document; 2 usage or
 // an unreadable file.
@@ -111,7 +116,8 @@ function compileResponses(doc, ajv) {
 				} catch (e) {
 					fail(`${where}: schema does not compile: ${e.message}`);
 				}
-				compiled.set(where, { validate, hasBody: !!r.content });
+				compiled.set(where, { validate, hasBody: !!r.content,
+				    media: Object.keys(r.content || {}) });
 			}
 		}
 	}
@@ -120,7 +126,8 @@ function compileResponses(doc, ajv) {
 	if (!schemas.Error)
 		fail('components.schemas.Error missing');
 	compiled.set('refusal', { validate: ajv.compile({ $ref:
-	    `${COMPONENTS_ID}#/$defs/Error` }), hasBody: true });
+	    `${COMPONENTS_ID}#/$defs/Error` }), hasBody: true,
+	    media: ['application/json'] });
 	return compiled;
 }
 
@@ -167,11 +174,34 @@ function responseFor(compiled, method, template, status) {
 	return compiled.get(exact) || compiled.get(range) || compiled.get(dflt);
 }
 
+// The media type of a Content-Type header, lowercased, without parameters.
+function mediaType(ct) {
+	return ct.split(';')[0].trim().toLowerCase();
+}
+
+// An HTML answer of the HTTP layer (x-http-layer): accepted on any route.
+function httpLayerAnswer(doc, ex) {
+	const layer = doc['x-http-layer'];
+	if (typeof ex.content_type !== 'string' ||
+	    mediaType(ex.content_type) !== 'text/html' || !layer ||
+	    !Array.isArray(layer.answers))
+		return false;
+	return layer.answers.some((a) => a.status === ex.status);
+}
+
 function checkExchange(doc, compiled, ex, where) {
 	if (typeof ex.method !== 'string' || typeof ex.path !== 'string' ||
 	    !Number.isInteger(ex.status))
 		return `${where}: needs "method", "path" and an integer "status"`;
+	if (ex.content_type !== undefined && typeof ex.content_type !== 'string')
+		return `${where}: "content_type" must be a string`;
 	const method = ex.method.toUpperCase();
+	if (httpLayerAnswer(doc, ex)) {
+		if (typeof ex.body !== 'string' || !/^\s*<html/i.test(ex.body))
+			return `${where}: ${method} ${ex.path} ${ex.status}: ` +
+			    'text/html without an HTML body';
+		return null;
+	}
 	const template = matchPath(doc, ex.path);
 	let r;
 	if (!template || !doc.paths[template][method.toLowerCase()]) {
@@ -191,13 +221,20 @@ function checkExchange(doc, compiled, ex, where) {
 
 function checkBody(r, ex, where) {
 	let body = ex.body;
+	const ct = typeof ex.content_type === 'string' && ex.content_type !== '' ?
+	    mediaType(ex.content_type) : null;
 	if (body === undefined || body === null || body === '') {
 		if (r.validate)
 			return `${where}: body missing`;
+		if (ct !== null && !r.media.includes(ct))
+			return `${where}: Content-Type ${ct} without a body`;
 		return null;
 	}
 	if (!r.hasBody)
 		return `${where}: documented without a body, got one`;
+	if (ex.content_type !== undefined && !r.media.includes(ct))
+		return `${where}: Content-Type ${ct === null ? '(none)' : ct}, ` +
+		    `documented: ${r.media.join(', ')}`;
 	if (typeof body === 'string') {
 		try {
 			body = JSON.parse(body);

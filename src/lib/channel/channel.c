@@ -147,6 +147,10 @@ build(struct medsec_channel *ch, const struct medsec_channel_options *o,
 		return channel_err(err, errlen, MEDSEC_ERR_NOMEM, "out of "
 		    "memory for a TLS context");
 	SSL_CTX_set_app_data(ch->ctx, ch);
+	ch->handshake_timeout = o->handshake_timeout;
+	if ((r = channel_conn_setup(ch)) != MEDSEC_OK)
+		return channel_err(err, errlen, r, "OpenSSL refused the "
+		    "connection state slot");
 	if ((r = fixed_policy(ch)) != MEDSEC_OK)
 		return channel_err(err, errlen, r, "OpenSSL refused the fixed "
 		    "TLS policy");
@@ -200,6 +204,7 @@ medsec_channel_free(struct medsec_channel *ch)
 {
 	if (ch == NULL)
 		return;
+	channel_conn_detach(ch);
 	if (ch->ctx != NULL)
 		SSL_CTX_set_app_data(ch->ctx, NULL);
 	SSL_CTX_free(ch->ctx);

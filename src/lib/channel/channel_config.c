@@ -42,4 +42,5 @@ medsec_channel_options_from_config(const struct medsec_config *cfg,
 	o->peer_ca_file = cfg->tls_peer_ca_file[0] != '\0' ?
 	    cfg->tls_peer_ca_file : NULL;
 	o->crl_file = cfg->tls_crl_file[0] != '\0' ? cfg->tls_crl_file : NULL;
+	o->handshake_timeout = cfg->tls_handshake_timeout;
 }

@@ -42,6 +42,12 @@ struct medsec_channel {
 	/* Asked when a ClientHello arrives, before any key exchange. */
 	int (*admit)(struct bufferevent *bev, void *arg);
 	void *admit_arg;
+	/* Told of every failed handshake (channel_conn.c). */
+	void (*on_failure)(const struct medsec_channel_failure_report *f,
+	    void *arg);
+	void *failure_arg;
+	unsigned handshake_timeout; /* seconds; 0: none */
+	struct channel_conn *live;  /* accepted, until their SSL is freed */
 };
 
 /* channel.c: formats one line into err (may be NULL); returns r. */
@@ -69,11 +75,26 @@ int channel_policy_ciphers12(struct medsec_channel *ch, const char *list,
 int channel_policy_cert(X509 *x, char *err, size_t errlen);
 int channel_policy_credentials(SSL_CTX *ctx, char *err, size_t errlen);
 
+/*
+ * channel_conn.c: the connections of a channel. Set up once per channel
+ * (the SSL slot of each connection's state, the info callback); detach
+ * leaves the live connections without their channel when it is freed.
+ */
+int channel_conn_setup(struct medsec_channel *ch);
+void channel_conn_detach(struct medsec_channel *ch);
+
 /* channel_peer.c: client certificate verification and revocation. */
 int channel_peer_setup(struct medsec_channel *ch,
     const struct medsec_channel_options *o, char *err, size_t errlen);
 int channel_revoked_parse(const char *text, size_t len,
     struct channel_revoked *out, char *err, size_t errlen);
 void channel_revoked_clear(struct channel_revoked *r);
+int channel_leaf_digest(X509 *x, uint8_t d[CHANNEL_DIGEST_LEN]);
+/*
+ * Why a handshake failed, one line: the verify result, else the alert
+ * the client ended it with, else the library error e (0: none).
+ */
+void channel_failure_reason(const SSL *ssl, unsigned long e,
+    int alert_received, char *buf, size_t len);
 
 #endif

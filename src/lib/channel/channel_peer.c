@@ -141,8 +141,8 @@ medsec_channel_peer_revoked(const struct medsec_channel *ch,
 	return is_revoked(&ch->revoked, d) ? MEDSEC_ERR_DISABLED : MEDSEC_OK;
 }
 
-static int
-leaf_digest(X509 *x, uint8_t d[CHANNEL_DIGEST_LEN])
+int
+channel_leaf_digest(X509 *x, uint8_t d[CHANNEL_DIGEST_LEN])
 {
 	unsigned int n = 0;
 
@@ -163,7 +163,7 @@ verify_cb(int ok, X509_STORE_CTX *xs)
 	    SSL_get_ex_data_X509_STORE_CTX_idx());
 	ch = ssl != NULL ? SSL_CTX_get_app_data(SSL_get_SSL_CTX(ssl)) : NULL;
 	/* No channel or no digest: nothing to check against, so refuse. */
-	if (ch == NULL || leaf_digest(X509_STORE_CTX_get_current_cert(xs),
+	if (ch == NULL || channel_leaf_digest(X509_STORE_CTX_get_current_cert(xs),
 	    d) != 0) {
 		X509_STORE_CTX_set_error(xs, X509_V_ERR_UNSPECIFIED);
 		return 0;
@@ -337,65 +337,23 @@ medsec_channel_reload_revocation(struct medsec_channel *ch,
 	return MEDSEC_OK;
 }
 
-/* The SSL's slot for its bufferevent, for the admission callback. */
-static int bev_slot = -1;
-
-/*
- * The first thing the server does with a ClientHello, before the key
- * share is computed or anything signed: the caller's admission (flood
- * guard, allow-list) refuses a connection that would spend TLS work.
- */
-static int
-client_hello(SSL *ssl, int *alert, void *arg)
+int
+medsec_channel_set_revocation_list(struct medsec_channel *ch,
+    const char *text, size_t len, char *err, size_t errlen)
 {
-	struct medsec_channel *ch = arg;
-	struct bufferevent *bev;
+	struct channel_revoked set;
+	int r;
 
-	if (ch == NULL || ch->admit == NULL)
-		return SSL_CLIENT_HELLO_SUCCESS;
-	bev = bev_slot >= 0 ? SSL_get_ex_data(ssl, bev_slot) : NULL;
-	if (bev != NULL && ch->admit(bev, ch->admit_arg) == 0)
-		return SSL_CLIENT_HELLO_SUCCESS;
-	*alert = SSL_AD_HANDSHAKE_FAILURE;
-	return SSL_CLIENT_HELLO_ERROR;
-}
-
-void
-medsec_channel_set_admission(struct medsec_channel *ch,
-    int (*admit)(struct bufferevent *bev, void *arg), void *arg)
-{
+	if (err != NULL && errlen > 0)
+		err[0] = '\0';
 	if (ch == NULL)
-		return;
-	if (bev_slot < 0)
-		bev_slot = SSL_get_ex_new_index(0, NULL, NULL, NULL, NULL);
-	ch->admit = admit;
-	ch->admit_arg = arg;
-	SSL_CTX_set_client_hello_cb(ch->ctx, admit != NULL ? client_hello :
-	    NULL, ch);
-}
-
-struct bufferevent *
-medsec_channel_accept(struct medsec_channel *ch, struct event_base *base,
-    int fd)
-{
-	struct bufferevent *bev;
-	SSL *ssl;
-
-	/* fd -1: evhttp sets the descriptor after its bufferevent callback. */
-	if (ch == NULL || base == NULL || fd < -1 ||
-	    (ssl = SSL_new(ch->ctx)) == NULL)
-		return NULL;
-	if ((bev = bufferevent_openssl_socket_new(base, fd, ssl,
-	    BUFFEREVENT_SSL_ACCEPTING, BEV_OPT_CLOSE_ON_FREE)) == NULL) {
-		SSL_free(ssl); /* not taken over on failure */
-		return NULL;
-	}
-	if (bev_slot >= 0 && SSL_set_ex_data(ssl, bev_slot, bev) != 1) {
-		/* Without the link the admission would refuse every client. */
-		bufferevent_free(bev);
-		return NULL;
-	}
-	return bev;
+		return MEDSEC_ERR_INVALID;
+	if ((r = channel_revoked_parse(text, len, &set, err, errlen)) !=
+	    MEDSEC_OK)
+		return r;
+	channel_revoked_clear(&ch->revoked);
+	ch->revoked = set;
+	return MEDSEC_OK;
 }
 
 int
@@ -415,7 +373,7 @@ medsec_channel_peer_fingerprint(struct bufferevent *bev,
 		return MEDSEC_ERR_INVALID;
 	if ((peer = SSL_get0_peer_certificate(ssl)) == NULL)
 		return MEDSEC_ERR_NOT_FOUND;
-	if (leaf_digest(peer, d) != 0)
+	if (channel_leaf_digest(peer, d) != 0)
 		return MEDSEC_ERR_CRYPTO;
 	for (i = 0; i < CHANNEL_DIGEST_LEN; i++) {
 		hex[2 * i] = digits[d[i] >> 4];
@@ -426,7 +384,7 @@ medsec_channel_peer_fingerprint(struct bufferevent *bev,
 }
 
 static const char *
-verify_reason(SSL *ssl, long vr)
+verify_reason(const SSL *ssl, long vr)
 {
 	switch (vr) {
 	case X509_V_ERR_CERT_HAS_EXPIRED:
@@ -472,9 +430,38 @@ ssl_reason(unsigned long e)
 	case SSL_R_HTTP_REQUEST:
 	case SSL_R_HTTPS_PROXY_REQUEST:
 		return "plain HTTP on a TLS port";
+	case SSL_R_UNEXPECTED_EOF_WHILE_READING:
+		return "closed during the handshake";
 	default:
 		return NULL;
 	}
+}
+
+void
+channel_failure_reason(const SSL *ssl, unsigned long e, int alert_received,
+    char *buf, size_t len)
+{
+	const char *why;
+	long vr;
+
+	if ((vr = SSL_get_verify_result(ssl)) != X509_V_OK) {
+		if ((why = verify_reason(ssl, vr)) != NULL)
+			snprintf(buf, len, "%s", why);
+		else
+			snprintf(buf, len, "certificate refused: %s",
+			    X509_verify_cert_error_string(vr));
+	} else if (alert_received != 0)
+		snprintf(buf, len, "the client ended the handshake: alert %d "
+		    "(%s)", alert_received,
+		    SSL_alert_desc_string_long(alert_received));
+	else if ((why = ssl_reason(e)) != NULL)
+		snprintf(buf, len, "%s", why);
+	else if (e != 0)
+		snprintf(buf, len, "TLS error: %s",
+		    ERR_reason_error_string(e) != NULL ?
+		    ERR_reason_error_string(e) : "unknown");
+	else
+		snprintf(buf, len, "closed during the handshake");
 }
 
 void

@@ -45,8 +45,6 @@ static int set_segment_bytes(struct parse *, const struct key_def *,
     const char *, size_t);
 static int set_hostname(struct parse *, const struct key_def *,
     const char *, size_t);
-static int set_bool(struct parse *, const struct key_def *, const char *,
-    size_t);
 static int set_password_profile(struct parse *, const struct key_def *,
     const char *, size_t);
 static int set_roles_file(struct parse *, const struct key_def *,
@@ -80,7 +78,7 @@ static const struct key_def keys[] = {
 	    3650, 0),
 	U32("auth", "setup_code_hours", auth_setup_code_hours, 1, 168, 0),
 	{ "auth", "roles_file", set_roles_file, 1, 0, 0, 0, 0 },
-	{ "auth", "emergency_access", set_bool, 0,
+	{ "auth", "emergency_access", config_set_bool, 0,
 	    offsetof(struct medsec_config, auth_emergency_access), 0, 1, 0 },
 	U32("session", "idle_seconds", session_idle_seconds, 60, 86400, 0),
 	U32("session", "lifetime_seconds", session_lifetime_seconds, 300,
@@ -90,7 +88,7 @@ static const struct key_def keys[] = {
 _Static_assert(sizeof(keys) / sizeof(keys[0]) == NKEYS, "NKEYS");
 
 static const char *const sections[] = { "device", "crypto", "audit", "auth",
-	"session", "listen", "tls", "limits", "daemon", "incident" };
+	"session", "listen", "tls", "limits", "daemon", "incident", "source" };
 
 static int
 is_id_char(char c)
@@ -398,8 +396,9 @@ config_set_u32(struct parse *p, const struct key_def *k, const char *v, size_t n
 	return MEDSEC_OK;
 }
 
-static int
-set_bool(struct parse *p, const struct key_def *k, const char *v, size_t n)
+int
+config_set_bool(struct parse *p, const struct key_def *k, const char *v,
+    size_t n)
 {
 	static const char *const yes[] = { "yes", "true", "on", "1" };
 	static const char *const no[] = { "no", "false", "off", "0" };

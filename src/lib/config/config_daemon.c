@@ -1,6 +1,6 @@
 /*
  * The daemon's sections of the configuration: [listen], [tls], [limits],
- * [daemon] and [incident].
+ * [daemon], [incident] and [source].
  *
  * Nothing is exposed unless named: every listener defaults to off, and a
  * listener is refused without the list of client networks it accepts
@@ -99,6 +99,12 @@ const struct key_def config_daemon_keys[CONFIG_DAEMON_NKEYS] = {
 	TEXT("step4", incident_steps[3]),
 	TEXT("step5", incident_steps[4]),
 	TEXT("step6", incident_steps[5]),
+	{ "source", "simulator", config_set_bool, 0, FIELD(source_simulator),
+	    0, 1, 0 },
+	{ "source", "patients", config_set_u32, 0, FIELD(source_patients), 1,
+	    64, 0 },
+	{ "source", "interval", config_set_u32, 0, FIELD(source_interval), 1,
+	    3600, 0 },
 };
 
 static void *
@@ -415,6 +421,10 @@ config_daemon_defaults(struct medsec_config *cfg)
 	medsec_ini_copy(cfg->daemon_user, sizeof(cfg->daemon_user), "medsec",
 	    strlen("medsec"));
 	cfg->daemon_restart_backoff_max = 60;
+	/* Readings come from the uplink (not yet): the simulator is opt-in. */
+	cfg->source_simulator = 0;
+	cfg->source_patients = 4;
+	cfg->source_interval = 5;
 }
 
 static int

@@ -30,7 +30,7 @@ struct key_def {
 
 /* Slots for the device's and the daemon's keys together. */
 #define CONFIG_NKEYS_MAX 80
-#define CONFIG_DAEMON_NKEYS 44
+#define CONFIG_DAEMON_NKEYS 47
 
 struct parse {
 	int lineno;			   /* line of the key being set */
@@ -49,6 +49,9 @@ int config_parse_number(struct parse *p, const struct key_def *k,
 int config_check_range(struct parse *p, const struct key_def *k, uint64_t x,
     uint64_t lo, uint64_t hi);
 int config_set_u32(struct parse *p, const struct key_def *k, const char *v,
+    size_t n);
+/* yes/no (true/false, on/off, 1/0) into the int at k->field. */
+int config_set_bool(struct parse *p, const struct key_def *k, const char *v,
     size_t n);
 
 /* The daemon's defaults, and its cross-key rules once the file is read. */

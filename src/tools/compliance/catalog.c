@@ -27,6 +27,8 @@ struct medsec_catalog {
 	int version;
 	char *title;
 	char *source;
+	char *title_ko;	 /* NULL when the catalog has none */
+	char *source_ko; /* NULL when the catalog has none */
 	size_t n;
 	struct medsec_requirement items[MEDSEC_CATALOG_ITEMS_MAX];
 };
@@ -105,6 +107,10 @@ free_item(struct medsec_requirement *r)
 	free(r->applicability_note);
 	free(r->mechanism);
 	free(r->note);
+	free(r->title_ko);
+	free(r->text_ko);
+	free(r->text_ko_source);
+	free_list(&r->verification_ko);
 	free_list(&r->verification);
 	free_list(&r->standards);
 	free_list(&r->modules);
@@ -127,6 +133,8 @@ medsec_catalog_free(struct medsec_catalog *cat)
 	free(cat->name);
 	free(cat->title);
 	free(cat->source);
+	free(cat->title_ko);
+	free(cat->source_ko);
 	free(cat);
 }
 
@@ -230,6 +238,7 @@ struct item_json {
 	json_t *verification, *standards, *modules, *test_tags;
 	json_t *mds2, *fda, *iec;
 	json_t *functions, *docs;
+	json_t *ko;
 	int no, excl;
 };
 
@@ -263,7 +272,7 @@ unpack_item(json_t *o, struct item_json *j, const char *key,
 	if (json_unpack_ex(o, &je, JSON_STRICT,
 	    "{s:s, s:i, s:s, s:s, s:s, s:s, s:s, s:s,"
 	    " s:{s:s, s:s, s:s}, s:b, s:o, s:o, s:o, s:s, s:o, s:o,"
-	    " s:{s:o, s:o, s:o}, s:o, s?o, s?o}",
+	    " s:{s:o, s:o, s:o}, s:o, s?o, s?o, s?o}",
 	    "id", &j->id, "no", &j->no, "stage", &j->stage,
 	    "title", &j->title, "summary", &j->summary, "text", &j->text,
 	    "checklist_text", &j->checklist_text, "citation", &j->citation,
@@ -277,7 +286,7 @@ unpack_item(json_t *o, struct item_json *j, const char *key,
 	    "mappings", "mds2", &j->mds2, "fda", &j->fda,
 	    "iec62443_4_2", &j->iec,
 	    "note", &j->note_j, "functions", &j->functions,
-	    "docs", &j->docs) != 0) {
+	    "docs", &j->docs, "ko", &j->ko) != 0) {
 		medsec_ini_err(err, 0, NULL, key, "%s", je.text);
 		return MEDSEC_ERR_FORMAT;
 	}
@@ -321,6 +330,101 @@ check_item(const struct item_json *j, const char *key,
 		return MEDSEC_ERR_FORMAT;
 	}
 	return MEDSEC_OK;
+}
+
+/*
+ * The source of a Korean requirement text: "translation" (the project's
+ * own, never to be presented as the regulator's wording) or the published
+ * Korean text cited in full. A text without a source is refused, so no
+ * Korean wording can reach a document without saying where it is from.
+ */
+static int
+take_ko_source(json_t *src, struct medsec_requirement *r, const char *key,
+    struct medsec_config_error *err)
+{
+	const char *title = NULL, *publisher = NULL, *date = NULL, *url = NULL;
+	char cite[1024];
+	json_error_t je;
+	int n;
+
+	if (json_is_string(src)) {
+		if (strcmp(json_string_value(src), "translation") != 0) {
+			medsec_ini_err(err, 0, NULL, key, "source \"%s\" is "
+			    "neither \"translation\" nor a citation object",
+			    json_string_value(src));
+			return MEDSEC_ERR_FORMAT;
+		}
+		r->text_ko_translated = 1;
+		return take_str("translation", &r->text_ko_source, 0, key,
+		    err);
+	}
+	if (json_unpack_ex(src, &je, JSON_STRICT, "{s:s, s:s, s:s, s:s}",
+	    "title", &title, "publisher", &publisher, "date", &date,
+	    "url", &url) != 0) {
+		medsec_ini_err(err, 0, NULL, key, "source: %s (expected "
+		    "\"translation\" or {title, publisher, date, url})",
+		    je.text);
+		return MEDSEC_ERR_FORMAT;
+	}
+	if (title[0] == '\0' || publisher[0] == '\0' || date[0] == '\0' ||
+	    (strncmp(url, "https://", 8) != 0 &&
+	    strncmp(url, "http://", 7) != 0)) {
+		medsec_ini_err(err, 0, NULL, key, "source: title, publisher "
+		    "and date must not be empty and url must be an http(s) "
+		    "address (got \"%s\")", url);
+		return MEDSEC_ERR_FORMAT;
+	}
+	n = snprintf(cite, sizeof(cite), "%s; %s; %s; %s", title, publisher,
+	    date, url);
+	if (n < 0 || (size_t)n >= sizeof(cite)) {
+		medsec_ini_err(err, 0, NULL, key, "source: citation longer "
+		    "than %zu bytes", sizeof(cite) - 1);
+		return MEDSEC_ERR_FORMAT;
+	}
+	r->text_ko_translated = 0;
+	return take_str(cite, &r->text_ko_source, 0, key, err);
+}
+
+/*
+ * "ko": {"title": ..., "text": ..., "source": ..., "verification": [...]}:
+ * the first three required; verification, when given, has one Korean
+ * entry per English one.
+ */
+static int
+take_ko(json_t *ko, struct medsec_requirement *r, const char *key,
+    struct medsec_config_error *err)
+{
+	const char *title = NULL, *text = NULL;
+	json_t *src = NULL, *ver = NULL;
+	json_error_t je;
+	char k[80];
+	int rc;
+
+	snprintf(k, sizeof(k), "%s.ko", key);
+	if (json_unpack_ex(ko, &je, JSON_STRICT, "{s:s, s:s, s:o, s?o}",
+	    "title", &title, "text", &text, "source", &src,
+	    "verification", &ver) != 0) {
+		medsec_ini_err(err, 0, NULL, k, "%s (every Korean text needs "
+		    "title, text and source)", je.text);
+		return MEDSEC_ERR_FORMAT;
+	}
+	if ((rc = take_str(title, &r->title_ko, 0, k, err)) != MEDSEC_OK ||
+	    (rc = take_str(text, &r->text_ko, 0, k, err)) != MEDSEC_OK)
+		return rc;
+	if (ver != NULL) {
+		snprintf(k, sizeof(k), "%s.ko.verification", key);
+		if ((rc = take_list(ver, &r->verification_ko, 0, k, err)) !=
+		    MEDSEC_OK)
+			return rc;
+		if (r->verification_ko.n != r->verification.n) {
+			medsec_ini_err(err, 0, NULL, k, "%zu entries for the "
+			    "%zu of verification", r->verification_ko.n,
+			    r->verification.n);
+			return MEDSEC_ERR_FORMAT;
+		}
+	}
+	snprintf(k, sizeof(k), "%s.ko.source", key);
+	return take_ko_source(src, r, k, err);
 }
 
 static int
@@ -376,6 +480,8 @@ fill_item(const struct item_json *j, struct medsec_requirement *r,
 	LIST(iec, iec62443, 1);
 #undef STR
 #undef LIST
+	if (j->ko != NULL)
+		return take_ko(j->ko, r, key, err);
 	return MEDSEC_OK;
 }
 
@@ -422,6 +528,7 @@ medsec_catalog_parse(const char *name, const char *json, size_t len,
 	struct medsec_config_error scratch;
 	struct medsec_catalog *cat = NULL;
 	const char *cname = NULL, *title = NULL, *source = NULL;
+	const char *title_ko = NULL, *source_ko = NULL;
 	json_t *root = NULL, *items = NULL;
 	json_error_t je;
 	int version = 0, r = MEDSEC_ERR_INTERNAL;
@@ -444,9 +551,11 @@ medsec_catalog_parse(const char *name, const char *json, size_t len,
 		r = MEDSEC_ERR_FORMAT;
 		goto out;
 	}
-	if (json_unpack_ex(root, &je, JSON_STRICT, "{s:s, s:i, s:s, s:s, s:o}",
+	if (json_unpack_ex(root, &je, JSON_STRICT,
+	    "{s:s, s:i, s:s, s?s, s:s, s?s, s:o}",
 	    "catalog", &cname, "version", &version, "title", &title,
-	    "source", &source, "items", &items) != 0) {
+	    "title_ko", &title_ko, "source", &source, "source_ko", &source_ko,
+	    "items", &items) != 0) {
 		medsec_ini_err(err, 0, NULL, NULL, "%s", je.text);
 		r = MEDSEC_ERR_FORMAT;
 		goto out;
@@ -464,6 +573,10 @@ medsec_catalog_parse(const char *name, const char *json, size_t len,
 	if ((r = take_str(cname, &cat->name, 0, "catalog", err)) != 0 ||
 	    (r = take_str(title, &cat->title, 0, "title", err)) != 0 ||
 	    (r = take_str(source, &cat->source, 0, "source", err)) != 0 ||
+	    (r = take_str(title_ko, &cat->title_ko, 1, "title_ko",
+	    err)) != 0 ||
+	    (r = take_str(source_ko, &cat->source_ko, 1, "source_ko",
+	    err)) != 0 ||
 	    (r = take_items(items, cat, err)) != MEDSEC_OK)
 		goto out;
 	*catp = cat;
@@ -571,6 +684,18 @@ const char *
 medsec_catalog_source(const struct medsec_catalog *cat)
 {
 	return cat != NULL ? cat->source : NULL;
+}
+
+const char *
+medsec_catalog_title_ko(const struct medsec_catalog *cat)
+{
+	return cat != NULL ? cat->title_ko : NULL;
+}
+
+const char *
+medsec_catalog_source_ko(const struct medsec_catalog *cat)
+{
+	return cat != NULL ? cat->source_ko : NULL;
 }
 
 size_t

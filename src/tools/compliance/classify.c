@@ -10,10 +10,12 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include <jansson.h>
 
 #include "compliance/compliance_int.h"
+#include "compliance/threat_int.h"
 #include "medsec-tools/compliance.h"
 #include "medsec/err.h"
 
@@ -44,6 +46,146 @@ static const struct {
 #define MODERATE_CLASS2_FNS                                                  \
 	(MEDSEC_FN_TREATMENT | MEDSEC_FN_VITAL_SIGN_TRANSMISSION |           \
 	    MEDSEC_FN_ANALYSIS_DIAGNOSIS)
+
+/*
+ * The example items of Table 2 (MFDS 2020 guideline, III.1), each with
+ * the level of its row and the class the row names. Entries marked by
+ * analogy are not in Table 2: the project places them beside the named
+ * example they resemble, and says so wherever the placement is shown.
+ */
+struct category {
+	const char *key;
+	const char *label;
+	enum medsec_level floor;
+	int cls;	     /* the class the row names; 0 for "II and III" */
+	const char *source;
+};
+
+#define T2 "MFDS 2020 guideline, Table 2, "
+#define T2_IV T2 "Major row 'Class IV medical devices'"
+#define T2_OP T2 "Major row 'medical devices for operation' (class II/III)"
+#define T2_RT T2 "Major row 'medical devices using radiation for " \
+	"treatment' (class II/III)"
+#define T2_DF T2 "Major row 'could impact the life of patients due to " \
+	"malfunction' (class II/III)"
+#define T2_LS T2 "Major row 'medical devices for life-supporting' " \
+	"(class II/III)"
+#define T2_VS T2 "Major row 'medical devices for measuring vital signs " \
+	"... missed alarm or warning' (class II/III)"
+#define T2_M3 T2 "Moderate row 'Class III medical devices'"
+#define T2_M2 T2 "Moderate row 'Class II medical devices'"
+#define T2_N2 T2 "Minor row 'Class II medical devices' (not intended to " \
+	"treat, monitor, analyze or diagnose)"
+#define T2_N1 T2 "Minor row 'Class I medical devices'"
+#define ANALOGY "not named in Table 2; placed by analogy with "
+
+static const struct category categories[] = {
+	{ "implantable-defibrillator", "Implantable defibrillator",
+	    MEDSEC_LEVEL_MAJOR, 4, T2_IV },
+	{ "implantable-pacemaker", "Implantable pacemaker",
+	    MEDSEC_LEVEL_MAJOR, 4, T2_IV },
+	{ "implantable-insulin-pump", "Implantable insulin pump",
+	    MEDSEC_LEVEL_MAJOR, 4, T2_IV },
+	{ "implantable-analgesic-stimulator", "Implantable analgesic "
+	    "stimulator", MEDSEC_LEVEL_MAJOR, 4, T2_IV },
+	{ "insulin-infusion-pump", "Insulin infusion pump",
+	    MEDSEC_LEVEL_MAJOR, 4, T2_IV },
+	{ "infusion-pump", "Infusion pump (drug or fluid)",
+	    MEDSEC_LEVEL_MAJOR, 0, ANALOGY "'Insulin infusion pump' ("
+	    T2_IV "): a wrong rate or volume can cause serious injury" },
+	{ "robotic-surgical-system", "Robotic surgical system",
+	    MEDSEC_LEVEL_MAJOR, 3, T2_OP },
+	{ "laser-surgical-instrument", "Laser surgical instrument",
+	    MEDSEC_LEVEL_MAJOR, 3, T2_OP },
+	{ "electrosurgical-system", "Electrosurgical system",
+	    MEDSEC_LEVEL_MAJOR, 3, T2_OP },
+	{ "therapeutic-radiation-device", "Therapeutic X-ray or neutron "
+	    "irradiation device, accelerator system", MEDSEC_LEVEL_MAJOR, 3,
+	    T2_RT },
+	{ "defibrillator", "Low- or high-powered defibrillator",
+	    MEDSEC_LEVEL_MAJOR, 3, T2_DF },
+	{ "ventilator", "Ventilator for general purpose or home use",
+	    MEDSEC_LEVEL_MAJOR, 3, T2_LS },
+	{ "patient-monitor", "Patient monitoring system",
+	    MEDSEC_LEVEL_MAJOR, 2, T2_VS },
+	{ "intense-pulsed-light", "Intense pulsed light generator",
+	    MEDSEC_LEVEL_MODERATE, 3, T2_M3 },
+	{ "shock-wave-therapy", "Extracorporeal shock wave treatment system",
+	    MEDSEC_LEVEL_MODERATE, 3, T2_M3 },
+	{ "computer-aided-diagnosis", "Computer aided diagnosis system",
+	    MEDSEC_LEVEL_MODERATE, 3, T2_M3 },
+	{ "u-health-diagnosis-support", "U-health diagnosis support system",
+	    MEDSEC_LEVEL_MODERATE, 3, T2_M3 },
+	{ "glucose-meter", "Blood glucose meter for self-test, U-healthcare "
+	    "glucose meter", MEDSEC_LEVEL_MODERATE, 3, T2_M3 },
+	{ "telemetry-transmitter", "Telemetry system transmitter",
+	    MEDSEC_LEVEL_MODERATE, 2, T2_M2 },
+	{ "computer-aided-detection", "Computer aided detection system",
+	    MEDSEC_LEVEL_MODERATE, 2, T2_M2 },
+	{ "u-healthcare-device", "U-healthcare medical device",
+	    MEDSEC_LEVEL_MODERATE, 2, T2_M2 },
+	{ "ultrasound-imaging", "Ultrasound imaging system",
+	    MEDSEC_LEVEL_MODERATE, 2, T2_M2 },
+	{ "mri", "MRI system", MEDSEC_LEVEL_MODERATE, 2, T2_M2 },
+	{ "phototherapy", "Ultraviolet phototherapy unit",
+	    MEDSEC_LEVEL_MODERATE, 2, T2_M2 },
+	{ "stereotaxic-navigation", "Stereotaxic navigation unit",
+	    MEDSEC_LEVEL_MODERATE, 2, T2_M2 },
+	{ "electronic-thermometer", "Electronic thermometer",
+	    MEDSEC_LEVEL_MINOR, 2, T2_N2 },
+	{ "sphygmomanometer", "Automatic electronic sphygmomanometer",
+	    MEDSEC_LEVEL_MINOR, 2, T2_N2 },
+	{ "sterilizer", "Dry heat, UV or water sterilizer",
+	    MEDSEC_LEVEL_MINOR, 2, T2_N2 },
+	{ "electric-wheelchair", "Electric wheelchair", MEDSEC_LEVEL_MINOR,
+	    2, T2_N2 },
+	{ "u-healthcare-gateway", "U-healthcare gateway", MEDSEC_LEVEL_MINOR,
+	    1, T2_N1 },
+	{ "laboratory-analyzer", "Protein or lactate analyzer",
+	    MEDSEC_LEVEL_MINOR, 1, T2_N1 },
+};
+#define NCATEGORIES (sizeof(categories) / sizeof(categories[0]))
+
+static const struct category *
+category_of(const char *key)
+{
+	size_t i;
+
+	for (i = 0; key != NULL && i < NCATEGORIES; i++)
+		if (strcmp(categories[i].key, key) == 0)
+			return &categories[i];
+	return NULL;
+}
+
+const char *
+medsec_category_key(size_t i)
+{
+	return i < NCATEGORIES ? categories[i].key : NULL;
+}
+
+const char *
+medsec_category_label(const char *key)
+{
+	const struct category *c = category_of(key);
+
+	return c != NULL ? c->label : NULL;
+}
+
+enum medsec_level
+medsec_category_floor(const char *key)
+{
+	const struct category *c = category_of(key);
+
+	return c != NULL ? c->floor : MEDSEC_LEVEL_NONE;
+}
+
+const char *
+medsec_category_source(const char *key)
+{
+	const struct category *c = category_of(key);
+
+	return c != NULL ? c->source : NULL;
+}
 
 static void add_line(char (*lines)[MEDSEC_CLASSIFY_LINE_MAX], size_t *n,
     const char *fmt, ...) __attribute__((format(printf, 3, 4)));
@@ -205,6 +347,35 @@ table2_floor(const struct medsec_profile *p, struct medsec_classification *c)
 	else
 		RATIONALE(c, "Table 2, Minor row 'Class I medical devices' "
 		    "(e.g. U-healthcare gateway): no floor above minor.");
+}
+
+/* Table 2 by the device's own type: the category's row. */
+static void
+category_floor(const struct medsec_profile *p,
+    struct medsec_classification *c)
+{
+	const struct category *cat = category_of(p->more.category);
+
+	if (strcmp(p->more.category, "other") == 0) {
+		RATIONALE(c, "Device category 'other': no Table 2 example "
+		    "applies; the level rests on the class, functions and "
+		    "harm.");
+		return;
+	}
+	if (cat == NULL) {
+		WARN(c, "category is not stated: the device type could not "
+		    "be checked against the examples of Table 2.");
+		return;
+	}
+	RATIONALE(c, "Device category %s: %s (%s): floor %s.", cat->key,
+	    cat->label, cat->source, medsec_level_name(cat->floor));
+	if (cat->floor > c->floor)
+		c->floor = cat->floor;
+	if (cat->cls != 0 && cat->cls != p->device_class)
+		WARN(c, "category %s is listed in Table 2 as a class %s "
+		    "device, but the profile gives class %s: check the class "
+		    "or the category.", cat->key, class_roman(cat->cls),
+		    class_roman(p->device_class));
 }
 
 static void
@@ -392,6 +563,7 @@ decide(const struct medsec_catalog *cat, const struct medsec_profile *p,
 		d = &c->decisions[c->n_decisions++];
 		d->req = req;
 		d->applicability = req->by_level[c->level];
+		d->table3 = d->applicability;
 		snprintf(d->reason, sizeof(d->reason), "%s at level %s "
 		    "(Table 3, no. %d: %s).",
 		    d->applicability == MEDSEC_APPLIC_REQUIRED ? "Required" :
@@ -414,6 +586,7 @@ decide(const struct medsec_catalog *cat, const struct medsec_profile *p,
 	}
 	req = medsec_catalog_find(cat, "2.4");
 	if (req != NULL && p->public_network == 0 &&
+	    medsec_profile_applicability(p, "2.4") == NULL &&
 	    req->by_level[c->level] == MEDSEC_APPLIC_REQUIRED &&
 	    strcmp(medsec_catalog_name(cat), MEDSEC_CATALOG_DEFAULT) == 0)
 		WARN(c, "requirement 2.4 (DDoS) is required at level %s, but "
@@ -428,12 +601,307 @@ decide(const struct medsec_catalog *cat, const struct medsec_profile *p,
 			    medsec_catalog_name(cat));
 }
 
+/* ---- refusals: what a submission cannot do without ---- */
+
+static int refuse(const struct medsec_profile *p,
+    struct medsec_config_error *err, int line, const char *section,
+    const char *key, const char *fmt, ...)
+    __attribute__((format(printf, 6, 7)));
+
+static int
+refuse(const struct medsec_profile *p, struct medsec_config_error *err,
+    int line, const char *section, const char *key, const char *fmt, ...)
+{
+	char msg[sizeof(err->message)];
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(msg, sizeof(msg), fmt, ap);
+	va_end(ap);
+	medsec_ini_err_clear(err, p->source);
+	medsec_ini_err(err, line, section, key, "%s", msg);
+	return MEDSEC_ERR_CONFIG;
+}
+
+static int
+require_harm_and_functions(const struct medsec_profile *p, unsigned flags,
+    struct medsec_classification *c, struct medsec_config_error *err)
+{
+	if (!c->in_scope || (flags & MEDSEC_CLASSIFY_DRAFT))
+		return MEDSEC_OK;
+	if (p->worst_harm == MEDSEC_HARM_UNSET)
+		return refuse(p, err, p->more.device_line, "device",
+		    "worst_harm", "missing key: Table 1 sets the level from "
+		    "the worst credible harm of a breach (death-or-serious-"
+		    "injury, temporary-injury or temporary-discomfort); "
+		    "classify with --draft to go on without it");
+	if (p->functions == 0)
+		return refuse(p, err, p->more.device_line, "device",
+		    "functions", "missing key: Table 2 places a device by its "
+		    "functions (or 'none'); classify with --draft to go on "
+		    "without them");
+	return MEDSEC_OK;
+}
+
+/*
+ * A harm two levels under the device type's Table 2 row (an infusion
+ * pump declared temporary-discomfort) is not an oversight the level can
+ * quietly absorb: the harm analysis contradicts the guideline's own
+ * example. One level under is raised to the floor with a warning.
+ */
+static int
+check_category_harm(const struct medsec_profile *p,
+    struct medsec_classification *c, struct medsec_config_error *err)
+{
+	const struct category *cat = category_of(p->more.category);
+
+	if (cat == NULL || !c->in_scope || c->harm_level == MEDSEC_LEVEL_NONE)
+		return MEDSEC_OK;
+	if (cat->floor >= c->harm_level + 2)
+		return refuse(p, err, p->more.harm_line, "device", "worst_harm",
+		    "'%s' contradicts category %s (%s): %s places it at %s, "
+		    "where a breach can cause serious injury or death; "
+		    "correct the harm analysis or the category",
+		    medsec_harm_name(p->worst_harm), cat->key, cat->label,
+		    cat->source, medsec_level_name(cat->floor));
+	if (cat->floor > c->harm_level)
+		WARN(c, "worst_harm %s is under the Table 2 row of category "
+		    "%s (%s, %s): the level is raised to %s; revisit the harm "
+		    "analysis.", medsec_harm_name(p->worst_harm), cat->key,
+		    cat->label, medsec_level_name(cat->floor),
+		    medsec_level_name(c->level));
+	return MEDSEC_OK;
+}
+
+/* Items that apply only to hardware (IV.2, standalone software). */
+static int
+hardware_only(const struct medsec_catalog *cat, const char *id)
+{
+	return strcmp(medsec_catalog_name(cat), MEDSEC_CATALOG_DEFAULT) == 0 &&
+	    strcmp(id, "1.18") == 0;
+}
+
+/* The item's own condition that the profile shows does not arise, or
+ * NULL when it may arise (or the item has none). */
+static const char *
+condition_absent(const struct medsec_catalog *cat,
+    const struct medsec_profile *p, const char *id)
+{
+	size_t i;
+
+	if (strcmp(medsec_catalog_name(cat), MEDSEC_CATALOG_DEFAULT) != 0)
+		return NULL;
+	for (i = 0; i < sizeof(conditional) / sizeof(conditional[0]); i++)
+		if (strcmp(id, conditional[i].id) == 0)
+			return (p->purposes & conditional[i].purpose) ? NULL :
+			    conditional[i].what;
+	if (strcmp(id, "2.4") == 0 && p->public_network == 0)
+		return "public network access (public_network = no)";
+	return NULL;
+}
+
+/* Whether the basis stated holds for this device and item; the
+ * explanation the checklist shows into buf. */
+static int
+basis_holds(const struct medsec_catalog *cat, const struct medsec_profile *p,
+    const struct medsec_decision *d, const struct medsec_profile_applic *a,
+    char *buf, size_t buflen)
+{
+	const char *gone;
+
+	switch (a->basis) {
+	case MEDSEC_BASIS_IMPLANTABLE:
+		snprintf(buf, buflen, "Table 3 footnote: nos. 18 and 21 may "
+		    "not be applied to implantable devices");
+		return p->implantable && d->req->implantable_may_exclude;
+	case MEDSEC_BASIS_STANDALONE_SW:
+		snprintf(buf, buflen, "guideline IV.2: for standalone "
+		    "software, requirements that apply only to hardware may "
+		    "be excluded");
+		return p->more.standalone_software &&
+		    hardware_only(cat, d->req->id);
+	case MEDSEC_BASIS_CONDITION:
+		gone = condition_absent(cat, p, d->req->id);
+		snprintf(buf, buflen, "the item's condition does not arise: "
+		    "no %s", gone != NULL ? gone : "?");
+		return gone != NULL;
+	case MEDSEC_BASIS_RISK_ANALYSIS:
+		snprintf(buf, buflen, "guideline IV.1: excluded on the "
+		    "manufacturer's risk analysis (%s), whose test standard "
+		    "and ground are submitted", a->reference);
+		return 1;
+	default:
+		snprintf(buf, buflen, "not applied by the manufacturer's "
+		    "decision");
+		return 1;
+	}
+}
+
+static const char *
+basis_rule(enum medsec_basis b)
+{
+	switch (b) {
+	case MEDSEC_BASIS_IMPLANTABLE:
+		return "the Table 3 footnote covers only nos. 18 and 21 of an "
+		    "implantable device (implantable = yes)";
+	case MEDSEC_BASIS_STANDALONE_SW:
+		return "IV.2 covers hardware-only requirements (1.18) of "
+		    "standalone software (form = standalone-software)";
+	default:
+		return "the profile shows the item's condition can arise (its "
+		    "communication purpose or public network is declared, or "
+		    "the item has no condition)";
+	}
+}
+
+static int
+apply_decision(const struct medsec_catalog *cat,
+    const struct medsec_profile *p, struct medsec_decision *d,
+    const struct medsec_profile_applic *a, struct medsec_config_error *err)
+{
+	const char *lvl_note;
+	char basis[256];
+
+	d->decision = *a;
+	if (a->decision == MEDSEC_DECIDE_APPLIED) {
+		append(d->reason, sizeof(d->reason), " Decided applied: %s",
+		    a->reason);
+		return MEDSEC_OK;
+	}
+	if (!basis_holds(cat, p, d, a, basis, sizeof(basis)))
+		return refuse(p, err, a->line, "applicability", a->id,
+		    "basis '%s' does not hold for item %s (%s): %s",
+		    medsec_basis_name(a->basis), a->id, d->req->title,
+		    basis_rule(a->basis));
+	if (d->applicability == MEDSEC_APPLIC_REQUIRED &&
+	    a->basis == MEDSEC_BASIS_NONE)
+		return refuse(p, err, a->line, "applicability", a->id,
+		    "item %s (%.60s) is required (\u25cb) and left out "
+		    "without a basis the guideline allows (reason given: "
+		    "'%.60s'); name one: implantable, standalone-software, "
+		    "condition, risk-analysis DOC", a->id, d->req->title,
+		    a->reason);
+	lvl_note = d->table3 == MEDSEC_APPLIC_REQUIRED ? "\u25cb" : "\u25b3";
+	d->applicability = MEDSEC_APPLIC_MAY_EXCLUDE;
+	snprintf(d->reason, sizeof(d->reason), "Table 3 no. %d: %s; not "
+	    "applied: %s. Reason: %s", d->req->no, lvl_note, basis,
+	    a->reason);
+	return MEDSEC_OK;
+}
+
+static int
+apply_decisions(const struct medsec_catalog *cat,
+    const struct medsec_profile *p, struct medsec_classification *c,
+    struct medsec_config_error *err)
+{
+	const struct medsec_profile_applic *a;
+	size_t i, k;
+	int r;
+
+	for (i = 0; i < p->more.n_applic; i++) {
+		a = &p->more.applic[i];
+		if (medsec_catalog_find(cat, a->id) == NULL)
+			return refuse(p, err, a->line, "applicability", a->id,
+			    "names no requirement of catalog %s",
+			    medsec_catalog_name(cat));
+		for (k = 0; k < c->n_decisions; k++)
+			if (strcmp(c->decisions[k].req->id, a->id) == 0 &&
+			    (r = apply_decision(cat, p, &c->decisions[k], a,
+			    err)) != MEDSEC_OK)
+				return r;
+	}
+	return MEDSEC_OK;
+}
+
+/* Today's UTC date as YYYY-MM-DD. */
+static void
+today(char out[16])
+{
+	struct tm tm;
+	time_t now = time(NULL);
+
+	if (gmtime_r(&now, &tm) == NULL ||
+	    strftime(out, 16, "%Y-%m-%d", &tm) == 0)
+		snprintf(out, 16, "9999-12-31");
+}
+
+/*
+ * MFDS 2025 rules (legacy devices): a device past its end of support
+ * needs a plan for patches and vulnerabilities, compensating controls and
+ * the deletion of personal data.
+ */
+static void
+legacy_plan(const struct medsec_profile *p, struct medsec_classification *c)
+{
+	const struct medsec_profile_legacy *l = &p->more.legacy;
+	char now[16], missing[160] = "";
+
+	if (l->end_of_support[0] == '\0') {
+		WARN(c, "no end-of-support date ([legacy] end_of_support): the "
+		    "MFDS 2025 rules ask for a plan for devices past their "
+		    "support.");
+		return;
+	}
+	today(now);
+	if (strcmp(l->end_of_support, now) >= 0)
+		return;
+	if (l->patch_policy[0] == '\0')
+		append(missing, sizeof(missing), " patch_policy");
+	if (l->vulnerability_policy[0] == '\0')
+		append(missing, sizeof(missing), " vulnerability_policy");
+	if (l->compensating_controls[0] == '\0')
+		append(missing, sizeof(missing), " compensating_controls");
+	if (l->data_deletion[0] == '\0')
+		append(missing, sizeof(missing), " data_deletion");
+	if (missing[0] != '\0')
+		WARN(c, "%s:%d: the device is past its end of support (%s) "
+		    "and has no legacy-device plan: [legacy] lacks%s (MFDS "
+		    "2025 rules: patches, vulnerability response, "
+		    "compensating controls, deletion of personal data).",
+		    p->source, l->line, l->end_of_support, missing);
+	else
+		RATIONALE(c, "Past its end of support (%s): the legacy-device "
+		    "plan is in the profile and the risk management document.",
+		    l->end_of_support);
+}
+
+static int
+threat_model(const struct medsec_profile *p, struct medsec_classification *c,
+    struct medsec_config_error *err)
+{
+	int r;
+
+	/* Without one the risk document says it analyses generic hazards
+	 * only; that is the document's matter, not the level's. */
+	if (p->more.threat_model[0] == '\0')
+		return MEDSEC_OK;
+	if ((r = threat_model_load(p->source, p->more.threat_model,
+	    &c->threats, err)) != MEDSEC_OK) {
+		if (err->line == 0 && err->key[0] == '\0') {
+			char msg[sizeof(err->message)];
+
+			snprintf(msg, sizeof(msg), "%s", err->message);
+			medsec_ini_err_clear(err, p->source);
+			medsec_ini_err(err, p->more.threat_model_line, "risk",
+			    "threat_model", "%s", msg);
+		}
+		return r;
+	}
+	return MEDSEC_OK;
+}
+
 int
-medsec_classify(const struct medsec_catalog *cat,
-    const struct medsec_profile *p, struct medsec_classification **outp)
+medsec_classify_profile(const struct medsec_catalog *cat,
+    const struct medsec_profile *p, unsigned flags,
+    struct medsec_classification **outp, struct medsec_config_error *err)
 {
 	struct medsec_classification *c = NULL;
+	struct medsec_config_error scratch;
+	int r = MEDSEC_ERR_INTERNAL;
 
+	if (err == NULL)
+		err = &scratch;
+	medsec_ini_err_clear(err, p != NULL ? p->source : NULL);
 	if (outp == NULL)
 		return MEDSEC_ERR_INVALID;
 	*outp = NULL;
@@ -446,18 +914,41 @@ medsec_classify(const struct medsec_catalog *cat,
 	if (c->in_scope) {
 		harm_level(p, c);
 		table2_floor(p, c);
+		category_floor(p, c);
 		settle_level(p, c);
 	}
 	contradictions(p, c);
+	legacy_plan(p, c);
+	if ((r = require_harm_and_functions(p, flags, c, err)) != MEDSEC_OK ||
+	    (r = check_category_harm(p, c, err)) != MEDSEC_OK)
+		goto out;
 	if (c->in_scope)
 		decide(cat, p, c);
+	if ((r = apply_decisions(cat, p, c, err)) != MEDSEC_OK ||
+	    (r = threat_model(p, c, err)) != MEDSEC_OK)
+		goto out;
 	*outp = c;
-	return MEDSEC_OK;
+	c = NULL;
+	r = MEDSEC_OK;
+out:
+	medsec_classification_free(c);
+	return r;
+}
+
+int
+medsec_classify(const struct medsec_catalog *cat,
+    const struct medsec_profile *p, struct medsec_classification **outp)
+{
+	return medsec_classify_profile(cat, p, MEDSEC_CLASSIFY_DRAFT, outp,
+	    NULL);
 }
 
 void
 medsec_classification_free(struct medsec_classification *c)
 {
+	if (c == NULL)
+		return;
+	threat_model_free(c->threats);
 	free(c);
 }
 
@@ -490,6 +981,20 @@ lines_json(const char (*lines)[MEDSEC_CLASSIFY_LINE_MAX], size_t n)
 }
 
 static json_t *
+decision_json(const struct medsec_decision *d)
+{
+	const struct medsec_profile_applic *a = &d->decision;
+
+	if (a->decision == MEDSEC_DECIDE_UNSET)
+		return json_null();
+	return json_pack("{s:s, s:s?, s:s?, s:s, s:i}", "decision",
+	    a->decision == MEDSEC_DECIDE_APPLIED ? "applied" : "not-applied",
+	    "basis", medsec_basis_name(a->basis), "reference",
+	    a->reference[0] != '\0' ? a->reference : NULL, "reason",
+	    a->reason, "line", a->line);
+}
+
+static json_t *
 decisions_json(const struct medsec_classification *c)
 {
 	const struct medsec_decision *d;
@@ -498,11 +1003,13 @@ decisions_json(const struct medsec_classification *c)
 
 	for (i = 0; a != NULL && i < c->n_decisions; i++) {
 		d = &c->decisions[i];
-		o = json_pack("{s:s, s:i, s:s, s:s, s:s}", "id", d->req->id,
-		    "no", d->req->no, "title", d->req->title,
+		o = json_pack("{s:s, s:i, s:s, s:s, s:s, s:s, s:o}", "id",
+		    d->req->id, "no", d->req->no, "title", d->req->title,
 		    "applicability",
 		    medsec_applicability_name(d->applicability),
-		    "reason", d->reason);
+		    "reason", d->reason, "table3",
+		    medsec_applicability_name(d->table3), "decision",
+		    decision_json(d));
 		if (json_array_append_new(a, o) != 0) {
 			json_decref(a);
 			return NULL;

@@ -4,6 +4,7 @@
  * through the line reader of core/ini.h, so every error names its line
  * and no text is truncated or reinterpreted.
  */
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -14,7 +15,8 @@
 #include "medsec-tools/compliance.h"
 #include "medsec/err.h"
 
-enum section { SEC_NONE, SEC_DEVICE, SEC_COMMUNICATION, SEC_IMPLEMENTATION };
+enum section { SEC_NONE, SEC_DEVICE, SEC_COMMUNICATION, SEC_IMPLEMENTATION,
+	SEC_APPLICABILITY, SEC_RISK, SEC_LEGACY, SEC_SUBMISSION };
 
 struct parse;
 
@@ -24,9 +26,10 @@ struct key_def {
 	int (*set)(struct parse *, const struct key_def *, const char *,
 	    size_t);
 	int empty_ok;
+	size_t off, size; /* the text field set_text and set_word fill */
 };
 
-#define NKEYS 10
+#define NKEYS 33
 
 struct parse {
 	int lineno;		/* line being read */
@@ -70,8 +73,22 @@ static const struct word harms[] = {
 	{ NULL, 0 }
 };
 
+static const struct word forms[] = {
+	{ "device", 0 },
+	{ "standalone-software", 1 },
+	{ NULL, 0 }
+};
+
+static const struct word bases[] = {
+	{ "implantable", MEDSEC_BASIS_IMPLANTABLE },
+	{ "standalone-software", MEDSEC_BASIS_STANDALONE_SW },
+	{ "condition", MEDSEC_BASIS_CONDITION },
+	{ "risk-analysis", MEDSEC_BASIS_RISK_ANALYSIS },
+	{ NULL, 0 }
+};
+
 static const char *const section_names[] = { "", "device", "communication",
-	"implementation" };
+	"implementation", "applicability", "risk", "legacy", "submission" };
 
 static int set_text(struct parse *, const struct key_def *, const char *,
     size_t);
@@ -87,18 +104,63 @@ static int set_technologies(struct parse *, const struct key_def *,
     const char *, size_t);
 static int set_purposes(struct parse *, const struct key_def *,
     const char *, size_t);
+static int set_form(struct parse *, const struct key_def *, const char *,
+    size_t);
+static int set_category(struct parse *, const struct key_def *,
+    const char *, size_t);
+static int set_date(struct parse *, const struct key_def *, const char *,
+    size_t);
+static int set_word(struct parse *, const struct key_def *, const char *,
+    size_t);
+static int set_matrix(struct parse *, const struct key_def *, const char *,
+    size_t);
+static int set_signer(struct parse *, const struct key_def *, const char *,
+    size_t);
+
+#define P_(f) offsetof(struct medsec_profile, f), \
+	sizeof(((struct medsec_profile *)0)->f)
+#define M_(f) offsetof(struct medsec_profile, more.f), \
+	sizeof(((struct medsec_profile *)0)->more.f)
+#define A_(f) M_(admin.f)
+#define L_(f) M_(legacy.f)
 
 static const struct key_def keys[] = {
-	{ SEC_DEVICE, "name", set_text, 0 },
-	{ SEC_DEVICE, "model", set_text, 0 },
-	{ SEC_DEVICE, "manufacturer", set_text, 0 },
-	{ SEC_DEVICE, "class", set_class, 0 },
-	{ SEC_DEVICE, "implantable", set_yesno, 0 },
-	{ SEC_DEVICE, "functions", set_functions, 0 },
-	{ SEC_DEVICE, "worst_harm", set_harm, 0 },
-	{ SEC_COMMUNICATION, "technologies", set_technologies, 1 },
-	{ SEC_COMMUNICATION, "purposes", set_purposes, 1 },
-	{ SEC_COMMUNICATION, "public_network", set_yesno, 0 },
+	{ SEC_DEVICE, "name", set_text, 0, P_(name) },
+	{ SEC_DEVICE, "model", set_text, 0, P_(model) },
+	{ SEC_DEVICE, "manufacturer", set_text, 0, P_(manufacturer) },
+	{ SEC_DEVICE, "class", set_class, 0, 0, 0 },
+	{ SEC_DEVICE, "implantable", set_yesno, 0, 0, 0 },
+	{ SEC_DEVICE, "functions", set_functions, 0, 0, 0 },
+	{ SEC_DEVICE, "worst_harm", set_harm, 0, 0, 0 },
+	{ SEC_COMMUNICATION, "technologies", set_technologies, 1, 0, 0 },
+	{ SEC_COMMUNICATION, "purposes", set_purposes, 1, 0, 0 },
+	{ SEC_COMMUNICATION, "public_network", set_yesno, 0, 0, 0 },
+	{ SEC_DEVICE, "category", set_category, 0, M_(category) },
+	{ SEC_DEVICE, "item_name", set_text, 0, A_(item_name) },
+	{ SEC_DEVICE, "item_code", set_text, 0, A_(item_code) },
+	{ SEC_DEVICE, "form", set_form, 0, 0, 0 },
+	{ SEC_DEVICE, "ai", set_yesno, 0, 0, 0 },
+	{ SEC_RISK, "threat_model", set_text, 0, M_(threat_model) },
+	{ SEC_RISK, "matrix", set_matrix, 0, M_(matrix) },
+	{ SEC_LEGACY, "end_of_support", set_date, 0, L_(end_of_support) },
+	{ SEC_LEGACY, "patch_policy", set_text, 0, L_(patch_policy) },
+	{ SEC_LEGACY, "vulnerability_policy", set_text, 0,
+	    L_(vulnerability_policy) },
+	{ SEC_LEGACY, "compensating_controls", set_text, 0,
+	    L_(compensating_controls) },
+	{ SEC_LEGACY, "data_deletion", set_text, 0, L_(data_deletion) },
+	{ SEC_SUBMISSION, "applicant", set_text, 0, A_(applicant) },
+	{ SEC_SUBMISSION, "applicant_role", set_word, 0, A_(applicant_role) },
+	{ SEC_SUBMISSION, "application", set_word, 0, A_(application) },
+	{ SEC_SUBMISSION, "checklist_number", set_text, 0,
+	    A_(doc_number[0]) },
+	{ SEC_SUBMISSION, "risk_number", set_text, 0, A_(doc_number[1]) },
+	{ SEC_SUBMISSION, "vv_number", set_text, 0, A_(doc_number[2]) },
+	{ SEC_SUBMISSION, "revision", set_text, 0, A_(revision) },
+	{ SEC_SUBMISSION, "date", set_date, 0, A_(date) },
+	{ SEC_SUBMISSION, "prepared_by", set_signer, 0, A_(signers[0]) },
+	{ SEC_SUBMISSION, "reviewed_by", set_signer, 0, A_(signers[1]) },
+	{ SEC_SUBMISSION, "approved_by", set_signer, 0, A_(signers[2]) },
 };
 _Static_assert(sizeof(keys) / sizeof(keys[0]) == NKEYS, "NKEYS");
 
@@ -195,9 +257,14 @@ on_section(void *ctx, const char *name, size_t namelen, int line,
 	p->lineno = line;
 	if ((sec = section_of(name, namelen)) == SEC_NONE)
 		return fail_at(p, SEC_NONE, name, namelen, "unknown section; "
-		    "expected [device], [communication] or [implementation]");
+		    "expected [device], [communication], [implementation], "
+		    "[applicability], [risk], [legacy] or [submission]");
 	if (sec == SEC_DEVICE && p->device_line == 0)
 		p->device_line = line;
+	if (sec == SEC_LEGACY && !p->prof.more.has_legacy) {
+		p->prof.more.has_legacy = 1;
+		p->prof.more.legacy.line = line;
+	}
 	*canon = section_names[sec];
 	return MEDSEC_OK;
 }
@@ -268,6 +335,9 @@ add_declaration(struct parse *p, const char *name, const char *v,
 	return MEDSEC_OK;
 }
 
+static int add_applicability(struct parse *, const char *, const char *,
+    size_t);
+
 static int
 on_key(void *ctx, const char *section, const char *name, const char *value,
     size_t vallen, int line)
@@ -284,6 +354,8 @@ on_key(void *ctx, const char *section, const char *name, const char *value,
 		    "key outside any section");
 	if (sec == SEC_IMPLEMENTATION)
 		return add_declaration(p, name, value, vallen);
+	if (sec == SEC_APPLICABILITY)
+		return add_applicability(p, name, value, vallen);
 	for (i = 0; i < NKEYS; i++)
 		if (keys[i].section == sec && strcmp(keys[i].name, name) == 0) {
 			k = &keys[i];
@@ -332,20 +404,19 @@ bad_value(struct parse *p, const struct key_def *k, const char *what,
 static int
 set_text(struct parse *p, const struct key_def *k, const char *v, size_t n)
 {
-	char *dst;
+	char *dst = (char *)&p->prof + k->off, hint[48];
 
-	if (strcmp(k->name, "name") == 0)
-		dst = p->prof.name;
-	else if (strcmp(k->name, "model") == 0)
-		dst = p->prof.model;
-	else
-		dst = p->prof.manufacturer;
-	if (n >= MEDSEC_PROFILE_TEXT_MAX)
-		return bad_value(p, k, "value", v, n, "longer than 127 bytes");
+	if (n >= k->size) {
+		snprintf(hint, sizeof(hint), "longer than %zu bytes",
+		    k->size - 1);
+		return bad_value(p, k, "value", v, n, hint);
+	}
 	if (!cmp_text_ok(v, n))
 		return bad_value(p, k, "value", v, n, "control characters or "
 		    "invalid UTF-8");
-	medsec_ini_copy(dst, MEDSEC_PROFILE_TEXT_MAX, v, n);
+	medsec_ini_copy(dst, k->size, v, n);
+	if (strcmp(k->name, "threat_model") == 0)
+		p->prof.more.threat_model_line = p->lineno;
 	return MEDSEC_OK;
 }
 
@@ -372,6 +443,8 @@ set_yesno(struct parse *p, const struct key_def *k, const char *v, size_t n)
 		return bad_value(p, k, "value", v, n, "expected yes or no");
 	if (strcmp(k->name, "implantable") == 0)
 		p->prof.implantable = yes;
+	else if (strcmp(k->name, "ai") == 0)
+		p->prof.more.ai = yes;
 	else
 		p->prof.public_network = yes;
 	return MEDSEC_OK;
@@ -469,6 +542,7 @@ set_functions(struct parse *p, const struct key_def *k, const char *v,
 {
 	int r;
 
+	p->prof.more.functions_line = p->lineno;
 	if ((r = each_item(p, k, v, n, one_function)) != MEDSEC_OK)
 		return r;
 	if ((p->prof.functions & MEDSEC_FN_NONE) &&
@@ -487,6 +561,7 @@ set_harm(struct parse *p, const struct key_def *k, const char *v, size_t n)
 		    "death-or-serious-injury, temporary-injury or "
 		    "temporary-discomfort");
 	p->prof.worst_harm = (enum medsec_harm)bit;
+	p->prof.more.harm_line = p->lineno;
 	return MEDSEC_OK;
 }
 
@@ -541,6 +616,301 @@ set_purposes(struct parse *p, const struct key_def *k, const char *v,
 	return each_item(p, k, v, n, one_purpose);
 }
 
+static int
+set_form(struct parse *p, const struct key_def *k, const char *v, size_t n)
+{
+	unsigned bit;
+
+	if (!lookup(forms, v, n, &bit))
+		return bad_value(p, k, "unknown form", v, n, "expected device "
+		    "or standalone-software");
+	p->prof.more.standalone_software = bit != 0;
+	return MEDSEC_OK;
+}
+
+static int
+set_category(struct parse *p, const struct key_def *k, const char *v,
+    size_t n)
+{
+	char key[sizeof(p->prof.more.category)];
+
+	if (n >= sizeof(key))
+		return bad_value(p, k, "unknown device category", v, n,
+		    "see docs/compliance/profile.md for the Table 2 list");
+	medsec_ini_copy(key, sizeof(key), v, n);
+	if (strcmp(key, "other") != 0 &&
+	    medsec_category_floor(key) == MEDSEC_LEVEL_NONE)
+		return bad_value(p, k, "unknown device category", v, n,
+		    "use a Table 2 category (docs/compliance/profile.md) or "
+		    "'other'");
+	memcpy(p->prof.more.category, key, sizeof(key));
+	p->prof.more.category_line = p->lineno;
+	return MEDSEC_OK;
+}
+
+static int
+digits(const char *s, size_t n)
+{
+	int v = 0;
+	size_t i;
+
+	for (i = 0; i < n; i++) {
+		if (s[i] < '0' || s[i] > '9')
+			return -1;
+		v = v * 10 + (s[i] - '0');
+	}
+	return v;
+}
+
+/* A calendar date, YYYY-MM-DD, that exists. */
+static int
+date_ok(const char *v, size_t n)
+{
+	static const int mdays[] = { 31, 29, 31, 30, 31, 30, 31, 31, 30, 31,
+		30, 31 };
+	int y, m, d;
+
+	if (n != 10 || v[4] != '-' || v[7] != '-')
+		return 0;
+	y = digits(v, 4);
+	m = digits(v + 5, 2);
+	d = digits(v + 8, 2);
+	if (y < 1900 || m < 1 || m > 12 || d < 1 || d > mdays[m - 1])
+		return 0;
+	if (m == 2 && d == 29 && !(y % 4 == 0 && (y % 100 != 0 ||
+	    y % 400 == 0)))
+		return 0;
+	return 1;
+}
+
+static int
+set_date(struct parse *p, const struct key_def *k, const char *v, size_t n)
+{
+	if (!date_ok(v, n))
+		return bad_value(p, k, "date", v, n, "expected a calendar date "
+		    "YYYY-MM-DD");
+	if (strcmp(k->name, "end_of_support") == 0)
+		p->prof.more.legacy.line = p->lineno;
+	return set_text(p, k, v, n);
+}
+
+/* applicant_role and application: one word of a short list. */
+static int
+set_word(struct parse *p, const struct key_def *k, const char *v, size_t n)
+{
+	static const char *const roles[] = { "manufacturer", "importer",
+		NULL };
+	static const char *const types[] = { "approval", "certification",
+		"notification", NULL };
+	const char *const *w = strcmp(k->name, "applicant_role") == 0 ?
+	    roles : types;
+	size_t i;
+
+	for (i = 0; w[i] != NULL; i++)
+		if (strlen(w[i]) == n && memcmp(w[i], v, n) == 0)
+			return set_text(p, k, v, n);
+	return bad_value(p, k, "value", v, n, w == roles ? "expected "
+	    "manufacturer or importer" : "expected approval (허가), "
+	    "certification (인증) or notification (신고)");
+}
+
+static int
+risk_grade(char c)
+{
+	return c == 'A' ? 0 : c == 'R' ? 1 : c == 'U' ? 2 : -1;
+}
+
+/*
+ * The acceptance matrix: three rows (severity 1-3) of three letters
+ * (exploitability 1-3), A acceptable, R acceptable only with verified
+ * controls, U unacceptable. A cell may not be more acceptable than one of
+ * lower severity or exploitability: the matrix must be monotonic.
+ */
+static int
+set_matrix(struct parse *p, const struct key_def *k, const char *v, size_t n)
+{
+	int s, e, g;
+
+	if (n != 11 || v[3] != '/' || v[7] != '/')
+		return bad_value(p, k, "acceptance matrix", v, n, "expected "
+		    "three rows of A, R or U such as AAR/ARU/RUU");
+	for (s = 0; s < 3; s++)
+		for (e = 0; e < 3; e++) {
+			if ((g = risk_grade(v[s * 4 + e])) < 0)
+				return bad_value(p, k, "acceptance matrix", v,
+				    n, "cells are A, R or U");
+			if ((e > 0 && g < risk_grade(v[s * 4 + e - 1])) ||
+			    (s > 0 && g < risk_grade(v[(s - 1) * 4 + e])))
+				return bad_value(p, k, "acceptance matrix", v,
+				    n, "a higher severity or exploitability "
+				    "cannot be more acceptable");
+		}
+	return set_text(p, k, v, n);
+}
+
+/* "Name, title": the name is required, the title optional. */
+static int
+set_signer(struct parse *p, const struct key_def *k, const char *v,
+    size_t n)
+{
+	struct medsec_profile_signer *sg =
+	    (struct medsec_profile_signer *)((char *)&p->prof + k->off);
+	const char *comma = memchr(v, ',', n), *t;
+	size_t nlen = comma != NULL ? (size_t)(comma - v) : n, tlen;
+	const char *name = v;
+
+	medsec_ini_trim(&name, &nlen);
+	if (nlen == 0 || nlen >= sizeof(sg->name) || !cmp_text_ok(v, n))
+		return bad_value(p, k, "signer", v, n, "expected 'Name, title' "
+		    "in UTF-8 text, the name under 128 bytes");
+	medsec_ini_copy(sg->name, sizeof(sg->name), name, nlen);
+	if (comma == NULL)
+		return MEDSEC_OK;
+	t = comma + 1;
+	tlen = n - (size_t)(t - v);
+	medsec_ini_trim(&t, &tlen);
+	if (tlen >= sizeof(sg->title))
+		return bad_value(p, k, "signer", v, n, "title longer than 127 "
+		    "bytes");
+	medsec_ini_copy(sg->title, sizeof(sg->title), t, tlen);
+	return MEDSEC_OK;
+}
+
+const char *
+medsec_basis_name(enum medsec_basis b)
+{
+	return word_name(bases, (unsigned)b);
+}
+
+const struct medsec_profile_applic *
+medsec_profile_applicability(const struct medsec_profile *p, const char *id)
+{
+	size_t i;
+
+	if (p == NULL || id == NULL)
+		return NULL;
+	for (i = 0; i < p->more.n_applic; i++)
+		if (strcmp(p->more.applic[i].id, id) == 0)
+			return &p->more.applic[i];
+	return NULL;
+}
+
+static int
+applic_fail(struct parse *p, const char *id, const char *v, size_t n,
+    const char *what)
+{
+	char shown[48], msg[sizeof(p->err->message)];
+
+	medsec_ini_excerpt(shown, sizeof(shown), v, n);
+	snprintf(msg, sizeof(msg), "'%s': %s", shown, what);
+	return fail_at(p, SEC_APPLICABILITY, id, strlen(id), msg);
+}
+
+/* "(basis[ reference])" after not-applied; s is past the '('. */
+static int
+applic_basis(struct parse *p, struct medsec_profile_applic *a,
+    const char *v, size_t vlen, const char *s, size_t n)
+{
+	const char *ref;
+	size_t wlen, rlen;
+	unsigned bit;
+
+	for (wlen = 0; wlen < n && s[wlen] != ' '; wlen++)
+		;
+	if (!lookup(bases, s, wlen, &bit))
+		return applic_fail(p, a->id, v, vlen, "unknown basis; expected "
+		    "implantable, standalone-software, condition or "
+		    "risk-analysis DOCUMENT");
+	a->basis = (enum medsec_basis)bit;
+	ref = s + wlen;
+	rlen = n - wlen;
+	medsec_ini_trim(&ref, &rlen);
+	if (a->basis == MEDSEC_BASIS_RISK_ANALYSIS && rlen == 0)
+		return applic_fail(p, a->id, v, vlen, "risk-analysis needs the "
+		    "document (and hazard) it rests on, e.g. (risk-analysis "
+		    "RM-001 H-12)");
+	if (a->basis != MEDSEC_BASIS_RISK_ANALYSIS && rlen != 0)
+		return applic_fail(p, a->id, v, vlen, "only risk-analysis takes "
+		    "a document after the basis");
+	if (rlen >= sizeof(a->reference))
+		return applic_fail(p, a->id, v, vlen, "document reference "
+		    "longer than 127 bytes");
+	medsec_ini_copy(a->reference, sizeof(a->reference), ref, rlen);
+	return MEDSEC_OK;
+}
+
+/*
+ * "<item> = applied: reason" or "<item> = not-applied[ (basis)]: reason".
+ * Whether the basis suffices is the classification's question: it needs
+ * the level and the item.
+ */
+static int
+add_applicability(struct parse *p, const char *id, const char *v,
+    size_t vlen)
+{
+	struct medsec_profile_more *m = &p->prof.more;
+	struct medsec_profile_applic *a;
+	const char *colon, *s, *close, *reason;
+	size_t n = strlen(id), i, hlen, rlen;
+	char msg[64];
+	int r;
+
+	if (!id_syntax_ok(id, n))
+		return fail_at(p, SEC_APPLICABILITY, id, n, "expected a "
+		    "requirement id such as 1.18 as the key");
+	for (i = 0; i < m->n_applic; i++)
+		if (strcmp(m->applic[i].id, id) == 0) {
+			snprintf(msg, sizeof(msg), "duplicate key (first set "
+			    "on line %d)", m->applic[i].line);
+			return fail_at(p, SEC_APPLICABILITY, id, n, msg);
+		}
+	if (m->n_applic >= MEDSEC_PROFILE_DECL_MAX)
+		return fail_at(p, SEC_APPLICABILITY, id, n, "too many "
+		    "decisions");
+	a = &m->applic[m->n_applic];
+	memset(a, 0, sizeof(*a));
+	medsec_ini_copy(a->id, sizeof(a->id), id, n);
+	a->line = p->lineno;
+	if (!cmp_text_ok(v, vlen))
+		return applic_fail(p, id, v, vlen, "control characters or "
+		    "invalid UTF-8");
+	if ((colon = memchr(v, ':', vlen)) == NULL)
+		return applic_fail(p, id, v, vlen, "expected 'applied: reason' "
+		    "or 'not-applied (basis): reason'");
+	s = v;
+	hlen = (size_t)(colon - v);
+	medsec_ini_trim(&s, &hlen);
+	if (hlen == 7 && memcmp(s, "applied", 7) == 0)
+		a->decision = MEDSEC_DECIDE_APPLIED;
+	else if (hlen >= 11 && memcmp(s, "not-applied", 11) == 0) {
+		a->decision = MEDSEC_DECIDE_NOT_APPLIED;
+		s += 11;
+		hlen -= 11;
+		medsec_ini_trim(&s, &hlen);
+		if (hlen > 0) {
+			close = s + hlen - 1;
+			if (s[0] != '(' || *close != ')')
+				return applic_fail(p, id, v, vlen, "the basis "
+				    "goes in parentheses: not-applied "
+				    "(standalone-software): reason");
+			if ((r = applic_basis(p, a, v, vlen, s + 1,
+			    hlen - 2)) != MEDSEC_OK)
+				return r;
+		}
+	} else
+		return applic_fail(p, id, v, vlen, "decision must be applied "
+		    "or not-applied");
+	reason = colon + 1;
+	rlen = vlen - (size_t)(reason - v);
+	medsec_ini_trim(&reason, &rlen);
+	if (rlen == 0)
+		return applic_fail(p, id, v, vlen, "the reason is missing "
+		    "after ':' (Table 4 asks for it)");
+	medsec_ini_copy(a->reason, sizeof(a->reason), reason, rlen);
+	m->n_applic++;
+	return MEDSEC_OK;
+}
+
 /* Required keys, checked once the whole text is read. */
 static int
 check_complete(struct parse *p)
@@ -586,6 +956,7 @@ medsec_profile_parse(const char *name, const char *text, size_t len,
 		goto out;
 	if ((r = check_complete(p)) != MEDSEC_OK)
 		goto out;
+	p->prof.more.device_line = p->device_line;
 	*prof = p->prof;
 	r = MEDSEC_OK;
 out:

@@ -143,6 +143,9 @@ struct rep_item {
 	/* Device tests claiming the item, and what the verdict rests on. */
 	struct ev_tally dev;
 	enum medsec_evidence_basis basis;
+	/* The same in Korean; "" when judged without a Korean sentence. */
+	char why_ko[MEDSEC_CLASSIFY_LINE_MAX + MEDSEC_PROFILE_DECL_TEXT_MAX +
+	    256];
 };
 
 struct medsec_report {
@@ -176,6 +179,20 @@ void rep_json_push(json_t **ap, json_t *v);
 
 /* "Required (○)", "Recommended (△)", ... for an applicability. */
 const char *rep_applic_label(enum medsec_applicability a);
+/* The same in the report's language ("필수(○)", ...). */
+const char *rep_applic_text(const struct medsec_report *r,
+    enum medsec_applicability a);
+/* A verdict for readers in the report's language ("충족", "Met"). */
+const char *rep_verdict_label(const struct medsec_report *r,
+    enum medsec_verdict v);
+/* An item's verdict sentence in the report's language (the English one
+ * when no Korean sentence was written). */
+const char *rep_why(const struct medsec_report *r, const struct rep_item *it);
+/* A document's title in the report's language. */
+const char *rep_doc_title(const struct medsec_report *r,
+    enum medsec_report_doc doc);
+/* "not recorded" in the report's language when s is NULL or empty. */
+const char *rep_or_unknown(const struct medsec_report *r, const char *s);
 
 /* ---- the writer (report_writer.c) ---- */
 
@@ -204,10 +221,12 @@ struct rw {
 	struct rbuf *out;
 	enum rw_block block;
 	size_t ncols;
+	enum rep_lang lang; /* of the page's own words (labels, lang=) */
 };
 
 /* A writer for fmt (MEDSEC_REPORT_MD or MEDSEC_REPORT_HTML) into out. */
-void rw_init(struct rw *w, enum medsec_report_format fmt, struct rbuf *out);
+void rw_init(struct rw *w, enum medsec_report_format fmt, enum rep_lang lang,
+    struct rbuf *out);
 
 void rw_begin(struct rw *w, const char *title, const char *subtitle);
 void rw_end(struct rw *w);
@@ -226,8 +245,8 @@ void rw_row(struct rw *w, const char *const *cells, const char *cls);
 void rw_group(struct rw *w, const char *text);
 void rw_pre(struct rw *w, const char *text);
 
-/* The HTML page frame shared with index.html. */
-void rw_html_begin(struct rbuf *b, const char *title);
+/* The HTML page frame shared with index.html; lang "ko" or "en". */
+void rw_html_begin(struct rbuf *b, const char *lang, const char *title);
 void rw_html_end(struct rbuf *b);
 
 /* ---- the documents ---- */
@@ -295,5 +314,66 @@ json_t *rep_json_production(const struct medsec_report *r);
 /* What an SBOM or vulnerability file holds (report_production.c). */
 json_t *ev_production_summary(const char *name, const char *text,
     size_t len);
+/* ---- risk analysis from the device's threat model (report_risk.c) ---- */
+
+#include "compliance/threat_int.h"
+
+/* A cited test and what the evidence says of it. */
+struct risk_test {
+	const char *name;	/* as the threat model cites it */
+	size_t found;		/* JUnit cases it names (a prefix: several) */
+	enum medsec_test_status status; /* the worst of them */
+};
+
+#define RISK_ITEMS_MAX 4
+
+/*
+ * One hazard: a threat on one of its data flows, or (ai = yes) a
+ * data-manipulation hazard. Severity from the clinical consequence,
+ * exploitability from the exposure, grades from the acceptance matrix.
+ */
+struct risk_row {
+	char id[48];
+	const struct tm_threat *threat; /* NULL for an AI hazard */
+	const struct tm_flow *flow;	/* NULL when the threat has none */
+	const char *hazard_en, *hazard_ko;
+	enum medsec_harm harm;
+	int severity, exploitability;
+	char initial, residual; /* 'A', 'R' or 'U' */
+	int reduced;		/* controls present and every test passed */
+	const char *why_en, *why_ko; /* why the risk was not reduced */
+	size_t ntests;
+	struct risk_test tests[TM_TESTS_MAX];
+	size_t nreqs;
+	char reqs[TM_TESTS_MAX][8]; /* requirement ids the tests carry */
+	size_t nitems;		    /* AI hazards: controls by requirement */
+	const struct rep_item *items[RISK_ITEMS_MAX];
+};
+
+/* The requirement a test's name carries: "test_req_1_4_x" gives "1.4";
+ * 0 when it carries none. */
+int risk_test_requirement(const char *test, char out[8]);
+size_t risk_row_count(const struct medsec_report *r);
+void risk_row(const struct medsec_report *r, size_t k, struct risk_row *row);
+/* The acceptance matrix's grade for severity and exploitability 1-3. */
+char risk_grade(const struct medsec_report *r, int severity,
+    int exploitability);
+const char *risk_grade_text(const struct medsec_report *r, char grade);
+
+/* The traceability matrix (report_trace.c): threat, hazard, control,
+ * requirement, test, result. */
+void rep_write_trace(const struct medsec_report *r, struct rw *w);
+json_t *rep_json_trace(const struct medsec_report *r);
+
+/*
+ * The form's administrative parts (report_admin.c): applicant and product
+ * identification, the document's number, revision and date, after the
+ * identification block; and the sign-off block that closes a document.
+ */
+void rep_write_admin(const struct medsec_report *r,
+    enum medsec_report_doc doc, struct rw *w);
+void rep_write_signoff(const struct medsec_report *r, struct rw *w);
+json_t *rep_json_admin(const struct medsec_report *r,
+    enum medsec_report_doc doc);
 
 #endif

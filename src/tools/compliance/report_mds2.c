@@ -113,7 +113,7 @@ answer(const struct medsec_report *r, size_t s, struct rbuf *b)
 			continue;
 		n++;
 		met += it->verdict == MEDSEC_VERDICT_MET &&
-		    it->basis == MEDSEC_BASIS_DEVICE;
+		    it->basis == MEDSEC_EVIDENCE_DEVICE;
 		rbuf_printf(b, "%s%s %s (%s)", n > 1 ? "; " : "",
 		    it->d->req->id, medsec_verdict_name(it->verdict),
 		    medsec_evidence_basis_name(it->basis));
@@ -255,7 +255,7 @@ medsec_report_render_mds2(const struct medsec_report *r,
 		return MEDSEC_OK;
 	}
 	rbuf_init(&b);
-	rw_init(&w, fmt, &b);
+	rw_init(&w, fmt, r->lang, &b);
 	write_mds2(r, &w);
 	return rbuf_take(&b, outp, lenp);
 }

@@ -30,8 +30,8 @@ const char *
 medsec_evidence_basis_name(enum medsec_evidence_basis b)
 {
 	switch (b) {
-	case MEDSEC_BASIS_DEVICE: return "device";
-	case MEDSEC_BASIS_COMPONENT: return "component";
+	case MEDSEC_EVIDENCE_DEVICE: return "device";
+	case MEDSEC_EVIDENCE_COMPONENT: return "component";
 	default: return "none";
 	}
 }
@@ -42,11 +42,11 @@ medsec_report_basis(const struct medsec_report *r, const char *id)
 	size_t i;
 
 	if (r == NULL || id == NULL)
-		return MEDSEC_BASIS_NONE;
+		return MEDSEC_EVIDENCE_NONE;
 	for (i = 0; i < r->n; i++)
 		if (strcmp(r->items[i].d->req->id, id) == 0)
 			return r->items[i].basis;
-	return MEDSEC_BASIS_NONE;
+	return MEDSEC_EVIDENCE_NONE;
 }
 
 size_t
@@ -63,9 +63,9 @@ static const char *
 basis_label(const struct medsec_report *r, enum medsec_evidence_basis b)
 {
 	switch (b) {
-	case MEDSEC_BASIS_DEVICE:
+	case MEDSEC_EVIDENCE_DEVICE:
 		return REP_T(r, "device evidence", "기기 증거");
-	case MEDSEC_BASIS_COMPONENT:
+	case MEDSEC_EVIDENCE_COMPONENT:
 		return REP_T(r, "component evidence only: mechanism verified; "
 		    "integration not shown", "구성요소 증거만 있음: 메커니즘 "
 		    "검증됨, 기기 통합은 입증되지 않음");
@@ -383,7 +383,7 @@ run_summary(const struct medsec_report *r, struct rw *w)
 	rep_counts(r, counts, &req);
 	for (i = 0; i < r->n; i++)
 		mech += r->items[i].verdict == MEDSEC_VERDICT_GAP &&
-		    r->items[i].basis == MEDSEC_BASIS_COMPONENT;
+		    r->items[i].basis == MEDSEC_EVIDENCE_COMPONENT;
 	snprintf(buf, sizeof(buf), REP_T(r, "%zu met, %zu declared by the "
 	    "manufacturer, %zu excluded, %zu gaps (%zu of them required; "
 	    "%zu with the mechanism verified but integration not shown)",
@@ -631,11 +631,12 @@ quoted(const struct medsec_report *r, enum ev_kind kind, const char *head,
 void
 rep_write_vv(const struct medsec_report *r, struct rw *w)
 {
-	rw_begin(w, medsec_report_doc_title(MEDSEC_REPORT_VV),
+	rw_begin(w, rep_doc_title(r, MEDSEC_REPORT_VV),
 	    REP_T(r, "Verification of the cybersecurity requirements (MFDS "
 	    "guideline IV.1, Table 3)", "사이버보안 요구사항의 검증(식약처 "
 	    "가이드라인 IV.1, 표 3)"));
 	rep_write_ident(r, w);
+	rep_write_admin(r, MEDSEC_REPORT_VV, w);
 	device_software(r, w);
 	component_env(r, w);
 	device_env(r, w);
@@ -678,6 +679,7 @@ rep_write_vv(const struct medsec_report *r, struct rw *w)
 	    "목록에 둡니다. 소프트웨어가 바뀌면 시험을 다시 실행하고 새 "
 	    "증거로 이 보고서를 다시 생성합니다(make report). 이전 실행의 "
 	    "결과는 가져오지 않습니다."));
+	rep_write_signoff(r, w);
 	rw_end(w);
 }
 
@@ -857,7 +859,7 @@ rep_json_vv(const struct medsec_report *r)
 	const struct medsec_evidence *ev = r->ev;
 
 	return json_pack("{s:{s:s, s:s, s:s?, s:s?, s:s?, s:s?, s:s?, s:s?}, "
-	    "s:o, s:o, s:o, s:o, s:o, s:o, s:o, s:I, s:o}",
+	    "s:o, s:o, s:o, s:o, s:o, s:o, s:o, s:I, s:o, s:o}",
 	    "software", "name", "medsec", "version", MEDSEC_VERSION,
 	    "tested_version", ev != NULL && ev->tested_version[0] ?
 	    ev->tested_version : NULL,
@@ -875,5 +877,6 @@ rep_json_vv(const struct medsec_report *r)
 	    "attacks", quoted_json(r, EV_ATTACK, 0),
 	    "excluded_results", excluded_json(r),
 	    "unread_results", (json_int_t)(ev != NULL ? ev->nunread : 0),
-	    "production", rep_json_production(r));
+	    "production", rep_json_production(r),
+	    "administration", rep_json_admin(r, MEDSEC_REPORT_VV));
 }

@@ -48,10 +48,16 @@ md_heading(struct rw *w, int level, const char *anchor, const char *text)
 static void
 md_para(struct rw *w, const char *text, const char *cls)
 {
+	int ko = w->lang == REP_LANG_KO;
+
 	if (cls != NULL) {
 		rbuf_puts(w->out, "> **");
-		rbuf_puts(w->out, strcmp(cls, "gap") == 0 ? "GAP" :
-		    strcmp(cls, "warn") == 0 ? "Warning" : "Note");
+		if (strcmp(cls, "gap") == 0)
+			rbuf_puts(w->out, ko ? "미충족" : "GAP");
+		else if (strcmp(cls, "warn") == 0)
+			rbuf_puts(w->out, ko ? "경고" : "Warning");
+		else
+			rbuf_puts(w->out, ko ? "참고" : "Note");
 		rbuf_puts(w->out, ":** ");
 	}
 	rbuf_md(w->out, text, 0);
@@ -169,10 +175,22 @@ static const struct rw_ops md_ops = { md_begin, md_end, md_heading, md_para,
  * No script, no external resource: the CSP says so to the browser too,
  * so even a missed escape could not run code. Print rules keep table
  * headers on every page and rows whole.
+ *
+ * Fonts: a Korean face comes first, since Hangul in a Latin face falls
+ * back to whatever the system picks (empty boxes when nothing covers it);
+ * scripts/deps.sh installs Noto Sans CJK (fonts-noto-cjk). Its Latin
+ * glyphs serve the English documents too. Korean breaks lines between
+ * words (keep-all), not inside them.
+ *
+ * Pages: A4, numbered "n / N" in the bottom margin through the CSS
+ * page-margin boxes (Chromium 131 and later print them).
  */
 static const char html_style[] =
-    "body{font:11pt/1.45 \"DejaVu Sans\",Arial,sans-serif;color:#111;"
+    "body{font:11pt/1.5 \"Noto Sans CJK KR\",\"Noto Sans KR\","
+    "\"NanumGothic\",\"Malgun Gothic\",\"Apple SD Gothic Neo\","
+    "\"DejaVu Sans\",Arial,sans-serif;color:#111;"
     "margin:2em auto;max-width:75em;padding:0 1em}"
+    ":lang(ko){word-break:keep-all;overflow-wrap:anywhere}"
     "h1{font-size:1.6em;margin:0 0 .2em}h2{font-size:1.3em;"
     "border-bottom:1px solid #999;margin-top:1.6em}h3{font-size:1.1em}"
     ".sub{color:#444;margin:0 0 1.2em}"
@@ -190,7 +208,10 @@ static const char html_style[] =
     "p.note{border-left:4px solid #58a;padding-left:.6em}"
     "pre{background:#f6f6f6;border:1px solid #ccc;padding:.6em;"
     "white-space:pre-wrap;font-size:.85em}"
-    "@page{size:A4;margin:14mm}"
+    "@page{size:A4;margin:14mm 14mm 18mm;"
+    "@bottom-center{content:counter(page) \" / \" counter(pages);"
+    "font:9pt \"Noto Sans CJK KR\",\"DejaVu Sans\",sans-serif;"
+    "color:#444}}"
     "@media print{body{margin:0;max-width:none;font-size:9.5pt}"
     "thead{display:table-header-group}tr{page-break-inside:avoid}"
     "h2,h3{page-break-after:avoid}a{color:inherit;text-decoration:none}"
@@ -198,10 +219,11 @@ static const char html_style[] =
     "{-webkit-print-color-adjust:exact;print-color-adjust:exact}}";
 
 void
-rw_html_begin(struct rbuf *b, const char *title)
+rw_html_begin(struct rbuf *b, const char *lang, const char *title)
 {
-	rbuf_puts(b, "<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n"
-	    "<meta charset=\"utf-8\">\n"
+	rbuf_puts(b, "<!DOCTYPE html>\n<html lang=\"");
+	rbuf_html(b, lang);
+	rbuf_puts(b, "\">\n<head>\n<meta charset=\"utf-8\">\n"
 	    "<meta http-equiv=\"Content-Security-Policy\" content=\""
 	    "default-src 'none'; style-src 'unsafe-inline'\">\n"
 	    "<meta name=\"viewport\" content=\"width=device-width, "
@@ -221,7 +243,7 @@ rw_html_end(struct rbuf *b)
 static void
 html_begin(struct rw *w, const char *title, const char *subtitle)
 {
-	rw_html_begin(w->out, title);
+	rw_html_begin(w->out, w->lang == REP_LANG_KO ? "ko" : "en", title);
 	rbuf_puts(w->out, "<h1>");
 	rbuf_html(w->out, title);
 	rbuf_puts(w->out, "</h1>\n");
@@ -370,11 +392,13 @@ static const struct rw_ops html_ops = { html_begin, html_end, html_heading,
 /* ---- the calls documents use ---- */
 
 void
-rw_init(struct rw *w, enum medsec_report_format fmt, struct rbuf *out)
+rw_init(struct rw *w, enum medsec_report_format fmt, enum rep_lang lang,
+    struct rbuf *out)
 {
 	memset(w, 0, sizeof(*w));
 	w->ops = fmt == MEDSEC_REPORT_HTML ? &html_ops : &md_ops;
 	w->out = out;
+	w->lang = lang;
 }
 
 /* Closes a list, field block or table left open, opens b if needed. */
@@ -390,10 +414,29 @@ block(struct rw *w, enum rw_block b)
 		w->ops->open(w, b);
 }
 
+/*
+ * A document's title is the page's own heading, so it follows the page's
+ * language even when the document passes the English title
+ * (medsec_report_doc_title()): a Korean page never opens with an English
+ * title.
+ */
+static const char *
+title_in_lang(const struct rw *w, const char *title)
+{
+	enum medsec_report_lang lang = w->lang == REP_LANG_KO ?
+	    MEDSEC_REPORT_LANG_KO : MEDSEC_REPORT_LANG_EN;
+	unsigned d;
+
+	for (d = 0; d < MEDSEC_REPORT_DOCS; d++)
+		if (strcmp(title, medsec_report_doc_title(d)) == 0)
+			return medsec_report_doc_title_lang(d, lang);
+	return title;
+}
+
 void
 rw_begin(struct rw *w, const char *title, const char *subtitle)
 {
-	w->ops->begin(w, title, subtitle);
+	w->ops->begin(w, title_in_lang(w, title), subtitle);
 }
 
 void

@@ -1,0 +1,202 @@
+/*
+ * medsec incident: cybersecurity incidents of a device, recorded and
+ * notified (MFDS 2.3; the MFDS 2025 security rules: immediate notice to
+ * the MFDS, medical institutions and users, root-cause analysis and
+ * recurrence prevention).
+ *
+ * An incident lives in the device's database (include/medsec/db.h), in
+ * the tables "incident" and "incident_event" that this module owns and
+ * creates on first use: each change and its timeline entry are written
+ * in one transaction, so a record never claims a step its timeline does
+ * not show. The caller records the INCIDENT audit event after the
+ * change commits (the CLI does).
+ *
+ * Notices and the CSAF 2.0 security advisory are built from a record and
+ * the device's [incident] configuration (contact, phone, email, url,
+ * steps); docs/incident.md lists which facts each notice carries.
+ *
+ * Part of libmedsec-tools (pkg-config medsec-tools).
+ */
+#ifndef MEDSEC_TOOLS_INCIDENT_H
+#define MEDSEC_TOOLS_INCIDENT_H
+
+#include "medsec/base.h"
+#include "medsec/config.h"
+#include "medsec/db.h"
+#include "medsec/err.h"
+
+#include <stddef.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+#define MEDSEC_INCIDENT_ID_MAX 32     /* "INC-20261202-001" */
+#define MEDSEC_INCIDENT_TIME_MAX 32   /* "2026-12-02T08:30:00Z" */
+#define MEDSEC_INCIDENT_WORD_MAX 16   /* severity, status */
+#define MEDSEC_INCIDENT_LIST_MAX 512  /* devices, versions */
+#define MEDSEC_INCIDENT_TEXT_MAX 2048 /* what happened, ... */
+#define MEDSEC_INCIDENT_ACTOR_MAX 80
+
+/* One entry of an incident's timeline: what changed, when, by whom. */
+struct medsec_incident_event {
+	char time[MEDSEC_INCIDENT_TIME_MAX];
+	char actor[MEDSEC_INCIDENT_ACTOR_MAX];
+	char status[MEDSEC_INCIDENT_WORD_MAX]; /* status after the change */
+	char note[MEDSEC_INCIDENT_TEXT_MAX];
+};
+
+/*
+ * An incident record. Text is UTF-8 without control characters other
+ * than newline and tab. An empty string is a fact not given (yet).
+ */
+struct medsec_incident {
+	char id[MEDSEC_INCIDENT_ID_MAX];		/* assigned when opened */
+	char detected[MEDSEC_INCIDENT_TIME_MAX];	/* RFC 3339 UTC */
+	char severity[MEDSEC_INCIDENT_WORD_MAX];	/* low medium high critical */
+	char devices[MEDSEC_INCIDENT_LIST_MAX];		/* affected devices */
+	char versions[MEDSEC_INCIDENT_LIST_MAX];	/* affected versions, a,b */
+	char summary[MEDSEC_INCIDENT_TEXT_MAX];		/* what happened */
+	char impact[MEDSEC_INCIDENT_TEXT_MAX];		/* on patients, data */
+	char containment[MEDSEC_INCIDENT_TEXT_MAX];	/* what was done at once */
+	char root_cause[MEDSEC_INCIDENT_TEXT_MAX];
+	char prevention[MEDSEC_INCIDENT_TEXT_MAX];	/* recurrence prevention */
+	char status[MEDSEC_INCIDENT_WORD_MAX];		/* open contained closed */
+	char opened[MEDSEC_INCIDENT_TIME_MAX];
+	char updated[MEDSEC_INCIDENT_TIME_MAX];
+	char closed[MEDSEC_INCIDENT_TIME_MAX];		/* "" until closed */
+	/* Filled by medsec_incident_get(); freed by medsec_incident_release. */
+	struct medsec_incident_event *timeline;
+	size_t ntimeline;
+};
+
+/*
+ * The facts a record lacks, by name ("detected, severity, ...") into
+ * out: for opening (every fact a notice needs: detected, severity,
+ * devices, versions, summary, impact, containment) or, with for_close,
+ * for closing (root_cause, prevention as well). Returns how many lack.
+ */
+MEDSEC_API
+size_t medsec_incident_missing(const struct medsec_incident *inc,
+    int for_close, char *out, size_t outlen);
+
+/*
+ * Checks the facts given (empty ones are not checked): detected as
+ * YYYY-MM-DDTHH:MM:SSZ and not after now (RFC 3339 UTC, same form),
+ * severity from its list, every text well-formed UTF-8 without control
+ * characters other than newline and tab. On error
+ * MEDSEC_ERR_INVALID, err->key names the field and err->message the
+ * value and why.
+ */
+MEDSEC_API MEDSEC_MUST_CHECK
+int medsec_incident_check(const struct medsec_incident *inc, const char *now,
+    struct medsec_config_error *err);
+
+/*
+ * Opens an incident: refused (MEDSEC_ERR_INVALID, err->key "missing",
+ * err->message naming every missing fact) without the facts a notice
+ * needs, or with a fact medsec_incident_check() refuses. On success
+ * inc->id, status ("open"), opened and updated are set, and the record
+ * and its first timeline entry are committed together. Nothing is
+ * written on any error.
+ */
+MEDSEC_API MEDSEC_MUST_CHECK
+int medsec_incident_open(struct medsec_db *db, struct medsec_incident *inc,
+    const char *actor, const char *now, struct medsec_config_error *err);
+
+/*
+ * Changes an incident: each non-empty fact of change replaces the
+ * record's (id, status, times and timeline of change are ignored);
+ * status is "" (unchanged), "contained" or "closed"; note (required)
+ * says what changed and goes to the timeline. Closing needs root_cause
+ * and prevention in the resulting record; a closed incident is not
+ * changed again (MEDSEC_ERR_STATE). MEDSEC_ERR_NOT_FOUND for an unknown
+ * id. *out (may be NULL) receives the record as committed, without its
+ * timeline. Nothing is written on any error.
+ */
+MEDSEC_API MEDSEC_MUST_CHECK
+int medsec_incident_update(struct medsec_db *db, const char *id,
+    const struct medsec_incident *change, const char *status,
+    const char *note, const char *actor, const char *now,
+    struct medsec_incident *out, struct medsec_config_error *err);
+
+/*
+ * Reads an incident with its timeline (oldest first); the caller calls
+ * medsec_incident_release(). MEDSEC_ERR_NOT_FOUND for an unknown id (or
+ * a device without incidents). Reads only.
+ */
+MEDSEC_API MEDSEC_MUST_CHECK
+int medsec_incident_get(struct medsec_db *db, const char *id,
+    struct medsec_incident *inc);
+MEDSEC_API
+void medsec_incident_release(struct medsec_incident *inc);
+
+/*
+ * Calls fn for each incident, oldest first, without timelines; a
+ * non-zero return stops and is returned. Reads only.
+ */
+MEDSEC_API MEDSEC_MUST_CHECK
+int medsec_incident_list(struct medsec_db *db,
+    int (*fn)(const struct medsec_incident *, void *), void *ctx);
+
+/* ---- notices ---- */
+
+enum medsec_incident_audience {
+	MEDSEC_NOTICE_MFDS = 0,	       /* the regulator */
+	MEDSEC_NOTICE_INSTITUTION = 1, /* medical institutions */
+	MEDSEC_NOTICE_USER = 2,	       /* users and patients */
+};
+#define MEDSEC_NOTICE_AUDIENCES 3
+
+/* "mfds", "institution", "user"; NULL for an unknown audience. */
+MEDSEC_API
+const char *medsec_incident_audience_name(int audience);
+
+struct medsec_incident_notice_info {
+	const char *manufacturer;  /* legal name, as in the CSAF publisher */
+	const char *namespace_url; /* its https URL */
+	const char *product;	   /* the device's product name */
+	const char *device_id;	   /* the device the record was kept on */
+	const char *fixed_version; /* the release that fixes it, or NULL */
+	const char *when;	   /* RFC 3339 UTC, when issued */
+	const struct medsec_config *config; /* [incident] contact, steps */
+};
+
+/*
+ * One notice as Markdown (json = 0) or JSON (json = 1), in Korean
+ * (lang "ko") or English ("en"); *textp is malloc'd, the caller frees
+ * it. Refused (MEDSEC_ERR_INVALID, err names it) when a fact the notice
+ * must carry is absent: the record's, or the configuration's
+ * [incident] contact, phone and email.
+ */
+MEDSEC_API MEDSEC_MUST_CHECK
+int medsec_incident_notice(const struct medsec_incident *inc,
+    const struct medsec_incident_notice_info *info, int audience,
+    const char *lang, int json, char **textp,
+    struct medsec_config_error *err);
+
+/*
+ * The CSAF 2.0 csaf_security_advisory of the fixed release: a product
+ * tree of the manufacturer, the product, each affected version (the
+ * record's comma-separated versions) and the fixed version; one
+ * vulnerability identified by the incident id, affected versions
+ * known_affected with a vendor_fix remediation, the fixed version fixed.
+ * tracking_id names the advisory (CSAF 5.1 turns it into the file name:
+ * medsec_incident_csaf_filename). Refused (MEDSEC_ERR_INVALID, err names
+ * the value) without a fixed version, for a version that is not one
+ * version ([A-Za-z0-9.+~_-]), or a fixed version among the affected.
+ */
+MEDSEC_API MEDSEC_MUST_CHECK
+int medsec_incident_csaf(const struct medsec_incident *inc,
+    const struct medsec_incident_notice_info *info, const char *tracking_id,
+    char **jsonp, struct medsec_config_error *err);
+
+/* CSAF 2.0 5.1: lower-case id, runs of [^+-a-z0-9] as '_', ".json". */
+MEDSEC_API MEDSEC_MUST_CHECK
+int medsec_incident_csaf_filename(const char *tracking_id, char *out,
+    size_t outlen);
+
+#ifdef __cplusplus
+}
+#endif
+#endif

@@ -1,0 +1,338 @@
+/*
+ * The monitor's side of the peer listener and of TLS failures (MFDS 1.5,
+ * 1.6, 1.15): the records of failed handshakes the worker reports in
+ * aggregate, the mapping of a machine peer's client certificate to its
+ * identity for every request on the peer listener, and the revocation
+ * list handed to the worker on reload so that new handshakes and live
+ * connections of a revoked peer are refused.
+ *
+ * What the peer listener serves (docs/api.md, "The peer listener"): a
+ * request is answered only for a certificate whose fingerprint is that
+ * of an active machine account; it then runs under that account's roles.
+ * Operator routes are refused there: the route's permission is checked
+ * first (a device certificate asking for the user list is denied and
+ * recorded like any other denial), and an operator route the roles would
+ * allow is still refused, because operator work needs a person's session
+ * on the api listener.
+ */
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <syslog.h>
+
+#include <jansson.h>
+
+#include "medsec/access.h"
+#include "medsec/channel.h"
+#include "medsec/err.h"
+#include "medsec/identity.h"
+#include "monitor.h"
+
+/* ---- failed handshakes (TLS_FAILURE) ---- */
+
+void
+monitor_h_tls_failure(struct monitor *m, uint32_t id, const uint8_t *payload)
+{
+	struct ps_tls_failure_req req;
+	struct medsec_audit_detail d;
+	const char *details = NULL;
+
+	(void)id; /* a report: no reply */
+	memcpy(&req, payload, sizeof(req));
+	medsec_audit_detail_init(&d);
+	medsec_audit_detail_str(&d, "listener", req.from.listener);
+	medsec_audit_detail_u64(&d, "alert", req.alert);
+	medsec_audit_detail_u64(&d, "handshakes", req.count);
+	if (medsec_audit_detail_end(&d, &details) != MEDSEC_OK)
+		details = NULL;
+	monitor_audit(m, MEDSEC_EV_TLS_FAILURE, NULL, req.from.source,
+	    req.from.listener, MEDSEC_AUDIT_FAILURE, req.reason, details);
+}
+
+/* ---- requests on the peer listener ---- */
+
+enum peer_serve {
+	PEER_HEALTH,	/* GET /v1/health, with the identity it ran under */
+	PEER_IDENTITY,	/* GET /v1/peer: who the certificate maps to */
+	PEER_OPERATOR,	/* an operator route: the api listener's */
+};
+
+#define NO_PERMISSION (-1)
+
+struct peer_route {
+	const char *method;
+	const char *path; /* exact, or a prefix ending in '/' */
+	int perm;	  /* checked for the identity; NO_PERMISSION: none */
+	int serve;
+	const char *object; /* for the records */
+};
+
+static const struct peer_route peer_routes[] = {
+	{ "GET", "/v1/health", NO_PERMISSION, PEER_HEALTH, "health" },
+	{ "GET", "/v1/peer", NO_PERMISSION, PEER_IDENTITY, "peer" },
+	{ "GET", "/v1/users", MEDSEC_PERM_USER_ADMIN, PEER_OPERATOR, "users" },
+	{ "POST", "/v1/users", MEDSEC_PERM_USER_ADMIN, PEER_OPERATOR,
+	    "users" },
+	{ "POST", "/v1/users/", MEDSEC_PERM_USER_ADMIN, PEER_OPERATOR,
+	    "users" },
+	{ "DELETE", "/v1/users/", MEDSEC_PERM_USER_ADMIN, PEER_OPERATOR,
+	    "users" },
+	{ "GET", "/v1/audit", MEDSEC_PERM_AUDIT_READ, PEER_OPERATOR,
+	    "audit" },
+	{ "POST", "/v1/control", MEDSEC_PERM_DEVICE_CONTROL, PEER_OPERATOR,
+	    "control" },
+	{ "GET", "/v1/patients/", MEDSEC_PERM_PHR_READ, PEER_OPERATOR,
+	    "observations" },
+	{ "POST", "/v1/updates", MEDSEC_PERM_MAINTENANCE, PEER_OPERATOR,
+	    "updates" },
+	{ "GET", "/v1/updates", MEDSEC_PERM_MAINTENANCE, PEER_OPERATOR,
+	    "updates" },
+	{ "POST", "/v1/updates/approve", MEDSEC_PERM_UPDATE_APPROVE,
+	    PEER_OPERATOR, "updates" },
+	{ "GET", "/v1/integrity", MEDSEC_PERM_MAINTENANCE, PEER_OPERATOR,
+	    "integrity" },
+	{ "POST", "/v1/session", NO_PERMISSION, PEER_OPERATOR, "session" },
+	{ "GET", "/v1/session", NO_PERMISSION, PEER_OPERATOR, "session" },
+	{ "DELETE", "/v1/session", NO_PERMISSION, PEER_OPERATOR, "session" },
+	{ "POST", "/v1/session/reauth", NO_PERMISSION, PEER_OPERATOR,
+	    "session" },
+	{ "GET", "/v1/incident", NO_PERMISSION, PEER_OPERATOR, "incident" },
+};
+
+static const struct peer_route *
+find_peer_route(const char *method, const char *path)
+{
+	const struct peer_route *r;
+	size_t i, n;
+
+	for (i = 0; i < sizeof(peer_routes) / sizeof(peer_routes[0]); i++) {
+		r = &peer_routes[i];
+		n = strlen(r->path);
+		if (strcmp(r->method, method) != 0)
+			continue;
+		if (r->path[n - 1] == '/' ? strncmp(path, r->path, n) == 0 &&
+		    path[n] != '\0' : strcmp(path, r->path) == 0)
+			return r;
+	}
+	return NULL;
+}
+
+/* The certificate mapped to no active machine: refused (the library
+ * has recorded why: PEER_REFUSED). */
+static void
+reply_unidentified(struct monitor *m, uint32_t id, int r)
+{
+	switch (r) {
+	case MEDSEC_ERR_DISABLED:
+		monitor_reply(m, id, r, 403, "peer_disabled", "this client "
+		    "certificate is revoked or its machine account disabled",
+		    NULL, 0);
+		break;
+	case MEDSEC_ERR_EXPIRED:
+		monitor_reply(m, id, r, 403, "peer_expired", "the machine "
+		    "account of this client certificate has expired", NULL,
+		    0);
+		break;
+	case MEDSEC_ERR_LOGIN_FAILED:
+	case MEDSEC_ERR_INVALID:
+		monitor_reply(m, id, r, 403, "unknown_peer", "this client "
+		    "certificate is not that of a known machine peer", NULL,
+		    0);
+		break;
+	default:
+		monitor_reply_error(m, id, r, 0);
+		break;
+	}
+}
+
+static void
+reply_body(struct monitor *m, uint32_t id, json_t *o)
+{
+	char *text = o != NULL ? json_dumps(o, JSON_COMPACT) : NULL;
+
+	json_decref(o);
+	if (text == NULL) {
+		monitor_reply(m, id, MEDSEC_ERR_NOMEM, 500, "internal_error",
+		    "out of memory", NULL, 0);
+		return;
+	}
+	monitor_reply(m, id, MEDSEC_OK, 200, NULL, NULL, text, strlen(text));
+	free(text);
+}
+
+static json_t *
+role_list(const char *roles)
+{
+	json_t *a = json_array();
+	char copy[sizeof(((struct medsec_account *)0)->roles)];
+	char *tok, *save = NULL;
+
+	snprintf(copy, sizeof(copy), "%s", roles);
+	for (tok = strtok_r(copy, ",", &save); a != NULL && tok != NULL;
+	    tok = strtok_r(NULL, ",", &save))
+		json_array_append_new(a, json_string(tok));
+	return a;
+}
+
+static void
+serve_peer(struct monitor *m, uint32_t id, const struct peer_route *route,
+    const struct medsec_account *acct, const struct ps_peer_req *req)
+{
+	size_t held = 0;
+	uint64_t dropped = 0;
+	int degraded;
+
+	switch (route->serve) {
+	case PEER_HEALTH:
+		degraded = medsec_audit_degraded(medsec_device_audit(m->dev),
+		    &held, &dropped);
+		reply_body(m, id, json_pack("{s:s, s:s, s:s, s:s}", "status",
+		    "ok", "audit", degraded ? "degraded" : "ok", "version",
+		    MEDSEC_VERSION, "peer", acct->name));
+		break;
+	case PEER_IDENTITY:
+		reply_body(m, id, json_pack("{s:s, s:o, s:s}", "peer",
+		    acct->name, "roles", role_list(acct->roles),
+		    "fingerprint", req->fingerprint));
+		break;
+	default:
+		monitor_audit(m, MEDSEC_EV_PERMISSION_DENIED, acct->name,
+		    req->from.source, route->object, MEDSEC_AUDIT_FAILURE,
+		    "operator route on the peer listener", NULL);
+		monitor_reply(m, id, MEDSEC_ERR_DENIED, 403,
+		    "api_listener_only", "operator routes are served on the "
+		    "api listener, with a person's session", NULL, 0);
+		break;
+	}
+}
+
+void
+monitor_h_peer_request(struct monitor *m, uint32_t id,
+    const uint8_t *payload)
+{
+	const struct peer_route *route;
+	struct medsec_account acct;
+	struct medsec_subject who;
+	struct ps_peer_req req;
+	int r;
+
+	memcpy(&req, payload, sizeof(req));
+	memset(&acct, 0, sizeof(acct));
+	/* Nothing is answered to a certificate that maps to no machine. */
+	if ((r = medsec_identity_peer_authenticate(
+	    medsec_device_identity(m->dev), req.fingerprint, req.from.source,
+	    &acct)) != MEDSEC_OK) {
+		reply_unidentified(m, id, r);
+		return;
+	}
+	if ((route = find_peer_route(req.method, req.path)) == NULL) {
+		monitor_reply(m, id, MEDSEC_ERR_NOT_FOUND, 404, "not_found",
+		    "no such resource on the peer listener", NULL, 0);
+		return;
+	}
+	who.user = acct.name;
+	who.source = req.from.source;
+	who.roles = acct.roles;
+	if (route->perm != NO_PERMISSION &&
+	    (r = medsec_access_check(medsec_device_roles(m->dev),
+	    medsec_device_audit(m->dev), &who, route->perm, route->object)) !=
+	    MEDSEC_OK) {
+		monitor_reply_error(m, id, r, 0);
+		return;
+	}
+	serve_peer(m, id, route, &acct, &req);
+}
+
+/* ---- revocation on live connections ---- */
+
+void
+monitor_h_peer_closed(struct monitor *m, uint32_t id, const uint8_t *payload)
+{
+	struct ps_peer_closed_req req;
+	struct medsec_audit_detail d;
+	const char *details = NULL;
+
+	(void)id; /* a report: no reply */
+	memcpy(&req, payload, sizeof(req));
+	medsec_audit_detail_init(&d);
+	medsec_audit_detail_str(&d, "listener", req.from.listener);
+	medsec_audit_detail_u64(&d, "connections", req.count);
+	if (medsec_audit_detail_end(&d, &details) != MEDSEC_OK)
+		details = NULL;
+	monitor_audit(m, MEDSEC_EV_PEER_REFUSED, req.fingerprint,
+	    req.from.source, req.fingerprint, MEDSEC_AUDIT_FAILURE,
+	    "certificate revoked: live connection closed", details);
+}
+
+static void
+audit_reload_refused(struct monitor *m, const char *why)
+{
+	struct medsec_audit_detail d;
+	const char *details = NULL;
+
+	medsec_audit_detail_init(&d);
+	medsec_audit_detail_str_trunc(&d, "error", why, 200);
+	if (medsec_audit_detail_end(&d, &details) != MEDSEC_OK)
+		details = NULL;
+	monitor_audit(m, MEDSEC_EV_CONFIG_CHANGED, "medsecd", "local",
+	    "tls.crl_file", MEDSEC_AUDIT_FAILURE, "reload refused", details);
+}
+
+/*
+ * SIGHUP: the revocation list as the database holds it now. The
+ * monitor's own peer channel takes it (and re-reads the CRL) for the
+ * workers it starts from now on; the running worker gets the list and
+ * closes the revoked peers' live connections. A list too large for one
+ * message restarts the worker instead: its successor starts with the
+ * list in force (fail closed; every connection is closed).
+ */
+void
+monitor_peer_reload(struct monitor *m)
+{
+	struct medsec_channel *ch = m->channel[MEDSECD_LISTEN_PEER];
+	char *text = NULL, err[512];
+	size_t len;
+	int r;
+
+	if (ch == NULL)
+		return;
+	if ((r = medsec_identity_revocation_list(medsec_device_identity(m->dev),
+	    &text)) != MEDSEC_OK) {
+		medsecd_log(LOG_ERR, "reload: the certificate revocation list "
+		    "cannot be read (%s); the one in force stays",
+		    medsec_strerror(r));
+		return;
+	}
+	len = strlen(text);
+	/*
+	 * A CRL file that no longer loads keeps the one in force, but does
+	 * not hold back the list: revocations take effect either way.
+	 */
+	if ((r = medsec_channel_reload_revocation(ch, text, len, err,
+	    sizeof(err))) != MEDSEC_OK) {
+		medsecd_log(LOG_ERR, "reload: %s; the CRL in force stays", err);
+		audit_reload_refused(m, err);
+		if ((r = medsec_channel_set_revocation_list(ch, text, len, err,
+		    sizeof(err))) != MEDSEC_OK) {
+			medsecd_log(LOG_ERR, "reload: %s; the revocation list "
+			    "in force stays", err);
+			goto out;
+		}
+	}
+	if (m->ps_fd < 0)
+		goto out;
+	if (len > PRIVSEP_BODY_MAX) {
+		medsecd_log(LOG_NOTICE, "reload: the revocation list is over "
+		    "one message; restarting the worker with it");
+		if (m->worker_pid > 0)
+			kill(m->worker_pid, SIGTERM);
+		goto out;
+	}
+	if ((r = privsep_send(m->ps_fd, PS_REVOCATION_LIST, 0, text, len,
+	    -1)) != MEDSEC_OK)
+		medsecd_log(LOG_ERR, "reload: the revocation list was not sent "
+		    "to the worker: %s", medsec_strerror(r));
+out:
+	free(text);
+}
