@@ -353,11 +353,14 @@ const char *medsec_harm_name(enum medsec_harm harm);
 
 #define MEDSEC_CLASSIFY_LINE_MAX 512
 #define MEDSEC_CLASSIFY_LINES_MAX 24
+/* A Korean line: UTF-8 Hangul takes three bytes a character. */
+#define MEDSEC_CLASSIFY_LINE_KO_MAX 1024
 
 struct medsec_decision {
 	const struct medsec_requirement *req; /* points into the catalog */
 	enum medsec_applicability applicability;
 	char reason[MEDSEC_CLASSIFY_LINE_MAX];
+	char reason_ko[MEDSEC_CLASSIFY_LINE_KO_MAX]; /* the same in Korean */
 	/* Table 3's own column when the profile's [applicability] changed
 	 * it (an allowed exclusion becomes MEDSEC_APPLIC_MAY_EXCLUDE). */
 	enum medsec_applicability table3;
@@ -377,6 +380,10 @@ struct medsec_classification {
 	char rationale[MEDSEC_CLASSIFY_LINES_MAX][MEDSEC_CLASSIFY_LINE_MAX];
 	size_t n_warnings;
 	char warnings[MEDSEC_CLASSIFY_LINES_MAX][MEDSEC_CLASSIFY_LINE_MAX];
+	/* The rationale and warnings in Korean, line for line ("" where a
+	 * line has no Korean text). */
+	char rationale_ko[MEDSEC_CLASSIFY_LINES_MAX][MEDSEC_CLASSIFY_LINE_KO_MAX];
+	char warnings_ko[MEDSEC_CLASSIFY_LINES_MAX][MEDSEC_CLASSIFY_LINE_KO_MAX];
 	size_t n_decisions; /* 0 when out of scope, else every catalog item */
 	struct medsec_decision decisions[MEDSEC_CATALOG_ITEMS_MAX];
 	/* The device's threat model (profile [risk] threat_model), read by

@@ -191,6 +191,27 @@ rep_why(const struct medsec_report *r, const struct rep_item *it)
 }
 
 const char *
+rep_ko_or(const struct medsec_report *r, const char *en, const char *ko)
+{
+	return r->lang == REP_LANG_KO && ko != NULL && ko[0] != '\0' ? ko :
+	    en;
+}
+
+const char *
+rep_reason(const struct medsec_report *r, const struct rep_item *it)
+{
+	return rep_ko_or(r, it->d->reason, it->d->reason_ko);
+}
+
+const char *
+rep_req_title(const struct medsec_report *r,
+    const struct medsec_requirement *req)
+{
+	return r->lang == REP_LANG_KO && req->title_ko != NULL ?
+	    req->title_ko : req->title;
+}
+
+const char *
 rep_applic_label(enum medsec_applicability a)
 {
 	switch (a) {
@@ -330,7 +351,8 @@ why_text(const struct medsec_report *r, const struct rep_item *it, int ko,
 		    "(전체 %zu건).%s"), dev->pass, dev->n, comp);
 	} else if (it->d->applicability == MEDSEC_APPLIC_MAY_EXCLUDE) {
 		snprintf(out, outlen, WHY_T(ko, "Excluded. Justification: %s",
-		    "제외. 근거: %s"), it->d->reason);
+		    "제외. 근거: %s"), ko && it->d->reason_ko[0] != '\0' ?
+		    it->d->reason_ko : it->d->reason);
 	} else if (it->declaration != NULL) {
 		snprintf(out, outlen, WHY_T(ko, "Declared by the manufacturer "
 		    "in the device profile (not verified by a test or a review "

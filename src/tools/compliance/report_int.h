@@ -188,6 +188,16 @@ const char *rep_verdict_label(const struct medsec_report *r,
 /* An item's verdict sentence in the report's language (the English one
  * when no Korean sentence was written). */
 const char *rep_why(const struct medsec_report *r, const struct rep_item *it);
+/* The Korean text in a Korean rendering when there is one, else en. */
+const char *rep_ko_or(const struct medsec_report *r, const char *en,
+    const char *ko);
+/* The classification's reason for an item, in the rendering's language. */
+const char *rep_reason(const struct medsec_report *r,
+    const struct rep_item *it);
+/* A requirement's title in the rendering's language (English when the
+ * catalog has no Korean title). */
+const char *rep_req_title(const struct medsec_report *r,
+    const struct medsec_requirement *req);
 /* A document's title in the report's language. */
 const char *rep_doc_title(const struct medsec_report *r,
     enum medsec_report_doc doc);
@@ -271,8 +281,8 @@ struct risk_hazard {
 	char id[16];		/* "H-HR-C" */
 	unsigned purpose;	/* MEDSEC_PURPOSE_* bit */
 	int property;		/* 0 confidentiality, 1 integrity, 2 avail. */
-	const char *hazard;
-	const char *harm;
+	const char *hazard, *hazard_ko;
+	const char *harm, *harm_ko;
 	int severity, exploitability, initial;
 	int residual;		/* 0 when not demonstrated */
 	size_t ncontrols;

@@ -19,31 +19,39 @@
 
 /* The MDS2 (HN 1-2019) sections, in the form's order. */
 static const struct {
-	const char *code, *name;
+	const char *code, *name, *name_ko;
 } sections[] = {
-	{ "DOC", "Documentation (manufacturer and device)" },
-	{ "MPII", "Management of personally identifiable information" },
-	{ "ALOF", "Automatic logoff" },
-	{ "AUDT", "Audit controls" },
-	{ "AUTH", "Authorization" },
-	{ "CSUP", "Cyber security product upgrades" },
-	{ "DIDT", "Health data de-identification" },
-	{ "DTBK", "Data backup and disaster recovery" },
-	{ "EMRG", "Emergency access" },
-	{ "IGAU", "Health data integrity and authenticity" },
-	{ "MLDP", "Malware detection and protection" },
-	{ "NAUT", "Node authentication" },
-	{ "CONN", "Connectivity capabilities" },
-	{ "PAUT", "Person authentication" },
-	{ "PLOK", "Physical locks" },
-	{ "RDMP", "Roadmap for third-party components in device life cycle" },
-	{ "SBOM", "Software bill of materials" },
-	{ "SAHD", "System and application hardening" },
-	{ "SGUD", "Security guidance" },
-	{ "STCF", "Health data storage confidentiality" },
-	{ "TXCF", "Transmission confidentiality" },
-	{ "TXIG", "Transmission integrity" },
-	{ "RMOT", "Remote service" },
+	{ "DOC", "Documentation (manufacturer and device)",
+	    "문서(제조자 및 기기)" },
+	{ "MPII", "Management of personally identifiable information",
+	    "개인식별정보 관리" },
+	{ "ALOF", "Automatic logoff", "자동 로그오프" },
+	{ "AUDT", "Audit controls", "감사 통제" },
+	{ "AUTH", "Authorization", "권한 부여" },
+	{ "CSUP", "Cyber security product upgrades",
+	    "사이버보안 제품 업그레이드" },
+	{ "DIDT", "Health data de-identification", "건강 데이터 비식별화" },
+	{ "DTBK", "Data backup and disaster recovery",
+	    "데이터 백업 및 재해 복구" },
+	{ "EMRG", "Emergency access", "비상 접근" },
+	{ "IGAU", "Health data integrity and authenticity",
+	    "건강 데이터 무결성 및 진본성" },
+	{ "MLDP", "Malware detection and protection", "악성코드 탐지 및 보호" },
+	{ "NAUT", "Node authentication", "노드 인증" },
+	{ "CONN", "Connectivity capabilities", "연결 기능" },
+	{ "PAUT", "Person authentication", "사용자 인증" },
+	{ "PLOK", "Physical locks", "물리적 잠금" },
+	{ "RDMP", "Roadmap for third-party components in device life cycle",
+	    "기기 수명 주기 동안의 제3자 구성요소 로드맵" },
+	{ "SBOM", "Software bill of materials", "소프트웨어 자재명세서(SBOM)" },
+	{ "SAHD", "System and application hardening",
+	    "시스템 및 애플리케이션 보안 강화" },
+	{ "SGUD", "Security guidance", "보안 지침" },
+	{ "STCF", "Health data storage confidentiality",
+	    "건강 데이터 저장 기밀성" },
+	{ "TXCF", "Transmission confidentiality", "전송 기밀성" },
+	{ "TXIG", "Transmission integrity", "전송 무결성" },
+	{ "RMOT", "Remote service", "원격 서비스" },
 };
 #define NSECTIONS (sizeof(sections) / sizeof(sections[0]))
 
@@ -115,8 +123,11 @@ answer(const struct medsec_report *r, size_t s, struct rbuf *b)
 		met += it->verdict == MEDSEC_VERDICT_MET &&
 		    it->basis == MEDSEC_EVIDENCE_DEVICE;
 		rbuf_printf(b, "%s%s %s (%s)", n > 1 ? "; " : "",
-		    it->d->req->id, medsec_verdict_name(it->verdict),
-		    medsec_evidence_basis_name(it->basis));
+		    it->d->req->id, rep_verdict_label(r, it->verdict),
+		    it->basis == MEDSEC_EVIDENCE_DEVICE ? REP_T(r, "device",
+		    "기기") : it->basis == MEDSEC_EVIDENCE_COMPONENT ?
+		    REP_T(r, "component", "구성요소") : REP_T(r, "none",
+		    "없음"));
 	}
 	if (n == 0) {
 		rbuf_puts(b, REP_T(r, "No catalog requirement maps to this "
@@ -189,7 +200,7 @@ write_mds2(const struct medsec_report *r, struct rw *w)
 	for (s = 0; s < NSECTIONS; s++) {
 		a = answer(r, s, &b);
 		counts[a]++;
-		row[0] = sections[s].name;
+		row[0] = REP_T(r, sections[s].name, sections[s].name_ko);
 		row[1] = answer_label(r, a);
 		row[2] = rbuf_str(&b);
 		row[3] = sections[s].code;

@@ -495,7 +495,8 @@ item_section(const struct medsec_report *r, const struct rep_item *it,
 	snprintf(anchor, sizeof(anchor), "item-%s", req->id);
 	for (i = 0; anchor[i] != '\0'; i++)
 		anchor[i] = anchor[i] == '.' ? '-' : anchor[i];
-	snprintf(title, sizeof(title), "%s %s", req->id, req->title);
+	snprintf(title, sizeof(title), "%s %s", req->id,
+	    rep_req_title(r, req));
 	rw_heading(w, 2, anchor, title);
 	rw_field(w, REP_T(r, "Requirement (Table 3)", "요구사항(표 3)"),
 	    req->text);
@@ -515,12 +516,12 @@ item_section(const struct medsec_report *r, const struct rep_item *it,
 	rw_field(w, REP_T(r, "Evidence basis", "증거 근거"),
 	    basis_label(r, it->basis));
 	if (it->verdict == MEDSEC_VERDICT_GAP)
-		rw_notice(w, "gap", it->why);
+		rw_notice(w, "gap", rep_why(r, it));
 	else
 		rw_field(w, REP_T(r, "Verdict", "판정"),
-		    medsec_verdict_name(it->verdict));
+		    rep_verdict_label(r, it->verdict));
 	if (it->verdict != MEDSEC_VERDICT_GAP)
-		rw_para(w, it->why);
+		rw_para(w, rep_why(r, it));
 	if (it->ntests > 0 || it->dev.n > 0)
 		tests_table(r, it, w);
 }
@@ -751,7 +752,7 @@ items_json(const struct medsec_report *r)
 		    medsec_applicability_name(it->d->applicability),
 		    "verdict", medsec_verdict_name(it->verdict),
 		    "evidence_basis", medsec_evidence_basis_name(it->basis),
-		    "verdict_reason", it->why,
+		    "verdict_reason", rep_why(r, it),
 		    "declaration", it->declaration,
 		    "methods", methods_json(r, it),
 		    "tests", tests_json(r, it)));
