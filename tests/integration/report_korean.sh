@@ -2,7 +2,8 @@
 # The submission package in Korean and in English: each language in its
 # own files (<stem>.ko.<ext>, <stem>.en.<ext>), --lang choosing them, the
 # Table 4 checklist under the Korean form's headings with every Korean
-# requirement text marked as what it is, and the PDFs of a device whose
+# requirement text marked as what it is, no English sentence of ours left
+# in a Korean document, and the PDFs of a device whose
 # names are Korean carrying the Korean text (embedded fonts, text that
 # pdftotext gives back, page numbers n / N). Run by CTest as:
 # bash report_korean.sh <test_name>.
@@ -129,6 +130,50 @@ test_report_korean_checklist_uses_form_headings() {
 	grep -q '"requirement_source": "translation"' "$out/checklist.ko.json" || die "JSON does not record the source"
 	grep -q '"requirement_translated": true' "$out/checklist.ko.json" || die "JSON does not mark the translation"
 	grep -qF '1.1 접근통제 및 인증' "$out/checklist.ko.md" || die "Korean item title missing"
+}
+
+# The English sentences of $1 (a capitalised word and three or more
+# lower-case ones) that $2 repeats and that no input of the document (the
+# files after $2, backquotes dropped: the manufacturer's own words and
+# the catalog's) contains. Prints them; nothing when the Korean rendering
+# has none.
+english_left_in_korean() {
+	local en=$1 ko=$2 s
+	shift 2
+	sed 's/`//g' "$@" >"$work/inputs"
+	grep -oE "[A-Z][a-z']+( [a-z'][a-z'-]*[,;:]?){3,}" "$en" | sort -u >"$work/sentences"
+	[ -s "$work/sentences" ] || die "$(basename "$en"): no English sentence found"
+	grep -oF -f "$work/sentences" "$ko" | sort -u | while IFS= read -r s; do
+		grep -qF -- "$s" "$work/inputs" || echo "$s"
+	done
+}
+
+# The profile's threat model, resolved against the profile's directory.
+threat_model_of() {
+	local tm
+	tm=$(sed -n 's/^threat_model *= *//p' "$1")
+	case $tm in
+	"") echo /dev/null ;;
+	/*) echo "$tm" ;;
+	*) echo "$(dirname "$1")/$tm" ;;
+	esac
+}
+
+test_report_korean_has_no_english_sentence() {
+	local p d left
+	make_evidence
+	for p in telehealth-gateway infusion-pump electronic-thermometer implantable-insulin-pump; do
+		p=$MEDSEC_SOURCE_DIR/examples/$p.ini
+		report_nopdf "$p"
+		[ $rc = 0 ] || die "$(basename "$p"): exit $rc: $(cat "$work/r.err")"
+		for d in $docs mds2-draft; do
+			# Hangul syllables start with bytes EA-ED in UTF-8.
+			LC_ALL=C grep -q $'[\xea-\xed]' "$out/$d.ko.md" || die "$d.ko.md has no Korean"
+			left=$(english_left_in_korean "$out/$d.en.md" "$out/$d.ko.md" \
+			    "$p" "$(threat_model_of "$p")" "$MEDSEC_SOURCE_DIR"/data/mfds/*.json)
+			[ -z "$left" ] || die "$(basename "$p") $d.ko.md keeps English sentences of $d.en.md: $left"
+		done
+	done
 }
 
 have_pdf_tools() {
