@@ -489,7 +489,7 @@ item_section(const struct medsec_report *r, const struct rep_item *it,
     struct rw *w, struct rbuf *b, struct rbuf *b2)
 {
 	const struct medsec_requirement *req = it->d->req;
-	char anchor[32], title[300];
+	char anchor[32], title[300], text[2048];
 	size_t i;
 
 	snprintf(anchor, sizeof(anchor), "item-%s", req->id);
@@ -498,10 +498,15 @@ item_section(const struct medsec_report *r, const struct rep_item *it,
 	snprintf(title, sizeof(title), "%s %s", req->id,
 	    rep_req_title(r, req));
 	rw_heading(w, 2, anchor, title);
-	rw_field(w, REP_T(r, "Requirement (Table 3)", "요구사항(표 3)"),
-	    req->text);
+	if (r->lang == REP_LANG_KO && req->text_ko != NULL)
+		snprintf(text, sizeof(text), "%s%s", req->text_ko,
+		    req->text_ko_translated ? " (※ 번역문: 식약처 국문 원문이 "
+		    "아님)" : "");
+	else
+		snprintf(text, sizeof(text), "%s", req->text);
+	rw_field(w, REP_T(r, "Requirement (Table 3)", "요구사항(표 3)"), text);
 	rw_field(w, REP_T(r, "Applicability", "적용 여부"),
-	    rep_applic_label(it->d->applicability));
+	    rep_applic_text(r, it->d->applicability));
 	methods(r, it, w, b, b2);
 	rw_field(w, REP_T(r, "Mechanism (medsec component)",
 	    "메커니즘(medsec 구성요소)"), req->mechanism);
