@@ -46,6 +46,7 @@ struct report_args {
 	const char *out;
 	const char *catalog;
 	int strict;
+	int draft; /* --draft: missing harm or functions only warn */
 	/* --device-evidence FILE_OR_DIR, repeatable (argv pointers). */
 	size_t ndevice;
 	const char *device[MEDSEC_DEVICE_JUNIT_MAX];
@@ -67,7 +68,8 @@ report_usage(void)
 {
 	fprintf(stderr, "usage: medsec report PROFILE --evidence DIR --out "
 	    "OUTDIR [--strict] [--catalog FILE] [--lang ko|en|both]\n"
-	    "                     [--device-evidence FILE_OR_DIR ...]\n");
+	    "                     [--draft] [--device-evidence FILE_OR_DIR "
+	    "...]\n");
 }
 
 /* --lang: "ko", "en" or "both" (Korean, then English). */
@@ -95,6 +97,7 @@ parse(int argc, char **argv, struct report_args *a)
 		{ "out", 1, NULL, 'o' }, { "strict", 0, NULL, 's' },
 		{ "catalog", 1, NULL, 'c' }, { "help", 0, NULL, 'h' },
 		{ "device-evidence", 1, NULL, 'D' },
+		{ "draft", 0, NULL, 'R' },
 		{ "lang", 1, NULL, 'l' }, { NULL, 0, NULL, 0 } };
 	int c;
 
@@ -116,6 +119,7 @@ parse(int argc, char **argv, struct report_args *a)
 		case 'e': a->evidence = optarg; break;
 		case 'o': a->out = optarg; break;
 		case 's': a->strict = 1; break;
+		case 'R': a->draft = 1; break;
 		case 'c': a->catalog = optarg; break;
 		case 'l':
 			if (parse_lang(optarg, a) != 0)
@@ -728,6 +732,30 @@ install(struct pkg *k)
 
 /* ---- inputs and the summary ---- */
 
+/*
+ * The classification as `medsec classify` makes it: a profile the
+ * submission cannot do without (harm, functions, a required item left
+ * out without a basis, the threat model) is refused by file, line and
+ * key; --draft lets missing harm or functions through as warnings.
+ */
+static int
+classify(const struct report_args *a, const struct medsec_catalog *cat,
+    const struct medsec_profile *prof, struct medsec_classification **cp)
+{
+	struct medsec_config_error err;
+	char msg[700];
+	int r;
+
+	r = medsec_classify_profile(cat, prof, a->draft ?
+	    MEDSEC_CLASSIFY_DRAFT : 0, cp, &err);
+	if (r == MEDSEC_ERR_CONFIG) {
+		medsec_config_error_format(&err, msg, sizeof(msg));
+		cli_fail("profile refused: %s", msg);
+	} else if (r != MEDSEC_OK)
+		cli_error(r, "report: classify");
+	return r;
+}
+
 /* Device evidence: the manufacturer's tests of the device. */
 static int
 load_device_evidence(const struct report_args *a, struct medsec_evidence *ev)
@@ -856,8 +884,9 @@ cmd_report(int argc, char **argv)
 	}
 	if (load_inputs(&a, prof, &cat, &ev) != MEDSEC_OK)
 		goto out;
-	if ((r = medsec_classify(cat, prof, &c)) != MEDSEC_OK ||
-	    (r = medsec_report_build(cat, prof, c, ev, &rep)) != MEDSEC_OK) {
+	if (classify(&a, cat, prof, &c) != MEDSEC_OK)
+		goto out;
+	if ((r = medsec_report_build(cat, prof, c, ev, &rep)) != MEDSEC_OK) {
 		cli_error(r, "report");
 		goto out;
 	}

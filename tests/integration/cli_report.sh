@@ -181,6 +181,26 @@ test_cli_report_usage_exits_2() {
 	grep -q 'bad.ini:2: device.class' "$work/e" || die "unclear: $(cat "$work/e")"
 }
 
+# A submission needs the worst harm (Table 1): report refuses a profile
+# without it by file and key, as classify does, and writes nothing;
+# --draft builds the package with the gap shown as a warning.
+test_cli_report_missing_harm_refused_unless_draft() {
+	make_evidence
+	sed -e '/^worst_harm *=/d' \
+	    -e "s|^threat_model = .*|threat_model = $MEDSEC_SOURCE_DIR/docs/threat-model.md|" \
+	    "$ref" >"$work/noharm.ini"
+	grep -q '^worst_harm' "$work/noharm.ini" && die "worst_harm not removed"
+	rm -rf "$out"
+	MEDSEC_CHROMIUM=/nonexistent "$MEDSEC" report "$work/noharm.ini" --evidence "$ev" --out "$out" >/dev/null 2>"$work/e"
+	[ $? = 1 ] || die "missing harm: not 1"
+	grep -q 'noharm.ini:[0-9]*: device.worst_harm: missing key' "$work/e" || die "unclear: $(cat "$work/e")"
+	[ ! -e "$out" ] || die "a refused profile wrote a package"
+	MEDSEC_CHROMIUM=/nonexistent "$MEDSEC" report "$work/noharm.ini" --evidence "$ev" --out "$out" --draft >/dev/null 2>"$work/e"
+	[ $? = 0 ] || die "--draft: $(cat "$work/e")"
+	grep -q 'worst_harm is not stated' "$out/checklist.en.md" || die "draft package does not warn of the missing harm"
+	grep -q 'worst_harm이 기재되지 않아' "$out/checklist.ko.md" || die "Korean checklist does not warn of the missing harm"
+}
+
 # Component evidence alone (medsec's own suite) proves mechanisms, not the
 # device: without --device-evidence nothing is met, and the documents say
 # "mechanism verified; integration not shown" for every tested item.
