@@ -382,8 +382,10 @@ struct medsec_classification {
 	char warnings[MEDSEC_CLASSIFY_LINES_MAX][MEDSEC_CLASSIFY_LINE_MAX];
 	/* The rationale and warnings in Korean, line for line ("" where a
 	 * line has no Korean text). */
-	char rationale_ko[MEDSEC_CLASSIFY_LINES_MAX][MEDSEC_CLASSIFY_LINE_KO_MAX];
-	char warnings_ko[MEDSEC_CLASSIFY_LINES_MAX][MEDSEC_CLASSIFY_LINE_KO_MAX];
+	char rationale_ko[MEDSEC_CLASSIFY_LINES_MAX]
+	    [MEDSEC_CLASSIFY_LINE_KO_MAX];
+	char warnings_ko[MEDSEC_CLASSIFY_LINES_MAX]
+	    [MEDSEC_CLASSIFY_LINE_KO_MAX];
 	size_t n_decisions; /* 0 when out of scope, else every catalog item */
 	struct medsec_decision decisions[MEDSEC_CATALOG_ITEMS_MAX];
 	/* The device's threat model (profile [risk] threat_model), read by

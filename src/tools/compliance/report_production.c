@@ -205,9 +205,9 @@ rep_write_production(const struct medsec_report *r, struct rw *w)
 	rbuf_init(&b);
 	rw_heading(w, 2, "sbom", REP_T(r, "7.1 SBOM", "7.1 SBOM"));
 	if (production_count(r, EV_SBOM) == 0)
-		rw_notice(w, "gap", REP_T(r, "No SBOM in the evidence (sbom.*): "
-		    "the package carries none.", "증거에 SBOM(sbom.*)이 없어 "
-		    "패키지에 포함되지 않았습니다."));
+		rw_notice(w, "gap", REP_T(r, "No SBOM in the evidence "
+		    "(sbom.*): the package carries none.", "증거에 "
+		    "SBOM(sbom.*)이 없어 패키지에 포함되지 않았습니다."));
 	else {
 		rw_para(w, REP_T(r, "The files below are part of this package, "
 		    "unchanged (see manifest.json).", "아래 파일은 변경 없이 이 "

@@ -863,7 +863,8 @@ generic_controls(const struct medsec_report *r, const struct risk_hazard *h,
 		const struct rep_item *it = h->controls[i];
 
 		rbuf_printf(b, "%s%s %s [%s]", i ? "\n" : "",
-		    it->d->req->id, rep_req_title(r, it->d->req), rep_verdict_label(r, it->verdict));
+		    it->d->req->id, rep_req_title(r, it->d->req),
+		    rep_verdict_label(r, it->verdict));
 	}
 }
 

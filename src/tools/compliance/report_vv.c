@@ -661,12 +661,12 @@ rep_write_vv(const struct medsec_report *r, struct rw *w)
 	    "이번 실행의 공격 도구 결과가 없습니다. 시험 실행에 포함된 공격 "
 	    "시험은 위에 해당 요구사항과 함께 나옵니다."), w);
 	if (r->ev != NULL && r->ev->nunread > 0)
-		rw_notice(w, "warn", REP_T(r, "Further result files were not "
-		    "read: the evidence holds more than the files the generator "
-		    "reads (see docs/compliance/submission.md); they are not "
-		    "quoted and support no statement here.", "더 많은 결과 "
-		    "파일은 읽지 않았습니다. 증거에 생성기가 읽는 한도보다 많은 "
-		    "파일이 있으며(docs/compliance/submission.md 참조), 이 "
+		rw_notice(w, "warn", REP_T(r, "Further result files were "
+		    "not read: the evidence holds more than the files the "
+		    "generator reads (see docs/compliance/submission.md); they "
+		    "are not quoted and support no statement here.", "더 많은 "
+		    "결과 파일은 읽지 않았습니다. 증거에 생성기가 읽는 한도보다 "
+		    "많은 파일이 있으며(docs/compliance/submission.md 참조), 이 "
 		    "파일들은 인용하지 않고 이 보고서의 어떤 주장도 뒷받침하지 "
 		    "않습니다."));
 	rep_write_production(r, w);
