@@ -63,6 +63,8 @@ src/tools/compliance/report_risk.c
 src/tools/compliance/report_trace.c
 src/tools/compliance/report_admin.c
 src/tools/compliance/report_vv.c
+src/tools/compliance/report_production.c
+src/tools/compliance/report_mds2.c
 src/tools/sbom/sbom_json.c
 src/tools/vuln/osv.c
 src/tools/vuln/vex.c

@@ -5,10 +5,14 @@
 #   scripts/report.sh [BUILD_DIR [OUT_DIR [--strict]]]
 #
 # BUILD_DIR (default: build) must hold a configured and built tree.
-# OUT_DIR (default: out) receives evidence/ (what the documents are built
-# from) and submission/ (the package). A failing test does not stop the
-# package: it shows up in it as a gap. With --strict the script exits
-# non-zero when a required requirement is a gap. REPORT_LANG (ko, en or
+# OUT_DIR (default: out) receives evidence/ (medsec's own suite: component
+# evidence), device-evidence/ (the tests run against medsecd, the
+# reference gateway's software), sbom/, submission/ (the package) and,
+# unless REPORT_PROFILE names another device, submission-infusion-pump/
+# and submission-electronic-thermometer/ (the example devices of other
+# levels). A failing test does not stop the package: it shows up in it
+# as a gap. With --strict the script exits non-zero when a required
+# requirement of the reference device is a gap. REPORT_LANG (ko, en or
 # both, the default) chooses the documents' languages.
 set -eu
 
@@ -26,8 +30,9 @@ medsec=$build/bin/medsec
 case $strict in ""|--strict) ;; *) echo "report: unknown option $strict" >&2; exit 2 ;; esac
 
 ev=$out/evidence
-rm -rf "$ev"
-mkdir -p "$ev"
+devev=$out/device-evidence
+rm -rf "$ev" "$devev"
+mkdir -p "$ev" "$devev"
 
 # JSON string: backslash and quote escaped, control characters dropped.
 json_str() {
@@ -38,21 +43,34 @@ cache_value() {
 	sed -n "s/^$1:[A-Z]*=//p" "$build/CMakeCache.txt" 2>/dev/null | head -n 1
 }
 
-# 1. The test suite. UTC, so the JUnit timestamp needs no zone. The
-# daemon's attack tests write their tools' raw output (testssl, sslscan,
-# nmap, hydra, slowhttptest, wrk) under MEDSEC_ATTACK_RESULTS; it starts
-# empty, so only this run's results reach the package.
+utc_now() { date -u +%Y-%m-%dT%H:%M:%SZ; }
+
+# 1. The test suite, in two runs kept apart in the package: medsec's own
+# suite is component evidence (it proves the mechanisms); the tests that
+# run against medsecd itself, the reference gateway's software, are
+# device evidence for that device. UTC, so the JUnit timestamp needs no
+# zone. The daemon's attack tests write their tools' raw output (testssl,
+# sslscan, nmap, hydra, slowhttptest, wrk) under MEDSEC_ATTACK_RESULTS; it
+# starts empty, so only this run's results reach the package, and the
+# report quotes a result only when it is dated within its run.
+device_tests=$(sed -n 's/^\(test_[a-z0-9_]*\)().*/\1/p' "$root"/tests/integration/daemon_*.sh | paste -sd '|' -)
 attack_dir=$build/attack-results
 rm -rf "$attack_dir"
 mkdir -p "$attack_dir"
+started=$(utc_now)
 echo "report: running the test suite in $build"
 status=0
 (cd "$build" && TZ=UTC MEDSEC_ATTACK_RESULTS="$attack_dir" \
-    ctest -j "$jobs" --output-junit "$ev/junit.xml") >"$ev/ctest.log" 2>&1 || status=$?
+    ctest -j "$jobs" -E "^($device_tests)\$" --output-junit "$ev/junit.xml") >"$ev/ctest.log" 2>&1 || status=$?
 if [ ! -s "$ev/junit.xml" ]; then
 	echo "report: ctest wrote no JUnit file; see $ev/ctest.log" >&2
 	exit 1
 fi
+dev_started=$(utc_now)
+echo "report: running the tests against medsecd (device evidence)"
+(cd "$build" && TZ=UTC MEDSEC_ATTACK_RESULTS="$attack_dir" \
+    ctest -j "$jobs" -R "^($device_tests)\$" --output-junit "$devev/medsecd.xml") >"$devev/ctest.log" 2>&1 || status=$?
+dev_collected=$(utc_now)
 [ "$status" = 0 ] || echo "report: warning: some tests failed (ctest exit $status); they appear as gaps"
 
 # 2. Where the results came from.
@@ -73,7 +91,8 @@ ccver=$("${cc:-cc}" --version 2>/dev/null | head -n 1 || true)
 	printf '{\n  "schema": "medsec-evidence-1",\n'
 	printf '  "commit": %s,\n' "$(json_str "$commit")"
 	printf '  "dirty": %s,\n' "$dirty"
-	printf '  "collected": %s,\n' "$(json_str "$(date -u +%Y-%m-%dT%H:%M:%SZ)")"
+	printf '  "started": %s,\n' "$(json_str "$started")"
+	printf '  "collected": %s,\n' "$(json_str "$(utc_now)")"
 	printf '  "medsec_version": %s,\n' "$(json_str "$version")"
 	printf '  "ctest": %s,\n' "$(json_str "$(ctest --version | head -n 1)")"
 	[ -n "$ccver" ] && printf '  "compiler": %s,\n' "$(json_str "$ccver")"
@@ -81,23 +100,80 @@ ccver=$("${cc:-cc}" --version 2>/dev/null | head -n 1 || true)
 	[ -n "$bt" ] && printf '  "build_type": %s,\n' "$(json_str "$bt")"
 	printf '  "host": %s\n}\n' "$(json_str "$(uname -n)")"
 } >"$ev/meta.json"
+medsecd_version=$("$build/bin/medsecd" -V 2>/dev/null | sed 's/^medsecd //' || true)
+{
+	printf '{\n  "schema": "medsec-device-evidence-1",\n'
+	printf '  "software": "medsecd",\n'
+	printf '  "version": %s,\n' "$(json_str "${medsecd_version:-$version}")"
+	printf '  "build": %s,\n' "$(json_str "$commit")"
+	printf '  "started": %s,\n' "$(json_str "$dev_started")"
+	printf '  "collected": %s\n}\n' "$(json_str "$dev_collected")"
+} >"$devev/device.json"
 
-# 3. Benchmark and attack-tool results, when a run left them.
+# 3. Benchmark and attack-tool results. bench/last-run.txt is whatever
+# `make bench` last wrote: the report quotes it only if it is dated
+# within this run, and otherwise lists it as excluded. Attack output keeps
+# its modification time (cp -p), which is how its run is told; TOOL/NAME
+# becomes TOOL-NAME. The daemon's go with the device evidence.
 if [ -f "$root/bench/last-run.txt" ]; then
 	mkdir -p "$ev/bench"
-	cp "$root/bench/last-run.txt" "$ev/bench/last-run.txt"
+	cp -p "$root/bench/last-run.txt" "$ev/bench/last-run.txt"
 fi
-# The attack tools' output of this run, one file per tool and attack
-# (TOOL/NAME.EXT becomes TOOL-NAME.EXT).
-if [ -d "$attack_dir" ] && [ -n "$(ls -A "$attack_dir")" ]; then
-	mkdir -p "$ev/attacks"
-	(cd "$attack_dir" && find . -type f) | sed 's|^\./||' | while IFS= read -r f; do
-		cp "$attack_dir/$f" "$ev/attacks/$(printf '%s' "$f" | tr '/' '-')"
+copy_attacks() { # FROM TO PREFIX
+	[ -d "$1" ] && [ -n "$(ls -A "$1")" ] || return 0
+	mkdir -p "$2"
+	(cd "$1" && find . -type f) | sed 's|^\./||' | while IFS= read -r f; do
+		cp -p "$1/$f" "$2/$3$(printf '%s' "$f" | tr '/' '-')"
 	done
+}
+copy_attacks "$attack_dir/daemon" "$devev/attacks" ""
+for d in "$attack_dir"/*; do
+	[ -d "$d" ] && [ "$(basename "$d")" != daemon ] && copy_attacks "$d" "$ev/attacks" "$(basename "$d")-"
+done
+
+# 4. Production information: the SBOM of the device's binaries (CycloneDX
+# and SPDX), and its vulnerability status with VEX, scanned against the
+# advisories in REPORT_VULN_DB (default: the OSV records shipped as test
+# data; the scan states the database and its date in the package).
+vulndb=${REPORT_VULN_DB:-$root/tests/data/osv}
+sbomdir=$out/sbom
+rm -rf "$sbomdir"
+"$medsec" sbom --binary "$build/bin/medsecd" --binary "$medsec" --format both --out "$sbomdir" >/dev/null
+cp "$sbomdir/sbom.cdx.json" "$ev/sbom.cdx.json"
+cp "$sbomdir/sbom.spdx.json" "$ev/sbom.spdx.json"
+vstatus=0
+"$medsec" vuln scan --sbom "$sbomdir/sbom.cdx.json" --db "$vulndb" --emit "$sbomdir/vex" \
+    >"$ev/vulnerabilities.txt" 2>&1 || vstatus=$?
+case $vstatus in
+0 | 1) ;;
+*) echo "report: vulnerability scan failed; see $ev/vulnerabilities.txt" >&2; exit 1 ;;
+esac
+[ -f "$sbomdir/vex/vex.cdx.json" ] && cp "$sbomdir/vex/vex.cdx.json" "$ev/vulnerabilities.vex.cdx.json"
+[ -f "$sbomdir/vex/vex.csaf.json" ] && cp "$sbomdir/vex/vex.csaf.json" "$ev/vulnerabilities.vex.csaf.json"
+
+# The daemon's results are this device's evidence only for the reference
+# gateway; another profile brings its own (REPORT_DEVICE_EVIDENCE, a
+# JUnit file or directory).
+set -- --evidence "$ev"
+if [ -n "${REPORT_DEVICE_EVIDENCE:-}" ]; then
+	set -- "$@" --device-evidence "$REPORT_DEVICE_EVIDENCE"
+elif [ "$profile" = "$root/examples/telehealth-gateway.ini" ]; then
+	set -- "$@" --device-evidence "$devev"
 fi
 
-# 4. The package, in Korean and English (REPORT_LANG=ko or en for one).
+# 5. The package, in Korean and English (REPORT_LANG=ko or en for one).
+lang=${REPORT_LANG:-both}
 echo "report: building the submission package for $profile"
-"$medsec" report "$profile" --evidence "$ev" --out "$out/submission" \
-    --lang "${REPORT_LANG:-both}" $strict
+"$medsec" report "$profile" "$@" --out "$out/submission" --lang "$lang" $strict
+
+# 6. The example devices of other levels, from the same component
+# evidence and no device evidence of their own: their packages show what
+# the mechanisms prove and what each manufacturer still has to show.
+if [ -z "${REPORT_PROFILE:-}" ]; then
+	for ex in infusion-pump electronic-thermometer; do
+		echo "report: building the submission package for examples/$ex.ini"
+		"$medsec" report "$root/examples/$ex.ini" --evidence "$ev" \
+		    --out "$out/submission-$ex" --lang "$lang"
+	done
+fi
 echo "report: open $out/submission/index.html"

@@ -353,11 +353,14 @@ const char *medsec_harm_name(enum medsec_harm harm);
 
 #define MEDSEC_CLASSIFY_LINE_MAX 512
 #define MEDSEC_CLASSIFY_LINES_MAX 24
+/* A Korean line: UTF-8 Hangul takes three bytes a character. */
+#define MEDSEC_CLASSIFY_LINE_KO_MAX 1024
 
 struct medsec_decision {
 	const struct medsec_requirement *req; /* points into the catalog */
 	enum medsec_applicability applicability;
 	char reason[MEDSEC_CLASSIFY_LINE_MAX];
+	char reason_ko[MEDSEC_CLASSIFY_LINE_KO_MAX]; /* the same in Korean */
 	/* Table 3's own column when the profile's [applicability] changed
 	 * it (an allowed exclusion becomes MEDSEC_APPLIC_MAY_EXCLUDE). */
 	enum medsec_applicability table3;
@@ -377,6 +380,12 @@ struct medsec_classification {
 	char rationale[MEDSEC_CLASSIFY_LINES_MAX][MEDSEC_CLASSIFY_LINE_MAX];
 	size_t n_warnings;
 	char warnings[MEDSEC_CLASSIFY_LINES_MAX][MEDSEC_CLASSIFY_LINE_MAX];
+	/* The rationale and warnings in Korean, line for line ("" where a
+	 * line has no Korean text). */
+	char rationale_ko[MEDSEC_CLASSIFY_LINES_MAX]
+	    [MEDSEC_CLASSIFY_LINE_KO_MAX];
+	char warnings_ko[MEDSEC_CLASSIFY_LINES_MAX]
+	    [MEDSEC_CLASSIFY_LINE_KO_MAX];
 	size_t n_decisions; /* 0 when out of scope, else every catalog item */
 	struct medsec_decision decisions[MEDSEC_CATALOG_ITEMS_MAX];
 	/* The device's threat model (profile [risk] threat_model), read by
@@ -602,6 +611,91 @@ MEDSEC_API
 int medsec_report_render_index(const struct medsec_report *r, int have_pdf,
     const char *pdf_note, char **outp, size_t *lenp);
 
+
+/* ---- device evidence (report_evidence.c) ---- */
+
+/*
+ * Two kinds of evidence are kept apart. Component evidence is medsec's
+ * own suite (the evidence directory above): it proves the mechanisms a
+ * device uses. Device evidence is the manufacturer's: test results of the
+ * device software (JUnit files tagged with the same test_req_ names) and
+ * results of attack tools run against the device itself. An item is met
+ * for the device only with device evidence (docs/compliance/submission.md).
+ *
+ * path is a JUnit file, or a directory laid out as
+ *   device.json   {"schema":"medsec-device-evidence-1","software":"...",
+ *                  "version":"...","build":"...","started":"<UTC>",
+ *                  "collected":"<UTC>"} (build, started, collected
+ *                  optional; the whole file optional)
+ *   *.xml         JUnit files, read in name order
+ *   attacks/NAME  attack-tool results against the device (text)
+ * Call once per --device-evidence argument. A malformed file is an error
+ * naming file:line and leaves ev unchanged.
+ */
+#define MEDSEC_DEVICE_JUNIT_MAX 16
+
+MEDSEC_API MEDSEC_MUST_CHECK
+int medsec_evidence_add_device(struct medsec_evidence *ev, const char *path,
+    struct medsec_config_error *err);
+
+/* Number of device JUnit files loaded, and the i-th (NULL past the end). */
+MEDSEC_API
+size_t medsec_evidence_device_count(const struct medsec_evidence *ev);
+MEDSEC_API
+const struct medsec_junit *medsec_evidence_device_junit(
+    const struct medsec_evidence *ev, size_t i);
+
+/*
+ * What an item's test evidence rests on. Component evidence alone shows
+ * "mechanism verified; integration not shown": the verdict is then
+ * MEDSEC_VERDICT_GAP (the device has not shown the item), with this basis
+ * telling the reader the mechanism itself was verified.
+ */
+enum medsec_evidence_basis {
+	MEDSEC_EVIDENCE_NONE = 0,      /* no test evidence for the item */
+	MEDSEC_EVIDENCE_COMPONENT = 1, /* medsec's suite only */
+	MEDSEC_EVIDENCE_DEVICE = 2     /* device tests (with or without) */
+};
+
+/* "none", "component", "device". */
+MEDSEC_API
+const char *medsec_evidence_basis_name(enum medsec_evidence_basis b);
+
+/* The basis of an item's verdict; MEDSEC_EVIDENCE_NONE when absent. */
+MEDSEC_API
+enum medsec_evidence_basis medsec_report_basis(const struct medsec_report *r,
+    const char *id);
+
+/*
+ * Result files (bench/, attacks/, the device's attacks/) quoted only when
+ * they come from the same run as the tests; the number excluded as from
+ * another run (each listed in the V&V report with the reason).
+ */
+MEDSEC_API
+size_t medsec_report_excluded_results(const struct medsec_report *r);
+
+/*
+ * The production files of the evidence directory (sbom.*,
+ * vulnerabilities.*: the SBOM, the vulnerability status and its VEX),
+ * which the package carries unchanged: their number and the i-th name,
+ * relative to the evidence directory (NULL past the end).
+ */
+MEDSEC_API
+size_t medsec_evidence_production_count(const struct medsec_evidence *ev);
+MEDSEC_API
+const char *medsec_evidence_production_name(const struct medsec_evidence *ev,
+    size_t i);
+
+/*
+ * A draft of the MDS2 form (HN 1-2019), section by section: answered
+ * from the profile, the SBOM and the verdicts of the catalog items mapped
+ * to each section (device evidence only), the rest marked unanswered.
+ * The package writes it as mds2-draft.<lang>.{md,json,html}. Output as
+ * medsec_report_render().
+ */
+MEDSEC_API MEDSEC_MUST_CHECK
+int medsec_report_render_mds2(const struct medsec_report *r,
+    enum medsec_report_format fmt, char **outp, size_t *lenp);
 /* ---- languages of the submission package (report.c) ---- */
 
 /*

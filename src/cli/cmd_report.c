@@ -11,6 +11,7 @@
  * without it the package says so and the command warns.
  */
 #define _GNU_SOURCE /* renameat2(), environ */
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <ftw.h>
@@ -45,6 +46,10 @@ struct report_args {
 	const char *out;
 	const char *catalog;
 	int strict;
+	int draft; /* --draft: missing harm or functions only warn */
+	/* --device-evidence FILE_OR_DIR, repeatable (argv pointers). */
+	size_t ndevice;
+	const char *device[MEDSEC_DEVICE_JUNIT_MAX];
 	/* Korean first: the submission's language leads the index. */
 	enum medsec_report_lang langs[MEDSEC_REPORT_LANGS];
 	size_t nlangs;
@@ -62,7 +67,9 @@ static void
 report_usage(void)
 {
 	fprintf(stderr, "usage: medsec report PROFILE --evidence DIR --out "
-	    "OUTDIR [--strict] [--catalog FILE] [--lang ko|en|both]\n");
+	    "OUTDIR [--strict] [--catalog FILE] [--lang ko|en|both]\n"
+	    "                     [--draft] [--device-evidence FILE_OR_DIR "
+	    "...]\n");
 }
 
 /* --lang: "ko", "en" or "both" (Korean, then English). */
@@ -89,6 +96,8 @@ parse(int argc, char **argv, struct report_args *a)
 	static const struct option opts[] = { { "evidence", 1, NULL, 'e' },
 		{ "out", 1, NULL, 'o' }, { "strict", 0, NULL, 's' },
 		{ "catalog", 1, NULL, 'c' }, { "help", 0, NULL, 'h' },
+		{ "device-evidence", 1, NULL, 'D' },
+		{ "draft", 0, NULL, 'R' },
 		{ "lang", 1, NULL, 'l' }, { NULL, 0, NULL, 0 } };
 	int c;
 
@@ -98,9 +107,19 @@ parse(int argc, char **argv, struct report_args *a)
 	optind = 1;
 	while ((c = getopt_long(argc, argv, "e:o:sc:hl:", opts, NULL)) != -1) {
 		switch (c) {
+		case 'D':
+			if (a->ndevice >= MEDSEC_DEVICE_JUNIT_MAX) {
+				cli_fail("report: more than %d "
+				    "--device-evidence arguments",
+				    MEDSEC_DEVICE_JUNIT_MAX);
+				return -1;
+			}
+			a->device[a->ndevice++] = optarg;
+			break;
 		case 'e': a->evidence = optarg; break;
 		case 'o': a->out = optarg; break;
 		case 's': a->strict = 1; break;
+		case 'R': a->draft = 1; break;
 		case 'c': a->catalog = optarg; break;
 		case 'l':
 			if (parse_lang(optarg, a) != 0)
@@ -252,6 +271,90 @@ stage_documents(struct pkg *k, struct medsec_report *rep,
 					return r;
 	}
 	return MEDSEC_OK;
+}
+
+/* The SBOM, vulnerability status and VEX files, unchanged. */
+static int
+stage_production(struct pkg *k, const struct report_args *a,
+    const struct medsec_evidence *ev)
+{
+	char path[PATH_MAX];
+	const char *name;
+	uint8_t *buf = NULL;
+	size_t i, len = 0;
+	int r;
+
+	for (i = 0; (name = medsec_evidence_production_name(ev, i)) != NULL;
+	    i++) {
+		if ((r = medsec_io_path(path, sizeof(path), a->evidence,
+		    name)) != MEDSEC_OK ||
+		    (r = medsec_io_read_file(path, PDF_MAX, 0, &buf, &len)) !=
+		    MEDSEC_OK) {
+			cli_error(r, "report: cannot read %s/%s", a->evidence,
+			    name);
+			return r;
+		}
+		r = stage_file(k, name, (const char *)buf, len);
+		free(buf);
+		if (r != MEDSEC_OK)
+			return r;
+	}
+	return MEDSEC_OK;
+}
+
+/* The MDS2 draft in each language: mds2-draft.<lang>.{md,json,html}. */
+static int
+stage_mds2(struct pkg *k, struct medsec_report *rep,
+    const struct report_args *a)
+{
+	char name[64], *buf = NULL;
+	size_t l, len = 0;
+	int f, r;
+
+	for (l = 0; l < a->nlangs; l++) {
+		if ((r = medsec_report_set_lang(rep, a->langs[l])) !=
+		    MEDSEC_OK) {
+			cli_error(r, "report: language");
+			return r;
+		}
+		for (f = 0; f < MEDSEC_REPORT_FORMATS; f++) {
+			r = medsec_report_render_mds2(rep,
+			    (enum medsec_report_format)f, &buf, &len);
+			if (r != MEDSEC_OK) {
+				cli_error(r, "report: rendering the MDS2 "
+				    "draft");
+				return r;
+			}
+			snprintf(name, sizeof(name), "mds2-draft.%s.%s",
+			    medsec_report_lang_name(a->langs[l]),
+			    medsec_report_format_ext(f));
+			r = stage_file(k, name, buf, len);
+			free(buf);
+			if (r != MEDSEC_OK)
+				return r;
+		}
+	}
+	return MEDSEC_OK;
+}
+
+/* Production files and the MDS2 draft an earlier package carried. */
+static void
+remove_production(const char *dir)
+{
+	char path[PATH_MAX];
+	struct dirent *e;
+	DIR *d;
+
+	if ((d = opendir(dir)) == NULL)
+		return;
+	while ((e = readdir(d)) != NULL)
+		if ((strncmp(e->d_name, "sbom.", 5) == 0 ||
+		    strncmp(e->d_name, "vulnerabilities.", 16) == 0 ||
+		    strncmp(e->d_name, "mds2-draft.", 11) == 0) &&
+		    medsec_io_path(path, sizeof(path), dir, e->d_name) ==
+		    MEDSEC_OK)
+			unlink(path);
+	closedir(d);
 }
 
 /* ---- PDF through headless Chromium ---- */
@@ -570,6 +673,7 @@ remove_old(const char *dir)
 		}
 	unlink_in(dir, "index", "html");
 	unlink_in(dir, MANIFEST, NULL);
+	remove_production(dir);
 	if (rmdir(dir) != 0)
 		fprintf(stderr, "medsec: report: the previous package is kept "
 		    "at %s: it holds files medsec did not write\n", dir);
@@ -628,6 +732,54 @@ install(struct pkg *k)
 
 /* ---- inputs and the summary ---- */
 
+/*
+ * The classification as `medsec classify` makes it: a profile the
+ * submission cannot do without (harm, functions, a required item left
+ * out without a basis, the threat model) is refused by file, line and
+ * key; --draft lets missing harm or functions through as warnings.
+ */
+static int
+classify(const struct report_args *a, const struct medsec_catalog *cat,
+    const struct medsec_profile *prof, struct medsec_classification **cp)
+{
+	struct medsec_config_error err;
+	char msg[700];
+	int r;
+
+	r = medsec_classify_profile(cat, prof, a->draft ?
+	    MEDSEC_CLASSIFY_DRAFT : 0, cp, &err);
+	if (r == MEDSEC_ERR_CONFIG) {
+		medsec_config_error_format(&err, msg, sizeof(msg));
+		cli_fail("profile refused: %s", msg);
+	} else if (r != MEDSEC_OK)
+		cli_error(r, "report: classify");
+	return r;
+}
+
+/* Device evidence: the manufacturer's tests of the device. */
+static int
+load_device_evidence(const struct report_args *a, struct medsec_evidence *ev)
+{
+	struct medsec_config_error err;
+	char msg[700];
+	size_t i;
+	int r;
+
+	for (i = 0; i < a->ndevice; i++) {
+		r = medsec_evidence_add_device(ev, a->device[i], &err);
+		if (r != MEDSEC_OK) {
+			medsec_config_error_format(&err, msg, sizeof(msg));
+			cli_fail("device evidence rejected: %s", msg);
+			return r;
+		}
+	}
+	if (a->ndevice == 0)
+		fprintf(stderr, "medsec: report: warning: no "
+		    "--device-evidence: no requirement is met for the device "
+		    "(component evidence shows mechanisms only)\n");
+	return MEDSEC_OK;
+}
+
 static int
 load_inputs(const struct report_args *a, struct medsec_profile *prof,
     struct medsec_catalog **catp, struct medsec_evidence **evp)
@@ -658,7 +810,7 @@ load_inputs(const struct report_args *a, struct medsec_profile *prof,
 	if (medsec_evidence_junit(*evp) == NULL)
 		fprintf(stderr, "medsec: report: warning: %s has no junit.xml; "
 		    "every requirement is a gap\n", a->evidence);
-	return MEDSEC_OK;
+	return load_device_evidence(a, *evp);
 }
 
 static void
@@ -699,7 +851,9 @@ build_package(struct pkg *k, const struct report_args *a,
 	int r;
 
 	if ((r = stage_begin(k, a->out)) != MEDSEC_OK ||
-	    (r = stage_documents(k, rep, a)) != MEDSEC_OK)
+	    (r = stage_documents(k, rep, a)) != MEDSEC_OK ||
+	    (r = stage_production(k, a, ev)) != MEDSEC_OK ||
+	    (r = stage_mds2(k, rep, a)) != MEDSEC_OK)
 		return r;
 	stage_pdfs(k, a);
 	if ((r = stage_index(k, rep, ev, a)) != MEDSEC_OK)
@@ -730,8 +884,9 @@ cmd_report(int argc, char **argv)
 	}
 	if (load_inputs(&a, prof, &cat, &ev) != MEDSEC_OK)
 		goto out;
-	if ((r = medsec_classify(cat, prof, &c)) != MEDSEC_OK ||
-	    (r = medsec_report_build(cat, prof, c, ev, &rep)) != MEDSEC_OK) {
+	if (classify(&a, cat, prof, &c) != MEDSEC_OK)
+		goto out;
+	if ((r = medsec_report_build(cat, prof, c, ev, &rep)) != MEDSEC_OK) {
 		cli_error(r, "report");
 		goto out;
 	}

@@ -2,7 +2,8 @@
 # The submission package in Korean and in English: each language in its
 # own files (<stem>.ko.<ext>, <stem>.en.<ext>), --lang choosing them, the
 # Table 4 checklist under the Korean form's headings with every Korean
-# requirement text marked as what it is, and the PDFs of a device whose
+# requirement text marked as what it is, no English sentence of ours left
+# in a Korean document, and the PDFs of a device whose
 # names are Korean carrying the Korean text (embedded fonts, text that
 # pdftotext gives back, page numbers n / N). Run by CTest as:
 # bash report_korean.sh <test_name>.
@@ -73,7 +74,8 @@ test_report_lang_both_languages_by_default() {
 	[ $rc = 0 ] || die "exit $rc: $(cat "$work/r.err")"
 	expect_languages ko ""
 	expect_languages en ""
-	[ "$(ls "$out" | wc -l)" = 20 ] || die "unexpected files: $(ls "$out")"
+	# Three documents and the MDS2 draft, three formats, two languages.
+	[ "$(ls "$out" | wc -l)" = 26 ] || die "unexpected files: $(ls "$out")"
 	grep -q '^language: ko en$' "$work/r.out" || die "summary: $(cat "$work/r.out")"
 	head -n 1 "$out/checklist.ko.md" | grep -q '^# 의료기기 사이버보안 필수원칙 체크리스트$' || die "Korean title: $(head -n 1 "$out/checklist.ko.md")"
 	head -n 1 "$out/checklist.en.md" | grep -q '^# Checklist for Essential Principles' || die "English title: $(head -n 1 "$out/checklist.en.md")"
@@ -93,13 +95,15 @@ test_report_lang_selects_one_language() {
 	report_nopdf "$ref" --lang ko
 	[ $rc = 0 ] || die "--lang ko: exit $rc: $(cat "$work/r.err")"
 	expect_languages ko en
-	[ "$(ls "$out" | wc -l)" = 11 ] || die "unexpected files: $(ls "$out")"
+	[ "$(ls "$out" | wc -l)" = 14 ] || die "unexpected files: $(ls "$out")"
+	ls "$out"/mds2-draft.en.* >/dev/null 2>&1 && die "English MDS2 draft written for --lang ko"
 	grep -q 'checklist\.en\.' "$out/index.html" && die "index links English files that were not written"
 	report_nopdf "$ref" --lang en
 	[ $rc = 0 ] || die "--lang en: exit $rc: $(cat "$work/r.err")"
 	# The Korean package it replaces is gone, file by file.
 	expect_languages en ko
-	[ "$(ls "$out" | wc -l)" = 11 ] || die "unexpected files: $(ls "$out")"
+	[ "$(ls "$out" | wc -l)" = 14 ] || die "unexpected files: $(ls "$out")"
+	ls "$out"/mds2-draft.ko.* >/dev/null 2>&1 && die "Korean MDS2 draft left from the package replaced"
 	cp -r "$out" "$work/before"
 	report_nopdf "$ref" --lang kr
 	[ $rc = 2 ] || die "--lang kr: exit $rc"
@@ -126,6 +130,50 @@ test_report_korean_checklist_uses_form_headings() {
 	grep -q '"requirement_source": "translation"' "$out/checklist.ko.json" || die "JSON does not record the source"
 	grep -q '"requirement_translated": true' "$out/checklist.ko.json" || die "JSON does not mark the translation"
 	grep -qF '1.1 접근통제 및 인증' "$out/checklist.ko.md" || die "Korean item title missing"
+}
+
+# The English sentences of $1 (a capitalised word and three or more
+# lower-case ones) that $2 repeats and that no input of the document (the
+# files after $2, backquotes dropped: the manufacturer's own words and
+# the catalog's) contains. Prints them; nothing when the Korean rendering
+# has none.
+english_left_in_korean() {
+	local en=$1 ko=$2 s
+	shift 2
+	sed 's/`//g' "$@" >"$work/inputs"
+	grep -oE "[A-Z][a-z']+( [a-z'][a-z'-]*[,;:]?){3,}" "$en" | sort -u >"$work/sentences"
+	[ -s "$work/sentences" ] || die "$(basename "$en"): no English sentence found"
+	grep -oF -f "$work/sentences" "$ko" | sort -u | while IFS= read -r s; do
+		grep -qF -- "$s" "$work/inputs" || echo "$s"
+	done
+}
+
+# The profile's threat model, resolved against the profile's directory.
+threat_model_of() {
+	local tm
+	tm=$(sed -n 's/^threat_model *= *//p' "$1")
+	case $tm in
+	"") echo /dev/null ;;
+	/*) echo "$tm" ;;
+	*) echo "$(dirname "$1")/$tm" ;;
+	esac
+}
+
+test_report_korean_has_no_english_sentence() {
+	local p d left
+	make_evidence
+	for p in telehealth-gateway infusion-pump electronic-thermometer implantable-insulin-pump; do
+		p=$MEDSEC_SOURCE_DIR/examples/$p.ini
+		report_nopdf "$p"
+		[ $rc = 0 ] || die "$(basename "$p"): exit $rc: $(cat "$work/r.err")"
+		for d in $docs mds2-draft; do
+			# Hangul syllables start with bytes EA-ED in UTF-8.
+			LC_ALL=C grep -q $'[\xea-\xed]' "$out/$d.ko.md" || die "$d.ko.md has no Korean"
+			left=$(english_left_in_korean "$out/$d.en.md" "$out/$d.ko.md" \
+			    "$p" "$(threat_model_of "$p")" "$MEDSEC_SOURCE_DIR"/data/mfds/*.json)
+			[ -z "$left" ] || die "$(basename "$p") $d.ko.md keeps English sentences of $d.en.md: $left"
+		done
+	done
 }
 
 have_pdf_tools() {

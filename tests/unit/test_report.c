@@ -4,6 +4,7 @@
  * their justification, the three documents in every format, hostile test
  * names escaped, and the evidence directory's own checks.
  */
+#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -31,6 +32,9 @@ struct ctx {
 	enum fate fate[MEDSEC_CATALOG_ITEMS_MAX];
 	const char *extra;	/* one more testcase element, raw XML */
 	int no_junit;
+	/* Without device evidence: medsec's suite only. By default the same
+	 * results are also given as the device's own (device/junit.xml). */
+	int component_only;
 };
 
 static struct ctx *
@@ -85,7 +89,7 @@ write_junit(struct ctx *x)
 {
 	const struct medsec_requirement *req;
 	size_t i, n = 0, cap = 65536, o = 0;
-	char *xml = malloc(cap);
+	char *xml = malloc(cap), path[512];
 	static const char *const body[] = { "/>",
 		"><failure message=\"\"/></testcase>",
 		"><skipped message=\"SKIP_RETURN_CODE=77\"/></testcase>",
@@ -114,6 +118,11 @@ write_junit(struct ctx *x)
 		o += (size_t)snprintf(xml + o, cap - o, "\t%s\n", x->extra);
 	snprintf(xml + o, cap - o, "</testsuite>\n");
 	put_file(x->dir, "junit.xml", xml);
+	if (!x->component_only) {
+		snprintf(path, sizeof(path), "%s/device", x->dir);
+		assert_true(mkdir(path, 0700) == 0 || errno == EEXIST);
+		put_file(path, "junit.xml", xml);
+	}
 	free(xml);
 }
 
@@ -145,6 +154,11 @@ build(struct ctx *x, const char *example)
 		write_junit(x);
 	if (medsec_evidence_load(x->dir, &x->ev, &err) != MEDSEC_OK)
 		fail_msg("evidence: %s:%d: %s: %s", err.file, err.line,
+		    err.key, err.message);
+	snprintf(path, sizeof(path), "%s/device", x->dir);
+	if (!x->no_junit && !x->component_only &&
+	    medsec_evidence_add_device(x->ev, path, &err) != MEDSEC_OK)
+		fail_msg("device evidence: %s:%d: %s: %s", err.file, err.line,
 		    err.key, err.message);
 	assert_int_equal(medsec_report_build(x->cat, &x->prof, x->c, x->ev,
 	    &x->rep), MEDSEC_OK);
@@ -263,8 +277,10 @@ test_report_failing_test_is_gap(void **state)
 	    "1.9 Strengthening"));
 	free(html);
 	md = render(x, MEDSEC_REPORT_VV, MEDSEC_REPORT_MD);
-	assert_non_null(strstr(md, "test_req_1_9_proves_it | fail |"));
-	assert_non_null(strstr(md, "1 of 1 tests did not pass (1 failed"));
+	assert_non_null(strstr(md, "test_req_1_9_proves_it | component "
+	    "(medsec) | fail |"));
+	assert_non_null(strstr(md, "1 of 1 device tests and 1 of 1 component "
+	    "tests did not pass (2 failed"));
 	free(md);
 	root = render_json(x, MEDSEC_REPORT_CHECKLIST);
 	assert_int_equal(json_integer_value(json_object_get(json_object_get(
@@ -305,7 +321,7 @@ test_report_item_without_evidence_is_gap(void **state)
 	assert_int_equal(medsec_report_gap_count(x->rep, 1), 1);
 	md = render(x, MEDSEC_REPORT_CHECKLIST, MEDSEC_REPORT_MD);
 	assert_non_null(strstr(md, "Result: GAP. No evidence: no test in "
-	    "junit.xml is named test_req_1_5"));
+	    "junit.xml or the device evidence is named test_req_1_5"));
 	free(md);
 	ctx_free(x);
 }
@@ -523,12 +539,14 @@ test_report_evidence_meta_and_bench_quoted(void **state)
 	put_file(x->dir, "meta.json", "{\"schema\":\"medsec-evidence-1\","
 	    "\"commit\":\"0123456789abcdef0123456789abcdef01234567\","
 	    "\"dirty\":true,\"collected\":\"2026-01-02T03:10:00Z\","
+	    "\"started\":\"2026-01-02T03:00:00Z\","
 	    "\"medsec_version\":\"9.9.9\",\"ctest\":\"ctest version 3.25.1\","
 	    "\"compiler\":\"cc 12\",\"build_type\":\"Debug\","
 	    "\"host\":\"builder\"}");
 	snprintf(path, sizeof(path), "%s/bench", x->dir);
 	assert_int_equal(mkdir(path, 0755), 0);
-	put_file(path, "last-run.txt", "# medsec audit benchmarks\n"
+	put_file(path, "last-run.txt", "# medsec audit benchmarks, "
+	    "2026-01-02T03:05:00Z, 2 cores\n"
 	    "writers  medsec\n1        4399 (221/377us)\n");
 	put_file(x->dir, "sbom.spdx.json", "{}");
 	build(x, "telehealth-gateway.ini");
@@ -744,6 +762,325 @@ test_report_bad_arguments(void **state)
 	assert_string_equal(medsec_verdict_name(MEDSEC_VERDICT_GAP), "gap");
 }
 
+static void
+test_req_1_1_report_component_evidence_alone_is_not_met(void **state)
+{
+	struct ctx *x = ctx_new();
+	char *md;
+	json_t *root;
+
+	(void)state;
+	x->component_only = 1;
+	build(x, "telehealth-gateway.ini");
+	assert_int_equal(medsec_evidence_device_count(x->ev), 0);
+	assert_int_equal(medsec_report_verdict(x->rep, "1.1"),
+	    MEDSEC_VERDICT_GAP);
+	assert_int_equal(medsec_report_basis(x->rep, "1.1"),
+	    MEDSEC_EVIDENCE_COMPONENT);
+	/* 1.18, 1.20 and 2.3 are declared; every other item is a gap. */
+	assert_int_equal(medsec_report_verdict(x->rep, "1.18"),
+	    MEDSEC_VERDICT_DECLARED);
+	assert_int_equal(medsec_report_gap_count(x->rep, 0), 21);
+	md = render(x, MEDSEC_REPORT_CHECKLIST, MEDSEC_REPORT_MD);
+	assert_null(strstr(md, "Result: MET"));
+	assert_non_null(strstr(md, "Result: GAP. Mechanism verified; "
+	    "integration not shown: 1 of 1 component tests"));
+	free(md);
+	md = render(x, MEDSEC_REPORT_VV, MEDSEC_REPORT_MD);
+	assert_non_null(strstr(md, "No device test results were given"));
+	assert_non_null(strstr(md, "component evidence only: mechanism "
+	    "verified; integration not shown"));
+	free(md);
+	root = render_json(x, MEDSEC_REPORT_VV);
+	assert_string_equal(json_string_value(json_object_get(json_array_get(
+	    json_object_get(json_object_get(root, "content"), "items"), 0),
+	    "evidence_basis")), "component");
+	json_decref(root);
+	ctx_free(x);
+}
+
+static void
+test_req_1_1_report_device_evidence_makes_item_met(void **state)
+{
+	struct ctx *x = ctx_new();
+	struct medsec_config_error err;
+	char path[512], *md;
+
+	(void)state;
+	build(x, "telehealth-gateway.ini");
+	assert_int_equal(medsec_evidence_device_count(x->ev), 1);
+	assert_int_equal(medsec_report_verdict(x->rep, "1.1"),
+	    MEDSEC_VERDICT_MET);
+	assert_int_equal(medsec_report_basis(x->rep, "1.1"),
+	    MEDSEC_EVIDENCE_DEVICE);
+	assert_int_equal(medsec_report_gap_count(x->rep, 0), 0);
+	md = render(x, MEDSEC_REPORT_VV, MEDSEC_REPORT_MD);
+	assert_non_null(strstr(md, "Device evidence: 1 of 1 device tests "
+	    "passed. Component evidence (medsec's suite): 1 of 1 tests "
+	    "passed."));
+	assert_non_null(strstr(md, "test_req_1_1_proves_it | device ("));
+	free(md);
+	/* A second device file where the device fails 1.1: a gap, whatever
+	 * the component tests say. */
+	put_file(x->dir, "more.xml", "<testsuite tests=\"1\"><testcase "
+	    "name=\"test_req_1_1_role_matrix_on_device\" status=\"fail\">"
+	    "<failure message=\"admin page open to nurse\"/></testcase>"
+	    "</testsuite>\n");
+	snprintf(path, sizeof(path), "%s/more.xml", x->dir);
+	assert_int_equal(medsec_evidence_add_device(x->ev, path, &err),
+	    MEDSEC_OK);
+	medsec_report_free(x->rep);
+	assert_int_equal(medsec_report_build(x->cat, &x->prof, x->c, x->ev,
+	    &x->rep), MEDSEC_OK);
+	assert_int_equal(medsec_report_verdict(x->rep, "1.1"),
+	    MEDSEC_VERDICT_GAP);
+	md = render(x, MEDSEC_REPORT_VV, MEDSEC_REPORT_MD);
+	assert_non_null(strstr(md, "1 of 2 device tests and 0 of 1 component "
+	    "tests did not pass (1 failed"));
+	free(md);
+	ctx_free(x);
+}
+
+static void
+expect_device_refused(struct ctx *x, const char *path, int code,
+    const char *key, const char *words)
+{
+	struct medsec_config_error err;
+	size_t before = medsec_evidence_device_count(x->ev);
+
+	assert_int_equal(medsec_evidence_add_device(x->ev, path, &err), code);
+	assert_int_equal(medsec_evidence_device_count(x->ev), before);
+	assert_string_equal(err.key, key);
+	if (strstr(err.message, words) == NULL)
+		fail_msg("expected '%s', got '%s'", words, err.message);
+}
+
+static void
+test_report_device_evidence_refused_changes_nothing(void **state)
+{
+	struct ctx *x = ctx_new();
+	char dir[512], path[512];
+
+	(void)state;
+	build(x, "telehealth-gateway.ini");
+	snprintf(dir, sizeof(dir), "%s/bad", x->dir);
+	assert_int_equal(mkdir(dir, 0700), 0);
+	snprintf(path, sizeof(path), "%s/nothing-here", x->dir);
+	expect_device_refused(x, path, MEDSEC_ERR_NOT_FOUND, "", "not found");
+	expect_device_refused(x, dir, MEDSEC_ERR_NOT_FOUND, "",
+	    "holds no device evidence");
+	put_file(dir, "device.json", "{\"schema\":\"medsec-device-evidence-1\","
+	    "\"software\":\"fw\"}");
+	expect_device_refused(x, dir, MEDSEC_ERR_FORMAT, "", "version");
+	put_file(dir, "device.json", "{\"schema\":\"medsec-device-evidence-1\","
+	    "\"software\":\"fw\",\"version\":\"1\",\"started\":\"yesterday\"}");
+	expect_device_refused(x, dir, MEDSEC_ERR_FORMAT, "started", "UTC");
+	put_file(dir, "device.json", "{\"schema\":\"medsec-device-evidence-1\","
+	    "\"software\":\"fw\",\"version\":\"1\"}");
+	/* A good file first, then a malformed one: neither is kept. */
+	put_file(dir, "a.xml", "<testsuite tests=\"1\"><testcase name=\"t\"/>"
+	    "</testsuite>\n");
+	put_file(dir, "b.xml", "<testsuite>\n<testcase name=\"a\">\n"
+	    "</testsuite>\n");
+	expect_device_refused(x, dir, MEDSEC_ERR_FORMAT, "", "closes");
+	put_file(dir, "b.xml", "<testsuite tests=\"0\"></testsuite>\n");
+	assert_int_equal(medsec_evidence_add_device(x->ev, dir, NULL),
+	    MEDSEC_OK);
+	assert_int_equal(medsec_evidence_device_count(x->ev), 3);
+	/* Device evidence about another device software is refused. */
+	put_file(dir, "device.json", "{\"schema\":\"medsec-device-evidence-1\","
+	    "\"software\":\"other\",\"version\":\"2\"}");
+	expect_device_refused(x, dir, MEDSEC_ERR_FORMAT, "software",
+	    "must be about one device software");
+	ctx_free(x);
+}
+
+static void
+test_report_stale_bench_and_attack_results_excluded(void **state)
+{
+	struct ctx *x = ctx_new();
+	char path[512], *md;
+
+	(void)state;
+	/* No "started": nothing can be shown to come from the run. */
+	put_file(x->dir, "meta.json", "{\"schema\":\"medsec-evidence-1\","
+	    "\"commit\":\"0123456789abcdef0123456789abcdef01234567\","
+	    "\"collected\":\"2026-01-02T03:10:00Z\"}");
+	snprintf(path, sizeof(path), "%s/bench", x->dir);
+	assert_int_equal(mkdir(path, 0755), 0);
+	put_file(path, "last-run.txt", "# medsec audit benchmarks, "
+	    "2026-01-02T03:05:00Z, 2 cores\nwriters 1 4399\n");
+	build(x, "telehealth-gateway.ini");
+	assert_int_equal(medsec_report_excluded_results(x->rep), 1);
+	md = render(x, MEDSEC_REPORT_VV, MEDSEC_REPORT_MD);
+	assert_null(strstr(md, "writers 1 4399"));
+	assert_non_null(strstr(md, "meta.json does not record when the test "
+	    "run started"));
+	free(md);
+	ctx_free(x);
+
+	x = ctx_new();
+	put_file(x->dir, "meta.json", "{\"schema\":\"medsec-evidence-1\","
+	    "\"commit\":\"0123456789abcdef0123456789abcdef01234567\","
+	    "\"started\":\"2026-01-02T03:00:00Z\","
+	    "\"collected\":\"2026-01-02T03:10:00Z\"}");
+	snprintf(path, sizeof(path), "%s/bench", x->dir);
+	assert_int_equal(mkdir(path, 0755), 0);
+	put_file(path, "a-old.txt", "# medsec audit benchmarks, "
+	    "2025-11-23T08:54:31Z, 2 cores\nwriters 1 1111\n");
+	put_file(path, "b-other-commit.txt", "# bench commit fedcba9876543 "
+	    "2026-01-02T03:05:00Z\nwriters 1 2222\n");
+	put_file(path, "c-now.txt", "# bench commit 0123456789abc "
+	    "2026-01-02T03:05:00Z\nwriters 1 3333\n");
+	build(x, "telehealth-gateway.ini");
+	assert_int_equal(medsec_report_excluded_results(x->rep), 2);
+	md = render(x, MEDSEC_REPORT_VV, MEDSEC_REPORT_MD);
+	assert_null(strstr(md, "writers 1 1111"));
+	assert_null(strstr(md, "writers 1 2222"));
+	assert_non_null(strstr(md, "writers 1 3333"));
+	assert_non_null(strstr(md, "dated 2025-11-23T08:54:31Z (recorded in "
+	    "the file), before the test run started at 2026-01-02T03:00:00Z"));
+	assert_non_null(strstr(md, "made from commit fedcba9876543, not the "
+	    "tested commit"));
+	free(md);
+	ctx_free(x);
+}
+
+static void
+test_report_methods_without_evidence_are_planned(void **state)
+{
+	struct ctx *x = ctx_new();
+	json_t *root, *items, *it, *m;
+	size_t i, k;
+
+	(void)state;
+	fate_of(x, "1.18", OMIT);
+	build(x, "telehealth-gateway.ini");
+	root = render_json(x, MEDSEC_REPORT_VV);
+	items = json_object_get(json_object_get(root, "content"), "items");
+	for (i = 0; i < json_array_size(items); i++) {
+		it = json_array_get(items, i);
+		for (k = 0; k < json_array_size(json_object_get(it, "methods"));
+		    k++) {
+			const char *method, *status;
+
+			m = json_array_get(json_object_get(it, "methods"), k);
+			method = json_string_value(json_object_get(m,
+			    "method"));
+			status = json_string_value(json_object_get(m,
+			    "status"));
+			/* No attack-tool test, no review record: none of
+			 * these was done. */
+			if (strstr(method, "review") != NULL ||
+			    strstr(method, "inspection") != NULL ||
+			    strstr(method, "penetration") != NULL ||
+			    strstr(method, "port") != NULL ||
+			    strstr(method, "benchmark") != NULL)
+				assert_string_equal(status, "planned");
+			/* 1.18 has no test at all. */
+			if (strcmp(json_string_value(json_object_get(it,
+			    "id")), "1.18") == 0)
+				assert_string_equal(status, "planned");
+		}
+	}
+	json_decref(root);
+	ctx_free(x);
+}
+
+static json_t *
+mds2_section(struct ctx *x, const char *code)
+{
+	json_error_t je;
+	json_t *root, *secs, *sec;
+	char *out = NULL;
+	size_t len = 0, i;
+
+	assert_int_equal(medsec_report_render_mds2(x->rep, MEDSEC_REPORT_JSON,
+	    &out, &len), MEDSEC_OK);
+	assert_non_null(root = json_loads(out, 0, &je));
+	free(out);
+	secs = json_object_get(root, "sections");
+	for (i = 0; i < json_array_size(secs); i++) {
+		sec = json_array_get(secs, i);
+		if (strcmp(json_string_value(json_object_get(sec, "code")),
+		    code) == 0) {
+			json_incref(sec);
+			json_decref(root);
+			return sec;
+		}
+	}
+	fail_msg("no MDS2 section %s", code);
+	return NULL;
+}
+
+static void
+expect_mds2(struct ctx *x, const char *code, const char *status)
+{
+	json_t *sec = mds2_section(x, code);
+
+	assert_string_equal(json_string_value(json_object_get(sec, "status")),
+	    status);
+	json_decref(sec);
+}
+
+static void
+test_report_mds2_draft_answers_only_from_device_evidence(void **state)
+{
+	struct ctx *x = ctx_new();
+	char *html = NULL;
+	size_t len = 0;
+
+	(void)state;
+	x->component_only = 1;
+	build(x, "telehealth-gateway.ini");
+	expect_mds2(x, "DOC", "answered");
+	expect_mds2(x, "AUTH", "unanswered");
+	expect_mds2(x, "SBOM", "unanswered");
+	expect_mds2(x, "EMRG", "unanswered");
+	ctx_free(x);
+
+	x = ctx_new();
+	fate_of(x, "1.9", FAIL);
+	build(x, "telehealth-gateway.ini");
+	expect_mds2(x, "AUTH", "answered");
+	/* PAUT rests on 1.9 among others: one gap, partly answered. */
+	expect_mds2(x, "PAUT", "partly");
+	expect_mds2(x, "EMRG", "unanswered");
+	assert_int_equal(medsec_report_render_mds2(x->rep, MEDSEC_REPORT_HTML,
+	    &html, &len), MEDSEC_OK);
+	assert_non_null(strstr(html, "Physical locks"));
+	assert_non_null(strstr(html, "unanswered"));
+	free(html);
+	ctx_free(x);
+}
+
+static void
+test_report_many_result_files_keep_the_sbom(void **state)
+{
+	struct ctx *x = ctx_new();
+	char path[512], name[32], *md;
+	int i;
+
+	(void)state;
+	snprintf(path, sizeof(path), "%s/attacks", x->dir);
+	assert_int_equal(mkdir(path, 0755), 0);
+	for (i = 0; i < MEDSEC_EVIDENCE_FILES_MAX + 8; i++) {
+		snprintf(name, sizeof(name), "tool-%03d.txt", i);
+		put_file(path, name, "output\n");
+	}
+	put_file(x->dir, "sbom.cdx.json", "{\"bomFormat\":\"CycloneDX\","
+	    "\"specVersion\":\"1.6\",\"components\":[{},{}]}");
+	build(x, "telehealth-gateway.ini");
+	assert_int_equal(medsec_evidence_production_count(x->ev), 1);
+	assert_string_equal(medsec_evidence_production_name(x->ev, 0),
+	    "sbom.cdx.json");
+	md = render(x, MEDSEC_REPORT_VV, MEDSEC_REPORT_MD);
+	assert_non_null(strstr(md, "CycloneDX 1.6 SBOM: 2 components"));
+	assert_non_null(strstr(md, "Further result files were not read"));
+	free(md);
+	ctx_free(x);
+}
+
 static const struct CMUnitTest tests[] = {
 	cmocka_unit_test(test_report_reference_device_marks_every_required_item),
 	cmocka_unit_test(test_report_failing_test_is_gap),
@@ -763,6 +1100,13 @@ static const struct CMUnitTest tests[] = {
 	cmocka_unit_test(test_report_untagged_failures_listed_not_gaps),
 	cmocka_unit_test(test_report_index_links_every_document),
 	cmocka_unit_test(test_report_bad_arguments),
+	cmocka_unit_test(test_req_1_1_report_component_evidence_alone_is_not_met),
+	cmocka_unit_test(test_req_1_1_report_device_evidence_makes_item_met),
+	cmocka_unit_test(test_report_device_evidence_refused_changes_nothing),
+	cmocka_unit_test(test_report_stale_bench_and_attack_results_excluded),
+	cmocka_unit_test(test_report_methods_without_evidence_are_planned),
+	cmocka_unit_test(test_report_mds2_draft_answers_only_from_device_evidence),
+	cmocka_unit_test(test_report_many_result_files_keep_the_sbom),
 };
 
 MEDSEC_TEST_MAIN(tests)

@@ -204,9 +204,45 @@ add_line(char (*lines)[MEDSEC_CLASSIFY_LINE_MAX], size_t *n,
 	(*n)++;
 }
 
+static void line_ko(char (*lines)[MEDSEC_CLASSIFY_LINE_KO_MAX], size_t n,
+    const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+
+/*
+ * The Korean text of the line just added. A line dropped at the cap left
+ * the previous line's Korean text in place, so a filled slot is kept.
+ */
+static void
+line_ko(char (*lines)[MEDSEC_CLASSIFY_LINE_KO_MAX], size_t n,
+    const char *fmt, ...)
+{
+	va_list ap;
+
+	if (n == 0 || lines[n - 1][0] != '\0')
+		return;
+	va_start(ap, fmt);
+	vsnprintf(lines[n - 1], MEDSEC_CLASSIFY_LINE_KO_MAX, fmt, ap);
+	va_end(ap);
+}
+
+/* Each rationale or warning line is followed by its Korean text. */
 #define RATIONALE(c, ...)                                                    \
 	add_line((c)->rationale, &(c)->n_rationale, __VA_ARGS__)
+#define RATIONALE_KO(c, ...)                                                 \
+	line_ko((c)->rationale_ko, (c)->n_rationale, __VA_ARGS__)
 #define WARN(c, ...) add_line((c)->warnings, &(c)->n_warnings, __VA_ARGS__)
+#define WARN_KO(c, ...) line_ko((c)->warnings_ko, (c)->n_warnings, __VA_ARGS__)
+
+/* The level as the Korean form names it (상, 중, 하). */
+static const char *
+level_ko(enum medsec_level l)
+{
+	switch (l) {
+	case MEDSEC_LEVEL_MAJOR: return "상";
+	case MEDSEC_LEVEL_MODERATE: return "중";
+	case MEDSEC_LEVEL_MINOR: return "하";
+	default: return "-";
+	}
+}
 
 static enum medsec_level
 max_level(enum medsec_level a, enum medsec_level b)
@@ -254,11 +290,17 @@ scope(const struct medsec_profile *p, struct medsec_classification *c)
 		    "devices that send or receive personal health records, "
 		    "are controlled, or are maintained (firmware or software "
 		    "update) over wired or wireless communication.");
+		RATIONALE_KO(c, "적용 범위 밖: 프로파일에 통신 목적이 없다. "
+		    "가이드라인(I.2 적용범위)은 유·무선 통신으로 개인건강정보를 "
+		    "주고받거나, 제어되거나, 유지보수(펌웨어 또는 소프트웨어 "
+		    "업데이트)되는 의료기기를 대상으로 한다.");
 		return;
 	}
 	purpose_list(p->purposes, list, sizeof(list));
 	RATIONALE(c, "In scope (guideline I.2 Scope): communication "
 	    "purposes %s.", list);
+	RATIONALE_KO(c, "적용 범위 안(가이드라인 I.2 적용범위): 통신 목적 "
+	    "%s.", list);
 }
 
 /* Table 1: the worst credible harm from a breach sets the level. */
@@ -272,12 +314,18 @@ harm_level(const struct medsec_profile *p, struct medsec_classification *c)
 		    "death-or-serious-injury (serious injury or death, "
 		    "permanent impairment of body function or damage to body "
 		    "structure) gives level major.");
+		RATIONALE_KO(c, "표 1 '상' 행: 최악의 위해 "
+		    "death-or-serious-injury(중대한 상해 또는 사망, 신체 기능의 "
+		    "영구적 손상 또는 신체 구조의 손상)이므로 등급 상.");
 		break;
 	case MEDSEC_HARM_TEMPORARY_INJURY:
 		c->harm_level = MEDSEC_LEVEL_MODERATE;
 		RATIONALE(c, "Table 1, row 'moderate': worst harm "
 		    "temporary-injury (temporary and minor injury, medical "
 		    "intervention may be necessary) gives level moderate.");
+		RATIONALE_KO(c, "표 1 '중' 행: 최악의 위해 temporary-injury"
+		    "(일시적이고 경미한 상해, 의학적 처치가 필요할 수 있음)이므로 "
+		    "등급 중.");
 		break;
 	case MEDSEC_HARM_TEMPORARY_DISCOMFORT:
 		c->harm_level = MEDSEC_LEVEL_MINOR;
@@ -285,12 +333,18 @@ harm_level(const struct medsec_profile *p, struct medsec_classification *c)
 		    "temporary-discomfort (reversible, minor and short-term "
 		    "discomfort without medical intervention) gives level "
 		    "minor.");
+		RATIONALE_KO(c, "표 1 '하' 행: 최악의 위해 "
+		    "temporary-discomfort(의학적 처치 없이 회복되는 경미하고 "
+		    "일시적인 불편)이므로 등급 하.");
 		break;
 	default:
 		c->harm_level = MEDSEC_LEVEL_NONE;
 		WARN(c, "worst_harm is not stated: the level rests on the "
 		    "class and functions alone (Table 2); Table 1 asks for "
 		    "the worst credible harm of a breach.");
+		WARN_KO(c, "worst_harm이 기재되지 않아 등급은 등급(class)과 "
+		    "기능만으로 정했다(표 2). 표 1은 보안 침해로 생길 수 있는 "
+		    "최악의 위해를 요구한다.");
 		break;
 	}
 }
@@ -308,6 +362,8 @@ table2_floor(const struct medsec_profile *p, struct medsec_classification *c)
 		RATIONALE(c, "Table 2, Major row 'Class IV medical devices' "
 		    "(e.g. implantable defibrillator, pacemaker, insulin "
 		    "pump): floor major.");
+		RATIONALE_KO(c, "표 2 상 행 '4등급 의료기기'(예: 이식형 "
+		    "제세동기, 심장박동기, 인슐린 펌프): 하한 상.");
 		return;
 	}
 	if (p->device_class == 2 || p->device_class == 3)
@@ -320,6 +376,10 @@ table2_floor(const struct medsec_profile *p, struct medsec_classification *c)
 				    major_rows[i].row,
 				    medsec_function_name(major_rows[i].fn),
 				    cls);
+				RATIONALE_KO(c, "표 2 상 행 '2·3등급 의료기기 "
+				    "중 다음 의료기기': 기능 %s, 등급 %s: 하한 "
+				    "상.", medsec_function_name(
+				    major_rows[i].fn), cls);
 			}
 	if (c->floor == MEDSEC_LEVEL_MAJOR)
 		return;
@@ -328,6 +388,8 @@ table2_floor(const struct medsec_profile *p, struct medsec_classification *c)
 		RATIONALE(c, "Table 2, Moderate row 'Class III medical "
 		    "devices' (e.g. blood glucose meter for self-test): floor "
 		    "moderate.");
+		RATIONALE_KO(c, "표 2 중 행 '3등급 의료기기'(예: 자가 검사용 "
+		    "혈당측정기): 하한 중.");
 		return;
 	}
 	if (p->device_class == 2 && (p->functions & MODERATE_CLASS2_FNS)) {
@@ -337,16 +399,25 @@ table2_floor(const struct medsec_profile *p, struct medsec_classification *c)
 		    "and receiving vital signs, or for analysis and diagnosis "
 		    "(e.g. telemetry system transmitter, U-healthcare medical "
 		    "devices): floor moderate.");
+		RATIONALE_KO(c, "표 2 중 행 '2등급 의료기기'(III.1): 치료, "
+		    "생체신호 송수신, 분석·진단용 2등급 의료기기(예: 원격측정 "
+		    "시스템 송신기, U-헬스케어 의료기기): 하한 중.");
 		return;
 	}
-	if (p->device_class == 2)
+	if (p->device_class == 2) {
 		RATIONALE(c, "Table 2, Minor row 'Class II medical devices' "
 		    "not for treatment, vital-sign transmission or analysis "
 		    "and diagnosis (e.g. electronic thermometer, automatic "
 		    "electronic sphygmomanometer): no floor above minor.");
-	else
+		RATIONALE_KO(c, "표 2 하 행 '2등급 의료기기'(치료, 생체신호 "
+		    "전송, 분석·진단용이 아님. 예: 전자체온계, 자동전자혈압계): "
+		    "하한은 하.");
+	} else {
 		RATIONALE(c, "Table 2, Minor row 'Class I medical devices' "
 		    "(e.g. U-healthcare gateway): no floor above minor.");
+		RATIONALE_KO(c, "표 2 하 행 '1등급 의료기기'(예: U-헬스케어 "
+		    "게이트웨이): 하한은 하.");
+	}
 }
 
 /* Table 2 by the device's own type: the category's row. */
@@ -360,22 +431,33 @@ category_floor(const struct medsec_profile *p,
 		RATIONALE(c, "Device category 'other': no Table 2 example "
 		    "applies; the level rests on the class, functions and "
 		    "harm.");
+		RATIONALE_KO(c, "기기 범주 'other': 표 2의 예시 품목에 해당하지 "
+		    "않아 등급은 등급(class), 기능, 위해로 정했다.");
 		return;
 	}
 	if (cat == NULL) {
 		WARN(c, "category is not stated: the device type could not "
 		    "be checked against the examples of Table 2.");
+		WARN_KO(c, "category가 기재되지 않아 기기 유형을 표 2의 예시와 "
+		    "대조하지 못했다.");
 		return;
 	}
 	RATIONALE(c, "Device category %s: %s (%s): floor %s.", cat->key,
 	    cat->label, cat->source, medsec_level_name(cat->floor));
+	RATIONALE_KO(c, "기기 범주 %s: 표 2의 예시 품목(출처는 영문본 "
+	    "참조)에 따라 하한 %s.", cat->key, level_ko(cat->floor));
 	if (cat->floor > c->floor)
 		c->floor = cat->floor;
-	if (cat->cls != 0 && cat->cls != p->device_class)
+	if (cat->cls != 0 && cat->cls != p->device_class) {
 		WARN(c, "category %s is listed in Table 2 as a class %s "
 		    "device, but the profile gives class %s: check the class "
 		    "or the category.", cat->key, class_roman(cat->cls),
 		    class_roman(p->device_class));
+		WARN_KO(c, "범주 %s는 표 2에 %s등급 의료기기로 나오나 "
+		    "프로파일의 등급은 %s이다. 등급 또는 범주를 확인할 것.",
+		    cat->key, class_roman(cat->cls),
+		    class_roman(p->device_class));
+	}
 }
 
 static void
@@ -395,16 +477,31 @@ settle_level(const struct medsec_profile *p, struct medsec_classification *c)
 		    medsec_harm_name(p->worst_harm),
 		    medsec_level_name(c->harm_level),
 		    class_roman(p->device_class), name, name);
+		RATIONALE_KO(c, "등급 %s: 표 2의 하한이 최악의 위해로 정한 "
+		    "등급(표 1)보다 높다.", level_ko(c->level));
+		WARN_KO(c, "worst_harm %s는 등급 %s(표 1)에 해당하나, 등급(class) "
+		    "%s와 기능으로 기기는 %s 이상(표 2)이다. 등급은 %s이며 위해 "
+		    "분석을 다시 검토할 것.", medsec_harm_name(p->worst_harm),
+		    level_ko(c->harm_level), class_roman(p->device_class),
+		    level_ko(c->level), level_ko(c->level));
 	} else if (c->harm_level == MEDSEC_LEVEL_NONE) {
 		RATIONALE(c, "Level %s, from Table 2 only.", name);
+		RATIONALE_KO(c, "등급 %s: 표 2만으로 정했다.",
+		    level_ko(c->level));
 	} else {
 		RATIONALE(c, "Level %s: set by the worst harm (Table 1), at "
 		    "or above the Table 2 floor.", name);
+		RATIONALE_KO(c, "등급 %s: 최악의 위해(표 1)로 정했으며 표 2 "
+		    "하한 이상이다.", level_ko(c->level));
 	}
-	if (p->device_class == 1 && c->harm_level > MEDSEC_LEVEL_MINOR)
+	if (p->device_class == 1 && c->harm_level > MEDSEC_LEVEL_MINOR) {
 		WARN(c, "class I device with worst_harm %s: Table 2 places "
 		    "class I devices under Minor; check the class or the harm "
 		    "analysis.", medsec_harm_name(p->worst_harm));
+		WARN_KO(c, "worst_harm이 %s인 1등급 의료기기: 표 2는 1등급 "
+		    "의료기기를 하에 둔다. 등급 또는 위해 분석을 확인할 것.",
+		    medsec_harm_name(p->worst_harm));
+	}
 }
 
 /* Whole-word, case-insensitive search (so "5GHz" is not "5G"). */
@@ -446,42 +543,70 @@ contradictions(const struct medsec_profile *p,
 {
 	const char *tech;
 
-	if (p->implantable && p->device_class < 4)
+	if (p->implantable && p->device_class < 4) {
 		WARN(c, "implantable = yes but class %d: Table 2 lists "
 		    "implantable devices (defibrillator, pacemaker, insulin "
 		    "pump) among Class IV; check the class.", p->device_class);
+		WARN_KO(c, "implantable = yes이나 등급이 %d이다. 표 2는 이식형 "
+		    "의료기기(제세동기, 심장박동기, 인슐린 펌프)를 4등급에 둔다. "
+		    "등급을 확인할 것.", p->device_class);
+	}
 	if (p->device_class == 1 && (p->functions & (MEDSEC_FN_SURGERY |
 	    MEDSEC_FN_RADIATION_THERAPY | MEDSEC_FN_LIFE_SUPPORT |
-	    MEDSEC_FN_DEFIBRILLATION | MEDSEC_FN_VITAL_SIGN_ALARM)))
+	    MEDSEC_FN_DEFIBRILLATION | MEDSEC_FN_VITAL_SIGN_ALARM))) {
 		WARN(c, "class I with a function that Table 2's Major rows "
 		    "name for Class II and III devices: check the class.");
+		WARN_KO(c, "1등급이나 표 2의 상 행이 2·3등급 의료기기에 대해 "
+		    "정한 기능이 있다. 등급을 확인할 것.");
+	}
 	if (p->functions == MEDSEC_FN_NONE &&
-	    (p->purposes & MEDSEC_PURPOSE_CONTROL))
+	    (p->purposes & MEDSEC_PURPOSE_CONTROL)) {
 		WARN(c, "functions = none but purposes include control: a "
 		    "device controlled over a network has a function that "
 		    "Table 2 may place higher; state it.");
-	if (p->functions == 0)
+		WARN_KO(c, "functions = none이나 통신 목적에 제어가 있다. "
+		    "네트워크로 제어되는 기기는 표 2가 더 높게 둘 수 있는 기능이 "
+		    "있으니 기재할 것.");
+	}
+	if (p->functions == 0) {
 		WARN(c, "functions are not stated: the Table 2 function rows "
 		    "could not be checked.");
+		WARN_KO(c, "functions가 기재되지 않아 표 2의 기능 행을 확인하지 "
+		    "못했다.");
+	}
 	tech = public_technology(p);
-	if (p->public_network == 0 && tech != NULL)
+	if (p->public_network == 0 && tech != NULL) {
 		WARN(c, "public_network = no, but technology '%s' runs over a "
 		    "public carrier or Internet network: check Table 4 item "
 		    "4 and requirement 2.4.", tech);
+		WARN_KO(c, "public_network = no이나 통신 기술 '%s'는 공중 "
+		    "통신망이나 인터넷을 쓴다. 표 4 항목 4와 요구사항 2.4를 "
+		    "확인할 것.", tech);
+	}
 	if (!c->in_scope) {
-		if (p->n_technologies > 0)
+		if (p->n_technologies > 0) {
 			WARN(c, "technologies are listed but no purpose: if "
 			    "any link carries health records, control or "
 			    "updates, the device is in scope.");
+			WARN_KO(c, "통신 기술은 있으나 통신 목적이 없다. 어느 "
+			    "연결이든 건강정보, 제어, 업데이트를 전달하면 적용 "
+			    "범위 안이다.");
+		}
 		return;
 	}
-	if (p->n_technologies == 0)
+	if (p->n_technologies == 0) {
 		WARN(c, "purposes are declared but no communication "
 		    "technology (Table 4 item 2).");
-	if (p->public_network < 0)
+		WARN_KO(c, "통신 목적은 있으나 통신 기술이 없다(표 4 항목 2).");
+	}
+	if (p->public_network < 0) {
 		WARN(c, "public_network is not stated (Table 4 item 4); "
 		    "requirement 2.4 was assessed as if the device used no "
 		    "public network.");
+		WARN_KO(c, "public_network가 기재되지 않았다(표 4 항목 4). "
+		    "요구사항 2.4는 공용 네트워크를 쓰지 않는 것으로 보고 "
+		    "판단했다.");
+	}
 }
 
 /*
@@ -493,14 +618,19 @@ contradictions(const struct medsec_profile *p,
 static const struct {
 	const char *id;
 	unsigned purpose;
-	const char *what;
+	const char *what, *what_ko;
 } conditional[] = {
-	{ "1.12", MEDSEC_PURPOSE_MAINTENANCE, "firmware or software update" },
-	{ "1.13", MEDSEC_PURPOSE_MAINTENANCE, "firmware or software update" },
-	{ "1.14", MEDSEC_PURPOSE_MAINTENANCE, "firmware or software update" },
-	{ "1.15", MEDSEC_PURPOSE_CONTROL, "control information on a network" },
+	{ "1.12", MEDSEC_PURPOSE_MAINTENANCE, "firmware or software update",
+	    "펌웨어 또는 소프트웨어 업데이트" },
+	{ "1.13", MEDSEC_PURPOSE_MAINTENANCE, "firmware or software update",
+	    "펌웨어 또는 소프트웨어 업데이트" },
+	{ "1.14", MEDSEC_PURPOSE_MAINTENANCE, "firmware or software update",
+	    "펌웨어 또는 소프트웨어 업데이트" },
+	{ "1.15", MEDSEC_PURPOSE_CONTROL, "control information on a network",
+	    "네트워크상의 제어 정보" },
 	{ "1.16", MEDSEC_PURPOSE_HEALTH_RECORDS,
-	    "personal health records on a network" },
+	    "personal health records on a network",
+	    "네트워크상의 개인건강정보" },
 };
 
 static void
@@ -537,15 +667,31 @@ condition_notes(const struct medsec_catalog *cat,
 			    "justification in the checklist.",
 			    medsec_purpose_name(conditional[i].purpose),
 			    conditional[i].what);
+	for (i = 0; i < sizeof(conditional) / sizeof(conditional[0]); i++)
+		if (strcmp(d->req->id, conditional[i].id) == 0 &&
+		    !(p->purposes & conditional[i].purpose))
+			append(d->reason_ko, sizeof(d->reason_ko), " 프로파일에 "
+			    "'%s' 목적이 없어 이 항목의 대상(%s)이 생기지 않을 "
+			    "수 있다. 제외하려면 체크리스트에 근거를 적어야 한다.",
+			    medsec_purpose_name(conditional[i].purpose),
+			    conditional[i].what_ko);
 	if (strcmp(d->req->id, "2.4") != 0)
 		return;
 	append(d->reason, sizeof(d->reason), " Table 3 no. 24 concerns "
 	    "devices on a public network that control a device or exchange "
 	    "life-critical information in real time.");
-	if (p->public_network != 1)
+	append(d->reason_ko, sizeof(d->reason_ko), " 표 3 제24번은 공용 "
+	    "네트워크에서 기기를 제어하거나 생명에 직결되는 정보를 실시간으로 "
+	    "주고받는 기기에 관한 것이다.");
+	if (p->public_network != 1) {
 		append(d->reason, sizeof(d->reason), " public_network = %s: "
 		    "the condition may not arise; justify an exclusion in the "
 		    "checklist.", p->public_network == 0 ? "no" : "unstated");
+		append(d->reason_ko, sizeof(d->reason_ko), " public_network = "
+		    "%s: 조건이 생기지 않을 수 있다. 제외하려면 체크리스트에 "
+		    "근거를 적을 것.", p->public_network == 0 ? "no" :
+		    "미기재");
+	}
 }
 
 static void
@@ -570,6 +716,12 @@ decide(const struct medsec_catalog *cat, const struct medsec_profile *p,
 		    "Recommended", lvl, req->no,
 		    d->applicability == MEDSEC_APPLIC_REQUIRED ? "\u25cb" :
 		    "\u25b3");
+		snprintf(d->reason_ko, sizeof(d->reason_ko), "등급 %s에서 "
+		    "%s(표 3 제%d번: %s).", level_ko(c->level),
+		    d->applicability == MEDSEC_APPLIC_REQUIRED ? "필수" :
+		    "권고", req->no,
+		    d->applicability == MEDSEC_APPLIC_REQUIRED ? "\u25cb" :
+		    "\u25b3");
 		if (p->implantable && req->implantable_may_exclude) {
 			d->applicability = MEDSEC_APPLIC_MAY_EXCLUDE;
 			snprintf(d->reason, sizeof(d->reason), "Implantable "
@@ -578,27 +730,45 @@ decide(const struct medsec_catalog *cat, const struct medsec_profile *p,
 			    "justification in the checklist.", req->no,
 			    medsec_applicability_name(
 			    req->by_level[c->level]), lvl);
+			snprintf(d->reason_ko, sizeof(d->reason_ko), "이식형 "
+			    "의료기기: 표 3의 주석에 따라 제%d번을 적용하지 않을 "
+			    "수 있다(그렇지 않으면 등급 %s에서 %s). 체크리스트에 "
+			    "근거를 적을 것.", req->no, level_ko(c->level),
+			    req->by_level[c->level] == MEDSEC_APPLIC_REQUIRED ?
+			    "필수" : "권고");
 		}
 		condition_notes(cat, p, d);
-		if ((decl = medsec_profile_declaration(p, req->id)) != NULL)
+		if ((decl = medsec_profile_declaration(p, req->id)) != NULL) {
 			append(d->reason, sizeof(d->reason), " Declared: %s",
 			    decl);
+			append(d->reason_ko, sizeof(d->reason_ko), " 제조자 "
+			    "선언: %s", decl);
+		}
 	}
 	req = medsec_catalog_find(cat, "2.4");
 	if (req != NULL && p->public_network == 0 &&
 	    medsec_profile_applicability(p, "2.4") == NULL &&
 	    req->by_level[c->level] == MEDSEC_APPLIC_REQUIRED &&
-	    strcmp(medsec_catalog_name(cat), MEDSEC_CATALOG_DEFAULT) == 0)
+	    strcmp(medsec_catalog_name(cat), MEDSEC_CATALOG_DEFAULT) == 0) {
 		WARN(c, "requirement 2.4 (DDoS) is required at level %s, but "
 		    "public_network = no: Table 3 no. 24 concerns devices on "
 		    "a public network; if that holds for the device's whole "
 		    "life, justify the exclusion in the checklist.", lvl);
-	for (i = 0; i < p->n_decls; i++)
-		if (medsec_catalog_find(cat, p->decls[i].id) == NULL)
-			WARN(c, "%s:%d: [implementation] %s names no "
-			    "requirement of catalog %s.", p->source,
-			    p->decls[i].line, p->decls[i].id,
-			    medsec_catalog_name(cat));
+		WARN_KO(c, "요구사항 2.4(DDoS)는 등급 %s에서 필수이나 "
+		    "public_network = no이다. 표 3 제24번은 공용 네트워크의 "
+		    "기기에 관한 것이므로, 기기 수명 내내 그렇다면 체크리스트에 "
+		    "제외 근거를 적을 것.", level_ko(c->level));
+	}
+	for (i = 0; i < p->n_decls; i++) {
+		if (medsec_catalog_find(cat, p->decls[i].id) != NULL)
+			continue;
+		WARN(c, "%s:%d: [implementation] %s names no requirement of "
+		    "catalog %s.", p->source, p->decls[i].line,
+		    p->decls[i].id, medsec_catalog_name(cat));
+		WARN_KO(c, "%s:%d: [implementation] %s는 목록 %s의 요구사항이 "
+		    "아니다.", p->source, p->decls[i].line, p->decls[i].id,
+		    medsec_catalog_name(cat));
+	}
 }
 
 /* ---- refusals: what a submission cannot do without ---- */
@@ -664,12 +834,17 @@ check_category_harm(const struct medsec_profile *p,
 		    "correct the harm analysis or the category",
 		    medsec_harm_name(p->worst_harm), cat->key, cat->label,
 		    cat->source, medsec_level_name(cat->floor));
-	if (cat->floor > c->harm_level)
+	if (cat->floor > c->harm_level) {
 		WARN(c, "worst_harm %s is under the Table 2 row of category "
 		    "%s (%s, %s): the level is raised to %s; revisit the harm "
 		    "analysis.", medsec_harm_name(p->worst_harm), cat->key,
 		    cat->label, medsec_level_name(cat->floor),
 		    medsec_level_name(c->level));
+		WARN_KO(c, "worst_harm %s는 범주 %s의 표 2 행(%s)보다 낮다. "
+		    "등급을 %s(으)로 올렸으니 위해 분석을 다시 검토할 것.",
+		    medsec_harm_name(p->worst_harm), cat->key,
+		    level_ko(cat->floor), level_ko(c->level));
+	}
 	return MEDSEC_OK;
 }
 
@@ -685,18 +860,25 @@ hardware_only(const struct medsec_catalog *cat, const char *id)
  * NULL when it may arise (or the item has none). */
 static const char *
 condition_absent(const struct medsec_catalog *cat,
-    const struct medsec_profile *p, const char *id)
+    const struct medsec_profile *p, const char *id, const char **kop)
 {
 	size_t i;
 
+	*kop = NULL;
 	if (strcmp(medsec_catalog_name(cat), MEDSEC_CATALOG_DEFAULT) != 0)
 		return NULL;
-	for (i = 0; i < sizeof(conditional) / sizeof(conditional[0]); i++)
-		if (strcmp(id, conditional[i].id) == 0)
-			return (p->purposes & conditional[i].purpose) ? NULL :
-			    conditional[i].what;
-	if (strcmp(id, "2.4") == 0 && p->public_network == 0)
+	for (i = 0; i < sizeof(conditional) / sizeof(conditional[0]); i++) {
+		if (strcmp(id, conditional[i].id) != 0)
+			continue;
+		if (p->purposes & conditional[i].purpose)
+			return NULL;
+		*kop = conditional[i].what_ko;
+		return conditional[i].what;
+	}
+	if (strcmp(id, "2.4") == 0 && p->public_network == 0) {
+		*kop = "공용 네트워크 접속(public_network = no)";
 		return "public network access (public_network = no)";
+	}
 	return NULL;
 }
 
@@ -705,34 +887,43 @@ condition_absent(const struct medsec_catalog *cat,
 static int
 basis_holds(const struct medsec_catalog *cat, const struct medsec_profile *p,
     const struct medsec_decision *d, const struct medsec_profile_applic *a,
-    char *buf, size_t buflen)
+    char *buf, size_t buflen, char *ko, size_t kolen)
 {
-	const char *gone;
+	const char *gone, *gone_ko;
 
 	switch (a->basis) {
 	case MEDSEC_BASIS_IMPLANTABLE:
 		snprintf(buf, buflen, "Table 3 footnote: nos. 18 and 21 may "
 		    "not be applied to implantable devices");
+		snprintf(ko, kolen, "표 3 주석: 이식형 의료기기는 제18번과 "
+		    "제21번을 적용하지 않을 수 있음");
 		return p->implantable && d->req->implantable_may_exclude;
 	case MEDSEC_BASIS_STANDALONE_SW:
 		snprintf(buf, buflen, "guideline IV.2: for standalone "
 		    "software, requirements that apply only to hardware may "
 		    "be excluded");
+		snprintf(ko, kolen, "가이드라인 IV.2: 독립형 소프트웨어는 "
+		    "하드웨어에만 해당하는 요구사항을 제외할 수 있음");
 		return p->more.standalone_software &&
 		    hardware_only(cat, d->req->id);
 	case MEDSEC_BASIS_CONDITION:
-		gone = condition_absent(cat, p, d->req->id);
+		gone = condition_absent(cat, p, d->req->id, &gone_ko);
 		snprintf(buf, buflen, "the item's condition does not arise: "
 		    "no %s", gone != NULL ? gone : "?");
+		snprintf(ko, kolen, "항목의 조건이 생기지 않음: %s 없음",
+		    gone_ko != NULL ? gone_ko : "?");
 		return gone != NULL;
 	case MEDSEC_BASIS_RISK_ANALYSIS:
 		snprintf(buf, buflen, "guideline IV.1: excluded on the "
 		    "manufacturer's risk analysis (%s), whose test standard "
 		    "and ground are submitted", a->reference);
+		snprintf(ko, kolen, "가이드라인 IV.1: 제조자의 위험분석(%s)에 "
+		    "따라 제외하며, 그 시험 기준과 근거를 제출함", a->reference);
 		return 1;
 	default:
 		snprintf(buf, buflen, "not applied by the manufacturer's "
 		    "decision");
+		snprintf(ko, kolen, "제조자의 결정으로 적용하지 않음");
 		return 1;
 	}
 }
@@ -760,15 +951,18 @@ apply_decision(const struct medsec_catalog *cat,
     const struct medsec_profile_applic *a, struct medsec_config_error *err)
 {
 	const char *lvl_note;
-	char basis[256];
+	char basis[256], basis_ko[512];
 
 	d->decision = *a;
 	if (a->decision == MEDSEC_DECIDE_APPLIED) {
 		append(d->reason, sizeof(d->reason), " Decided applied: %s",
 		    a->reason);
+		append(d->reason_ko, sizeof(d->reason_ko), " 적용하기로 결정: "
+		    "%s", a->reason);
 		return MEDSEC_OK;
 	}
-	if (!basis_holds(cat, p, d, a, basis, sizeof(basis)))
+	if (!basis_holds(cat, p, d, a, basis, sizeof(basis), basis_ko,
+	    sizeof(basis_ko)))
 		return refuse(p, err, a->line, "applicability", a->id,
 		    "basis '%s' does not hold for item %s (%s): %s",
 		    medsec_basis_name(a->basis), a->id, d->req->title,
@@ -785,6 +979,9 @@ apply_decision(const struct medsec_catalog *cat,
 	d->applicability = MEDSEC_APPLIC_MAY_EXCLUDE;
 	snprintf(d->reason, sizeof(d->reason), "Table 3 no. %d: %s; not "
 	    "applied: %s. Reason: %s", d->req->no, lvl_note, basis,
+	    a->reason);
+	snprintf(d->reason_ko, sizeof(d->reason_ko), "표 3 제%d번: %s. 적용 "
+	    "안 함: %s. 사유: %s", d->req->no, lvl_note, basis_ko,
 	    a->reason);
 	return MEDSEC_OK;
 }
@@ -840,6 +1037,8 @@ legacy_plan(const struct medsec_profile *p, struct medsec_classification *c)
 		WARN(c, "no end-of-support date ([legacy] end_of_support): the "
 		    "MFDS 2025 rules ask for a plan for devices past their "
 		    "support.");
+		WARN_KO(c, "지원 종료일이 없다([legacy] end_of_support). 식약처 "
+		    "2025년 규정은 지원이 끝난 기기에 대한 계획을 요구한다.");
 		return;
 	}
 	today(now);
@@ -853,16 +1052,23 @@ legacy_plan(const struct medsec_profile *p, struct medsec_classification *c)
 		append(missing, sizeof(missing), " compensating_controls");
 	if (l->data_deletion[0] == '\0')
 		append(missing, sizeof(missing), " data_deletion");
-	if (missing[0] != '\0')
+	if (missing[0] != '\0') {
 		WARN(c, "%s:%d: the device is past its end of support (%s) "
 		    "and has no legacy-device plan: [legacy] lacks%s (MFDS "
 		    "2025 rules: patches, vulnerability response, "
 		    "compensating controls, deletion of personal data).",
 		    p->source, l->line, l->end_of_support, missing);
-	else
+		WARN_KO(c, "%s:%d: 기기가 지원 종료일(%s)을 지났으나 레거시 "
+		    "기기 계획이 없다. [legacy]에 빠진 항목:%s(식약처 2025년 "
+		    "규정: 패치, 취약점 대응, 보완 통제, 개인정보 삭제).",
+		    p->source, l->line, l->end_of_support, missing);
+	} else {
 		RATIONALE(c, "Past its end of support (%s): the legacy-device "
 		    "plan is in the profile and the risk management document.",
 		    l->end_of_support);
+		RATIONALE_KO(c, "지원 종료일(%s)이 지났다. 레거시 기기 계획은 "
+		    "프로파일과 위험관리 문서에 있다.", l->end_of_support);
+	}
 }
 
 static int

@@ -191,6 +191,27 @@ rep_why(const struct medsec_report *r, const struct rep_item *it)
 }
 
 const char *
+rep_ko_or(const struct medsec_report *r, const char *en, const char *ko)
+{
+	return r->lang == REP_LANG_KO && ko != NULL && ko[0] != '\0' ? ko :
+	    en;
+}
+
+const char *
+rep_reason(const struct medsec_report *r, const struct rep_item *it)
+{
+	return rep_ko_or(r, it->d->reason, it->d->reason_ko);
+}
+
+const char *
+rep_req_title(const struct medsec_report *r,
+    const struct medsec_requirement *req)
+{
+	return r->lang == REP_LANG_KO && req->title_ko != NULL ?
+	    req->title_ko : req->title;
+}
+
+const char *
 rep_applic_label(enum medsec_applicability a)
 {
 	switch (a) {
@@ -275,56 +296,99 @@ tags_text(const struct medsec_requirement *req, char *out, size_t outlen)
 	}
 }
 
+/*
+ * The verdict. Component evidence (medsec's suite) proves a mechanism;
+ * only device evidence (the manufacturer's tests of the device, tests run
+ * against it) proves the item for the device. A test that did not pass,
+ * of either kind, is a gap; component tests alone are a gap too, shown as
+ * "mechanism verified; integration not shown" (basis "component").
+ */
+static enum medsec_verdict
+verdict_of(const struct rep_item *it)
+{
+	const struct ev_tally *dev = &it->dev;
+
+	if (dev->pass < dev->n || it->npass < it->ntests)
+		return MEDSEC_VERDICT_GAP;
+	if (dev->n > 0)
+		return MEDSEC_VERDICT_MET;
+	if (it->d->applicability == MEDSEC_APPLIC_MAY_EXCLUDE)
+		return MEDSEC_VERDICT_EXCLUDED;
+	if (it->declaration != NULL)
+		return MEDSEC_VERDICT_DECLARED;
+	return MEDSEC_VERDICT_GAP;
+}
+
+/* Picks the English or the Korean text of a verdict's sentence. */
+#define WHY_T(ko, en_text, ko_text) ((ko) ? (ko_text) : (en_text))
+
+/* The verdict in a sentence, in English (ko 0) or Korean (ko 1). */
+static void
+why_text(const struct medsec_report *r, const struct rep_item *it, int ko,
+    char *out, size_t outlen)
+{
+	const struct ev_tally *dev = &it->dev;
+	char tags[160], comp[128] = "";
+
+	tags_text(it->d->req, tags, sizeof(tags));
+	if (it->ntests > 0)
+		snprintf(comp, sizeof(comp), WHY_T(ko, " Component evidence "
+		    "(medsec's suite): %zu of %zu tests passed.",
+		    " 구성요소 증거(medsec 자체 시험): 통과 %zu건(전체 %zu건)."),
+		    it->npass, it->ntests);
+	if (dev->pass < dev->n || it->npass < it->ntests) {
+		snprintf(out, outlen, WHY_T(ko, "%zu of %zu device tests and "
+		    "%zu of %zu component tests did not pass (%zu failed, %zu "
+		    "skipped, %zu not run).", "미통과: 기기 시험 %zu건(전체 "
+		    "%zu건), 구성요소 시험 %zu건(전체 %zu건); 실패 %zu, 건너뜀 "
+		    "%zu, 미실행 %zu."),
+		    dev->n - dev->pass, dev->n, it->ntests - it->npass,
+		    it->ntests, dev->fail + it->nfail, dev->skip + it->nskip,
+		    dev->notrun + it->nnotrun);
+	} else if (dev->n > 0) {
+		snprintf(out, outlen, WHY_T(ko, "Device evidence: %zu of %zu "
+		    "device tests passed.%s", "기기 증거: 기기 시험 통과 %zu건"
+		    "(전체 %zu건).%s"), dev->pass, dev->n, comp);
+	} else if (it->d->applicability == MEDSEC_APPLIC_MAY_EXCLUDE) {
+		snprintf(out, outlen, WHY_T(ko, "Excluded. Justification: %s",
+		    "제외. 근거: %s"), ko && it->d->reason_ko[0] != '\0' ?
+		    it->d->reason_ko : it->d->reason);
+	} else if (it->declaration != NULL) {
+		snprintf(out, outlen, WHY_T(ko, "Declared by the manufacturer "
+		    "in the device profile (not verified by a test or a review "
+		    "recorded in the evidence): %s.%s", "제조자가 기기 "
+		    "프로파일에 선언함(증거에 기록된 시험이나 검토로 확인된 것은 "
+		    "아님): %s.%s"), it->declaration, comp);
+	} else if (it->ntests > 0) {
+		snprintf(out, outlen, WHY_T(ko, "Mechanism verified; "
+		    "integration not shown: %zu of %zu component tests "
+		    "(medsec's suite) passed, and no device test is named %s.",
+		    "메커니즘 검증됨, 기기 통합은 입증되지 않음: 구성요소 "
+		    "시험(medsec 자체 시험) 통과 %zu건(전체 %zu건), %s 이름의 "
+		    "기기 시험 없음."), it->npass, it->ntests, tags);
+	} else if (r->ev == NULL || (r->ev->junit == NULL &&
+	    r->ev->ndevice == 0)) {
+		snprintf(out, outlen, WHY_T(ko, "No evidence: the evidence "
+		    "directory has no junit.xml and no device evidence was "
+		    "given.", "증거 없음: 증거 디렉터리에 junit.xml이 없고 기기 "
+		    "증거도 주어지지 않았습니다."));
+	} else {
+		snprintf(out, outlen, WHY_T(ko, "No evidence: no test in "
+		    "junit.xml or the device evidence is named %s.", "증거 "
+		    "없음: junit.xml과 기기 증거에 %s 이름의 시험이 "
+		    "없습니다."), tags);
+	}
+}
+
 static void
 judge(const struct medsec_report *r, struct rep_item *it)
 {
-	char tags[160];
-
-	if (it->ntests > 0 && it->npass == it->ntests) {
-		it->verdict = MEDSEC_VERDICT_MET;
-		snprintf(it->why, sizeof(it->why), "%zu of %zu tests passed.",
-		    it->npass, it->ntests);
-		snprintf(it->why_ko, sizeof(it->why_ko), "시험 %zu건 중 "
-		    "%zu건 통과.", it->ntests, it->npass);
-	} else if (it->ntests > 0) {
-		it->verdict = MEDSEC_VERDICT_GAP;
-		snprintf(it->why, sizeof(it->why), "%zu of %zu tests did not "
-		    "pass (%zu failed, %zu skipped, %zu not run).",
-		    it->ntests - it->npass, it->ntests, it->nfail, it->nskip,
-		    it->nnotrun);
-		snprintf(it->why_ko, sizeof(it->why_ko), "시험 %zu건 중 "
-		    "%zu건 미통과(실패 %zu, 건너뜀 %zu, 미실행 %zu).",
-		    it->ntests, it->ntests - it->npass, it->nfail, it->nskip,
-		    it->nnotrun);
-	} else if (it->d->applicability == MEDSEC_APPLIC_MAY_EXCLUDE) {
-		it->verdict = MEDSEC_VERDICT_EXCLUDED;
-		snprintf(it->why, sizeof(it->why), "Excluded. Justification: "
-		    "%s", it->d->reason);
-		snprintf(it->why_ko, sizeof(it->why_ko), "제외. 근거: %s",
-		    it->d->reason);
-	} else if (it->declaration != NULL) {
-		it->verdict = MEDSEC_VERDICT_DECLARED;
-		snprintf(it->why, sizeof(it->why), "No software test; "
-		    "declared in the device profile and verified by document "
-		    "review: %s", it->declaration);
-		snprintf(it->why_ko, sizeof(it->why_ko), "소프트웨어 시험 "
-		    "없음. 기기 프로파일에 선언되었고 문서 검토로 확인됨: %s",
-		    it->declaration);
-	} else {
-		it->verdict = MEDSEC_VERDICT_GAP;
-		tags_text(it->d->req, tags, sizeof(tags));
-		if (r->ev == NULL || r->ev->junit == NULL) {
-			snprintf(it->why, sizeof(it->why), "No evidence: the "
-			    "evidence directory has no junit.xml.");
-			snprintf(it->why_ko, sizeof(it->why_ko), "증거 없음: "
-			    "증거 디렉터리에 junit.xml이 없음.");
-		} else {
-			snprintf(it->why, sizeof(it->why), "No evidence: no "
-			    "test in junit.xml is named %s.", tags);
-			snprintf(it->why_ko, sizeof(it->why_ko), "증거 없음: "
-			    "junit.xml에 이름이 %s인 시험이 없음.", tags);
-		}
-	}
+	ev_tally_device(r->ev, it->d->req, &it->dev);
+	it->basis = it->dev.n > 0 ? MEDSEC_EVIDENCE_DEVICE : it->ntests > 0 ?
+	    MEDSEC_EVIDENCE_COMPONENT : MEDSEC_EVIDENCE_NONE;
+	it->verdict = verdict_of(it);
+	why_text(r, it, 0, it->why, sizeof(it->why));
+	why_text(r, it, 1, it->why_ko, sizeof(it->why_ko));
 }
 
 /* Tests no item claims: counted, and those not passed listed. */

@@ -115,9 +115,11 @@ rationale(const struct medsec_report *r, struct rw *w)
 	rw_heading(w, 1, "level", REP_T(r, "Safety level: rationale",
 	    "안전성 등급 결정 근거"));
 	for (i = 0; i < r->c->n_rationale; i++)
-		rw_item(w, r->c->rationale[i]);
+		rw_item(w, rep_ko_or(r, r->c->rationale[i],
+		    r->c->rationale_ko[i]));
 	for (i = 0; i < r->c->n_warnings; i++)
-		rw_notice(w, "warn", r->c->warnings[i]);
+		rw_notice(w, "warn", rep_ko_or(r, r->c->warnings[i],
+		    r->c->warnings_ko[i]));
 }
 
 static void
@@ -153,8 +155,6 @@ join(struct rbuf *b, const struct medsec_strlist *l, const char *sep)
 		rbuf_printf(b, "%s%s", i ? sep : "", l->v[i]);
 }
 
-/* "Verification method of conformity": the justification for an
- * excluded item (guideline IV.2), else the methods and the outcome. */
 /* The suggested verification methods in the report's language. */
 static const struct medsec_strlist *
 methods_in_lang(const struct medsec_report *r,
@@ -176,6 +176,44 @@ result_word(const struct medsec_report *r, enum medsec_verdict v)
 	return upper[v];
 }
 
+/*
+ * The catalog's methods split by the evidence: those performed first,
+ * then those only planned, marked so. A method with no evidence of its
+ * kind is never shown as performed (rep_method_performed()).
+ */
+static void
+methods_performed_planned(const struct medsec_report *r,
+    const struct rep_item *it, struct rbuf *b)
+{
+	const struct medsec_requirement *req = it->d->req;
+	const struct medsec_strlist *names = methods_in_lang(r, req);
+	char how[192];
+	size_t k, shown[2] = { 0, 0 };
+	int want;
+
+	for (want = 1; want >= 0; want--)
+		for (k = 0; k < req->verification.n; k++) {
+			if (rep_method_performed(r, it, k, how,
+			    sizeof(how)) != want)
+				continue;
+			if (shown[want]++ > 0)
+				rbuf_puts(b, ";\n");
+			else if (want)
+				rbuf_puts(b, REP_T(r, "Performed: ",
+				    "수행함: "));
+			else
+				rbuf_puts(b, shown[1] > 0 ? REP_T(r,
+				    "\nPlanned (not performed): ",
+				    "\n계획됨(수행하지 않음): ") : REP_T(r,
+				    "Planned (not performed): ",
+				    "계획됨(수행하지 않음): "));
+			rbuf_puts(b, k < names->n ? names->v[k] :
+			    req->verification.v[k]);
+		}
+}
+
+/* "Verification method of conformity": the justification for an
+ * excluded item (guideline IV.2), else the methods and the outcome. */
 static void
 method_cell(const struct medsec_report *r, const struct rep_item *it,
     struct rbuf *b)
@@ -185,7 +223,7 @@ method_cell(const struct medsec_report *r, const struct rep_item *it,
 		rbuf_puts(b, rep_why(r, it));
 		return;
 	}
-	join(b, methods_in_lang(r, it->d->req), ";\n");
+	methods_performed_planned(r, it, b);
 	rbuf_printf(b, REP_T(r, "\nResult: %s. %s", "\n결과: %s. %s"),
 	    result_word(r, it->verdict), rep_why(r, it));
 }
@@ -215,7 +253,7 @@ subject_cell(const struct medsec_report *r, const struct rep_item *it,
 
 	if (a->decision == MEDSEC_DECIDE_UNSET) {
 		rbuf_printf(b, "%s\n%s", rep_applic_text(r, it->d->applicability),
-		    it->d->reason);
+		    rep_reason(r, it));
 		return;
 	}
 	rbuf_printf(b, "%s\n%s: %s%s%s%s\n%s",
@@ -224,7 +262,7 @@ subject_cell(const struct medsec_report *r, const struct rep_item *it,
 	    "적용") : REP_T(r, "not applied", "적용하지 않음"),
 	    a->basis != MEDSEC_BASIS_NONE ? " (" : "",
 	    a->basis != MEDSEC_BASIS_NONE ? medsec_basis_name(a->basis) : "",
-	    a->basis != MEDSEC_BASIS_NONE ? ")" : "", it->d->reason);
+	    a->basis != MEDSEC_BASIS_NONE ? ")" : "", rep_reason(r, it));
 }
 
 /*
@@ -379,10 +417,12 @@ rep_write_checklist(const struct medsec_report *r, struct rw *w)
 	    "식품의약품안전처 「의료기기의 사이버보안 허가·심사 가이드라인」 "
 	    "표 4"));
 	rep_write_ident(r, w);
+	rep_write_admin(r, MEDSEC_REPORT_CHECKLIST, w);
 	characteristics(r, w);
 	rationale(r, w);
 	summary(r, w);
 	items_table(r, w);
+	rep_write_signoff(r, w);
 	rw_end(w);
 }
 
@@ -473,7 +513,7 @@ rep_json_checklist(const struct medsec_report *r)
 	for (i = 0; items != NULL && i < r->n; i++)
 		rep_json_push(&items, item_json(r, &r->items[i]));
 	return json_pack("{s:b, s:o, s:o, s:o, s:{s:I, s:I, s:I, s:I, s:I}, "
-	    "s:o}",
+	    "s:o, s:o}",
 	    "in_scope", r->c->in_scope,
 	    "characteristics", characteristics_json(r),
 	    "rationale", lines_json(r->c->rationale, r->c->n_rationale),
@@ -483,5 +523,6 @@ rep_json_checklist(const struct medsec_report *r)
 	    "excluded", (json_int_t)counts[MEDSEC_VERDICT_EXCLUDED],
 	    "gaps", (json_int_t)counts[MEDSEC_VERDICT_GAP],
 	    "required_gaps", (json_int_t)req,
-	    "items", items);
+	    "items", items,
+	    "administration", rep_json_admin(r, MEDSEC_REPORT_CHECKLIST));
 }

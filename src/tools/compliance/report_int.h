@@ -62,9 +62,32 @@ struct ev_file {
 	size_t size;
 	char *text;	/* quoted text; NULL when not quoted */
 	char note[96];	/* why it is not quoted */
+	int device;	/* from device evidence, not medsec's suite */
+	/* Not from the run the tests came from: not quoted, and why. */
+	int excluded;
+	char excluded_why[224];
+	/* SBOM and vulnerability files: what they hold (counts by kind and
+	 * state), NULL when the file is not one the generator reads. */
+	json_t *summary;
 };
 
 #define EV_TEXT_MAX 128
+
+/* One device JUnit file (--device-evidence). */
+struct ev_device {
+	char name[256];	/* the path as given */
+	struct medsec_junit *junit;
+};
+
+/* device.json: what the device evidence was run against. */
+struct ev_device_meta {
+	char source[256];	/* the file it came from; "" when none */
+	char software[EV_TEXT_MAX];
+	char version[EV_TEXT_MAX];
+	char build[EV_TEXT_MAX];
+	char started[EV_TEXT_MAX];
+	char collected[EV_TEXT_MAX];
+};
 
 struct medsec_evidence {
 	struct medsec_junit *junit;	/* NULL without junit.xml */
@@ -79,7 +102,23 @@ struct medsec_evidence {
 	char host[EV_TEXT_MAX];
 	size_t nfiles;
 	struct ev_file files[MEDSEC_EVIDENCE_FILES_MAX];
+	char started[EV_TEXT_MAX];	/* meta.json "started"; "" if absent */
+	size_t ndevice;
+	struct ev_device device[MEDSEC_DEVICE_JUNIT_MAX];
+	struct ev_device_meta dev;
+	size_t nunread;		/* result files past the cap, not read */
 };
+
+/* Tests of one kind that claim one item. */
+struct ev_tally {
+	size_t n, pass, fail, skip, notrun;
+};
+
+/* Whether a test name carries one of the item's catalog tags. */
+int ev_claims(const struct medsec_requirement *req, const char *name);
+/* The device tests that claim req, over every device JUnit file. */
+void ev_tally_device(const struct medsec_evidence *ev,
+    const struct medsec_requirement *req, struct ev_tally *t);
 
 /* ---- the report (report.c) ---- */
 
@@ -101,6 +140,9 @@ struct rep_item {
 	size_t *tests;		 /* indices into the JUnit cases */
 	/* The verdict in a sentence; may quote a reason and a declaration. */
 	char why[MEDSEC_CLASSIFY_LINE_MAX + MEDSEC_PROFILE_DECL_TEXT_MAX + 128];
+	/* Device tests claiming the item, and what the verdict rests on. */
+	struct ev_tally dev;
+	enum medsec_evidence_basis basis;
 	/* The same in Korean; "" when judged without a Korean sentence. */
 	char why_ko[MEDSEC_CLASSIFY_LINE_MAX + MEDSEC_PROFILE_DECL_TEXT_MAX +
 	    256];
@@ -146,6 +188,16 @@ const char *rep_verdict_label(const struct medsec_report *r,
 /* An item's verdict sentence in the report's language (the English one
  * when no Korean sentence was written). */
 const char *rep_why(const struct medsec_report *r, const struct rep_item *it);
+/* The Korean text in a Korean rendering when there is one, else en. */
+const char *rep_ko_or(const struct medsec_report *r, const char *en,
+    const char *ko);
+/* The classification's reason for an item, in the rendering's language. */
+const char *rep_reason(const struct medsec_report *r,
+    const struct rep_item *it);
+/* A requirement's title in the rendering's language (English when the
+ * catalog has no Korean title). */
+const char *rep_req_title(const struct medsec_report *r,
+    const struct medsec_requirement *req);
 /* A document's title in the report's language. */
 const char *rep_doc_title(const struct medsec_report *r,
     enum medsec_report_doc doc);
@@ -229,8 +281,8 @@ struct risk_hazard {
 	char id[16];		/* "H-HR-C" */
 	unsigned purpose;	/* MEDSEC_PURPOSE_* bit */
 	int property;		/* 0 confidentiality, 1 integrity, 2 avail. */
-	const char *hazard;
-	const char *harm;
+	const char *hazard, *hazard_ko;
+	const char *harm, *harm_ko;
 	int severity, exploitability, initial;
 	int residual;		/* 0 when not demonstrated */
 	size_t ncontrols;
@@ -250,6 +302,28 @@ size_t risk_hazard_count(const struct medsec_report *r);
 void risk_hazard(const struct medsec_report *r, size_t k,
     struct risk_hazard *h);
 
+/* ---- verification methods: performed or planned (report_vv.c) ---- */
+
+/*
+ * Whether the catalog's k-th verification method of an item was performed
+ * according to the evidence: 1 with how it was shown in how (e.g.
+ * "component tests ran"), 0 with why it is only planned. A method is
+ * performed only when evidence of its kind exists: software tests for a
+ * test method, an attack-tool test of the item for a penetration test or
+ * scan, a same-run benchmark for a benchmark; a review or an inspection
+ * has no evidence kind here, so it is always planned.
+ */
+int rep_method_performed(const struct medsec_report *r,
+    const struct rep_item *it, size_t k, char *how, size_t howlen);
+
+/* ---- production information: SBOM, vulnerabilities, VEX ---- */
+
+/* Section 7 of the V&V report and its JSON (report_production.c). */
+void rep_write_production(const struct medsec_report *r, struct rw *w);
+json_t *rep_json_production(const struct medsec_report *r);
+/* What an SBOM or vulnerability file holds (report_production.c). */
+json_t *ev_production_summary(const char *name, const char *text,
+    size_t len);
 /* ---- risk analysis from the device's threat model (report_risk.c) ---- */
 
 #include "compliance/threat_int.h"

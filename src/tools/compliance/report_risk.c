@@ -68,6 +68,8 @@ static const struct {
 	const char *code;
 	const char *hazard[RISK_CIA];
 	const char *harm[RISK_CIA];
+	const char *hazard_ko[RISK_CIA];
+	const char *harm_ko[RISK_CIA];
 } hazards[] = {
 	{ MEDSEC_PURPOSE_HEALTH_RECORDS, "HR",
 	    { "Personal health records disclosed to an unauthorized party "
@@ -76,21 +78,40 @@ static const struct {
 	      "Vital signs or health records not delivered when needed" },
 	    { "Loss of the patient's privacy; misuse of health information",
 	      "Wrong treatment or delayed treatment based on false data",
-	      "Deprivation of treatment opportunity or treatment delay" } },
+	      "Deprivation of treatment opportunity or treatment delay" },
+	    { "개인건강정보가 권한 없는 자에게 노출됨(전송 중, 기기 저장 "
+	      "중 또는 계정을 통해)",
+	      "생체신호 또는 건강정보의 위조, 변조 또는 재전송",
+	      "필요한 때 생체신호 또는 건강정보가 전달되지 않음" },
+	    { "환자의 사생활 침해, 건강정보의 오용",
+	      "거짓 데이터에 근거한 잘못된 치료 또는 치료 지연",
+	      "치료 기회 상실 또는 치료 지연" } },
 	{ MEDSEC_PURPOSE_CONTROL, "CT",
 	    { "Control commands or therapy settings disclosed",
 	      "Forged, altered or replayed control commands executed",
 	      "Device cannot be controlled, or stops responding" },
 	    { "Settings revealed to an attacker, aiding a further attack",
 	      "Device malfunction: wrong therapy or wrong delivery",
-	      "Therapy cannot be adjusted or stopped when needed" } },
+	      "Therapy cannot be adjusted or stopped when needed" },
+	    { "제어 명령 또는 치료 설정의 노출",
+	      "위조, 변조 또는 재전송된 제어 명령의 실행",
+	      "기기를 제어할 수 없거나 기기가 응답하지 않음" },
+	    { "설정이 공격자에게 드러나 추가 공격을 도움",
+	      "기기 오작동: 잘못된 치료 또는 잘못된 투여",
+	      "필요한 때 치료를 조정하거나 멈출 수 없음" } },
 	{ MEDSEC_PURPOSE_MAINTENANCE, "MT",
 	    { "Firmware, keys or credentials exposed through maintenance",
 	      "Unauthorized or tampered firmware or software installed",
 	      "Update disrupted, leaving the device inoperable" },
 	    { "Secrets that enable attacks on this and other devices",
 	      "Device malfunction under an attacker's control",
-	      "Monitoring or therapy interrupted" } },
+	      "Monitoring or therapy interrupted" },
+	    { "유지보수를 통한 펌웨어, 키 또는 자격 증명의 노출",
+	      "인가되지 않았거나 변조된 펌웨어 또는 소프트웨어의 설치",
+	      "업데이트가 중단되어 기기를 쓸 수 없게 됨" },
+	    { "이 기기와 다른 기기를 공격할 수 있게 하는 비밀 정보",
+	      "공격자의 조종에 의한 기기 오작동",
+	      "모니터링 또는 치료의 중단" } },
 };
 #define NHAZARD_PURPOSES (sizeof(hazards) / sizeof(hazards[0]))
 
@@ -116,6 +137,29 @@ risk_acceptability(int index)
 		return "acceptable only with verified controls (as low as "
 		       "reasonably practicable)";
 	return "unacceptable";
+}
+
+static const char *
+property_ko(int property)
+{
+	static const char *const names[RISK_CIA] = { "기밀성", "무결성",
+		"가용성" };
+
+	return property >= 0 && property < RISK_CIA ? names[property] : "?";
+}
+
+/* risk_acceptability() in the rendering's language. */
+static const char *
+acceptability_text(const struct medsec_report *r, int index)
+{
+	if (index <= 0)
+		return REP_T(r, risk_acceptability(index), "입증되지 않음");
+	if (index <= 2)
+		return REP_T(r, risk_acceptability(index), "수용 가능");
+	if (index <= 4)
+		return REP_T(r, risk_acceptability(index), "검증된 통제가 "
+		    "있을 때만 수용 가능(합리적으로 실행 가능한 한 낮게)");
+	return REP_T(r, risk_acceptability(index), "수용 불가");
 }
 
 int
@@ -232,6 +276,8 @@ risk_hazard(const struct medsec_report *r, size_t k, struct risk_hazard *h)
 	    cia[h->property]);
 	h->hazard = hazards[i].hazard[h->property];
 	h->harm = hazards[i].harm[h->property];
+	h->hazard_ko = hazards[i].hazard_ko[h->property];
+	h->harm_ko = hazards[i].harm_ko[h->property];
 	h->severity = risk_severity(r);
 	h->exploitability = risk_exploitability(r, why, sizeof(why));
 	h->initial = h->severity * h->exploitability;
@@ -672,13 +718,14 @@ join_reqs(const struct medsec_report *r, const struct risk_row *row,
 	for (i = 0; i < row->nreqs; i++) {
 		it = item_of(r, row->reqs[i]);
 		rbuf_printf(b, "%s%s [%s]", i ? ", " : "", row->reqs[i],
-		    it != NULL ? medsec_verdict_name(it->verdict) :
+		    it != NULL ? rep_verdict_label(r, it->verdict) :
 		    REP_T(r, "not in the catalog", "목록에 없음"));
 	}
 	for (i = 0; i < row->nitems; i++)
 		rbuf_printf(b, "%s%s %s [%s]", i ? "\n" : "",
-		    row->items[i]->d->req->id, row->items[i]->d->req->title,
-		    medsec_verdict_name(row->items[i]->verdict));
+		    row->items[i]->d->req->id, rep_req_title(r,
+		    row->items[i]->d->req),
+		    rep_verdict_label(r, row->items[i]->verdict));
 }
 
 static void
@@ -812,13 +859,12 @@ generic_controls(const struct medsec_report *r, const struct risk_hazard *h,
 {
 	size_t i;
 
-	(void)r;
 	for (i = 0; i < h->ncontrols; i++) {
 		const struct rep_item *it = h->controls[i];
 
 		rbuf_printf(b, "%s%s %s [%s]", i ? "\n" : "",
-		    it->d->req->id, it->d->req->title,
-		    medsec_verdict_name(it->verdict));
+		    it->d->req->id, rep_req_title(r, it->d->req),
+		    rep_verdict_label(r, it->verdict));
 	}
 }
 
@@ -833,19 +879,20 @@ generic_row(const struct medsec_report *r, size_t k, struct rw *w,
 	risk_hazard(r, k, &h);
 	rbuf_clear(b);
 	off[0] = 0;
-	rbuf_printf(b, "%s\n%s, loss of %s", h.id,
-	    medsec_purpose_name(h.purpose), risk_property_name(h.property));
+	rbuf_printf(b, REP_T(r, "%s\n%s, loss of %s", "%s\n%s, %s 상실"), h.id,
+	    medsec_purpose_name(h.purpose), REP_T(r,
+	    risk_property_name(h.property), property_ko(h.property)));
 	rbuf_put(b, "", 1);
 	off[1] = b->len;
-	rbuf_printf(b, "%s\n%s: %s", h.hazard, REP_T(r, "Harm", "위해"),
-	    h.harm);
+	rbuf_printf(b, "%s\n%s: %s", REP_T(r, h.hazard, h.hazard_ko),
+	    REP_T(r, "Harm", "위해"), REP_T(r, h.harm, h.harm_ko));
 	rbuf_put(b, "", 1);
 	off[2] = b->len;
 	rbuf_printf(b, "S%d x E%d = %d", h.severity, h.exploitability,
 	    h.initial);
 	rbuf_put(b, "", 1);
 	off[3] = b->len;
-	rbuf_puts(b, risk_acceptability(h.initial));
+	rbuf_puts(b, acceptability_text(r, h.initial));
 	rbuf_put(b, "", 1);
 	off[4] = b->len;
 	generic_controls(r, &h, b);
@@ -858,7 +905,7 @@ generic_row(const struct medsec_report *r, size_t k, struct rw *w,
 		    "gap", "감소 주장 없음: 미충족 통제 %zu건"), h.ngaps);
 	rbuf_put(b, "", 1);
 	off[6] = b->len;
-	rbuf_puts(b, risk_acceptability(h.residual));
+	rbuf_puts(b, acceptability_text(r, h.residual));
 	if (b->err != 0)
 		return;
 	for (i = 0; i < 7; i++)
@@ -952,8 +999,8 @@ controls(const struct medsec_report *r, struct rw *w)
 		    512];
 
 		snprintf(line, sizeof(line), "%s %s: %s. %s", it->d->req->id,
-		    it->d->req->title, medsec_verdict_name(it->verdict),
-		    it->why);
+		    rep_req_title(r, it->d->req),
+		    rep_verdict_label(r, it->verdict), rep_why(r, it));
 		rw_item(w, line);
 	}
 }
@@ -1065,8 +1112,8 @@ production(const struct medsec_report *r, struct rw *w)
 	    "기록에 남는다(요구사항 2.1: %s). 사용자는 요구사항 2.3의 사고 "
 	    "연락처와 대응 방법을 제공받는다(%s). 발견 사항은 제품 수명 주기 "
 	    "전반에 걸쳐 이 분석에 반영한다(가이드라인 III)."),
-	    medsec_verdict_name(medsec_report_verdict(r, "2.1")),
-	    medsec_verdict_name(medsec_report_verdict(r, "2.3")));
+	    rep_verdict_label(r, medsec_report_verdict(r, "2.1")),
+	    rep_verdict_label(r, medsec_report_verdict(r, "2.3")));
 	rw_field(w, REP_T(r, "Field information", "현장 정보"), buf);
 }
 
@@ -1075,7 +1122,7 @@ rep_write_risk(const struct medsec_report *r, struct rw *w)
 {
 	size_t open, n = 0;
 
-	rw_begin(w, medsec_report_doc_title(MEDSEC_REPORT_RISK),
+	rw_begin(w, rep_doc_title(r, MEDSEC_REPORT_RISK),
 	    REP_T(r, "Risk management of cybersecurity (MFDS guideline III, "
 	    "Figure 1; ISO 14971)", "사이버보안 위험관리(식약처 가이드라인 "
 	    "III, 그림 1; ISO 14971)"));
