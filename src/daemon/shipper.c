@@ -130,7 +130,9 @@ report_failure(struct shipper *s, int status, const char *reason,
 
 	memset(&f, 0, sizeof(f));
 	f.status = status;
-	snprintf(f.reason, sizeof(f.reason), "%s", reason);
+	/* A long TLS error is cut to the message's field, on purpose. */
+	snprintf(f.reason, sizeof(f.reason), "%.*s",
+	    (int)sizeof(f.reason) - 1, reason);
 	snprintf(f.seen_pin, sizeof(f.seen_pin), "%s", seen != NULL ? seen :
 	    "");
 	tell_monitor(s, SHIP_FAILED, &f, sizeof(f));

@@ -5,6 +5,8 @@
  */
 #include "uplink_frame.h"
 
+#include "medsec/base.h"
+
 #include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
@@ -30,6 +32,9 @@ struct field {
 	const char *p;
 	size_t n;
 };
+
+static int refuse(char *why, size_t whylen, const char *fmt, ...)
+    MEDSEC_PRINTF(3, 4);
 
 static int
 refuse(char *why, size_t whylen, const char *fmt, ...)
