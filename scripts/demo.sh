@@ -7,7 +7,8 @@
 # own server certificate is made by provisioning), then starts nginx on
 # loopback as the hospital's collector (mutual TLS, every Bundle kept
 # under var/demo/collector) and medsecd in the foreground on
-# https://127.0.0.1:8443 with the simulator feeding the uplink.
+# https://127.0.0.1:8443 with the simulator feeding the uplink, and
+# rsyslog on loopback receiving the audit trail (scripts/demo-syslog.sh).
 # Ctrl-C stops everything; medsecd's SIGTERM checkpoints the audit trail.
 #
 # Demo keys and certificates are made here on purpose: a demonstration
@@ -23,6 +24,9 @@ collector_port=8444
 pki=$demo/pki
 conf=$demo/medsecd.conf
 collector=$demo/collector
+receiver=$demo/syslog
+receiver_port=16514
+scripts=$(cd "$(dirname "$0")" && pwd)
 
 if [ "$(id -u)" -eq 0 ]; then
 	service_user=nobody
@@ -39,6 +43,7 @@ need() {
 need openssl "the demo PKI"
 need nginx "the collector (nginx-light, libnginx-mod-http-echo)"
 need curl "the commands printed at the end"
+need rsyslogd "the log receiver (rsyslog, rsyslog-openssl)"
 
 make_pki() {
 	mkdir -p "$pki"
@@ -142,7 +147,7 @@ stop_all() {
 	fi
 	nginx -p "$run" -e "$run/nginx.err" -c "$run/nginx.conf" -s stop \
 	    2>/dev/null || true
-	# ---- log receiver: stop it here (audit shipping, rsyslog) ----
+	"$scripts/demo-syslog.sh" stop "$receiver" 2>/dev/null || true
 	echo
 	echo "demo: stopped; the audit trail was checkpointed by medsecd"
 }
@@ -150,8 +155,13 @@ trap stop_all INT TERM EXIT
 
 nginx -p "$run" -e "$run/nginx.err" -c "$run/nginx.conf"
 
-# ---- log receiver: start it here (audit shipping to rsyslog over TLS,
-# RFC 5425); medsecd's [shipper] section points at it. ----
+# The log receiver: rsyslog over TLS (RFC 5425) with mutual TLS; medsecd's
+# [ship] section (written once, with the receiver's pin) points at it.
+# Started as root, rsyslogd runs as nobody: it must pass through the demo
+# directory (search only; what is inside keeps its own modes).
+chmod 711 "$demo"
+"$scripts/demo-syslog.sh" start "$receiver" "$receiver_port"
+grep -q '^\[ship\]' "$conf" || cat "$receiver/ship.conf" >>"$conf"
 
 "$medsec" tls show --state "$state" | \
     sed -n '/BEGIN CERTIFICATE/,/END CERTIFICATE/p' >"$run/device.pem"
@@ -173,10 +183,11 @@ Next, in another terminal:
        -H 'Content-Type: application/json' \\
        -d '{"user":"chief","password":"YOUR-PASSWORD"}' $api/v1/session
 
-3. watch readings reach the collector and the audit trail grow:
-     watch -n 5 'ls -t $collector | head -5; $medsec audit tail --state $state -n 8'
+3. watch readings reach the collector and the audit trail reach the
+   log receiver:
+     watch -n 5 'ls -t $collector | head -5; tail -n 5 $receiver/received.log'
 
-Ctrl-C here stops medsecd and the collector.
+Ctrl-C here stops medsecd, the collector and the log receiver.
 NEXT
 
 "$medsecd" -f -c "$conf" &

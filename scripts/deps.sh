@@ -24,10 +24,13 @@ usage() {
 # libseccomp (its sandbox) are libraries the daemon links; libcurl (the
 # OpenSSL flavour) is the uplink's HTTP client. make run starts a local
 # collector beside the daemon: nginx with mutual TLS for the readings,
-# rsyslog with its OpenSSL driver for the audit trail (RFC 5425).
+# rsyslog with its OpenSSL driver for the audit trail (RFC 5425); curl
+# for the commands it prints.
 RUN="
 libcurl4-openssl-dev
+curl
 nginx-light
+libnginx-mod-http-echo
 rsyslog
 rsyslog-openssl
 build-essential
