@@ -288,7 +288,8 @@ test_req_1_5_attack_t7_peer_identity_mapped_to_role() {
 live_peer() { # name
 	out=$MEDSEC_ATTACK_RESULTS/python
 	mkdir -p "$out"
-	out=$out/revoked-live-connection-$1
+	# Named after the calling test too: two tests may run at once.
+	out=$out/${FUNCNAME[1]}-live-connection-$1
 	"$MEDSEC_PYTHON" "$attacks/keepalive.py" 127.0.0.1 "$peer_port" "$pki/ca.pem" \
 	    "$pki/client-$1.pem" "$pki/client-$1.key" /v1/peer 40 idle >"$out.txt" 2>&1 &
 	client=$!
