@@ -90,6 +90,12 @@ start() {
 	command -v rsyslogd >/dev/null || { echo "$0: rsyslogd not installed (rsyslog, rsyslog-openssl)" >&2; exit 1; }
 	mkdir -p "$dir"
 	dir=$(cd "$dir" && pwd)
+	# Started twice, a second rsyslogd would lose the port and stay
+	# behind, its pid overwritten and never stopped: once is enough.
+	if [ -f "$dir/rsyslog.pid" ] && kill -0 "$(cat "$dir/rsyslog.pid")" 2>/dev/null; then
+		echo "collector already running (pid $(cat "$dir/rsyslog.pid")); [ship] lines in $dir/ship.conf"
+		return 0
+	fi
 	make_pki
 	write_conf
 	local run_as=()
