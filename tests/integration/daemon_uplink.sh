@@ -278,6 +278,9 @@ test_req_1_16_uplink_simulator_stream_arrives_whole_in_order() {
 	    die "not the simulator's stream: $(head -5 "$work/sim.out")"
 	[ "$(sed -n 's/^\([0-9]*\) rounds.*/\1/p' "$work/sim.out")" -ge 3 ] ||
 	    die "fewer than 3 rounds: $(cat "$work/sim.out")"
+	# Another device's stream (another seed) is not taken for this one.
+	"$PYTHON" "$SOURCE" sim-check "$bodies" daemon-uplink-02 2 >"$work/sim.other" 2>&1 &&
+	    die "the check took another device's stream"
 	return 0
 }
 
@@ -493,6 +496,15 @@ cut_at() { # k mode
 	acked=$(($(grep -c . "$work/run.acked") - 1))
 	"$PYTHON" "$SOURCE" cut-check "$bodies" "$work/run.frames" "$work/run.acked" \
 	    >"$work/check.out" 2>&1 || die "power cut at $1 ($2): $(head -5 "$work/check.out")"
+	# Once: the check sees an acknowledged reading that did not arrive.
+	if [ -z "${check_checked:-}" ]; then
+		sed 's/^25 /26 /' "$work/sent.txt" | cat "$work/run.acked" - >"$work/run.lost"
+		"$PYTHON" "$SOURCE" cut-check "$bodies" "$work/run.frames" "$work/run.lost" \
+		    >"$work/check.lost" 2>&1 && die "the check missed a lost reading"
+		grep -q "acknowledged, never delivered: 26 " "$work/check.lost" ||
+		    die "the lost reading not named: $(head -3 "$work/check.lost")"
+		check_checked=1
+	fi
 	stop
 	nginx_stop
 	rm -rf "$bodies"
