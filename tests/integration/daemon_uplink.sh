@@ -4,8 +4,9 @@
 # uplink as nobody, a real nginx as the hospital's collector with
 # ssl_verify_client on that writes every request body to a file, and an
 # acquisition process (tests/integration/uplink_source.py) writing framed
-# readings to the source socket. Every wait is bounded by a number of
-# tries, never by a timed assertion.
+# readings to the source socket. The power-cut test runs
+# medsecd_faultio, medsecd under the fault shim (docs/fwdqueue.md). Every
+# wait is bounded by a number of tries, never by a timed assertion.
 # Run by CTest as: bash daemon_uplink.sh <test_name>.
 set -u
 : "${MEDSEC:?}" "${MEDSEC_SOURCE_DIR:?}" "${MEDSEC_BINARY_DIR:?}"
@@ -476,8 +477,8 @@ cut_at() { # k mode
 	wait "$daemon_pid" || rc=$?
 	daemon_pid=
 	case $rc in
-	0) cut_result=ran ;;
-	86) cut_result=cut ;;
+	0) cut_result="ran" ;;
+	86) cut_result="cut" ;;
 	*) die "medsecd_faultio at $1 ($2) exited $rc" ;;
 	esac
 	wait_children_gone
