@@ -18,7 +18,7 @@
 
 /* The first place of key in [at, end), or NULL. */
 static const char *
-find(const char *at, const char *end, const char *key, size_t keylen)
+find_member(const char *at, const char *end, const char *key, size_t keylen)
 {
 	while ((size_t)(end - at) >= keylen) {
 		at = memchr(at, key[0], (size_t)(end - at) - keylen + 1);
@@ -47,7 +47,7 @@ uplink_bound_times(const char *bundle, size_t len, int64_t *times_us,
 	char text[TIME_LEN_MAX + 1];
 	size_t n = 0, vlen;
 
-	at = find(bundle, end, TIME_MEMBER, keylen);
+	at = find_member(bundle, end, TIME_MEMBER, keylen);
 	while (at != NULL && n < max) {
 		at += keylen;
 		close = memchr(at, '"', (size_t)(end - at));
@@ -60,7 +60,7 @@ uplink_bound_times(const char *bundle, size_t len, int64_t *times_us,
 			if (medsec_time_parse(text, &times_us[n]) == MEDSEC_OK)
 				n++;
 		}
-		at = find(close + 1, end, TIME_MEMBER, keylen);
+		at = find_member(close + 1, end, TIME_MEMBER, keylen);
 	}
 	return n;
 }
