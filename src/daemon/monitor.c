@@ -521,6 +521,8 @@ on_sighup(evutil_socket_t sig, short what, void *arg)
 	    &m->cfg, sizeof(m->cfg), -1)) != MEDSEC_OK)
 		medsecd_log(LOG_NOTICE, "new configuration not sent to the "
 		    "worker: %s", medsec_strerror(r));
+	/* A list that does not load is logged there; the one in force
+	 * stays, and the rest of the configuration still applies. */
 	monitor_peer_reload(m);
 	monitor_audit(m, MEDSEC_EV_CONFIG_CHANGED, "medsecd", "local",
 	    m->config_path, MEDSEC_AUDIT_SUCCESS, "reloaded", NULL);

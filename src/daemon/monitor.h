@@ -52,6 +52,7 @@ struct monitor {
 	char *revocation_in_force;
 	struct event *revocation_watch;
 	int64_t db_version;	/* PRAGMA data_version at the last look */
+	int revocation_watch_failing;	/* a reload it asked for failed */
 	union {
 		uint64_t align;
 		uint8_t buf[PRIVSEP_MSG_MAX];
@@ -92,8 +93,11 @@ void monitor_h_peer_closed(struct monitor *m, uint32_t id,
 /* POST /v1/peers/revoke: revoked, then reloaded as on SIGHUP. */
 void monitor_h_peer_revoke(struct monitor *m, uint32_t id,
     const uint8_t *payload);
-/* SIGHUP: the revocation list to the peer channel and the worker. */
-void monitor_peer_reload(struct monitor *m);
+/*
+ * SIGHUP: the revocation list to the peer channel and the worker; 0 once
+ * the list is in force for new handshakes, -1 when the one before stays.
+ */
+int monitor_peer_reload(struct monitor *m);
 /*
  * Watches the database for a revocation committed by another process and
  * reloads as on SIGHUP; 0, or -1 with a message. No peer listener: none.

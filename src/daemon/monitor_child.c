@@ -50,6 +50,7 @@ monitor_fork_child(struct monitor *m, const char *name,
 	if (pid == 0) {
 		close(sv[0]);
 		child_main(arg, sv[1]);
+		_exit(127); /* never as a second monitor */
 	}
 	close(sv[1]);
 	if (fcntl(sv[0], F_SETFL, fcntl(sv[0], F_GETFL) | O_NONBLOCK) != 0)

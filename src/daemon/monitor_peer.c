@@ -377,22 +377,22 @@ audit_reload_refused(struct monitor *m, const char *why)
  * message restarts the worker instead: its successor starts with the
  * list in force (fail closed; every connection is closed).
  */
-void
+int
 monitor_peer_reload(struct monitor *m)
 {
 	struct medsec_channel *ch = m->channel[MEDSECD_LISTEN_PEER];
 	char *text = NULL, err[512];
 	size_t len;
-	int r;
+	int r, rc = -1;
 
 	if (ch == NULL)
-		return;
+		return 0;
 	if ((r = medsec_identity_revocation_list(medsec_device_identity(m->dev),
 	    &text)) != MEDSEC_OK) {
 		medsecd_log(LOG_ERR, "reload: the certificate revocation list "
 		    "cannot be read (%s); the one in force stays",
 		    medsec_strerror(r));
-		return;
+		return -1;
 	}
 	len = strlen(text);
 	/*
@@ -413,6 +413,7 @@ monitor_peer_reload(struct monitor *m)
 	free(m->revocation_in_force);
 	m->revocation_in_force = text;
 	text = NULL;
+	rc = 0; /* in force for the handshakes; the worker's copy follows */
 	if (m->ps_fd < 0)
 		goto out;
 	if (len > PRIVSEP_BODY_MAX) {
@@ -428,6 +429,7 @@ monitor_peer_reload(struct monitor *m)
 		    "to the worker: %s", medsec_strerror(r));
 out:
 	free(text);
+	return rc;
 }
 
 /*
@@ -483,10 +485,20 @@ on_revocation_watch(evutil_socket_t fd, short what, void *arg)
 		return;
 	medsecd_log(LOG_NOTICE, "the certificate revocation list changed in "
 	    "the database; reloading it");
-	monitor_peer_reload(m);
-	monitor_audit(m, MEDSEC_EV_CONFIG_CHANGED, "medsecd", "local",
-	    "revocation list", MEDSEC_AUDIT_SUCCESS,
-	    "reloaded: changed in the database", NULL);
+	if (monitor_peer_reload(m) == 0) {
+		m->revocation_watch_failing = 0;
+		monitor_audit(m, MEDSEC_EV_CONFIG_CHANGED, "medsecd", "local",
+		    "revocation list", MEDSEC_AUDIT_SUCCESS,
+		    "reloaded: changed in the database", NULL);
+		return;
+	}
+	/* Tried again every tick until it loads; recorded once. */
+	m->db_version = 0;
+	if (!m->revocation_watch_failing)
+		monitor_audit(m, MEDSEC_EV_CONFIG_CHANGED, "medsecd", "local",
+		    "revocation list", MEDSEC_AUDIT_FAILURE,
+		    "changed in the database, not reloaded", NULL);
+	m->revocation_watch_failing = 1;
 }
 
 int
