@@ -333,8 +333,12 @@ test_req_1_20_uplink_sigkill_during_outage_loses_nothing_acknowledged() {
 	kill -KILL "$daemon_pid"
 	wait "$daemon_pid" 2>/dev/null
 	daemon_pid=
-	# The monitor's children leave when their channel closes.
-	for _ in $(seq 200); do pgrep -f "$conf" >/dev/null || break; sleep 0.05; done
+	wait_children_gone
+	# The killed uplink left its socket, the log its start: the restart
+	# is known by a socket and a log line of its own.
+	rm -f "$work/source.sock"
+	cat "$work/d.log" >>"$work/all.log"
+	: >"$work/d.log"
 	run_daemon
 	send_readings 25 8
 	nginx_start collector
