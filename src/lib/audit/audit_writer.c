@@ -336,22 +336,63 @@ checkpoint_due(const struct medsec_audit *a)
 
 /* ---- flushing ---- */
 
+/*
+ * Persisting a checkpoint (the MAC key moved to its epoch in the keystore,
+ * the signed anchor replaced) costs five syncs and two file creations:
+ * several group commits' worth. Under a steady stream of records an epoch
+ * closes every few milliseconds, and persisting each checkpoint would put
+ * those syncs in series with the records' own. So a durable checkpoint is
+ * persisted at once only when the previous persist ended at least
+ * PERSIST_SPACING_US ago; otherwise by the first flush after that, by
+ * medsec_audit_checkpoint() or by close, whichever comes first, and a
+ * newer checkpoint in between takes its place. Meanwhile the sealed key
+ * and the anchor stay behind the trail, exactly as after a crash between
+ * a checkpoint's sync and its persist: recovery evolves the key forward
+ * and stores it again, and an anchor older than the trail's end is no sign
+ * of a cut. They are never ahead of it: only a durable checkpoint is
+ * persisted. The cost is a wider window in which the keystore still holds
+ * a key of an epoch the trail has closed: at most this long under load.
+ */
+#define PERSIST_SPACING_US 50000
+
+/* Stores the newest checkpoint's key and anchor, if it is durable. */
 static int
-persist_epoch_locked(struct medsec_audit *a)
+persist_epoch_locked(struct medsec_audit *a, int force)
 {
 	uint8_t raw[AUDIT_ANCHOR_LEN];
 	int r;
 
 	if (a->ckpt_seq == 0 || a->durable_seq < a->ckpt_seq)
 		return MEDSEC_OK;
+	if (!force && medsec_clock_mono_us() < a->persist_after_mono)
+		return MEDSEC_OK;
 	if ((r = audit_mac_key_store(a->ks, a->epoch, a->mac_key)) != MEDSEC_OK)
 		return r;
 	audit_anchor_encode(&a->anchor, raw);
 	r = medsec_io_write_file_atomic(a->dir, AUDIT_ANCHOR_NAME, raw,
 	    sizeof(raw), 0600);
-	if (r == MEDSEC_OK)
-		a->ckpt_seq = 0;
-	return r;
+	if (r != MEDSEC_OK)
+		return r;
+	a->ckpt_seq = 0;
+	a->persist_after_mono = medsec_clock_mono_us() + PERSIST_SPACING_US;
+	return MEDSEC_OK;
+}
+
+int
+audit_persist_checkpoint_locked(struct medsec_audit *a)
+{
+	int r;
+
+	if (a->failed != 0)
+		return a->failed;
+	if ((r = persist_epoch_locked(a, 1)) != MEDSEC_OK) {
+		a->failed = MEDSEC_ERR_AUDIT_UNAVAILABLE;
+		medsec_log(MEDSEC_LOG_ERR, "audit", "audit trail failed (%s): "
+		    "the checkpoint's key and anchor were not stored",
+		    medsec_strerror(r));
+		return a->failed;
+	}
+	return MEDSEC_OK;
 }
 
 /*
@@ -405,7 +446,7 @@ lead_flush_locked(struct medsec_audit *a)
 	if (r == MEDSEC_OK) {
 		a->seg_durable += out.len;
 		a->durable_seq = out.last_seq;
-		r = persist_epoch_locked(a);
+		r = persist_epoch_locked(a, 0);
 	}
 	newly_failed = r != MEDSEC_OK && a->failed == 0;
 	if (r != MEDSEC_OK)
@@ -414,14 +455,28 @@ lead_flush_locked(struct medsec_audit *a)
 	a->spare = out;
 	a->flushing = 0;
 	atomic_fetch_add(&a->flush_gen, 1);
-	/* Waking dozens of writers takes a while: not under the lock. */
+	/* Waking dozens of writers takes a while: not under the lock. A
+	 * lone event loop has nobody to wake and spares the syscall: a
+	 * waiter counts itself before it reads flush_gen, so either it sees
+	 * the new generation or this sees it (both sequentially consistent). */
 	pthread_mutex_unlock(&a->lock);
-	futex_wake_all(&a->flush_gen);
+	if (atomic_load(&a->flush_waiters) > 0)
+		futex_wake_all(&a->flush_gen);
 	if (newly_failed)
 		medsec_log(MEDSEC_LOG_ERR, "audit", "audit trail failed (%s): "
 		    "records are no longer written and changes that need "
 		    "one are refused", medsec_strerror(r));
 	pthread_mutex_lock(&a->lock);
+}
+
+/* Sleeps until the flush of generation gen has ended. */
+static void
+wait_next_flush(struct medsec_audit *a, unsigned gen)
+{
+	atomic_fetch_add(&a->flush_waiters, 1);
+	while (atomic_load(&a->flush_gen) == gen)
+		futex_wait(&a->flush_gen, gen);
+	atomic_fetch_sub(&a->flush_waiters, 1);
 }
 
 /* Drops the lock until the flush in progress (if any) has ended. */
@@ -433,8 +488,7 @@ audit_wait_flush_locked(struct medsec_audit *a)
 	if (!a->flushing)
 		return;
 	pthread_mutex_unlock(&a->lock);
-	while (atomic_load(&a->flush_gen) == gen)
-		futex_wait(&a->flush_gen, gen);
+	wait_next_flush(a, gen);
 	pthread_mutex_lock(&a->lock);
 }
 
@@ -472,8 +526,7 @@ wait_durable_unlock(struct medsec_audit *a, uint64_t seq)
 		if (!a->flushing)
 			continue;
 		pthread_mutex_unlock(&a->lock);
-		while (atomic_load(&a->flush_gen) == gen)
-			futex_wait(&a->flush_gen, gen);
+		wait_next_flush(a, gen);
 		if (a->durable_seq >= seq)
 			return MEDSEC_OK;
 		if (a->failed != 0)
@@ -636,8 +689,9 @@ medsec_audit_checkpoint(struct medsec_audit *a)
 		if (checkpoint_locked(a) != MEDSEC_OK) {
 			a->failed = MEDSEC_ERR_AUDIT_UNAVAILABLE;
 			r = MEDSEC_ERR_AUDIT_UNAVAILABLE;
-		} else
-			r = audit_wait_durable_locked(a, a->next_seq - 1);
+		} else if ((r = audit_wait_durable_locked(a,
+			       a->next_seq - 1)) == MEDSEC_OK)
+			r = audit_persist_checkpoint_locked(a);
 	}
 	pthread_mutex_unlock(&a->lock);
 	return r;
