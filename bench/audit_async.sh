@@ -74,4 +74,22 @@ for mode in async-cpu threads-cpu; do
 	cpu=$(echo "${line[$mode]}" | field cpu_us)
 	printf '%-12s %-10s %-8s %s\n' "$mode" "${best[$mode]}" "$cpu" "$(ratio "$cpu_threads" "$cpu" '%.1fx')"
 done
+
+# Syscalls per group commit (strace -f -c, when strace is installed): what
+# the commit path asks of the kernel, which the machine's load does not
+# change. strace slows every syscall, so the run is slower than the table
+# above and closes fewer epochs per 50 ms: the checkpoint rows (fsync,
+# rename, openat) are an upper bound for a fast run.
+if command -v strace >/dev/null 2>&1; then
+	dir=$data/strace
+	mkdir -p "$dir"
+	out=" $(strace -f -c -o "$data/strace.txt" "$bench" async "$dir" "$streams" $((streams * 1000)))"
+	groups=$(echo "$out" | field commits)
+	echo "## syscalls per group commit, async, $streams streams, $groups groups (strace -f -c)"
+	awk -v g="$groups" '
+		$NF ~ /^(pwrite64|write|writev|pwritev|fdatasync|fsync|futex|openat|rename|unlink|lseek|newfstatat|mprotect)$/ {
+			printf "%-12s %8.3f\n", $NF, $4 / g
+		}
+		$NF == "total" { printf "%-12s %8.3f\n", "all", $4 / g }' "$data/strace.txt"
+fi
 rm -rf "$data"

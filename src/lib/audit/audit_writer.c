@@ -342,29 +342,48 @@ checkpoint_due(const struct medsec_audit *a)
  * several group commits' worth. Under a steady stream of records an epoch
  * closes every few milliseconds, and persisting each checkpoint would put
  * those syncs in series with the records' own. So a durable checkpoint is
- * persisted at once only when the previous persist ended at least
- * PERSIST_SPACING_US ago; otherwise by the first flush after that, by
- * medsec_audit_checkpoint() or by close, whichever comes first, and a
- * newer checkpoint in between takes its place. Meanwhile the sealed key
- * and the anchor stay behind the trail, exactly as after a crash between
- * a checkpoint's sync and its persist: recovery evolves the key forward
- * and stores it again, and an anchor older than the trail's end is no sign
- * of a cut. They are never ahead of it: only a durable checkpoint is
- * persisted. The cost is a wider window in which the keystore still holds
- * a key of an epoch the trail has closed: at most this long under load.
+ * persisted at once only when the previous persist ended long enough ago
+ * (PERSIST_SPACING_US, or PERSIST_COST_SHARE times what that persist took
+ * when the disk is slow, so that persists take at most about 1/20 of the
+ * writer's time; never more than PERSIST_SPACING_MAX_US); otherwise by
+ * the first flush after that, by medsec_audit_checkpoint() or by close,
+ * whichever comes first, and a newer checkpoint in between takes its
+ * place. Meanwhile the sealed key and the anchor stay behind the trail,
+ * exactly as after a crash between a checkpoint's sync and its persist:
+ * recovery evolves the key forward and stores it again, and an anchor
+ * older than the trail's end is no sign of a cut. They are never ahead of
+ * it: only a durable checkpoint is persisted. The price is a wider window
+ * in which the keystore still holds the key of an epoch the trail has
+ * closed, and in which a cut tail goes unnoticed at open: under load, the
+ * records of at most that long.
  */
 #define PERSIST_SPACING_US 50000
+#define PERSIST_SPACING_MAX_US 1000000
+#define PERSIST_COST_SHARE 20
+
+static int64_t
+persist_spacing(int64_t took_us)
+{
+	int64_t spacing = took_us * PERSIST_COST_SHARE;
+
+	if (spacing < PERSIST_SPACING_US)
+		return PERSIST_SPACING_US;
+	return spacing < PERSIST_SPACING_MAX_US ? spacing
+						: PERSIST_SPACING_MAX_US;
+}
 
 /* Stores the newest checkpoint's key and anchor, if it is durable. */
 static int
 persist_epoch_locked(struct medsec_audit *a, int force)
 {
 	uint8_t raw[AUDIT_ANCHOR_LEN];
+	int64_t start, end;
 	int r;
 
 	if (a->ckpt_seq == 0 || a->durable_seq < a->ckpt_seq)
 		return MEDSEC_OK;
-	if (!force && medsec_clock_mono_us() < a->persist_after_mono)
+	start = medsec_clock_mono_us();
+	if (!force && start < a->persist_after_mono)
 		return MEDSEC_OK;
 	if ((r = audit_mac_key_store(a->ks, a->epoch, a->mac_key)) != MEDSEC_OK)
 		return r;
@@ -374,7 +393,8 @@ persist_epoch_locked(struct medsec_audit *a, int force)
 	if (r != MEDSEC_OK)
 		return r;
 	a->ckpt_seq = 0;
-	a->persist_after_mono = medsec_clock_mono_us() + PERSIST_SPACING_US;
+	end = medsec_clock_mono_us();
+	a->persist_after_mono = end + persist_spacing(end - start);
 	return MEDSEC_OK;
 }
 
