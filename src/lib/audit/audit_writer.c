@@ -264,7 +264,11 @@ encode_locked(struct medsec_audit *a, const struct medsec_audit_event_in *ev,
 	return MEDSEC_OK;
 }
 
-static int
+/*
+ * What the anchor will say; it is signed when persisted, since a newer
+ * checkpoint often replaces it before then (PERSIST_SPACING_US).
+ */
+static void
 anchor_prepare(struct medsec_audit *a, uint64_t seq, int64_t time_us)
 {
 	a->anchor.sign_alg = (uint16_t)a->sign_alg;
@@ -272,7 +276,6 @@ anchor_prepare(struct medsec_audit *a, uint64_t seq, int64_t time_us)
 	a->anchor.epoch = a->epoch;
 	a->anchor.time_us = time_us;
 	memcpy(a->anchor.chain, a->chain, AUDIT_CHAIN_LEN);
-	return anchor_sign(a, &a->anchor);
 }
 
 /*
@@ -310,9 +313,9 @@ checkpoint_locked(struct medsec_audit *a)
 		medsec_audit_detail_u64(&d, "state", a->state_gen);
 	if ((r = medsec_audit_detail_end(&d, &ev.details)) != MEDSEC_OK ||
 	    (r = encode_locked(a, &ev, ev.details, now, 0, NULL)) !=
-	    MEDSEC_OK ||
-	    (r = anchor_prepare(a, seq, now)) != MEDSEC_OK)
+	    MEDSEC_OK)
 		return r;
+	anchor_prepare(a, seq, now);
 	a->epoch++;
 	if ((r = audit_evolve_key(a->mac_key, a->epoch)) != MEDSEC_OK ||
 	    (r = audit_mac_rekey(a)) != MEDSEC_OK)
@@ -385,7 +388,8 @@ persist_epoch_locked(struct medsec_audit *a, int force)
 	start = medsec_clock_mono_us();
 	if (!force && start < a->persist_after_mono)
 		return MEDSEC_OK;
-	if ((r = audit_mac_key_store(a->ks, a->epoch, a->mac_key)) != MEDSEC_OK)
+	if ((r = anchor_sign(a, &a->anchor)) != MEDSEC_OK ||
+	    (r = audit_mac_key_store(a->ks, a->epoch, a->mac_key)) != MEDSEC_OK)
 		return r;
 	audit_anchor_encode(&a->anchor, raw);
 	r = medsec_io_write_file_atomic(a->dir, AUDIT_ANCHOR_NAME, raw,
