@@ -10,6 +10,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -813,6 +814,40 @@ test_req_2_1_async_callback_submits_into_next_group(void **state)
 	fixture_teardown(&f);
 }
 
+/*
+ * The open segment's blocks are reserved up to its rotation size so that
+ * a group commit does not allocate, but its size stays that of the
+ * records written: reopening finds no torn tail and the trail verifies.
+ */
+static void
+test_audit_segment_blocks_reserved_size_unchanged(void **state)
+{
+	struct medsec_audit_open_report report;
+	struct fixture f;
+	struct medsec_audit *a;
+	struct stat st;
+	char seg[400];
+
+	(void)state;
+	fixture_setup(&f, 1000, 1 << 20);
+	a = open_trail(&f);
+	submit_groups(a, 0, 40);
+	snprintf(seg, sizeof(seg), "%s/seg-0000000000000001.log", f.audit);
+	assert_int_equal(stat(seg, &st), 0);
+	assert_true(st.st_size > 40 * 100);
+	assert_true(st.st_size < (1 << 20) / 4);
+	assert_true((int64_t)st.st_blocks * 512 >= (1 << 20));
+	assert_int_equal(medsec_audit_close(a), MEDSEC_OK);
+	assert_int_equal(medsec_audit_open(f.audit, f.ks, &f.opts, &a,
+			     &report), MEDSEC_OK);
+	assert_int_equal(report.cut_bytes, 0);
+	assert_int_equal(report.recovered, 0);
+	submit_groups(a, 40, 40);
+	assert_int_equal(medsec_audit_close(a), MEDSEC_OK);
+	assert_intact(&f);
+	fixture_teardown(&f);
+}
+
 static void MEDSEC_TEST_PASSES_NULL
 test_audit_async_bad_submit_refused_nothing_queued(void **state)
 {
@@ -975,6 +1010,7 @@ static const struct CMUnitTest tests[] = {
 	cmocka_unit_test(test_req_2_1_async_append_after_submit_keeps_order),
 	cmocka_unit_test(test_req_2_1_async_close_commits_pending_queue),
 	cmocka_unit_test(test_req_2_1_async_callback_submits_into_next_group),
+	cmocka_unit_test(test_audit_segment_blocks_reserved_size_unchanged),
 	cmocka_unit_test(test_audit_async_bad_submit_refused_nothing_queued),
 	cmocka_unit_test(test_req_2_1_plain_details_stored_exactly_as_the_parser_would),
 };

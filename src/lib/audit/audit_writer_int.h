@@ -102,6 +102,8 @@ int audit_mac_key_store(struct medsec_keystore *ks, uint64_t epoch,
     const uint8_t *key);
 int audit_mac_key_load(struct medsec_audit *a, uint64_t *epochp);
 int audit_identity_load(struct medsec_audit *a);
+/* Reserves the open segment's blocks up to its rotation size. */
+void audit_segment_preallocate(struct medsec_audit *a);
 /* Starts segment segno; segment 1 gets the genesis anchor first. */
 int audit_segment_create(struct medsec_audit *a, uint64_t segno);
 void audit_wait_flush_locked(struct medsec_audit *a);
