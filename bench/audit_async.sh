@@ -52,7 +52,7 @@ done
 echo "## durable audit records, $streams concurrent request streams, 200-byte details (best of 3 rounds)"
 echo "## async: one thread, each stream submits a record and waits for its callback; one commit per loop iteration"
 echo "## threads: $streams threads in medsec_audit_append; sqlite: $streams threads, one row per transaction (WAL, synchronous=FULL)"
-echo "## floor: $streams records' bytes per write + fdatasync, nothing else (the disk's ceiling for $streams waiting streams)"
+echo "## floor: $streams records' bytes per write + fdatasync into reserved blocks, nothing else (the disk's ceiling for $streams waiting streams)"
 echo "## cpu us: user+system CPU time of the process per record"
 printf '%-8s %-10s %-18s %-8s %-12s %-11s %-10s %s\n' mode records/s "p50/p99 us" "cpu us" records/sync \
     "vs threads" "vs sqlite" "of floor"
