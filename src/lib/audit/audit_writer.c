@@ -302,7 +302,8 @@ anchor_prepare(struct medsec_audit *a, uint64_t seq, int64_t time_us)
 /*
  * Closes the current epoch: a checkpoint record carrying a signature over
  * the chain so far, then the MAC key moves one epoch forward and the old
- * one is wiped from memory (and from disk once the checkpoint is durable).
+ * one is wiped from memory (and from disk once the checkpoint is durable
+ * and persisted: see PERSIST_SPACING_US).
  */
 static int
 checkpoint_locked(struct medsec_audit *a)
