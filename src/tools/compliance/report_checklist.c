@@ -422,6 +422,8 @@ rep_write_checklist(const struct medsec_report *r, struct rw *w)
 	rationale(r, w);
 	summary(r, w);
 	items_table(r, w);
+	rep_write_legacy(r, w, 1, REP_T(r, "End of support: the legacy-device "
+	    "plan", "지원 종료: 레거시 의료기기 관리 계획"));
 	rep_write_signoff(r, w);
 	rw_end(w);
 }
@@ -513,7 +515,7 @@ rep_json_checklist(const struct medsec_report *r)
 	for (i = 0; items != NULL && i < r->n; i++)
 		rep_json_push(&items, item_json(r, &r->items[i]));
 	return json_pack("{s:b, s:o, s:o, s:o, s:{s:I, s:I, s:I, s:I, s:I}, "
-	    "s:o, s:o}",
+	    "s:o, s:o, s:o}",
 	    "in_scope", r->c->in_scope,
 	    "characteristics", characteristics_json(r),
 	    "rationale", lines_json(r->c->rationale, r->c->n_rationale),
@@ -524,5 +526,6 @@ rep_json_checklist(const struct medsec_report *r)
 	    "gaps", (json_int_t)counts[MEDSEC_VERDICT_GAP],
 	    "required_gaps", (json_int_t)req,
 	    "items", items,
+	    "legacy_plan", rep_json_legacy(r),
 	    "administration", rep_json_admin(r, MEDSEC_REPORT_CHECKLIST));
 }
