@@ -41,7 +41,7 @@ audit_lines() { # event
 	grep "\"$1\"" "$work/t.jsonl" | grep -c '"model:model.onnx"'
 }
 
-test_req_2_3_model_cli_signed_model_loads_and_is_audited() {
+test_req_2_2_model_cli_signed_model_loads_and_is_audited() {
 	setup
 	verify --pub "$work/rel.pub" --datasets "$work/data" || die "verify: $(cat "$work/v")"
 	grep -q "model verified: ecg-arrhythmia 2.1.0, 35 bytes" "$work/v" || die "output: $(cat "$work/v")"
@@ -54,7 +54,7 @@ test_req_2_3_model_cli_signed_model_loads_and_is_audited() {
 	[ $? = 1 ] || die "an existing manifest was replaced"
 }
 
-test_req_2_3_model_cli_manipulation_refused_and_audited() {
+test_req_2_2_model_cli_manipulation_refused_and_audited() {
 	setup
 	printf 'hold-0001.dat 0000000000000000\n' >"$work/data/valid.manifest"
 	verify --pub "$work/rel.pub" --datasets "$work/data"

@@ -177,7 +177,7 @@ count_records(struct env *e, int event, const char *needle)
 }
 
 static void
-test_req_2_3_model_verified_load_returns_bytes_and_audits(void **state)
+test_req_2_2_model_verified_load_returns_bytes_and_audits(void **state)
 {
 	struct env *e = env_new();
 	struct medsec_model_load_args a;
@@ -208,7 +208,7 @@ test_req_2_3_model_verified_load_returns_bytes_and_audits(void **state)
 }
 
 static void
-test_req_2_3_model_altered_file_refused_and_audited(void **state)
+test_req_2_2_model_altered_file_refused_and_audited(void **state)
 {
 	struct env *e = env_new();
 	void *model = (void *)1;
@@ -241,7 +241,7 @@ test_req_2_3_model_altered_file_refused_and_audited(void **state)
  * dataset manifest on the device breaks its hash, and a manifest signed
  * by another key is not trusted. */
 static void
-test_req_2_3_model_altered_provenance_refused_and_audited(void **state)
+test_req_2_2_model_altered_provenance_refused_and_audited(void **state)
 {
 	struct env *e = env_new();
 	char *text, *p;
@@ -281,7 +281,7 @@ test_req_2_3_model_altered_provenance_refused_and_audited(void **state)
 }
 
 static void
-test_req_2_3_model_load_without_audit_refused(void **state)
+test_req_2_2_model_load_without_audit_refused(void **state)
 {
 	struct env *e = env_new();
 	struct medsec_model_load_args a;
@@ -367,10 +367,10 @@ test_model_manifest_malformed_refused_naming_line(void **state)
 }
 
 static const struct CMUnitTest tests[] = {
-	cmocka_unit_test(test_req_2_3_model_verified_load_returns_bytes_and_audits),
-	cmocka_unit_test(test_req_2_3_model_altered_file_refused_and_audited),
-	cmocka_unit_test(test_req_2_3_model_altered_provenance_refused_and_audited),
-	cmocka_unit_test(test_req_2_3_model_load_without_audit_refused),
+	cmocka_unit_test(test_req_2_2_model_verified_load_returns_bytes_and_audits),
+	cmocka_unit_test(test_req_2_2_model_altered_file_refused_and_audited),
+	cmocka_unit_test(test_req_2_2_model_altered_provenance_refused_and_audited),
+	cmocka_unit_test(test_req_2_2_model_load_without_audit_refused),
 	cmocka_unit_test(test_model_sign_refuses_bad_fields_naming_them),
 	cmocka_unit_test(test_model_manifest_malformed_refused_naming_line),
 };
