@@ -139,6 +139,44 @@ MEDSEC_API MEDSEC_MUST_CHECK
 int medsec_incident_list(struct medsec_db *db,
     int (*fn)(const struct medsec_incident *, void *), void *ctx);
 
+/* ---- incidents opened by the device itself ---- */
+
+/* The kinds of device event that open an incident without an operator. */
+enum medsec_incident_trigger_kind {
+	MEDSEC_INCIDENT_ON_INTEGRITY = 0, /* software or settings altered */
+	MEDSEC_INCIDENT_ON_TAMPER = 1,	  /* audit trail or data tampered */
+	MEDSEC_INCIDENT_ON_FLOOD = 2,	  /* sustained request flood */
+};
+
+/* What the device saw and did; every string is required. */
+struct medsec_incident_trigger {
+	int kind;		 /* enum medsec_incident_trigger_kind */
+	const char *detected;	 /* RFC 3339 UTC, when it was seen */
+	const char *device;	 /* the device's identity */
+	const char *version;	 /* the device software's version */
+	const char *detail;	 /* the event's own account ("bin/medsecd
+				  * hash differs from the manifest") */
+	const char *containment; /* what the device did at once ("the file
+				  * was restored from the manifest") */
+};
+
+/*
+ * Opens an incident for a device event, with every fact a notice needs:
+ * severity and impact by kind (docs/incident.md), the summary from kind
+ * and detail, containment as given. While an incident of the same kind
+ * is not closed, the event is added to its timeline instead of opening
+ * another (*opened = 0), so a flood reported every minute is one
+ * incident. Refused as medsec_incident_open() refuses (an empty
+ * containment or detail is a missing fact). *out (may be NULL) receives
+ * the record opened or updated. The caller audits INCIDENT after it
+ * returns MEDSEC_OK.
+ */
+MEDSEC_API MEDSEC_MUST_CHECK
+int medsec_incident_open_for_event(struct medsec_db *db,
+    const struct medsec_incident_trigger *t, const char *actor,
+    const char *now, struct medsec_incident *out, int *opened,
+    struct medsec_config_error *err);
+
 /* ---- notices ---- */
 
 enum medsec_incident_audience {

@@ -32,6 +32,7 @@ int cmd_session(int argc, char **argv);
 int cmd_report(int argc, char **argv);
 int cmd_keygen(int argc, char **argv);
 int cmd_manifest(int argc, char **argv);
+int cmd_model(int argc, char **argv);
 int cmd_update(int argc, char **argv);
 int cmd_scan(int argc, char **argv);
 int cmd_tls(int argc, char **argv);

@@ -32,6 +32,7 @@ static const struct cli_command groups[] = {
 	{ "sbom", cmd_sbom, "software bill of materials (CycloneDX 1.6, SPDX 2.3)" },
 	{ "vuln", cmd_vuln, "vulnerabilities of an SBOM against offline OSV advisories" },
 	{ "incident", cmd_incident, "security incidents: record, close, notify (MFDS, hospitals, users)" },
+	{ "model", cmd_model, "AI model integrity: signed manifest with data provenance, verified load" },
 	{ "decommission", cmd_decommission, "end of service: crypto-shred the keys, signed deletion certificate" },
 };
 

@@ -307,6 +307,76 @@ test_req_2_3_incident_csaf_refuses_bad_versions(void **state)
 	assert_string_equal(name, "acme_sa_2025_002.json");
 }
 
+/*
+ * The device's own integrity, tamper and flood events open an incident
+ * with every fact a notice needs; a repeat while it is open goes to its
+ * timeline; an event without the facts is refused and writes nothing.
+ */
+static void
+test_req_2_3_incident_device_event_opens_complete_record(void **state)
+{
+	struct medsec_incident_trigger tr = { MEDSEC_INCIDENT_ON_INTEGRITY,
+		"2026-12-02T09:58:00Z", "gw-0007", "0.1.0", "bin/medsecd "
+		"hash differs from the manifest", "the file was restored from "
+		"the manifest's copy" };
+	struct medsec_incident inc, got, flood;
+	char missing[256];
+	int opened = -1;
+	struct t t;
+
+	(void)state;
+	t_setup(&t);
+	assert_int_equal(medsec_incident_open_for_event(t.db, &tr, "medsecd",
+	    NOW, &inc, &opened, &t.err), MEDSEC_OK);
+	assert_int_equal(opened, 1);
+	assert_int_equal(medsec_incident_missing(&inc, 0, missing,
+	    sizeof(missing)), 0);
+	assert_string_equal(inc.severity, "high");
+	assert_string_equal(inc.devices, "gw-0007");
+	assert_string_equal(inc.status, "open");
+	assert_non_null(strstr(inc.summary, "Integrity failure detected by "
+	    "the device: bin/medsecd hash differs"));
+	assert_non_null(strstr(inc.impact, "signed manifest"));
+
+	tr.detected = "2026-12-02T09:59:30Z";
+	tr.detail = "etc/medsec.conf hash differs from the manifest";
+	assert_int_equal(medsec_incident_open_for_event(t.db, &tr, "medsecd",
+	    NOW, &got, &opened, &t.err), MEDSEC_OK);
+	assert_int_equal(opened, 0);
+	assert_string_equal(got.id, inc.id);
+	assert_int_equal(incidents(&t), 1);
+	assert_int_equal(medsec_incident_get(t.db, inc.id, &got), MEDSEC_OK);
+	assert_int_equal(got.ntimeline, 2);
+	assert_non_null(strstr(got.timeline[1].note, "Seen again at "
+	    "2026-12-02T09:59:30Z: etc/medsec.conf"));
+	medsec_incident_release(&got);
+
+	tr.kind = MEDSEC_INCIDENT_ON_FLOOD;
+	tr.detail = "source 203.0.113.9 throttled 4000 requests";
+	tr.containment = "";
+	assert_int_equal(medsec_incident_open_for_event(t.db, &tr, "medsecd",
+	    NOW, &flood, &opened, &t.err), MEDSEC_ERR_INVALID);
+	assert_non_null(strstr(t.err.message, "containment"));
+	assert_int_equal(incidents(&t), 1);
+	tr.containment = "the source was throttled";
+	tr.detected = "2026-12-03T10:00:00Z";
+	assert_int_equal(medsec_incident_open_for_event(t.db, &tr, "medsecd",
+	    NOW, &flood, &opened, &t.err), MEDSEC_ERR_INVALID);
+	assert_string_equal(t.err.key, "detected");
+	tr.detected = "2026-12-02T09:59:59Z";
+	assert_int_equal(medsec_incident_open_for_event(t.db, &tr, "medsecd",
+	    NOW, &flood, &opened, &t.err), MEDSEC_OK);
+	assert_int_equal(opened, 1);
+	assert_string_equal(flood.severity, "medium");
+	assert_string_not_equal(flood.id, inc.id);
+	assert_int_equal(incidents(&t), 2);
+	tr.kind = 7;
+	assert_int_equal(medsec_incident_open_for_event(t.db, &tr, "medsecd",
+	    NOW, &flood, &opened, &t.err), MEDSEC_ERR_INVALID);
+	assert_int_equal(incidents(&t), 2);
+	t_teardown(&t);
+}
+
 static const struct CMUnitTest tests[] = {
 	cmocka_unit_test(test_req_2_3_incident_open_needs_notice_facts),
 	cmocka_unit_test(test_req_2_3_incident_bad_facts_named),
@@ -314,6 +384,7 @@ static const struct CMUnitTest tests[] = {
 	cmocka_unit_test(test_req_2_3_incident_timeline_follows_each_change),
 	cmocka_unit_test(test_req_2_3_incident_notice_carries_contact),
 	cmocka_unit_test(test_req_2_3_incident_csaf_refuses_bad_versions),
+	cmocka_unit_test(test_req_2_3_incident_device_event_opens_complete_record),
 };
 
 MEDSEC_TEST_MAIN(tests)

@@ -1085,6 +1085,42 @@ test_report_many_result_files_keep_the_sbom(void **state)
 	ctx_free(x);
 }
 
+/* A standard the guideline cites in a replaced edition shows the current
+ * one beside it; the others are shown as cited. */
+static void
+test_report_checklist_standards_carry_current_editions(void **state)
+{
+	struct ctx *x = ctx_new();
+	json_t *root, *eds;
+	char *md;
+
+	(void)state;
+	build(x, "telehealth-gateway.ini");
+	md = render(x, MEDSEC_REPORT_CHECKLIST, MEDSEC_REPORT_MD);
+	assert_non_null(strstr(md, "KS X ISO/IEC 27002 (2014) (cited by the "
+	    "guideline; current edition: ISO/IEC 27002:2022)"));
+	assert_null(strstr(md, "KS X IEC TR 80001-2-2 (2015), security "
+	    "capabilities (cited"));
+	free(md);
+	root = render_json(x, MEDSEC_REPORT_CHECKLIST);
+	eds = json_object_get(checklist_item(root, "1.1"),
+	    "standards_editions");
+	assert_string_equal(json_string_value(json_object_get(
+	    json_array_get(eds, 1), "cited")), "KS X ISO/IEC 27002 (2014)");
+	assert_string_equal(json_string_value(json_object_get(
+	    json_array_get(eds, 1), "current_edition")), "ISO/IEC 27002:2022");
+	assert_true(json_is_null(json_object_get(json_array_get(eds, 0),
+	    "current_edition")));
+	json_decref(root);
+	assert_int_equal(medsec_report_set_lang(x->rep, MEDSEC_REPORT_LANG_KO),
+	    MEDSEC_OK);
+	md = render(x, MEDSEC_REPORT_CHECKLIST, MEDSEC_REPORT_MD);
+	assert_non_null(strstr(md, "(가이드라인 인용판; 현행판: ISO/IEC "
+	    "27002:2022)"));
+	free(md);
+	ctx_free(x);
+}
+
 static const struct CMUnitTest tests[] = {
 	cmocka_unit_test(test_report_reference_device_marks_every_required_item),
 	cmocka_unit_test(test_report_failing_test_is_gap),
@@ -1111,6 +1147,7 @@ static const struct CMUnitTest tests[] = {
 	cmocka_unit_test(test_report_methods_without_evidence_are_planned),
 	cmocka_unit_test(test_report_mds2_draft_answers_only_from_device_evidence),
 	cmocka_unit_test(test_report_many_result_files_keep_the_sbom),
+	cmocka_unit_test(test_report_checklist_standards_carry_current_editions),
 };
 
 MEDSEC_TEST_MAIN(tests)

@@ -659,6 +659,107 @@ test_risk_document_carries_legacy_plan_admin_and_signoff(void **state)
 	ctx_free(x);
 }
 
+static char *
+render_doc(struct ctx *x, enum medsec_report_doc doc,
+    enum medsec_report_format fmt)
+{
+	char *out = NULL;
+	size_t len = 0;
+
+	assert_int_equal(medsec_report_render(x->rep, doc, fmt, &out, &len),
+	    MEDSEC_OK);
+	return out;
+}
+
+/*
+ * The end-of-service plan is not only in the risk document: the V&V
+ * report carries it with the data-deletion tests of the run, and the
+ * checklist carries it beside the items (MFDS 2025 rules, legacy devices).
+ */
+static void
+test_req_2_3_report_vv_and_checklist_carry_eos_plan(void **state)
+{
+	struct ctx *x = ctx_new();
+	json_t *root, *eos;
+	char *md;
+
+	(void)state;
+	if (medsec_profile_load(EXAMPLES "electronic-thermometer.ini",
+	    &x->prof, &x->err) != MEDSEC_OK)
+		fail_msg("%d: %s", x->err.line, x->err.message);
+	assert_int_equal(medsec_classify_profile(x->cat, &x->prof, 0, &x->c,
+	    &x->err), MEDSEC_OK);
+	evidence(x, (const char *const[]){ "test_decommission_shreds_record_"
+	    "and_keys", "run", "test_decommission_certificate_verifies_off_"
+	    "device", "fail", NULL });
+	md = render_doc(x, MEDSEC_REPORT_VV, MEDSEC_REPORT_MD);
+	assert_non_null(strstr(md, "### 7.3 End of service: the legacy-device "
+	    "plan"));
+	assert_non_null(strstr(md, "**End of support:** 2031-12-31"));
+	assert_non_null(strstr(md, "**Deletion of personal data:** the "
+	    "thermometer keeps no readings"));
+	assert_non_null(strstr(md, "1 of 2 component tests passed in this "
+	    "run"));
+	assert_non_null(strstr(md, "the mechanism is verified; its use on the "
+	    "device is not shown"));
+	free(md);
+	root = json_loads(md = render_doc(x, MEDSEC_REPORT_VV,
+	    MEDSEC_REPORT_JSON), 0, NULL);
+	free(md);
+	eos = json_object_get(json_object_get(root, "content"),
+	    "end_of_service");
+	assert_string_equal(json_string_value(json_object_get(json_object_get(
+	    eos, "legacy_plan"), "end_of_support")), "2031-12-31");
+	assert_int_equal(json_integer_value(json_object_get(json_object_get(
+	    eos, "data_deletion_tests"), "passed")), 1);
+	json_decref(root);
+
+	md = render_doc(x, MEDSEC_REPORT_CHECKLIST, MEDSEC_REPORT_MD);
+	assert_non_null(strstr(md, "## End of support: the legacy-device "
+	    "plan"));
+	assert_non_null(strstr(md, "**Patch policy:** firmware fixes until end "
+	    "of support"));
+	assert_null(strstr(md, "The legacy-device plan is incomplete"));
+	free(md);
+	root = json_loads(md = render_doc(x, MEDSEC_REPORT_CHECKLIST,
+	    MEDSEC_REPORT_JSON), 0, NULL);
+	free(md);
+	assert_string_equal(json_string_value(json_object_get(json_object_get(
+	    json_object_get(root, "content"), "legacy_plan"),
+	    "data_deletion")), "the thermometer keeps no readings; the app's "
+	    "delete-all erases them; doc LBL-ST-2 section 8");
+	json_decref(root);
+
+	assert_int_equal(medsec_report_set_lang(x->rep, MEDSEC_REPORT_LANG_KO), MEDSEC_OK);
+	md = render_doc(x, MEDSEC_REPORT_VV, MEDSEC_REPORT_MD);
+	assert_non_null(strstr(md, "7.3 서비스 종료: 레거시 의료기기 관리 "
+	    "계획"));
+	assert_non_null(strstr(md, "구성요소 시험 1/2건 통과"));
+	free(md);
+	md = render_doc(x, MEDSEC_REPORT_CHECKLIST, MEDSEC_REPORT_MD);
+	assert_non_null(strstr(md, "지원 종료: 레거시 의료기기 관리 계획"));
+	free(md);
+	ctx_free(x);
+}
+
+/* Without the data-deletion tests in the run, the V&V report says so. */
+static void
+test_req_2_3_report_vv_eos_without_tests_is_gap(void **state)
+{
+	struct ctx *x = ctx_new();
+	char *md;
+
+	(void)state;
+	assert_int_equal(classify_text(x, base_device, "[device]\nworst_harm = "
+	    "temporary-injury\n", 0), MEDSEC_OK);
+	evidence(x, (const char *const[]){ NULL });
+	md = render_doc(x, MEDSEC_REPORT_VV, MEDSEC_REPORT_MD);
+	assert_non_null(strstr(md, "was not verified in this run"));
+	assert_non_null(strstr(md, "The legacy-device plan is incomplete"));
+	free(md);
+	ctx_free(x);
+}
+
 static void
 test_threat_model_errors_name_file_and_line(void **state)
 {
@@ -735,6 +836,8 @@ static const struct CMUnitTest tests[] = {
 	cmocka_unit_test(test_risk_ai_device_lists_data_manipulation_hazards),
 	cmocka_unit_test(test_risk_document_describes_only_existing_controls),
 	cmocka_unit_test(test_risk_document_carries_legacy_plan_admin_and_signoff),
+	cmocka_unit_test(test_req_2_3_report_vv_and_checklist_carry_eos_plan),
+	cmocka_unit_test(test_req_2_3_report_vv_eos_without_tests_is_gap),
 	cmocka_unit_test(test_threat_model_errors_name_file_and_line),
 	cmocka_unit_test(test_classify_examples_of_three_levels_classify_cleanly),
 };

@@ -146,13 +146,65 @@ summary(const struct medsec_report *r, struct rw *w)
 		    "유효성 확인 보고서를 참조하십시오."));
 }
 
-static void
-join(struct rbuf *b, const struct medsec_strlist *l, const char *sep)
+/*
+ * Standards the 2019 guideline cites in an edition since replaced, with
+ * the edition current when this table was written (2026-12). The
+ * guideline's requirement stays as cited; the current edition is shown
+ * beside it so a reviewer sees which one the device was designed to.
+ * Citations not listed here are shown as the guideline gives them.
+ */
+static const struct {
+	const char *cited, *current;
+} current_editions[] = {
+	{ "KS X ISO/IEC 27002 (2014)", "ISO/IEC 27002:2022" },
+	{ "NIST, Framework for Improving Critical Infrastructure "
+	  "Cybersecurity (2014)", "NIST Cybersecurity Framework (CSF) 2.0 "
+	  "(2024)" },
+	{ "FDA, Content of Premarket Submissions for Management of "
+	  "Cybersecurity in Medical Devices (2014)", "FDA, Cybersecurity in "
+	  "Medical Devices: Quality System Considerations and Content of "
+	  "Premarket Submissions (final guidance, September 2023, and its "
+	  "revisions)" },
+};
+
+static const char *
+current_edition(const char *cited)
 {
 	size_t i;
 
-	for (i = 0; i < l->n; i++)
-		rbuf_printf(b, "%s%s", i ? sep : "", l->v[i]);
+	for (i = 0; i < sizeof(current_editions) /
+	    sizeof(current_editions[0]); i++)
+		if (strcmp(current_editions[i].cited, cited) == 0)
+			return current_editions[i].current;
+	return NULL;
+}
+
+static void
+standards_cell(const struct medsec_report *r, const struct medsec_strlist *l,
+    struct rbuf *b)
+{
+	const char *now;
+	size_t i;
+
+	for (i = 0; i < l->n; i++) {
+		rbuf_printf(b, "%s%s", i ? ";\n" : "", l->v[i]);
+		if ((now = current_edition(l->v[i])) != NULL)
+			rbuf_printf(b, REP_T(r, " (cited by the guideline; "
+			    "current edition: %s)", " (가이드라인 인용판; 현행판: "
+			    "%s)"), now);
+	}
+}
+
+static json_t *
+standards_json(const struct medsec_strlist *l)
+{
+	json_t *a = json_array();
+	size_t i;
+
+	for (i = 0; a != NULL && i < l->n; i++)
+		rep_json_push(&a, json_pack("{s:s, s:s?}", "cited", l->v[i],
+		    "current_edition", current_edition(l->v[i])));
+	return a;
 }
 
 /* The suggested verification methods in the report's language. */
@@ -310,7 +362,7 @@ item_row(const struct medsec_report *r, const struct rep_item *it,
 	method_cell(r, it, cells);
 	rbuf_put(cells, "", 1);
 	off[3] = cells->len;
-	join(cells, &req->standards, ";\n");
+	standards_cell(r, &req->standards, cells);
 	rbuf_put(cells, "", 1);
 	off[4] = cells->len;
 	docs_cell(r, it, cells);
@@ -422,6 +474,8 @@ rep_write_checklist(const struct medsec_report *r, struct rw *w)
 	rationale(r, w);
 	summary(r, w);
 	items_table(r, w);
+	rep_write_legacy(r, w, 1, REP_T(r, "End of support: the legacy-device "
+	    "plan", "지원 종료: 레거시 의료기기 관리 계획"));
 	rep_write_signoff(r, w);
 	rw_end(w);
 }
@@ -481,7 +535,7 @@ item_json(const struct medsec_report *r, const struct rep_item *it)
 	const struct medsec_profile_applic *a = &it->d->decision;
 
 	return json_pack("{s:s, s:i, s:s, s:s, s:s, s:s, s:b, s:s, s:s, s:s, "
-	    "s:o, s:o, s:s, s:s, s:o, s:s?}",
+	    "s:o, s:o, s:s, s:s, s:o, s:o, s:s?}",
 	    "id", req->id, "no", req->no, "stage", req->stage,
 	    "title", ko ? req->title_ko : req->title,
 	    "requirement", ko ? req->text_ko : req->checklist_text,
@@ -500,6 +554,7 @@ item_json(const struct medsec_report *r, const struct rep_item *it)
 	    "verdict", medsec_verdict_name(it->verdict),
 	    "verdict_reason", rep_why(r, it),
 	    "standards", strlist_json(&req->standards),
+	    "standards_editions", standards_json(&req->standards),
 	    "declaration", it->declaration);
 }
 
@@ -513,7 +568,7 @@ rep_json_checklist(const struct medsec_report *r)
 	for (i = 0; items != NULL && i < r->n; i++)
 		rep_json_push(&items, item_json(r, &r->items[i]));
 	return json_pack("{s:b, s:o, s:o, s:o, s:{s:I, s:I, s:I, s:I, s:I}, "
-	    "s:o, s:o}",
+	    "s:o, s:o, s:o}",
 	    "in_scope", r->c->in_scope,
 	    "characteristics", characteristics_json(r),
 	    "rationale", lines_json(r->c->rationale, r->c->n_rationale),
@@ -524,5 +579,6 @@ rep_json_checklist(const struct medsec_report *r)
 	    "gaps", (json_int_t)counts[MEDSEC_VERDICT_GAP],
 	    "required_gaps", (json_int_t)req,
 	    "items", items,
+	    "legacy_plan", rep_json_legacy(r),
 	    "administration", rep_json_admin(r, MEDSEC_REPORT_CHECKLIST));
 }

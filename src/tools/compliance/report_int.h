@@ -321,6 +321,13 @@ int rep_method_performed(const struct medsec_report *r,
 /* Section 7 of the V&V report and its JSON (report_production.c). */
 void rep_write_production(const struct medsec_report *r, struct rw *w);
 json_t *rep_json_production(const struct medsec_report *r);
+/* The profile's legacy-device plan as a section (risk document, V&V
+ * report, checklist) and as JSON; with the data-deletion tests of the run
+ * for the V&V report. */
+void rep_write_legacy(const struct medsec_report *r, struct rw *w, int level,
+    const char *title);
+json_t *rep_json_legacy(const struct medsec_report *r);
+json_t *rep_json_end_of_service(const struct medsec_report *r);
 /* What an SBOM or vulnerability file holds (report_production.c). */
 json_t *ev_production_summary(const char *name, const char *text,
     size_t len);

@@ -5,6 +5,10 @@
  * `medsec sbom` and `medsec vuln scan` wrote for the device. The files go
  * into the package unchanged; the V&V report summarises them with counts
  * by kind and by state, read from the documents themselves.
+ *
+ * The end-of-service plan of the profile (MFDS 2025 rules for legacy
+ * devices) is written here too: the risk document, the V&V report and the
+ * checklist each carry it, so the plan a reviewer reads is one text.
  */
 #include <stdio.h>
 #include <string.h>
@@ -195,6 +199,118 @@ production_files(const struct medsec_report *r, struct rw *w,
 }
 
 void
+rep_write_legacy(const struct medsec_report *r, struct rw *w, int level,
+    const char *title)
+{
+	const struct medsec_profile_legacy *l = &r->p->more.legacy;
+	const char *none = REP_T(r, "Not stated in the device profile.",
+	    "기기 프로파일에 기재되지 않음.");
+
+	rw_heading(w, level, "legacy", title);
+	rw_para(w, REP_T(r, "For the time after the manufacturer stops "
+	    "supporting the device (MFDS 2025 cybersecurity rules for digital "
+	    "medical devices; FDA 524B end of support):", "제조자가 기기 지원을 "
+	    "종료한 이후에 대하여(식약처 2025 디지털의료기기 사이버보안 "
+	    "규정; FDA 524B 지원 종료):"));
+	rw_field(w, REP_T(r, "End of support", "지원 종료일"),
+	    l->end_of_support[0] != '\0' ? l->end_of_support : none);
+	rw_field(w, REP_T(r, "Patch policy", "패치 정책"),
+	    l->patch_policy[0] != '\0' ? l->patch_policy : none);
+	rw_field(w, REP_T(r, "Vulnerability response", "취약점 대응 정책"),
+	    l->vulnerability_policy[0] != '\0' ? l->vulnerability_policy :
+	    none);
+	rw_field(w, REP_T(r, "Compensating controls", "보완 통제"),
+	    l->compensating_controls[0] != '\0' ? l->compensating_controls :
+	    none);
+	rw_field(w, REP_T(r, "Deletion of personal data", "개인정보 삭제 "
+	    "방법"), l->data_deletion[0] != '\0' ? l->data_deletion : none);
+	if (l->end_of_support[0] == '\0' || l->patch_policy[0] == '\0' ||
+	    l->vulnerability_policy[0] == '\0' ||
+	    l->compensating_controls[0] == '\0' || l->data_deletion[0] == '\0')
+		rw_notice(w, "gap", REP_T(r, "The legacy-device plan is "
+		    "incomplete: the MFDS 2025 rules ask for the end-of-support "
+		    "date and all four parts.", "레거시 의료기기 관리 계획이 "
+		    "불완전하다: 식약처 2025 규정은 지원 종료일과 네 항목 모두를 "
+		    "요구한다."));
+}
+
+#define OR_NULL(s) ((s)[0] != '\0' ? (s) : NULL)
+
+json_t *
+rep_json_legacy(const struct medsec_report *r)
+{
+	const struct medsec_profile_legacy *l = &r->p->more.legacy;
+
+	return json_pack("{s:s?, s:s?, s:s?, s:s?, s:s?}", "end_of_support",
+	    OR_NULL(l->end_of_support), "patch_policy",
+	    OR_NULL(l->patch_policy), "vulnerability_policy",
+	    OR_NULL(l->vulnerability_policy), "compensating_controls",
+	    OR_NULL(l->compensating_controls), "data_deletion",
+	    OR_NULL(l->data_deletion));
+}
+
+/*
+ * The component tests of the data deletion at end of service (medsec
+ * decommission: crypto-shredding and the deletion certificate), counted
+ * in the one component run.
+ */
+static void
+shredding_tally(const struct medsec_report *r, size_t *n, size_t *pass)
+{
+	const struct medsec_junit *j = r->ev != NULL ? r->ev->junit : NULL;
+	size_t i;
+
+	*n = *pass = 0;
+	for (i = 0; j != NULL && i < j->n; i++) {
+		if (strstr(j->cases[i].name, "decommission") == NULL)
+			continue;
+		(*n)++;
+		*pass += j->cases[i].status == MEDSEC_TEST_PASS;
+	}
+}
+
+static void
+end_of_service(const struct medsec_report *r, struct rw *w)
+{
+	size_t n, pass;
+
+	rep_write_legacy(r, w, 2, REP_T(r, "7.3 End of service: the "
+	    "legacy-device plan", "7.3 서비스 종료: 레거시 의료기기 관리 "
+	    "계획"));
+	shredding_tally(r, &n, &pass);
+	if (n == 0) {
+		rw_notice(w, "gap", REP_T(r, "Data deletion at end of service "
+		    "(medsec decommission) was not verified in this run: the "
+		    "component evidence holds no decommission test.", "서비스 "
+		    "종료 시 데이터 삭제(medsec decommission)는 이번 실행에서 "
+		    "검증되지 않았다: 구성요소 증거에 decommission 시험이 "
+		    "없다."));
+		return;
+	}
+	rw_paraf(w, REP_T(r, "Data deletion at end of service (medsec "
+	    "decommission: the data keys destroyed so every stored record is "
+	    "unreadable, and a signed deletion certificate checked off the "
+	    "device): %zu of %zu component tests passed in this run. This is "
+	    "component evidence: the mechanism is verified; its use on the "
+	    "device is not shown.", "서비스 종료 시 데이터 삭제(medsec "
+	    "decommission: 데이터 키를 파기하여 저장된 모든 기록을 읽을 수 "
+	    "없게 하고, 서명된 삭제 확인서를 기기 밖에서 검증): 이번 실행의 "
+	    "구성요소 시험 %zu/%zu건 통과. 이는 구성요소 증거이다: 메커니즘은 "
+	    "검증되었으나 기기에서의 적용은 입증되지 않았다."), pass, n);
+}
+
+json_t *
+rep_json_end_of_service(const struct medsec_report *r)
+{
+	size_t n, pass;
+
+	shredding_tally(r, &n, &pass);
+	return json_pack("{s:o, s:{s:s, s:I, s:I}}", "legacy_plan",
+	    rep_json_legacy(r), "data_deletion_tests", "evidence",
+	    "component", "tests", (json_int_t)n, "passed", (json_int_t)pass);
+}
+
+void
 rep_write_production(const struct medsec_report *r, struct rw *w)
 {
 	struct rbuf b;
@@ -229,6 +345,7 @@ rep_write_production(const struct medsec_report *r, struct rw *w)
 		    "상태는 제조자의 분류 결정입니다."));
 		production_files(r, w, EV_VULN, &b);
 	}
+	end_of_service(r, w);
 	if (b.err != 0 && w->out->err == 0)
 		w->out->err = b.err;
 	rbuf_free(&b);

@@ -1031,42 +1031,6 @@ overall(const struct medsec_report *r, struct rw *w, size_t open, size_t n)
 		    "없음' 행)."));
 }
 
-/* ---- end of support (MFDS 2025 rules, legacy devices) ---- */
-
-static void
-legacy(const struct medsec_report *r, struct rw *w)
-{
-	const struct medsec_profile_legacy *l = &r->p->more.legacy;
-	const char *none = REP_T(r, "Not stated in the device profile.",
-	    "기기 프로파일에 기재되지 않음.");
-
-	rw_heading(w, 1, "legacy", REP_T(r, "6. End of support: the "
-	    "legacy-device plan", "6. 지원 종료: 레거시 의료기기 관리 계획"));
-	rw_para(w, REP_T(r, "For the time after the manufacturer stops "
-	    "supporting the device (MFDS 2025 cybersecurity rules for digital "
-	    "medical devices; FDA 524B end of support):", "제조자가 기기 지원을 "
-	    "종료한 이후에 대하여(식약처 2025 디지털의료기기 사이버보안 "
-	    "규정; FDA 524B 지원 종료):"));
-	rw_field(w, REP_T(r, "End of support", "지원 종료일"),
-	    l->end_of_support[0] != '\0' ? l->end_of_support : none);
-	rw_field(w, REP_T(r, "Patch policy", "패치 정책"),
-	    l->patch_policy[0] != '\0' ? l->patch_policy : none);
-	rw_field(w, REP_T(r, "Vulnerability response", "취약점 대응 정책"),
-	    l->vulnerability_policy[0] != '\0' ? l->vulnerability_policy :
-	    none);
-	rw_field(w, REP_T(r, "Compensating controls", "보완 통제"),
-	    l->compensating_controls[0] != '\0' ? l->compensating_controls :
-	    none);
-	rw_field(w, REP_T(r, "Deletion of personal data", "개인정보 삭제 "
-	    "방법"), l->data_deletion[0] != '\0' ? l->data_deletion : none);
-	if (l->patch_policy[0] == '\0' || l->vulnerability_policy[0] == '\0' ||
-	    l->compensating_controls[0] == '\0' || l->data_deletion[0] == '\0')
-		rw_notice(w, "gap", REP_T(r, "The legacy-device plan is "
-		    "incomplete: the MFDS 2025 rules ask for all four parts.",
-		    "레거시 의료기기 관리 계획이 불완전하다: 식약처 2025 규정은 "
-		    "네 항목 모두를 요구한다."));
-}
-
 static void
 file_line(const struct medsec_report *r, const struct medsec_evidence *ev,
     enum ev_kind kind, const char *what, const char *pending, struct rw *w)
@@ -1133,7 +1097,8 @@ rep_write_risk(const struct medsec_report *r, struct rw *w)
 	open = hazards_section(r, w, &n);
 	controls(r, w);
 	overall(r, w, open, n);
-	legacy(r, w);
+	rep_write_legacy(r, w, 1, REP_T(r, "6. End of support: the "
+	    "legacy-device plan", "6. 지원 종료: 레거시 의료기기 관리 계획"));
 	production(r, w);
 	rep_write_trace(r, w);
 	rep_write_signoff(r, w);
@@ -1241,21 +1206,6 @@ files_json(const struct medsec_evidence *ev, enum ev_kind kind)
 	return a;
 }
 
-static json_t *
-legacy_json(const struct medsec_report *r)
-{
-	const struct medsec_profile_legacy *l = &r->p->more.legacy;
-
-#define OR_NULL(s) ((s)[0] != '\0' ? (s) : NULL)
-	return json_pack("{s:s?, s:s?, s:s?, s:s?, s:s?}", "end_of_support",
-	    OR_NULL(l->end_of_support), "patch_policy",
-	    OR_NULL(l->patch_policy), "vulnerability_policy",
-	    OR_NULL(l->vulnerability_policy), "compensating_controls",
-	    OR_NULL(l->compensating_controls), "data_deletion",
-	    OR_NULL(l->data_deletion));
-#undef OR_NULL
-}
-
 json_t *
 rep_json_risk(const struct medsec_report *r)
 {
@@ -1293,7 +1243,7 @@ rep_json_risk(const struct medsec_report *r)
 	    NULL, "hazards", hz,
 	    "overall_residual_risk", n == 0 ? "not applicable" : open == 0 ?
 	    "acceptable" : "not demonstrated",
-	    "legacy_plan", legacy_json(r),
+	    "legacy_plan", rep_json_legacy(r),
 	    "production", "sbom", files_json(r->ev, EV_SBOM),
 	    "vulnerability_monitoring", files_json(r->ev, EV_VULN),
 	    "traceability", rep_json_trace(r),

@@ -865,7 +865,7 @@ rep_json_vv(const struct medsec_report *r)
 	const struct medsec_evidence *ev = r->ev;
 
 	return json_pack("{s:{s:s, s:s, s:s?, s:s?, s:s?, s:s?, s:s?, s:s?}, "
-	    "s:o, s:o, s:o, s:o, s:o, s:o, s:o, s:I, s:o, s:o}",
+	    "s:o, s:o, s:o, s:o, s:o, s:o, s:o, s:I, s:o, s:o, s:o}",
 	    "software", "name", "medsec", "version", MEDSEC_VERSION,
 	    "tested_version", ev != NULL && ev->tested_version[0] ?
 	    ev->tested_version : NULL,
@@ -884,5 +884,6 @@ rep_json_vv(const struct medsec_report *r)
 	    "excluded_results", excluded_json(r),
 	    "unread_results", (json_int_t)(ev != NULL ? ev->nunread : 0),
 	    "production", rep_json_production(r),
+	    "end_of_service", rep_json_end_of_service(r),
 	    "administration", rep_json_admin(r, MEDSEC_REPORT_VV));
 }
