@@ -58,7 +58,7 @@ split_versions(const char *list, struct versions *vs,
 		while (len > 0 && p[len - 1] == ' ')
 			len--;
 		if (!one_version(p, len) || vs->n == VERSIONS_MAX) {
-			incident_fail(err, "versions", "'%.*s' is not one version "
+			notice_fail(err, "versions", "'%.*s' is not one version "
 			    "([A-Za-z0-9.+~_-], at most %d of them, "
 			    "comma-separated): a CSAF advisory lists each",
 			    (int)len, p, VERSIONS_MAX);
@@ -216,24 +216,24 @@ check_csaf_input(const struct medsec_incident *inc,
 	int r;
 
 	if (info->fixed_version == NULL || info->fixed_version[0] == '\0') {
-		incident_fail(err, "fixed-version", "the security advisory is "
+		notice_fail(err, "fixed-version", "the security advisory is "
 		    "for the release that fixes the incident: name it");
 		return MEDSEC_ERR_INVALID;
 	}
 	if (!one_version(info->fixed_version, strlen(info->fixed_version))) {
-		incident_fail(err, "fixed-version", "'%s' is not one version "
+		notice_fail(err, "fixed-version", "'%s' is not one version "
 		    "([A-Za-z0-9.+~_-])", info->fixed_version);
 		return MEDSEC_ERR_INVALID;
 	}
 	if ((r = split_versions(inc->versions, vs, err)) != MEDSEC_OK) {
 		if (err != NULL && err->key[0] == '\0')
-			incident_fail(err, "versions", "incident %s names no "
+			notice_fail(err, "versions", "incident %s names no "
 			    "affected version", inc->id);
 		return r;
 	}
 	for (size_t i = 0; i < vs->n; i++)
 		if (strcmp(vs->v[i], info->fixed_version) == 0) {
-			incident_fail(err, "fixed-version", "'%s' is among the "
+			notice_fail(err, "fixed-version", "'%s' is among the "
 			    "affected versions (%s)", info->fixed_version,
 			    inc->versions);
 			return MEDSEC_ERR_INVALID;
@@ -258,12 +258,12 @@ medsec_incident_csaf(const struct medsec_incident *inc,
 	*jsonp = NULL;
 	if (medsec_incident_csaf_filename(tracking_id, file, sizeof(file)) !=
 	    MEDSEC_OK) {
-		incident_fail(err, "tracking-id", "'%s' cannot name an advisory "
+		notice_fail(err, "tracking-id", "'%s' cannot name an advisory "
 		    "file", tracking_id != NULL ? tracking_id : "");
 		return MEDSEC_ERR_INVALID;
 	}
 	if (strncmp(info->namespace_url, "https://", 8) != 0) {
-		incident_fail(err, "publisher-url", "'%s' is not an https URL",
+		notice_fail(err, "publisher-url", "'%s' is not an https URL",
 		    info->namespace_url);
 		return MEDSEC_ERR_INVALID;
 	}

@@ -1,41 +1,20 @@
 /*
  * Incident internals, shared by the files of src/tools/incident:
- *   incident.c         facts: which are missing, which are malformed
- *   incident_store.c   the device database tables and their transactions
+ *   notice_util.c      errors and word lists the notices share
  *   incident_notice.c  notices to the MFDS, institutions and users
  *   incident_text.c    the notices' fixed wording, Korean and English
  *   incident_csaf.c    the CSAF 2.0 security advisory
  */
-#ifndef MEDSEC_INCIDENT_INT_H
-#define MEDSEC_INCIDENT_INT_H
+#ifndef MEDSEC_TOOLS_INCIDENT_INT_H
+#define MEDSEC_TOOLS_INCIDENT_INT_H
 
 #include <stddef.h>
 
 #include "medsec-tools/incident.h"
 
-/* A fact of the record: its name (as the CLI and errors say it). */
-struct incident_field {
-	const char *name;
-	size_t offset; /* in struct medsec_incident */
-	size_t size;
-};
-
-/* The facts that a change may set, in the order notices show them. */
-extern const struct incident_field incident_fields[];
-extern const size_t incident_nfields;
-
-/* The field's text in a record. */
-char *incident_text(struct medsec_incident *inc,
-    const struct incident_field *f);
-const char *incident_ctext(const struct medsec_incident *inc,
-    const struct incident_field *f);
-
 /* Fills err: key, and a message formatted like printf. */
-void incident_fail(struct medsec_config_error *err, const char *key,
+void notice_fail(struct medsec_config_error *err, const char *key,
     const char *fmt, ...) __attribute__((format(printf, 3, 4)));
-
-/* 1 if s is YYYY-MM-DDTHH:MM:SSZ with fields in range. */
-int incident_valid_time(const char *s);
 
 /* Wording of a notice, per language (incident_text.c). */
 struct incident_words {
@@ -62,9 +41,9 @@ struct incident_words {
 const struct incident_words *incident_words(const char *lang);
 
 /* Index of word in list (n entries), or -1. */
-int incident_index(const char *const *list, size_t n, const char *word);
+int notice_index(const char *const *list, size_t n, const char *word);
 
-extern const char *const incident_severities[4];
-extern const char *const incident_statuses[3];
+extern const char *const notice_severities[4];
+extern const char *const notice_statuses[3];
 
 #endif

@@ -61,7 +61,7 @@ or_pending(const struct notice *n, const char *v)
 static const char *
 status_word(const struct incident_words *w, const char *status)
 {
-	int t = incident_index(incident_statuses, 3, status);
+	int t = notice_index(notice_statuses, 3, status);
 
 	return t >= 0 ? w->status[t] : status;
 }
@@ -70,7 +70,7 @@ static void
 table_facts(struct notice *n, const struct medsec_incident *inc,
     const struct medsec_incident_notice_info *info)
 {
-	int s = incident_index(incident_severities, 4, inc->severity);
+	int s = notice_index(notice_severities, 4, inc->severity);
 	snprintf(n->severity, sizeof(n->severity), "%s", s >= 0 ?
 	    n->w->severity[s] : inc->severity);
 	snprintf(n->status, sizeof(n->status), "%s", status_word(n->w,
@@ -247,7 +247,7 @@ check_facts(const struct medsec_incident *inc,
 	int steps = 0;
 
 	if (medsec_incident_missing(inc, 0, missing, sizeof(missing)) > 0) {
-		incident_fail(err, "missing", "incident %s lacks facts a notice "
+		notice_fail(err, "missing", "incident %s lacks facts a notice "
 		    "needs: %s", inc->id, missing);
 		return MEDSEC_ERR_INVALID;
 	}
@@ -255,7 +255,7 @@ check_facts(const struct medsec_incident *inc,
 		steps += c->incident_steps[i][0] != '\0';
 	if (c->incident_contact[0] == '\0' || c->incident_phone[0] == '\0' ||
 	    c->incident_email[0] == '\0' || steps == 0) {
-		incident_fail(err, "incident", "the %s notice needs the "
+		notice_fail(err, "incident", "the %s notice needs the "
 		    "device configuration's [incident] contact, phone, email "
 		    "and at least one step (missing:%s%s%s%s)",
 		    audiences[audience],
@@ -267,7 +267,7 @@ check_facts(const struct medsec_incident *inc,
 	}
 	if (info->manufacturer == NULL || info->manufacturer[0] == '\0' ||
 	    info->product == NULL || info->product[0] == '\0') {
-		incident_fail(err, "manufacturer", "a notice names the "
+		notice_fail(err, "manufacturer", "a notice names the "
 		    "manufacturer and the product");
 		return MEDSEC_ERR_INVALID;
 	}
@@ -315,7 +315,7 @@ medsec_incident_notice(const struct medsec_incident *inc,
 		return MEDSEC_ERR_INVALID;
 	*textp = NULL;
 	if (incident_words(lang) == NULL) {
-		incident_fail(err, "lang", "'%s' is not ko or en",
+		notice_fail(err, "lang", "'%s' is not ko or en",
 		    lang != NULL ? lang : "");
 		return MEDSEC_ERR_INVALID;
 	}

@@ -32,7 +32,6 @@ const size_t incident_nfields = sizeof(incident_fields) /
 
 const char *const incident_severities[4] = { "low", "medium", "high",
 	"critical" };
-const char *const incident_statuses[3] = { "open", "contained", "closed" };
 
 char *
 incident_text(struct medsec_incident *inc, const struct incident_field *f)
