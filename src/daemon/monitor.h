@@ -122,6 +122,14 @@ void monitor_reply_error(struct monitor *m, uint32_t id, int status,
 void monitor_audit(struct monitor *m, int event, const char *actor,
     const char *source, const char *object, int outcome, const char *reason,
     const char *details);
+/*
+ * Opens an incident on the device for an event already recorded (kind:
+ * enum medsec_incident_trigger_kind), or adds the event to the open
+ * incident of that kind, and records INCIDENT once that commits
+ * (monitor_audit.c). detail and containment are the notice's facts.
+ */
+void monitor_incident(struct monitor *m, int kind, const char *detail,
+    const char *containment);
 /* Around each request's handler: its records hold back its reply. */
 void monitor_audit_request_begin(struct monitor *m, uint32_t id);
 void monitor_audit_request_end(struct monitor *m);

@@ -17,6 +17,7 @@
 #include "medsec/crypto.h"
 #include "medsec/err.h"
 #include "medsec/identity.h"
+#include "medsec/incident.h"
 #include "medsec/session.h"
 #include "monitor.h"
 #include "pool.h"
@@ -511,6 +512,29 @@ h_peer_refused(struct monitor *m, uint32_t id, const uint8_t *payload)
 	    "client address outside the allow-list", details);
 }
 
+/*
+ * After the THROTTLED record: the guard reports once per source per
+ * interval, so a flood is one incident, its later reports entries of
+ * that incident's timeline, never one per refused request.
+ */
+static void
+open_flood_incident(struct monitor *m, const struct ps_throttled_req *req)
+{
+	char detail[512];
+
+	snprintf(detail, sizeof(detail), "source %s over the flood limits "
+	    "on listener %s: %llu connections, %llu requests and %llu "
+	    "logins refused in %llu s", req->from.source, req->from.listener,
+	    (unsigned long long)req->refused_connections,
+	    (unsigned long long)req->refused_requests,
+	    (unsigned long long)req->refused_logins,
+	    (unsigned long long)req->seconds);
+	monitor_incident(m, MEDSEC_INCIDENT_ON_FLOOD, detail, "The device "
+	    "refused the excess connections, requests and logins of that "
+	    "source (HTTP 429) and recorded them in its audit trail "
+	    "(THROTTLED); service to other sources continued.");
+}
+
 /* One record per source per interval: the guard aggregates (MFDS 2.4). */
 static void
 h_throttled(struct monitor *m, uint32_t id, const uint8_t *payload)
@@ -533,6 +557,7 @@ h_throttled(struct monitor *m, uint32_t id, const uint8_t *payload)
 	monitor_audit(m, MEDSEC_EV_THROTTLED, NULL, req.from.source,
 	    req.from.listener, MEDSEC_AUDIT_FAILURE, "over the flood limits",
 	    details);
+	open_flood_incident(m, &req);
 }
 
 static void

@@ -25,8 +25,11 @@
 #include "medsec/crypto.h"
 #include "medsec/err.h"
 #include "medsec/identity.h"
+#include "medsec/incident.h"
 #include "audit_gate.h"
 #include "monitor.h"
+
+#define INCIDENT_ACTOR "medsecd"
 
 /* A held reply leaves for the worker incarnation that asked for it. */
 static void
@@ -79,6 +82,83 @@ monitor_audit(struct monitor *m, int event, const char *actor,
 	if (r != MEDSEC_OK)
 		medsecd_log(LOG_ERR, "audit record %d not written: %s",
 		    event, medsec_strerror(r));
+}
+
+static void
+audit_incident(struct monitor *m, const struct medsec_incident *inc,
+    int opened)
+{
+	struct medsec_audit_detail d;
+	const char *details = NULL;
+
+	medsec_audit_detail_init(&d);
+	medsec_audit_detail_str(&d, "id", inc->id);
+	medsec_audit_detail_str(&d, "status", inc->status);
+	medsec_audit_detail_str(&d, "severity", inc->severity);
+	medsec_audit_detail_str(&d, "action", opened ? "opened" : "event");
+	if (medsec_audit_detail_end(&d, &details) != MEDSEC_OK)
+		details = NULL;
+	monitor_audit(m, MEDSEC_EV_INCIDENT, INCIDENT_ACTOR, "local", inc->id,
+	    MEDSEC_AUDIT_SUCCESS, opened ? "incident opened by the device" :
+	    "event added to the open incident", details);
+}
+
+static void
+audit_incident_failed(struct monitor *m, int kind, int r,
+    const struct medsec_config_error *err)
+{
+	struct medsec_audit_detail d;
+	const char *details = NULL;
+
+	medsecd_log(LOG_ERR, "incident (kind %d) not recorded: %s (%s: %s)",
+	    kind, medsec_strerror(r), err->key, err->message);
+	medsec_audit_detail_init(&d);
+	medsec_audit_detail_u64(&d, "kind", (uint64_t)kind);
+	medsec_audit_detail_str(&d, "error", medsec_strerror(r));
+	if (err->message[0] != '\0')
+		medsec_audit_detail_str_trunc(&d, "reason", err->message, 200);
+	if (medsec_audit_detail_end(&d, &details) != MEDSEC_OK)
+		details = NULL;
+	monitor_audit(m, MEDSEC_EV_INCIDENT, INCIDENT_ACTOR, "local",
+	    "incident", MEDSEC_AUDIT_FAILURE, "incident not recorded",
+	    details);
+}
+
+/*
+ * The event itself is already in the trail when this runs, so a record
+ * store that refuses the incident loses no evidence: the failure is
+ * logged and audited and the device keeps serving. Stopping it here
+ * would turn a bookkeeping fault into a denial of care.
+ */
+void
+monitor_incident(struct monitor *m, int kind, const char *detail,
+    const char *containment)
+{
+	struct medsec_incident_trigger t;
+	struct medsec_incident inc;
+	struct medsec_config_error err;
+	char now[MEDSEC_RFC3339_LEN];
+	int opened = 0, r;
+
+	memset(&err, 0, sizeof(err));
+	if ((r = medsec_time_format_digits(medsec_clock_wall_us(), 0, now,
+	    sizeof(now))) != MEDSEC_OK) {
+		audit_incident_failed(m, kind, r, &err);
+		return;
+	}
+	memset(&t, 0, sizeof(t));
+	t.kind = kind;
+	t.detected = now;
+	t.device = medsec_device_id(m->dev);
+	t.version = MEDSEC_VERSION;
+	t.detail = detail;
+	t.containment = containment;
+	if ((r = medsec_incident_open_for_event(medsec_device_db(m->dev), &t,
+	    INCIDENT_ACTOR, now, &inc, &opened, &err)) != MEDSEC_OK) {
+		audit_incident_failed(m, kind, r, &err);
+		return;
+	}
+	audit_incident(m, &inc, opened);
 }
 
 void

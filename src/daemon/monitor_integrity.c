@@ -26,6 +26,7 @@
 #include "medsec/crypto.h"
 #include "medsec/err.h"
 #include "medsec/identity.h"
+#include "medsec/incident.h"
 #include "medsec/integrity.h"
 #include "medsec/signkey.h"
 #include "monitor.h"
@@ -57,6 +58,47 @@ audit_outcome(struct monitor *m, const char *root, int ok, size_t entries,
 	    ok ? MEDSEC_AUDIT_SUCCESS : MEDSEC_AUDIT_FAILURE, ok ?
 	    "tree matches the manifest" : error != NULL ? "check failed" :
 	    "tree does not match the manifest", details);
+}
+
+/*
+ * The device does not repair its own tree: what it does at once is
+ * record the failure and report it, so the operator can restore the
+ * files from the signed release before relying on the device again.
+ */
+#define INTEGRITY_CONTAINMENT "The device recorded the failure in its " \
+	"audit trail (INTEGRITY_FAILURE) and reports it at GET " \
+	"/v1/integrity; no file was changed by the device. Restore the " \
+	"files from the manufacturer's signed release before relying on it."
+
+/* After the INTEGRITY_FAILURE record: the tree differs. */
+static void
+open_incident_mismatch(struct monitor *m, const char *root,
+    const struct medsec_integrity_report *rep)
+{
+	char detail[1024], path[3 * 200 + 1];
+
+	if (medsec_integrity_escape(rep->findings[0].path, path,
+	    sizeof(path)) != MEDSEC_OK)
+		snprintf(path, sizeof(path), "(name too long)");
+	snprintf(detail, sizeof(detail), "%zu of %zu entries under %.200s "
+	    "differ from the signed manifest (first: %s, %s)", rep->count,
+	    rep->entries, root, path, medsec_integrity_finding_name(
+	    rep->findings[0].kind));
+	monitor_incident(m, MEDSEC_INCIDENT_ON_INTEGRITY, detail,
+	    INTEGRITY_CONTAINMENT);
+}
+
+/* After the INTEGRITY_FAILURE record: the check itself was refused. */
+static void
+open_incident_refused(struct monitor *m, const char *where,
+    const char *error)
+{
+	char detail[1024];
+
+	snprintf(detail, sizeof(detail), "the integrity check of %.200s was "
+	    "refused: %.600s", where, error);
+	monitor_incident(m, MEDSEC_INCIDENT_ON_INTEGRITY, detail,
+	    INTEGRITY_CONTAINMENT);
 }
 
 static json_t *
@@ -142,6 +184,8 @@ run_check(struct monitor *m, const char *manifest, const char *keyfile)
 		goto refused;
 	audit_outcome(m, root, rep->count == 0, rep->entries, rep->count,
 	    NULL);
+	if (rep->count > 0)
+		open_incident_mismatch(m, root, rep);
 	o = status_json(rep->count == 0 ? "ok" : "mismatch", now, root);
 	if (o != NULL) {
 		json_object_set_new(o, "entries", json_integer(
@@ -158,6 +202,7 @@ run_check(struct monitor *m, const char *manifest, const char *keyfile)
 refused:
 	medsecd_log(LOG_ERR, "integrity: %s", err);
 	audit_outcome(m, root[0] != '\0' ? root : manifest, 0, 0, 0, err);
+	open_incident_refused(m, root[0] != '\0' ? root : manifest, err);
 	if ((o = status_json("refused", now, root[0] != '\0' ? root : NULL)) !=
 	    NULL)
 		json_object_set_new(o, "error", json_string(err));
