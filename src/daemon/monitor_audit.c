@@ -199,6 +199,30 @@ monitor_audit_close(struct monitor *m)
 	m->audit_gate = NULL;
 }
 
+/* One tamper incident per outage, not one per reopen attempt. */
+static int tamper_reported;
+
+/*
+ * Reopening the trail found records changed, or a segment or anchor
+ * missing, after they were written (medsec_audit_open): tampering, not
+ * a crash. The trail cannot take the event's own record now, so the
+ * incident in the device database is the evidence that lasts; its
+ * INCIDENT record goes through monitor_audit like any other, which logs
+ * it as not written while the trail stays refused.
+ */
+static void
+open_tamper_incident(struct monitor *m)
+{
+	medsecd_log(LOG_CRIT, "the audit trail was altered after it was "
+	    "written: reopening it is refused; opening an incident");
+	monitor_incident(m, MEDSEC_INCIDENT_ON_TAMPER, "reopening the audit "
+	    "trail after a storage failure found records changed or "
+	    "removed after they were written (medsec_audit_open refused it "
+	    "as tampered)", "The device refuses every audited action "
+	    "until the trail can be reopened (fail closed) and leaves the "
+	    "trail's files as found for review with medsec audit verify.");
+}
+
 /*
  * A failed trail refuses every audited action (fail closed) and GET
  * /v1/health says "degraded" (medsec_audit_degraded); this brings it
@@ -225,12 +249,17 @@ on_audit_recovery(evutil_socket_t fd, short what, void *arg)
 		    (long long)((rc->next_us - now) / 1000000));
 		break;
 	case AUDIT_RECOVERY_RETRY:
+		if (r == MEDSEC_ERR_TAMPERED && !tamper_reported) {
+			open_tamper_incident(m);
+			tamper_reported = 1;
+		}
 		medsecd_log(LOG_WARNING, "the audit trail is still "
 		    "unavailable (%s, attempt %llu); next try in %lld s",
 		    medsec_strerror(r), (unsigned long long)rc->attempts,
 		    (long long)((rc->next_us - now) / 1000000));
 		break;
 	case AUDIT_RECOVERY_RECOVERED:
+		tamper_reported = 0;
 		medsecd_log(LOG_NOTICE, "the audit trail recovered after %llu "
 		    "attempt(s); audited actions resume",
 		    (unsigned long long)rc->attempts);

@@ -79,6 +79,15 @@ fill(struct medsec_incident *inc, const struct medsec_incident_trigger *t)
 	return MEDSEC_OK;
 }
 
+/* A containment is a sentence or a phrase: end the note once. */
+static int
+ends_with_period(const char *s)
+{
+	size_t n = strlen(s);
+
+	return n > 0 && s[n - 1] == '.';
+}
+
 int
 medsec_incident_open_for_event(struct medsec_db *db,
     const struct medsec_incident_trigger *t, const char *actor,
@@ -122,8 +131,9 @@ medsec_incident_open_for_event(struct medsec_db *db,
 		    t->detail[0] == '\0' ? "summary" : "containment");
 		return MEDSEC_ERR_INVALID;
 	}
-	snprintf(note, sizeof(note), "Seen again at %s: %s. Done: %s.",
-	    t->detected, t->detail, t->containment);
+	snprintf(note, sizeof(note), "Seen again at %s: %s. Done: %s%s",
+	    t->detected, t->detail, t->containment,
+	    ends_with_period(t->containment) ? "" : ".");
 	memset(&change, 0, sizeof(change));
 	return medsec_incident_update(db, f.id, &change, "", note, actor, now,
 	    out, err);
