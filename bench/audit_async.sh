@@ -52,7 +52,7 @@ done
 echo "## durable audit records, $streams concurrent request streams, 200-byte details (best of 3 rounds)"
 echo "## async: one thread, each stream submits a record and waits for its callback; one commit per loop iteration"
 echo "## threads: $streams threads in medsec_audit_append; sqlite: $streams threads, one row per transaction (WAL, synchronous=FULL)"
-echo "## floor: $streams records' bytes per write + fdatasync, nothing else (the disk's ceiling for $streams waiting streams)"
+echo "## floor: $streams records' bytes per write + fdatasync into reserved blocks, nothing else (the disk's ceiling for $streams waiting streams)"
 echo "## cpu us: user+system CPU time of the process per record"
 printf '%-8s %-10s %-18s %-8s %-12s %-11s %-10s %s\n' mode records/s "p50/p99 us" "cpu us" records/sync \
     "vs threads" "vs sqlite" "of floor"
@@ -74,4 +74,22 @@ for mode in async-cpu threads-cpu; do
 	cpu=$(echo "${line[$mode]}" | field cpu_us)
 	printf '%-12s %-10s %-8s %s\n' "$mode" "${best[$mode]}" "$cpu" "$(ratio "$cpu_threads" "$cpu" '%.1fx')"
 done
+
+# Syscalls per group commit (strace -f -c, when strace is installed): what
+# the commit path asks of the kernel, which the machine's load does not
+# change. strace slows every syscall, so the run is slower than the table
+# above and closes fewer epochs per 50 ms: the checkpoint rows (fsync,
+# rename, openat) are an upper bound for a fast run.
+if command -v strace >/dev/null 2>&1; then
+	dir=$data/strace
+	mkdir -p "$dir"
+	out=" $(strace -f -c -o "$data/strace.txt" "$bench" async "$dir" "$streams" $((streams * 1000)))"
+	groups=$(echo "$out" | field commits)
+	echo "## syscalls per group commit, async, $streams streams, $groups groups (strace -f -c)"
+	awk -v g="$groups" '
+		$NF ~ /^(pwrite64|write|writev|pwritev|fdatasync|fsync|futex|openat|rename|unlink|lseek|newfstatat|mprotect)$/ {
+			printf "%-12s %8.3f\n", $NF, $4 / g
+		}
+		$NF == "total" { printf "%-12s %8.3f\n", "all", $4 / g }' "$data/strace.txt"
+fi
 rm -rf "$data"

@@ -22,7 +22,8 @@
  *	the disk's ceiling for STREAMS streams that each wait for their
  *	record: one thread appending STREAMS records' worth of bytes (as
  *	long as medsec's encoded records) per write + fdatasync, no
- *	encoding, no hashing
+ *	encoding, no hashing, into a file whose blocks are reserved
+ *	beforehand as the trail's segments are
  *
  * Every record carries 200 bytes of details, as in bench_audit.c. Latency
  * is from submit (or the call) to the callback (or the return): what a
@@ -30,6 +31,7 @@
  * process per record: on a machine shared with other work it moves much
  * less than the wall clock does.
  */
+#define _GNU_SOURCE /* fallocate */
 #include <fcntl.h>
 #include <pthread.h>
 #include <stdio.h>
@@ -327,6 +329,11 @@ bench_floor(const char *dir, int n, long total)
 	snprintf(path, sizeof(path), "%s/floor.log", dir);
 	if ((fd = open(path, O_WRONLY | O_CREAT | O_APPEND, 0600)) < 0)
 		die("open", MEDSEC_ERR_IO);
+	/* Blocks reserved beyond the end as the trail reserves a segment's
+	 * (audit_segment_preallocate): the same work per sync. */
+	if (fallocate(fd, FALLOC_FL_KEEP_SIZE, 0, (off_t)len * syncs) != 0) {
+		/* not supported here: the writes allocate as they go */
+	}
 	if ((group = malloc(len)) == NULL ||
 	    (lat = calloc((size_t)syncs, sizeof(*lat))) == NULL)
 		die("malloc", MEDSEC_ERR_NOMEM);

@@ -172,6 +172,10 @@ echo
 echo "## medsecd beside nginx: TLS 1.3, the same certificate, groups and suites (also in BUILD/bench-results/daemon.txt)"
 "$(dirname "$0")/daemon.sh" "$build" "$build/bench-results"
 
+echo
+echo "## uplink delivery latency (MFDS 2.4): readings to the collector, idle and under an operator-API flood"
+"$(dirname "$0")/uplink_latency.sh" "$build" || echo "# uplink latency bench failed (exit $?)"
+
 # Before/after: BENCH_BEFORE names the build directory of an earlier
 # commit (bench/compare.sh says how to make one).
 echo

@@ -444,15 +444,28 @@ int medsec_audit_head(struct medsec_audit *a, uint64_t *seqp,
 MEDSEC_API
 int medsec_audit_save_head(struct medsec_db *db, struct medsec_audit *a);
 
-/* The epoch of the sealed MAC key in the keystore (no secret leaves). */
+/*
+ * The epoch of the sealed MAC key in the keystore (no secret leaves).
+ * While a writer is busy it may be behind the trail's epoch: a writer
+ * stores the key of a closed epoch at most every 50 ms under load (up to
+ * 1 s when the disk is slow), at medsec_audit_checkpoint() and at close.
+ */
 MEDSEC_API
 int medsec_audit_key_epoch(struct medsec_keystore *ks, uint64_t *epochp);
 
-/* Writes a signed checkpoint now, closing the current epoch. */
+/*
+ * Writes a signed checkpoint now, closing the current epoch, and stores
+ * its MAC key and anchor before it returns (checkpoints closed by the
+ * record count store theirs at most every 50 ms under load).
+ */
 MEDSEC_API
 int medsec_audit_checkpoint(struct medsec_audit *a);
 
-/* Syncs and closes; NULL is a no-op. Returns the sticky error, if any. */
+/*
+ * Syncs, stores the newest checkpoint's MAC key and anchor if a flush put
+ * them off, and closes; NULL is a no-op. Returns the sticky error (or the
+ * store's), if any.
+ */
 MEDSEC_API
 int medsec_audit_close(struct medsec_audit *a);
 

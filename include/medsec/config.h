@@ -170,6 +170,7 @@ struct medsec_config {
 	uint32_t uplink_queue_max_batches; /* store-and-forward */
 	uint32_t uplink_queue_max_bytes;
 	uint32_t uplink_queue_max_age;	/* seconds */
+	uint32_t uplink_delivery_bound;	/* seconds, acquisition to 2xx */
 	/* [ship]: audit records to a syslog collector over mutual TLS (2.1) */
 	struct medsec_config_endpoint ship_target; /* unset: no shipping */
 	char ship_server_name[256];	/* SNI and name check; "": none */

@@ -31,8 +31,6 @@
 #include "pool.h"
 
 #define LISTEN_BACKLOG 511
-/* A worker that served this long is healthy: its next death starts at 1 s. */
-#define WORKER_HEALTHY_US (60LL * 1000000)
 
 static void start_worker(struct monitor *m);
 
@@ -186,6 +184,11 @@ build_channels(struct monitor *m)
 		    MEDSEC_OK) {
 			medsecd_log(LOG_ERR, "[listen] %s: %s", s.name, err);
 			goto out;
+		}
+		if (i == MEDSECD_LISTEN_PEER) {
+			/* What the revocation watcher compares against. */
+			m->revocation_in_force = revoked;
+			revoked = NULL;
 		}
 	}
 	r = 0;
@@ -352,54 +355,42 @@ close_channel(struct monitor *m)
 	}
 }
 
+/* The worker's side of the fork (monitor_fork_child). */
+static void
+worker_child(void *arg, int fd)
+{
+	struct monitor *m = arg;
+	struct worker_start ws;
+	int i;
+
+	memset(&ws, 0, sizeof(ws));
+	ws.cfg = &m->cfg;
+	ws.ps_fd = fd;
+	for (i = 0; i < MEDSECD_LISTEN__COUNT; i++) {
+		ws.listen_fd[i] = m->listen_fd[i];
+		ws.channel[i] = m->channel[i];
+	}
+	worker_main(&ws);
+}
+
 static void
 start_worker(struct monitor *m)
 {
-	struct worker_start ws;
-	int sv[2], i;
 	pid_t pid;
+	int fd;
 
-	if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sv) != 0) {
-		medsecd_log(LOG_ERR, "socketpair: %s", strerror(errno));
-		goto retry;
+	if ((pid = monitor_fork_child(m, "worker", worker_child, m, &fd)) <
+	    0) {
+		event_add(m->restart_ev, &(struct timeval){ m->backoff_s, 0 });
+		return;
 	}
-	login_pool_quiesce(m->pool);
-	pid = fork();
-	if (pid != 0)
-		login_pool_resume(m->pool);
-	if (pid < 0) {
-		medsecd_log(LOG_ERR, "fork: %s", strerror(errno));
-		close(sv[0]);
-		close(sv[1]);
-		goto retry;
-	}
-	if (pid == 0) {
-		close(sv[0]);
-		memset(&ws, 0, sizeof(ws));
-		ws.cfg = &m->cfg;
-		ws.ps_fd = sv[1];
-		for (i = 0; i < MEDSECD_LISTEN__COUNT; i++) {
-			ws.listen_fd[i] = m->listen_fd[i];
-			ws.channel[i] = m->channel[i];
-		}
-		worker_main(&ws);
-	}
-	close(sv[1]);
-	m->ps_fd = sv[0];
+	m->ps_fd = fd;
 	m->worker_pid = pid;
 	m->worker_state = PS_STATE_STARTING;
 	m->generation++;
 	m->worker_started_us = medsec_clock_mono_us();
-	fcntl(m->ps_fd, F_SETFL, fcntl(m->ps_fd, F_GETFL) | O_NONBLOCK);
-	m->ps_ev = event_new(m->base, m->ps_fd, EV_READ | EV_PERSIST,
-	    on_worker_message, m);
-	if (m->ps_ev == NULL || event_add(m->ps_ev, NULL) != 0) {
-		medsecd_log(LOG_ERR, "cannot watch the worker");
-		kill(pid, SIGKILL);
-	}
-	return;
-retry:
-	event_add(m->restart_ev, &(struct timeval){ m->backoff_s, 0 });
+	monitor_child_watch(m, "worker", pid, fd, on_worker_message, m,
+	    &m->ps_ev);
 }
 
 static void
@@ -453,9 +444,7 @@ on_sigchld(evutil_socket_t sig, short what, void *arg)
 		close_channel(m);
 		m->worker_pid = 0;
 		m->worker_state = 0;
-		if (medsec_clock_mono_us() - m->worker_started_us >=
-		    WORKER_HEALTHY_US)
-			m->backoff_s = 1;
+		monitor_child_exited(&m->backoff_s, m->worker_started_us);
 		audit_worker_exit(m, pid, status);
 		if (m->stopping) {
 			event_base_loopexit(m->base, NULL);
@@ -463,12 +452,8 @@ on_sigchld(evutil_socket_t sig, short what, void *arg)
 		}
 		medsecd_log(LOG_WARNING, "worker %ld exited; restarting in %u s",
 		    (long)pid, m->backoff_s);
-		event_add(m->restart_ev, &(struct timeval){ m->backoff_s, 0 });
-		m->backoff_s = m->backoff_s * 2 >
-		    m->cfg.daemon_restart_backoff_max ?
-		    m->cfg.daemon_restart_backoff_max : m->backoff_s * 2;
-		if (m->backoff_s == 0)
-			m->backoff_s = 1;
+		monitor_child_restart_later(m->restart_ev, &m->backoff_s,
+		    m->cfg.daemon_restart_backoff_max);
 	}
 }
 
@@ -536,6 +521,8 @@ on_sighup(evutil_socket_t sig, short what, void *arg)
 	    &m->cfg, sizeof(m->cfg), -1)) != MEDSEC_OK)
 		medsecd_log(LOG_NOTICE, "new configuration not sent to the "
 		    "worker: %s", medsec_strerror(r));
+	/* A list that does not load is logged there; the one in force
+	 * stays, and the rest of the configuration still applies. */
 	monitor_peer_reload(m);
 	monitor_audit(m, MEDSEC_EV_CONFIG_CHANGED, "medsecd", "local",
 	    m->config_path, MEDSEC_AUDIT_SUCCESS, "reloaded", NULL);
@@ -586,6 +573,7 @@ monitor_free(struct monitor *m)
 	monitor_uplink_free();
 	monitor_patients_stop();
 	monitor_ship_free(m);
+	monitor_peer_watch_free(m);
 	login_pool_free(m->pool);
 	close_channel(m);
 	for (i = 0; i < 4; i++)
@@ -642,7 +630,8 @@ monitor_run(const struct medsecd_options *opts,
 		goto out;
 	monitor_audit(m, MEDSEC_EV_APP_START, "medsecd", "local", "medsecd",
 	    MEDSEC_AUDIT_SUCCESS, NULL, NULL);
-	if (build_channels(m) != 0 || bind_listeners(m) != 0)
+	if (monitor_audit_recovery_start(m) != 0 || build_channels(m) != 0 ||
+	    bind_listeners(m) != 0)
 		goto out;
 	if (monitor_control_init() != 0) {
 		medsecd_log(LOG_ERR, "no randomness for the control keys");
@@ -653,7 +642,8 @@ monitor_run(const struct medsecd_options *opts,
 		medsecd_log(LOG_ERR, "cannot start the login pool");
 		goto out;
 	}
-	if (monitor_patients_start(m) != 0 || monitor_uplink_start(m) != 0)
+	if (monitor_patients_start(m) != 0 || monitor_uplink_start(m) != 0 ||
+	    monitor_peer_watch_start(m) != 0)
 		goto out;
 	start_worker(m);
 	if (monitor_ship_start(m) != 0) {

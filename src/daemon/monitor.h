@@ -11,6 +11,7 @@
 #include "medsec/audit.h"
 #include "medsec/config.h"
 #include "medsec/device.h"
+#include "audit_recover.h"
 #include "daemon.h"
 #include "privsep.h"
 
@@ -44,7 +45,14 @@ struct monitor {
 	int stopping;
 	int rx_fd; /* descriptor of the message being handled; -1: none */
 	struct audit_gate *audit_gate;	/* monitor_audit.c */
+	struct audit_recovery audit_recovery;	/* monitor_audit.c */
+	struct event *audit_recovery_ev;
 	struct monitor_ship *ship;	/* monitor_ship.c; NULL: no [ship] */
+	/* monitor_peer.c: the revocation list in force and its watcher */
+	char *revocation_in_force;
+	struct event *revocation_watch;
+	int64_t db_version;	/* PRAGMA data_version at the last look */
+	int revocation_watch_failing;	/* a reload it asked for failed */
 	union {
 		uint64_t align;
 		uint8_t buf[PRIVSEP_MSG_MAX];
@@ -85,8 +93,17 @@ void monitor_h_peer_closed(struct monitor *m, uint32_t id,
 /* POST /v1/peers/revoke: revoked, then reloaded as on SIGHUP. */
 void monitor_h_peer_revoke(struct monitor *m, uint32_t id,
     const uint8_t *payload);
-/* SIGHUP: the revocation list to the peer channel and the worker. */
-void monitor_peer_reload(struct monitor *m);
+/*
+ * SIGHUP: the revocation list to the peer channel and the worker; 0 once
+ * the list is in force for new handshakes, -1 when the one before stays.
+ */
+int monitor_peer_reload(struct monitor *m);
+/*
+ * Watches the database for a revocation committed by another process and
+ * reloads as on SIGHUP; 0, or -1 with a message. No peer listener: none.
+ */
+int monitor_peer_watch_start(struct monitor *m);
+void monitor_peer_watch_free(struct monitor *m);
 
 /* Sends a reply (body may be NULL); a lost worker is noticed by SIGCHLD. */
 void monitor_reply(struct monitor *m, uint32_t id, int status, unsigned http,
@@ -114,6 +131,11 @@ int monitor_audit_hold_reply(struct monitor *m, uint32_t id, int status,
     size_t bodylen);
 /* Commits what is queued, sending or refusing held replies. */
 void monitor_audit_close(struct monitor *m);
+/*
+ * Looks at the trail every second and, once a write has failed, reopens
+ * it on a back-off until it takes records again; 0, or -1 with a message.
+ */
+int monitor_audit_recovery_start(struct monitor *m);
 
 /* POST/GET /v1/updates, POST /v1/updates/approve (monitor_updates.c). */
 void monitor_h_update_upload(struct monitor *m, uint32_t id,
@@ -135,6 +157,28 @@ int monitor_patients_start(struct monitor *m);
 void monitor_patients_stop(void);
 /* A reading from the uplink's source, into the rings. */
 void monitor_patients_add(const char *patient, const struct reading *x);
+
+/*
+ * The monitor's children: worker, uplink, shipper (monitor_child.c).
+ * monitor_fork_child makes a SOCK_SEQPACKET channel and forks with the
+ * login pool quiesced; the child closes the monitor's end and runs
+ * child_main(arg, its end), which never returns. The parent gets the pid
+ * and its own end (non-blocking) in *fdp, or -1 (logged; *fdp -1), and
+ * watches it with monitor_child_watch (a child it cannot watch is killed,
+ * and restarted as after any exit). After an exit, monitor_child_exited
+ * resets the back-off of a child that ran long enough to be healthy, and
+ * monitor_child_restart_later arms its restart timer and doubles the
+ * back-off up to the maximum.
+ */
+typedef void (*monitor_child_main)(void *arg, int fd);
+pid_t monitor_fork_child(struct monitor *m, const char *name,
+    monitor_child_main child_main, void *arg, int *fdp);
+void monitor_child_watch(struct monitor *m, const char *name, pid_t pid,
+    int fd, void (*on_message)(int, short, void *), void *arg,
+    struct event **evp);
+void monitor_child_exited(unsigned *backoff_s, int64_t started_us);
+void monitor_child_restart_later(struct event *restart_ev,
+    unsigned *backoff_s, unsigned backoff_max_s);
 
 /* The uplink process (monitor_uplink.c, MFDS 1.16, 1.20). */
 /* Forks it when [uplink] url is set; 0, or -1 with a message. */

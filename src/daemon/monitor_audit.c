@@ -16,6 +16,7 @@
 #include <string.h>
 #include <syslog.h>
 
+#include <event2/event.h>
 #include <jansson.h>
 
 #include "medsec/access.h"
@@ -111,8 +112,70 @@ monitor_audit_hold_reply(struct monitor *m, uint32_t id, int status,
 void
 monitor_audit_close(struct monitor *m)
 {
+	if (m->audit_recovery_ev != NULL)
+		event_free(m->audit_recovery_ev);
+	m->audit_recovery_ev = NULL;
 	audit_gate_free(m->audit_gate);
 	m->audit_gate = NULL;
+}
+
+/*
+ * A failed trail refuses every audited action (fail closed) and GET
+ * /v1/health says "degraded" (medsec_audit_degraded); this brings it
+ * back once storage works again, so a transient ENOSPC or EIO does not
+ * need a restart. The outage itself is recorded by the recovery record
+ * (how long, how many tries): while it lasts nothing can be recorded.
+ */
+static void
+on_audit_recovery(evutil_socket_t fd, short what, void *arg)
+{
+	struct monitor *m = arg;
+	struct audit_recovery *rc = &m->audit_recovery;
+	int64_t now = medsec_clock_mono_us();
+	int r;
+
+	(void)fd;
+	(void)what;
+	switch (audit_recovery_step(rc, medsec_device_audit(m->dev), now,
+	    &r)) {
+	case AUDIT_RECOVERY_FAILED:
+		medsecd_log(LOG_ERR, "the audit trail cannot be written: "
+		    "audited actions are refused until it recovers; "
+		    "reopening it in %lld s",
+		    (long long)((rc->next_us - now) / 1000000));
+		break;
+	case AUDIT_RECOVERY_RETRY:
+		medsecd_log(LOG_WARNING, "the audit trail is still "
+		    "unavailable (%s, attempt %llu); next try in %lld s",
+		    medsec_strerror(r), (unsigned long long)rc->attempts,
+		    (long long)((rc->next_us - now) / 1000000));
+		break;
+	case AUDIT_RECOVERY_RECOVERED:
+		medsecd_log(LOG_NOTICE, "the audit trail recovered after %llu "
+		    "attempt(s); audited actions resume",
+		    (unsigned long long)rc->attempts);
+		break;
+	default:
+		break;
+	}
+}
+
+int
+monitor_audit_recovery_start(struct monitor *m)
+{
+	const struct timeval every = { 1, 0 };
+
+	audit_recovery_init(&m->audit_recovery,
+	    m->cfg.daemon_restart_backoff_max);
+	m->audit_recovery_ev = event_new(m->base, -1, EV_PERSIST,
+	    on_audit_recovery, m);
+	if (m->audit_recovery_ev == NULL ||
+	    event_add(m->audit_recovery_ev, &every) != 0) {
+		medsecd_log(LOG_ERR, "cannot start the audit trail's recovery "
+		    "timer");
+		return -1;
+	}
+	return 0;
 }
 
 /* Stop adding records well before a reply datagram would overflow. */

@@ -21,11 +21,13 @@
 #include <string.h>
 #include <syslog.h>
 
+#include <event2/event.h>
 #include <jansson.h>
 
 #include "medsec/access.h"
 #include "medsec/channel.h"
 #include "medsec/crypto.h"
+#include "medsec/db.h"
 #include "medsec/err.h"
 #include "medsec/identity.h"
 #include "medsec/session.h"
@@ -375,22 +377,22 @@ audit_reload_refused(struct monitor *m, const char *why)
  * message restarts the worker instead: its successor starts with the
  * list in force (fail closed; every connection is closed).
  */
-void
+int
 monitor_peer_reload(struct monitor *m)
 {
 	struct medsec_channel *ch = m->channel[MEDSECD_LISTEN_PEER];
 	char *text = NULL, err[512];
 	size_t len;
-	int r;
+	int r, rc = -1;
 
 	if (ch == NULL)
-		return;
+		return 0;
 	if ((r = medsec_identity_revocation_list(medsec_device_identity(m->dev),
 	    &text)) != MEDSEC_OK) {
 		medsecd_log(LOG_ERR, "reload: the certificate revocation list "
 		    "cannot be read (%s); the one in force stays",
 		    medsec_strerror(r));
-		return;
+		return -1;
 	}
 	len = strlen(text);
 	/*
@@ -408,6 +410,10 @@ monitor_peer_reload(struct monitor *m)
 			goto out;
 		}
 	}
+	free(m->revocation_in_force);
+	m->revocation_in_force = text;
+	text = NULL;
+	rc = 0; /* in force for the handshakes; the worker's copy follows */
 	if (m->ps_fd < 0)
 		goto out;
 	if (len > PRIVSEP_BODY_MAX) {
@@ -417,10 +423,115 @@ monitor_peer_reload(struct monitor *m)
 			kill(m->worker_pid, SIGTERM);
 		goto out;
 	}
-	if ((r = privsep_send(m->ps_fd, PS_REVOCATION_LIST, 0, text, len,
-	    -1)) != MEDSEC_OK)
+	if ((r = privsep_send(m->ps_fd, PS_REVOCATION_LIST, 0,
+	    m->revocation_in_force, len, -1)) != MEDSEC_OK)
 		medsecd_log(LOG_ERR, "reload: the revocation list was not sent "
 		    "to the worker: %s", medsec_strerror(r));
 out:
 	free(text);
+	return rc;
+}
+
+/*
+ * The watcher: a revocation committed by another process (an
+ * administrator's `medsec user revoke-cert` on the device) takes effect
+ * as on SIGHUP, within a tick. PRAGMA data_version (medsec_db_data_version)
+ * changes only when another connection commits, so an idle tick costs one
+ * cached statement and no file system event is needed; inotify would have
+ * to follow the database, its WAL and their replacement, and says nothing
+ * about whether the commit is complete. A change that leaves the list as
+ * it is (a login elsewhere, a new user) reloads nothing.
+ */
+#define REVOCATION_WATCH_S 1
+
+static int
+revocation_list_changed(struct monitor *m)
+{
+	char *text = NULL;
+	int64_t version;
+	int r, changed;
+
+	if ((r = medsec_db_data_version(medsec_device_db(m->dev), &version)) !=
+	    MEDSEC_OK) {
+		medsecd_log(LOG_ERR, "revocation watcher: the database's "
+		    "version cannot be read: %s", medsec_strerror(r));
+		return 0;
+	}
+	if (version == m->db_version)
+		return 0;
+	m->db_version = version;
+	if ((r = medsec_identity_revocation_list(medsec_device_identity(m->dev),
+	    &text)) != MEDSEC_OK) {
+		medsecd_log(LOG_ERR, "revocation watcher: the certificate "
+		    "revocation list cannot be read (%s); the one in force "
+		    "stays", medsec_strerror(r));
+		m->db_version = 0; /* read it again at the next tick */
+		return 0;
+	}
+	changed = m->revocation_in_force == NULL ||
+	    strcmp(text, m->revocation_in_force) != 0;
+	free(text);
+	return changed;
+}
+
+static void
+on_revocation_watch(evutil_socket_t fd, short what, void *arg)
+{
+	struct monitor *m = arg;
+
+	(void)fd;
+	(void)what;
+	if (m->stopping || !revocation_list_changed(m))
+		return;
+	medsecd_log(LOG_NOTICE, "the certificate revocation list changed in "
+	    "the database; reloading it");
+	if (monitor_peer_reload(m) == 0) {
+		m->revocation_watch_failing = 0;
+		monitor_audit(m, MEDSEC_EV_CONFIG_CHANGED, "medsecd", "local",
+		    "revocation list", MEDSEC_AUDIT_SUCCESS,
+		    "reloaded: changed in the database", NULL);
+		return;
+	}
+	/* Tried again every tick until it loads; recorded once. */
+	m->db_version = 0;
+	if (!m->revocation_watch_failing)
+		monitor_audit(m, MEDSEC_EV_CONFIG_CHANGED, "medsecd", "local",
+		    "revocation list", MEDSEC_AUDIT_FAILURE,
+		    "changed in the database, not reloaded", NULL);
+	m->revocation_watch_failing = 1;
+}
+
+int
+monitor_peer_watch_start(struct monitor *m)
+{
+	const struct timeval every = { REVOCATION_WATCH_S, 0 };
+	int r;
+
+	if (m->channel[MEDSECD_LISTEN_PEER] == NULL)
+		return 0;
+	if ((r = medsec_db_data_version(medsec_device_db(m->dev),
+	    &m->db_version)) != MEDSEC_OK) {
+		medsecd_log(LOG_ERR, "revocation watcher: the database's "
+		    "version cannot be read: %s", medsec_strerror(r));
+		return -1;
+	}
+	m->revocation_watch = event_new(m->base, -1, EV_PERSIST,
+	    on_revocation_watch, m);
+	if (m->revocation_watch == NULL ||
+	    event_add(m->revocation_watch, &every) != 0) {
+		medsecd_log(LOG_ERR, "revocation watcher: cannot start its "
+		    "timer");
+		return -1;
+	}
+	return 0;
+}
+
+void
+monitor_peer_watch_free(struct monitor *m)
+{
+	if (m->revocation_watch != NULL)
+		event_free(m->revocation_watch);
+	m->revocation_watch = NULL;
+	free(m->revocation_in_force);
+	m->revocation_in_force = NULL;
 }

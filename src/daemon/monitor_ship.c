@@ -32,7 +32,6 @@
 
 #define SHIP_WINDOW 256		 /* records handed over, not yet acked */
 #define SHIP_TICK_US 200000	 /* how often durable records are looked for */
-#define SHIP_HEALTHY_US (60LL * 1000000)
 #define SHIP_REFUSAL_AUDIT_US (60LL * 1000000) /* one record a minute */
 
 struct monitor_ship {
@@ -258,49 +257,35 @@ on_restart(evutil_socket_t fd, short what, void *arg)
 		ship_start(s);
 }
 
+/* The shipper's side of the fork (monitor_fork_child). */
+static void
+shipper_child(void *arg, int fd)
+{
+	struct monitor_ship *s = arg;
+	struct shipper_start ss;
+
+	memset(&ss, 0, sizeof(ss));
+	ss.cfg = &s->cfg;
+	ss.ps_fd = fd;
+	shipper_main(&ss);
+}
+
 static void
 ship_start(struct monitor_ship *s)
 {
-	struct shipper_start ss;
-	int sv[2];
 	pid_t pid;
+	int fd;
 
-	if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sv) != 0) {
-		medsecd_log(LOG_ERR, "shipper socketpair: %s", strerror(errno));
-		goto retry;
+	if ((pid = monitor_fork_child(s->m, "shipper", shipper_child, s,
+	    &fd)) < 0) {
+		event_add(s->restart, &(struct timeval){ s->backoff_s, 0 });
+		return;
 	}
-	/* A pool thread inside malloc at the fork would leave its lock held
-	 * in the child (monitor.c, start_worker). */
-	login_pool_quiesce(s->m->pool);
-	pid = fork();
-	if (pid != 0)
-		login_pool_resume(s->m->pool);
-	if (pid < 0) {
-		medsecd_log(LOG_ERR, "shipper fork: %s", strerror(errno));
-		close(sv[0]);
-		close(sv[1]);
-		goto retry;
-	}
-	if (pid == 0) {
-		close(sv[0]);
-		ss.cfg = &s->cfg;
-		ss.ps_fd = sv[1];
-		shipper_main(&ss);
-	}
-	close(sv[1]);
-	s->fd = sv[0];
+	s->fd = fd;
 	s->pid = pid;
 	s->session = 0;
 	s->started_us = medsec_clock_mono_us();
-	fcntl(s->fd, F_SETFL, fcntl(s->fd, F_GETFL) | O_NONBLOCK);
-	if ((s->ev = event_new(s->m->base, s->fd, EV_READ | EV_PERSIST,
-	    on_message, s)) == NULL || event_add(s->ev, NULL) != 0) {
-		medsecd_log(LOG_ERR, "cannot watch the shipper");
-		kill(pid, SIGKILL);
-	}
-	return;
-retry:
-	event_add(s->restart, &(struct timeval){ s->backoff_s, 0 });
+	monitor_child_watch(s->m, "shipper", pid, fd, on_message, s, &s->ev);
 }
 
 int
@@ -378,18 +363,14 @@ monitor_ship_reaped(struct monitor *m, pid_t pid, int status)
 		return 0;
 	close_channel(s);
 	s->pid = 0;
-	if (medsec_clock_mono_us() - s->started_us >= SHIP_HEALTHY_US)
-		s->backoff_s = 1;
+	monitor_child_exited(&s->backoff_s, s->started_us);
 	audit_exit(s, pid, status);
 	if (m->stopping)
 		return 1;
 	medsecd_log(LOG_WARNING, "shipper %ld exited; restarting in %u s",
 	    (long)pid, s->backoff_s);
-	event_add(s->restart, &(struct timeval){ s->backoff_s, 0 });
-	s->backoff_s = s->backoff_s * 2 > s->cfg.daemon_restart_backoff_max ?
-	    s->cfg.daemon_restart_backoff_max : s->backoff_s * 2;
-	if (s->backoff_s == 0)
-		s->backoff_s = 1;
+	monitor_child_restart_later(s->restart, &s->backoff_s,
+	    s->cfg.daemon_restart_backoff_max);
 	return 1;
 }
 

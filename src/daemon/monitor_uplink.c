@@ -28,8 +28,6 @@
 #include "readings.h"
 #include "uplink.h"
 
-/* An uplink that ran this long is healthy: its next death starts at 1 s. */
-#define UPLINK_HEALTHY_US (60LL * 1000000)
 #define EXPIRE_EVERY_S 60
 
 #define FIELD(st, mb) { offsetof(struct st, mb), sizeof(((struct st *)0)->mb) }
@@ -360,48 +358,36 @@ close_channel(void)
 	up.fd = -1;
 }
 
+/* The uplink's side of the fork (monitor_fork_child). */
+static void
+uplink_child(void *arg, int fd)
+{
+	struct monitor *m = arg;
+	struct uplink_start us;
+
+	memset(&us, 0, sizeof(us));
+	us.cfg = &m->cfg;
+	us.device_id = up.device_id;
+	us.ps_fd = fd;
+	uplink_main(&us);
+}
+
 static void
 start_uplink(struct monitor *m)
 {
-	struct uplink_start us;
-	int sv[2];
 	pid_t pid;
+	int fd;
 
-	if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sv) != 0) {
-		medsecd_log(LOG_ERR, "socketpair: %s", strerror(errno));
-		goto retry;
+	if ((pid = monitor_fork_child(m, "uplink", uplink_child, m, &fd)) <
+	    0) {
+		event_add(up.restart_ev, &(struct timeval){ up.backoff_s, 0 });
+		return;
 	}
-	login_pool_quiesce(m->pool);
-	pid = fork();
-	if (pid != 0)
-		login_pool_resume(m->pool);
-	if (pid < 0) {
-		medsecd_log(LOG_ERR, "fork: %s", strerror(errno));
-		close(sv[0]);
-		close(sv[1]);
-		goto retry;
-	}
-	if (pid == 0) {
-		memset(&us, 0, sizeof(us));
-		us.cfg = &m->cfg;
-		us.device_id = up.device_id;
-		us.ps_fd = sv[1];
-		uplink_main(&us);
-	}
-	close(sv[1]);
-	up.fd = sv[0];
+	up.fd = fd;
 	up.pid = pid;
 	up.state = PS_STATE_STARTING;
 	up.started_us = medsec_clock_mono_us();
-	fcntl(up.fd, F_SETFL, fcntl(up.fd, F_GETFL) | O_NONBLOCK);
-	up.ev = event_new(m->base, up.fd, EV_READ | EV_PERSIST, on_message, m);
-	if (up.ev == NULL || event_add(up.ev, NULL) != 0) {
-		medsecd_log(LOG_ERR, "cannot watch the uplink");
-		kill(pid, SIGKILL);
-	}
-	return;
-retry:
-	event_add(up.restart_ev, &(struct timeval){ up.backoff_s, 0 });
+	monitor_child_watch(m, "uplink", pid, fd, on_message, m, &up.ev);
 }
 
 static void
@@ -466,18 +452,14 @@ monitor_uplink_reaped(struct monitor *m, pid_t pid, int status)
 	close_channel();
 	up.pid = 0;
 	up.state = 0;
-	if (medsec_clock_mono_us() - up.started_us >= UPLINK_HEALTHY_US)
-		up.backoff_s = 1;
+	monitor_child_exited(&up.backoff_s, up.started_us);
 	audit_exit(m, pid, status);
 	if (m->stopping)
 		return 1;
 	medsecd_log(LOG_WARNING, "uplink %ld exited; restarting in %u s",
 	    (long)pid, up.backoff_s);
-	event_add(up.restart_ev, &(struct timeval){ up.backoff_s, 0 });
-	up.backoff_s = up.backoff_s * 2 > m->cfg.daemon_restart_backoff_max ?
-	    m->cfg.daemon_restart_backoff_max : up.backoff_s * 2;
-	if (up.backoff_s == 0)
-		up.backoff_s = 1;
+	monitor_child_restart_later(up.restart_ev, &up.backoff_s,
+	    m->cfg.daemon_restart_backoff_max);
 	return 1;
 }
 

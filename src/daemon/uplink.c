@@ -30,6 +30,7 @@
 #include "daemon.h"
 #include "sandbox.h"
 #include "simulator.h"
+#include "uplink_bound.h"
 #include "uplink_fhir.h"
 #include "uplink_frame.h"
 
@@ -101,6 +102,10 @@ struct uplink {
 	uint64_t posting_seq;
 	char *posting;		/* the Bundle in flight */
 	size_t posting_len;
+	uint32_t posting_readings;
+	/* readings measured against [uplink] delivery_bound */
+	struct uplink_bound bound;
+	int64_t bound_reported_us;
 	unsigned retry_s;
 	int more;		/* a batch was stored while asking or posting */
 	struct failure_report failure;
@@ -173,6 +178,50 @@ report_failure(struct uplink *u, const struct uplink_result *res)
 	f->last_us = now;
 }
 
+/*
+ * The delivery bound, once per [limits] throttle_report_seconds while
+ * readings are delivered: the counts to the operator's log, and the late
+ * ones, if any, to the monitor, which records them as the collector's
+ * delivery failing (PEER_REFUSED, attempts = late readings). After an
+ * outage every queued reading is late: still one report per interval.
+ */
+static void
+report_bound(struct uplink *u)
+{
+	struct uplink_bound *b = &u->bound;
+	struct up_refused late;
+	int64_t now = medsec_clock_mono_us();
+
+	if (b->interval_delivered == 0 || (u->bound_reported_us != 0 &&
+	    now - u->bound_reported_us <
+	    (int64_t)u->cfg.limits_throttle_report_seconds * 1000000))
+		return;
+	medsecd_log(b->interval_late > 0 ? LOG_WARNING : LOG_INFO,
+	    "uplink: delivery bound %u s: %llu of %llu readings late since "
+	    "the last report (worst %lld ms); %llu of %llu late in all",
+	    u->cfg.uplink_delivery_bound,
+	    (unsigned long long)b->interval_late,
+	    (unsigned long long)b->interval_delivered,
+	    (long long)(b->interval_worst_us / 1000),
+	    (unsigned long long)b->late, (unsigned long long)b->delivered);
+	if (b->interval_late > 0) {
+		memset(&late, 0, sizeof(late));
+		snprintf(late.reason, sizeof(late.reason), "%llu of %llu "
+		    "readings delivered later than the %u s delivery bound "
+		    "(worst %lld ms); %llu late in all",
+		    (unsigned long long)b->interval_late,
+		    (unsigned long long)b->interval_delivered,
+		    u->cfg.uplink_delivery_bound,
+		    (long long)(b->interval_worst_us / 1000),
+		    (unsigned long long)b->late);
+		late.count = (uint32_t)(b->interval_late > UINT32_MAX ?
+		    UINT32_MAX : b->interval_late);
+		send_monitor(u, UP_REFUSED, 0, &late, sizeof(late));
+	}
+	uplink_bound_interval_reset(b);
+	u->bound_reported_us = now;
+}
+
 static void
 on_report(evutil_socket_t fd, short what, void *arg)
 {
@@ -180,6 +229,7 @@ on_report(evutil_socket_t fd, short what, void *arg)
 
 	(void)fd;
 	(void)what;
+	report_bound(u);
 	if (u->source_errors.count > 0) {
 		send_monitor(u, UP_SOURCE_ERROR, 0, &u->source_errors,
 		    sizeof(u->source_errors));
@@ -198,6 +248,25 @@ on_report(evutil_socket_t fd, short what, void *arg)
 
 /* ---- delivery ---- */
 
+/* The batch the collector just took, against the delivery bound. */
+static void
+measure_delivered(struct uplink *u)
+{
+	int64_t times[UPLINK_BATCH_MAX];
+	size_t n;
+
+	n = uplink_bound_times(u->posting, u->posting_len, times,
+	    UPLINK_BATCH_MAX);
+	if (n != u->posting_readings)
+		medsecd_log(LOG_ERR, "uplink: batch %llu holds %u readings, "
+		    "%zu with a time of measurement: the others are not "
+		    "measured against the delivery bound",
+		    (unsigned long long)u->posting_seq, u->posting_readings,
+		    n);
+	/* Counted here; reported by the timer, in aggregate. */
+	uplink_bound_measure(&u->bound, times, n, medsec_clock_wall_us());
+}
+
 static void
 on_posted(void *arg, const struct uplink_result *res)
 {
@@ -205,6 +274,7 @@ on_posted(void *arg, const struct uplink_result *res)
 	struct up_seq ack;
 
 	if (res->delivered) {
+		measure_delivered(u);
 		memset(&ack, 0, sizeof(ack));
 		ack.seq = u->posting_seq;
 		send_monitor(u, UP_ACK, 0, &ack, sizeof(ack));
@@ -278,6 +348,7 @@ got_batch(struct uplink *u, const uint8_t *payload, size_t len)
 	u->posting[b.len] = '\0';
 	u->posting_len = b.len;
 	u->posting_seq = b.seq;
+	u->posting_readings = b.readings;
 	post(u);
 }
 
@@ -745,6 +816,7 @@ uplink_main(const struct uplink_start *us)
 	u->cfg = *us->cfg;
 	u->ps_fd = us->ps_fd;
 	u->retry_s = 1;
+	uplink_bound_init(&u->bound, u->cfg.uplink_delivery_bound);
 	snprintf(u->device_id, sizeof(u->device_id), "%s", us->device_id);
 	/* Sends block while the monitor catches up (a batch is 52 KiB, the
 	 * socket holds a few): back-pressure, not an error. Receives never

@@ -375,6 +375,35 @@ test_req_1_6_attack_peer_revoked_over_api_live_connection_closed() {
 	trail_has PERMISSION_DENIED '"nurse01"'
 }
 
+# A revocation committed by another process while the daemon runs takes
+# effect without a signal: the monitor's watcher sees the database change
+# (PRAGMA data_version) and reloads the list as SIGHUP does. While medsecd
+# runs it holds the trail's lock, so `medsec user revoke-cert` cannot
+# open the device; the commit is made here by a second connection to the
+# database, as the command makes it when it can. Nothing is signalled:
+# the live keep-alive connection closes, a new handshake gets alert 44,
+# and the reload is recorded.
+test_req_1_6_attack_revoked_in_database_takes_effect_without_signal() {
+	header_timeout=60 idle_timeout=60 start
+	local out client fp
+	fp=$(cat "$pki/client-good.sha256")
+	live_peer good
+	"$MEDSEC_PYTHON" - "$state/medsec.db" "$fp" <<'PY' || die "the revocation was not committed"
+import sqlite3, sys, time
+db = sqlite3.connect(sys.argv[1], timeout=30)
+with db:
+    db.execute("INSERT INTO revoked_certificate (cert_sha256, subject, revoked_us, reason) "
+               "VALUES (?, 'collector01', ?, 'key compromise')", (sys.argv[2], int(time.time() * 1e6)))
+db.close()
+PY
+	revoked_peer_shut_out good
+	kill -0 "$daemon_pid" || die "medsecd exited"
+	stop_and_trail
+	trail_has CONFIG_CHANGED '"revocation list".*changed in the database'
+	trail_has PEER_REFUSED "$fp.*live connection closed"
+	trail_has TLS_FAILURE '"revoked (revocation list)"'
+}
+
 # ---- floods and slow clients (MFDS 2.4) ----
 
 test_req_2_4_attack_t11_stalled_handshakes() {

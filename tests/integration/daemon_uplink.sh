@@ -4,13 +4,17 @@
 # uplink as nobody, a real nginx as the hospital's collector with
 # ssl_verify_client on that writes every request body to a file, and an
 # acquisition process (tests/integration/uplink_source.py) writing framed
-# readings to the source socket. Every wait is bounded by a number of
-# tries, never by a timed assertion.
+# readings to the source socket. The power-cut test runs
+# medsecd_faultio, medsecd under the fault shim (docs/fwdqueue.md). Every
+# wait is bounded by a number of tries, never by a timed assertion.
 # Run by CTest as: bash daemon_uplink.sh <test_name>.
 set -u
 : "${MEDSEC:?}" "${MEDSEC_SOURCE_DIR:?}" "${MEDSEC_BINARY_DIR:?}"
 MEDSECD=$MEDSEC_BINARY_DIR/bin/medsecd
 SOURCE=$MEDSEC_SOURCE_DIR/tests/integration/uplink_source.py
+# The interpreter itself, not a version manager's wrapper around it: the
+# power-cut loop starts it often.
+PYTHON=$(python3 -c 'import sys; print(sys.executable)')
 VALIDATE=$MEDSEC_SOURCE_DIR/tests/validators/validate-fhir.cjs
 [ "$(id -u)" -eq 0 ] || { echo "SKIP: needs root (the uplink drops to nobody)"; exit 77; }
 [ -x "$MEDSECD" ] || { echo "SKIP: medsecd not built"; exit 77; }
@@ -52,7 +56,7 @@ cleanup() {
 trap cleanup EXIT
 
 free_port() {
-	python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'
+	"$PYTHON" -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'
 }
 cport=$(free_port)
 
@@ -179,8 +183,11 @@ start() {
 	run_daemon
 }
 
+# daemon_bin: another build of medsecd; daemon_env: NAME=VALUE words
+# for its environment.
 run_daemon() {
-	"$MEDSECD" -f -c "$conf" >>"$work/d.log" 2>&1 &
+	# shellcheck disable=SC2086 # daemon_env is words on purpose
+	env ${daemon_env:-} "${daemon_bin:-$MEDSECD}" -f -c "$conf" >>"$work/d.log" 2>&1 &
 	daemon_pid=$!
 	for _ in $(seq 200); do
 		[ -S "$work/source.sock" ] && grep -q "uplink .* delivering" "$work/d.log" && return 0
@@ -200,14 +207,14 @@ stop() {
 
 # Readings from the acquisition process; it returns once every one of
 # them is acknowledged (stored durably by the gateway).
-send_readings() { # first count
-	timeout 120 python3 "$SOURCE" send "$work/source.sock" "$1" "$2" \
+send_readings() { # first count [patient...]
+	timeout 120 "$PYTHON" "$SOURCE" send "$work/source.sock" "$@" \
 	    >>"$work/sent.txt" 2>"$work/source.err" || die "source: $(cat "$work/source.err")"
 }
 
 # The readings the collector received, in the order it received them.
 received() {
-	python3 "$SOURCE" received "$bodies" >"$work/received.txt" 2>"$work/recv.err" ||
+	"$PYTHON" "$SOURCE" received "$bodies" >"$work/received.txt" 2>"$work/recv.err" ||
 	    die "received: $(cat "$work/recv.err")"
 }
 
@@ -231,7 +238,7 @@ wait_received() { # count
 validate_bundles() {
 	[ -e "$MEDSEC_SOURCE_DIR/tests/validators/node_modules/fhir" ] || return 0
 	node "$VALIDATE" "$bodies"/* >"$work/validate.out" 2>&1 || die "FHIR: $(grep -v ': OK' "$work/validate.out" | head)"
-	python3 "$SOURCE" profile "$bodies" || die "the vital-signs profile"
+	"$PYTHON" "$SOURCE" profile "$bodies" || die "the vital-signs profile"
 }
 
 trail_has() { # event substring
@@ -257,6 +264,25 @@ test_req_1_16_uplink_simulator_bundles_are_vital_signs() {
 	wait_received 36
 	validate_bundles
 	stop
+}
+
+# The readings the collector gets from the simulator are the simulator's
+# stream, computed apart from the daemon (uplink_source.py writes the
+# generator again from its definition): every round whole and in order
+# from the first, each value the stream's, seq = time and vital.
+test_req_1_16_uplink_simulator_stream_arrives_whole_in_order() {
+	nginx_start collector
+	simulator=on start
+	wait_received 36
+	stop
+	"$PYTHON" "$SOURCE" sim-check "$bodies" daemon-uplink-01 2 >"$work/sim.out" 2>&1 ||
+	    die "not the simulator's stream: $(head -5 "$work/sim.out")"
+	[ "$(sed -n 's/^\([0-9]*\) rounds.*/\1/p' "$work/sim.out")" -ge 3 ] ||
+	    die "fewer than 3 rounds: $(cat "$work/sim.out")"
+	# Another device's stream (another seed) is not taken for this one.
+	"$PYTHON" "$SOURCE" sim-check "$bodies" daemon-uplink-02 2 >"$work/sim.other" 2>&1 &&
+	    die "the check took another device's stream"
+	return 0
 }
 
 refused_collector() { # cert [protocols] [what the refusal says]
@@ -307,8 +333,12 @@ test_req_1_20_uplink_sigkill_during_outage_loses_nothing_acknowledged() {
 	kill -KILL "$daemon_pid"
 	wait "$daemon_pid" 2>/dev/null
 	daemon_pid=
-	# The monitor's children leave when their channel closes.
-	for _ in $(seq 200); do pgrep -f "$conf" >/dev/null || break; sleep 0.05; done
+	wait_children_gone
+	# The killed uplink left its socket, the log its start: the restart
+	# is known by a socket and a log line of its own.
+	rm -f "$work/source.sock"
+	cat "$work/d.log" >>"$work/all.log"
+	: >"$work/d.log"
 	run_daemon
 	send_readings 25 8
 	nginx_start collector
@@ -321,10 +351,217 @@ test_req_1_20_uplink_sigkill_during_outage_loses_nothing_acknowledged() {
 	stop
 }
 
+# Every marker (one a line) found in the raw bytes of any file under a
+# directory, as "file: marker"; fails when there is one. Raw bytes: the
+# database's free pages and slack, its WAL and SHM, the queue's and the
+# keystore's files are read as they are on disk.
+scan_markers() { # dir markers-file
+	"$PYTHON" - "$1" "$2" <<'PY'
+import os, stat, sys
+root, listed = sys.argv[1], sys.argv[2]
+markers = [m.encode() for m in open(listed).read().split("\n") if m]
+found = 0
+for d, _, names in os.walk(root):
+    for name in names:
+        path = os.path.join(d, name)
+        if not stat.S_ISREG(os.lstat(path).st_mode):
+            continue
+        with open(path, "rb") as f:
+            data = f.read()
+        for m in markers:
+            if m in data:
+                print("%s: %s" % (path, m.decode()))
+                found += 1
+sys.exit(1 if found else 0)
+PY
+}
+
+# The marker values of the readings the collector holds, in the forms
+# they have in a Bundle: the patient ids, the references to them, the
+# readings' identifiers and times, and what every Observation has.
+bundle_markers() {
+	cat "$bodies"/* | grep -o \
+	    -e '"reference":"Patient/[^"]*"' \
+	    -e '"system":"urn:medsec:reading","value":"[^"]*"' \
+	    -e '"effectiveDateTime":"[^"]*"' | sort -u
+	cat "$bodies"/* | grep -o '"reference":"Patient/[^"]*"' |
+	    sed 's|.*Patient/||; s|"$||' | sort -u
+	printf '%s\n' '"resourceType":"Observation"' 'urn:medsec:reading'
+}
+
+# Batches waiting in the queue, as medsec status counts them (daemon
+# stopped: the device is the daemon's while it runs).
+queued_readings() {
+	"$MEDSEC" status --state "$state" >"$work/status.out" 2>&1
+	sed -n 's/^store-and-forward: .* batches (\([0-9]*\) readings.*/\1/p' "$work/status.out"
+}
+
+test_req_1_20_uplink_state_dir_keeps_no_reading_after_delivery() {
+	local a b
+	a=$(od -An -N8 -tx1 /dev/urandom | tr -d ' \n')
+	b=$(od -An -N8 -tx1 /dev/urandom | tr -d ' \n')
+	start
+	send_readings 1 24 "$a" "$b"
+	# Acknowledged to the source, so stored; the queue holds all of them
+	# once the daemon stopped, and no collector has seen any.
+	stop
+	[ "$(queued_readings)" = 24 ] || die "the queue does not hold the 24 readings: $(cat "$work/status.out")"
+	printf '%s\n' "$a" "$b" >"$work/markers"
+	scan_markers "$state" "$work/markers" >"$work/scan" ||
+	    die "a queued reading in clear on disk: $(head -5 "$work/scan")"
+	run_daemon
+	nginx_start collector
+	wait_received 24
+	diff "$work/sent.txt" "$work/received.txt" >"$work/diff" || die "readings differ: $(head "$work/diff")"
+	bundle_markers >>"$work/markers"
+	# The markers are what the collector got: every one is in its files
+	# (the scan finds them), and both patients are among them.
+	[ "$(grep -c . "$work/markers")" -ge $((24 * 2 + 4)) ] || die "too few markers: $(cat "$work/markers")"
+	"$PYTHON" - "$bodies" "$work/markers" <<'PY' || die "a marker is not in the collector's files"
+import os, sys
+d, listed = sys.argv[1], sys.argv[2]
+data = b"".join(open(os.path.join(d, n), "rb").read() for n in os.listdir(d))
+missing = [m for m in open(listed).read().split("\n") if m and m.encode() not in data]
+sys.exit("missing: %s" % missing[:5] if missing else 0)
+PY
+	# The scan finds a marker in the state directory when there is one.
+	grep -h -o '"reference":"Patient/[^"]*"' "$bodies"/* | head -1 >"$state/control.bin"
+	scan_markers "$state" "$work/markers" >"$work/scan" && die "the scan missed a planted marker"
+	grep -q "control.bin" "$work/scan" || die "the planted marker found elsewhere: $(head -3 "$work/scan")"
+	rm -f "$state/control.bin"
+	# With the daemon running: the acknowledgements (after the collector
+	# answered) destroy the batches, each in its own transaction.
+	for _ in $(seq 100); do
+		scan_markers "$state" "$work/markers" >"$work/scan" && break
+		sleep 0.1
+	done
+	scan_markers "$state" "$work/markers" >"$work/scan" ||
+	    die "delivered readings still on disk, daemon running: $(head -5 "$work/scan")"
+	stop
+	scan_markers "$state" "$work/markers" >"$work/scan" ||
+	    die "delivered readings still on disk, daemon stopped: $(head -5 "$work/scan")"
+	[ -z "$(queued_readings)" ] || die "the queue is not empty: $(cat "$work/status.out")"
+	grep -q "^WARNING: store-and-forward LOST" "$work/status.out" && die "readings lost: $(cat "$work/status.out")"
+	return 0
+}
+
+# The last operation the fault shim counted, by its trace in the log.
+faultio_ops() {
+	sed -n 's/^faultio: op \([0-9]*\):.*/\1/p' "$work/d.log" | tail -1
+}
+
+# A fresh run of the daemon on the provisioned device kept in template.
+fresh_run() {
+	rm -rf "$state" "$work/source.sock"
+	cp -a "$work/template" "$state"
+	cat "$work/d.log" >>"$work/all.log" 2>/dev/null
+	: >"$work/d.log"
+}
+
+# The monitor's children leave when their channel to it closes.
+wait_children_gone() {
+	for _ in $(seq 200); do pgrep -f "$conf" >/dev/null || return 0; sleep 0.05; done
+	die "the children of a cut monitor stayed"
+}
+
+# The power fails at file operation k of the monitor during an outage;
+# the gateway restarts and the collector returns. A last reading sent
+# then is delivered after every batch stored before it (the queue goes
+# oldest first): once the collector has it, all that survived the cut
+# has arrived. cut_result: "cut" when the power did fail (the crash point
+# was reached), "ran" when not; acked: how many readings the source had
+# acknowledged before.
+cut_at() { # k mode
+	local rc=0
+	fresh_run
+	daemon_bin=$FAULTIO_D daemon_env="MEDSEC_TEST_FAULTIO=crash_at=$1,mode=$2" run_daemon
+	"$PYTHON" "$SOURCE" send-cut "$work/source.sock" 1 24 "$work/run" 2>"$work/source.err" ||
+	    die "source: $(cat "$work/source.err")"
+	kill -TERM "$daemon_pid" 2>/dev/null
+	wait "$daemon_pid" || rc=$?
+	daemon_pid=
+	case $rc in
+	0) cut_result="ran" ;;
+	86) cut_result="cut" ;;
+	*) die "medsecd_faultio at $1 ($2) exited $rc" ;;
+	esac
+	wait_children_gone
+	rm -f "$work/source.sock"
+	: >"$work/d.log"
+	nginx_start collector
+	run_daemon
+	: >"$work/sent.txt"
+	send_readings 25 1
+	cat "$work/sent.txt" >>"$work/run.frames"
+	cat "$work/sent.txt" >>"$work/run.acked"
+	for _ in $(seq 300); do
+		cat "$bodies"/* 2>/dev/null | grep -q '"value":"daemon-uplink-01/p-1002/25"' && break
+		sleep 0.1
+	done
+	acked=$(($(grep -c . "$work/run.acked") - 1))
+	"$PYTHON" "$SOURCE" cut-check "$bodies" "$work/run.frames" "$work/run.acked" \
+	    >"$work/check.out" 2>&1 || die "power cut at $1 ($2): $(head -5 "$work/check.out")"
+	# Once: the check sees an acknowledged reading that did not arrive.
+	if [ -z "${check_checked:-}" ]; then
+		sed 's/^25 /26 /' "$work/sent.txt" | cat "$work/run.acked" - >"$work/run.lost"
+		"$PYTHON" "$SOURCE" cut-check "$bodies" "$work/run.frames" "$work/run.lost" \
+		    >"$work/check.lost" 2>&1 && die "the check missed a lost reading"
+		grep -q "acknowledged, never delivered: 26 " "$work/check.lost" ||
+		    die "the lost reading not named: $(head -3 "$work/check.lost")"
+		check_checked=1
+	fi
+	stop
+	nginx_stop
+	rm -rf "$bodies"
+}
+
+test_req_1_20_uplink_power_cut_during_outage_loses_nothing_acknowledged() {
+	# The queue is written by the monitor: the uplink (its own process,
+	# forked by the monitor and sandboxed) hands each batch over privsep
+	# (UP_PUT) and acknowledges the source once the monitor has committed
+	# it (monitor_uplink.c, h_put). So the shim in medsecd_faultio counts
+	# and cuts in the monitor and is disarmed in the children it forks
+	# (tests/helpers/medsecd_faultio/faultio_arm.c).
+	FAULTIO_D=$MEDSEC_BINARY_DIR/bin/medsecd_faultio
+	[ -x "$FAULTIO_D" ] || { echo "SKIP: medsecd_faultio not built"; exit 77; }
+	local first last k mode offset cuts=0 runs=0 after_ack=0 step
+	write_conf
+	"$MEDSEC" init --state "$state" --config "$conf" --device-id daemon-uplink-01 \
+	    >"$work/init.out" 2>&1 || die "init: $(cat "$work/init.out")"
+	cp -a "$state" "$work/template"
+	# Counting: the operations the monitor makes while it takes the
+	# readings of an outage (the collector down), after it started.
+	fresh_run
+	daemon_bin=$FAULTIO_D daemon_env=FAULTIO_TRACE=1 run_daemon
+	first=$(faultio_ops)
+	send_readings 1 24
+	last=$(faultio_ops)
+	stop
+	[ -n "$first" ] && [ "$last" -gt "$first" ] || die "the shim counted no operation ($first..$last)"
+	echo "operations during the outage: $((first + 1))..$last"
+	# About ten points a mode, the second mode's between the first's.
+	step=$(( (last - first + 9) / 10 ))
+	for mode in power_drop power_garble; do
+		offset=0
+		[ "$mode" = power_garble ] && offset=$((step / 2))
+		for k in $(seq $((first + 1 + offset)) "$step" "$last"); do
+			runs=$((runs + 1))
+			cut_at "$k" "$mode"
+			[ "$cut_result" = cut ] || continue
+			cuts=$((cuts + 1))
+			[ "$acked" -gt 0 ] && after_ack=$((after_ack + 1))
+		done
+	done
+	echo "$runs runs, $cuts power cuts, $after_ack of them after readings were acknowledged"
+	[ "$cuts" -gt 0 ] || die "no run lost power"
+	[ "$after_ack" -gt 0 ] || die "no power cut came after an acknowledgement"
+	return 0
+}
+
 test_req_2_1_uplink_malformed_frame_refused_counted_and_audited() {
 	nginx_start collector
 	start
-	python3 "$SOURCE" raw "$work/source.sock" '7 p-1001 heart_rate 72 1764700000000' \
+	"$PYTHON" "$SOURCE" raw "$work/source.sock" '7 p-1001 heart_rate 72 1764700000000' \
 	    '8 p-1001 pulse 72 1764700000000' '9 p-1001 spo2 140 1764700000000' \
 	    >"$work/raw.out" 2>&1 || die "raw: $(cat "$work/raw.out")"
 	grep -q "^ACK 7$" "$work/raw.out" || die "good frame not acknowledged: $(cat "$work/raw.out")"

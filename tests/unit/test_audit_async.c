@@ -10,6 +10,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -396,20 +397,33 @@ read_acks(int fd, struct ack *acks, size_t max)
 	return n;
 }
 
-static void
-crash_sweep(int mode)
+/*
+ * Crashes the workload at its k-th I/O operation for k = 1, 2, ... until
+ * a run completes; after each, recovery must keep every record reported
+ * durable, verify, and bring the sealed MAC key to the trail's epoch.
+ * With the clock frozen, every checkpoint after the first is put off
+ * (PERSIST_SPACING_US): the sweep then also cuts power while the key and
+ * anchor lag the trail, and returns how many runs did.
+ */
+static int
+crash_sweep(int mode, int clock_frozen)
 {
 	static struct trail tr;
+	struct fixture_clock clock = { 1767225600000000LL, 5000000 };
 	struct ack acks[CRASH_GROUPS * CRASH_GROUP + 1];
+	struct medsec_audit_verify_result res;
 	struct fixture f;
 	struct medsec_audit *a;
 	unsigned long k;
 	size_t n, acked_before_crash = 0;
-	int p[2], status, done = 0, crashed = 0;
+	uint64_t key_epoch_at_crash, key_epoch;
+	int p[2], status, done = 0, crashed = 0, lagging = 0;
 	pid_t pid;
 
 	for (k = 1; !done && k < 400; k++) {
 		fixture_setup(&f, 20, 8192);
+		if (clock_frozen)
+			fixture_clock_install(&clock);
 		assert_int_equal(pipe(p), 0);
 		pid = fork();
 		assert_true(pid >= 0);
@@ -433,16 +447,26 @@ crash_sweep(int mode)
 			assert_int_equal(n, CRASH_GROUPS * CRASH_GROUP);
 		}
 		fixture_reopen_keys(&f);
+		assert_int_equal(medsec_audit_key_epoch(f.ks,
+				     &key_epoch_at_crash), MEDSEC_OK);
 		/* Recovery after the cut, then a checkpoint over it all. */
 		a = open_trail(&f);
 		assert_int_equal(medsec_audit_checkpoint(a), MEDSEC_OK);
 		assert_int_equal(medsec_audit_close(a), MEDSEC_OK);
+		fixture_clock_uninstall();
 		trail_read(f.audit, &tr);
 		for (size_t i = 0; i < n; i++) {
 			assert_int_equal(acks[i].status, MEDSEC_OK);
 			assert_tag_at(&tr, acks[i].seq, acks[i].tag);
 		}
 		assert_intact(&f);
+		assert_int_equal(fixture_verify(&f, 1, &res), MEDSEC_OK);
+		assert_int_equal(medsec_audit_key_epoch(f.ks, &key_epoch),
+		    MEDSEC_OK);
+		assert_int_equal(key_epoch, res.epoch);
+		/* Behind by more than the checkpoint just taken: at the cut,
+		 * a durable checkpoint's key had not been stored yet. */
+		lagging += key_epoch_at_crash + 1 < res.epoch;
 		fixture_teardown(&f);
 	}
 	assert_true(done);
@@ -451,13 +475,16 @@ crash_sweep(int mode)
 	assert_int_equal(crashed, (int)(k - 2));
 	assert_true(crashed > 10);
 	assert_true(acked_before_crash > 0);
+	return lagging;
 }
 
 static void
 test_req_2_1_async_power_cut_loses_no_record_reported_durable(void **state)
 {
 	(void)state;
-	crash_sweep(FAULTIO_POWER_DROP);
+	if (crash_sweep(FAULTIO_POWER_DROP, 0) < 0) {
+		/* a count of runs, never negative */
+	}
 }
 
 static void
@@ -465,7 +492,118 @@ test_req_2_1_async_process_kill_loses_no_record_reported_durable(
     void **state)
 {
 	(void)state;
-	crash_sweep(FAULTIO_PROCESS);
+	if (crash_sweep(FAULTIO_PROCESS, 0) < 0) {
+		/* a count of runs, never negative */
+	}
+}
+
+/*
+ * Power cut at every I/O operation while checkpoints are put off: the
+ * sealed key and the anchor lag the trail at the cut, and recovery takes
+ * the trail as it is (no tampering reported), keeps every record reported
+ * durable and stores the key of the epoch reached.
+ */
+static void
+test_req_2_1_async_power_cut_while_checkpoint_persist_lags_recovers(
+    void **state)
+{
+	(void)state;
+	assert_true(crash_sweep(FAULTIO_POWER_DROP, 1) > 0);
+}
+
+/* Submits count records in groups of 16, one commit per group. */
+static void
+submit_groups(struct medsec_audit *a, int first, int count)
+{
+	struct ticket t[16];
+
+	for (int tag = first; tag < first + count;) {
+		int n = 0;
+
+		for (; n < 16 && tag < first + count; n++, tag++)
+			assert_int_equal(submit_tagged(a, &t[n], tag),
+			    MEDSEC_OK);
+		assert_int_equal(medsec_audit_commit(a), MEDSEC_OK);
+		for (int i = 0; i < n; i++)
+			assert_int_equal(t[i].status, MEDSEC_OK);
+	}
+}
+
+/* The sealed key's epoch, and the epoch the trail on disk has reached. */
+static void
+epochs(const struct fixture *f, uint64_t *key_epoch, uint64_t *trail_epoch)
+{
+	struct medsec_audit_verify_result res;
+
+	assert_int_equal(medsec_audit_key_epoch(f->ks, key_epoch), MEDSEC_OK);
+	assert_int_equal(fixture_verify(f, 1, &res), MEDSEC_OK);
+	*trail_epoch = res.epoch;
+}
+
+/*
+ * Under a steady stream of records a checkpoint's key and anchor are not
+ * stored at every epoch: the first is, the next ones wait until 50 ms
+ * after that store, and then the first flush stores the newest durable
+ * one. medsec_audit_checkpoint() and close store it at once. The anchor
+ * always names the checkpoint whose key is stored.
+ */
+static void
+test_req_2_1_checkpoint_persist_spaced_under_load_stored_by_close(
+    void **state)
+{
+	struct fixture_clock clock = { 1767225600000000LL, 5000000 };
+	struct audit_anchor anchor;
+	struct fixture f;
+	struct medsec_audit *a;
+	uint64_t key_epoch, trail_epoch, first, lagged;
+
+	(void)state;
+	fixture_setup(&f, 20, 1 << 20);
+	fixture_clock_install(&clock);
+	a = open_trail(&f);
+	epochs(&f, &first, &trail_epoch);
+	assert_int_equal(first, trail_epoch);
+	/* The first checkpoint of these is stored, the next four wait. */
+	submit_groups(a, 0, 100);
+	first++;
+	epochs(&f, &key_epoch, &trail_epoch);
+	assert_int_equal(key_epoch, first);
+	assert_true(trail_epoch >= first + 4);
+	assert_int_equal(audit_anchor_read(f.audit, &anchor), MEDSEC_OK);
+	assert_int_equal(anchor.epoch + 1, key_epoch);
+	lagged = trail_epoch;
+
+	/* 49.999 ms later: still put off; 50 ms: the next flush stores it. */
+	clock.mono_us += 49999;
+	submit_groups(a, 100, 1);
+	epochs(&f, &key_epoch, &trail_epoch);
+	assert_int_equal(key_epoch, first);
+	clock.mono_us += 1;
+	submit_groups(a, 101, 1);
+	epochs(&f, &key_epoch, &trail_epoch);
+	assert_int_equal(key_epoch, trail_epoch);
+	assert_true(key_epoch >= lagged);
+
+	/* Behind again, then an explicit checkpoint stores at once. */
+	submit_groups(a, 102, 60);
+	epochs(&f, &key_epoch, &trail_epoch);
+	assert_true(key_epoch < trail_epoch);
+	assert_int_equal(medsec_audit_checkpoint(a), MEDSEC_OK);
+	epochs(&f, &key_epoch, &trail_epoch);
+	assert_int_equal(key_epoch, trail_epoch);
+
+	/* Behind again, then close stores it. */
+	submit_groups(a, 162, 60);
+	epochs(&f, &key_epoch, &trail_epoch);
+	assert_true(key_epoch < trail_epoch);
+	assert_int_equal(medsec_audit_close(a), MEDSEC_OK);
+	epochs(&f, &key_epoch, &trail_epoch);
+	assert_int_equal(key_epoch, trail_epoch);
+	assert_int_equal(audit_anchor_read(f.audit, &anchor), MEDSEC_OK);
+	assert_int_equal(anchor.epoch + 1, key_epoch);
+	fixture_clock_uninstall();
+	assert_intact(&f);
+	fixture_teardown(&f);
 }
 
 /* The record bound: the submit that finds the queue full commits it. */
@@ -676,6 +814,40 @@ test_req_2_1_async_callback_submits_into_next_group(void **state)
 	fixture_teardown(&f);
 }
 
+/*
+ * The open segment's blocks are reserved up to its rotation size so that
+ * a group commit does not allocate, but its size stays that of the
+ * records written: reopening finds no torn tail and the trail verifies.
+ */
+static void
+test_audit_segment_blocks_reserved_size_unchanged(void **state)
+{
+	struct medsec_audit_open_report report;
+	struct fixture f;
+	struct medsec_audit *a;
+	struct stat st;
+	char seg[400];
+
+	(void)state;
+	fixture_setup(&f, 1000, 1 << 20);
+	a = open_trail(&f);
+	submit_groups(a, 0, 40);
+	snprintf(seg, sizeof(seg), "%s/seg-0000000000000001.log", f.audit);
+	assert_int_equal(stat(seg, &st), 0);
+	assert_true(st.st_size > 40 * 100);
+	assert_true(st.st_size < (1 << 20) / 4);
+	assert_true((int64_t)st.st_blocks * 512 >= (1 << 20));
+	assert_int_equal(medsec_audit_close(a), MEDSEC_OK);
+	assert_int_equal(medsec_audit_open(f.audit, f.ks, &f.opts, &a,
+			     &report), MEDSEC_OK);
+	assert_int_equal(report.cut_bytes, 0);
+	assert_int_equal(report.recovered, 0);
+	submit_groups(a, 40, 40);
+	assert_int_equal(medsec_audit_close(a), MEDSEC_OK);
+	assert_intact(&f);
+	fixture_teardown(&f);
+}
+
 static void MEDSEC_TEST_PASSES_NULL
 test_audit_async_bad_submit_refused_nothing_queued(void **state)
 {
@@ -831,11 +1003,14 @@ static const struct CMUnitTest tests[] = {
 	cmocka_unit_test(test_req_2_1_async_record_lost_before_reopen_never_reported_durable),
 	cmocka_unit_test(test_req_2_1_async_power_cut_loses_no_record_reported_durable),
 	cmocka_unit_test(test_req_2_1_async_process_kill_loses_no_record_reported_durable),
+	cmocka_unit_test(test_req_2_1_async_power_cut_while_checkpoint_persist_lags_recovers),
+	cmocka_unit_test(test_req_2_1_checkpoint_persist_spaced_under_load_stored_by_close),
 	cmocka_unit_test(test_req_2_1_async_full_queue_commits_first_never_drops),
 	cmocka_unit_test(test_req_2_1_async_full_queue_by_bytes_commits_first),
 	cmocka_unit_test(test_req_2_1_async_append_after_submit_keeps_order),
 	cmocka_unit_test(test_req_2_1_async_close_commits_pending_queue),
 	cmocka_unit_test(test_req_2_1_async_callback_submits_into_next_group),
+	cmocka_unit_test(test_audit_segment_blocks_reserved_size_unchanged),
 	cmocka_unit_test(test_audit_async_bad_submit_refused_nothing_queued),
 	cmocka_unit_test(test_req_2_1_plain_details_stored_exactly_as_the_parser_would),
 };

@@ -205,7 +205,9 @@ medsec_audit_close(struct medsec_audit *a)
 	pthread_mutex_lock(&a->lock);
 	while (a->flushing)
 		audit_wait_flush_locked(a);
-	r = a->failed;
+	/* A checkpoint the last flushes put off is stored before the key
+	 * and anchor are left behind for good. */
+	r = audit_persist_checkpoint_locked(a);
 	pthread_mutex_unlock(&a->lock);
 	audit_free(a);
 	return r;

@@ -583,6 +583,7 @@ audit_load_state(struct medsec_audit *a,
 		goto out;
 	}
 	apply_state(a, &st);
+	audit_segment_preallocate(a);
 	if ((r = audit_mac_rekey(a)) != MEDSEC_OK)
 		goto out;
 	report->next_seq = st.next_seq;

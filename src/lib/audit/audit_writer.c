@@ -16,6 +16,7 @@
  * refusing, so a therapy is never stopped by a full disk; the device is
  * flagged degraded and the held events are written on recovery.
  */
+#define _GNU_SOURCE /* fallocate, FALLOC_FL_KEEP_SIZE */
 #include <fcntl.h>
 #include <limits.h>
 #include <linux/futex.h>
@@ -167,6 +168,25 @@ genesis_anchor_write(struct medsec_audit *a,
 	    sizeof(enc), 0600);
 }
 
+/*
+ * Reserves the segment's blocks up to its rotation size, beyond its end
+ * (the size, and so the format, stay as they are): a group commit's
+ * fdatasync then writes the records and the inode's size, without
+ * allocating blocks and updating the allocation bitmaps each time. Only
+ * an optimisation: where the filesystem cannot, the segment grows as
+ * before, and the trail does not depend on it.
+ */
+void
+audit_segment_preallocate(struct medsec_audit *a)
+{
+	if (a->segfd < 0 || a->seg_durable >= a->opts.segment_bytes)
+		return;
+	if (fallocate(a->segfd, FALLOC_FL_KEEP_SIZE, (off_t)a->seg_durable,
+		(off_t)(a->opts.segment_bytes - a->seg_durable)) != 0) {
+		/* ENOSPC, EOPNOTSUPP: the writes allocate as they go. */
+	}
+}
+
 int
 audit_segment_create(struct medsec_audit *a, uint64_t segno)
 {
@@ -209,6 +229,7 @@ audit_segment_create(struct medsec_audit *a, uint64_t segno)
 		medsec_io_close(a->segfd);
 	a->segfd = fd;
 	a->seg_durable = a->seg_pending = AUDIT_SEG_HEADER_LEN;
+	audit_segment_preallocate(a);
 	return medsec_hash(MEDSEC_ALG_SHA256, raw, sizeof(raw), a->chain);
 }
 
@@ -264,7 +285,11 @@ encode_locked(struct medsec_audit *a, const struct medsec_audit_event_in *ev,
 	return MEDSEC_OK;
 }
 
-static int
+/*
+ * What the anchor will say; it is signed when persisted, since a newer
+ * checkpoint often replaces it before then (PERSIST_SPACING_US).
+ */
+static void
 anchor_prepare(struct medsec_audit *a, uint64_t seq, int64_t time_us)
 {
 	a->anchor.sign_alg = (uint16_t)a->sign_alg;
@@ -272,13 +297,13 @@ anchor_prepare(struct medsec_audit *a, uint64_t seq, int64_t time_us)
 	a->anchor.epoch = a->epoch;
 	a->anchor.time_us = time_us;
 	memcpy(a->anchor.chain, a->chain, AUDIT_CHAIN_LEN);
-	return anchor_sign(a, &a->anchor);
 }
 
 /*
  * Closes the current epoch: a checkpoint record carrying a signature over
  * the chain so far, then the MAC key moves one epoch forward and the old
- * one is wiped from memory (and from disk once the checkpoint is durable).
+ * one is wiped from memory (and from disk once the checkpoint is durable
+ * and persisted: see PERSIST_SPACING_US).
  */
 static int
 checkpoint_locked(struct medsec_audit *a)
@@ -310,9 +335,9 @@ checkpoint_locked(struct medsec_audit *a)
 		medsec_audit_detail_u64(&d, "state", a->state_gen);
 	if ((r = medsec_audit_detail_end(&d, &ev.details)) != MEDSEC_OK ||
 	    (r = encode_locked(a, &ev, ev.details, now, 0, NULL)) !=
-	    MEDSEC_OK ||
-	    (r = anchor_prepare(a, seq, now)) != MEDSEC_OK)
+	    MEDSEC_OK)
 		return r;
+	anchor_prepare(a, seq, now);
 	a->epoch++;
 	if ((r = audit_evolve_key(a->mac_key, a->epoch)) != MEDSEC_OK ||
 	    (r = audit_mac_rekey(a)) != MEDSEC_OK)
@@ -336,22 +361,84 @@ checkpoint_due(const struct medsec_audit *a)
 
 /* ---- flushing ---- */
 
+/*
+ * Persisting a checkpoint (the MAC key moved to its epoch in the keystore,
+ * the signed anchor replaced) costs five syncs and two file creations:
+ * several group commits' worth. Under a steady stream of records an epoch
+ * closes every few milliseconds, and persisting each checkpoint would put
+ * those syncs in series with the records' own. So a durable checkpoint is
+ * persisted at once only when the previous persist ended long enough ago
+ * (PERSIST_SPACING_US, or PERSIST_COST_SHARE times what that persist took
+ * when the disk is slow, so that persists take at most about 1/20 of the
+ * writer's time; never more than PERSIST_SPACING_MAX_US); otherwise by
+ * the first flush after that, by medsec_audit_checkpoint() or by close,
+ * whichever comes first, and a newer checkpoint in between takes its
+ * place. Meanwhile the sealed key and the anchor stay behind the trail,
+ * exactly as after a crash between a checkpoint's sync and its persist:
+ * recovery evolves the key forward and stores it again, and an anchor
+ * older than the trail's end is no sign of a cut. They are never ahead of
+ * it: only a durable checkpoint is persisted. The price is a wider window
+ * in which the keystore still holds the key of an epoch the trail has
+ * closed, and in which a cut tail goes unnoticed at open: under load, the
+ * records of at most that long.
+ */
+#define PERSIST_SPACING_US 50000
+#define PERSIST_SPACING_MAX_US 1000000
+#define PERSIST_COST_SHARE 20
+
+static int64_t
+persist_spacing(int64_t took_us)
+{
+	int64_t spacing = took_us * PERSIST_COST_SHARE;
+
+	if (spacing < PERSIST_SPACING_US)
+		return PERSIST_SPACING_US;
+	return spacing < PERSIST_SPACING_MAX_US ? spacing
+						: PERSIST_SPACING_MAX_US;
+}
+
+/* Stores the newest checkpoint's key and anchor, if it is durable. */
 static int
-persist_epoch_locked(struct medsec_audit *a)
+persist_epoch_locked(struct medsec_audit *a, int force)
 {
 	uint8_t raw[AUDIT_ANCHOR_LEN];
+	int64_t start, end;
 	int r;
 
 	if (a->ckpt_seq == 0 || a->durable_seq < a->ckpt_seq)
 		return MEDSEC_OK;
-	if ((r = audit_mac_key_store(a->ks, a->epoch, a->mac_key)) != MEDSEC_OK)
+	start = medsec_clock_mono_us();
+	if (!force && start < a->persist_after_mono)
+		return MEDSEC_OK;
+	if ((r = anchor_sign(a, &a->anchor)) != MEDSEC_OK ||
+	    (r = audit_mac_key_store(a->ks, a->epoch, a->mac_key)) != MEDSEC_OK)
 		return r;
 	audit_anchor_encode(&a->anchor, raw);
 	r = medsec_io_write_file_atomic(a->dir, AUDIT_ANCHOR_NAME, raw,
 	    sizeof(raw), 0600);
-	if (r == MEDSEC_OK)
-		a->ckpt_seq = 0;
-	return r;
+	if (r != MEDSEC_OK)
+		return r;
+	a->ckpt_seq = 0;
+	end = medsec_clock_mono_us();
+	a->persist_after_mono = end + persist_spacing(end - start);
+	return MEDSEC_OK;
+}
+
+int
+audit_persist_checkpoint_locked(struct medsec_audit *a)
+{
+	int r;
+
+	if (a->failed != 0)
+		return a->failed;
+	if ((r = persist_epoch_locked(a, 1)) != MEDSEC_OK) {
+		a->failed = MEDSEC_ERR_AUDIT_UNAVAILABLE;
+		medsec_log(MEDSEC_LOG_ERR, "audit", "audit trail failed (%s): "
+		    "the checkpoint's key and anchor were not stored",
+		    medsec_strerror(r));
+		return a->failed;
+	}
+	return MEDSEC_OK;
 }
 
 /*
@@ -405,7 +492,7 @@ lead_flush_locked(struct medsec_audit *a)
 	if (r == MEDSEC_OK) {
 		a->seg_durable += out.len;
 		a->durable_seq = out.last_seq;
-		r = persist_epoch_locked(a);
+		r = persist_epoch_locked(a, 0);
 	}
 	newly_failed = r != MEDSEC_OK && a->failed == 0;
 	if (r != MEDSEC_OK)
@@ -414,14 +501,28 @@ lead_flush_locked(struct medsec_audit *a)
 	a->spare = out;
 	a->flushing = 0;
 	atomic_fetch_add(&a->flush_gen, 1);
-	/* Waking dozens of writers takes a while: not under the lock. */
+	/* Waking dozens of writers takes a while: not under the lock. A
+	 * lone event loop has nobody to wake and spares the syscall: a
+	 * waiter counts itself before it reads flush_gen, so either it sees
+	 * the new generation or this sees it (both sequentially consistent). */
 	pthread_mutex_unlock(&a->lock);
-	futex_wake_all(&a->flush_gen);
+	if (atomic_load(&a->flush_waiters) > 0)
+		futex_wake_all(&a->flush_gen);
 	if (newly_failed)
 		medsec_log(MEDSEC_LOG_ERR, "audit", "audit trail failed (%s): "
 		    "records are no longer written and changes that need "
 		    "one are refused", medsec_strerror(r));
 	pthread_mutex_lock(&a->lock);
+}
+
+/* Sleeps until the flush of generation gen has ended. */
+static void
+wait_next_flush(struct medsec_audit *a, unsigned gen)
+{
+	atomic_fetch_add(&a->flush_waiters, 1);
+	while (atomic_load(&a->flush_gen) == gen)
+		futex_wait(&a->flush_gen, gen);
+	atomic_fetch_sub(&a->flush_waiters, 1);
 }
 
 /* Drops the lock until the flush in progress (if any) has ended. */
@@ -433,8 +534,7 @@ audit_wait_flush_locked(struct medsec_audit *a)
 	if (!a->flushing)
 		return;
 	pthread_mutex_unlock(&a->lock);
-	while (atomic_load(&a->flush_gen) == gen)
-		futex_wait(&a->flush_gen, gen);
+	wait_next_flush(a, gen);
 	pthread_mutex_lock(&a->lock);
 }
 
@@ -472,8 +572,7 @@ wait_durable_unlock(struct medsec_audit *a, uint64_t seq)
 		if (!a->flushing)
 			continue;
 		pthread_mutex_unlock(&a->lock);
-		while (atomic_load(&a->flush_gen) == gen)
-			futex_wait(&a->flush_gen, gen);
+		wait_next_flush(a, gen);
 		if (a->durable_seq >= seq)
 			return MEDSEC_OK;
 		if (a->failed != 0)
@@ -636,8 +735,9 @@ medsec_audit_checkpoint(struct medsec_audit *a)
 		if (checkpoint_locked(a) != MEDSEC_OK) {
 			a->failed = MEDSEC_ERR_AUDIT_UNAVAILABLE;
 			r = MEDSEC_ERR_AUDIT_UNAVAILABLE;
-		} else
-			r = audit_wait_durable_locked(a, a->next_seq - 1);
+		} else if ((r = audit_wait_durable_locked(a,
+			       a->next_seq - 1)) == MEDSEC_OK)
+			r = audit_persist_checkpoint_locked(a);
 	}
 	pthread_mutex_unlock(&a->lock);
 	return r;

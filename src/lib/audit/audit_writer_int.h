@@ -72,11 +72,15 @@ struct medsec_audit {
 	_Atomic uint64_t durable_seq;
 	atomic_int failed;
 	atomic_uint flush_gen; /* futex word: +1 after every flush */
+	atomic_int flush_waiters; /* asleep on flush_gen, or about to be */
 	/* A checkpoint waiting to become durable before its key and anchor
 	 * are persisted (persisting first could make a crash look like
 	 * truncation). */
 	uint64_t ckpt_seq;
 	struct audit_anchor anchor;
+	/* Before this (monotonic) time a durable checkpoint waits to be
+	 * persisted by a later flush (PERSIST_SPACING_US, audit_writer.c). */
+	int64_t persist_after_mono;
 	/* The database's state generation, recorded in every checkpoint
 	 * once known: the newest the trail holds, or the caller's newer one. */
 	int have_state_gen;
@@ -98,6 +102,8 @@ int audit_mac_key_store(struct medsec_keystore *ks, uint64_t epoch,
     const uint8_t *key);
 int audit_mac_key_load(struct medsec_audit *a, uint64_t *epochp);
 int audit_identity_load(struct medsec_audit *a);
+/* Reserves the open segment's blocks up to its rotation size. */
+void audit_segment_preallocate(struct medsec_audit *a);
 /* Starts segment segno; segment 1 gets the genesis anchor first. */
 int audit_segment_create(struct medsec_audit *a, uint64_t segno);
 void audit_wait_flush_locked(struct medsec_audit *a);
@@ -111,6 +117,12 @@ int audit_encode_event_locked(struct medsec_audit *a,
     int64_t time_us, uint16_t flags, uint64_t *seqp);
 /* Leads or waits for flushes until seq is durable or the trail failed. */
 int audit_wait_durable_locked(struct medsec_audit *a, uint64_t seq);
+/*
+ * Persists the newest checkpoint's key and anchor now if it is durable
+ * and not yet persisted (a flush may have put it off); a failure fails
+ * the trail.
+ */
+int audit_persist_checkpoint_locked(struct medsec_audit *a);
 
 /*
  * audit_async.c: reports every queued asynchronous record (close), and

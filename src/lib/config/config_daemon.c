@@ -135,6 +135,7 @@ const struct key_def config_daemon_keys[CONFIG_DAEMON_NKEYS] = {
 	    1u << 30, 1),
 	UPLINK_NUMBER("queue_max_age", uplink_queue_max_age, 60, 31u * 86400,
 	    0),
+	UPLINK_NUMBER("delivery_bound", uplink_delivery_bound, 1, 3600, 0),
 	{ "ship", "target", set_endpoint, 1, FIELD(ship_target), 0, 0, 0 },
 	{ "ship", "server_name", set_text, 1, FIELD(ship_server_name), 0,
 	    SIZE(ship_server_name), 0 },
@@ -538,6 +539,7 @@ config_daemon_defaults(struct medsec_config *cfg)
 	cfg->uplink_queue_max_batches = 100000;
 	cfg->uplink_queue_max_bytes = 256u << 20;
 	cfg->uplink_queue_max_age = 7u * 86400;
+	cfg->uplink_delivery_bound = 5;
 	cfg->ship_formats = MEDSEC_SHIP_SYSLOG;
 	cfg->ship_replay_window = 64;
 	cfg->ship_retry_max = 30;
