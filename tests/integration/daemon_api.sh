@@ -9,6 +9,9 @@
 daemon_test=api
 device_id=daemon-api-01
 limits_more='max_update_bytes = 64k'
+# The manufacturer's keys and trust (provision_more) go with each copy of
+# the provisioned device.
+provision_keeps=mfr
 # shellcheck source=daemon_lib.sh
 . "$(dirname "$0")/daemon_lib.sh"
 command -v jq >/dev/null || { echo "SKIP: needs jq"; exit 77; }

@@ -29,6 +29,8 @@ export MEDSEC_ATTACK_SLOW_SECONDS=${MEDSEC_ATTACK_SLOW_SECONDS:-15}
 export MEDSEC_ATTACK_SLOW_CONNECTIONS=${MEDSEC_ATTACK_SLOW_CONNECTIONS:-300}
 # shellcheck source=../attacks/daemon/lib.sh
 . "$attacks/lib.sh"
+# shellcheck source=provision_once.sh
+. "$(dirname "$0")/provision_once.sh"
 
 work=$(mktemp -d /tmp/medsecd-attacks-XXXXXX)
 chmod 755 "$work"
@@ -113,7 +115,13 @@ CONF
 
 ms() { "$MEDSEC" "$@" --state "$state"; }
 
+# The PKI and the device, once per configuration (provision_once.sh).
 provision() {
+	write_conf
+	provision_once "pki dev" provision_device "mkpki $(sha256sum <"$MEDSEC_SOURCE_DIR/tests/pki/mkpki.sh")"
+}
+
+provision_device() {
 	"$MEDSEC_SOURCE_DIR/tests/pki/mkpki.sh" "$pki" >/dev/null || die "mkpki"
 	chmod 644 "$pki"/*.pem
 	chmod 600 "$pki"/*.key

@@ -38,6 +38,9 @@ cleanup() {
 }
 trap cleanup EXIT
 
+# shellcheck source=provision_once.sh
+. "$(dirname "${BASH_SOURCE[0]}")/provision_once.sh"
+
 free_port() {
 	python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'
 }
@@ -80,9 +83,16 @@ msd() { "$MEDSEC" "$@" --state "$state"; }
 ms() { msd "$@"; }
 
 # A device with an administrator (chief), a clinician (nurse01) and an
-# auditor (aud01), made with the CLI before the daemon holds the device.
+# auditor (aud01), made with the CLI before the daemon holds the device:
+# once per test file and configuration, then copied (provision_once.sh).
+# A test file whose provision_more makes files outside the state
+# directory names them in provision_keeps (paths relative to $work).
 provision() { # [allow]
 	write_conf "${1:-}"
+	provision_once "dev ${provision_keeps:-}" provision_device "${device_id:-daemon-test-01}"
+}
+
+provision_device() {
 	"$MEDSEC" init --state "$state" --config "$conf" --device-id "${device_id:-daemon-test-01}" >"$work/init.out" 2>&1 || die "init: $(cat "$work/init.out")"
 	code=$(grep -Eo '[A-Z2-9]{5}(-[A-Z2-9]{5}){4}' "$work/init.out" | head -1)
 	printf '%s\n%s\n' "$code" "$admin_pw" | msd user setup chief --password-stdin >"$work/setup.out" 2>&1 || die "setup: $(cat "$work/setup.out")"

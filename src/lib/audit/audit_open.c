@@ -175,7 +175,9 @@ medsec_audit_open(const char *dir, struct medsec_keystore *ks,
 		if (r == MEDSEC_ERR_BUSY)
 			snprintf(report->message, sizeof(report->message),
 			    "another process is writing the audit trail "
-			    "(its lock was held for the %u ms waited)",
+			    "(its lock was held for the %u ms waited): "
+			    "while medsecd runs it holds the trail, so "
+			    "make the change through its API or stop it",
 			    a->opts.lock_wait_ms);
 		goto fail;
 	}
