@@ -125,7 +125,7 @@ audit_incident_failed(struct monitor *m, int kind, int r,
 }
 
 /*
- * The event itself is already in the trail when this runs, so a record
+ * The event's own record is submitted before this runs, so a record
  * store that refuses the incident loses no evidence: the failure is
  * logged and audited and the device keeps serving. Stopping it here
  * would turn a bookkeeping fault into a denial of care.

@@ -72,6 +72,28 @@ test_req_2_3_daemon_integrity_failure_opens_incident() {
 	    die "INCIDENT recorded before INTEGRITY_FAILURE"
 }
 
+# An incident store that refuses the write (an incident table of another
+# shape): the failure is logged and audited after the event's own
+# record, and the device goes on answering.
+test_req_2_3_daemon_incident_not_recorded_is_audited() {
+	provision
+	install_manifest
+	sqlite3 "$state/medsec.db" "CREATE TABLE incident(id TEXT PRIMARY KEY)" || die "sqlite3"
+	echo "mode=debug" >"$work/app/etc/gateway.conf"
+	launch
+	login aud01 "$nurse_pw"; [ "$st" = 201 ] || die "login"
+	[ "$(req GET /v1/integrity "$token")" = 200 ] || die "integrity: $(cat "$work/body")"
+	body_has '"status":"mismatch"'
+	[ "$(req GET /v1/health)" = 200 ] || die "health after the refused incident: $(cat "$work/body")"
+	grep -q 'incident (kind 0) not recorded' "$work/d.log" || die "the failure was not logged"
+	stop
+	trail_has INTEGRITY_FAILURE '"findings":1'
+	trail_has INCIDENT '"outcome":"failure"'
+	trail_has INCIDENT 'incident not recorded'
+	grep -q '"INCIDENT".*"outcome":"success"' "$work/trail.jsonl" && die "an incident was recorded as opened"
+	true
+}
+
 # Logins refused from one source until the guard has reported, tries
 # bounded; then the report has reached the incident store when $1 shows.
 flood_until() { # pattern-in-incident-show
