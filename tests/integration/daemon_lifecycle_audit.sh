@@ -14,6 +14,14 @@ daemon_test=lifecycle-audit
 
 skip() { echo "SKIP: $*"; exit 77; }
 
+# The scratch directory is removed at exit: unmount the tmpfs first, or
+# the removal stops at the busy mount point and leaves the directory.
+audit_tmpfs=
+cleanup_more() {
+	[ -z "$audit_tmpfs" ] || umount "$audit_tmpfs" 2>/dev/null
+	return 0
+}
+
 # The audit directory, as provisioned, moved onto a tmpfs of `size`.
 audit_on_tmpfs() { # size
 	local dir=$state/audit mode
@@ -21,6 +29,7 @@ audit_on_tmpfs() { # size
 	cp -a "$dir" "$work/audit.provisioned" || die "copy of the trail"
 	mount -t tmpfs -o "size=$1,mode=$mode" medsec-audit-test "$dir" ||
 	    skip "tmpfs cannot be mounted here"
+	audit_tmpfs=$dir
 	cp -a "$work/audit.provisioned/." "$dir/" || die "the trail does not fit in $1"
 }
 
@@ -51,6 +60,11 @@ disk_full_inner() {
 	[ "$(health_audit)" = degraded ] || die "health while the trail fails: $(cat "$work/body")"
 	login nurse01 "$nurse_pw"
 	[ "$st" = 201 ] && die "a login was served while its record could not be written"
+	# The monitor's recovery timer logs the failure on its next tick.
+	for i in $(seq 50); do
+		grep -q "audit trail cannot be written" "$work/d.log" && break
+		sleep 0.1
+	done
 	grep -q "audit trail cannot be written" "$work/d.log" || die "the failure was not logged"
 
 	# Space is freed: the monitor's next reopen brings the trail back
