@@ -140,7 +140,12 @@ _ma_s_client() { # file host port ca request [options...]
 	# With no request, s_client ends at the end of its input, after the
 	# handshake; with one, it waits for the server to answer and close.
 	[ -z "$req" ] || set -- -ign_eof "$@"
-	printf '%b' "$req" | timeout "${MEDSEC_ATTACK_TLS_SECONDS:-10}" openssl s_client \
+	# The request follows the handshake after a pause: in TLS 1.3 the
+	# server judges the client's certificate after its own Finished, and a
+	# request already in its receive buffer when it closes on the refusal
+	# turns the close into a reset that can overtake the alert.
+	{ [ -z "$req" ] || sleep "${MEDSEC_ATTACK_REQUEST_PAUSE:-0.5}"; printf '%b' "$req"; } |
+	    timeout "${MEDSEC_ATTACK_TLS_SECONDS:-10}" openssl s_client \
 	    -connect "$host:$port" -servername "$MEDSEC_ATTACK_SNI" \
 	    -verify_hostname "$MEDSEC_ATTACK_SNI" -CAfile "$ca" "$@" >"$file" 2>&1
 	echo "exit status $?" >>"$file"
