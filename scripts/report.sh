@@ -45,6 +45,19 @@ cache_value() {
 
 utc_now() { date -u +%Y-%m-%dT%H:%M:%SZ; }
 
+# Where the results come from, read before the tests run: the commit
+# the build was made from, not whatever the tree holds when they end.
+commit=unknown
+dirty=null
+if command -v git >/dev/null 2>&1 && git -C "$root" rev-parse --verify -q HEAD >/dev/null 2>&1; then
+	commit=$(git -C "$root" rev-parse HEAD)
+	if [ -n "$(git -C "$root" status --porcelain --untracked-files=no 2>/dev/null)" ]; then
+		dirty=true
+	else
+		dirty=false
+	fi
+fi
+
 # 1. The test suite, in two runs kept apart in the package: medsec's own
 # suite is component evidence (it proves the mechanisms); the tests that
 # run against medsecd itself, the reference gateway's software, are
@@ -73,17 +86,7 @@ echo "report: running the tests against medsecd (device evidence)"
 dev_collected=$(utc_now)
 [ "$status" = 0 ] || echo "report: warning: some tests failed (ctest exit $status); they appear as gaps"
 
-# 2. Where the results came from.
-commit=unknown
-dirty=null
-if command -v git >/dev/null 2>&1 && git -C "$root" rev-parse --verify -q HEAD >/dev/null 2>&1; then
-	commit=$(git -C "$root" rev-parse HEAD)
-	if [ -n "$(git -C "$root" status --porcelain --untracked-files=no 2>/dev/null)" ]; then
-		dirty=true
-	else
-		dirty=false
-	fi
-fi
+# 2. Where the results came from (the commit is read above).
 version=$("$medsec" --version | sed 's/^medsec //')
 cc=$(cache_value CMAKE_C_COMPILER)
 ccver=$("${cc:-cc}" --version 2>/dev/null | head -n 1 || true)
