@@ -148,6 +148,8 @@ struct medsec_config {
 	/* [daemon] */
 	char daemon_user[64];
 	uint32_t daemon_restart_backoff_max;
+	/* the local control socket <state_dir>/medsecd.sock: 0 off */
+	int daemon_control_socket;
 	/* [incident]: what users are told to do (MFDS 2.3); UTF-8 text */
 	char incident_contact[256];
 	char incident_phone[64];

@@ -575,6 +575,7 @@ monitor_free(struct monitor *m)
 	monitor_ship_free(m);
 	monitor_peer_watch_free(m);
 	login_pool_free(m->pool);
+	monitor_ctl_free(m);
 	close_channel(m);
 	for (i = 0; i < 4; i++)
 		if (m->sig_ev[i] != NULL)
@@ -643,7 +644,7 @@ monitor_run(const struct medsecd_options *opts,
 		goto out;
 	}
 	if (monitor_patients_start(m) != 0 || monitor_uplink_start(m) != 0 ||
-	    monitor_peer_watch_start(m) != 0)
+	    monitor_peer_watch_start(m) != 0 || monitor_ctl_start(m) != 0)
 		goto out;
 	start_worker(m);
 	if (monitor_ship_start(m) != 0) {

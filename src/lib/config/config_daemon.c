@@ -102,6 +102,8 @@ const struct key_def config_daemon_keys[CONFIG_DAEMON_NKEYS] = {
 	    SIZE(daemon_user), 0 },
 	{ "daemon", "restart_backoff_max", config_set_u32, 0,
 	    FIELD(daemon_restart_backoff_max), 1, 3600, 0 },
+	{ "daemon", "control_socket", config_set_bool, 0,
+	    FIELD(daemon_control_socket), 0, 1, 0 },
 	TEXT("contact", incident_contact),
 	TEXT("phone", incident_phone),
 	TEXT("email", incident_email),
@@ -530,6 +532,7 @@ config_daemon_defaults(struct medsec_config *cfg)
 	medsec_ini_copy(cfg->daemon_user, sizeof(cfg->daemon_user), "medsec",
 	    strlen("medsec"));
 	cfg->daemon_restart_backoff_max = 60;
+	cfg->daemon_control_socket = 1;
 	/* Readings come from the uplink (not yet): the simulator is opt-in. */
 	cfg->source_simulator = 0;
 	cfg->source_patients = 4;
