@@ -147,19 +147,44 @@ conn_free(struct ctl_conn *c)
 }
 
 static void
-on_reply_written(struct bufferevent *bev, void *arg)
-{
-	(void)bev;
-	conn_free(arg);
-}
-
-static void
 on_reply_event(struct bufferevent *bev, short what, void *arg)
 {
 	(void)bev;
 	(void)what;
 	conn_free(arg);
 }
+
+/* What a client sends after its request is read only to be wiped. */
+static void
+on_drain_read(struct bufferevent *bev, void *arg)
+{
+	struct evbuffer *in = bufferevent_get_input(bev);
+	size_t len = evbuffer_get_length(in);
+
+	(void)arg;
+	medsec_wipe(evbuffer_pullup(in, (ev_ssize_t)len), len);
+	evbuffer_drain(in, len);
+}
+
+/*
+ * Closing a Unix socket with bytes unread resets it, and the client may
+ * then lose the reply: the monitor ends its side and reads the rest
+ * until the client closes, within the read timeout.
+ */
+static void
+on_reply_written(struct bufferevent *bev, void *arg)
+{
+	struct ctl_conn *c = arg;
+
+	if (shutdown(c->fd, SHUT_WR) != 0) {
+		conn_free(c);
+		return;
+	}
+	bufferevent_setcb(bev, on_drain_read, NULL, on_reply_event, c);
+	if (bufferevent_enable(bev, EV_READ) != 0)
+		conn_free(c);
+}
+
 
 /* The one reply of the connection; it closes once written. */
 static void
