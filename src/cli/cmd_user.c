@@ -22,8 +22,15 @@ open_as_admin(struct cli_people *p, const struct cli_people_args *a)
 {
 	int r;
 
-	if ((r = cli_people_open(p, a->state, a->config)) != MEDSEC_OK)
+	if ((r = cli_people_open(p, a->state, a->config)) != MEDSEC_OK) {
+		if (r == MEDSEC_ERR_BUSY)
+			cli_fail("while medsecd runs, medsec user revoke-cert, "
+			    "disable, enable and unlock reach it through its "
+			    "control socket (%s/medsecd.sock, [daemon] "
+			    "control_socket); other account changes go through "
+			    "its API or wait until it is stopped", a->state);
 		return r;
+	}
 	/* The refusal is what the caller reports; closing only releases. */
 	if ((r = cli_people_admin(p, a->as, a->password_stdin)) != MEDSEC_OK)
 		(void)cli_people_close(p);
