@@ -249,14 +249,14 @@ static const struct ctl_status ctl_errors[] = {
 	    "anything else" },
 };
 
+/* after_login: status is the login's (STATE: a password to change). */
 static void
-ctl_reply_error(struct ctl_conn *c, int status)
+ctl_reply_error(struct ctl_conn *c, int status, int after_login)
 {
 	char msg[160];
 	size_t i;
 
-	/* A password that must be changed: the login's word for it. */
-	if (status == MEDSEC_ERR_STATE && c->verifying) {
+	if (status == MEDSEC_ERR_STATE && after_login) {
 		ctl_reply(c, status, "password_change_required", "the "
 		    "administrator's password must be changed first (medsec "
 		    "passwd, with medsecd stopped, or the API)");
@@ -424,7 +424,7 @@ run_op(struct ctl_conn *c, const struct medsec_account *acct)
 		return;
 	}
 	if (r != MEDSEC_OK) {
-		ctl_reply_error(c, r);
+		ctl_reply_error(c, r, 0);
 		return;
 	}
 	snprintf(msg, sizeof(msg), "%s %s: %s by %s", c->op->name,
@@ -439,7 +439,8 @@ on_login_done(void *arg, struct medsec_login_attempt *a, int verify_status)
 	struct medsec_account acct;
 	int r;
 
-	/* An attempt not verified is refused by finish, and counted. */
+	/* An attempt the pool did not verify is refused by finish, which
+	 * then changes nothing (MEDSEC_ERR_INVALID). */
 	(void)verify_status;
 	memset(&acct, 0, sizeof(acct));
 	r = medsec_identity_authenticate_finish(
@@ -449,13 +450,11 @@ on_login_done(void *arg, struct medsec_login_attempt *a, int verify_status)
 		conn_free(c);
 		goto out;
 	}
-	if (r != MEDSEC_OK) {
-		ctl_reply_error(c, r);
-		c->verifying = 0;
-		goto out;
-	}
 	c->verifying = 0;
-	run_op(c, &acct);
+	if (r != MEDSEC_OK)
+		ctl_reply_error(c, r, 1);
+	else
+		run_op(c, &acct);
 out:
 	medsec_wipe(&acct, sizeof(acct));
 }
@@ -469,7 +468,7 @@ authenticate(struct ctl_conn *c)
 
 	if ((r = medsec_identity_login_begin(medsec_device_identity(m->dev),
 	    c->req.as, c->source, &a)) != MEDSEC_OK) {
-		ctl_reply_error(c, r);
+		ctl_reply_error(c, r, 1);
 		return;
 	}
 	c->verifying = 1;
@@ -480,7 +479,7 @@ authenticate(struct ctl_conn *c)
 	if (r != MEDSEC_OK) {
 		c->verifying = 0;
 		medsec_login_attempt_free(a);
-		ctl_reply_error(c, r == MEDSEC_ERR_BUSY ? MEDSEC_ERR_BUSY : r);
+		ctl_reply_error(c, r, 0);
 	}
 }
 

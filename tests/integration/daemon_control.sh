@@ -282,6 +282,42 @@ test_req_1_6_cli_disable_peer_while_daemon_runs() {
 	no_signal_reload
 }
 
+# Fail closed: a revocation that is stored but whose list cannot be put
+# in force is never reported as done. Here the list cannot be parsed (a
+# malformed entry committed to the database behind the daemon's back), so
+# the daemon restarts its worker, which closes the peer's live connection,
+# refuses the revoked peer's requests from the database, records why, and
+# the CLI says the revocation is stored but not applied (exit 1).
+test_req_1_6_revocation_not_in_force_restarts_worker_and_is_reported() {
+	start
+	local fp i st
+	fp=$(cat "$pki/client-good.sha256")
+	live_peer good
+	"$MEDSEC_PYTHON" - "$state/medsec.db" <<'PY' || die "the malformed entry was not committed"
+import sqlite3, sys, time
+db = sqlite3.connect(sys.argv[1], timeout=30)
+with db:
+    db.execute("INSERT INTO revoked_certificate (cert_sha256, subject, revoked_us, reason) "
+               "VALUES ('not-a-digest', 'junk', ?, 'malformed')", (int(time.time() * 1e6),))
+db.close()
+PY
+	printf '%s\n' "$admin_pw" | ms user revoke-cert "$fp" --as chief --password-stdin --subject collector01 >"$work/o" 2>"$work/e" &&
+	    die "a revocation not in force was reported as done: $(cat "$work/o" "$work/e")"
+	grep -q 'medsecd refused (revocation_not_applied).*stored' "$work/e" || die "not the fail-closed report: $(cat "$work/e")"
+	wait "$client" || die "the revoked peer's live connection stayed open: $(tail -5 "$out.txt")"
+	client=
+	for i in $(seq 100); do
+		st=$(peer_served good)
+		[ "$st" != 000 ] && break
+		sleep 0.1
+	done
+	[ "$st" = 403 ] || die "the revoked peer got $st from the restarted worker"
+	stop_and_trail
+	trail_has CERT_REVOKED "\"chief\".*$local_source.*\"collector01\""
+	trail_has CONFIG_CHANGED "\"chief\".*$local_source.*\"revocation list\".*\"failure\".*worker restarted"
+	trail_has PEER_REFUSED "$fp"
+}
+
 # A user locked out by failed logins over the API is unlocked by the
 # administrator on the device while the daemon runs, and can log in at
 # once (MFDS 1.4: the lockout is released only by an administrator).
