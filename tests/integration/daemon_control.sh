@@ -367,6 +367,15 @@ test_control_socket_refuses_other_uid() {
 	chmod 644 "$work/req"
 	ctl_raw "$work/req" nobody >"$work/r"
 	grep -q '^refused: EACCES' "$work/r" || die "the service user reached the socket: $(cat "$work/r")"
+	# Nor does the worker hold the listening socket by inheritance: the
+	# monitor has it open, the worker does not.
+	local ino
+	# (The kernel shows the path it was bound by, /proc/self/fd/N/...:
+	# the listening medsecd.sock among the monitor's own sockets.)
+	ino=$(ls -l "/proc/$daemon_pid/fd" | grep -o 'socket:\[[0-9]*\]' | tr -dc '0-9\n' |
+	    while read -r i; do awk -v i="$i" '$7 == i && $6 == "01" && $8 ~ /\/medsecd\.sock$/ { print i }' /proc/net/unix; done | head -1)
+	[ -n "$ino" ] || die "the monitor holds no listening medsecd.sock"
+	! ls -l "/proc/$(worker_pid)/fd" | grep -q "socket:\[$ino\]" || die "the worker inherited the control socket"
 	chmod 755 "$state"
 	chmod 666 "$sock"
 	ctl_raw "$work/req" nobody >"$work/r"
