@@ -531,12 +531,21 @@ on_revocation_watch(evutil_socket_t fd, short what, void *arg)
 		    "reloaded: changed in the database", NULL);
 		return;
 	}
-	/* Tried again every tick until it loads; recorded once. */
+	/*
+	 * Tried again every tick until it loads; recorded once. A revocation
+	 * the worker never got would leave its peer's live connections open:
+	 * the worker is restarted once, which closes them all (its successor
+	 * refuses the peer's requests from the database).
+	 */
 	m->db_version = 0;
-	if (!m->revocation_watch_failing)
+	if (!m->revocation_watch_failing) {
+		if (m->worker_pid > 0)
+			kill(m->worker_pid, SIGTERM);
 		monitor_audit(m, MEDSEC_EV_CONFIG_CHANGED, "medsecd", "local",
 		    "revocation list", MEDSEC_AUDIT_FAILURE,
-		    "changed in the database, not reloaded", NULL);
+		    "changed in the database, not reloaded: worker restarted",
+		    NULL);
+	}
 	m->revocation_watch_failing = 1;
 }
 
