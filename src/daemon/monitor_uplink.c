@@ -23,6 +23,7 @@
 #include "medsec/crypto.h"
 #include "medsec/err.h"
 #include "medsec/fwdqueue.h"
+#include "medsec/incident.h"
 #include "monitor.h"
 #include "pool.h"
 #include "readings.h"
@@ -54,6 +55,8 @@ const struct privsep_rule uplink_rules[] = {
 	{ UP_SOURCE_ERROR, "uplink_source_error",
 	    sizeof(struct up_source_error), PS_STATE_SERVING,
 	    source_error_fields },
+	{ UP_SOURCE_THROTTLED, "uplink_source_throttled",
+	    sizeof(struct up_source_throttled), PS_STATE_SERVING, no_fields },
 };
 const size_t uplink_nrules = sizeof(uplink_rules) / sizeof(uplink_rules[0]);
 
@@ -262,6 +265,51 @@ h_source_error(struct monitor *m, uint32_t id, const uint8_t *payload)
 	    "source", MEDSEC_AUDIT_FAILURE, req.reason, details);
 }
 
+/*
+ * A source connection over [source] rate (MFDS 2.4, catalog H7): one
+ * record per connection per interval, as the guard does for network
+ * sources, and the flood incident, so that a stuck or hostile
+ * acquisition process raises the same alarm as a network flood.
+ */
+static void
+h_source_throttled(struct monitor *m, uint32_t id, const uint8_t *payload)
+{
+	struct up_source_throttled req;
+	struct medsec_audit_detail d;
+	const char *details = NULL;
+	char source[64], detail[320];
+
+	(void)id; /* a report: no reply */
+	memcpy(&req, payload, sizeof(req));
+	snprintf(source, sizeof(source), "local:pid=%u,uid=%u", req.pid,
+	    req.uid);
+	medsecd_log(LOG_ALERT, "uplink: source %s (connection %llu) over "
+	    "%u readings/s: %llu readings refused (%llu on the connection)",
+	    source, (unsigned long long)req.connection, req.rate,
+	    (unsigned long long)req.refused,
+	    (unsigned long long)req.refused_total);
+	medsec_audit_detail_init(&d);
+	medsec_audit_detail_str(&d, "listener", "source");
+	medsec_audit_detail_u64(&d, "connection", req.connection);
+	medsec_audit_detail_u64(&d, "refused_readings", req.refused);
+	medsec_audit_detail_u64(&d, "refused_total", req.refused_total);
+	medsec_audit_detail_u64(&d, "rate", req.rate);
+	medsec_audit_detail_u64(&d, "burst", req.burst);
+	medsec_audit_detail_u64(&d, "over_ms", req.over_ms);
+	if (medsec_audit_detail_end(&d, &details) != MEDSEC_OK)
+		details = NULL;
+	monitor_audit(m, MEDSEC_EV_THROTTLED, NULL, source, "source",
+	    MEDSEC_AUDIT_FAILURE, "over the source rate", details);
+	snprintf(detail, sizeof(detail), "acquisition process %s over %u "
+	    "readings/s on the source socket: %llu readings refused",
+	    source, req.rate, (unsigned long long)req.refused_total);
+	monitor_incident(m, MEDSEC_INCIDENT_ON_FLOOD, detail, "The gateway "
+	    "refused that connection's readings over its rate (ERR rate) and "
+	    "recorded them in its audit trail (THROTTLED); the readings of "
+	    "other sources and the delivery to the collector continued. "
+	    "Check the acquisition process named.");
+}
+
 static const struct monitor_dispatch uplink_dispatch[] = {
 	{ UP_READY, h_ready },
 	{ UP_PUT, h_put },
@@ -269,6 +317,7 @@ static const struct monitor_dispatch uplink_dispatch[] = {
 	{ UP_ACK, h_ack },
 	{ UP_REFUSED, h_refused },
 	{ UP_SOURCE_ERROR, h_source_error },
+	{ UP_SOURCE_THROTTLED, h_source_throttled },
 };
 
 /* ---- the channel ---- */

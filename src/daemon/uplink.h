@@ -37,6 +37,7 @@ enum uplink_msg {
 	UP_ACK,		/* the collector took a batch */
 	UP_REFUSED,	/* a delivery failed: the collector or the channel */
 	UP_SOURCE_ERROR, /* a malformed frame from the source socket */
+	UP_SOURCE_THROTTLED, /* readings over a connection's rate */
 	/* monitor to uplink */
 	UP_PUT_DONE = 240,
 	UP_BATCH,	/* struct up_batch + the Bundle */
@@ -96,6 +97,17 @@ struct up_source_error {
 	char reason[UPLINK_REASON_LEN];
 	uint32_t count;
 	uint32_t pad;
+};
+
+/* Readings of one source connection refused over [source] rate. */
+struct up_source_throttled {
+	uint32_t pid;		/* the source process; 0: unknown */
+	uint32_t uid;		/* UINT32_MAX: unknown */
+	uint64_t connection;	/* the uplink's number of the connection */
+	uint64_t refused;	/* since the last report */
+	uint64_t refused_total;	/* on this connection */
+	uint32_t rate, burst;
+	uint64_t over_ms;	/* from the first refusal reported here */
 };
 
 /* The rules of the uplink's messages, checked by the monitor. */
