@@ -57,6 +57,8 @@ const struct privsep_rule uplink_rules[] = {
 	    source_error_fields },
 	{ UP_SOURCE_THROTTLED, "uplink_source_throttled",
 	    sizeof(struct up_source_throttled), PS_STATE_SERVING, no_fields },
+	{ UP_LATE, "uplink_late", sizeof(struct up_late), PS_STATE_SERVING,
+	    no_fields },
 };
 const size_t uplink_nrules = sizeof(uplink_rules) / sizeof(uplink_rules[0]);
 
@@ -242,6 +244,33 @@ h_refused(struct monitor *m, uint32_t id, const uint8_t *payload)
 	    MEDSEC_AUDIT_FAILURE, req.reason, details);
 }
 
+/* Late readings of one report interval: one record, never one each. */
+static void
+h_late(struct monitor *m, uint32_t id, const uint8_t *payload)
+{
+	struct up_late req;
+	struct medsec_audit_detail d;
+	const char *details = NULL;
+	char reason[160];
+
+	(void)id; /* a report: no reply */
+	memcpy(&req, payload, sizeof(req));
+	snprintf(reason, sizeof(reason), "%llu of %llu readings delivered "
+	    "later than the %u s delivery bound (worst %lld ms)",
+	    (unsigned long long)req.late, (unsigned long long)req.delivered,
+	    req.bound_s, (long long)req.worst_ms);
+	medsec_audit_detail_init(&d);
+	medsec_audit_detail_u64(&d, "late_readings", req.late);
+	medsec_audit_detail_u64(&d, "delivered_readings", req.delivered);
+	medsec_audit_detail_u64(&d, "late_total", req.late_total);
+	medsec_audit_detail_i64(&d, "worst_ms", req.worst_ms);
+	medsec_audit_detail_u64(&d, "bound_seconds", req.bound_s);
+	if (medsec_audit_detail_end(&d, &details) != MEDSEC_OK)
+		details = NULL;
+	monitor_audit(m, MEDSEC_EV_FWD_DELIVERY_LATE, "medsecd", "local",
+	    m->cfg.uplink_url, MEDSEC_AUDIT_FAILURE, reason, details);
+}
+
 static void
 h_source_error(struct monitor *m, uint32_t id, const uint8_t *payload)
 {
@@ -318,6 +347,7 @@ static const struct monitor_dispatch uplink_dispatch[] = {
 	{ UP_REFUSED, h_refused },
 	{ UP_SOURCE_ERROR, h_source_error },
 	{ UP_SOURCE_THROTTLED, h_source_throttled },
+	{ UP_LATE, h_late },
 };
 
 /* ---- the channel ---- */

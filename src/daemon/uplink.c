@@ -191,15 +191,15 @@ report_failure(struct uplink *u, const struct uplink_result *res)
 /*
  * The delivery bound, once per [limits] throttle_report_seconds while
  * readings are delivered: the counts to the operator's log, and the late
- * ones, if any, to the monitor, which records them as the collector's
- * delivery failing (PEER_REFUSED, attempts = late readings). After an
+ * ones, if any, to the monitor, which records them in one
+ * FWD_DELIVERY_LATE. After an
  * outage every queued reading is late: still one report per interval.
  */
 static void
 report_bound(struct uplink *u)
 {
 	struct uplink_bound *b = &u->bound;
-	struct up_refused late;
+	struct up_late late;
 	int64_t now = medsec_clock_mono_us();
 
 	if (b->interval_delivered == 0 || (u->bound_reported_us != 0 &&
@@ -216,17 +216,12 @@ report_bound(struct uplink *u)
 	    (unsigned long long)b->late, (unsigned long long)b->delivered);
 	if (b->interval_late > 0) {
 		memset(&late, 0, sizeof(late));
-		snprintf(late.reason, sizeof(late.reason), "%llu of %llu "
-		    "readings delivered later than the %u s delivery bound "
-		    "(worst %lld ms); %llu late in all",
-		    (unsigned long long)b->interval_late,
-		    (unsigned long long)b->interval_delivered,
-		    u->cfg.uplink_delivery_bound,
-		    (long long)(b->interval_worst_us / 1000),
-		    (unsigned long long)b->late);
-		late.count = (uint32_t)(b->interval_late > UINT32_MAX ?
-		    UINT32_MAX : b->interval_late);
-		send_monitor(u, UP_REFUSED, 0, &late, sizeof(late));
+		late.late = b->interval_late;
+		late.delivered = b->interval_delivered;
+		late.late_total = b->late;
+		late.worst_ms = b->interval_worst_us / 1000;
+		late.bound_s = u->cfg.uplink_delivery_bound;
+		send_monitor(u, UP_LATE, 0, &late, sizeof(late));
 	}
 	uplink_bound_interval_reset(b);
 	u->bound_reported_us = now;

@@ -38,6 +38,7 @@ enum uplink_msg {
 	UP_REFUSED,	/* a delivery failed: the collector or the channel */
 	UP_SOURCE_ERROR, /* a malformed frame from the source socket */
 	UP_SOURCE_THROTTLED, /* readings over a connection's rate */
+	UP_LATE,	/* readings delivered past [uplink] delivery_bound */
 	/* monitor to uplink */
 	UP_PUT_DONE = 240,
 	UP_BATCH,	/* struct up_batch + the Bundle */
@@ -89,6 +90,16 @@ struct up_refused {
 	uint32_t count;
 	uint32_t tls;	/* 1: the TLS channel failed (certificate, version) */
 	int32_t http;	/* the collector's answer; 0: none */
+	uint32_t pad;
+};
+
+/* The delivery bound's interval with late readings (uplink_bound.h). */
+struct up_late {
+	uint64_t late;		/* in the interval */
+	uint64_t delivered;	/* in the interval */
+	uint64_t late_total;	/* since the uplink started */
+	int64_t worst_ms;	/* the latest reading of the interval */
+	uint32_t bound_s;
 	uint32_t pad;
 };
 
