@@ -54,6 +54,7 @@ struct monitor {
 	struct event *revocation_watch;
 	int64_t db_version;	/* PRAGMA data_version at the last look */
 	int revocation_watch_failing;	/* a reload it asked for failed */
+	uint64_t revocation_restart_of;	/* worker generation to restart */
 	struct monitor_ctl *ctl;	/* monitor_ctl.c; NULL: socket off */
 	union {
 		uint64_t align;

@@ -290,6 +290,38 @@ audit_refused_revocation(struct monitor *m, const struct medsec_subject *who,
  * maps every peer request from the database, where the revocation is.
  * 0 when the list is in force; -1 (logged and audited) when not.
  */
+#define ENFORCE_RESTART_GRACE_S 1
+
+static void
+on_enforce_restart(evutil_socket_t fd, short what, void *arg)
+{
+	struct monitor *m = arg;
+
+	(void)fd;
+	(void)what;
+	/* A worker started since has the database's word already. */
+	if (!m->stopping && m->worker_pid > 0 &&
+	    m->generation == m->revocation_restart_of)
+		kill(m->worker_pid, SIGTERM);
+}
+
+/*
+ * The restart waits a moment, so that the answer saying it is coming
+ * reaches the administrator through the worker it ends; meanwhile the
+ * revoked peer's connections stay harmless, as each of its requests is
+ * refused from the database.
+ */
+static void
+restart_worker_soon(struct monitor *m)
+{
+	const struct timeval grace = { ENFORCE_RESTART_GRACE_S, 0 };
+
+	m->revocation_restart_of = m->generation;
+	if (event_base_once(m->base, -1, EV_TIMEOUT, on_enforce_restart, m,
+	    &grace) != 0 && m->worker_pid > 0)
+		kill(m->worker_pid, SIGTERM);
+}
+
 int
 monitor_peer_enforce(struct monitor *m, const char *actor, const char *source)
 {
@@ -298,8 +330,7 @@ monitor_peer_enforce(struct monitor *m, const char *actor, const char *source)
 	medsecd_log(LOG_ALERT, "a revocation is stored but its list could not "
 	    "be put in force; restarting the worker to close every "
 	    "connection");
-	if (m->worker_pid > 0)
-		kill(m->worker_pid, SIGTERM);
+	restart_worker_soon(m);
 	m->db_version = 0;
 	m->revocation_watch_failing = 1;
 	monitor_audit(m, MEDSEC_EV_CONFIG_CHANGED, actor, source,
@@ -539,8 +570,7 @@ on_revocation_watch(evutil_socket_t fd, short what, void *arg)
 	 */
 	m->db_version = 0;
 	if (!m->revocation_watch_failing) {
-		if (m->worker_pid > 0)
-			kill(m->worker_pid, SIGTERM);
+		restart_worker_soon(m);
 		monitor_audit(m, MEDSEC_EV_CONFIG_CHANGED, "medsecd", "local",
 		    "revocation list", MEDSEC_AUDIT_FAILURE,
 		    "changed in the database, not reloaded: worker restarted",
