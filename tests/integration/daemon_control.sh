@@ -421,18 +421,31 @@ test_control_socket_bad_requests_refused_silent_client_closed() {
 }
 
 # The socket exists while the daemon runs and is listed as a service; it
-# is gone after SIGTERM; a stale file from a crash is replaced at start;
-# a second medsecd on the same device is refused and the first keeps its
-# socket.
+# is gone after SIGTERM; one that answers is never taken over, a stale
+# file from a crash is replaced at start; a second medsecd on the same
+# device is refused and the first keeps its socket.
 test_control_socket_lifecycle() {
 	api_port=$(free_port)
 	peer_port=$(free_port)
 	provision
 	"$MEDSECD" -c "$conf" --print-services >"$work/svc" || die "print-services failed"
 	grep -q "^control unix $sock" "$work/svc" || die "the control socket is not listed: $(cat "$work/svc")"
-	# A stale socket, as a killed medsecd leaves it: bound, nobody listening.
-	python3 -c 'import socket, sys; s = socket.socket(socket.AF_UNIX); s.bind(sys.argv[1])' "$sock"
-	[ -S "$sock" ] || die "no stale socket made"
+	# A live socket someone answers on is not taken over: medsecd refuses
+	# to start and leaves it as it is.
+	python3 -c 'import socket, sys, time
+s = socket.socket(socket.AF_UNIX); s.bind(sys.argv[1]); s.listen(4); time.sleep(120)' "$sock" &
+	client=$!
+	local i
+	for i in $(seq 100); do [ -S "$sock" ] && break; sleep 0.05; done
+	[ -S "$sock" ] || die "no live socket made"
+	"$MEDSECD" -f -c "$conf" >"$work/taken.log" 2>&1 && die "medsecd started over a live control socket"
+	grep -q 'another medsecd answers on .*medsecd.sock' "$work/taken.log" || die "the refusal's message: $(cat "$work/taken.log")"
+	[ -S "$sock" ] || die "the live socket was removed"
+	# Its owner killed, the file stays behind as a crash leaves it: stale.
+	kill "$client"
+	wait "$client" 2>/dev/null
+	client=
+	[ -S "$sock" ] || die "no stale socket left"
 	launch
 	grep -q 'replacing .*medsecd.sock' "$work/d.log" || die "the stale socket was not replaced: $(cat "$work/d.log")"
 	printf '{"op":"enable","as":"chief","password":"%s","target":"nurse01"}\n' "$admin_pw" >"$work/req"
