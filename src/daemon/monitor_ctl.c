@@ -185,7 +185,6 @@ on_reply_written(struct bufferevent *bev, void *arg)
 		conn_free(c);
 }
 
-
 /* The one reply of the connection; it closes once written. */
 static void
 ctl_reply(struct ctl_conn *c, int status, const char *code,
@@ -762,8 +761,9 @@ monitor_ctl_start(struct monitor *m)
 	m->ctl->dirfd = -1;
 	errno = 0;
 	if (bind_socket(m) != 0) {
-		medsecd_log(LOG_ERR, "control socket %s/%s: %s", m->cfg.state_dir,
-		    CTL_SOCKET_NAME, errno != 0 ? strerror(errno) : "refused");
+		medsecd_log(LOG_ERR, "control socket %s/%s: %s",
+		    m->cfg.state_dir, CTL_SOCKET_NAME,
+		    errno != 0 ? strerror(errno) : "refused");
 		return -1;
 	}
 	m->ctl->accept_ev = event_new(m->base, m->ctl->fd, EV_READ | EV_PERSIST,
