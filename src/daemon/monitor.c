@@ -521,9 +521,20 @@ on_sighup(evutil_socket_t sig, short what, void *arg)
 	    &m->cfg, sizeof(m->cfg), -1)) != MEDSEC_OK)
 		medsecd_log(LOG_NOTICE, "new configuration not sent to the "
 		    "worker: %s", medsec_strerror(r));
-	/* A list that does not load is logged there; the one in force
-	 * stays, and the rest of the configuration still applies. */
-	monitor_peer_reload(m);
+	/*
+	 * The rest of the configuration applies either way. A revocation
+	 * list that cannot be put in force may hold a revocation the
+	 * worker has not got: enforcing restarts the worker (closing every
+	 * connection) and records that; the reload is recorded as such.
+	 */
+	if (monitor_peer_enforce(m, "medsecd", "local") != 0) {
+		monitor_audit(m, MEDSEC_EV_CONFIG_CHANGED, "medsecd", "local",
+		    m->config_path, MEDSEC_AUDIT_FAILURE, "reloaded; the "
+		    "revocation list not in force, worker restarted", NULL);
+		medsecd_log(LOG_NOTICE, "configuration reloaded; the "
+		    "revocation list is not in force");
+		return;
+	}
 	monitor_audit(m, MEDSEC_EV_CONFIG_CHANGED, "medsecd", "local",
 	    m->config_path, MEDSEC_AUDIT_SUCCESS, "reloaded", NULL);
 	medsecd_log(LOG_NOTICE, "configuration reloaded");

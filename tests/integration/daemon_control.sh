@@ -248,7 +248,7 @@ test_req_1_6_cli_revoke_cert_while_daemon_runs_closes_live_connection() {
 	revoked_peer_shut_out good
 	kill -0 "$daemon_pid" || die "medsecd exited"
 	stop_and_trail
-	trail_has CERT_REVOKED "\"chief\".*$local_source.*\"collector01\".*key compromise"
+	trail_has CERT_REVOKED "\"chief\".*$local_source.*\"collector01\".*key compromise.*\"cert_sha256\":\"$fp\""
 	trail_has LOGIN_SUCCESS "\"chief\".*$local_source"
 	trail_has PEER_REFUSED "$fp.*live connection closed"
 	trail_has TLS_FAILURE '"revoked (revocation list)"'

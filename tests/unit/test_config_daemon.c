@@ -258,6 +258,14 @@ test_config_source_section(void **state)
 	expect_error("[source]\nburst = 1000001\n", 2, "source.burst",
 	    "out of range");
 	expect_error("[source]\nrate = 20/s\n", 2, "source.rate", "20/s");
+	/* The local control socket: on unless turned off. */
+	assert_int_equal(parse("[daemon]\n", &cfg, &err), MEDSEC_OK);
+	assert_int_equal(cfg.daemon_control_socket, 1);
+	assert_int_equal(parse("[daemon]\ncontrol_socket = off\n", &cfg,
+	    &err), MEDSEC_OK);
+	assert_int_equal(cfg.daemon_control_socket, 0);
+	expect_error("[daemon]\ncontrol_socket = sometimes\n", 2,
+	    "daemon.control_socket", "'sometimes'");
 }
 
 static void
