@@ -159,6 +159,8 @@ struct medsec_config {
 	uint32_t source_patients;	/* simulated patients, 1..64 */
 	uint32_t source_interval;	/* seconds between readings, 1..3600 */
 	char source_socket[256];	/* an acquisition process's socket */
+	uint32_t source_rate;		/* readings/s per source connection */
+	uint32_t source_burst;		/* readings above the rate at once */
 	/* [uplink]: vital signs to the hospital's collector (MFDS 1.16) */
 	char uplink_url[256];		/* https://host[:port]/path; "": off */
 	char uplink_client_cert[256];	/* PEM, the uplink's certificate */
