@@ -3,8 +3,9 @@
  *
  * The tables (the third-party list and the project's additions) are
  * built at compile time (cmake/passwords.cmake), sorted and lowercased,
- * so a lookup is a binary search with no lock and no start-up cost. The candidate is lowercased into a stack buffer that is
- * wiped before return; nothing else holds a copy.
+ * so a lookup is a binary search with no lock and no start-up cost.
+ * The candidate is lowercased into a stack buffer that is wiped before
+ * return; nothing else holds a copy.
  *
  * The normalized check (password_common_find) walks the same tables:
  * the candidate is read one byte at a time, each byte as itself or as
