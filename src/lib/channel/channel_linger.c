@@ -101,7 +101,7 @@ channel_linger_take(struct medsec_channel *ch, struct event_base *base,
 	if (ch == NULL || base == NULL || fd < 0 ||
 	    ch->nlingering >= ch->linger_max ||
 	    (l = calloc(1, sizeof(*l))) == NULL)
-		return NULL; /* closed at once, as before: the alert may be lost */
+		return NULL; /* closed at once: the alert may be lost */
 	if ((l->fd = dup(fd)) < 0) {
 		free(l);
 		return NULL;
