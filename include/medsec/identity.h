@@ -59,6 +59,9 @@ struct medsec_identity_options {
 	uint32_t password_max_age_days; /* 0: none */
 	uint32_t setup_code_hours;
 	int emergency_access;
+	/* The device's id, refused inside a password as a device word
+	 * (MFDS 1.9); "" for none. */
+	char device_id[64];
 };
 
 /* Options from a loaded configuration (see config.h [auth]). */

@@ -238,8 +238,12 @@ open_people(struct medsec_device *dev, char *err, size_t errlen)
 	    &dev->sessions)) != MEDSEC_OK)
 		return device_err(err, errlen, r, "%s: sessions: %s",
 		    dev->state_dir, medsec_strerror(r));
-	if ((r = medsec_identity_options_from_config(&dev->cfg, &io)) !=
-	    MEDSEC_OK ||
+	if ((r = medsec_identity_options_from_config(&dev->cfg, &io)) ==
+	    MEDSEC_OK)
+		/* The provisioned id, whatever the configuration says. */
+		snprintf(io.device_id, sizeof(io.device_id), "%s",
+		    dev->device_id);
+	if (r != MEDSEC_OK ||
 	    (r = medsec_identity_open(dev->db, dev->audit, &dev->roles,
 	    dev->sessions, &io, &dev->id)) != MEDSEC_OK)
 		return device_err(err, errlen, r, "%s: identity store: %s",

@@ -75,6 +75,7 @@ medsec_identity_options_from_config(const struct medsec_config *cfg,
 	o->password_max_age_days = cfg->auth_password_max_age_days;
 	o->setup_code_hours = cfg->auth_setup_code_hours;
 	o->emergency_access = cfg->auth_emergency_access;
+	snprintf(o->device_id, sizeof(o->device_id), "%s", cfg->device_id);
 	return MEDSEC_OK;
 }
 

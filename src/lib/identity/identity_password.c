@@ -45,11 +45,13 @@ int
 identity_password_acceptable(struct medsec_identity *id, const char *name,
     const char *pw, size_t pwlen, char *why, size_t whylen)
 {
+	const char *words[1] = { id->o.device_id };
 	char msg[256];
 	int rule;
 
-	rule = medsec_password_check(id->o.profile, name, pw, pwlen, msg,
-	    sizeof(msg));
+	/* The device's own id is what an installer reaches for first. */
+	rule = medsec_password_check_context(id->o.profile, name, words,
+	    id->o.device_id[0] != '\0' ? 1 : 0, pw, pwlen, msg, sizeof(msg));
 	if (rule == MEDSEC_PWRULE_OK && reused(id, name, pw, pwlen)) {
 		rule = MEDSEC_PWRULE_REUSED;
 		snprintf(msg, sizeof(msg), "password was used recently: "
