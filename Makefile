@@ -75,19 +75,30 @@ test-asan: build-asan
 	    UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
 	    $(ctest_cpus) -LE nosan --output-on-failure --output-junit junit.xml
 
-# The whole suite twice, the normal build then ASan + UBSan; beside it, at
-# a lower priority, the GCC Release build and the clang Release build with
-# its unit tests: they use what the tests leave of the CPU (the tests that
-# wait), and their output goes to $(BUILD)/check-compilers.log, shown when
-# they fail. The exit status is that of all of them, and of checksrc.sh.
+# The whole suite twice, the normal build then ASan + UBSan. Beside the
+# normal suite, at a lower priority, the ASan + UBSan build, the GCC
+# Release build and the clang Release build with its unit tests: they use
+# what the tests leave of the CPU (the tests that wait). Their output goes
+# to $(BUILD)/check-*.log, shown when they fail; the exit status is that of
+# all of them, and of checksrc.sh.
 check test test-asan test-clang build-release build-clang build-asan: DEPS_SET = check
 CHECK_LOG = $(BUILD)/check-compilers.log
+CHECK_ASAN_LOG = $(BUILD)/check-build-asan.log
 check: deps
 	@mkdir -p $(BUILD); \
 	nice -n 10 $(MAKE) --no-print-directory DEPS_DONE=1 build-release test-clang \
 	    >$(CHECK_LOG) 2>&1 & compilers=$$!; \
+	nice -n 10 $(MAKE) --no-print-directory DEPS_DONE=1 build-asan \
+	    >$(CHECK_ASAN_LOG) 2>&1 & asan=$$!; \
 	status=0; \
-	$(MAKE) --no-print-directory DEPS_DONE=1 test test-asan || status=1; \
+	$(MAKE) --no-print-directory DEPS_DONE=1 test || status=1; \
+	if wait $$asan; then \
+		$(MAKE) --no-print-directory DEPS_DONE=1 test-asan || status=1; \
+	else \
+		cat $(CHECK_ASAN_LOG); \
+		echo "check: the ASan + UBSan build failed (above)"; \
+		status=1; \
+	fi; \
 	if wait $$compilers; then \
 		echo "check: GCC Release and clang builds, clang unit tests passed ($(CHECK_LOG))"; \
 	else \
