@@ -254,7 +254,7 @@ identity_device(const char *dir, const char *name, uint32_t max_failures,
 	    medsec_identity_open(*dbp, NULL, roles, *sp, &io, idp) !=
 	    MEDSEC_OK ||
 	    medsec_identity_setup_code_issue(*idp, code) != MEDSEC_OK ||
-	    medsec_identity_bootstrap(*idp, code, "admin", "Adm1n-Pass!word",
+	    medsec_identity_bootstrap(*idp, code, "admin", "Ward-Rounds!42",
 	    15, "local", why, sizeof(why)) != MEDSEC_OK ||
 	    medsec_identity_user_add(*idp, &admin, "nurse01", "clinician", 0,
 	    "Correct-Horse-7", 15, why, sizeof(why)) != MEDSEC_OK)

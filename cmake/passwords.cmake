@@ -1,8 +1,11 @@
 # Embeds the common-password list (data/passwords/common-passwords.txt)
-# into libmedsec as a sorted table, so the password policy needs no data
-# directory and no start-up work: ${CMAKE_BINARY_DIR}/generated/
-# password_data.c holds every entry NUL-terminated in one byte array and
-# an array of offsets into it, ready for a binary search.
+# and the project's own additions (data/passwords/additions.txt: keyboard
+# walks and device words the list lacks) into libmedsec as two sorted
+# tables, so the password policy needs no data directory and no start-up
+# work: ${CMAKE_BINARY_DIR}/generated/password_data.c holds, per table,
+# every entry NUL-terminated in one byte array and an array of offsets
+# into it, ready for a binary search. Two tables, not one, so the
+# third-party list stays exactly what its SBOM entry describes.
 #
 # The file is read as hex, never as a CMake list of words: an entry may
 # hold ';', '[' or '\', which CMake lists would split or unescape. Each
@@ -15,80 +18,92 @@
 
 set(MEDSEC_PASSWORDS_FILE
 	${CMAKE_SOURCE_DIR}/data/passwords/common-passwords.txt)
+set(MEDSEC_PASSWORDS_ADDITIONS
+	${CMAKE_SOURCE_DIR}/data/passwords/additions.txt)
 set(MEDSEC_PASSWORDS_C ${CMAKE_BINARY_DIR}/generated/password_data.c)
 
-if(NOT EXISTS ${MEDSEC_PASSWORDS_FILE})
-	message(FATAL_ERROR "${MEDSEC_PASSWORDS_FILE}: missing; the password "
-		"policy needs the common-password list (see data/passwords/README.md)")
-endif()
-set_property(DIRECTORY APPEND PROPERTY CMAKE_CONFIGURE_DEPENDS
-	${MEDSEC_PASSWORDS_FILE})
-
-file(READ ${MEDSEC_PASSWORDS_FILE} pw_hex HEX)
-string(REGEX REPLACE "([0-9a-f][0-9a-f])" "\\1 " pw_hex "${pw_hex}")
-# CR of CRLF files goes; any other control byte is refused below.
-string(REPLACE "0d " "" pw_hex "${pw_hex}")
-foreach(up 41 42 43 44 45 46 47 48 49 4a 4b 4c 4d 4e 4f
-		50 51 52 53 54 55 56 57 58 59 5a)
-	math(EXPR low "0x${up} + 0x20" OUTPUT_FORMAT HEXADECIMAL)
-	string(SUBSTRING "${low}" 2 2 low)
-	string(REPLACE "${up} " "${low} " pw_hex "${pw_hex}")
-endforeach()
-string(REPLACE "0a " ";" pw_lines "${pw_hex}")
-list(FILTER pw_lines INCLUDE REGEX ".")
-list(SORT pw_lines)
-list(REMOVE_DUPLICATES pw_lines)
-
-# The checker refuses control characters in a password, so an entry with
-# one could never match: it would only be a sign of a damaged file.
-foreach(line ${pw_lines})
-	if(line MATCHES "(^| )([01][0-9a-f]|7f) ")
-		message(FATAL_ERROR "${MEDSEC_PASSWORDS_FILE}: an entry holds a "
-			"control character (hex ${CMAKE_MATCH_2})")
+# Appends to pw_src the C arrays of one file's table, named prefix_blob,
+# prefix_offsets, prefix_count and prefix_maxlen.
+function(medsec_password_table file prefix)
+	if(NOT EXISTS ${file})
+		message(FATAL_ERROR "${file}: missing; the password policy "
+			"needs the common-password lists (see data/passwords/README.md)")
 	endif()
-endforeach()
+	set_property(DIRECTORY APPEND PROPERTY CMAKE_CONFIGURE_DEPENDS ${file})
 
-list(LENGTH pw_lines pw_count)
-if(pw_count EQUAL 0)
-	message(FATAL_ERROR "${MEDSEC_PASSWORDS_FILE}: no entries")
-endif()
-set(pw_offsets "")
-set(pw_off 0)
-set(pw_maxlen 0)
-set(pw_col 0)
-foreach(line ${pw_lines})
-	string(APPEND pw_offsets "${pw_off},")
-	math(EXPR pw_col "${pw_col} + 1")
-	if(pw_col EQUAL 10)
-		string(APPEND pw_offsets "\n\t")
-		set(pw_col 0)
-	else()
-		string(APPEND pw_offsets " ")
-	endif()
-	string(LENGTH "${line}" n)
-	math(EXPR n "${n} / 3")
-	if(n GREATER pw_maxlen)
-		set(pw_maxlen ${n})
-	endif()
-	math(EXPR pw_off "${pw_off} + ${n} + 1")
-endforeach()
-string(APPEND pw_offsets "${pw_off}")
+	file(READ ${file} pw_hex HEX)
+	string(REGEX REPLACE "([0-9a-f][0-9a-f])" "\\1 " pw_hex "${pw_hex}")
+	# CR of CRLF files goes; any other control byte is refused below.
+	string(REPLACE "0d " "" pw_hex "${pw_hex}")
+	foreach(up 41 42 43 44 45 46 47 48 49 4a 4b 4c 4d 4e 4f
+			50 51 52 53 54 55 56 57 58 59 5a)
+		math(EXPR low "0x${up} + 0x20" OUTPUT_FORMAT HEXADECIMAL)
+		string(SUBSTRING "${low}" 2 2 low)
+		string(REPLACE "${up} " "${low} " pw_hex "${pw_hex}")
+	endforeach()
+	string(REPLACE "0a " ";" pw_lines "${pw_hex}")
+	list(FILTER pw_lines INCLUDE REGEX ".")
+	list(SORT pw_lines)
+	list(REMOVE_DUPLICATES pw_lines)
 
-list(JOIN pw_lines "00 " pw_blob)
-string(APPEND pw_blob "00 ")
-string(REPEAT "[0-9a-f][0-9a-f] " 16 pw_hex16)
-string(REGEX REPLACE "(${pw_hex16})" "\\1\n\t" pw_blob "${pw_blob}")
-string(REGEX REPLACE "([0-9a-f][0-9a-f]) " "0x\\1," pw_blob "${pw_blob}")
+	# The checker refuses control characters in a password, so an entry
+	# with one could never match: it would only be a sign of a damaged
+	# file.
+	foreach(line ${pw_lines})
+		if(line MATCHES "(^| )([01][0-9a-f]|7f) ")
+			message(FATAL_ERROR "${file}: an entry holds a control "
+				"character (hex ${CMAKE_MATCH_2})")
+		endif()
+	endforeach()
+
+	list(LENGTH pw_lines pw_count)
+	if(pw_count EQUAL 0)
+		message(FATAL_ERROR "${file}: no entries")
+	endif()
+	set(pw_offsets "")
+	set(pw_off 0)
+	set(pw_maxlen 0)
+	set(pw_col 0)
+	foreach(line ${pw_lines})
+		string(APPEND pw_offsets "${pw_off},")
+		math(EXPR pw_col "${pw_col} + 1")
+		if(pw_col EQUAL 10)
+			string(APPEND pw_offsets "\n\t")
+			set(pw_col 0)
+		else()
+			string(APPEND pw_offsets " ")
+		endif()
+		string(LENGTH "${line}" n)
+		math(EXPR n "${n} / 3")
+		if(n GREATER pw_maxlen)
+			set(pw_maxlen ${n})
+		endif()
+		math(EXPR pw_off "${pw_off} + ${n} + 1")
+	endforeach()
+	string(APPEND pw_offsets "${pw_off}")
+
+	list(JOIN pw_lines "00 " pw_blob)
+	string(APPEND pw_blob "00 ")
+	string(REPEAT "[0-9a-f][0-9a-f] " 16 pw_hex16)
+	string(REGEX REPLACE "(${pw_hex16})" "\\1\n\t" pw_blob "${pw_blob}")
+	string(REGEX REPLACE "([0-9a-f][0-9a-f]) " "0x\\1," pw_blob
+		"${pw_blob}")
+
+	string(APPEND pw_src
+		"const unsigned char ${prefix}_blob[] = {\n\t${pw_blob}\n};\n\n"
+		"/* Entry i is blob[offsets[i]] up to offsets[i + 1] - 1 (its NUL). */\n"
+		"const uint32_t ${prefix}_offsets[] = {\n\t${pw_offsets}\n};\n\n"
+		"const size_t ${prefix}_count = ${pw_count};\n"
+		"const size_t ${prefix}_maxlen = ${pw_maxlen};\n\n")
+	set(pw_src "${pw_src}" PARENT_SCOPE)
+endfunction()
 
 string(CONCAT pw_src "/* Generated by cmake/passwords.cmake from "
 	"data/passwords; do not edit. */\n")
 string(APPEND pw_src "#include <stddef.h>\n#include <stdint.h>\n\n"
-	"#include \"password/password_int.h\"\n\n"
-	"const unsigned char medsec_pw_blob[] = {\n\t${pw_blob}\n};\n\n"
-	"/* Entry i is blob[offsets[i]] up to offsets[i + 1] - 1 (its NUL). */\n"
-	"const uint32_t medsec_pw_offsets[] = {\n\t${pw_offsets}\n};\n\n"
-	"const size_t medsec_pw_count = ${pw_count};\n"
-	"const size_t medsec_pw_maxlen = ${pw_maxlen};\n")
+	"#include \"password/password_int.h\"\n\n")
+medsec_password_table(${MEDSEC_PASSWORDS_FILE} medsec_pw)
+medsec_password_table(${MEDSEC_PASSWORDS_ADDITIONS} medsec_pw_more)
 
 # Written through configure_file so an unchanged list does not make the
 # library rebuild.

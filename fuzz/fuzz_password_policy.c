@@ -3,7 +3,8 @@
  * length of the user id that follows (cut to what is there); the rest is
  * the password. Under every profile the answer is one of the rules the
  * checker returns, the message is a NUL-terminated string, the answer
- * does not change when asked twice, and COMMON agrees with the list.
+ * does not change when asked twice, and COMMON agrees with the list or
+ * says which entry the decorated candidate was built on.
  */
 #include <stdint.h>
 #include <stdlib.h>
@@ -27,7 +28,9 @@ check(const struct medsec_password_profile *p, const char *user,
 		abort();
 	if (r != medsec_password_check(p, user, pw, len, NULL, 0))
 		abort();
-	if (r == MEDSEC_PWRULE_COMMON && !medsec_password_is_common(pw, len))
+	/* A decorated form's message names what it was built on. */
+	if (r == MEDSEC_PWRULE_COMMON && !medsec_password_is_common(pw, len) &&
+	    strstr(msg, "common password") == NULL)
 		abort();
 }
 

@@ -39,6 +39,9 @@ src/cli/cmd_report.c
 src/daemon/api.c
 src/daemon/http.h
 src/daemon/monitor_api.c
+src/daemon/monitor_ctl.c
+src/daemon/ctl_request.c
+src/cli/cli_ctl.c
 src/daemon/monitor_audit.c
 src/daemon/monitor_control.c
 src/daemon/monitor_peer.c

@@ -61,6 +61,8 @@ enum medsec_audit_event {
 	 * dropped undelivered, with counts and sequence range. */
 	MEDSEC_EV_FWD_QUEUE_DROPPED = 210, /* full: oldest dropped */
 	MEDSEC_EV_FWD_QUEUE_EXPIRED = 211, /* older than the maximum age */
+	/* delivered later than [uplink] delivery_bound, in aggregate */
+	MEDSEC_EV_FWD_DELIVERY_LATE = 212,
 	/* authorisation and administration */
 	MEDSEC_EV_PERMISSION_DENIED = 300,
 	MEDSEC_EV_USER_CREATED = 301,

@@ -210,6 +210,39 @@ struct bufferevent *medsec_channel_accept(struct medsec_channel *ch,
     struct event_base *base, int fd);
 
 /*
+ * Lingering close (MFDS 1.6). When a handshake is refused with an alert
+ * (a client certificate unknown, expired, revoked or for the wrong
+ * usage; a protocol or suite refused), the client may already have sent
+ * its request, in TLS 1.3 right after its Finished; closing a socket
+ * with unread input makes Linux send a reset that can overtake the
+ * alert. So the socket is kept open through a duplicate: once the
+ * bufferevent is freed (by its owner, as evhttp does on the error), its
+ * write side is shut and what still arrives is read and dropped until
+ * the client closes, for at most MEDSEC_CHANNEL_LINGER_SECONDS or
+ * MEDSEC_CHANNEL_LINGER_BYTES, on the event base given to
+ * medsec_channel_accept(), never blocking it. At most
+ * MEDSEC_CHANNEL_LINGER_MAX sockets of a channel linger at once; past
+ * that a refused socket closes at once. Refusals by the admission are
+ * never kept. medsec_channel_free() closes those still lingering: free
+ * the channel, or run the base until medsec_channel_lingering() is 0,
+ * before freeing that base.
+ */
+#define MEDSEC_CHANNEL_LINGER_MAX 64
+#define MEDSEC_CHANNEL_LINGER_SECONDS 2
+#define MEDSEC_CHANNEL_LINGER_BYTES (64u << 10)
+
+/*
+ * Sets the cap (0: every refused socket closes at once), the seconds and
+ * the bytes of a lingering close, for refusals from then on.
+ */
+MEDSEC_API
+void medsec_channel_set_linger(struct medsec_channel *ch, size_t max,
+    unsigned seconds, size_t bytes);
+/* How many refused sockets of ch linger now. */
+MEDSEC_API
+size_t medsec_channel_lingering(const struct medsec_channel *ch);
+
+/*
  * After the handshake: SHA-256 of the peer's leaf certificate, lowercase
  * hex. MEDSEC_ERR_NOT_FOUND when the peer sent none, MEDSEC_ERR_INVALID
  * for a bufferevent that is not a TLS one.

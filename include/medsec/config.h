@@ -148,6 +148,8 @@ struct medsec_config {
 	/* [daemon] */
 	char daemon_user[64];
 	uint32_t daemon_restart_backoff_max;
+	/* the local control socket <state_dir>/medsecd.sock: 0 off */
+	int daemon_control_socket;
 	/* [incident]: what users are told to do (MFDS 2.3); UTF-8 text */
 	char incident_contact[256];
 	char incident_phone[64];
@@ -159,6 +161,8 @@ struct medsec_config {
 	uint32_t source_patients;	/* simulated patients, 1..64 */
 	uint32_t source_interval;	/* seconds between readings, 1..3600 */
 	char source_socket[256];	/* an acquisition process's socket */
+	uint32_t source_rate;		/* readings/s per source connection */
+	uint32_t source_burst;		/* readings above the rate at once */
 	/* [uplink]: vital signs to the hospital's collector (MFDS 1.16) */
 	char uplink_url[256];		/* https://host[:port]/path; "": off */
 	char uplink_client_cert[256];	/* PEM, the uplink's certificate */

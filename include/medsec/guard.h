@@ -210,6 +210,29 @@ void medsec_guard_stats(const struct medsec_guard *g,
 MEDSEC_API MEDSEC_NONNULL(1)
 size_t medsec_guard_memory(const struct medsec_guard_options *o);
 
+/*
+ * One token bucket for a stream the caller keys itself (a connection of
+ * a local socket, say), with the guard's arithmetic: exact to a
+ * millionth of a token, and a clock that goes back mints nothing.
+ */
+struct medsec_guard_bucket {
+	uint64_t tokens;  /* millionths of a token */
+	uint64_t last_us;
+};
+
+/* Full: burst tokens at now_us (a monotonic clock). */
+MEDSEC_API MEDSEC_NONNULL(1)
+void medsec_guard_bucket_init(struct medsec_guard_bucket *b, uint32_t burst,
+    uint64_t now_us);
+
+/*
+ * Refills at rate tokens per second up to burst, then takes one token:
+ * 1 if there was one, 0 (and nothing taken) if not.
+ */
+MEDSEC_API MEDSEC_MUST_CHECK MEDSEC_NONNULL(1)
+int medsec_guard_bucket_take(struct medsec_guard_bucket *b, uint32_t rate,
+    uint32_t burst, uint64_t now_us);
+
 #ifdef __cplusplus
 }
 #endif

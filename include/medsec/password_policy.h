@@ -8,7 +8,9 @@
  *   - the user id not contained (case-insensitive);
  *   - no run of 4 or more identical or sequential characters ("aaaa",
  *     "1234", "dcba");
- *   - not in the bundled list of common passwords (case-insensitive);
+ *   - not in the bundled list of common passwords (case-insensitive),
+ *     nor an entry or a name of the device or product with the usual
+ *     decorations ("P@ssw0rd2024", "Medsec2026!", "admin@123");
  *   - not one of the last N passwords (checked by the caller against
  *     stored hashes; see identity);
  *   - at most 1024 bytes, valid UTF-8 without control characters; never
@@ -86,13 +88,37 @@ const struct medsec_password_profile *medsec_password_profiles(size_t *np);
  * of identical code points, or of ASCII letters or digits each one more
  * (or each one less) than the last, letters compared without case.
  * user may be NULL or empty (the user rule is then skipped); it is
- * compared without ASCII case. profile NULL means "kr-pipc". The message
- * never holds the password or the user id; it is truncated to msglen.
+ * compared without ASCII case, and with look-alike characters read as
+ * the letters they stand for ('@' a, '0' o, '1' and '!' i or l, '3' e,
+ * '$' and '5' s, '7' t ...), so "Nur5e01!" holds "nurse01".
+ * COMMON is the list entry itself, or, once up to 8 leading and
+ * trailing digits, symbols or spaces are stripped and look-alikes read
+ * as letters, a list entry of 4 or more bytes ("P@ssw0rd2024") or a
+ * context word ("medsec", always). Letters are never stripped, so a
+ * passphrase that merely contains a common word is not refused. A
+ * decorated candidate's message names the entry or word it was built
+ * on and what was added, e.g. 'password is a common password
+ * ("password") with digits and symbols added; ...'.
+ * profile NULL means "kr-pipc". The message never holds the password or
+ * the user id; it is truncated to msglen.
  */
 MEDSEC_API
 int medsec_password_check(const struct medsec_password_profile *profile,
     const char *user, const char *password, size_t len, char *msg,
     size_t msglen);
+
+/*
+ * As medsec_password_check(), with the words this device is known by
+ * (its id, model, vendor or site names: words[0..nwords), NULL entries
+ * skipped, at most 64 bytes each, compared without ASCII case) refused
+ * under the common rule like list entries, decorated or not. words may
+ * be NULL when nwords is 0; "medsec" is always one.
+ */
+MEDSEC_API MEDSEC_MUST_CHECK
+int medsec_password_check_context(
+    const struct medsec_password_profile *profile, const char *user,
+    const char *const *words, size_t nwords, const char *password,
+    size_t len, char *msg, size_t msglen);
 
 /*
  * Writes into msg (at most msglen bytes, NUL-terminated) the sentence

@@ -19,6 +19,7 @@
 #include "cli.h"
 #include "cli_people.h"
 #include "cli_text.h"
+#include "cli_update.h"
 
 struct manifest_args {
 	const char *root;
@@ -149,26 +150,6 @@ parse(int argc, char **argv, struct manifest_args *a)
 	return optind == argc ? 0 : -1;
 }
 
-static int
-load_key(const struct manifest_args *a, struct medsec_signkey **kp)
-{
-	struct cli_secret pass;
-	int r;
-
-	memset(&pass, 0, sizeof(pass));
-	if ((r = cli_read_passphrase(a->pass_stdin, a->passfile, 0, &pass)) !=
-	    MEDSEC_OK)
-		goto out;
-	r = medsec_signkey_load(a->key, pass.buf, pass.len, kp);
-	if (r == MEDSEC_ERR_AUTH)
-		cli_fail("%s: wrong passphrase", a->key);
-	else if (r != MEDSEC_OK)
-		cli_error(r, "%s: cannot load the signing key", a->key);
-out:
-	cli_secret_wipe(&pass);
-	return r;
-}
-
 /* Reads the manifest back with the key's public half: a self-check. */
 static int
 summarise(const char *path, const struct medsec_signkey *k)
@@ -214,7 +195,8 @@ manifest_create(int argc, char **argv)
 		cli_fail("--owner '%s': expected UID:GID (numbers)", shown);
 		return CLI_EXIT_USAGE;
 	}
-	if ((r = load_key(&a, &k)) != MEDSEC_OK)
+	if ((r = cli_load_signkey(a.key, a.pass_stdin, a.passfile, &k)) !=
+	    MEDSEC_OK)
 		return CLI_EXIT_FAIL;
 	r = medsec_integrity_create_file(a.root, k, &o, a.out, err,
 	    sizeof(err));

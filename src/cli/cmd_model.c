@@ -19,6 +19,7 @@
 #include "cli.h"
 #include "cli_people.h"
 #include "cli_text.h"
+#include "cli_update.h"
 
 struct model_args {
 	const char *model, *name, *version, *key, *out, *passfile, *state;
@@ -171,26 +172,6 @@ utc_now(char out[32])
 		snprintf(out, 32, "1970-01-01T00:00:00Z");
 }
 
-static int
-load_key(const struct model_args *a, struct medsec_signkey **kp)
-{
-	struct cli_secret pass;
-	int r;
-
-	memset(&pass, 0, sizeof(pass));
-	if ((r = cli_read_passphrase(a->pass_stdin, a->passfile, 0, &pass)) !=
-	    MEDSEC_OK)
-		goto out;
-	r = medsec_signkey_load(a->key, pass.buf, pass.len, kp);
-	if (r == MEDSEC_ERR_AUTH)
-		cli_fail("%s: wrong passphrase", a->key);
-	else if (r != MEDSEC_OK)
-		cli_error(r, "%s: cannot load the signing key", a->key);
-out:
-	cli_secret_wipe(&pass);
-	return r;
-}
-
 /* Fills m and the dataset paths from the arguments; reports refusals. */
 static int
 sign_fields(const struct model_args *a, struct medsec_model_manifest *m,
@@ -260,7 +241,8 @@ model_sign(int argc, char **argv)
 		cli_error(MEDSEC_ERR_NOMEM, "model sign");
 		return CLI_EXIT_FAIL;
 	}
-	if (sign_fields(&a, m, paths) != 0 || load_key(&a, &k) != MEDSEC_OK)
+	if (sign_fields(&a, m, paths) != 0 || cli_load_signkey(a.key,
+	    a.pass_stdin, a.passfile, &k) != MEDSEC_OK)
 		goto out;
 	if ((r = medsec_model_manifest_sign(m, a.model, paths, k, &text, &len,
 	    &err)) != MEDSEC_OK) {

@@ -7,10 +7,13 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "medsec/err.h"
 #include "cli.h"
 #include "cli_args.h"
+#include "cli_ctl.h"
+#include "cli_escape.h"
 #include "cli_people.h"
 
 /* Opens the device and authenticates the administrator. */
@@ -19,8 +22,15 @@ open_as_admin(struct cli_people *p, const struct cli_people_args *a)
 {
 	int r;
 
-	if ((r = cli_people_open(p, a->state, a->config)) != MEDSEC_OK)
+	if ((r = cli_people_open(p, a->state, a->config)) != MEDSEC_OK) {
+		if (r == MEDSEC_ERR_BUSY)
+			cli_fail("while medsecd runs, medsec user revoke-cert, "
+			    "disable, enable and unlock reach it through its "
+			    "control socket (%s/medsecd.sock, [daemon] "
+			    "control_socket); other account changes go through "
+			    "its API or wait until it is stopped", a->state);
 		return r;
+	}
 	/* The refusal is what the caller reports; closing only releases. */
 	if ((r = cli_people_admin(p, a->as, a->password_stdin)) != MEDSEC_OK)
 		(void)cli_people_close(p);
@@ -215,6 +225,56 @@ user_list(int argc, char **argv)
 	return cli_people_finish(&p, r);
 }
 
+/*
+ * While medsecd runs it holds the device's audit trail, so the commands
+ * whose effect it must see at once (revoke-cert, disable, enable,
+ * unlock) go to its control socket: the daemon makes the change as the
+ * administrator named, closes a revoked peer's live connections, and
+ * records it. 1 when the daemon answered (*exitp set), 0 when no medsecd
+ * answers there and the device is opened directly.
+ */
+static int
+forwarded(const char *op, const struct cli_people_args *a,
+    const char *reason, const char *subject, int *exitp)
+{
+	struct cli_ctl_reply rep;
+	struct cli_secret pw;
+	char prompt[96];
+	int fd, r;
+
+	if (a->state == NULL || cli_ctl_connect(a->state, &fd) != 1)
+		return 0;
+	*exitp = CLI_EXIT_FAIL;
+	if (a->as == NULL) {
+		close(fd);
+		cli_fail("this command changes the device: name the "
+		    "administrator with --as NAME");
+		return 1;
+	}
+	snprintf(prompt, sizeof(prompt), "password for %s", a->as);
+	if ((r = cli_read_secret(prompt, a->password_stdin, &pw)) !=
+	    MEDSEC_OK) {
+		close(fd);
+		return 1;
+	}
+	r = cli_ctl_request(fd, op, a->as, &pw, a->name, reason, subject,
+	    &rep);
+	cli_secret_wipe(&pw);
+	if (r != MEDSEC_OK)
+		return 1;
+	if (rep.status != MEDSEC_OK) {
+		fprintf(stderr, "medsec: %s %s: medsecd refused (%s): ", op,
+		    a->name, rep.code);
+		cli_print_escaped(stderr, rep.message);
+		fputc('\n', stderr);
+		return 1;
+	}
+	fprintf(stderr, "medsec: medsecd is running and made the change "
+	    "(control socket %s/medsecd.sock)\n", a->state);
+	*exitp = CLI_EXIT_OK;
+	return 1;
+}
+
 /* disable, enable, unlock, expire, delete. */
 static int
 user_change(int argc, char **argv)
@@ -230,6 +290,13 @@ user_change(int argc, char **argv)
 	if (strcmp(verb, "expire") == 0 && a.expires != NULL &&
 	    cli_parse_date(a.expires, &when) != MEDSEC_OK)
 		return CLI_EXIT_USAGE;
+	if ((strcmp(verb, "disable") == 0 || strcmp(verb, "enable") == 0 ||
+	    strcmp(verb, "unlock") == 0) &&
+	    forwarded(verb, &a, NULL, NULL, &r)) {
+		if (r == CLI_EXIT_OK)
+			printf("%s: %s done\n", a.name, verb);
+		return r;
+	}
 	if (open_as_admin(&p, &a) != MEDSEC_OK)
 		return CLI_EXIT_FAIL;
 	if (strcmp(verb, "disable") == 0 || strcmp(verb, "enable") == 0)
@@ -320,6 +387,8 @@ user_revoke_cert(int argc, char **argv)
 
 	if (cli_people_args(argc, argv, &a, 1) != 0)
 		return CLI_EXIT_USAGE;
+	if (forwarded("revoke-cert", &a, a.reason, a.subject, &r))
+		return r;
 	if (open_as_admin(&p, &a) != MEDSEC_OK)
 		return CLI_EXIT_FAIL;
 	r = medsec_identity_cert_revoke(p.id, &p.admin, a.name, a.subject,

@@ -521,9 +521,20 @@ on_sighup(evutil_socket_t sig, short what, void *arg)
 	    &m->cfg, sizeof(m->cfg), -1)) != MEDSEC_OK)
 		medsecd_log(LOG_NOTICE, "new configuration not sent to the "
 		    "worker: %s", medsec_strerror(r));
-	/* A list that does not load is logged there; the one in force
-	 * stays, and the rest of the configuration still applies. */
-	monitor_peer_reload(m);
+	/*
+	 * The rest of the configuration applies either way. A revocation
+	 * list that cannot be put in force may hold a revocation the
+	 * worker has not got: enforcing restarts the worker (closing every
+	 * connection) and records that; the reload is recorded as such.
+	 */
+	if (monitor_peer_enforce(m, "medsecd", "local") != 0) {
+		monitor_audit(m, MEDSEC_EV_CONFIG_CHANGED, "medsecd", "local",
+		    m->config_path, MEDSEC_AUDIT_FAILURE, "reloaded; the "
+		    "revocation list not in force, worker restarted", NULL);
+		medsecd_log(LOG_NOTICE, "configuration reloaded; the "
+		    "revocation list is not in force");
+		return;
+	}
 	monitor_audit(m, MEDSEC_EV_CONFIG_CHANGED, "medsecd", "local",
 	    m->config_path, MEDSEC_AUDIT_SUCCESS, "reloaded", NULL);
 	medsecd_log(LOG_NOTICE, "configuration reloaded");
@@ -575,6 +586,7 @@ monitor_free(struct monitor *m)
 	monitor_ship_free(m);
 	monitor_peer_watch_free(m);
 	login_pool_free(m->pool);
+	monitor_ctl_free(m);
 	close_channel(m);
 	for (i = 0; i < 4; i++)
 		if (m->sig_ev[i] != NULL)
@@ -643,7 +655,7 @@ monitor_run(const struct medsecd_options *opts,
 		goto out;
 	}
 	if (monitor_patients_start(m) != 0 || monitor_uplink_start(m) != 0 ||
-	    monitor_peer_watch_start(m) != 0)
+	    monitor_peer_watch_start(m) != 0 || monitor_ctl_start(m) != 0)
 		goto out;
 	start_worker(m);
 	if (monitor_ship_start(m) != 0) {

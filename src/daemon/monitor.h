@@ -23,6 +23,7 @@ struct audit_gate;
 struct medsec_channel;
 struct reading;
 struct monitor_ship;
+struct monitor_ctl;
 
 struct monitor {
 	struct event_base *base;
@@ -53,6 +54,8 @@ struct monitor {
 	struct event *revocation_watch;
 	int64_t db_version;	/* PRAGMA data_version at the last look */
 	int revocation_watch_failing;	/* a reload it asked for failed */
+	uint64_t revocation_restart_of;	/* worker generation to restart */
+	struct monitor_ctl *ctl;	/* monitor_ctl.c; NULL: socket off */
 	union {
 		uint64_t align;
 		uint8_t buf[PRIVSEP_MSG_MAX];
@@ -99,11 +102,35 @@ void monitor_h_peer_revoke(struct monitor *m, uint32_t id,
  */
 int monitor_peer_reload(struct monitor *m);
 /*
+ * After a revocation committed by actor from source: the list in force
+ * now (0), or the worker restarted so that no live connection of the
+ * revoked peer survives, recorded, and -1: the caller must not report
+ * plain success (MONITOR_REVOCATION_NOT_APPLIED says what happened).
+ */
+int monitor_peer_enforce(struct monitor *m, const char *actor,
+    const char *source);
+#define MONITOR_REVOCATION_NOT_APPLIED "the revocation is stored, but the " \
+    "daemon could not put the new list in force: it restarted its worker, " \
+    "closing every connection, and refuses the peer's requests from the " \
+    "database until the list loads"
+/*
  * Watches the database for a revocation committed by another process and
  * reloads as on SIGHUP; 0, or -1 with a message. No peer listener: none.
  */
 int monitor_peer_watch_start(struct monitor *m);
 void monitor_peer_watch_free(struct monitor *m);
+
+/*
+ * The local control socket (monitor_ctl.c): <state_dir>/medsecd.sock,
+ * for the administrator's `medsec user revoke-cert|disable|enable|unlock`
+ * while the daemon holds the device. start binds it (unless [daemon]
+ * control_socket = off), refusing when another medsecd answers there; 0,
+ * or -1 with a message. free closes it, ends its connections and removes
+ * the file; call it after the login pool is freed (a pending login's
+ * callback refers to its connection).
+ */
+int monitor_ctl_start(struct monitor *m);
+void monitor_ctl_free(struct monitor *m);
 
 /* Sends a reply (body may be NULL); a lost worker is noticed by SIGCHLD. */
 void monitor_reply(struct monitor *m, uint32_t id, int status, unsigned http,

@@ -481,9 +481,12 @@ h_user_action(struct monitor *m, uint32_t id, const uint8_t *payload)
 	 * live connections, as after SIGHUP.
 	 */
 	if ((r == MEDSEC_OK || r == MEDSEC_ERR_AUDIT_DEGRADED) &&
-	    (req.action == PS_USER_DISABLE || req.action == PS_USER_DELETE))
-		monitor_peer_reload(m);
-	if (r == MEDSEC_OK)
+	    (req.action == PS_USER_DISABLE || req.action == PS_USER_DELETE) &&
+	    monitor_peer_enforce(m, who.user, who.source) != 0)
+		monitor_reply(m, id, MEDSEC_ERR_STATE, 500,
+		    "revocation_not_applied", MONITOR_REVOCATION_NOT_APPLIED,
+		    NULL, 0);
+	else if (r == MEDSEC_OK)
 		monitor_reply(m, id, MEDSEC_OK, 204, NULL, NULL, NULL, 0);
 	else
 		monitor_reply_error(m, id, r, 0);

@@ -281,9 +281,67 @@ audit_refused_revocation(struct monitor *m, const struct medsec_subject *who,
 	    fingerprint, MEDSEC_AUDIT_FAILURE, reason, NULL);
 }
 
+/*
+ * A revocation committed but not in force is a hole: when the list cannot
+ * be read or set, the worker is restarted (every live connection closes)
+ * and the watcher tries the list again each tick. Meanwhile a successor
+ * worker may complete the handshake of the revoked certificate with the
+ * list in force before, but each of its requests is refused: the monitor
+ * maps every peer request from the database, where the revocation is.
+ * 0 when the list is in force; -1 (logged and audited) when not.
+ */
+#define ENFORCE_RESTART_GRACE_S 1
+
+static void
+on_enforce_restart(evutil_socket_t fd, short what, void *arg)
+{
+	struct monitor *m = arg;
+
+	(void)fd;
+	(void)what;
+	/* A worker started since has the database's word already. */
+	if (!m->stopping && m->worker_pid > 0 &&
+	    m->generation == m->revocation_restart_of)
+		kill(m->worker_pid, SIGTERM);
+}
+
+/*
+ * The restart waits a moment, so that the answer saying it is coming
+ * reaches the administrator through the worker it ends; meanwhile the
+ * revoked peer's connections stay harmless, as each of its requests is
+ * refused from the database.
+ */
+static void
+restart_worker_soon(struct monitor *m)
+{
+	const struct timeval grace = { ENFORCE_RESTART_GRACE_S, 0 };
+
+	m->revocation_restart_of = m->generation;
+	if (event_base_once(m->base, -1, EV_TIMEOUT, on_enforce_restart, m,
+	    &grace) != 0 && m->worker_pid > 0)
+		kill(m->worker_pid, SIGTERM);
+}
+
+int
+monitor_peer_enforce(struct monitor *m, const char *actor, const char *source)
+{
+	if (monitor_peer_reload(m) == 0)
+		return 0;
+	medsecd_log(LOG_ALERT, "a revocation is stored but its list could not "
+	    "be put in force; restarting the worker to close every "
+	    "connection");
+	restart_worker_soon(m);
+	m->db_version = 0;
+	m->revocation_watch_failing = 1;
+	monitor_audit(m, MEDSEC_EV_CONFIG_CHANGED, actor, source,
+	    "revocation list", MEDSEC_AUDIT_FAILURE,
+	    "revocation stored, list not in force: worker restarted", NULL);
+	return -1;
+}
+
 static void
 reply_revoked(struct monitor *m, uint32_t id, const char *fingerprint,
-    int degraded)
+    int degraded, int enforced)
 {
 	json_t *o = json_pack("{s:s, s:b, s:s}", "fingerprint", fingerprint,
 	    "revoked", 1, "live_connections", "closed");
@@ -295,7 +353,11 @@ reply_revoked(struct monitor *m, uint32_t id, const char *fingerprint,
 		return;
 	}
 	/* Revoked either way; a record not yet durable is said so (500). */
-	if (degraded)
+	if (!enforced)
+		monitor_reply(m, id, MEDSEC_ERR_STATE, 500,
+		    "revocation_not_applied", MONITOR_REVOCATION_NOT_APPLIED,
+		    NULL, 0);
+	else if (degraded)
 		monitor_reply_error(m, id, MEDSEC_ERR_AUDIT_DEGRADED, 0);
 	else
 		monitor_reply(m, id, MEDSEC_OK, 200, NULL, NULL, text,
@@ -349,8 +411,8 @@ monitor_h_peer_revoke(struct monitor *m, uint32_t id, const uint8_t *payload)
 		monitor_reply_error(m, id, r, 0);
 		goto out;
 	}
-	monitor_peer_reload(m);
-	reply_revoked(m, id, req.fingerprint, r == MEDSEC_ERR_AUDIT_DEGRADED);
+	reply_revoked(m, id, req.fingerprint, r == MEDSEC_ERR_AUDIT_DEGRADED,
+	    monitor_peer_enforce(m, who.user, who.source) == 0);
 out:
 	medsec_wipe(&req, sizeof(req));
 }
@@ -423,10 +485,18 @@ monitor_peer_reload(struct monitor *m)
 			kill(m->worker_pid, SIGTERM);
 		goto out;
 	}
+	/*
+	 * A worker that did not get the list would keep a revoked peer's
+	 * live connections: restart it, as for a list over one message.
+	 */
 	if ((r = privsep_send(m->ps_fd, PS_REVOCATION_LIST, 0,
-	    m->revocation_in_force, len, -1)) != MEDSEC_OK)
+	    m->revocation_in_force, len, -1)) != MEDSEC_OK) {
 		medsecd_log(LOG_ERR, "reload: the revocation list was not sent "
-		    "to the worker: %s", medsec_strerror(r));
+		    "to the worker (%s); restarting the worker with it",
+		    medsec_strerror(r));
+		if (m->worker_pid > 0)
+			kill(m->worker_pid, SIGTERM);
+	}
 out:
 	free(text);
 	return rc;
@@ -492,12 +562,20 @@ on_revocation_watch(evutil_socket_t fd, short what, void *arg)
 		    "reloaded: changed in the database", NULL);
 		return;
 	}
-	/* Tried again every tick until it loads; recorded once. */
+	/*
+	 * Tried again every tick until it loads; recorded once. A revocation
+	 * the worker never got would leave its peer's live connections open:
+	 * the worker is restarted once, which closes them all (its successor
+	 * refuses the peer's requests from the database).
+	 */
 	m->db_version = 0;
-	if (!m->revocation_watch_failing)
+	if (!m->revocation_watch_failing) {
+		restart_worker_soon(m);
 		monitor_audit(m, MEDSEC_EV_CONFIG_CHANGED, "medsecd", "local",
 		    "revocation list", MEDSEC_AUDIT_FAILURE,
-		    "changed in the database, not reloaded", NULL);
+		    "changed in the database, not reloaded: worker restarted",
+		    NULL);
+	}
 	m->revocation_watch_failing = 1;
 }
 

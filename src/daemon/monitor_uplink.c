@@ -23,6 +23,7 @@
 #include "medsec/crypto.h"
 #include "medsec/err.h"
 #include "medsec/fwdqueue.h"
+#include "medsec/incident.h"
 #include "monitor.h"
 #include "pool.h"
 #include "readings.h"
@@ -54,6 +55,10 @@ const struct privsep_rule uplink_rules[] = {
 	{ UP_SOURCE_ERROR, "uplink_source_error",
 	    sizeof(struct up_source_error), PS_STATE_SERVING,
 	    source_error_fields },
+	{ UP_SOURCE_THROTTLED, "uplink_source_throttled",
+	    sizeof(struct up_source_throttled), PS_STATE_SERVING, no_fields },
+	{ UP_LATE, "uplink_late", sizeof(struct up_late), PS_STATE_SERVING,
+	    no_fields },
 };
 const size_t uplink_nrules = sizeof(uplink_rules) / sizeof(uplink_rules[0]);
 
@@ -239,6 +244,33 @@ h_refused(struct monitor *m, uint32_t id, const uint8_t *payload)
 	    MEDSEC_AUDIT_FAILURE, req.reason, details);
 }
 
+/* Late readings of one report interval: one record, never one each. */
+static void
+h_late(struct monitor *m, uint32_t id, const uint8_t *payload)
+{
+	struct up_late req;
+	struct medsec_audit_detail d;
+	const char *details = NULL;
+	char reason[160];
+
+	(void)id; /* a report: no reply */
+	memcpy(&req, payload, sizeof(req));
+	snprintf(reason, sizeof(reason), "%llu of %llu readings delivered "
+	    "later than the %u s delivery bound (worst %lld ms)",
+	    (unsigned long long)req.late, (unsigned long long)req.delivered,
+	    req.bound_s, (long long)req.worst_ms);
+	medsec_audit_detail_init(&d);
+	medsec_audit_detail_u64(&d, "late_readings", req.late);
+	medsec_audit_detail_u64(&d, "delivered_readings", req.delivered);
+	medsec_audit_detail_u64(&d, "late_total", req.late_total);
+	medsec_audit_detail_i64(&d, "worst_ms", req.worst_ms);
+	medsec_audit_detail_u64(&d, "bound_seconds", req.bound_s);
+	if (medsec_audit_detail_end(&d, &details) != MEDSEC_OK)
+		details = NULL;
+	monitor_audit(m, MEDSEC_EV_FWD_DELIVERY_LATE, "medsecd", "local",
+	    m->cfg.uplink_url, MEDSEC_AUDIT_FAILURE, reason, details);
+}
+
 static void
 h_source_error(struct monitor *m, uint32_t id, const uint8_t *payload)
 {
@@ -262,6 +294,51 @@ h_source_error(struct monitor *m, uint32_t id, const uint8_t *payload)
 	    "source", MEDSEC_AUDIT_FAILURE, req.reason, details);
 }
 
+/*
+ * A source connection over [source] rate (MFDS 2.4, catalog H7): one
+ * record per connection per interval, as the guard does for network
+ * sources, and the flood incident, so that a stuck or hostile
+ * acquisition process raises the same alarm as a network flood.
+ */
+static void
+h_source_throttled(struct monitor *m, uint32_t id, const uint8_t *payload)
+{
+	struct up_source_throttled req;
+	struct medsec_audit_detail d;
+	const char *details = NULL;
+	char source[64], detail[320];
+
+	(void)id; /* a report: no reply */
+	memcpy(&req, payload, sizeof(req));
+	snprintf(source, sizeof(source), "local:pid=%u,uid=%u", req.pid,
+	    req.uid);
+	medsecd_log(LOG_ALERT, "uplink: source %s (connection %llu) over "
+	    "%u readings/s: %llu readings refused (%llu on the connection)",
+	    source, (unsigned long long)req.connection, req.rate,
+	    (unsigned long long)req.refused,
+	    (unsigned long long)req.refused_total);
+	medsec_audit_detail_init(&d);
+	medsec_audit_detail_str(&d, "listener", "source");
+	medsec_audit_detail_u64(&d, "connection", req.connection);
+	medsec_audit_detail_u64(&d, "refused_readings", req.refused);
+	medsec_audit_detail_u64(&d, "refused_total", req.refused_total);
+	medsec_audit_detail_u64(&d, "rate", req.rate);
+	medsec_audit_detail_u64(&d, "burst", req.burst);
+	medsec_audit_detail_u64(&d, "over_ms", req.over_ms);
+	if (medsec_audit_detail_end(&d, &details) != MEDSEC_OK)
+		details = NULL;
+	monitor_audit(m, MEDSEC_EV_THROTTLED, NULL, source, "source",
+	    MEDSEC_AUDIT_FAILURE, "over the source rate", details);
+	snprintf(detail, sizeof(detail), "acquisition process %s over %u "
+	    "readings/s on the source socket: %llu readings refused",
+	    source, req.rate, (unsigned long long)req.refused_total);
+	monitor_incident(m, MEDSEC_INCIDENT_ON_FLOOD, detail, "The gateway "
+	    "refused that connection's readings over its rate (ERR rate) and "
+	    "recorded them in its audit trail (THROTTLED); the readings of "
+	    "other sources and the delivery to the collector continued. "
+	    "Check the acquisition process named.");
+}
+
 static const struct monitor_dispatch uplink_dispatch[] = {
 	{ UP_READY, h_ready },
 	{ UP_PUT, h_put },
@@ -269,6 +346,8 @@ static const struct monitor_dispatch uplink_dispatch[] = {
 	{ UP_ACK, h_ack },
 	{ UP_REFUSED, h_refused },
 	{ UP_SOURCE_ERROR, h_source_error },
+	{ UP_SOURCE_THROTTLED, h_source_throttled },
+	{ UP_LATE, h_late },
 };
 
 /* ---- the channel ---- */

@@ -5,6 +5,7 @@
  */
 #include <stdio.h>
 
+#include "ctl_request.h"
 #include "daemon.h"
 
 void
@@ -69,6 +70,15 @@ medsecd_print_services(const struct medsec_config *cfg, void *outp)
 		else
 			fprintf(out, "  authentication: bearer token from a "
 			    "password login (POST /v1/session)\n");
+	}
+	/* Local, not network: listed because it is a way in (MFDS 1.19). */
+	if (cfg->daemon_control_socket) {
+		fprintf(out, "control unix %s/%s\n", cfg->state_dir,
+		    CTL_SOCKET_NAME);
+		fprintf(out, "  access: mode 0600, the daemon's own user only "
+		    "(SO_PEERCRED), an administrator's password per request\n");
+		fprintf(out, "  operations: revoke-cert disable enable unlock "
+		    "(medsec user)\n");
 	}
 	fprintf(out, "%d listener%s; nothing else is bound\n", n,
 	    n == 1 ? "" : "s");

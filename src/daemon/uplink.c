@@ -3,6 +3,7 @@
  * of readings (the simulator, the UNIX socket of an acquisition
  * process), batching into FHIR Bundles, and the delivery loop.
  */
+#define _GNU_SOURCE /* struct ucred */
 #include "uplink.h"
 
 #include <errno.h>
@@ -27,6 +28,7 @@
 #include "medsec/clock.h"
 #include "medsec/crypto.h"
 #include "medsec/err.h"
+#include "medsec/guard.h"
 #include "daemon.h"
 #include "sandbox.h"
 #include "simulator.h"
@@ -53,6 +55,13 @@ struct source_conn {
 	uint64_t id;		/* 0: free slot */
 	uint64_t last_seq;	/* the last reading taken */
 	unsigned bad;
+	/* [source] rate and burst (MFDS 2.4, catalog H7) */
+	struct medsec_guard_bucket bucket;
+	uint64_t throttled;	/* refused since the last report */
+	uint64_t throttled_total;
+	int64_t throttled_first_us; /* first refusal since that report */
+	int64_t throttle_reported_us; /* 0: never reported */
+	uint32_t pid, uid;	/* the source process (SO_PEERCRED) */
 	size_t len;
 	char buf[SOURCE_BUF];
 };
@@ -118,6 +127,7 @@ struct uplink {
 };
 
 static void ask_next(struct uplink *u);
+static void report_throttled_due(struct uplink *u);
 static void on_monitor(evutil_socket_t fd, short what, void *arg);
 
 static void __attribute__((noreturn))
@@ -181,15 +191,15 @@ report_failure(struct uplink *u, const struct uplink_result *res)
 /*
  * The delivery bound, once per [limits] throttle_report_seconds while
  * readings are delivered: the counts to the operator's log, and the late
- * ones, if any, to the monitor, which records them as the collector's
- * delivery failing (PEER_REFUSED, attempts = late readings). After an
+ * ones, if any, to the monitor, which records them in one
+ * FWD_DELIVERY_LATE. After an
  * outage every queued reading is late: still one report per interval.
  */
 static void
 report_bound(struct uplink *u)
 {
 	struct uplink_bound *b = &u->bound;
-	struct up_refused late;
+	struct up_late late;
 	int64_t now = medsec_clock_mono_us();
 
 	if (b->interval_delivered == 0 || (u->bound_reported_us != 0 &&
@@ -206,17 +216,12 @@ report_bound(struct uplink *u)
 	    (unsigned long long)b->late, (unsigned long long)b->delivered);
 	if (b->interval_late > 0) {
 		memset(&late, 0, sizeof(late));
-		snprintf(late.reason, sizeof(late.reason), "%llu of %llu "
-		    "readings delivered later than the %u s delivery bound "
-		    "(worst %lld ms); %llu late in all",
-		    (unsigned long long)b->interval_late,
-		    (unsigned long long)b->interval_delivered,
-		    u->cfg.uplink_delivery_bound,
-		    (long long)(b->interval_worst_us / 1000),
-		    (unsigned long long)b->late);
-		late.count = (uint32_t)(b->interval_late > UINT32_MAX ?
-		    UINT32_MAX : b->interval_late);
-		send_monitor(u, UP_REFUSED, 0, &late, sizeof(late));
+		late.late = b->interval_late;
+		late.delivered = b->interval_delivered;
+		late.late_total = b->late;
+		late.worst_ms = b->interval_worst_us / 1000;
+		late.bound_s = u->cfg.uplink_delivery_bound;
+		send_monitor(u, UP_LATE, 0, &late, sizeof(late));
 	}
 	uplink_bound_interval_reset(b);
 	u->bound_reported_us = now;
@@ -230,6 +235,7 @@ on_report(evutil_socket_t fd, short what, void *arg)
 	(void)fd;
 	(void)what;
 	report_bound(u);
+	report_throttled_due(u);
 	if (u->source_errors.count > 0) {
 		send_monitor(u, UP_SOURCE_ERROR, 0, &u->source_errors,
 		    sizeof(u->source_errors));
@@ -563,9 +569,14 @@ seed_of(const char *device_id)
 
 /* ---- the UNIX-socket source ---- */
 
+static void report_throttled(struct uplink *u, struct source_conn *c);
+
 static void
 close_conn(struct source_conn *c)
 {
+	/* What was refused since the last report is not lost with it. */
+	if (c->throttled > 0)
+		report_throttled(c->u, c);
 	event_free(c->ev);
 	close(c->fd);
 	medsec_wipe(c, sizeof(*c));
@@ -600,6 +611,70 @@ refuse_frame(struct uplink *u, struct source_conn *c, uint64_t seq,
 	c->bad++;
 }
 
+/*
+ * One THROTTLED record per connection per [limits]
+ * throttle_report_seconds, never one per refused reading; the first
+ * refusal of a connection goes at once, as the alarm.
+ */
+static void
+report_throttled(struct uplink *u, struct source_conn *c)
+{
+	struct up_source_throttled t;
+	int64_t now = medsec_clock_mono_us();
+
+	memset(&t, 0, sizeof(t));
+	t.pid = c->pid;
+	t.uid = c->uid;
+	t.connection = c->id;
+	t.refused = c->throttled;
+	t.refused_total = c->throttled_total;
+	t.rate = u->cfg.source_rate;
+	t.burst = u->cfg.source_burst;
+	t.over_ms = (uint64_t)((now - c->throttled_first_us) / 1000);
+	send_monitor(u, UP_SOURCE_THROTTLED, 0, &t, sizeof(t));
+	c->throttled = 0;
+	c->throttle_reported_us = now;
+}
+
+static void
+report_throttled_due(struct uplink *u)
+{
+	int64_t every = (int64_t)u->cfg.limits_throttle_report_seconds *
+	    1000000, now = medsec_clock_mono_us();
+	size_t i;
+
+	for (i = 0; i < SOURCE_CONNS_MAX; i++)
+		if (u->conn[i].id != 0 && u->conn[i].throttled > 0 &&
+		    now - u->conn[i].throttle_reported_us >= every)
+			report_throttled(u, &u->conn[i]);
+}
+
+/*
+ * A reading over the connection's rate: refused and dropped, like a
+ * malformed frame, but not held against the connection (a fast source
+ * is not a broken one): its in-rate readings keep being taken.
+ */
+static void
+throttle_frame(struct uplink *u, struct source_conn *c, uint64_t seq)
+{
+	char line[160];
+	int n;
+
+	if (c->throttled == 0)
+		c->throttled_first_us = medsec_clock_mono_us();
+	c->throttled++;
+	c->throttled_total++;
+	if (c->throttle_reported_us == 0)
+		report_throttled(u, c);
+	n = snprintf(line, sizeof(line), "ERR %llu rate: over %u readings/s "
+	    "on this connection (burst %u)\n", (unsigned long long)seq,
+	    u->cfg.source_rate, u->cfg.source_burst);
+	if (n > 0 && write(c->fd, line, (size_t)n) != n) {
+		/* Counted and reported; the source learns of it from the
+		 * missing ACK. */
+	}
+}
+
 static void
 parse_frames(struct uplink *u, struct source_conn *c)
 {
@@ -626,6 +701,11 @@ parse_frames(struct uplink *u, struct source_conn *c)
 			continue;
 		}
 		c->last_seq = r.seq;
+		if (!medsec_guard_bucket_take(&c->bucket, u->cfg.source_rate,
+		    u->cfg.source_burst, (uint64_t)medsec_clock_mono_us())) {
+			throttle_frame(u, c, r.seq);
+			continue;
+		}
 		take_reading(u, &r, c->id);
 	}
 	if (c->id == 0)
@@ -653,6 +733,24 @@ on_source_read(evutil_socket_t fd, short what, void *arg)
 	parse_frames(c->u, c);
 }
 
+/* The source process, for the records; the socket's mode already
+ * limits it to the service user's group. */
+static void
+peer_of(int s, struct source_conn *c)
+{
+	struct ucred cred;
+	socklen_t len = sizeof(cred);
+
+	if (getsockopt(s, SOL_SOCKET, SO_PEERCRED, &cred, &len) == 0 &&
+	    len == sizeof(cred)) {
+		c->pid = (uint32_t)cred.pid;
+		c->uid = (uint32_t)cred.uid;
+	} else {
+		c->pid = 0;
+		c->uid = UINT32_MAX;
+	}
+}
+
 static void
 on_source_accept(evutil_socket_t fd, short what, void *arg)
 {
@@ -677,6 +775,9 @@ on_source_accept(evutil_socket_t fd, short what, void *arg)
 	c->u = u;
 	c->fd = s;
 	c->id = ++u->next_conn_id;
+	peer_of(s, c);
+	medsec_guard_bucket_init(&c->bucket, u->cfg.source_burst,
+	    (uint64_t)medsec_clock_mono_us());
 	if ((c->ev = event_new(u->base, s, EV_READ | EV_PERSIST,
 	    on_source_read, c)) == NULL || event_add(c->ev, NULL) != 0)
 		uplink_fail("source", "cannot watch a connection");

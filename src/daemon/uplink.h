@@ -37,6 +37,8 @@ enum uplink_msg {
 	UP_ACK,		/* the collector took a batch */
 	UP_REFUSED,	/* a delivery failed: the collector or the channel */
 	UP_SOURCE_ERROR, /* a malformed frame from the source socket */
+	UP_SOURCE_THROTTLED, /* readings over a connection's rate */
+	UP_LATE,	/* readings delivered past [uplink] delivery_bound */
 	/* monitor to uplink */
 	UP_PUT_DONE = 240,
 	UP_BATCH,	/* struct up_batch + the Bundle */
@@ -91,11 +93,32 @@ struct up_refused {
 	uint32_t pad;
 };
 
+/* The delivery bound's interval with late readings (uplink_bound.h). */
+struct up_late {
+	uint64_t late;		/* in the interval */
+	uint64_t delivered;	/* in the interval */
+	uint64_t late_total;	/* since the uplink started */
+	int64_t worst_ms;	/* the latest reading of the interval */
+	uint32_t bound_s;
+	uint32_t pad;
+};
+
 /* Frames refused since the last report, and the last reason. */
 struct up_source_error {
 	char reason[UPLINK_REASON_LEN];
 	uint32_t count;
 	uint32_t pad;
+};
+
+/* Readings of one source connection refused over [source] rate. */
+struct up_source_throttled {
+	uint32_t pid;		/* the source process; 0: unknown */
+	uint32_t uid;		/* UINT32_MAX: unknown */
+	uint64_t connection;	/* the uplink's number of the connection */
+	uint64_t refused;	/* since the last report */
+	uint64_t refused_total;	/* on this connection */
+	uint32_t rate, burst;
+	uint64_t over_ms;	/* from the first refusal reported here */
 };
 
 /* The rules of the uplink's messages, checked by the monitor. */

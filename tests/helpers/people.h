@@ -28,7 +28,7 @@ struct people {
 	struct medsec_subject admin; /* "admin", an administrator */
 };
 
-#define PEOPLE_ADMIN_PASSWORD "Adm1n-Pass!word"
+#define PEOPLE_ADMIN_PASSWORD "Ward-Rounds!42"
 #define PEOPLE_PASSWORD "Correct-Horse-7"
 
 /* Sets everything up and creates "admin" with the setup code. */

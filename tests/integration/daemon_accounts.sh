@@ -62,8 +62,11 @@ test_req_1_9_daemon_password_policy_refuses_weak_passwords() {
 	admin_login
 	# Too short, one of the common-password list (10 characters, two kinds:
 	# the composition rule alone would pass it), the account's own name, one
-	# kind only.
-	for pw in 'Ab1!' 'charlie123' 'weak01weak01' 'aaaaaaaaaaaaaaaa'; do
+	# kind only; then common words dressed up with look-alikes, digits and
+	# symbols, the product's name, and the account's name in look-alikes,
+	# each of which the composition rule alone would pass.
+	for pw in 'Ab1!' 'charlie123' 'weak01weak01' 'aaaaaaaaaaaaaaaa' \
+	    'P@ssw0rd2024' 'Password123!' 'Welcome1!' 'Medsec2026!' 'W3ak01!!'; do
 		code=$(req POST /v1/users "$admin" \
 		    "{\"name\":\"weak01\",\"roles\":\"clinician\",\"password\":\"$pw\"}")
 		[ "$code" = 422 ] || die "password '$pw' answered $code: $(cat "$work/body")"

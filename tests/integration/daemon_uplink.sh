@@ -163,6 +163,7 @@ simulator = ${simulator:-off}
 patients = 2
 interval = 1
 socket = $work/source.sock
+${source_extra:-}
 [uplink]
 url = https://127.0.0.1:$cport/fhir
 client_cert = $pki/uplink.pem
@@ -573,6 +574,89 @@ test_req_2_1_uplink_malformed_frame_refused_counted_and_audited() {
 	stop
 	trail_has PHR_CREATE "vital 'pulse'\|value 140"
 	grep '"PHR_CREATE"' "$work/trail.jsonl" | grep -q "frames_refused_total" || die "the refusal is not counted"
+}
+
+# Catalog H7: one acquisition process at ten times the nominal rate on
+# its connection, two others at half of it. The fast one's readings over
+# [source] rate are refused (ERR rate), counted, recorded in aggregate as
+# THROTTLED with an alarm and an incident; every in-rate reading of the
+# others is acknowledged and reaches the collector, and none refused.
+test_req_2_4_attack_h7_source_overload_rate_limited_others_served() {
+	nginx_start collector
+	source_extra="rate = 20
+burst = 40" start
+	local fast a b
+	"$PYTHON" "$SOURCE" paced "$work/source.sock" 1 1000 200 p-2001 "$work/fast" \
+	    >"$work/fast.out" 2>&1 &
+	fast=$!
+	"$PYTHON" "$SOURCE" paced "$work/source.sock" 100001 50 10 p-3001 "$work/a" \
+	    >"$work/a.out" 2>&1 &
+	a=$!
+	"$PYTHON" "$SOURCE" paced "$work/source.sock" 200001 50 10 p-3002 "$work/b" \
+	    >"$work/b.out" 2>&1 &
+	b=$!
+	wait "$a" || die "in-rate source p-3001: $(cat "$work/a.out")"
+	wait "$b" || die "in-rate source p-3002: $(cat "$work/b.out")"
+	wait "$fast" || die "fast source: $(cat "$work/fast.out")"
+	local pid sent refused acked seconds accepted bound
+	read -r pid sent refused acked seconds <"$work/fast.summary"
+	echo "fast source: $sent sent in $seconds s, $refused refused, ACK $acked"
+	[ -s "$work/a.refused" ] && die "in-rate source p-3001 refused: $(head -3 "$work/a.refused")"
+	[ -s "$work/b.refused" ] && die "in-rate source p-3002 refused: $(head -3 "$work/b.refused")"
+	accepted=$((sent - refused))
+	# The bucket: 40 at once, then 20 a second for the seconds sent (+1
+	# for the last partial second and the clock's grain).
+	bound=$(awk -v s="$seconds" 'BEGIN { printf "%d", 40 + 20 * (s + 1) }')
+	[ "$accepted" -le "$bound" ] || die "$accepted readings taken from the fast source in $seconds s: over 40 + 20/s"
+	[ "$refused" -ge $((sent / 2)) ] || die "only $refused of $sent refused at ten times the rate"
+	[ "$accepted" -ge 40 ] || die "only $accepted in-rate readings of the fast source taken"
+	wait_received $((100 + accepted))
+	sort -u "$work/received.txt" >"$work/got"
+	cat "$work/a.sent" "$work/b.sent" "$work/fast.sent" | sort -u >"$work/want"
+	diff "$work/want" "$work/got" >"$work/diff" || die "the collector's readings differ from those taken: $(head "$work/diff")"
+	grep -q "uplink: source local:pid=$pid,uid=0 .* over 20 readings/s" "$work/d.log" || die "no alarm naming the fast source"
+	stop
+	# Aggregated: the first refusal at once, the rest when the connection
+	# closed; together every refusal the source was told of.
+	local records total
+	records=$(grep '"THROTTLED"' "$work/trail.jsonl" | grep -c "local:pid=$pid,")
+	[ "$records" -ge 1 ] && [ "$records" -le 3 ] || die "$records THROTTLED records for one connection"
+	total=$(grep '"THROTTLED"' "$work/trail.jsonl" | grep "local:pid=$pid," |
+	    grep -o '"refused_readings":[0-9]*' | cut -d: -f2 | paste -sd+ | bc)
+	[ "$total" = "$refused" ] || die "the trail counts $total refused readings, the source was refused $refused"
+	grep '"THROTTLED"' "$work/trail.jsonl" | grep "local:pid=" | grep -v "local:pid=$pid," |
+	    grep -q . && die "an in-rate source recorded as throttled"
+	trail_has INCIDENT "incident opened by the device"
+	local id
+	id=$(grep '"INCIDENT"' "$work/trail.jsonl" | grep -o '"object":"INC-[0-9-]*"' | head -1 | cut -d'"' -f4)
+	"$MEDSEC" incident show "$id" --state "$state" >"$work/show" 2>&1 || die "incident show $id: $(cat "$work/show")"
+	grep -q "acquisition process local:pid=$pid,uid=0 over 20 readings/s on the source socket" "$work/show" ||
+	    die "the incident does not name the source: $(cat "$work/show")"
+	return 0
+}
+
+# T-95: only the service user's group may write readings. The socket is
+# 0660 for nobody:nogroup; a process of another user and group (daemon)
+# is refused by the kernel before the uplink reads a byte; a process of
+# another user in the group is served.
+test_req_1_5_uplink_source_socket_refuses_other_users() {
+	command -v setpriv >/dev/null || { echo "SKIP: needs setpriv"; exit 77; }
+	getent passwd daemon >/dev/null || { echo "SKIP: no user daemon"; exit 77; }
+	nginx_start collector
+	start
+	[ "$(stat -c '%a %U %G' "$work/source.sock")" = "660 nobody $(id -gn nobody)" ] ||
+	    die "source socket is $(stat -c '%a %U %G' "$work/source.sock")"
+	setpriv --reuid=daemon --regid=daemon --clear-groups "$PYTHON" "$SOURCE" raw "$work/source.sock" \
+	    '7 p-1001 heart_rate 72 1764700000000' >"$work/other.out" 2>&1 &&
+	    die "another user wrote to the source socket: $(cat "$work/other.out")"
+	grep -q "Permission denied" "$work/other.out" || die "not refused by permission: $(cat "$work/other.out")"
+	setpriv --reuid=daemon --regid="$(id -g nobody)" --clear-groups "$PYTHON" "$SOURCE" raw "$work/source.sock" \
+	    '8 p-1001 heart_rate 72 1764700000000' >"$work/member.out" 2>&1 ||
+	    die "a member of the group was refused: $(cat "$work/member.out")"
+	grep -q "^ACK 8$" "$work/member.out" || die "the member's reading was not taken: $(cat "$work/member.out")"
+	wait_received 1
+	grep -q "^7 " "$work/received.txt" && die "the other user's reading reached the collector"
+	stop
 }
 
 make_pki

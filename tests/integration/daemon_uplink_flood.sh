@@ -19,11 +19,11 @@ daemon_test=uplink-flood
 READINGS=600
 RATE=20
 
-# The PEER_REFUSED records of the delivery bound, their late readings
-# summed.
+# The FWD_DELIVERY_LATE records of the delivery bound, their late
+# readings summed.
 trail_late() {
-	grep '"PEER_REFUSED"' "$work/trail.jsonl" | grep 'delivery bound' |
-	    sed -n 's/.*"attempts":\([0-9]*\).*/\1/p' |
+	grep '"FWD_DELIVERY_LATE"' "$work/trail.jsonl" | grep 'delivery bound' |
+	    sed -n 's/.*"late_readings":\([0-9]*\).*/\1/p' |
 	    awk '{s += $1} END {print s + 0}'
 }
 
@@ -87,10 +87,12 @@ test_req_2_4_uplink_late_readings_counted_and_recorded_in_aggregate() {
 	stop
 	[ "$counters" = "40 40" ] || die "the uplink counts ${counters% *} of ${counters#* } readings late, not 40 of 40"
 	[ "$(trail_late)" -eq 40 ] || die "the trail records $(trail_late) late readings, not 40"
-	records=$(grep '"PEER_REFUSED"' "$work/trail.jsonl" | grep -c 'delivery bound')
+	records=$(grep '"FWD_DELIVERY_LATE"' "$work/trail.jsonl" | grep -c 'delivery bound')
 	# 40 readings delivered within a few report intervals.
 	[ "$records" -le 5 ] || die "$records records for 40 late readings: one per reading?"
-	grep '"PEER_REFUSED"' "$work/trail.jsonl" | grep 'delivery bound' | head -1 |
+	grep '"PEER_REFUSED"' "$work/trail.jsonl" | grep -q 'delivery bound' &&
+	    die "late readings recorded as a refusal by the collector"
+	grep '"FWD_DELIVERY_LATE"' "$work/trail.jsonl" | grep 'delivery bound' | head -1 |
 	    grep -q "https://127.0.0.1:$cport/fhir" || die "the record does not name the collector"
 }
 

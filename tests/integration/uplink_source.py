@@ -11,6 +11,13 @@
                              those acknowledged before the connection closed
                              to OUT.acked
   raw SOCK LINE...           sends the lines as they are, prints the answers
+  paced SOCK FIRST COUNT RATE PATIENT OUT
+                             sends COUNT frames at RATE a second on one
+                             connection while reading the answers; waits
+                             for the ACK of every frame not refused; writes
+                             OUT.sent (the readings sent), OUT.refused (the
+                             seqs refused with ERR ... rate), OUT.summary
+                             ("pid sent refused acked_top seconds")
   received DIR               the readings in the Bundles nginx kept, in order
   profile DIR                checks the vital-signs profile of every entry
   simulated DEVICE PATIENTS ROUNDS
@@ -264,6 +271,81 @@ def send(path, first, count, patients):
         print(" ".join(w))
 
 
+def paced(path, first, count, rate, patient, out):
+    import select
+    import time
+    lines = frames(first, count, [patient])
+    s = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+    s.connect(path)
+    s.setblocking(False)
+    refused, other, acked, buf = [], [], 0, b""
+    start = time.monotonic()
+    i = 0
+
+    def take(data):
+        nonlocal buf, acked
+        buf += data
+        while b"\n" in buf:
+            line, buf = buf.split(b"\n", 1)
+            w = line.decode().split(" ")
+            if w[0] == "ACK":
+                acked = max(acked, int(w[1]))
+            elif w[0] == "ERR" and len(w) > 2 and w[2] == "rate:":
+                refused.append(int(w[1]))
+            else:
+                other.append(line.decode())
+
+    while i < len(lines):
+        due = start + i / rate
+        wait = due - time.monotonic()
+        r, _, _ = select.select([s], [], [], max(wait, 0))
+        if r:
+            data = s.recv(65536)
+            if not data:
+                sys.exit("connection closed after %d frames" % i)
+            take(data)
+            continue
+        if wait > 0:
+            continue
+        s.sendall((lines[i] + "\n").encode())
+        i += 1
+    seconds = time.monotonic() - start
+    last = first + count - 1
+
+    def answered():
+        gone = set(refused)
+        return all(n <= acked or n in gone for n in range(first, last + 1))
+
+    # Frames are answered in order: an ACK comes after the refusals of
+    # the frames before it, a refusal at once.
+    deadline = time.monotonic() + 60
+    while not answered() and time.monotonic() < deadline:
+        r, _, _ = select.select([s], [], [], 1)
+        if r:
+            data = s.recv(65536)
+            if not data:
+                break
+            take(data)
+    s.close()
+    if other:
+        sys.exit("unexpected answers: %s" % other[:3])
+    refused_set = set(refused)
+    with open(out + ".sent", "w") as f:
+        for line in lines:
+            w = line.split(" ")
+            if int(w[0]) not in refused_set:
+                w[3] = number(w[3])
+                f.write(" ".join(w) + "\n")
+    with open(out + ".refused", "w") as f:
+        f.write("".join("%d\n" % n for n in refused))
+    with open(out + ".summary", "w") as f:
+        f.write("%d %d %d %d %.3f\n" % (os.getpid(), count, len(refused),
+                                        acked, seconds))
+    if not answered():
+        sys.exit("ACK %d, %d refused: frames of %d..%d unanswered" % (
+            acked, len(refused), first, last))
+
+
 def raw(path, lines):
     s = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
     s.connect(path)
@@ -346,6 +428,9 @@ if __name__ == "__main__":
         sim_check(sys.argv[2], sys.argv[3], int(sys.argv[4]))
     elif cmd == "cut-check":
         cut_check(sys.argv[2], sys.argv[3], sys.argv[4])
+    elif cmd == "paced":
+        paced(sys.argv[2], int(sys.argv[3]), int(sys.argv[4]),
+              float(sys.argv[5]), sys.argv[6], sys.argv[7])
     elif cmd == "raw":
         raw(sys.argv[2], sys.argv[3:])
     elif cmd == "received":

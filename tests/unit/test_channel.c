@@ -317,6 +317,9 @@ handshake(struct medsec_channel *ch, const struct client *c,
 	/* libevent closes the socket in a finalizer that freeing the base
 	 * runs; only then can a client that waits for the end see it. */
 	bufferevent_free(run.bev);
+	/* A refusal lingers on this base until the client's end. */
+	while (medsec_channel_lingering(ch) > 0)
+		assert_true(event_base_loop(run.base, EVLOOP_ONCE) >= 0);
 	event_base_free(run.base);
 	assert_int_equal(pthread_join(t, NULL), 0);
 	assert_true(o->connected || o->failed);

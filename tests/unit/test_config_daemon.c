@@ -245,6 +245,27 @@ test_config_source_section(void **state)
 	expect_error("[source]\ninterval = 0\n", 2, "source.interval",
 	    "out of range");
 	expect_error("[source]\nseed = 1\n", 2, "source.seed", "unknown key");
+	/* The rate per source connection (catalog H7). */
+	assert_int_equal(parse("[source]\n", &cfg, &err), MEDSEC_OK);
+	assert_int_equal(cfg.source_rate, 200);
+	assert_int_equal(cfg.source_burst, 2000);
+	assert_int_equal(parse("[source]\nrate = 20\nburst = 40\n", &cfg,
+	    &err), MEDSEC_OK);
+	assert_int_equal(cfg.source_rate, 20);
+	assert_int_equal(cfg.source_burst, 40);
+	expect_error("[source]\nrate = 0\n", 2, "source.rate", "value 0 out "
+	    "of range 1..100000");
+	expect_error("[source]\nburst = 1000001\n", 2, "source.burst",
+	    "out of range");
+	expect_error("[source]\nrate = 20/s\n", 2, "source.rate", "20/s");
+	/* The local control socket: on unless turned off. */
+	assert_int_equal(parse("[daemon]\n", &cfg, &err), MEDSEC_OK);
+	assert_int_equal(cfg.daemon_control_socket, 1);
+	assert_int_equal(parse("[daemon]\ncontrol_socket = off\n", &cfg,
+	    &err), MEDSEC_OK);
+	assert_int_equal(cfg.daemon_control_socket, 0);
+	expect_error("[daemon]\ncontrol_socket = sometimes\n", 2,
+	    "daemon.control_socket", "'sometimes'");
 }
 
 static void

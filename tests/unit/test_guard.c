@@ -960,12 +960,48 @@ test_guard_siphash_matches_libsodium(void **state)
 	}
 }
 
+/*
+ * The caller's own bucket (the uplink's per-connection source rate,
+ * catalog H7): full at start, then exactly rate a second, never over
+ * burst, and a clock that goes back mints nothing.
+ */
+static void
+test_req_2_4_guard_bucket_rate_and_burst_exact(void **state)
+{
+	struct medsec_guard_bucket b;
+	uint64_t t = 5000000;
+	int i, taken = 0;
+
+	(void)state;
+	medsec_guard_bucket_init(&b, 40, t);
+	for (i = 0; i < 100; i++)
+		taken += medsec_guard_bucket_take(&b, 20, 40, t);
+	assert_int_equal(taken, 40);
+	/* 49,999 us at 20/s is 0.99998 of a token: none yet. */
+	assert_int_equal(medsec_guard_bucket_take(&b, 20, 40, t + 49999), 0);
+	assert_int_equal(medsec_guard_bucket_take(&b, 20, 40, t + 50000), 1);
+	assert_int_equal(medsec_guard_bucket_take(&b, 20, 40, t + 50000), 0);
+	/* Back in time: nothing added, and the bucket's clock stays. */
+	assert_int_equal(medsec_guard_bucket_take(&b, 20, 40, t), 0);
+	assert_int_equal(medsec_guard_bucket_take(&b, 20, 40, t + 99999), 0);
+	assert_int_equal(medsec_guard_bucket_take(&b, 20, 40, t + 100000), 1);
+	/* An hour idle refills to burst, not past it. */
+	t += 3600ULL * 1000000;
+	for (i = 0, taken = 0; i < 100; i++)
+		taken += medsec_guard_bucket_take(&b, 20, 40, t);
+	assert_int_equal(taken, 40);
+	/* A zero rate or burst never hands out a token. */
+	medsec_guard_bucket_init(&b, 0, t);
+	assert_int_equal(medsec_guard_bucket_take(&b, 20, 0, t + 1000000), 0);
+}
+
 static const struct CMUnitTest tests[] = {
 	cmocka_unit_test(test_req_2_4_guard_connection_rate_and_burst_exact),
 	cmocka_unit_test(test_req_2_4_guard_request_rate_and_burst_exact),
 	cmocka_unit_test(test_req_2_4_guard_retry_after_is_the_wait_for_a_token),
 	cmocka_unit_test(test_req_2_4_guard_sources_are_independent),
 	cmocka_unit_test(test_req_2_4_guard_global_connection_cap),
+	cmocka_unit_test(test_req_2_4_guard_bucket_rate_and_burst_exact),
 	cmocka_unit_test(test_req_2_4_guard_source_cap_freed_by_disconnect),
 	cmocka_unit_test(test_req_2_4_guard_caps_checked_before_rate),
 	cmocka_unit_test(test_req_2_4_guard_login_stricter_than_requests),

@@ -225,7 +225,182 @@ test_req_1_9_common_password_refused(void **state)
 	expect(nist(), "qwerty123", MEDSEC_PWRULE_COMMON, "common passwords");
 	expect(kr(), "Password1", MEDSEC_PWRULE_COMMON, "common passwords");
 	expect(kr(), "Charlie123", MEDSEC_PWRULE_COMMON, "common passwords");
-	expect(kr(), "QWERTY123!", MEDSEC_PWRULE_OK, "meets");
+	/* A walk with digits and a symbol added is the walk. */
+	expect(kr(), "QWERTY123!", MEDSEC_PWRULE_COMMON, "(\"qwerty\")");
+}
+
+/* A decorated form, the entry or word it hides, and what was added. */
+struct decorated {
+	const char *pw;
+	const char *base;
+	const char *added;
+};
+
+static const struct decorated decorated_forms[] = {
+	{ "Password123!", "password", "with digits and symbols added" },
+	{ "P@ssw0rd2024", "password", "look-alike" },
+	{ "Medsec2026!", "medsec", "with digits and symbols added" },
+	{ "admin@123", "admin", "with digits and symbols added" },
+	{ "Welcome1!", "welcome", "with digits and symbols added" },
+	{ "Qwerty123!", "qwerty", "with digits and symbols added" },
+	{ "P@ssword1", "password", "look-alike" },
+	{ "Passw0rd!", "password", "look-alike" },
+	{ "p@$$w0rd99", "password", "look-alike" },
+	{ "Dragon2024!", "dragon", "with digits and symbols added" },
+	{ "Monkey123!", "monkey", "with digits and symbols added" },
+	{ "Letmein!23", "letmein", "with digits and symbols added" },
+	{ "Football#1", "football", "with digits and symbols added" },
+	{ "Sunshine2023", "sunshine", "with digits added" },
+	{ "Iloveyou!!", "iloveyou", "with symbols added" },
+	{ "1qaz2wsx!", "1qaz2wsx", "with symbols added" },
+	{ "Asdfgh123!", "asdfgh", "with digits and symbols added" },
+	{ "Admin2024!", "admin", "with digits and symbols added" },
+	{ "adm1n@2024", "admin", "look-alike" },
+	{ "W3lc0me!", "welcome", "look-alike" },
+	{ "Summer2024!", "summer", "with digits and symbols added" },
+	{ "Baseball99!", "baseball", "with digits and symbols added" },
+	{ "Shadow#2024", "shadow", "with digits and symbols added" },
+	{ "Superman!1", "superman", "with digits and symbols added" },
+	{ "Master123$", "master", "with digits and symbols added" },
+	{ "Princess2024", "princess", "with digits added" },
+	{ "Hospital2024!", "hospital", "with digits and symbols added" },
+	{ "Telehealth1!", "telehealth", "with digits and symbols added" },
+	{ "Qwertyuiop1!", "qwertyuiop", "with digits and symbols added" },
+	{ "Zxcvbnm123!", "zxcvbnm", "with digits and symbols added" },
+	{ "2024Password!", "password", "with digits and symbols added" },
+	{ "#1Password", "password", "with digits and symbols added" },
+	{ "!!Password!!", "password", "with symbols added" },
+	{ "Medsec#1", "medsec", "with digits and symbols added" },
+	{ "M3ds3c!2026", "medsec", "look-alike" },
+	{ "$hadow2024", "shadow", "look-alike" },
+	{ "Poiuytrewq9!", "poiuytrewq", "with digits and symbols added" },
+	{ "2wsx3edc!!", "2wsx3edc", "with symbols added" },
+};
+
+static void
+expect_decorated(const struct medsec_password_profile *p,
+    const struct decorated *d)
+{
+	char text[64];
+
+	snprintf(text, sizeof(text), "(\"%s\")", d->base);
+	expect(p, d->pw, MEDSEC_PWRULE_COMMON, "common password");
+	expect(p, d->pw, MEDSEC_PWRULE_COMMON, text);
+	expect(p, d->pw, MEDSEC_PWRULE_COMMON, d->added);
+}
+
+static void
+test_req_1_9_common_password_with_decorations_refused(void **state)
+{
+	size_t i, n = 0;
+
+	(void)state;
+	for (i = 0; i < sizeof(decorated_forms) / sizeof(decorated_forms[0]);
+	    i++) {
+		expect_decorated(kr(), &decorated_forms[i]);
+		expect_decorated(nist(), &decorated_forms[i]);
+		n++;
+	}
+	assert_true(n >= 30);
+	/* A list entry as it is: the plain sentence, nothing echoed. */
+	expect(nist(), "PASSWORD1", MEDSEC_PWRULE_COMMON,
+	    "in the list of common passwords");
+	/* Not an entry itself, but "password" with digits. */
+	expect(nist(), "password123", MEDSEC_PWRULE_COMMON,
+	    "(\"password\") with digits added");
+}
+
+static void
+test_req_1_9_good_passphrases_accepted(void **state)
+{
+	static const char *const good[] = {
+		"correct horse battery staple",
+		"Correct Horse Battery Staple 9",
+		"q7$Lm2#vR9x!pT4w",
+		"Zk4#pW9!tQ2mVr8&",
+		"hV3!xq8Rk#2mPz7w",
+		"blue-Coffee-Mountain-42",
+		/* Common words inside a phrase: letters are never stripped. */
+		"my password is long and secret 2024",
+		"Password managers remember 40 chars",
+		"Welcome to the night shift, Ward 7!",
+		"dragon fruit and 3 kiwis",
+		"Kx7mq2wp9z",
+		"Tr0ub4dor&3q",
+	};
+	size_t i;
+
+	(void)state;
+	for (i = 0; i < sizeof(good) / sizeof(good[0]); i++) {
+		accepted(kr(), good[i]);
+		accepted(nist(), good[i]);
+	}
+}
+
+static void
+test_req_1_9_common_decorations_bounded(void **state)
+{
+	(void)state;
+	/* Eight added characters still hide the entry; nine do not. */
+	expect(nist(), "Dragon!2024#$%", MEDSEC_PWRULE_COMMON, "(\"dragon\")");
+	accepted(nist(), "Dragon!2024#$%^");
+	/* Entries under four characters are not looked for in decorations. */
+	accepted(nist(), "abc!!2024##");
+	/* Letters stay: a word with a letter added is another word. */
+	accepted(nist(), "Passwordx2024!q");
+}
+
+static void
+test_req_1_9_user_id_lookalike_refused(void **state)
+{
+	(void)state;
+	expect(kr(), "Nur5e01!x", MEDSEC_PWRULE_CONTAINS_USER,
+	    "contains the user name");
+	expect(kr(), "nur$e01#Kq", MEDSEC_PWRULE_CONTAINS_USER, "user name");
+	/* '|' and '_' are not a 'u'. */
+	expect(nist(), "N|_|rse01", MEDSEC_PWRULE_OK, "meets");
+	expect_len(kr(), "admin", "@dm1n2024!", 10,
+	    MEDSEC_PWRULE_CONTAINS_USER, "user name");
+	expect_len(kr(), "admin", "Adm!nistrator#7", 15,
+	    MEDSEC_PWRULE_CONTAINS_USER, "user name");
+	/* Another id's look-alike is no concern of this rule. */
+	expect_len(kr(), "nurse02", "Nur5e01!xq", 10, MEDSEC_PWRULE_OK,
+	    "meets");
+}
+
+static void
+test_req_1_9_device_words_refused(void **state)
+{
+	static const char *const words[] = { "GW-4411", NULL, "telecare" };
+	char msg[256];
+	int r;
+
+	(void)state;
+	r = medsec_password_check_context(kr(), USER, words, 3,
+	    "Telecare2026!", 13, msg, sizeof(msg));
+	assert_int_equal(r, MEDSEC_PWRULE_COMMON);
+	assert_non_null(strstr(msg, "(\"telecare\")"));
+	assert_non_null(strstr(msg, "common password"));
+	r = medsec_password_check_context(kr(), USER, words, 3,
+	    "T3l3care#1", 10, msg, sizeof(msg));
+	assert_int_equal(r, MEDSEC_PWRULE_COMMON);
+	assert_non_null(strstr(msg, "look-alike"));
+	r = medsec_password_check_context(nist(), USER, words, 3,
+	    "gw-4411!!", 9, msg, sizeof(msg));
+	assert_int_equal(r, MEDSEC_PWRULE_COMMON);
+	assert_non_null(strstr(msg, "(\"gw-4411\")"));
+	/* The word itself, undecorated: named by the rule, not echoed. */
+	r = medsec_password_check_context(nist(), USER, words, 3,
+	    "TELECARE", 8, msg, sizeof(msg));
+	assert_int_equal(r, MEDSEC_PWRULE_COMMON);
+	assert_null(strstr(msg, "TELECARE"));
+	assert_null(strstr(msg, "telecare"));
+	assert_non_null(strstr(msg, "common password"));
+	/* Without the words the same candidate is only what it is. */
+	assert_int_equal(medsec_password_check(kr(), USER, "Telecare2026!",
+	    13, NULL, 0), MEDSEC_PWRULE_OK);
+	assert_int_equal(medsec_password_check_context(kr(), USER, NULL, 0,
+	    "Telecare2026!", 13, NULL, 0), MEDSEC_PWRULE_OK);
 }
 
 static void
@@ -277,16 +452,14 @@ test_req_1_9_common_list_has_10000(void **state)
 }
 
 /* Every line of the data file, in any case, is found in the library. */
-static void
-test_req_1_9_common_list_every_entry_found(void **state)
+static size_t
+every_entry_found(const char *path)
 {
 	char line[256];
 	size_t n = 0, len, k;
 	FILE *f;
 
-	(void)state;
-	f = fopen(MEDSEC_SOURCE_DIR "/data/passwords/common-passwords.txt",
-	    "r");
+	f = fopen(path, "r");
 	assert_non_null(f);
 	while (fgets(line, sizeof(line), f) != NULL) {
 		len = strcspn(line, "\r\n");
@@ -302,7 +475,23 @@ test_req_1_9_common_list_every_entry_found(void **state)
 		n++;
 	}
 	fclose(f);
-	assert_int_equal(n, medsec_password_common_count());
+	return n;
+}
+
+/*
+ * The third-party list is the counted table; the project's additions are
+ * looked up beside it.
+ */
+static void
+test_req_1_9_common_list_every_entry_found(void **state)
+{
+	(void)state;
+	assert_int_equal(every_entry_found(MEDSEC_SOURCE_DIR
+	    "/data/passwords/common-passwords.txt"),
+	    medsec_password_common_count());
+	assert_int_equal(every_entry_found(MEDSEC_SOURCE_DIR
+	    "/data/passwords/additions.txt"), medsec_pw_more_count);
+	assert_true(medsec_pw_more_count >= 20);
 }
 
 static void
@@ -587,6 +776,11 @@ static const struct CMUnitTest tests[] = {
 	cmocka_unit_test(test_req_1_9_sequence_refused),
 	cmocka_unit_test(test_req_1_9_sequence_within_one_kind_accepted),
 	cmocka_unit_test(test_req_1_9_common_password_refused),
+	cmocka_unit_test(test_req_1_9_common_password_with_decorations_refused),
+	cmocka_unit_test(test_req_1_9_good_passphrases_accepted),
+	cmocka_unit_test(test_req_1_9_common_decorations_bounded),
+	cmocka_unit_test(test_req_1_9_user_id_lookalike_refused),
+	cmocka_unit_test(test_req_1_9_device_words_refused),
 	cmocka_unit_test(test_req_1_9_common_lookup_case_insensitive),
 	cmocka_unit_test(test_req_1_9_common_list_has_10000),
 	cmocka_unit_test(test_req_1_9_common_list_every_entry_found),

@@ -148,6 +148,8 @@ build(struct medsec_channel *ch, const struct medsec_channel_options *o,
 		    "memory for a TLS context");
 	SSL_CTX_set_app_data(ch->ctx, ch);
 	ch->handshake_timeout = o->handshake_timeout;
+	medsec_channel_set_linger(ch, MEDSEC_CHANNEL_LINGER_MAX,
+	    MEDSEC_CHANNEL_LINGER_SECONDS, MEDSEC_CHANNEL_LINGER_BYTES);
 	if ((r = channel_conn_setup(ch)) != MEDSEC_OK)
 		return channel_err(err, errlen, r, "OpenSSL refused the "
 		    "connection state slot");
@@ -205,6 +207,7 @@ medsec_channel_free(struct medsec_channel *ch)
 	if (ch == NULL)
 		return;
 	channel_conn_detach(ch);
+	channel_linger_close_all(ch);
 	if (ch->ctx != NULL)
 		SSL_CTX_set_app_data(ch->ctx, NULL);
 	SSL_CTX_free(ch->ctx);

@@ -9,7 +9,8 @@
  * long as the connection, whoever frees the bufferevent (libevent's evhttp
  * does, in the daemon). The info callback follows the handshake: the
  * alerts either side sends and, when a handshake step returns with an
- * error queued, the failure, reported once with its reason.
+ * error queued, the failure, reported once with its reason; a refusal
+ * we sent an alert for then lingers before its close (channel_linger.c).
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -29,7 +30,9 @@ struct channel_conn {
 	struct channel_conn *prev, *next; /* the channel's live list */
 	struct medsec_channel *ch;	  /* NULL once the channel is freed */
 	struct bufferevent *bev;
+	struct event_base *base;
 	struct event *deadline;
+	struct channel_linger *linger; /* taken at a refusal, started at free */
 	char source[MEDSEC_CHANNEL_SOURCE_LEN];
 	int alert_sent, alert_received;
 	int admission_refused;
@@ -67,6 +70,8 @@ conn_free(void *parent, void *ptr, CRYPTO_EX_DATA *ad, int idx, long argl,
 		return;
 	if (c->deadline != NULL)
 		event_free(c->deadline);
+	/* Its owner is done with it: the refusal may now drain and end. */
+	channel_linger_start(c->linger);
 	conn_unlink(c);
 	free(c);
 }
@@ -135,6 +140,14 @@ step_failed(struct channel_conn *c, const SSL *ssl)
 	channel_failure_reason(ssl, e, c->alert_received, why, sizeof(why));
 	report(c, ssl, why, c->alert_sent != 0 ? c->alert_sent :
 	    c->alert_received);
+	/*
+	 * Our alert is written; input the client sent after its Finished
+	 * may be unread. The admission's refusals are left to close at
+	 * once: they are the flood guard's, and cheap on purpose.
+	 */
+	if (c->alert_sent != 0 && !c->admission_refused && c->linger == NULL)
+		c->linger = channel_linger_take(c->ch, c->base,
+		    SSL_get_fd(ssl));
 }
 
 static void
@@ -196,6 +209,7 @@ channel_conn_detach(struct medsec_channel *ch)
 	for (c = ch->live; c != NULL; c = next) {
 		next = c->next;
 		c->ch = NULL;
+		c->linger = NULL; /* closed with the channel's list */
 		c->prev = c->next = NULL;
 	}
 	ch->live = NULL;
@@ -274,6 +288,7 @@ medsec_channel_accept(struct medsec_channel *ch, struct event_base *base,
 		return NULL;
 	}
 	c->bev = bev;
+	c->base = base;
 	c->ch = ch;
 	c->next = ch->live;
 	if (ch->live != NULL)

@@ -48,6 +48,12 @@ struct medsec_channel {
 	void *failure_arg;
 	unsigned handshake_timeout; /* seconds; 0: none */
 	struct channel_conn *live;  /* accepted, until their SSL is freed */
+	/* Refused connections draining before their close (linger.c). */
+	struct channel_linger *lingering;
+	size_t nlingering;
+	size_t linger_max;	 /* at once; 0: close at once */
+	unsigned linger_seconds; /* per connection */
+	size_t linger_bytes;	 /* dropped per connection */
 };
 
 /* channel.c: formats one line into err (may be NULL); returns r. */
@@ -82,6 +88,20 @@ int channel_policy_credentials(SSL_CTX *ctx, char *err, size_t errlen);
  */
 int channel_conn_setup(struct medsec_channel *ch);
 void channel_conn_detach(struct medsec_channel *ch);
+
+/*
+ * channel_linger.c: a refused connection's socket kept through a
+ * duplicate of fd (NULL past the cap or on failure: it then closes at
+ * once), started when its owner frees the connection: write side shut,
+ * input dropped until the client's end, linger_seconds or linger_bytes.
+ * close_all ends every one (medsec_channel_free).
+ */
+struct channel_linger;
+struct event_base;
+struct channel_linger *channel_linger_take(struct medsec_channel *ch,
+    struct event_base *base, int fd);
+void channel_linger_start(struct channel_linger *l);
+void channel_linger_close_all(struct medsec_channel *ch);
 
 /* channel_peer.c: client certificate verification and revocation. */
 int channel_peer_setup(struct medsec_channel *ch,

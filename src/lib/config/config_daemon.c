@@ -102,6 +102,8 @@ const struct key_def config_daemon_keys[CONFIG_DAEMON_NKEYS] = {
 	    SIZE(daemon_user), 0 },
 	{ "daemon", "restart_backoff_max", config_set_u32, 0,
 	    FIELD(daemon_restart_backoff_max), 1, 3600, 0 },
+	{ "daemon", "control_socket", config_set_bool, 0,
+	    FIELD(daemon_control_socket), 0, 1, 0 },
 	TEXT("contact", incident_contact),
 	TEXT("phone", incident_phone),
 	TEXT("email", incident_email),
@@ -120,6 +122,10 @@ const struct key_def config_daemon_keys[CONFIG_DAEMON_NKEYS] = {
 	    3600, 0 },
 	{ "source", "socket", set_path, 1, FIELD(source_socket), 0,
 	    SIZE(source_socket), 0 },
+	{ "source", "rate", config_set_u32, 0, FIELD(source_rate), 1, 100000,
+	    0 },
+	{ "source", "burst", config_set_u32, 0, FIELD(source_burst), 1,
+	    1000000, 0 },
 	{ "uplink", "url", set_uplink_url, 1, FIELD(uplink_url), 0,
 	    SIZE(uplink_url), 0 },
 	UPLINK_PATH("client_cert", uplink_client_cert),
@@ -530,10 +536,18 @@ config_daemon_defaults(struct medsec_config *cfg)
 	medsec_ini_copy(cfg->daemon_user, sizeof(cfg->daemon_user), "medsec",
 	    strlen("medsec"));
 	cfg->daemon_restart_backoff_max = 60;
+	cfg->daemon_control_socket = 1;
 	/* Readings come from the uplink (not yet): the simulator is opt-in. */
 	cfg->source_simulator = 0;
 	cfg->source_patients = 4;
 	cfg->source_interval = 5;
+	/*
+	 * Far above a bedside source's steady rate (a reading per vital per
+	 * second), with room for a reconnecting source to send its backlog
+	 * at once; an acquisition process past it is malfunctioning.
+	 */
+	cfg->source_rate = 200;
+	cfg->source_burst = 2000;
 	cfg->uplink_batch_max = 24;
 	cfg->uplink_timeout = 10;
 	cfg->uplink_queue_max_batches = 100000;

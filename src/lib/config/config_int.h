@@ -30,7 +30,7 @@ struct key_def {
 
 /* Slots for the device's and the daemon's keys together. */
 #define CONFIG_NKEYS_MAX 128
-#define CONFIG_DAEMON_NKEYS 68
+#define CONFIG_DAEMON_NKEYS 71
 
 struct parse {
 	int lineno;			   /* line of the key being set */

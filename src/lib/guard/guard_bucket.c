@@ -60,3 +60,29 @@ guard_bucket_wait(const struct guard_bucket *b, uint64_t rate)
 		seconds = 1;
 	return seconds > UINT32_MAX ? UINT32_MAX : (uint32_t)seconds;
 }
+
+void
+medsec_guard_bucket_init(struct medsec_guard_bucket *b, uint32_t burst,
+    uint64_t now_us)
+{
+	b->tokens = (uint64_t)burst * GUARD_TOKEN;
+	b->last_us = now_us;
+}
+
+int
+medsec_guard_bucket_take(struct medsec_guard_bucket *b, uint32_t rate,
+    uint32_t burst, uint64_t now_us)
+{
+	struct guard_bucket g = { b->tokens, b->last_us };
+
+	if (rate == 0 || burst == 0)
+		return 0;
+	guard_bucket_fill(&g, rate, burst, now_us);
+	b->last_us = g.last_us;
+	if (g.tokens < GUARD_TOKEN) {
+		b->tokens = g.tokens;
+		return 0;
+	}
+	b->tokens = g.tokens - GUARD_TOKEN;
+	return 1;
+}

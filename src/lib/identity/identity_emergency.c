@@ -167,6 +167,7 @@ medsec_identity_cert_revoke(struct medsec_identity *id,
     const struct medsec_subject *actor, const char *cert_sha256,
     const char *subject, const char *reason)
 {
+	struct medsec_audit_detail d;
 	struct medsec_db_stmt *st = NULL;
 	char subj[64], why[128];
 	int r;
@@ -199,8 +200,10 @@ medsec_identity_cert_revoke(struct medsec_identity *id,
 	 * Revoking takes trust away: done even if its record cannot be
 	 * made durable, and the caller told so.
 	 */
-	r = identity_committed(id, MEDSEC_EV_CERT_REVOKED, actor->user,
-	    actor->source, subj, why, NULL);
+	medsec_audit_detail_init(&d);
+	medsec_audit_detail_str(&d, "cert_sha256", cert_sha256);
+	r = identity_committed_detail(id, MEDSEC_EV_CERT_REVOKED, actor->user,
+	    actor->source, subj, why, &d);
 out:
 	medsec_db_finalize(st);
 	return r;

@@ -17,4 +17,60 @@ extern const uint32_t medsec_pw_offsets[];
 extern const size_t medsec_pw_count;
 extern const size_t medsec_pw_maxlen; /* bytes in the longest entry */
 
+/*
+ * The same for data/passwords/additions.txt: keyboard walks and device
+ * words the third-party list lacks, kept apart so that list stays what
+ * its SBOM entry says (medsec_password_common_count() counts it alone).
+ */
+extern const unsigned char medsec_pw_more_blob[];
+extern const uint32_t medsec_pw_more_offsets[];
+extern const size_t medsec_pw_more_count;
+extern const size_t medsec_pw_more_maxlen;
+
+/*
+ * password_common.c: the normalized check. A candidate is refused as
+ * common when, after stripping a few leading and trailing digits or
+ * symbols (PW_DECOR_MAX at most) and reading look-alike characters as
+ * the letters they stand for ('@' a, '0' o, '1' i or l, '$' s ...),
+ * what is left is a list entry of PW_CORE_MIN bytes or more, or one of
+ * the words the device is known by. The whole candidate read that way
+ * counts whatever its length.
+ */
+#define PW_DECOR_MAX 8	 /* digits and symbols stripped, both ends */
+#define PW_CORE_MIN 4	 /* shortest entry that decorations may hide */
+#define PW_WORD_MAX 64	 /* longest context word compared */
+
+#define PW_ADDED_DIGITS 0x1u	/* digits stripped */
+#define PW_ADDED_SYMBOLS 0x2u	/* symbols or spaces stripped */
+#define PW_ADDED_LOOKALIKE 0x4u /* look-alikes read as letters */
+
+enum pw_found_kind {
+	PW_FOUND_NONE = 0,
+	PW_FOUND_LIST,	  /* a list entry (word = the entry) */
+	PW_FOUND_CONTEXT, /* a device or product word (word = the word) */
+};
+
+/* What the normalized check found: public data only, never the candidate. */
+struct pw_found {
+	enum pw_found_kind kind;
+	unsigned added; /* PW_ADDED_* */
+	char word[PW_WORD_MAX + 1];
+};
+
+/*
+ * Fills *f and returns 1 when pw (len bytes) is a list entry or a context
+ * word (words[0..nwords), NULL entries skipped; "medsec" always counts)
+ * with at most the usual decorations; 0 otherwise. Allocates nothing;
+ * every working copy of the candidate is wiped.
+ */
+int password_common_find(const char *pw, size_t len,
+    const char *const *words, size_t nwords, struct pw_found *f);
+
+/*
+ * Whether user occurs in pw with look-alikes read as letters and ASCII
+ * case folded ("Nur5e01" holds "nurse01"): 1 or 0.
+ */
+int password_contains_lookalike(const char *pw, size_t len,
+    const char *user);
+
 #endif

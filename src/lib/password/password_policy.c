@@ -3,9 +3,11 @@
  * that tells a user which rule a new password broke.
  *
  * The candidate is read in place, one UTF-8 code point at a time; the
- * only copy made is the lowercased one in password_common.c, which is
- * wiped. Messages are built from the profile alone, so they can go to
- * a log or a screen without carrying the password or the user id.
+ * only copies made are the lowercased readings in password_common.c,
+ * which are wiped. Messages are built from the profile and, for the
+ * common rule, from the list entry or device word found inside a
+ * decorated candidate: public data, never the password itself nor the
+ * user id, so they can go to a log or a screen.
  */
 #include <stddef.h>
 #include <stdint.h>
@@ -15,6 +17,7 @@
 #include "core/utf8.h"
 #include "medsec/crypto.h"
 #include "medsec/password_policy.h"
+#include "password/password_int.h"
 
 #define CLASS_UPPER 0x1u
 #define CLASS_LOWER 0x2u
@@ -253,35 +256,6 @@ length_rule(const struct medsec_password_profile *p, const struct scan *sc)
 	return MEDSEC_PWRULE_OK;
 }
 
-static int
-ascii_lower(int c)
-{
-	return (c >= 'A' && c <= 'Z') ? c + 32 : c;
-}
-
-/*
- * Whether user occurs in s, ASCII letters compared without case. Both
- * are UTF-8, which never starts a code point inside another, so a byte
- * match is a match of whole characters.
- */
-static int
-contains_user(const char *s, size_t len, const char *user)
-{
-	size_t ulen, i, k;
-
-	if (user == NULL || (ulen = strlen(user)) == 0 || ulen > len)
-		return 0;
-	for (i = 0; i + ulen <= len; i++) {
-		for (k = 0; k < ulen; k++)
-			if (ascii_lower((unsigned char)s[i + k]) !=
-			    ascii_lower((unsigned char)user[k]))
-				break;
-		if (k == ulen)
-			return 1;
-	}
-	return 0;
-}
-
 static const char *
 number_word(size_t n)
 {
@@ -379,9 +353,67 @@ medsec_password_rule_message(const struct medsec_password_profile *p,
 	}
 }
 
+/* "with digits and symbols added", from what the check stripped. */
+static void
+added_phrase(unsigned added, char *buf, size_t buflen)
+{
+	const char *what = NULL;
+
+	if ((added & PW_ADDED_DIGITS) && (added & PW_ADDED_SYMBOLS))
+		what = "digits and symbols";
+	else if (added & PW_ADDED_DIGITS)
+		what = "digits";
+	else if (added & PW_ADDED_SYMBOLS)
+		what = "symbols";
+	snprintf(buf, buflen, "%s%s%s%s",
+	    (added & PW_ADDED_LOOKALIKE) ? " with letters written as "
+	    "look-alike digits or symbols" : "",
+	    (added & PW_ADDED_LOOKALIKE) && what != NULL ? " and" : "",
+	    what != NULL ? " with " : "", what != NULL ? what : "");
+	if (what != NULL)
+		snprintf(buf + strlen(buf), buflen - strlen(buf), " added");
+}
+
+/*
+ * The common rule's sentence for a decorated candidate names what it
+ * was built on. An undecorated one would only repeat the candidate, so
+ * it gets the profile's sentence.
+ */
+static void
+common_message(const struct medsec_password_profile *p,
+    const struct pw_found *f, char *msg, size_t msglen)
+{
+	char added[128];
+
+	if (msg == NULL || msglen == 0)
+		return;
+	if (f->added == 0 && f->kind == PW_FOUND_CONTEXT) {
+		snprintf(msg, msglen, "password is a name this device or "
+		    "product is known by, as easy to guess as a common "
+		    "password; choose one that is harder to guess");
+		return;
+	}
+	if (f->added == 0) {
+		medsec_password_rule_message(p, MEDSEC_PWRULE_COMMON, msg,
+		    msglen);
+		return;
+	}
+	added_phrase(f->added, added, sizeof(added));
+	if (f->kind == PW_FOUND_CONTEXT)
+		snprintf(msg, msglen, "password is a name this device or "
+		    "product is known by (\"%s\")%s, as easy to guess as a "
+		    "common password; choose one that is harder to guess",
+		    f->word, added);
+	else
+		snprintf(msg, msglen, "password is a common password "
+		    "(\"%s\")%s; choose one that is harder to guess", f->word,
+		    added);
+}
+
 static int
 first_rule(const struct medsec_password_profile *p, const char *user,
-    const char *password, size_t len)
+    const char *const *words, size_t nwords, const char *password,
+    size_t len, struct pw_found *found)
 {
 	struct scan sc;
 	int rule;
@@ -398,7 +430,8 @@ first_rule(const struct medsec_password_profile *p, const char *user,
 	rule = length_rule(p, &sc);
 	if (rule != MEDSEC_PWRULE_OK)
 		return rule;
-	if (p->check_user && contains_user(password, len, user))
+	/* Look-alikes too: "Nur5e01!" holds "nurse01". */
+	if (p->check_user && password_contains_lookalike(password, len, user))
 		return MEDSEC_PWRULE_CONTAINS_USER;
 	if (sc.repeat)
 		return MEDSEC_PWRULE_REPEAT;
@@ -406,7 +439,31 @@ first_rule(const struct medsec_password_profile *p, const char *user,
 		return MEDSEC_PWRULE_SEQUENCE;
 	if (p->check_common && medsec_password_is_common(password, len))
 		return MEDSEC_PWRULE_COMMON;
+	if (p->check_common && password_common_find(password, len, words,
+	    nwords, found))
+		return MEDSEC_PWRULE_COMMON;
 	return MEDSEC_PWRULE_OK;
+}
+
+int
+medsec_password_check_context(const struct medsec_password_profile *profile,
+    const char *user, const char *const *words, size_t nwords,
+    const char *password, size_t len, char *msg, size_t msglen)
+{
+	struct pw_found found;
+	int rule;
+
+	if (profile == NULL)
+		profile = &profiles[0];
+	memset(&found, 0, sizeof(found));
+	/* REQ: MFDS 1.9 */
+	rule = first_rule(profile, user, words, nwords, password, len,
+	    &found);
+	if (rule == MEDSEC_PWRULE_COMMON && found.kind != PW_FOUND_NONE)
+		common_message(profile, &found, msg, msglen);
+	else
+		medsec_password_rule_message(profile, rule, msg, msglen);
+	return rule;
 }
 
 int
@@ -414,12 +471,6 @@ medsec_password_check(const struct medsec_password_profile *profile,
     const char *user, const char *password, size_t len, char *msg,
     size_t msglen)
 {
-	int rule;
-
-	if (profile == NULL)
-		profile = &profiles[0];
-	/* REQ: MFDS 1.9 */
-	rule = first_rule(profile, user, password, len);
-	medsec_password_rule_message(profile, rule, msg, msglen);
-	return rule;
+	return medsec_password_check_context(profile, user, NULL, 0, password,
+	    len, msg, msglen);
 }
