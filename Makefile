@@ -17,8 +17,9 @@ all: build
 # Each task installs its own set (scripts/deps.sh): the set is passed down
 # to the builds a target depends on, so `make run` never installs test tools.
 DEPS_SET ?= run
+# DEPS_DONE=1: a sub-make of `make check`, which has installed them once.
 deps:
-	./scripts/deps.sh $(DEPS_SET)
+	@[ -n "$(DEPS_DONE)" ] || ./scripts/deps.sh $(DEPS_SET)
 
 $(BUILD)/CMakeCache.txt:
 	cmake -S . -B $(BUILD) -DCMAKE_BUILD_TYPE=RelWithDebInfo -DCMAKE_INSTALL_PREFIX=$(PREFIX)
@@ -54,25 +55,59 @@ build-clang: deps $(CLANG_BUILD)/CMakeCache.txt
 test-clang: build-clang
 	cd $(CLANG_BUILD) && ctest -j $(JOBS) -L unit --output-on-failure
 
-# ctest's -j: see tests/README.md (labels, and where each runs).
-TEST_JOBS ?= $(JOBS)
+# ctest runs three tests per core, but every test takes one of the JOBS
+# "cpus" slots of the resource spec except those labelled waits (they wait
+# on timeouts, mostly): so no more CPU-bound tests run at once than there
+# are cores, and the waiting ones run beside them. See tests/README.md
+# ("Parallel runs").
+TEST_JOBS ?= $(shell echo $$(( $(JOBS) * 3 )))
+cpus_spec = printf '{"version":{"major":1,"minor":0},"local":[{"cpus":[{"id":"0","slots":%d}]}]}\n' \
+	$(JOBS) >cpus.json
+ctest_cpus = ctest -j $(TEST_JOBS) --resource-spec-file cpus.json
 
 test: build
-	cd $(BUILD) && ctest -j $(TEST_JOBS) --output-on-failure --output-junit junit.xml
+	cd $(BUILD) && $(cpus_spec) && $(ctest_cpus) --output-on-failure --output-junit junit.xml
 
 # Tests labelled nosan run no medsec code the sanitizers would see that
 # the rest of the suite does not already run: the normal suite has them.
 test-asan: build-asan
-	cd $(ASAN_BUILD) && ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 \
+	cd $(ASAN_BUILD) && $(cpus_spec) && ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 \
 	    UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
-	    ctest -j $(TEST_JOBS) -LE nosan --output-on-failure --output-junit junit.xml
+	    $(ctest_cpus) -LE nosan --output-on-failure --output-junit junit.xml
 
-# The GCC Release build, the clang Release build with its unit tests (a
-# compiler warning fails fast), then the whole suite twice: the normal
-# build, then ASan + UBSan.
+# The whole suite twice, the normal build then ASan + UBSan. Beside the
+# normal suite, at a lower priority, the ASan + UBSan build, the GCC
+# Release build and the clang Release build with its unit tests: they use
+# what the tests leave of the CPU (the tests that wait). Their output goes
+# to $(BUILD)/check-*.log, shown when they fail; the exit status is that of
+# all of them, and of checksrc.sh.
 check test test-asan test-clang build-release build-clang build-asan: DEPS_SET = check
-check: build-release test-clang test test-asan
-	./scripts/checksrc.sh
+CHECK_LOG = $(BUILD)/check-compilers.log
+CHECK_ASAN_LOG = $(BUILD)/check-build-asan.log
+check: deps
+	@mkdir -p $(BUILD); \
+	nice -n 10 $(MAKE) --no-print-directory DEPS_DONE=1 build-release test-clang \
+	    >$(CHECK_LOG) 2>&1 & compilers=$$!; \
+	nice -n 10 $(MAKE) --no-print-directory DEPS_DONE=1 build-asan \
+	    >$(CHECK_ASAN_LOG) 2>&1 & asan=$$!; \
+	status=0; \
+	$(MAKE) --no-print-directory DEPS_DONE=1 test || status=1; \
+	if wait $$asan; then \
+		$(MAKE) --no-print-directory DEPS_DONE=1 test-asan || status=1; \
+	else \
+		cat $(CHECK_ASAN_LOG); \
+		echo "check: the ASan + UBSan build failed (above)"; \
+		status=1; \
+	fi; \
+	if wait $$compilers; then \
+		echo "check: GCC Release and clang builds, clang unit tests passed ($(CHECK_LOG))"; \
+	else \
+		cat $(CHECK_LOG); \
+		echo "check: the GCC Release or clang build or the clang unit tests failed (above)"; \
+		status=1; \
+	fi; \
+	./scripts/checksrc.sh || status=1; \
+	exit $$status
 
 run: DEPS_SET = run
 run: build
