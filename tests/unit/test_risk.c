@@ -146,6 +146,35 @@ evidence(struct ctx *x, const char *const *cases)
 	    &x->rep), MEDSEC_OK);
 }
 
+/*
+ * Device evidence (a directory of JUnit files, as medsec report
+ * --device-evidence reads) with the two peer tests, the second with the
+ * given status, added to the loaded evidence; the report built again.
+ */
+static void
+device_evidence(struct ctx *x, const char *status)
+{
+	char dir[128], xml[1024];
+
+	snprintf(dir, sizeof(dir), "%s/device-%s", x->dir, status);
+	assert_int_equal(mkdir(dir, 0700), 0);
+	snprintf(xml, sizeof(xml), "<?xml version=\"1.0\" encoding=\"UTF-8\"?>"
+	    "\n<testsuite name=\"medsecd\" tests=\"2\">\n"
+	    "<testcase name=\"test_req_1_5_peer_unknown_refused\" "
+	    "status=\"run\"/>\n"
+	    "<testcase name=\"test_req_1_5_peer_revoked_refused\" "
+	    "status=\"%s\"%s\n</testsuite>\n", status,
+	    strcmp(status, "fail") == 0 ?
+	    "><failure message=\"x\"/></testcase>" : "/>");
+	put_file(dir, "medsecd.xml", xml);
+	assert_int_equal(medsec_evidence_add_device(x->ev, dir, &x->err),
+	    MEDSEC_OK);
+	medsec_report_free(x->rep);
+	x->rep = NULL;
+	assert_int_equal(medsec_report_build(x->cat, &x->prof, x->c, x->ev,
+	    &x->rep), MEDSEC_OK);
+}
+
 static json_t *
 risk_json(struct ctx *x)
 {
@@ -531,6 +560,20 @@ test_risk_residual_only_with_every_cited_test_passing(void **state)
 	h = hazard(root, "H-T-01/DF-01");
 	assert_string_equal(json_string_value(json_object_get(h,
 	    "not_reduced_because")), "a cited test is not in the evidence");
+	json_decref(root);
+	/* The peer tests run against the device: its evidence proves them. */
+	device_evidence(x, "run");
+	root = risk_json(x);
+	assert_true(json_is_true(json_object_get(hazard(root, "H-T-01/DF-01"),
+	    "reduced")));
+	json_decref(root);
+	/* ... and one failing there takes the reduction back. */
+	device_evidence(x, "fail");
+	root = risk_json(x);
+	h = hazard(root, "H-T-01/DF-01");
+	assert_false(json_is_true(json_object_get(h, "reduced")));
+	assert_string_equal(json_string_value(json_object_get(h,
+	    "not_reduced_because")), "a cited test did not pass");
 	json_decref(root);
 	ctx_free(x);
 }

@@ -401,18 +401,13 @@ status_rank(enum medsec_test_status s)
 	    s == MEDSEC_TEST_NOTRUN ? 2 : 3;
 }
 
-/* The evidence for one cited name: exact, or every case a "prefix*"
- * names; the worst status counts. */
+/* The cases of one JUnit file a cited name matches, into t. */
 static void
-find_test(const struct medsec_report *r, struct risk_test *t)
+find_in_junit(const struct medsec_junit *j, struct risk_test *t)
 {
-	const struct medsec_junit *j = r->ev != NULL ?
-	    medsec_evidence_junit(r->ev) : NULL;
 	size_t i, n = strlen(t->name);
 	int prefix = n > 0 && t->name[n - 1] == '*', hit;
 
-	t->found = 0;
-	t->status = MEDSEC_TEST_PASS;
 	for (i = 0; j != NULL && i < j->n; i++) {
 		hit = prefix ? strncmp(j->cases[i].name, t->name, n - 1) == 0 :
 		    strcmp(j->cases[i].name, t->name) == 0;
@@ -422,6 +417,26 @@ find_test(const struct medsec_report *r, struct risk_test *t)
 		if (status_rank(j->cases[i].status) > status_rank(t->status))
 			t->status = j->cases[i].status;
 	}
+}
+
+/*
+ * The evidence for one cited name: exact, or every case a "prefix*"
+ * names, in medsec's suite and in the tests run against the device (a
+ * control of the device's own software is proven there); the worst
+ * status counts.
+ */
+static void
+find_test(const struct medsec_report *r, struct risk_test *t)
+{
+	size_t i;
+
+	t->found = 0;
+	t->status = MEDSEC_TEST_PASS;
+	if (r->ev == NULL)
+		return;
+	find_in_junit(medsec_evidence_junit(r->ev), t);
+	for (i = 0; i < medsec_evidence_device_count(r->ev); i++)
+		find_in_junit(medsec_evidence_device_junit(r->ev, i), t);
 }
 
 /* Digits at *sp, as a number of at most two digits, then '_'. */
