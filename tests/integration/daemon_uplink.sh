@@ -622,7 +622,7 @@ burst = 40" start
 	records=$(grep '"THROTTLED"' "$work/trail.jsonl" | grep -c "local:pid=$pid,")
 	[ "$records" -ge 1 ] && [ "$records" -le 3 ] || die "$records THROTTLED records for one connection"
 	total=$(grep '"THROTTLED"' "$work/trail.jsonl" | grep "local:pid=$pid," |
-	    grep -o '"refused_readings":[0-9]*' | cut -d: -f2 | paste -sd+ | bc)
+	    grep -o '"refused_readings":[0-9]*' | cut -d: -f2 | awk '{ s += $1 } END { print s + 0 }')
 	[ "$total" = "$refused" ] || die "the trail counts $total refused readings, the source was refused $refused"
 	grep '"THROTTLED"' "$work/trail.jsonl" | grep "local:pid=" | grep -v "local:pid=$pid," |
 	    grep -q . && die "an in-rate source recorded as throttled"
